@@ -1,0 +1,8 @@
+"""Stockpile allocation optimiser: plans how an alliance rebuilds its munitions stocks."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("stockpile-optimiser")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"

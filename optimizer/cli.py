@@ -1,0 +1,170 @@
+"""The ``stockpile`` command line (SPEC §6).
+
+Exit codes: 0 solved or valid, 2 invalid input, 3 infeasible, 4 solver failure,
+1 anything unexpected. Errors are sentences on standard error; ``--debug`` adds the
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from optimizer import __version__
+from optimizer.config import DEFAULT_MODEL_FILE, load_config
+from optimizer.errors import ExitCode, InputError, StockpileError
+from optimizer.schema import Problem
+
+SHOWN_PROBLEMS = 200
+
+
+def _print_problems(problems: list[Problem], show_all: bool) -> None:
+    shown = problems if show_all else problems[:SHOWN_PROBLEMS]
+    for problem in shown:
+        print(problem, file=sys.stderr)
+    if len(shown) < len(problems):
+        print(
+            f"... and {len(problems) - len(shown):,} more (use --all to list every one)",
+            file=sys.stderr,
+        )
+
+
+def _model_config(args: argparse.Namespace) -> dict:
+    model = args.model
+    if model is None and DEFAULT_MODEL_FILE.exists():
+        model = DEFAULT_MODEL_FILE
+    return load_config(model, args.set or ())
+
+
+def _command_validate(args: argparse.Namespace) -> int:
+    from optimizer.validation import load_workbook
+
+    config = _model_config(args)
+    data, warnings = load_workbook(args.workbook, config["rules"])
+    _print_problems(warnings, args.all)
+    print(
+        f"{args.workbook} is valid: {len(data.allies)} allies, {len(data.items)} items, "
+        f"{len(data.production)} production lines, {len(data.periods)} periods, "
+        f"{len(data.requirements):,} readiness targets"
+        + (f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else "")
+    )
+    return ExitCode.SOLVED
+
+
+def _command_template(args: argparse.Namespace) -> int:
+    from optimizer.template import write_template
+
+    path = write_template(args.out)
+    print(f"wrote the input template {path}")
+    return ExitCode.SOLVED
+
+
+def _command_generate(args: argparse.Namespace) -> int:
+    from optimizer.generate import generate_workbook
+
+    try:
+        path = generate_workbook(
+            args.out, args.allies, args.items, args.lines, args.periods, seed=args.seed
+        )
+    except ValueError as exc:
+        raise InputError([Problem("generate", str(exc))]) from None
+    print(
+        f"wrote {path}: {args.allies} allies, {args.items} items, {args.lines} lines, "
+        f"{args.periods} periods (seed {args.seed})"
+    )
+    return ExitCode.SOLVED
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model", type=Path, default=None,
+        help=f"model configuration TOML (default: {DEFAULT_MODEL_FILE} when it exists)",
+    )
+    parser.add_argument(
+        "--set", action="append", metavar="KEY=VALUE",
+        help="override one configuration key, e.g. rules.max_supplier_share=0.5 (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stockpile",
+        description="Plan how an alliance rebuilds its munitions and defence-equipment stocks.",
+    )
+    parser.add_argument("--version", action="version", version=f"stockpile {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check an input workbook, cell by cell")
+    validate.add_argument("workbook", type=Path)
+    _add_model_options(validate)
+    validate.add_argument("--all", action="store_true", help="list every problem found")
+    validate.set_defaults(run=_command_validate)
+
+    template = commands.add_parser("template", help="write an empty input workbook to fill in")
+    template.add_argument("out", type=Path, metavar="OUT.xlsx")
+    template.set_defaults(run=_command_template)
+
+    generate = commands.add_parser("generate", help="write a synthetic alliance workbook")
+    generate.add_argument("out", type=Path, metavar="OUT.xlsx")
+    generate.add_argument("--allies", type=_positive, required=True)
+    generate.add_argument("--items", type=_positive, required=True)
+    generate.add_argument("--lines", type=_positive, required=True)
+    generate.add_argument("--periods", type=_positive, required=True)
+    generate.add_argument("--seed", type=int, default=0)
+    generate.set_defaults(run=_command_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse's own usage errors exit 2, as invalid input
+        return int(exc.code or 0)
+    try:
+        return int(args.run(args))
+    except InputError as exc:
+        _print_problems(exc.problems, getattr(args, "all", False))
+        if exc.warnings:
+            _print_problems(exc.warnings, getattr(args, "all", False))
+        count = len(exc.problems)
+        print(f"{count:,} problem{'s' * (count != 1)} found; nothing was solved or written",
+              file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return exc.exit_code
+    except StockpileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return exc.exit_code
+    except OSError as exc:  # a file that cannot be read or written: say which and why
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return ExitCode.UNEXPECTED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return ExitCode.UNEXPECTED
+    except Exception as exc:  # the last resort: a sentence, never a traceback by default
+        print(
+            f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        if args.debug:
+            traceback.print_exc()
+        return ExitCode.UNEXPECTED

@@ -1,0 +1,169 @@
+"""The model configuration (SPEC §3): policy knobs in a TOML file, overridable per run.
+
+``DEFAULTS`` is the contract; ``models/baseline.toml`` spells it out with comments and a
+test keeps the two identical. A configuration file may leave keys out (they take their
+defaults); an unknown key, a wrong type or a value out of range is an error naming the
+key, with a suggestion when it looks like a typo.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from optimizer.errors import InputError
+from optimizer.schema import Problem
+
+DEFAULTS: dict[str, dict[str, object]] = {
+    "objective": {
+        "mode": "lexicographic",
+        "shortfall_penalty": 1e6,
+        "shortfall_tolerance": 1e-6,
+    },
+    "rules": {
+        "budget_carryover": False,
+        "allow_transfers": False,
+        "min_gap_closure": 0.0,
+        "max_supplier_share": 1.0,
+        "work_share": True,
+    },
+    "solver": {
+        "name": "highs",
+        "time_limit": 600,
+        "mip_gap": 1e-4,
+        "threads": 0,
+    },
+}
+
+DEFAULT_MODEL_FILE = Path("models/baseline.toml")
+
+
+def _number(low: float, high: float = math.inf, *, low_open: bool = False) -> Callable:
+    def check(value: object) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value
+        ):
+            return "must be a number"
+        if value < low or value > high or (low_open and value == low):
+            if high == math.inf:
+                return f"must be > {low:g}" if low_open else f"must be >= {low:g}"
+            return f"must be in {'(' if low_open else '['}{low:g}, {high:g}]"
+        return None
+
+    return check
+
+
+def _boolean(value: object) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _choice(options: Iterable[str]) -> Callable:
+    options = tuple(options)
+
+    def check(value: object) -> str | None:
+        if value in options:
+            return None
+        return "must be one of " + ", ".join(f'"{o}"' for o in options)
+
+    return check
+
+
+def _text(value: object) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a solver name"
+
+
+def _whole(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return "must be a whole number >= 0"
+    return None
+
+
+CHECKS: dict[str, Callable[[object], str | None]] = {
+    "objective.mode": _choice(("lexicographic", "weighted")),
+    "objective.shortfall_penalty": _number(0),
+    "objective.shortfall_tolerance": _number(0),
+    "rules.budget_carryover": _boolean,
+    "rules.allow_transfers": _boolean,
+    "rules.min_gap_closure": _number(0, 1),
+    "rules.max_supplier_share": _number(0, 1, low_open=True),
+    "rules.work_share": _boolean,
+    "solver.name": _text,
+    "solver.time_limit": _number(0, low_open=True),
+    "solver.mip_gap": _number(0),
+    "solver.threads": _whole,
+}
+
+
+def _unknown_key(where: str, key: str) -> Problem:
+    close = difflib.get_close_matches(key, CHECKS, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    known = ", ".join(f"[{s}]" for s in DEFAULTS)
+    return Problem(where, f"unknown key '{key}'{hint}; the sections are {known}")
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` from ``--set``: VALUE is read as TOML (0.5, true, "x") or else as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise InputError([Problem("--set", f"'{text}' must look like KEY=VALUE, "
+                                           "e.g. rules.max_supplier_share=0.5")])
+    try:
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.strip(), value
+
+
+def load_config(
+    path: str | Path | None = None, overrides: Iterable[str] = ()
+) -> dict[str, dict[str, object]]:
+    """The effective configuration: defaults, then the file's keys, then ``--set`` overrides.
+
+    Raises ``InputError`` listing every unknown key and bad value.
+    """
+    config = copy.deepcopy(DEFAULTS)
+    problems: list[Problem] = []
+    settings: list[tuple[str, str, object]] = []  # (where, dotted key, value)
+    if path is not None:
+        path = Path(path)
+        where = str(path)
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError([Problem(where, "no such model configuration file")]) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError([Problem(where, f"is not valid TOML ({exc})")]) from None
+        for section, table in document.items():
+            if not isinstance(table, dict):
+                problems.append(_unknown_key(where, section))
+                continue
+            settings.extend((where, f"{section}.{key}", value) for key, value in table.items())
+    for text in overrides:
+        key, value = parse_override(text)
+        settings.append(("--set", key, value))
+    for where, key, value in settings:
+        if key not in CHECKS:
+            problems.append(_unknown_key(where, key))
+            continue
+        if isinstance(value, int) and not isinstance(value, bool) and isinstance(
+            DEFAULTS[key.split(".")[0]][key.split(".")[1]], float
+        ):
+            value = float(value)
+        message = CHECKS[key](value)
+        if message:
+            problems.append(Problem(where, f"{key} {message}, got {value!r}"))
+            continue
+        section, name = key.split(".")
+        config[section][name] = value
+    if problems:
+        raise InputError(problems)
+    return config
+
+
+def flatten(config: dict[str, dict[str, object]]) -> dict[str, object]:
+    """``{"rules.work_share": True, …}``, for reports."""
+    return {f"{s}.{k}": v for s, table in config.items() for k, v in table.items()}

@@ -1,0 +1,97 @@
+"""The validated, typed in-memory data model that the model builder reads.
+
+Every table is a pandas DataFrame with exactly the columns of its sheet in SPEC §2 (see
+``optimizer.schema``), defaults filled in, plus ``row``: the Excel row the record came
+from, so that any later finding (a binding limit, a conflict) can name its cell.
+
+Column types: codes and texts are ``str`` (``None`` where an optional cell is blank);
+numbers and shares are ``float64`` (``NaN`` where an optional cell without default is
+blank, e.g. ``Allies.min_gap_closure`` meaning "use the model configuration"); whole
+numbers are ``int64``; booleans are ``bool``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer.schema import SHEETS, SHEETS_BY_NAME, Kind
+
+ROW = "row"
+
+_DTYPES = {
+    Kind.CODE: object,
+    Kind.TEXT: object,
+    Kind.NUMBER: "float64",
+    Kind.SHARE: "float64",
+    Kind.WHOLE: "int64",
+    Kind.BOOLEAN: "bool",
+}
+
+
+def empty_table(sheet_name: str) -> pd.DataFrame:
+    """A table with the sheet's columns and no rows (an optional sheet left out)."""
+    sheet = SHEETS_BY_NAME[sheet_name]
+    columns = {c.name: pd.Series(dtype=_DTYPES[c.kind]) for c in sheet.columns}
+    columns[ROW] = pd.Series(dtype="int64")
+    return pd.DataFrame(columns)
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def sheet_ref(sheet_name: str) -> str:
+    """A sheet name as Excel writes it in a reference (quoted when it has spaces)."""
+    if sheet_name.replace("_", "").isalnum():
+        return sheet_name
+    return "'" + sheet_name.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class AllianceData:
+    """Everything the input workbook says, validated and typed (SPEC §2)."""
+
+    periods: tuple[str, ...]
+    allies: pd.DataFrame
+    items: pd.DataFrame
+    production: pd.DataFrame
+    capacity: pd.DataFrame
+    expansion: pd.DataFrame
+    requirements: pd.DataFrame
+    stocks: pd.DataFrame
+    consumption: pd.DataFrame
+    budgets: pd.DataFrame
+    transport: pd.DataFrame
+    restrictions: pd.DataFrame
+    source: Path | None = None
+    # (schema sheet, column) -> (sheet name in the workbook, column letter)
+    locations: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+    def table(self, sheet_name: str) -> pd.DataFrame:
+        """The table of a sheet by its SPEC name, e.g. ``table("Production")``."""
+        return getattr(self, sheet_name.lower())
+
+    def cell(self, sheet_name: str, column: str, row: int) -> str:
+        """The workbook cell a value came from, e.g. ``Production!D7``."""
+        actual, letter = self.locations.get(
+            (sheet_name, column),
+            (sheet_name, column_letter(SHEETS_BY_NAME[sheet_name].column_names.index(column))),
+        )
+        return f"{sheet_ref(actual)}!{letter}{row}"
+
+    @property
+    def period_index(self) -> dict[str, int]:
+        """Period code -> position 0 … T-1 in sheet order."""
+        return {p: t for t, p in enumerate(self.periods)}
+
+
+TABLE_SHEETS = tuple(s.name for s in SHEETS if s.name != "Periods")

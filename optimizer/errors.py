@@ -1,0 +1,57 @@
+"""Exceptions a user can act on, and the exit code each one leads to (SPEC §6)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from optimizer.schema import Problem
+
+
+class ExitCode(IntEnum):
+    SOLVED = 0
+    UNEXPECTED = 1
+    INVALID_INPUT = 2
+    INFEASIBLE = 3
+    SOLVER_FAILURE = 4
+
+
+class StockpileError(Exception):
+    """An error the user can act on; its message is a sentence shown without a traceback."""
+
+    exit_code = ExitCode.UNEXPECTED
+
+
+class InputError(StockpileError):
+    """The input workbook or model configuration is not valid.
+
+    ``problems`` lists every error found in one pass, each naming its sheet and cell;
+    ``warnings`` lists what was accepted but deserves a look.
+    """
+
+    exit_code = ExitCode.INVALID_INPUT
+
+    def __init__(
+        self, problems: list[Problem] | str, warnings: list[Problem] | None = None
+    ) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("input", problems)]
+        self.problems = problems
+        self.warnings = warnings or []
+        count = len(problems)
+        head = str(problems[0]) if problems else "invalid input"
+        super().__init__(head if count == 1 else f"{count} problems, first: {head}")
+
+
+class WorkbookFormatError(InputError):
+    """The file is not a readable .xlsx workbook at all."""
+
+    def __init__(self, path: str, sentence: str) -> None:
+        super().__init__([Problem(path, sentence)])
+
+
+class SolverFailure(StockpileError):
+    exit_code = ExitCode.SOLVER_FAILURE
+
+
+class Infeasible(StockpileError):
+    exit_code = ExitCode.INFEASIBLE

@@ -1,0 +1,402 @@
+"""Reading the input workbook (SPEC §2) into typed tables, cell by cell accountable.
+
+Bulk values come from python-calamine, which reads several times faster than openpyxl.
+Cell-level facts that calamine does not expose — a formula with no saved value, an error
+value such as ``#N/A`` — are looked up with openpyxl, and only in workbooks whose sheet
+XML contains a formula or an error cell at all, so that large generated workbooks stay
+on the fast path. Merged ranges come from calamine.
+
+``read_tables`` returns the converted tables and every problem found; the checks that
+need several tables at once live in ``optimizer.validation``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import python_calamine
+
+from optimizer.data import ROW, column_letter, empty_table, sheet_ref
+from optimizer.errors import WorkbookFormatError
+from optimizer.schema import (
+    SHEETS,
+    SHEETS_BY_NAME,
+    Column,
+    Findings,
+    Kind,
+    Sheet,
+    normalise_name,
+)
+
+_TRUE = {"true", "yes", "1", "y"}
+_FALSE = {"false", "no", "0", "n"}
+_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=\"e\"")
+_NO_SAVED_VALUE = (
+    "is a formula with no saved value; open the workbook in Excel, let it calculate and "
+    "save it, or type the value"
+)
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+_RANGE_TEXT = {
+    Kind.NUMBER: "a number >= 0",
+    Kind.WHOLE: "a whole number >= 0",
+    Kind.SHARE: "a number between 0 and 1",
+}
+
+
+@dataclass
+class RawTable:
+    """One sheet as read: converted columns, Excel row numbers and column letters."""
+
+    sheet: Sheet
+    actual_name: str
+    frame: pd.DataFrame
+    letters: dict[str, str]
+
+
+def open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
+    """Open an .xlsx file, or raise one clear sentence saying why it is not one."""
+    if not path.exists():
+        raise WorkbookFormatError(str(path), "no such file")
+    if path.is_dir():
+        raise WorkbookFormatError(str(path), "is a folder, not an .xlsx workbook")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head == _OLE2_MAGIC:
+        raise WorkbookFormatError(
+            str(path),
+            "is an old-style .xls workbook or a password-protected .xlsx; "
+            "save it unprotected as an Excel .xlsx workbook",
+        )
+    if not zipfile.is_zipfile(path):
+        raise WorkbookFormatError(
+            str(path),
+            "is not an Excel .xlsx workbook (it is not a zip package; a CSV or text file "
+            "renamed to .xlsx?); open it in Excel and save it as .xlsx",
+        )
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            broken = package.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise WorkbookFormatError(
+            str(path), f"is a damaged .xlsx file and cannot be read ({exc})"
+        ) from None
+    if broken is not None:
+        raise WorkbookFormatError(str(path), f"is a damaged .xlsx file ({broken} is corrupt)")
+    if "xl/workbook.bin" in names:
+        raise WorkbookFormatError(
+            str(path), "is a binary .xlsb workbook; save it as an Excel .xlsx workbook"
+        )
+    if "xl/workbook.xml" not in names:
+        raise WorkbookFormatError(
+            str(path), "is a zip file but not an Excel .xlsx workbook (no xl/workbook.xml)"
+        )
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several unrelated types for broken files
+        raise WorkbookFormatError(
+            str(path), f"is a damaged .xlsx file and cannot be read ({exc})"
+        ) from None
+
+
+def _has_formula_or_error_cells(path: Path) -> bool:
+    with zipfile.ZipFile(path) as package:
+        for name in package.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                if _FORMULA_OR_ERROR.search(package.read(name)):
+                    return True
+    return False
+
+
+def _formula_and_error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict]:
+    """Per sheet: {(row, col): message} for formula cells without a saved value and error
+    cells (0-based row and column)."""
+    import openpyxl  # only loaded when the workbook has formulas or error values
+
+    findings: dict[str, dict] = {name: {} for name in sheet_names}
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for name in sheet_names:
+            formula_cells = set()
+            for row in formulas[name].iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f":
+                        formula_cells.add((cell.row - 1, cell.column - 1))
+            for row in values[name].iter_rows():
+                for cell in row:
+                    if not hasattr(cell, "row"):
+                        continue  # read-only mode's EmptyCell: nothing there
+                    position = (cell.row - 1, cell.column - 1)
+                    if cell.data_type == "e":
+                        findings[name][position] = f"is an error value ({cell.value}), not data"
+                    elif position in formula_cells and cell.value is None:
+                        findings[name][position] = _NO_SAVED_VALUE
+                    formula_cells.discard(position)
+            for position in formula_cells:  # formula cells that have no value cell at all
+                findings[name][position] = _NO_SAVED_VALUE
+    finally:
+        formulas.close()
+        values.close()
+    return findings
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _shown(value: object) -> str:
+    """A cell value as the user would recognise it in a message."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return repr(text)
+    return repr(value)
+
+
+def _code_text(value: object) -> str | None:
+    """A code cell as text: trimmed; a whole number read as its digits (2027 -> "2027")."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float | int):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if float(value).is_integer():
+            return str(int(value))
+        return repr(float(value))
+    return None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float | int):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _convert_column(
+    column: Column, values: list, rows: list[int], cell: callable, findings: Findings
+) -> pd.Series:
+    """Convert one column's data cells to its kind, reporting every bad cell."""
+    kind = column.kind
+    count = len(values)
+    if kind in (Kind.CODE, Kind.TEXT):
+        out = [None] * count
+        for index, value in enumerate(values):
+            if _is_blank(value):
+                if column.required:
+                    findings.error(cell(rows[index]), f"{column.name} is required")
+                continue
+            text = _code_text(value) if kind is Kind.CODE else _text(value)
+            if text is None:
+                findings.error(
+                    cell(rows[index]),
+                    f"{column.name} must be a code (text), got {_shown(value)}; "
+                    "format the column as Text",
+                )
+            out[index] = text
+        return pd.Series(out, dtype=object)
+
+    if kind is Kind.BOOLEAN:
+        out = [bool(column.default)] * count
+        for index, value in enumerate(values):
+            if _is_blank(value):
+                continue
+            if isinstance(value, bool):
+                out[index] = value
+            elif isinstance(value, str) and value.strip().casefold() in _TRUE | _FALSE:
+                out[index] = value.strip().casefold() in _TRUE
+            elif isinstance(value, float | int) and value in (0, 1):
+                out[index] = bool(value)
+            else:
+                findings.error(
+                    cell(rows[index]),
+                    f"{column.name} must be TRUE or FALSE (or yes/no, 1/0), got {_shown(value)}",
+                )
+        return pd.Series(out, dtype=bool)
+
+    # Numbers: a fast path for the all-float columns that generated workbooks have.
+    if all(type(v) is float for v in values):
+        numbers = np.fromiter(values, dtype=float, count=count)
+    else:
+        numbers = np.full(count, np.nan)
+        for index, value in enumerate(values):
+            if _is_blank(value):
+                continue
+            number = _number(value)
+            if number is None:
+                numbers[index] = np.inf  # flagged below with the cell's own text
+            else:
+                numbers[index] = number
+    blank = np.array([_is_blank(v) for v in values]) if count else np.zeros(0, bool)
+    bad = ~blank & ~np.isfinite(numbers)
+    bad |= ~blank & (numbers < 0)
+    if kind is Kind.SHARE:
+        bad |= ~blank & (numbers > 1)
+    if kind is Kind.WHOLE:
+        with np.errstate(invalid="ignore"):
+            bad |= ~blank & np.isfinite(numbers) & (numbers != np.round(numbers))
+    for index in np.flatnonzero(bad):
+        findings.error(
+            cell(rows[index]),
+            f"{column.name} must be {_RANGE_TEXT[kind]}, got {_shown(values[index])}",
+        )
+    if column.required:
+        for index in np.flatnonzero(blank):
+            findings.error(cell(rows[index]), f"{column.name} is required")
+    if column.default is not None:
+        numbers[blank] = float(column.default)
+    numbers[bad] = np.nan
+    if kind is Kind.WHOLE:
+        return pd.Series(np.nan_to_num(numbers, nan=0.0).astype("int64"))
+    return pd.Series(numbers, dtype="float64")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    return _shown(value).strip("'")
+
+
+def _read_sheet(
+    workbook: python_calamine.CalamineWorkbook,
+    sheet: Sheet,
+    actual_name: str,
+    cell_facts: dict,
+    findings: Findings,
+) -> RawTable:
+    grid = workbook.get_sheet_by_name(actual_name)
+    rows = grid.to_python(skip_empty_area=False)
+    ref = sheet_ref(actual_name)
+    header = rows[0] if rows else []
+    position: dict[str, int] = {}
+    for index, title in enumerate(header):
+        if _is_blank(title):
+            continue
+        name = normalise_name(title)
+        where = f"{ref}!{column_letter(index)}1"
+        if name in position:
+            findings.error(where, f"column '{name}' appears twice (first in "
+                                  f"{column_letter(position[name])}1)")
+        elif name in sheet.column_names:
+            position[name] = index
+        else:
+            findings.warn(where, f"unknown column '{str(title).strip()}' is ignored")
+    missing = [c.name for c in sheet.columns if c.required and c.name not in position]
+    for name in missing:
+        findings.error(f"{ref}!1:1", f"required column '{name}' is missing")
+    letters = {name: column_letter(index) for name, index in position.items()}
+
+    body = rows[1:]
+    data_rows = [
+        index for index, values in enumerate(body, start=2)
+        if not all(_is_blank(v) for v in values)
+    ]
+    data_row_set = set(data_rows)
+    facts = cell_facts.get(actual_name, {})
+    column_at = {index: name for name, index in position.items()}
+    for (row0, col0), message in sorted(facts.items()):
+        if col0 in column_at and row0 + 1 in data_row_set:
+            findings.error(f"{ref}!{column_letter(col0)}{row0 + 1}", f"{column_at[col0]} {message}")
+    table_columns = set(position.values())
+    last_row = data_rows[-1] if data_rows else 1
+    for (r0, c0), (r1, c1) in grid.merged_cell_ranges or []:
+        if r0 + 1 <= last_row and any(c0 <= c <= c1 for c in table_columns):
+            span = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+            findings.error(
+                f"{ref}!{span}",
+                "merged cells inside a table; unmerge them and fill in every cell",
+            )
+
+    columns: dict[str, pd.Series] = {}
+    for column in sheet.columns:
+        if column.name not in position:
+            if column.required:
+                continue
+            default = column.default
+            values = [default] * len(data_rows)
+        else:
+            index = position[column.name]
+            values = [
+                body[row - 2][index] if index < len(body[row - 2]) else None for row in data_rows
+            ]
+            if facts:  # a formula or error cell is reported once, above, not again here
+                values = [
+                    None if (data_rows[i] - 1, index) in facts else value
+                    for i, value in enumerate(values)
+                ]
+        letter = letters.get(column.name, "?")
+        columns[column.name] = _convert_column(
+            column,
+            values,
+            data_rows,
+            lambda row, letter=letter: f"{ref}!{letter}{row}",
+            findings,
+        )
+    if missing:
+        frame = empty_table(sheet.name)
+    else:
+        frame = pd.DataFrame(columns)
+        frame[ROW] = pd.Series(data_rows, dtype="int64")
+    if sheet.must_have_rows and not data_rows:
+        findings.error(f"{ref}!A2", f"sheet {sheet.name} has no rows; it needs at least one")
+    return RawTable(sheet, actual_name, frame, letters)
+
+
+def read_tables(path: Path, findings: Findings) -> dict[str, RawTable]:
+    """Read every sheet of SPEC §2 that the workbook has; problems go to ``findings``."""
+    workbook = open_workbook(path)
+    by_normal_name: dict[str, str] = {}
+    visible = {
+        m.name: m.visible == python_calamine.SheetVisibleEnum.Visible
+        for m in workbook.sheets_metadata
+    }
+    for actual in workbook.sheet_names:
+        normal = normalise_name(actual)
+        if normal in by_normal_name:
+            findings.error(actual, f"sheet name repeats sheet '{by_normal_name[normal]}'")
+        by_normal_name.setdefault(normal, actual)
+    known = {normalise_name(s.name): s for s in SHEETS}
+    for normal, actual in by_normal_name.items():
+        if normal not in known and normal != "readme":
+            findings.warn(actual, "unknown sheet is ignored")
+    present: dict[str, str] = {}
+    for sheet in SHEETS:
+        actual = by_normal_name.get(normalise_name(sheet.name))
+        if actual is None:
+            if sheet.required:
+                findings.error(str(path.name), f"required sheet '{sheet.name}' is missing")
+            continue
+        if sheet.required and not visible.get(actual, True):
+            findings.warn(actual, "required sheet is hidden; it is read all the same")
+        present[sheet.name] = actual
+    cell_facts = (
+        _formula_and_error_cells(path, list(present.values()))
+        if _has_formula_or_error_cells(path)
+        else {}
+    )
+    return {
+        name: _read_sheet(workbook, SHEETS_BY_NAME[name], actual, cell_facts, findings)
+        for name, actual in present.items()
+    }

@@ -1,0 +1,310 @@
+"""The input workbook contract (SPEC §2) as data.
+
+This table is the single source of truth for sheet names, columns, kinds, defaults,
+ranges, keys and references. The reader validates against it, the template writes its
+headers, data validation and README sheet from it, and the generator writes its columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a column holds, and so how its cells are read and checked."""
+
+    CODE = "code"  # trimmed text; a number is read as its text (2027 -> "2027")
+    TEXT = "text"  # free text, trimmed
+    NUMBER = "number"  # finite number >= 0
+    WHOLE = "whole"  # whole number >= 0 (lead times, in periods)
+    SHARE = "share"  # number in [0, 1]
+    BOOLEAN = "boolean"  # TRUE/FALSE, yes/no, 1/0
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input sheet."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+    default: object = None
+    unit: str = ""
+    refers_to: str | None = None  # "ally", "item", "period", "facility" or "country"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One input sheet: its columns, the columns that identify a row, and its meaning."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = False
+    must_have_rows: bool = False
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_ALLY = "ally code (as in Allies)"
+_ITEM = "item code (as in Items)"
+_PERIOD = "period code (as in Periods)"
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "Periods",
+        "Planning periods, in the order they follow each other (e.g. 2027Q1, 2027Q2 ...).",
+        (Column("period", Kind.CODE, "Period code.", required=True),),
+        key=("period",),
+        required=True,
+        must_have_rows=True,
+    ),
+    Sheet(
+        "Allies",
+        "The nations that buy: one row per ally.",
+        (
+            Column("ally", Kind.CODE, "Ally code, e.g. an ISO 3166 code such as POL.", True),
+            Column("name", Kind.TEXT, "Full name, for reports."),
+            Column("gdp", Kind.NUMBER, "Gross domestic product, for reference.", unit="money"),
+            Column(
+                "min_gap_closure",
+                Kind.SHARE,
+                "Share of every readiness gap this ally must close at least "
+                "(blank: the model configuration's rules.min_gap_closure).",
+                unit="share 0-1",
+            ),
+            Column(
+                "work_share_min",
+                Kind.SHARE,
+                "Value made by this ally's own industry, as a share of its spending, at least "
+                "(blank: no work-share rule).",
+                unit="share 0-1",
+            ),
+        ),
+        key=("ally",),
+        required=True,
+        must_have_rows=True,
+    ),
+    Sheet(
+        "Items",
+        "Munitions and equipment to stock: one row per item.",
+        (
+            Column("item", Kind.CODE, "Item code.", True),
+            Column("name", Kind.TEXT, "Full name, for reports."),
+            Column("unit", Kind.TEXT, "Unit of count, e.g. rounds, missiles."),
+            Column("integer", Kind.BOOLEAN, "Whole units only.", default=False),
+            Column("priority", Kind.NUMBER, "Weight of a unit of shortfall.", default=1.0),
+            Column(
+                "shortfall_penalty",
+                Kind.NUMBER,
+                "Weighted mode: cost per unit of shortfall "
+                "(blank: the model configuration's objective.shortfall_penalty).",
+                unit="money per unit",
+            ),
+            Column(
+                "holding_cost",
+                Kind.NUMBER,
+                "Cost per unit in stock at the end of a period.",
+                default=0.0,
+                unit="money per unit per period",
+            ),
+        ),
+        key=("item",),
+        required=True,
+        must_have_rows=True,
+    ),
+    Sheet(
+        "Production",
+        "Production lines: a facility making one item, located in a host country.",
+        (
+            Column("facility", Kind.CODE, "Facility code.", True),
+            Column(
+                "host",
+                Kind.CODE,
+                "Country the facility is in: an ally code, or any other code for a "
+                "supplier outside the alliance.",
+                True,
+            ),
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column("capacity", Kind.NUMBER, "Units per period.", True, unit="units per period"),
+            Column("unit_cost", Kind.NUMBER, "Price per unit.", True, unit="money per unit"),
+            Column(
+                "lead_time",
+                Kind.WHOLE,
+                "Whole periods from order to delivery.",
+                default=0,
+                unit="periods",
+            ),
+        ),
+        key=("facility", "item"),
+        required=True,
+    ),
+    Sheet(
+        "Capacity",
+        "Replaces a line's capacity in one period (ramp-up, outages).",
+        (
+            Column("facility", Kind.CODE, "Facility code (as in Production).", True),
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column("period", Kind.CODE, _PERIOD, True, refers_to="period"),
+            Column("capacity", Kind.NUMBER, "Units in that period.", True, unit="units per period"),
+        ),
+        key=("facility", "item", "period"),
+    ),
+    Sheet(
+        "Expansion",
+        "Extra capacity that can be built on a line.",
+        (
+            Column("facility", Kind.CODE, "Facility code (as in Production).", True),
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column(
+                "max_extra",
+                Kind.NUMBER,
+                "Most extra capacity that can be built, in all.",
+                True,
+                unit="units per period",
+            ),
+            Column(
+                "cost_per_unit",
+                Kind.NUMBER,
+                "One-off cost per unit of extra capacity per period.",
+                True,
+                unit="money per (unit per period)",
+            ),
+            Column(
+                "lead_time",
+                Kind.WHOLE,
+                "Periods after the period of investment when the extra capacity is usable.",
+                default=1,
+                unit="periods",
+            ),
+            Column(
+                "payer",
+                Kind.CODE,
+                "Ally whose budget pays (blank: funded outside the budgets).",
+                refers_to="ally",
+            ),
+        ),
+        key=("facility", "item"),
+    ),
+    Sheet(
+        "Requirements",
+        "Readiness targets: stock an ally must hold at the end of a period.",
+        (
+            Column("ally", Kind.CODE, _ALLY, True, refers_to="ally"),
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column("period", Kind.CODE, _PERIOD, True, refers_to="period"),
+            Column("target", Kind.NUMBER, "Stock to hold at the end of the period.", True,
+                   unit="units"),
+        ),
+        key=("ally", "item", "period"),
+        required=True,
+    ),
+    Sheet(
+        "Stocks",
+        "Stock on hand at the start of the first period (missing: 0).",
+        (
+            Column("ally", Kind.CODE, _ALLY, True, refers_to="ally"),
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column("on_hand", Kind.NUMBER, "Units on hand.", True, unit="units"),
+        ),
+        key=("ally", "item"),
+    ),
+    Sheet(
+        "Consumption",
+        "Units that leave an ally's stock during a period (use, training, donations).",
+        (
+            Column("ally", Kind.CODE, _ALLY, True, refers_to="ally"),
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column("period", Kind.CODE, _PERIOD, True, refers_to="period"),
+            Column("quantity", Kind.NUMBER, "Units used in the period.", True, unit="units"),
+        ),
+        key=("ally", "item", "period"),
+    ),
+    Sheet(
+        "Budgets",
+        "Money an ally can spend in a period. An ally with no row has no limit; an ally "
+        "with some rows has 0 in the periods it leaves out.",
+        (
+            Column("ally", Kind.CODE, _ALLY, True, refers_to="ally"),
+            Column("period", Kind.CODE, _PERIOD, True, refers_to="period"),
+            Column("budget", Kind.NUMBER, "Money available in the period.", True, unit="money"),
+        ),
+        key=("ally", "period"),
+    ),
+    Sheet(
+        "Transport",
+        "Cost and extra lead time to move an item from a country to an ally. Blank item: "
+        "every item; a row naming the item replaces it for that item. No row: free, no delay.",
+        (
+            Column(
+                "from",
+                Kind.CODE,
+                "Country the item leaves: a line's host, or an ally giving stock.",
+                True,
+                refers_to="country",
+            ),
+            Column("to", Kind.CODE, "Receiving ally.", True, refers_to="ally"),
+            Column("cost_per_unit", Kind.NUMBER, "Cost per unit moved.", True,
+                   unit="money per unit"),
+            Column("item", Kind.CODE, "Item code (blank: every item).", refers_to="item"),
+            Column("lead_time", Kind.WHOLE, "Extra periods in transit.", default=0,
+                   unit="periods"),
+        ),
+        key=("from", "to", "item"),
+    ),
+    Sheet(
+        "Restrictions",
+        "Export controls: each row forbids deliveries matching all its non-blank fields. A row "
+        "with a blank facility also applies to transfers, the giving ally acting as host.",
+        (
+            Column("host", Kind.CODE, "Host country of the line (or giving ally).",
+                   refers_to="country"),
+            Column("facility", Kind.CODE, "Facility code (as in Production).",
+                   refers_to="facility"),
+            Column("ally", Kind.CODE, "Receiving ally.", refers_to="ally"),
+            Column("item", Kind.CODE, "Item code.", refers_to="item"),
+        ),
+    ),
+)
+
+SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
+
+
+def normalise_name(name: object) -> str:
+    """Sheet and column names are matched after trimming spaces and ignoring case."""
+    return str(name).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the input, located at a sheet and cell (or a sheet, or a file)."""
+
+    where: str  # "Production!D7", "Production!1:1", "Periods" or a file path
+    message: str
+    severity: str = "error"  # or "warning"
+
+    def __str__(self) -> str:
+        prefix = "" if self.severity == "error" else "warning: "
+        return f"{prefix}{self.where}: {self.message}"
+
+
+@dataclass
+class Findings:
+    """Problems and warnings collected in one pass over the input."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def error(self, where: str, message: str) -> None:
+        self.errors.append(Problem(where, message))
+
+    def warn(self, where: str, message: str) -> None:
+        self.warnings.append(Problem(where, message, "warning"))

@@ -1,0 +1,192 @@
+"""Validation across tables: unique keys, references, and the warnings of SPEC §4.
+
+``load_workbook`` is the one entry point: it reads the workbook, collects every problem
+in one pass and either raises ``InputError`` with all of them or returns the typed
+``AllianceData`` and the warnings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer.data import ROW, AllianceData, empty_table, sheet_ref
+from optimizer.errors import InputError
+from optimizer.reader import RawTable, read_tables
+from optimizer.schema import SHEETS, Findings, Problem
+
+
+def _cell(table: RawTable, column: str, row: int) -> str:
+    return f"{sheet_ref(table.actual_name)}!{table.letters.get(column, 'A')}{row}"
+
+
+def _describe(sheet_key: tuple[str, ...], values: tuple) -> str:
+    return ", ".join(f"{name} '{value}'" for name, value in zip(sheet_key, values, strict=True)
+                     if value is not None)
+
+
+def _check_unique_keys(table: RawTable, findings: Findings) -> None:
+    key = list(table.sheet.key)
+    frame = table.frame
+    if not key or frame.empty:
+        return
+    complete = frame.dropna(subset=[k for k in key if table.sheet.column(k).required])
+    duplicated = complete.duplicated(subset=key, keep=False)
+    if not duplicated.any():
+        return
+    first_rows: dict[tuple, int] = {}
+    for record in complete.loc[duplicated, key + [ROW]].itertuples(index=False):
+        values, row = tuple(record[:-1]), record[-1]
+        if values not in first_rows:
+            first_rows[values] = row
+            continue
+        findings.error(
+            _cell(table, key[0], row),
+            f"duplicate row for {_describe(table.sheet.key, values)}; "
+            f"first given in row {first_rows[values]}",
+        )
+
+
+def _check_reference(
+    table: RawTable, column: str, known: set[str], defined_in: str, findings: Findings,
+    *, warn: bool = False,
+) -> None:
+    values = table.frame[column]
+    unknown = values.notna() & ~values.isin(known)
+    for value, row in zip(values[unknown], table.frame[ROW][unknown], strict=True):
+        where = _cell(table, column, row)
+        if warn:
+            findings.warn(where, f"{column} '{value}' is {defined_in}; the row has no effect")
+        else:
+            findings.error(where, f"{column} '{value}' is not defined in {defined_in}")
+
+
+def _check_line_reference(table: RawTable, lines: pd.MultiIndex, findings: Findings) -> None:
+    frame = table.frame
+    pairs = pd.MultiIndex.from_frame(frame[["facility", "item"]].fillna(""))
+    unknown = ~pairs.isin(lines) & frame["facility"].notna() & frame["item"].notna()
+    for facility, item, row in frame.loc[unknown, ["facility", "item", ROW]].itertuples(
+        index=False
+    ):
+        findings.error(
+            _cell(table, "facility", row),
+            f"line (facility '{facility}', item '{item}') is not defined in Production",
+        )
+
+
+def _check_restrictions(table: RawTable, findings: Findings) -> None:
+    fields = ["host", "facility", "ally", "item"]
+    empty = table.frame[fields].isna().all(axis=1)
+    for row in table.frame.loc[empty, ROW]:
+        findings.error(
+            f"{sheet_ref(table.actual_name)}!A{row}:D{row}",
+            "a restriction needs at least one of host, facility, ally or item",
+        )
+
+
+def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
+    def codes(sheet: str, column: str) -> set[str]:
+        return set(tables[sheet].frame[column].dropna()) if sheet in tables else set()
+
+    allies = codes("Allies", "ally")
+    items = codes("Items", "item")
+    periods = codes("Periods", "period")
+    facilities = codes("Production", "facility")
+    countries = allies | codes("Production", "host")
+    known = {
+        "ally": (allies, "Allies"),
+        "item": (items, "Items"),
+        "period": (periods, "Periods"),
+        "facility": (facilities, "Production"),
+    }
+    lines = (
+        pd.MultiIndex.from_frame(tables["Production"].frame[["facility", "item"]].dropna())
+        if "Production" in tables
+        else pd.MultiIndex.from_tuples([], names=["facility", "item"])
+    )
+    for table in tables.values():
+        for column in table.sheet.columns:
+            if column.name not in table.frame:
+                continue
+            if column.refers_to in known:
+                if table.sheet.name in ("Capacity", "Expansion") and column.name == "item":
+                    continue  # checked as part of the line (facility, item) below
+                codes_known, defined_in = known[column.refers_to]
+                _check_reference(table, column.name, codes_known, defined_in, findings)
+            elif column.refers_to == "country":
+                _check_reference(
+                    table, column.name, countries,
+                    "neither a production host nor an ally", findings, warn=True,
+                )
+        if table.sheet.name in ("Capacity", "Expansion"):
+            _check_line_reference(table, lines, findings)
+        if table.sheet.name == "Restrictions":
+            _check_restrictions(table, findings)
+
+
+def policy_warnings(data: AllianceData, rules: dict) -> list[Problem]:
+    """Warnings that depend on the model configuration's rules (SPEC §4, rules 7 and 8)."""
+    found = Findings()
+    share = float(rules.get("max_supplier_share", 1.0))
+    if share < 1.0:
+        countries = data.production.groupby("item")["host"].nunique()
+        demanded = set(data.requirements["item"])
+        for item, row in data.items[["item", ROW]].itertuples(index=False):
+            if item in demanded and countries.get(item, 0) == 1:
+                host = data.production.loc[data.production["item"] == item, "host"].iloc[0]
+                found.warn(
+                    data.cell("Items", "item", row),
+                    f"item '{item}' is made in one country only ({host}); with "
+                    f"rules.max_supplier_share = {share:g} no ally can buy it from a line",
+                )
+    if rules.get("work_share", True):
+        hosts = set(data.production["host"])
+        needs_share = data.allies["work_share_min"].fillna(0) > 0
+        for ally, minimum, row in data.allies.loc[
+            needs_share, ["ally", "work_share_min", ROW]
+        ].itertuples(index=False):
+            if ally not in hosts:
+                found.warn(
+                    data.cell("Allies", "work_share_min", row),
+                    f"ally '{ally}' must place {minimum:.0%} of its spending with its own "
+                    "industry but hosts no production line, so it can spend nothing",
+                )
+    return found.warnings
+
+
+def load_workbook(path: str | Path, rules: dict | None = None) -> tuple[AllianceData, list[Problem]]:
+    """Read and validate an input workbook (SPEC §2).
+
+    Returns the typed data and the warnings; raises ``InputError`` listing every problem,
+    each with its sheet and cell, when the workbook is not valid. The file is only read.
+    """
+    path = Path(path)
+    findings = Findings()
+    tables = read_tables(path, findings)
+    for table in tables.values():
+        _check_unique_keys(table, findings)
+    _check_references(tables, findings)
+    if findings.errors:
+        raise InputError(findings.errors, findings.warnings)
+
+    def frame(name: str) -> pd.DataFrame:
+        return tables[name].frame if name in tables else empty_table(name)
+
+    locations = {
+        (name, column): (table.actual_name, letter)
+        for name, table in tables.items()
+        for column, letter in table.letters.items()
+    }
+    data = AllianceData(
+        periods=tuple(tables["Periods"].frame["period"]),
+        **{sheet.name.lower(): frame(sheet.name) for sheet in SHEETS if sheet.name != "Periods"},
+        source=path,
+        locations=locations,
+    )
+    if data.requirements.empty:
+        findings.warn(
+            tables["Requirements"].actual_name, "no readiness targets; there is nothing to plan"
+        )
+    warnings = findings.warnings + policy_warnings(data, rules or {})
+    return data, warnings
