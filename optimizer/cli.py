@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from collections.abc import Sequence
@@ -52,6 +53,56 @@ def _command_validate(args: argparse.Namespace) -> int:
         + (f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else "")
     )
     return ExitCode.SOLVED
+
+
+def _command_solve(args: argparse.Namespace) -> int:
+    from optimizer.report import report_path, write_report
+    from optimizer.run import solve_workbook
+
+    config = _model_config(args)
+    out = report_path(args.workbook, args.out)
+    result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
+                            write_lp=args.write_lp)
+    if not args.json:
+        _print_problems(result.warnings, show_all=False)
+    write_report(result, out)
+    summary = result.summary()
+    if args.json:
+        print(json.dumps({
+            "status": result.status,
+            "total_cost": summary.get("total_cost"),
+            "weighted_shortfall": summary.get("weighted_shortfall"),
+            "gap_closed_pct": summary.get("gap_closed_pct"),
+            "report": str(out),
+            "message": result.message,
+            "solver": result.solver,
+            "seconds": round(sum(result.timings.values()), 3),
+            "verifier_max_violation": summary.get("verifier_max_violation"),
+        }))
+    else:
+        _print_summary(result, out)
+    return _EXIT_FOR_STATUS[result.status]
+
+
+_EXIT_FOR_STATUS = {
+    "optimal": ExitCode.SOLVED,
+    "feasible": ExitCode.SOLVED,
+    "infeasible": ExitCode.INFEASIBLE,
+    "error": ExitCode.SOLVER_FAILURE,
+}
+
+
+def _print_summary(result, out: Path) -> None:
+    """A short readable summary on the terminal (stderr for what went wrong)."""
+    summary = result.summary()
+    if result.status in ("optimal", "feasible"):
+        print(f"status: {result.status} ({result.message})")
+        print(f"total cost: {summary['total_cost']:,.0f}")
+        print(f"weighted shortfall: {summary['weighted_shortfall']:,.2f}")
+        print(f"gaps closed: {summary['gap_closed_pct']:.1f}%")
+    else:
+        print(f"{result.status}: {result.message}", file=sys.stderr)
+    print(f"report: {out}")
 
 
 def _command_template(args: argparse.Namespace) -> int:
@@ -113,6 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(validate)
     validate.add_argument("--all", action="store_true", help="list every problem found")
     validate.set_defaults(run=_command_validate)
+
+    solve = commands.add_parser("solve", help="plan the allocation and write the report")
+    solve.add_argument("workbook", type=Path)
+    _add_model_options(solve)
+    solve.add_argument("--out", type=Path, default=Path("reports"),
+                       help="folder for the report (default: reports)")
+    solve.add_argument("--json", action="store_true",
+                       help="print a one-line JSON summary on standard output")
+    solve.add_argument("--verbose", action="store_true", help="show the solver's log")
+    solve.add_argument("--write-lp", type=Path, metavar="FILE",
+                       help="also write the model as an LP file (weighted objective)")
+    solve.set_defaults(run=_command_solve)
 
     template = commands.add_parser("template", help="write an empty input workbook to fill in")
     template.add_argument("out", type=Path, metavar="OUT.xlsx")

@@ -1,0 +1,268 @@
+"""Index sets of the allocation model (SPEC §4): which variables exist, with their data.
+
+Everything here is vectorised pandas over the combinations that exist: a line is
+crossed with the allies it may deliver to (after Restrictions) and the order periods
+whose delivery falls inside the horizon, never a full cross product filtered afterwards
+at period level. Periods are positions t = 0 … T-1 in sheet order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimizer.data import ROW, AllianceData
+
+
+@dataclass(frozen=True)
+class ModelSets:
+    """The data of every variable and constraint family, one frame each.
+
+    lines        ℓ: facility, host, item, unit_cost, lead_time, row (Production row)
+    capacity     (ℓ, t): capacity cap(ℓ,t), source ("Production" or "Capacity") and row
+    orders       x(ℓ,a,t): line, facility, host, item, ally, period, delivery, unit_cost,
+                 route_cost, integer
+    expansions   e(ℓ,t): line, facility, item, period, online_from, cost_per_unit, payer,
+                 max_extra, expansion_row
+    transfers    y(a,b,i,t): giver, ally, item, period, arrival, route_cost, integer
+    stocks       s(a,i,t): ally, item, period, consumption, holding_cost; on_hand per (a,i)
+    shortfalls   u(a,i,t): one per Requirements row: ally, item, period, target, gap,
+                 priority, penalty, closure (ρ_a), upper (= (1 − ρ_a)·gap), row
+    budgets      (a,t): ally, period, budget, row (NaN row: a period left out, budget 0)
+    """
+
+    periods: tuple[str, ...]
+    lines: pd.DataFrame
+    capacity: pd.DataFrame
+    orders: pd.DataFrame
+    expansions: pd.DataFrame
+    transfers: pd.DataFrame
+    stocks: pd.DataFrame
+    on_hand: pd.DataFrame
+    shortfalls: pd.DataFrame
+    budgets: pd.DataFrame
+    allies: pd.DataFrame
+    items: pd.DataFrame
+
+
+def route_costs(data: AllianceData, routes: pd.DataFrame) -> pd.DataFrame:
+    """Per-unit cost k(from,to,i) and extra lead time r(from,to,i) of each route.
+
+    ``routes`` has columns from, to, item. A Transport row naming the item wins over the
+    blank-item row of the same pair; a pair with no row costs 0 and adds no lead time.
+    """
+    transport = data.transport.rename(
+        columns={"cost_per_unit": "route_cost", "lead_time": "route_delay"}
+    )
+    specific = transport[transport["item"].notna()]
+    general = transport[transport["item"].isna()].drop(columns="item")
+    keys = routes[["from", "to", "item"]]
+    keyed = keys.merge(
+        specific[["from", "to", "item", "route_cost", "route_delay"]],
+        on=["from", "to", "item"], how="left",
+    ).merge(
+        general[["from", "to", "route_cost", "route_delay"]],
+        on=["from", "to"], how="left", suffixes=("", "_general"),
+    )
+    has_specific = keyed["route_cost"].notna().to_numpy()
+    out = routes.copy()
+    out["route_cost"] = np.where(
+        has_specific, keyed["route_cost"], keyed["route_cost_general"].fillna(0.0)
+    ).astype(float)
+    out["route_delay"] = np.where(
+        has_specific, keyed["route_delay"], keyed["route_delay_general"].fillna(0)
+    ).astype("int64")
+    return out
+
+
+def _forbidden(data: AllianceData, pairs: pd.DataFrame, *, transfers: bool) -> np.ndarray:
+    """Mask of ``pairs`` (host, facility, ally, item) that some Restrictions row forbids.
+
+    A row forbids a delivery that matches all its non-blank fields. For transfers the
+    giving ally plays the host, and only rows with a blank facility apply.
+    """
+    mask = np.zeros(len(pairs), dtype=bool)
+    for restriction in data.restrictions.itertuples(index=False):
+        if transfers and restriction.facility is not None:
+            continue
+        match = np.ones(len(pairs), dtype=bool)
+        for field in ("host", "facility", "ally", "item"):
+            value = getattr(restriction, field)
+            if value is not None:
+                match &= (pairs[field] == value).to_numpy()
+        mask |= match
+    return mask
+
+
+def build_sets(data: AllianceData, config: dict) -> ModelSets:
+    """Derive every index set of SPEC §4 from the validated data and the configuration."""
+    rules = config["rules"]
+    periods = data.periods
+    horizon = len(periods)
+    period_of = data.period_index
+
+    items = data.items.set_index("item")
+    allies = data.allies.set_index("ally")
+
+    lines = data.production[["facility", "host", "item", "unit_cost", "lead_time", ROW]].copy()
+    lines.index.name = "line"
+    lines = lines.reset_index()
+
+    # Capacity per (line, period): the base, replaced where Capacity gives one.
+    base = data.production[["facility", "item", "capacity", ROW]].copy()
+    base["line"] = np.arange(len(base))
+    capacity = base.loc[base.index.repeat(horizon)].reset_index(drop=True)
+    capacity["period"] = np.tile(np.arange(horizon), len(base))
+    capacity["source"] = "Production"
+    overrides = data.capacity.assign(period=data.capacity["period"].map(period_of))
+    capacity = capacity.merge(
+        overrides[["facility", "item", "period", "capacity", ROW]],
+        on=["facility", "item", "period"], how="left", suffixes=("", "_override"),
+    )
+    overridden = capacity["capacity_override"].notna()
+    capacity.loc[overridden, "capacity"] = capacity.loc[overridden, "capacity_override"]
+    capacity.loc[overridden, ROW] = capacity.loc[overridden, f"{ROW}_override"]
+    capacity.loc[overridden, "source"] = "Capacity"
+    capacity = capacity[["line", "facility", "item", "period", "capacity", "source", ROW]]
+    capacity[ROW] = capacity[ROW].astype("int64")
+
+    # Orders x(ℓ,a,t): lines crossed with allies, minus restrictions, then periods.
+    ally_codes = data.allies["ally"].to_numpy()
+    pairs = lines.loc[lines.index.repeat(len(ally_codes))].reset_index(drop=True)
+    pairs["ally"] = np.tile(ally_codes, len(lines))
+    pairs = pairs[~_forbidden(data, pairs, transfers=False)]
+    pairs = route_costs(data, pairs.rename(columns={"host": "from", "ally": "to"})).rename(
+        columns={"from": "host", "to": "ally"}
+    )
+    delay = pairs["lead_time"].to_numpy() + pairs["route_delay"].to_numpy()
+    usable = np.clip(horizon - delay, 0, None)  # order periods whose delivery is in time
+    orders = pairs.loc[pairs.index.repeat(usable)].reset_index(drop=True)
+    orders["period"] = _ranges(usable)
+    orders["delivery"] = orders["period"] + np.repeat(delay, usable)
+    orders["integer"] = orders["item"].map(items["integer"]).astype(bool)
+    orders = orders[
+        ["line", "facility", "host", "item", "ally", "period", "delivery", "unit_cost",
+         "route_cost", "integer"]
+    ]
+
+    # Expansions e(ℓ,t), usable from t + lead_time, created only when that is in the horizon.
+    expansion = data.expansion.merge(
+        lines[["line", "facility", "item"]], on=["facility", "item"]
+    ).rename(columns={ROW: "expansion_row"})
+    count = np.clip(horizon - expansion["lead_time"].to_numpy(), 0, None)
+    expansions = expansion.loc[expansion.index.repeat(count)].reset_index(drop=True)
+    expansions["period"] = _ranges(count)
+    expansions["online_from"] = expansions["period"] + expansions["lead_time"]
+    expansions = expansions[
+        ["line", "facility", "item", "period", "online_from", "cost_per_unit", "payer",
+         "max_extra", "expansion_row"]
+    ]
+
+    transfers = _transfer_set(data, horizon, items) if rules["allow_transfers"] else (
+        pd.DataFrame(columns=["giver", "ally", "item", "period", "arrival", "route_cost",
+                              "integer"])
+    )
+
+    # Stocks s(a,i,t) for every ally, item and period, with consumption and holding cost.
+    item_codes = data.items["item"].to_numpy()
+    grid = pd.MultiIndex.from_product(
+        [ally_codes, item_codes, range(horizon)], names=["ally", "item", "period"]
+    ).to_frame(index=False)
+    use = data.consumption.assign(period=data.consumption["period"].map(period_of))
+    stocks = grid.merge(use[["ally", "item", "period", "quantity"]],
+                        on=["ally", "item", "period"], how="left")
+    stocks["consumption"] = stocks.pop("quantity").fillna(0.0)
+    stocks["holding_cost"] = stocks["item"].map(items["holding_cost"]).astype(float)
+    on_hand = pd.MultiIndex.from_product([ally_codes, item_codes], names=["ally", "item"]) \
+        .to_frame(index=False).merge(
+            data.stocks[["ally", "item", "on_hand"]], on=["ally", "item"], how="left"
+        ).fillna({"on_hand": 0.0})
+
+    shortfalls = _shortfall_set(data, config, stocks, on_hand, items, allies, period_of)
+    budgets = _budget_set(data, horizon, period_of)
+    return ModelSets(
+        periods=periods, lines=lines, capacity=capacity, orders=orders,
+        expansions=expansions, transfers=transfers, stocks=stocks, on_hand=on_hand,
+        shortfalls=shortfalls, budgets=budgets, allies=data.allies, items=data.items,
+    )
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """[0, 1, …, c₀−1, 0, 1, …, c₁−1, …] for counts c."""
+    counts = np.asarray(counts, dtype="int64")
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype="int64")
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype="int64") - starts
+
+
+def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame) -> pd.DataFrame:
+    """y(a,b,i,t) for every ordered pair of allies a ≠ b, item and period, in time."""
+    codes = data.allies["ally"].to_numpy()
+    givers, takers = np.meshgrid(codes, codes, indexing="ij")
+    keep = givers != takers
+    pairs = pd.DataFrame({"from": givers[keep], "to": takers[keep]})
+    item_codes = data.items["item"].to_numpy()
+    triples = pairs.loc[pairs.index.repeat(len(item_codes))].reset_index(drop=True)
+    triples["item"] = np.tile(item_codes, len(pairs))
+    check = triples.rename(columns={"from": "host", "to": "ally"}).assign(facility=None)
+    triples = triples[~_forbidden(data, check, transfers=True)].reset_index(drop=True)
+    triples = route_costs(data, triples)
+    usable = np.clip(horizon - triples["route_delay"].to_numpy(), 0, None)
+    transfers = triples.loc[triples.index.repeat(usable)].reset_index(drop=True)
+    transfers["period"] = _ranges(usable)
+    transfers["arrival"] = transfers["period"] + np.repeat(triples["route_delay"].to_numpy(),
+                                                           usable)
+    transfers["integer"] = transfers["item"].map(items["integer"]).astype(bool)
+    return transfers.rename(columns={"from": "giver", "to": "ally"})[
+        ["giver", "ally", "item", "period", "arrival", "route_cost", "integer"]
+    ]
+
+
+def _shortfall_set(
+    data: AllianceData, config: dict, stocks: pd.DataFrame, on_hand: pd.DataFrame,
+    items: pd.DataFrame, allies: pd.DataFrame, period_of: dict[str, int],
+) -> pd.DataFrame:
+    """One shortfall u per Requirements row, with its gap and the bound of rule 6.
+
+    P(a,i,t) = on_hand − Σ_{τ≤t} consumption(a,i,τ); gap = max(0, target − P);
+    u ≤ (1 − ρ_a) · gap, ρ_a = Allies.min_gap_closure, else rules.min_gap_closure.
+    """
+    no_orders = stocks[["ally", "item", "period", "consumption"]].copy()
+    no_orders["used"] = no_orders.groupby(["ally", "item"])["consumption"].cumsum()
+    no_orders = no_orders.merge(on_hand, on=["ally", "item"])
+    no_orders["no_order_stock"] = no_orders["on_hand"] - no_orders["used"]
+    requirements = data.requirements.assign(
+        period=data.requirements["period"].map(period_of)
+    )
+    shortfalls = requirements.merge(
+        no_orders[["ally", "item", "period", "no_order_stock"]],
+        on=["ally", "item", "period"], how="left",
+    )
+    shortfalls["gap"] = (shortfalls["target"] - shortfalls["no_order_stock"]).clip(lower=0.0)
+    closure = allies["min_gap_closure"].fillna(float(config["rules"]["min_gap_closure"]))
+    shortfalls["closure"] = shortfalls["ally"].map(closure).astype(float)
+    shortfalls["upper"] = (1.0 - shortfalls["closure"]) * shortfalls["gap"]
+    shortfalls["priority"] = shortfalls["item"].map(items["priority"]).astype(float)
+    penalty = items["shortfall_penalty"].fillna(float(config["objective"]["shortfall_penalty"]))
+    shortfalls["penalty"] = shortfalls["item"].map(penalty).astype(float)
+    return shortfalls[
+        ["ally", "item", "period", "target", "no_order_stock", "gap", "closure", "upper",
+         "priority", "penalty", ROW]
+    ]
+
+
+def _budget_set(data: AllianceData, horizon: int, period_of: dict[str, int]) -> pd.DataFrame:
+    """(a,t) for every ally with Budgets rows and every period; a left-out period is 0."""
+    given = data.budgets.assign(period=data.budgets["period"].map(period_of))
+    limited = given["ally"].unique()
+    grid = pd.MultiIndex.from_product(
+        [limited, range(horizon)], names=["ally", "period"]
+    ).to_frame(index=False)
+    budgets = grid.merge(given[["ally", "period", "budget", ROW]], on=["ally", "period"],
+                         how="left")
+    budgets["budget"] = budgets["budget"].fillna(0.0)
+    return budgets

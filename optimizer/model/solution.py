@@ -1,0 +1,166 @@
+"""The solved plan in the input's terms: the tables the report writes and the verifier
+checks. Values are read from the solved model; nothing is recomputed from the model here
+except sums of solution values (spend, use of capacity) that the report shows.
+
+Dual signs: a dual is d(objective)/d(right-hand side). ``marginal_value`` of a budget or
+capacity is −dual (how much the optimised objective improves per extra unit);
+``marginal_cost`` of a readiness target is +dual (how much it worsens per extra unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimizer.model.build import AllocationModel, spending_terms
+
+QUANTITY_TOLERANCE = 1e-7
+
+
+def _values(variables: np.ndarray) -> np.ndarray:
+    return np.fromiter(
+        ((v.varValue or 0.0) for v in variables), dtype=float, count=len(variables)
+    )
+
+
+def _duals(model: AllocationModel, family: str) -> np.ndarray:
+    """The dual of every row of a family, aligned with its labels (NaN: no row / no dual)."""
+    block = model.rows.get(family)
+    if block is None:
+        return np.zeros(0)
+    duals = np.full(len(block.labels), np.nan)
+    if len(block.built):
+        duals[block.built] = [np.nan if c.pi is None else c.pi for c in block.constraints]
+    return duals
+
+
+@dataclass
+class Plan:
+    """A solved plan. Period columns hold period codes."""
+
+    orders: pd.DataFrame
+    expansions: pd.DataFrame
+    transfers: pd.DataFrame
+    stocks: pd.DataFrame
+    readiness: pd.DataFrame
+    budgets: pd.DataFrame
+    capacity: pd.DataFrame
+    cost_terms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_cost(self) -> float:
+        return float(sum(self.cost_terms.values()))
+
+    @property
+    def weighted_shortfall(self) -> float:
+        return float((self.readiness["shortfall"] * self.readiness["priority"]).sum())
+
+    @property
+    def gap_closed_pct(self) -> float:
+        """100 · (1 − Σ shortfall / Σ gap) over every Requirements row (100 with no gap)."""
+        gap = float(self.readiness["gap"].sum())
+        if gap <= 0:
+            return 100.0
+        left = float(np.minimum(self.readiness["shortfall"], self.readiness["gap"]).sum())
+        return 100.0 * (1.0 - left / gap)
+
+
+def extract_plan(model: AllocationModel) -> Plan:
+    """Read the solution and the duals of the solved model into the input's terms."""
+    sets = model.sets
+    periods = np.asarray(sets.periods, dtype=object)
+
+    orders = sets.orders.assign(quantity=_values(model.x))
+    orders = orders[orders["quantity"] > QUANTITY_TOLERANCE].copy()
+    orders["order_period"] = periods[orders["period"]]
+    orders["delivery_period"] = periods[orders["delivery"]]
+    orders["transport_cost"] = orders["route_cost"]
+    orders["total_cost"] = orders["quantity"] * (orders["unit_cost"] + orders["route_cost"])
+    orders = orders[["facility", "host", "item", "ally", "order_period", "delivery_period",
+                     "quantity", "unit_cost", "transport_cost", "total_cost"]]
+
+    expansions = sets.expansions.assign(extra_capacity=_values(model.e))
+    expansions = expansions[expansions["extra_capacity"] > QUANTITY_TOLERANCE].copy()
+    expansions["cost"] = expansions["extra_capacity"] * expansions["cost_per_unit"]
+    expansions["online_from"] = periods[expansions["online_from"]]
+    expansions["period"] = periods[expansions["period"]]
+    expansions = expansions[["facility", "item", "period", "extra_capacity", "cost",
+                             "online_from", "payer"]]
+
+    transfers = sets.transfers.assign(quantity=_values(model.y))
+    transfers = transfers[transfers["quantity"] > QUANTITY_TOLERANCE].copy()
+    transfers["arrival_period"] = periods[transfers["arrival"].astype("int64")]
+    transfers["period"] = periods[transfers["period"].astype("int64")]
+    transfers = transfers.rename(columns={"giver": "from", "ally": "to",
+                                          "route_cost": "transport_cost"})[
+        ["from", "to", "item", "period", "arrival_period", "quantity", "transport_cost"]]
+
+    stocks = sets.stocks[["ally", "item", "period"]].assign(stock=_values(model.s))
+    stock_of = stocks.set_index(["ally", "item", "period"])["stock"]
+    stocks["period"] = periods[stocks["period"]]
+
+    shortfalls = sets.shortfalls
+    readiness = shortfalls[["ally", "item", "target", "gap", "priority"]].copy()
+    readiness.insert(2, "period", periods[shortfalls["period"]])
+    readiness["stock"] = pd.MultiIndex.from_frame(
+        shortfalls[["ally", "item", "period"]]).map(stock_of).to_numpy(float)
+    readiness["shortfall"] = _values(model.u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        closed = np.where(readiness["gap"] > 0,
+                          100.0 * (1 - np.minimum(readiness["shortfall"], readiness["gap"])
+                                   / readiness["gap"]), 100.0)
+    readiness["closed_pct"] = closed
+    readiness["marginal_cost"] = _duals(model, "readiness")
+    readiness["row"] = shortfalls["row"].to_numpy()
+
+    spend = spending_terms(model)
+    spend["amount"] = _values(spend["variable"].to_numpy()) * spend["coefficient"]
+    spent = spend.groupby(["ally", "period"])["amount"].sum()
+    budgets = sets.budgets.copy()
+    budgets["spent"] = pd.MultiIndex.from_frame(budgets[["ally", "period"]]).map(
+        spent).to_numpy(float)
+    budgets["spent"] = budgets["spent"].fillna(0.0)
+    budgets["remaining"] = budgets["budget"] - budgets["spent"]
+    budgets["marginal_value"] = 0.0 - _duals(model, "budget")
+    budgets["period"] = periods[budgets["period"]]
+    budgets = budgets[["ally", "period", "budget", "spent", "remaining", "marginal_value"]]
+
+    capacity = sets.capacity.copy()
+    used = sets.orders.assign(quantity=_values(model.x)).groupby(["line", "period"])[
+        "quantity"].sum()
+    extra = _online_extra(model)
+    key = pd.MultiIndex.from_frame(capacity[["line", "period"]])
+    capacity["capacity"] = capacity["capacity"] + key.map(extra).to_numpy(float)
+    capacity["capacity"] = capacity["capacity"].fillna(sets.capacity["capacity"])
+    capacity["used"] = key.map(used).to_numpy(float)
+    capacity["used"] = capacity["used"].fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        capacity["utilisation_pct"] = np.where(
+            capacity["capacity"] > 0, 100.0 * capacity["used"] / capacity["capacity"], 0.0)
+    capacity["marginal_value"] = 0.0 - _duals(model, "capacity")
+    capacity["period"] = periods[capacity["period"]]
+    capacity = capacity[["facility", "item", "period", "capacity", "used", "utilisation_pct",
+                         "marginal_value"]]
+
+    cost_terms = {name: float(expression.value() or 0.0)
+                  for name, expression in model.cost_terms.items()}
+    return Plan(orders.reset_index(drop=True), expansions.reset_index(drop=True),
+                transfers.reset_index(drop=True), stocks, readiness, budgets, capacity,
+                cost_terms)
+
+
+def _online_extra(model: AllocationModel) -> pd.Series:
+    """Extra capacity online per (line, period): Σ_{τ + lead ≤ t} e(ℓ,τ)."""
+    sets = model.sets
+    horizon = len(sets.periods)
+    built = sets.expansions[["line", "online_from"]].assign(extra=_values(model.e))
+    if built.empty:
+        return pd.Series(dtype=float, index=pd.MultiIndex.from_arrays([[], []]))
+    grid = np.zeros((len(sets.lines), horizon + 1))
+    np.add.at(grid, (built["line"].to_numpy(), built["online_from"].to_numpy()),
+              built["extra"].to_numpy())
+    online = np.cumsum(grid[:, :horizon], axis=1)
+    index = pd.MultiIndex.from_product([range(len(sets.lines)), range(horizon)])
+    return pd.Series(online.ravel(), index=index)

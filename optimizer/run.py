@@ -1,0 +1,126 @@
+"""One ``stockpile solve`` run end to end: read, build, solve, verify, report.
+
+Each phase is timed; the timings, the effective configuration and the verifier's
+findings travel in ``RunResult`` into the report's Run info sheet and the JSON summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from optimizer import __version__
+from optimizer.config import flatten
+from optimizer.data import AllianceData
+from optimizer.model.build import create_model
+from optimizer.model.sets import build_sets
+from optimizer.model.solution import Plan, extract_plan
+from optimizer.model.solve import ERROR, FEASIBLE, OPTIMAL, solve_model
+from optimizer.schema import Problem
+from optimizer.validation import load_workbook
+from optimizer.verify import Verification, verify_plan
+
+
+@dataclass
+class RunResult:
+    """Everything a report or a JSON summary says about one run."""
+
+    input_path: Path
+    input_sha256: str
+    config: dict
+    status: str = ERROR
+    message: str = ""
+    solver: str = ""
+    solver_version: str = ""
+    plan: Plan | None = None
+    verification: Verification | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    phases: list[dict] = field(default_factory=list)
+    model_size: dict[str, int] = field(default_factory=dict)
+    weighted_shortfall_optimum: float | None = None
+    tool_version: str = __version__
+    data: AllianceData | None = None
+
+    @property
+    def effective_config(self) -> dict[str, object]:
+        return flatten(self.config)
+
+    def summary(self) -> dict[str, object]:
+        """The headline numbers: the Summary sheet and the JSON line."""
+        summary: dict[str, object] = {"status": self.status, "message": self.message}
+        if self.plan is not None:
+            summary["total_cost"] = self.plan.total_cost
+            summary["weighted_shortfall"] = self.plan.weighted_shortfall
+            summary["gap_closed_pct"] = self.plan.gap_closed_pct
+            summary.update(self.plan.cost_terms)
+        if self.verification is not None:
+            summary["verifier_max_violation"] = self.verification.max_violation
+        return summary
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+
+    def __call__(self, phase: str):
+        clock = self
+
+        class _Phase:
+            def __enter__(self):
+                self.started = time.perf_counter()
+
+            def __exit__(self, *exc):
+                clock.timings[phase] = time.perf_counter() - self.started
+
+        return _Phase()
+
+
+def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
+                   write_lp: Path | None = None) -> RunResult:
+    """Read, validate, build, solve, extract and verify; raises ``InputError`` for bad
+    input. The result's status follows SPEC §4; a verified violation makes it ``error``."""
+    path = Path(path)
+    result = RunResult(input_path=path, input_sha256="", config=config)
+    clock = _Clock(result.timings)
+    with clock("read"):
+        data, result.warnings = load_workbook(path, config["rules"])
+        result.input_sha256 = sha256_of(path)
+        result.data = data
+    with clock("build"):
+        model = create_model(build_sets(data, config), config)
+        result.model_size = {
+            "variables": model.problem.numVariables(),
+            "constraints": model.problem.numConstraints(),
+        }
+    if write_lp is not None:
+        model.problem.setObjective(model.cost + model.shortfall_penalty)
+        model.problem.writeLP(str(write_lp))
+    with clock("solve"):
+        outcome = solve_model(model, config, verbose=verbose)
+    result.status, result.message = outcome.status, outcome.message
+    result.solver, result.solver_version = outcome.solver, outcome.solver_version
+    result.phases = outcome.phases
+    result.weighted_shortfall_optimum = outcome.weighted_shortfall_optimum
+    if outcome.status in (OPTIMAL, FEASIBLE):
+        with clock("extract"):
+            result.plan = extract_plan(model)
+        with clock("verify"):
+            result.verification = verify_plan(data, config, result.plan)
+        if not result.verification.passed:
+            result.status = ERROR
+            result.message = (
+                "the independent check of the solution found a violation: "
+                + result.verification.worst
+            )
+    return result
