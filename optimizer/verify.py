@@ -1,0 +1,640 @@
+"""The independent check of a solved plan against SPEC §4.
+
+This is a second implementation, deliberately separate from ``optimizer.model``: it reads
+only the validated input data and the decision quantities of the plan (orders x,
+expansions e, transfers y, stocks s, shortfalls u) and recomputes every constraint of
+SPEC §4 with plain pandas and numpy. It never looks at the solver's slacks, duals or any
+derived column of the plan (costs, spend, used capacity, gaps). Delivery periods, route
+costs and delays, restrictions, capacities, budgets and gaps are all derived again here.
+
+Every constraint is written as ``amount = how far it is violated`` (> 0 means violated,
+in the constraint's own units) together with a ``scale``: the size of its right-hand side
+(for the stock balance, an equality, the largest term). A constraint fails when
+``amount > TOLERANCE · max(1, |scale|)``; ``max_violation`` is the largest
+``amount / max(1, |scale|)`` over every constraint checked.
+
+Periods are positions 0 … T-1 in sheet order; the grids below are numpy arrays indexed
+[line, period], [ally, item, period] and [ally, period].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from optimizer.config import DEFAULTS
+from optimizer.data import AllianceData
+
+if TYPE_CHECKING:
+    from optimizer.model.solution import Plan
+
+TOLERANCE = 1e-6
+"""Relative tolerance: a constraint fails when its violation exceeds TOLERANCE · max(1, scale)."""
+
+MAX_LISTED = 50
+"""At most this many violations are kept, worst first."""
+
+# family -> (what is checked, how it is broken, unit); a sentence reads
+# "<what> <where> <how> <amount><unit>",
+# e.g. "capacity of line F1/155HE in 2027Q2 exceeded by 12.5".
+PHRASES: dict[str, tuple[str, str | None, str]] = {
+    "capacity": ("capacity of", "exceeded by", ""),
+    "expansion_limit": ("expansion limit of", "exceeded by", ""),
+    "stock_balance": ("stock balance of", "off by", ""),
+    "stock_nonnegative": ("stock of", "negative by", ""),
+    "readiness": ("readiness target of", "missed by", ""),
+    "budget": ("budget of", "overspent by", ""),
+    "min_gap_closure": ("minimum gap closure of", "missed by", ""),
+    "supplier_share": ("supplier share of", "exceeded by", ""),
+    "work_share": ("work share of", "short by", ""),
+    "delivery_in_horizon": ("delivery of", "off by", " period(s)"),
+    "restriction": ("restriction on", "broken by", ""),
+    "integrality": ("whole units of", "off by", ""),
+    "nonnegative": ("non-negativity of", "broken by", ""),
+    "expansion_timing": ("timing of", "off by", " period(s)"),
+    "unknown_reference": ("unknown reference in", None, ""),
+}
+
+ORDER_COLUMNS = ["facility", "host", "item", "ally", "order_period", "delivery_period",
+                 "quantity"]
+EXPANSION_COLUMNS = ["facility", "item", "period", "extra_capacity", "online_from"]
+TRANSFER_COLUMNS = ["from", "to", "item", "period", "arrival_period", "quantity"]
+STOCK_COLUMNS = ["ally", "item", "period", "stock"]
+READINESS_COLUMNS = ["ally", "item", "period", "shortfall"]
+RESTRICTION_FIELDS = ("host", "facility", "ally", "item")
+
+
+@dataclass
+class Violation:
+    """One constraint that does not hold."""
+
+    family: str
+    where: str
+    amount: float  # how far the constraint is violated, in its own units (> 0)
+    scale: float = 1.0  # max(1, |right-hand side|): amount / scale is the scaled violation
+
+    @property
+    def scaled(self) -> float:
+        return self.amount / max(1.0, abs(self.scale))
+
+    @property
+    def sentence(self) -> str:
+        what, how, unit = PHRASES[self.family]
+        if how is None:
+            return f"{what} {self.where}"
+        return f"{what} {self.where} {how} {self.amount:.10g}{unit}"
+
+
+@dataclass
+class Verification:
+    """What the independent check found."""
+
+    max_violation: float
+    violations: list[Violation]
+    cost_terms: dict[str, float]
+    total_cost: float
+    weighted_shortfall: float
+    checked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+    @property
+    def worst(self) -> str:
+        if not self.violations:
+            return "every constraint holds"
+        return self.violations[0].sentence
+
+
+def verify_plan(data: AllianceData, config: dict, plan: Plan) -> Verification:
+    """Recompute every constraint of SPEC §4 for ``plan`` from ``data`` and ``config``."""
+    rules = {**DEFAULTS["rules"], **config.get("rules", {})}
+    return _Checker(data, rules, plan).run()
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _table(frame: pd.DataFrame | None, columns: list[str], name: str) -> pd.DataFrame:
+    """The plan table's columns we read (an empty table may come without columns)."""
+    if frame is None or (frame.empty and not set(columns) <= set(frame.columns)):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"plan.{name} has no column(s) {', '.join(missing)}")
+    return frame[columns].reset_index(drop=True)
+
+
+def _positions(table: pd.DataFrame, columns: list[str], query: pd.DataFrame) -> np.ndarray:
+    """Position in ``table`` (unique on ``columns``) of each row of ``query``; -1: none."""
+    if table.empty or query.empty:
+        return np.full(len(query), -1, dtype="int64")
+    index = pd.MultiIndex.from_frame(table[columns].astype(object))
+    return index.get_indexer(pd.MultiIndex.from_frame(query[columns].astype(object)))
+
+
+def _take(values: pd.Series | np.ndarray, positions: np.ndarray, missing: object = None):
+    """``values[positions]``, with ``missing`` where the position is -1."""
+    values = np.asarray(values)
+    out = values[np.where(positions >= 0, positions, 0)] if len(values) else np.full(
+        len(positions), missing, dtype=object)
+    return np.where(positions >= 0, out, missing)
+
+
+def _described(frame: pd.DataFrame, template: str,
+               **extra: Callable[[int], object]) -> Callable[[np.ndarray], list[str]]:
+    """Readable names of some rows of ``frame``: ``template`` formatted with each row's
+    columns and with ``extra`` fields computed from the row's position. Only the rows
+    reported are ever formatted."""
+    def describe(rows: np.ndarray) -> list[str]:
+        records = frame.iloc[rows].to_dict("records")
+        return [template.format(**record, **{k: f(row) for k, f in extra.items()})
+                for row, record in zip(rows, records, strict=True)]
+    return describe
+
+
+def _routes(data: AllianceData, origin, destination, item) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit cost and extra lead time of moving ``item`` from ``origin`` to
+    ``destination`` (arrays of codes). A Transport row naming the item replaces the
+    blank-item row of the same pair, whole; with no row the route costs 0 and adds no delay."""
+    query = pd.DataFrame({"from": origin, "to": destination, "item": item})
+    transport = data.transport
+    named = transport[transport["item"].notna()].reset_index(drop=True)
+    every = transport[transport["item"].isna()].reset_index(drop=True)
+    at_named = _positions(named, ["from", "to", "item"], query)
+    at_every = _positions(every, ["from", "to"], query)
+    cost = np.where(at_named >= 0, _take(named["cost_per_unit"], at_named, 0.0),
+                    _take(every["cost_per_unit"], at_every, 0.0)).astype(float)
+    delay = np.where(at_named >= 0, _take(named["lead_time"], at_named, 0),
+                     _take(every["lead_time"], at_every, 0)).astype("int64")
+    return cost, delay
+
+
+def _forbidding_row(data: AllianceData, records: pd.DataFrame, *, transfers: bool) -> np.ndarray:
+    """For each record (host, facility, ally, item), the Restrictions row that forbids it
+    (0: none). A row forbids what matches all its non-blank fields; for transfers only
+    rows with a blank facility apply, the giving ally in the role of host."""
+    found = np.zeros(len(records), dtype="int64")
+    for restriction in data.restrictions.to_dict("records"):
+        if transfers and not pd.isna(restriction["facility"]):
+            continue
+        match = np.ones(len(records), dtype=bool)
+        for name in RESTRICTION_FIELDS:
+            value = restriction[name]
+            if not pd.isna(value):
+                match &= records[name].to_numpy(dtype=object) == value
+        found = np.where((found == 0) & match, restriction["row"], found)
+    return found
+
+
+# --------------------------------------------------------------------------------------
+# The checker
+
+
+class _Checker:
+    """Holds the data, the plan's decision quantities on grids, and the findings."""
+
+    def __init__(self, data: AllianceData, rules: dict, plan: Plan) -> None:
+        self.data = data
+        self.rules = rules
+        self.plan = plan
+        self.periods = pd.Index(data.periods, dtype=object)
+        self.allies = pd.Index(data.allies["ally"], dtype=object)
+        self.items = pd.Index(data.items["item"], dtype=object)
+        self.lines = data.production.reset_index(drop=True)
+        self.T = len(self.periods)
+        self.on_hand, self.consumption = self.starting_stock_and_use()
+        self.found: list[Violation] = []
+        self.max_violation = 0.0
+        self.checked: dict[str, int] = {}
+
+    # -- recording ---------------------------------------------------------------------
+
+    def record(self, family: str, amount, scale, describe: Callable[[np.ndarray], list[str]],
+               count: int | None = None) -> None:
+        """Note ``len(amount)`` constraints of ``family`` (or ``count``) as checked, and
+        every one whose violation ``amount`` exceeds TOLERANCE · max(1, |scale|)."""
+        amount = np.asarray(amount, dtype=float)
+        scale = np.broadcast_to(np.asarray(scale, dtype=float), amount.shape).ravel()
+        amount = amount.ravel()
+        self.checked[family] = self.checked.get(family, 0) + (
+            len(amount) if count is None else count)
+        if not len(amount):
+            return
+        amount = np.where(np.isnan(amount), np.inf, amount)  # a NaN value never passes
+        size = np.maximum(1.0, np.abs(np.nan_to_num(scale)))
+        scaled = amount / size
+        self.max_violation = max(self.max_violation, float(np.max(scaled, initial=0.0)))
+        bad = np.flatnonzero(amount > TOLERANCE * size)
+        if not len(bad):
+            return
+        bad = bad[np.argsort(-scaled[bad], kind="stable")[:MAX_LISTED]]
+        for row, where in zip(bad, describe(bad), strict=True):
+            self.found.append(Violation(family, where, float(amount[row]), float(size[row])))
+
+    def reference_problems(self, frame: pd.DataFrame, template: str,
+                           problems: list[tuple[np.ndarray, str]]) -> None:
+        """Report rows of a plan table that name something the data does not define (or
+        repeat a row); the first problem that applies to a row is reported."""
+        masks = [np.asarray(mask, dtype=bool) for mask, _ in problems]
+        texts = [text for _, text in problems]
+        problem = np.select(masks, list(range(1, len(texts) + 1)), default=0)
+        self.record("unknown_reference", (problem > 0).astype(float), 1.0,
+                    _described(frame, template + ": {problem}",
+                               problem=lambda row: texts[problem[row] - 1]),
+                    count=len(frame))
+
+    # -- the run -----------------------------------------------------------------------
+
+    def run(self) -> Verification:
+        orders = self.orders()
+        expansions = self.expansions()
+        transfers = self.transfers()
+        self.capacity(orders, expansions)
+        self.expansion_limit(expansions)
+        stock = self.stock_balance(orders, transfers)
+        shortfall = self.readiness(stock)
+        spend = self.spending(orders, transfers, expansions)
+        self.budget(spend)
+        self.supplier_share(orders)
+        self.work_share(orders, spend)
+
+        cost_terms = {
+            "purchase_cost": float((orders["unit_cost"] * orders["quantity"]).sum()),
+            "transport_cost": float((orders["route_cost"] * orders["quantity"]).sum()
+                                    + (transfers["route_cost"] * transfers["quantity"]).sum()),
+            "expansion_cost": float((expansions["cost_per_unit"]
+                                     * expansions["extra_capacity"]).sum()),
+            "holding_cost": float((stock * self.items_column("holding_cost")[None, :, None])
+                                  .sum()),
+        }
+        requirements = self.data.requirements
+        priority = self.items_column("priority")[self.items.get_indexer(requirements["item"])]
+        weighted_shortfall = float((priority * shortfall).sum())
+
+        violations = sorted(self.found, key=lambda v: -v.scaled)[:MAX_LISTED]
+        return Verification(
+            max_violation=self.max_violation,
+            violations=violations,
+            cost_terms=cost_terms,
+            total_cost=float(sum(cost_terms.values())),
+            weighted_shortfall=weighted_shortfall,
+            checked=self.checked,
+        )
+
+    def items_column(self, column: str) -> np.ndarray:
+        return self.data.items[column].to_numpy(dtype=float)
+
+    # -- decision quantities -----------------------------------------------------------
+
+    def orders(self) -> pd.DataFrame:
+        """x(ℓ,a,t): references, delivery period, restrictions, sign and whole units.
+        Returns the orders that name a known line, ally and period, with the line's data
+        from Production, the route's cost and delay, and the recomputed delivery ``d``."""
+        o = _table(self.plan.orders, ORDER_COLUMNS, "orders")
+        o["quantity"] = o["quantity"].astype(float)
+        name = "order of {ally} from line {facility}/{item} in {order_period}"
+        line = _positions(self.lines, ["facility", "item"], o)
+        a = self.allies.get_indexer(o["ally"])
+        t = self.periods.get_indexer(o["order_period"])
+        host = _take(self.lines["host"], line)
+        stated = self.periods.get_indexer(o["delivery_period"])
+        self.reference_problems(o, name, [
+            (line < 0, "no such line in Production"),
+            (a < 0, "the ally is not in Allies"),
+            (t < 0, "the order period is not in Periods"),
+            (o["host"].to_numpy(dtype=object) != host,
+             "the host is not the line's host in Production"),
+            (stated < 0, "the delivery period is not in Periods"),
+        ])
+        known = (line >= 0) & (a >= 0) & (t >= 0)  # a wrong label alone does not stop checks
+        o = o[known].reset_index(drop=True)
+        line, a, t, stated = line[known], a[known], t[known], stated[known]
+        o["line"], o["a"], o["t"] = line, a, t
+        o["i"] = self.items.get_indexer(o["item"])
+        o["host"] = self.lines["host"].to_numpy(dtype=object)[line]
+        o["unit_cost"] = self.lines["unit_cost"].to_numpy(dtype=float)[line]
+        o["route_cost"], delay = _routes(self.data, o["host"], o["ally"], o["item"])
+        o["d"] = t + self.lines["lead_time"].to_numpy(dtype="int64")[line] + delay
+
+        # Delivery at t + d(ℓ) + r(h,a,i), inside the horizon and as stated.
+        late = o["d"].to_numpy() - (self.T - 1)
+        off = np.where(late > 0, late, np.where(stated >= 0, np.abs(stated - o["d"]), 0))
+        self.record("delivery_in_horizon", off, 1.0,
+                    self.timing_cells(o, "d", name + " (due {due}, stated {delivery_period})"))
+
+        self.check_quantities(o, name, forbidding=_forbidding_row(
+            self.data, o, transfers=False))
+        return o
+
+    def expansions(self) -> pd.DataFrame:
+        """e(ℓ,t): references, the period it comes online, sign. Returns the expansions
+        of known lines and periods with their Expansion data and recomputed ``online``."""
+        e = _table(self.plan.expansions, EXPANSION_COLUMNS, "expansions")
+        e["extra_capacity"] = e["extra_capacity"].astype(float)
+        name = "expansion of line {facility}/{item} in {period}"
+        expansion = self.data.expansion.reset_index(drop=True)
+        at = _positions(expansion, ["facility", "item"], e)
+        t = self.periods.get_indexer(e["period"])
+        stated = self.periods.get_indexer(e["online_from"])
+        self.reference_problems(e, name, [
+            (at < 0, "the line has no Expansion row"),
+            (t < 0, "the period is not in Periods"),
+            (stated < 0, "online_from is not in Periods"),
+        ])
+        known = (at >= 0) & (t >= 0)
+        e = e[known].reset_index(drop=True)
+        at, t, stated = at[known], t[known], stated[known]
+        e["t"] = t
+        e["line"] = _positions(self.lines, ["facility", "item"], e)
+        e["cost_per_unit"] = expansion["cost_per_unit"].to_numpy(dtype=float)[at]
+        e["payer"] = expansion["payer"].to_numpy(dtype=object)[at]
+        e["online"] = t + expansion["lead_time"].to_numpy(dtype="int64")[at]
+
+        late = e["online"].to_numpy() - (self.T - 1)
+        off = np.where(late > 0, late, np.where(stated >= 0, np.abs(stated - e["online"]), 0))
+        self.record("expansion_timing", off, 1.0, self.timing_cells(
+            e, "online", name + " (online from {due}, stated {online_from})"))
+        self.record("nonnegative", np.maximum(0.0, -e["extra_capacity"]), 1.0,
+                    _described(e, name))
+        return e
+
+    def transfers(self) -> pd.DataFrame:
+        """y(a,b,i,t): allowed at all, references, arrival period, restrictions, sign and
+        whole units. Returns the transfers between known allies with the route's cost and
+        the recomputed arrival ``d``."""
+        y = _table(self.plan.transfers, TRANSFER_COLUMNS, "transfers")
+        y["quantity"] = y["quantity"].astype(float)
+        name = "transfer {from}->{to} {item} in {period}"
+        if not self.rules["allow_transfers"]:
+            self.record("restriction", np.abs(y["quantity"]), 1.0,
+                        _described(y, name + " (rules.allow_transfers is false)"))
+        giver = self.allies.get_indexer(y["from"])
+        a = self.allies.get_indexer(y["to"])
+        i = self.items.get_indexer(y["item"])
+        t = self.periods.get_indexer(y["period"])
+        stated = self.periods.get_indexer(y["arrival_period"])
+        self.reference_problems(y, name, [
+            (giver < 0, "the giver is not in Allies"),
+            (a < 0, "the receiver is not in Allies"),
+            (i < 0, "the item is not in Items"),
+            (t < 0, "the period is not in Periods"),
+            (giver == a, "an ally cannot transfer to itself"),
+            (stated < 0, "the arrival period is not in Periods"),
+        ])
+        known = (giver >= 0) & (a >= 0) & (i >= 0) & (t >= 0) & (giver != a)
+        y = y[known].reset_index(drop=True)
+        y["giver"], y["a"], y["i"], y["t"] = giver[known], a[known], i[known], t[known]
+        stated = stated[known]
+        y["route_cost"], delay = _routes(self.data, y["from"], y["to"], y["item"])
+        y["d"] = y["t"] + delay
+
+        late = y["d"].to_numpy() - (self.T - 1)
+        off = np.where(late > 0, late, np.where(stated >= 0, np.abs(stated - y["d"]), 0))
+        self.record("delivery_in_horizon", off, 1.0,
+                    self.timing_cells(y, "d", name + " (due {due}, stated {arrival_period})"))
+
+        roles = pd.DataFrame({"host": y["from"], "facility": None, "ally": y["to"],
+                              "item": y["item"]})
+        self.check_quantities(y, name, forbidding=_forbidding_row(self.data, roles, transfers=True))
+        return y
+
+    def check_quantities(self, frame: pd.DataFrame, name: str, forbidding: np.ndarray) -> None:
+        """Restrictions, quantity >= 0 and whole units for integer items."""
+        quantity = frame["quantity"].to_numpy(dtype=float)
+        self.record("restriction", np.where(forbidding > 0, np.abs(quantity), 0.0), 1.0,
+                    _described(frame, name + " (forbidden by Restrictions row {restriction})",
+                               restriction=lambda row: forbidding[row]))
+        self.record("nonnegative", np.maximum(0.0, -quantity), 1.0, _described(frame, name))
+        integer = self.data.items["integer"].to_numpy(dtype=bool)[
+            self.items.get_indexer(frame["item"])]
+        whole = frame[integer]
+        self.record("integrality", np.abs(whole["quantity"] - np.round(whole["quantity"])),
+                    1.0, _described(whole, name))
+
+    def timing_cells(self, frame: pd.DataFrame, due: str,
+                     template: str) -> Callable[[np.ndarray], list[str]]:
+        """Names of rows, with ``{due}``: the period at position ``frame[due]``."""
+        last = self.T - 1
+
+        def period(row: int) -> str:
+            p = int(frame[due].iat[row])
+            return self.periods[p] if p <= last else f"{p - last} period(s) after " \
+                f"{self.periods[last]}"
+        return _described(frame, template, due=period)
+
+    # -- constraints 1 and 2 -----------------------------------------------------------
+
+    def capacity(self, orders: pd.DataFrame, expansions: pd.DataFrame) -> None:
+        """1. Σ_a x(ℓ,a,t) ≤ cap(ℓ,t) + Σ_{τ + lead ≤ t} e(ℓ,τ)."""
+        lines, T = self.lines, self.T
+        cap = np.repeat(lines["capacity"].to_numpy(dtype=float)[:, None], T, axis=1)
+        override = self.data.capacity
+        cap[_positions(lines, ["facility", "item"], override),
+            self.periods.get_indexer(override["period"])] = override["capacity"].to_numpy(
+                dtype=float)
+
+        built = np.zeros((len(lines), T + 1))  # extra capacity coming online, by period
+        online = expansions[expansions["online"] < T]
+        np.add.at(built, (online["line"].to_numpy(), online["online"].to_numpy()),
+                  online["extra_capacity"].to_numpy(dtype=float))
+        extra = np.cumsum(built[:, :T], axis=1)
+
+        used = np.zeros((len(lines), T))
+        np.add.at(used, (orders["line"].to_numpy(), orders["t"].to_numpy()),
+                  orders["quantity"].to_numpy(dtype=float))
+
+        limit = cap + extra
+        cells = pd.DataFrame({
+            "facility": np.repeat(lines["facility"].to_numpy(dtype=object), T),
+            "item": np.repeat(lines["item"].to_numpy(dtype=object), T),
+            "period": np.tile(self.periods.to_numpy(dtype=object), len(lines)),
+        })
+        self.record("capacity", used - limit, limit,
+                    _described(cells, "line {facility}/{item} in {period}"))
+
+    def expansion_limit(self, expansions: pd.DataFrame) -> None:
+        """2. Σ_t e(ℓ,t) ≤ max_extra(ℓ)."""
+        expansion = self.data.expansion.reset_index(drop=True)
+        total = expansions.groupby(["facility", "item"])["extra_capacity"].sum()
+        built = _take(total.to_numpy(dtype=float),
+                      _positions(total.index.to_frame(index=False), ["facility", "item"],
+                                 expansion), 0.0).astype(float)
+        limit = expansion["max_extra"].to_numpy(dtype=float)
+        self.record("expansion_limit", built - limit, limit,
+                    _described(expansion, "line {facility}/{item}"))
+
+    # -- constraints 3, 4 and 6 --------------------------------------------------------
+
+    def stock_balance(self, orders: pd.DataFrame, transfers: pd.DataFrame) -> np.ndarray:
+        """3. s(a,i,t) = s(a,i,t−1) + deliveries + transfers in − transfers out −
+        consumption(a,i,t), s(a,i,0) = on_hand; and s ≥ 0. Returns the stock grid."""
+        shape = (len(self.allies), len(self.items), self.T)
+        s = _table(self.plan.stocks, STOCK_COLUMNS, "stocks")
+        a = self.allies.get_indexer(s["ally"])
+        i = self.items.get_indexer(s["item"])
+        t = self.periods.get_indexer(s["period"])
+        duplicated = s.duplicated(["ally", "item", "period"]).to_numpy()
+        self.reference_problems(s, "stock of {ally} {item} in {period}", [
+            (a < 0, "the ally is not in Allies"),
+            (i < 0, "the item is not in Items"),
+            (t < 0, "the period is not in Periods"),
+            (duplicated, "a second row for the same ally, item and period"),
+        ])
+        known = (a >= 0) & (i >= 0) & (t >= 0) & ~duplicated
+        stock = np.zeros(shape)  # a missing row reads as 0
+        stock[a[known], i[known], t[known]] = s["stock"].to_numpy(dtype=float)[known]
+
+        on_hand, consumption = self.on_hand, self.consumption
+        arriving = np.zeros(shape)
+        delivered = orders[orders["d"] < self.T]
+        np.add.at(arriving, (delivered["a"].to_numpy(), delivered["i"].to_numpy(),
+                             delivered["d"].to_numpy()), delivered["quantity"].to_numpy())
+        received = np.zeros(shape)
+        arrived = transfers[transfers["d"] < self.T]
+        np.add.at(received, (arrived["a"].to_numpy(), arrived["i"].to_numpy(),
+                             arrived["d"].to_numpy()), arrived["quantity"].to_numpy())
+        given_away = np.zeros(shape)
+        np.add.at(given_away, (transfers["giver"].to_numpy(), transfers["i"].to_numpy(),
+                               transfers["t"].to_numpy()), transfers["quantity"].to_numpy())
+
+        before = np.concatenate([on_hand[:, :, None], stock[:, :, :-1]], axis=2)
+        expected = before + arriving + received - given_away - consumption
+        terms = np.stack([stock, before, arriving, received, given_away, consumption])
+        scale = np.abs(terms).max(axis=0)
+        cells = self.stock_cells()
+        self.record("stock_balance", np.abs(stock - expected), scale, cells)
+        self.record("stock_nonnegative", -stock, 0.0, cells)
+        return stock
+
+    def starting_stock_and_use(self) -> tuple[np.ndarray, np.ndarray]:
+        """on_hand[a,i] (Stocks, default 0) and consumption[a,i,t] (Consumption, default 0)."""
+        on_hand = np.zeros((len(self.allies), len(self.items)))
+        stocks = self.data.stocks
+        on_hand[self.allies.get_indexer(stocks["ally"]),
+                self.items.get_indexer(stocks["item"])] = stocks["on_hand"].to_numpy(float)
+        consumption = np.zeros((len(self.allies), len(self.items), self.T))
+        use = self.data.consumption
+        consumption[self.allies.get_indexer(use["ally"]), self.items.get_indexer(use["item"]),
+                    self.periods.get_indexer(use["period"])] = use["quantity"].to_numpy(float)
+        return on_hand, consumption
+
+    def stock_cells(self) -> Callable[[np.ndarray], list[str]]:
+        shape = (len(self.allies), len(self.items), self.T)
+
+        def describe(rows: np.ndarray) -> list[str]:
+            a, i, t = np.unravel_index(rows, shape)
+            return [f"{self.allies[x]} {self.items[y]} {self.periods[z]}"
+                    for x, y, z in zip(a, i, t, strict=True)]
+        return describe
+
+    def readiness(self, stock: np.ndarray) -> np.ndarray:
+        """4. s + u ≥ target, u ≥ 0; 6. u ≤ (1 − ρ_a)·gap.
+        Returns the plan's shortfall u for each Requirements row (0 where it gives none)."""
+        need = self.data.requirements.reset_index(drop=True)
+        r = _table(self.plan.readiness, READINESS_COLUMNS, "readiness")
+        r["shortfall"] = r["shortfall"].astype(float)
+        duplicated = r.duplicated(["ally", "item", "period"]).to_numpy()
+        self.reference_problems(r, "readiness of {ally} {item} {period}", [
+            (_positions(need, ["ally", "item", "period"], r) < 0,
+             "no such row in Requirements"),
+            (duplicated, "a second row for the same ally, item and period"),
+        ])
+        r = r[~duplicated].reset_index(drop=True)
+        u = _take(r["shortfall"].to_numpy(dtype=float),
+                  _positions(r, ["ally", "item", "period"], need), 0.0).astype(float)
+
+        a = self.allies.get_indexer(need["ally"])
+        i = self.items.get_indexer(need["item"])
+        t = self.periods.get_indexer(need["period"])
+        target = need["target"].to_numpy(dtype=float)
+        cells = _described(need, "{ally} {item} {period}")
+        self.record("readiness", target - stock[a, i, t] - u, target, cells)
+        self.record("nonnegative", -u, 0.0,
+                    _described(need, "shortfall of {ally} {item} {period}"))
+
+        # P(a,i,t) = on_hand − Σ_{τ≤t} consumption: the stock with no new orders
+        no_orders = self.on_hand[:, :, None] - np.cumsum(self.consumption, axis=2)
+        gap = np.maximum(0.0, target - no_orders[a, i, t])
+        closure = self.data.allies["min_gap_closure"].fillna(
+            float(self.rules["min_gap_closure"])).to_numpy(dtype=float)[a]
+        allowed = (1.0 - closure) * gap
+        self.record("min_gap_closure", u - allowed, allowed, cells)
+        return u
+
+    # -- constraint 5 ------------------------------------------------------------------
+
+    def spending(self, orders: pd.DataFrame, transfers: pd.DataFrame,
+                 expansions: pd.DataFrame) -> np.ndarray:
+        """spend(a,t): lines' price and route cost of what a orders in t, route cost of
+        transfers a receives in t, and the expansions a pays for in t."""
+        spend = np.zeros((len(self.allies), self.T))
+        np.add.at(spend, (orders["a"].to_numpy(), orders["t"].to_numpy()),
+                  (orders["unit_cost"] + orders["route_cost"]).to_numpy()
+                  * orders["quantity"].to_numpy())
+        np.add.at(spend, (transfers["a"].to_numpy(), transfers["t"].to_numpy()),
+                  transfers["route_cost"].to_numpy() * transfers["quantity"].to_numpy())
+        payer = self.allies.get_indexer(expansions["payer"])  # -1: funded outside budgets
+        paid = expansions[payer >= 0]
+        np.add.at(spend, (payer[payer >= 0], paid["t"].to_numpy()),
+                  (paid["cost_per_unit"] * paid["extra_capacity"]).to_numpy())
+        return spend
+
+    def budget(self, spend: np.ndarray) -> None:
+        """5. spend(a,t) ≤ budget(a,t) for allies with Budgets rows (a period left out
+        is 0); with rules.budget_carryover, Σ_{τ≤t} spend ≤ Σ_{τ≤t} budget."""
+        rows = self.data.budgets
+        limited = pd.Index(rows["ally"].unique(), dtype=object)
+        budget = np.zeros((len(limited), self.T))
+        budget[limited.get_indexer(rows["ally"]), self.periods.get_indexer(rows["period"])] \
+            = rows["budget"].to_numpy(dtype=float)
+        spent = spend[self.allies.get_indexer(limited)] if len(limited) else budget
+        template = "{ally} in {period}"
+        if self.rules["budget_carryover"]:
+            budget, spent = np.cumsum(budget, axis=1), np.cumsum(spent, axis=1)
+            template = "{ally} up to {period} (unspent budget carried over)"
+        cells = pd.DataFrame({
+            "ally": np.repeat(limited.to_numpy(dtype=object), self.T),
+            "period": np.tile(self.periods.to_numpy(dtype=object), len(limited)),
+        })
+        self.record("budget", spent - budget, budget, _described(cells, template))
+
+    # -- constraints 7 and 8 -----------------------------------------------------------
+
+    def supplier_share(self, orders: pd.DataFrame) -> None:
+        """7. Σ_t x from lines hosted in g ≤ σ · Σ_t x, per ally and item (σ < 1)."""
+        share = float(self.rules["max_supplier_share"])
+        if share >= 1.0:
+            self.checked["supplier_share"] = 0
+            return
+        makers = self.lines[["item", "host"]].drop_duplicates()
+        by_host = orders.groupby(["ally", "item", "host"], as_index=False)["quantity"].sum()
+        total = orders.groupby(["ally", "item"])["quantity"].sum()
+        by_host["allowed"] = share * _take(
+            total.to_numpy(dtype=float),
+            _positions(total.index.to_frame(index=False), ["ally", "item"], by_host), 0.0
+        ).astype(float)
+        self.record("supplier_share", by_host["quantity"] - by_host["allowed"],
+                    by_host["allowed"], _described(by_host, "{ally}'s {item} from {host}"),
+                    count=len(self.allies) * len(makers))
+
+    def work_share(self, orders: pd.DataFrame, spend: np.ndarray) -> None:
+        """8. Σ_{ℓ hosted by a} c(ℓ)·x (to anyone) ≥ ω_a · Σ_t spend(a,t)."""
+        minimum = self.data.allies["work_share_min"].fillna(0.0).to_numpy(dtype=float)
+        if not self.rules["work_share"]:
+            minimum = np.zeros_like(minimum)
+        made = np.zeros(len(self.allies))
+        host = self.allies.get_indexer(orders["host"])
+        at_home = orders[host >= 0]
+        np.add.at(made, host[host >= 0],
+                  (at_home["unit_cost"] * at_home["quantity"]).to_numpy())
+        required = minimum * spend.sum(axis=1)
+        ruled = minimum > 0
+        self.record("work_share", (required - made)[ruled], required[ruled],
+                    _described(self.data.allies[ruled].reset_index(drop=True), "{ally}"))
