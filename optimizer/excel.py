@@ -22,6 +22,10 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 ReadmeRow = tuple[str, tuple[str, ...]]
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_DEFAULT_MODE = 0o666 & ~_UMASK
+
 HEADER_FORMAT = {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1}
 MAX_WIDTH = 60
 
@@ -90,16 +94,19 @@ def write_workbook(
     *,
     readme: list[ReadmeRow] | None = None,
     readme_title: str = "README",
+    readme_widths: Iterable[float] = (18, 14, 22, 100),
 ) -> Path:
     """Write ``sheets`` (in order) to ``path`` atomically; return the path.
 
     ``readme``, when given, becomes a first sheet of text rows, each ``(style, cells)``
-    with style ``"title"``, ``"heading"`` or ``"text"``.
+    with style ``"title"``, ``"heading"`` or ``"text"``; ``readme_widths`` are the widths
+    of its columns, in characters.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
     os.close(handle)
+    os.chmod(temporary, _DEFAULT_MODE)  # mkstemp makes it private; a report is not
     try:
         workbook = xlsxwriter.Workbook(
             temporary,
@@ -108,7 +115,7 @@ def write_workbook(
         )
         header_format = workbook.add_format(HEADER_FORMAT)
         if readme is not None:
-            _write_readme(workbook, readme_title, readme)
+            _write_readme(workbook, readme_title, readme, tuple(readme_widths))
         for name, content in sheets.items():
             sheet = workbook.add_worksheet(name)
             _write_table(workbook, sheet, content, header_format)
@@ -122,14 +129,16 @@ def write_workbook(
     return path
 
 
-def _write_readme(workbook: xlsxwriter.Workbook, title: str, rows: list[ReadmeRow]) -> None:
+def _write_readme(
+    workbook: xlsxwriter.Workbook, title: str, rows: list[ReadmeRow], widths: tuple[float, ...]
+) -> None:
     sheet = workbook.add_worksheet(title)
     styles = {
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "heading": workbook.add_format({"bold": True, "bg_color": "#D9E1F2"}),
         "text": workbook.add_format({"text_wrap": True, "valign": "top"}),
     }
-    for col, width in enumerate((18, 14, 22, 100)):
+    for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     for row, (style, cells) in enumerate(rows):
         for col, value in enumerate(cells):

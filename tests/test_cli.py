@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+
+import pytest
 
 from optimizer.cli import main
 
@@ -51,3 +54,67 @@ def test_usage_errors_exit_2(capsys):
     assert main(["generate", "x.xlsx", "--allies", "0", "--items", "1", "--lines", "1",
                  "--periods", "1"]) == 2
     assert "must be at least 1" in capsys.readouterr().err
+
+
+def _solve_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", *args],
+        capture_output=True, text=True, check=False,
+    )
+
+
+def test_solve_json_line_agrees_with_the_report(tmp_path):
+    from openpyxl import load_workbook as open_xlsx
+
+    from tests.conftest import write_workbook
+    from tests.test_known_answers import gams_transport
+
+    path = write_workbook(tmp_path / "transport.xlsx", gams_transport())
+    before = path.read_bytes()
+    result = _solve_cli(str(path), "--out", str(tmp_path / "out"), "--json")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert summary["status"] == "optimal"
+    assert summary["total_cost"] == pytest.approx(153.675, rel=1e-6)
+    assert summary["report"] == str(tmp_path / "out" / "transport_report.xlsx")
+    sheet = open_xlsx(summary["report"], read_only=True)["Summary"]
+    values = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values["status"] == "optimal"
+    assert values["total_cost"] == pytest.approx(summary["total_cost"], rel=1e-12)
+    assert values["weighted_shortfall"] == pytest.approx(summary["weighted_shortfall"],
+                                                         abs=1e-12)
+    assert path.read_bytes() == before  # the input is only read
+
+
+def test_infeasible_solve_exits_3_with_a_sentence_and_a_report(tmp_path):
+    from tests.alliances import sheets
+    from tests.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "short.xlsx", sheets(
+        periods=["P1", "P2"], allies=[["A"]], items=[["I"]],
+        production=[["L", "H", "I", 100, 10, 1]], requirements=[["A", "I", "P2", 10]],
+        Consumption=[["A", "I", "P1", 5]]))
+    result = _solve_cli(str(path), "--out", str(tmp_path))
+    assert result.returncode == 3
+    assert "infeasible: the hard constraints cannot all hold" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "short_report.xlsx").exists()
+
+
+def test_invalid_workbook_solve_exits_2_and_writes_nothing(tmp_path, workbook_path):
+    def edit(sheets):
+        sheets["Production"][1][3] = "ten"
+
+    result = _solve_cli(str(workbook_path(edit)), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "Production!D2: capacity must be a number >= 0, got 'ten'" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_or_missing_solver_exits_4(workbook_path, tmp_path):
+    result = _solve_cli(str(workbook_path()), "--out", str(tmp_path), "--set",
+                        "solver.name=nosuchsolver")
+    assert result.returncode == 4
+    assert "solver.name 'nosuchsolver' is not a solver PuLP can drive" in result.stderr

@@ -50,6 +50,7 @@ INSTALL_HINTS = {
 
 OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "error"
 
+_HIGHS_FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
 
 _STOPPED_BY_A_LIMIT = {
@@ -78,7 +79,8 @@ class SolveOutcome:
     seconds: float = 0.0
 
 
-def make_solver(config: dict, *, verbose: bool = False, time_limit: float | None = None):
+def make_solver(config: dict, *, verbose: bool = False, time_limit: float | None = None,
+                warm_start: bool = False):
     """The PuLP solver named by ``solver.name``, with time limit, gap and threads passed
     through; a sentence naming what to install when it is not available."""
     settings = config["solver"]
@@ -97,6 +99,8 @@ def make_solver(config: dict, *, verbose: bool = False, time_limit: float | None
         "timeLimit": float(time_limit if time_limit is not None else settings["time_limit"]),
         "gapRel": float(settings["mip_gap"]),
     }
+    if warm_start:
+        options["warmStart"] = True
     if int(settings["threads"]) > 0:
         options["threads"] = int(settings["threads"])
     solver = pulp.getSolver(class_name, **options)
@@ -134,19 +138,30 @@ def _solver_output(verbose: bool):
         os.close(target)
 
 
+def _has_solution(stats, model: AllocationModel) -> bool:
+    """Whether the solver handed back a feasible solution. PuLP infers it for HiGHS from a
+    finite objective value, which HiGHS also reports (as 0) when a limit stopped it with
+    nothing; HiGHS's own primal solution status is asked instead."""
+    highs = getattr(model.problem, "solverModel", None)
+    if stats.has_solution and hasattr(highs, "getInfo"):
+        return int(highs.getInfo().primal_solution_status) == _HIGHS_FEASIBLE
+    return bool(stats.has_solution)
+
+
 def _classify(stats, model: AllocationModel) -> tuple[str, str]:
     status = stats.status
-    if status == LpSolveStatus.Optimal and stats.has_solution:
+    has_solution = _has_solution(stats, model)
+    if status == LpSolveStatus.Optimal and has_solution:
         return OPTIMAL, "solved to optimality"
     if status == LpSolveStatus.Infeasible:
         return INFEASIBLE, "the hard constraints cannot all hold"
-    if status == LpSolveStatus.Undefined and not stats.has_solution:
+    if status == LpSolveStatus.Undefined and not has_solution:
         # Every variable is ≥ 0 and every cost ≥ 0, so the objective is bounded below by
         # 0: "infeasible or unbounded" can only be infeasible.
         return INFEASIBLE, "the hard constraints cannot all hold"
     if status in _STOPPED_BY_A_LIMIT:
         reason = _STOPPED_BY_A_LIMIT[status]
-        if stats.has_solution:
+        if has_solution:
             return FEASIBLE, f"stopped by {reason} with a solution not proven optimal"
         return ERROR, f"stopped by {reason} before finding any solution"
     return ERROR, f"the solver ended with status {status.name}"
@@ -165,7 +180,7 @@ def solve_model(
     objective = config["objective"]
     started = time.perf_counter()
     time_limit = float(config["solver"]["time_limit"])
-    solver = make_solver(config, verbose=verbose)
+    solver = make_solver(config, verbose=verbose)  # fails early if it is not installed
     outcome = SolveOutcome(OPTIMAL, "", str(config["solver"]["name"]), solver_version(solver))
     problem = model.problem
 
@@ -173,16 +188,18 @@ def solve_model(
         # What is left of the run's limit; never zero, which solvers read as "no limit".
         return max(1e-3, time_limit - (time.perf_counter() - started))
 
-    def phase(name: str, objective_expression) -> str:
+    def phase(name: str, objective_expression, warm_start: bool = False) -> str:
         problem.setObjective(objective_expression)
         phase_started = time.perf_counter()
-        stats = _run(model, make_solver(config, verbose=verbose, time_limit=remaining()),
-                     verbose)
+        solver_for_phase = make_solver(config, verbose=verbose, time_limit=remaining(),
+                                       warm_start=warm_start)
+        stats = _run(model, solver_for_phase, verbose)
         status, message = _classify(stats, model)
         outcome.phases.append({
             "phase": name, "status": status, "message": message,
             "seconds": time.perf_counter() - phase_started,
-            "objective": pulp.value(objective_expression) if stats.has_solution else None,
+            "objective": (pulp.value(objective_expression)
+                          if status in (OPTIMAL, FEASIBLE) else None),
         })
         if _SEVERITY[status] > _SEVERITY[outcome.status]:
             outcome.status, outcome.message = status, message
@@ -200,7 +217,8 @@ def solve_model(
                 model.weighted_shortfall <= optimum * (1 + tolerance) + tolerance,
                 "shortfall_bound",
             )
-            status = phase("cost", model.cost)
+            # Phase 1's solution is feasible for phase 2: a MIP starts from it.
+            status = phase("cost", model.cost, warm_start=model.is_mip)
     if status in (OPTIMAL, FEASIBLE) and model.is_mip:
         _fix_integers_for_duals(model, config, verbose, remaining())
     if not outcome.message:

@@ -1,0 +1,495 @@
+"""Synthetic alliance workbooks for demonstrations, tests and benchmarks.
+
+``generate_tables`` builds one frame per sheet of SPEC §2, every optional sheet included,
+reproducibly from a seed; ``generate_workbook`` writes them with a README sheet. The data
+are made up but shaped like the real problem:
+
+- allies whose economies differ by orders of magnitude; a few with a minimum gap closure,
+  some line hosts with a work-share rule;
+- cheap bulk items (shells, 1e3-1e4 a unit) and expensive whole-unit items (missiles,
+  1e5-5e6 a unit); lines in several countries per item, some outside the alliance;
+- readiness targets for every (ally, item, period), rising over the horizon, with line
+  capacity sized per item to close between about half and all of the final gap, so that
+  much of the gap can be closed but not all of it; budgets that bind for some allies.
+
+Every instance is feasible by construction (SPEC §4 lists the hard constraints):
+- consumption never exceeds stock on hand, cumulatively, so buying nothing covers it (3);
+- an ally with a minimum gap closure has no budget limit and no work-share rule, can
+  obtain every item, and has no gap before the second period in which a delivery of the
+  item could reach it (6, 8);
+- restrictions never cut an ally off from every line of an item.
+
+Everything is built with numpy over whole arrays; only the handful of allies, items
+and restriction rows are ever looped over.
+"""
+
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.excel import SheetContent, write_workbook
+from optimizer.schema import SHEETS, SHEETS_BY_NAME, Kind
+
+FIRST_YEAR = 2027
+EXCEL_MAX_DATA_ROWS = 1_048_575  # rows of an Excel sheet below the header
+
+_PREFIXES = (
+    "Ald", "Bor", "Cal", "Dra", "Est", "Fen", "Gal", "Hel", "Ist", "Jor", "Kar", "Lun",
+    "Mor", "Nor", "Ost", "Pel", "Quar", "Ros", "Sel", "Tor", "Ulm", "Val", "Wes", "Zar",
+)
+_SUFFIXES = ("avia", "onia", "mark", "land", "ria", "ovia", "heim", "ard", "enia", "uria")
+
+# (name, unit, lowest and highest unit price); bulk items are bought in fractional lots,
+# expensive ones in whole units.
+_BULK = (
+    ("155 mm artillery shell", "rounds", 2e3, 8e3),
+    ("105 mm artillery shell", "rounds", 1e3, 4e3),
+    ("120 mm tank round", "rounds", 3e3, 1e4),
+    ("120 mm mortar bomb", "rounds", 1e3, 3e3),
+    ("81 mm mortar bomb", "rounds", 1e3, 2e3),
+    ("122 mm unguided rocket", "rockets", 2e3, 8e3),
+    ("30 mm cannon rounds, belt of 100", "belts", 3e3, 9e3),
+    ("Anti-tank mine", "mines", 1e3, 5e3),
+    ("Small-arms ammunition, case of 1000", "cases", 1e3, 3e3),
+)
+_EXPENSIVE = (
+    ("Long-range air-defence interceptor", "missiles", 1e6, 5e6),
+    ("Short-range air-defence missile", "missiles", 2e5, 8e5),
+    ("Anti-tank guided missile", "missiles", 1e5, 3e5),
+    ("Guided artillery rocket", "rockets", 1e5, 3e5),
+    ("Cruise missile", "missiles", 1e6, 3e6),
+    ("Anti-ship missile", "missiles", 1e6, 3e6),
+    ("Air-to-air missile", "missiles", 5e5, 2e6),
+    ("Loitering munition", "units", 1e5, 5e5),
+)
+
+
+def _check_arguments(allies: object, items: object, lines: object, periods: object,
+                     seed: object) -> None:
+    for name, value in (("allies", allies), ("items", items), ("lines", lines),
+                        ("periods", periods)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}.")
+    requirements = int(allies) * int(items) * int(periods)
+    if requirements > EXCEL_MAX_DATA_ROWS:
+        raise ValueError(
+            f"allies x items x periods = {requirements:,} readiness targets, more rows than "
+            f"an Excel sheet holds ({EXCEL_MAX_DATA_ROWS:,}); choose smaller counts."
+        )
+    if lines > EXCEL_MAX_DATA_ROWS:
+        raise ValueError(
+            f"lines = {lines:,} is more rows than an Excel sheet holds "
+            f"({EXCEL_MAX_DATA_ROWS:,}); choose a smaller count."
+        )
+
+
+def _codes(prefix: str, count: int, width: int) -> np.ndarray:
+    """``prefix`` and 1..count, zero-padded to ``width`` digits or more: A01, A02 ..."""
+    width = max(width, len(str(count)))
+    return np.array([f"{prefix}{n:0{width}d}" for n in range(1, count + 1)], dtype=object)
+
+
+def _round_significant(values: np.ndarray, digits: int) -> np.ndarray:
+    """Round positive values to ``digits`` significant digits (prices, budgets)."""
+    values = np.asarray(values, dtype=float)
+    safe = np.where(values > 0, values, 1.0)
+    scale = 10.0 ** (np.floor(np.log10(safe)) - digits + 1)
+    return np.where(values > 0, np.round(values / scale) * scale, 0.0)
+
+
+def _log_uniform(rng: np.random.Generator, low, high, size=None) -> np.ndarray:
+    return 10.0 ** rng.uniform(np.log10(low), np.log10(high), size)
+
+
+def _pick(rng: np.random.Generator, count: int, share: float, minimum: int = 0) -> np.ndarray:
+    """Sorted positions of round(share * count) of ``count`` things (at least ``minimum``)."""
+    chosen = min(count, max(minimum, round(share * count)))
+    return np.sort(rng.permutation(count)[:chosen])
+
+
+def period_codes(periods: int) -> list[str]:
+    """Quarterly period codes from 2027Q1: 2027Q1, 2027Q2, 2027Q3, 2027Q4, 2028Q1 ..."""
+    return [f"{FIRST_YEAR + t // 4}Q{t % 4 + 1}" for t in range(periods)]
+
+
+def generate_tables(
+    allies: int, items: int, lines: int, periods: int, seed: int = 0
+) -> dict[str, pd.DataFrame]:
+    """One frame per sheet of SPEC §2, columns as in ``optimizer.schema``, from ``seed``."""
+    _check_arguments(allies, items, lines, periods, seed)
+    na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
+    rng = np.random.default_rng(int(seed))
+    periods_ = np.array(period_codes(nt), dtype=object)
+
+    # --- Allies ------------------------------------------------------------------------
+    ally = _codes("A", na, 2)
+    combos = [p + s for p in _PREFIXES for s in _SUFFIXES]
+    order = rng.permutation(len(combos))
+    ally_name = np.array(
+        [combos[order[k % len(combos)]] + ("" if k < len(combos) else f" {k // len(combos) + 1}")
+         for k in range(na)], dtype=object)
+    gdp = _round_significant(_log_uniform(rng, 2e10, 5e12, na), 3)
+    # Allies with a minimum gap closure: a few of the smaller economies, with no budget
+    # limit (they must be able to pay for what the rule makes them buy).
+    n_closure = 0 if na < 2 else max(1, round(0.1 * na))
+    smaller = np.argsort(gdp, kind="stable")[: max(1, (na + 1) // 2)]
+    closure_allies = np.sort(rng.permutation(smaller)[:n_closure])
+    min_gap_closure = np.full(na, np.nan)
+    min_gap_closure[closure_allies] = np.round(rng.uniform(0.1, 0.3, n_closure), 2)
+    n_unlimited = 0 if na < 2 else max(n_closure, round(0.12 * na))
+    others = np.setdiff1d(np.arange(na), closure_allies)
+    unlimited = np.sort(np.concatenate(
+        [closure_allies, rng.permutation(others)[: n_unlimited - n_closure]]))
+
+    # --- Items -------------------------------------------------------------------------
+    item = _codes("IT", ni, 3)
+    expensive = rng.random(ni) < 0.35
+    if ni >= 2 and (expensive.all() or not expensive.any()):
+        expensive[0] = not expensive[0]
+    kind = np.where(expensive, rng.integers(0, len(_EXPENSIVE), ni),
+                    rng.integers(0, len(_BULK), ni))
+    catalogue = [(_EXPENSIVE if e else _BULK)[k] for e, k in zip(expensive, kind, strict=True)]
+    base_name = pd.Series([c[0] for c in catalogue])
+    variant = base_name.groupby(base_name).cumcount().to_numpy() + 1
+    item_name = np.array([f"{n}, type {v}" for n, v in zip(base_name, variant, strict=True)],
+                         dtype=object)
+    item_unit = np.array([c[1] for c in catalogue], dtype=object)
+    price = _round_significant(_log_uniform(
+        rng, np.array([c[2] for c in catalogue]), np.array([c[3] for c in catalogue])), 3)
+    priority = rng.integers(1, 6, ni).astype(float)
+    # A penalty where the configuration's default (1e6) would be below the price, and for
+    # some other items.
+    has_penalty = (price > 2e5) | (rng.random(ni) < 0.3)
+    shortfall_penalty = np.where(has_penalty,
+                                 _round_significant(price * rng.uniform(10, 30, ni), 2), np.nan)
+    holding_cost = np.round(price * rng.uniform(0.005, 0.015, ni), 2)
+
+    # --- Goals, stocks and consumption per (ally, item) ---------------------------------
+    # Each item's alliance-wide goal is worth a small share of the alliance's gdp; allies
+    # take shares that grow with their economy.
+    goal_value = gdp.sum() * _log_uniform(rng, 1e-4, 1e-3, ni)
+    weight = gdp[:, None] ** 0.8 * rng.lognormal(0.0, 0.5, (na, ni))
+    goal = np.maximum(1.0, np.round(goal_value / price * weight / weight.sum(axis=0)))
+    has_stock = rng.random((na, ni)) < 0.85
+    on_hand = np.where(has_stock, np.round(goal * rng.uniform(0.15, 0.6, (na, ni))), 0.0)
+    # Consumption in about 30% of the periods, in all at most 10-40% of the stock on hand;
+    # rounding down keeps every cumulative sum within the stock.
+    uses = (rng.random((na, ni, nt)) < 0.3) * rng.uniform(0.5, 1.5, (na, ni, nt))
+    total_use = uses.sum(axis=2, keepdims=True)
+    allowance = (on_hand * rng.uniform(0.1, 0.4, (na, ni)))[:, :, None]
+    consumption = np.floor(np.divide(uses * allowance, total_use,
+                                     out=np.zeros_like(uses), where=total_use > 0))
+    no_orders_stock = on_hand[:, :, None] - np.cumsum(consumption, axis=2)  # P(a,i,t)
+
+    # --- Production ----------------------------------------------------------------------
+    line_item = rng.permutation(ni)[: min(ni, nl)]
+    if nl > ni:  # the other lines go to items at random, bulk items a little more often
+        share = np.where(expensive, 1.0, 1.5)
+        line_item = np.concatenate([line_item, rng.choice(ni, nl - ni, p=share / share.sum())])
+    line_item = rng.permutation(line_item)
+    # A facility makes one item, or two: pair neighbouring lines making different items.
+    joins = np.zeros(nl, dtype=bool)
+    joins[1::2] = (line_item[1::2] != line_item[0:-1:2]) & (rng.random(nl // 2) < 0.25)
+    line_facility = np.cumsum(~joins) - 1
+    n_facilities = int(line_facility[-1]) + 1
+    n_suppliers = max(1, round(na / 8))
+    supplier = _codes("X", n_suppliers, 2)
+    in_alliance = rng.random(n_facilities) < 0.8
+    size = np.sqrt(gdp)
+    facility_host = np.where(in_alliance, ally[rng.choice(na, n_facilities, p=size / size.sum())],
+                             supplier[rng.integers(0, n_suppliers, n_facilities)])
+    order = np.lexsort((line_item, line_facility))
+    line_item, line_facility = line_item[order], line_facility[order]
+    line_host = facility_host[line_facility]
+    facility = _codes("F", n_facilities, 4)[line_facility]
+    host_ally = pd.Index(ally).get_indexer(line_host)  # -1: a supplier outside the alliance
+    line_expensive = expensive[line_item]
+    unit_cost = _round_significant(price[line_item] * rng.uniform(0.7, 1.3, nl), 3)
+    lead_time = np.where(line_expensive, rng.integers(1, 5, nl), rng.integers(0, 3, nl))
+
+    # --- Transport -------------------------------------------------------------------------
+    countries = np.concatenate([ally, np.unique(line_host[host_ally < 0])])
+    route_from = np.repeat(countries, na)
+    route_to = np.tile(ally, len(countries))
+    keep = (route_from != route_to) & (rng.random(len(route_from)) < 0.4)
+    route_from, route_to = route_from[keep], route_to[keep]
+    outside = ~np.isin(route_from, ally)
+    every_item = pd.DataFrame({
+        "from": route_from,
+        "to": route_to,
+        "cost_per_unit": _round_significant(_log_uniform(rng, 10, 300, len(route_from)), 2),
+        "item": None,
+        "lead_time": (rng.random(len(route_from)) < np.where(outside, 0.6, 0.15)).astype(int),
+    })
+    made = pd.DataFrame({"from": line_host, "item_index": line_item}).drop_duplicates()
+    candidates = made.loc[made.index.repeat(na)].assign(to=np.tile(ally, len(made)))
+    candidates = candidates[candidates["from"] != candidates["to"]]
+    chance = min(0.5, max(0.03, 20 / max(1, len(candidates))))
+    named = candidates[rng.random(len(candidates)) < chance].reset_index(drop=True)
+    named_price = price[named["item_index"].to_numpy()]
+    per_item = pd.DataFrame({
+        "from": named["from"].to_numpy(),
+        "to": named["to"].to_numpy(),
+        "cost_per_unit": _round_significant(named_price * rng.uniform(0.005, 0.03, len(named)),
+                                            2),
+        "item": item[named["item_index"].to_numpy()],
+        "lead_time": rng.integers(0, 2, len(named)),
+    })
+    transport = pd.concat([every_item, per_item], ignore_index=True)
+    transport = transport.sort_values(["from", "to", "item"], na_position="first",
+                                      kind="stable", ignore_index=True)
+
+    # --- Restrictions: a few export controls, never cutting an ally off an item -----------
+    allowed = np.ones((nl, na), dtype=bool)
+    restrictions = []
+    candidates_ = _restriction_candidates(rng, na, ally, item, facility, line_host, line_item,
+                                          host_ally)
+    for host_, facility_, ally_, item_ in candidates_:
+        lines_hit = np.ones(nl, dtype=bool)
+        if host_ is not None:
+            lines_hit &= line_host == host_
+        if facility_ is not None:
+            lines_hit &= facility == facility_
+        if item_ is not None:
+            lines_hit &= item[line_item] == item_
+        allies_hit = np.ones(na, dtype=bool) if ally_ is None else ally == ally_
+        trial = allowed & ~(lines_hit[:, None] & allies_hit[None, :])
+        reachable = np.zeros((ni, na), dtype=int)
+        np.add.at(reachable, line_item, trial)
+        if (reachable[np.unique(line_item)] > 0).all():
+            allowed = trial
+            restrictions.append((host_, facility_, ally_, item_))
+
+    # --- Requirements ----------------------------------------------------------------------
+    end_of_ramp = max(1, int(np.ceil(0.75 * nt)) - 1)
+    ramp = np.minimum(1.0, 0.6 + 0.4 * np.arange(nt) / end_of_ramp)
+    target = np.round(goal[:, :, None] * ramp[None, None, :])
+    # An ally with a minimum gap closure has no gap before the second period in which a
+    # delivery can reach it, so that the rule can always be met.
+    earliest = _earliest_arrival(na, ni, ally, item, line_host, line_item, lead_time, allowed,
+                                 transport)
+    guarded = np.zeros((na, ni, nt), dtype=bool)
+    guarded[closure_allies] = (np.arange(nt)[None, None, :]
+                               <= earliest[closure_allies][:, :, None] + 1)
+    target = np.where(guarded, np.minimum(target, no_orders_stock), target)
+
+    # --- Line capacity: 50-120% of each item's final gap over the horizon ----------------
+    final_gap = np.maximum(0.0, goal - no_orders_stock[:, :, -1]).sum(axis=0)
+    closable = rng.uniform(0.5, 1.2, ni)
+    item_capacity = np.maximum(1.0, closable * final_gap / nt)
+    spread = rng.gamma(2.0, 1.0, nl)
+    line_share = spread / np.bincount(line_item, spread, minlength=ni)[line_item]
+    capacity = np.maximum(1.0, np.round(item_capacity[line_item] * line_share))
+
+    # --- Capacity overrides: ramp-ups at the start, outages somewhere ----------------------
+    chosen = rng.permutation(nl)
+    n_ramp = min(nl, max(1, round(0.12 * nl)))
+    n_out = min(nl - n_ramp, max(1, round(0.08 * nl)))
+    ramping = chosen[:n_ramp]
+    ramp_length = rng.integers(1, min(4, nt) + 1, n_ramp)
+    ramp_line = np.repeat(ramping, ramp_length)
+    ramp_period = np.arange(len(ramp_line)) - np.repeat(np.cumsum(ramp_length) - ramp_length,
+                                                        ramp_length)
+    ramp_level = (ramp_period + 1) / (np.repeat(ramp_length, ramp_length) + 1)
+    failing = chosen[n_ramp:n_ramp + n_out]
+    start = rng.integers(0, nt, n_out)
+    out_length = np.minimum(rng.integers(1, 3, n_out), nt - start)
+    out_line = np.repeat(failing, out_length)
+    out_period = np.repeat(start, out_length) + (
+        np.arange(len(out_line)) - np.repeat(np.cumsum(out_length) - out_length, out_length))
+    out_level = np.repeat(rng.choice([0.0, 0.25, 0.5], n_out), out_length)
+    override_line = np.concatenate([ramp_line, out_line]).astype(int)
+    override_period = np.concatenate([ramp_period, out_period]).astype(int)
+    override_level = np.concatenate([ramp_level, out_level])
+    overrides = pd.DataFrame({
+        "facility": facility[override_line],
+        "item": item[line_item[override_line]],
+        "period": periods_[override_period],
+        "capacity": np.round(capacity[override_line] * override_level),
+        "_line": override_line,
+        "_t": override_period,
+    }).sort_values(["_line", "_t"], ignore_index=True).drop(columns=["_line", "_t"])
+
+    # --- Expansion -------------------------------------------------------------------------
+    growing = _pick(rng, nl, 0.3, minimum=1)
+    n_grow = len(growing)
+    grow_host = host_ally[growing]
+    draw = rng.random(n_grow)
+    other_payer = ally[rng.choice(na, n_grow, p=gdp / gdp.sum())]
+    payer = np.where((grow_host >= 0) & (draw < 0.7), line_host[growing],
+                     np.where(draw < 0.85, other_payer, None))
+    expansion = pd.DataFrame({
+        "facility": facility[growing],
+        "item": item[line_item[growing]],
+        "max_extra": np.maximum(1.0, np.round(capacity[growing] * rng.uniform(0.3, 1.0, n_grow))),
+        "cost_per_unit": _round_significant(unit_cost[growing] * rng.uniform(2, 5, n_grow), 3),
+        "lead_time": rng.integers(1, 5, n_grow),
+        "payer": payer,
+    })
+
+    # --- Budgets: about what closing the ally's gap costs, 50-150% of it ------------------
+    gap_cost = (np.maximum(0.0, goal - no_orders_stock[:, :, -1]) * price[None, :]).sum(axis=1)
+    generosity = rng.uniform(0.5, 1.5, na)
+    growth = 1.0 + 0.02 * np.arange(nt)
+    budget = _round_significant(
+        (gap_cost * generosity / nt)[:, None] * growth[None, :], 3)
+    limited = np.setdiff1d(np.arange(na), unlimited)
+    budgets = pd.DataFrame({
+        "ally": np.repeat(ally[limited], nt),
+        "period": np.tile(periods_, len(limited)),
+        "budget": budget[limited].ravel(),
+    })
+
+    # --- Work share: some line hosts (never an ally with a minimum gap closure) -----------
+    hosts_line = np.zeros(na, dtype=bool)
+    hosts_line[host_ally[host_ally >= 0]] = True
+    eligible = hosts_line.copy()
+    eligible[closure_allies] = False
+    with_share = eligible & (rng.random(na) < 0.35)
+    if eligible.any() and not with_share.any():
+        with_share[np.flatnonzero(eligible)[0]] = True
+    work_share_min = np.where(with_share, np.round(rng.uniform(0.05, 0.2, na), 2), np.nan)
+
+    # --- Frames ------------------------------------------------------------------------------
+    ally_index = np.repeat(np.arange(na), ni)
+    item_index = np.tile(np.arange(ni), na)
+    stocked = on_hand.ravel() > 0
+    used = consumption > 0
+    a_used, i_used, t_used = np.nonzero(used)
+    tables = {
+        "Periods": pd.DataFrame({"period": periods_}),
+        "Allies": pd.DataFrame({
+            "ally": ally, "name": ally_name, "gdp": gdp,
+            "min_gap_closure": min_gap_closure, "work_share_min": work_share_min,
+        }),
+        "Items": pd.DataFrame({
+            "item": item, "name": item_name, "unit": item_unit, "integer": expensive,
+            "priority": priority, "shortfall_penalty": shortfall_penalty,
+            "holding_cost": holding_cost,
+        }),
+        "Production": pd.DataFrame({
+            "facility": facility, "host": line_host, "item": item[line_item],
+            "capacity": capacity, "unit_cost": unit_cost, "lead_time": lead_time,
+        }),
+        "Capacity": overrides,
+        "Expansion": expansion,
+        "Requirements": pd.DataFrame({
+            "ally": np.repeat(ally, ni * nt),
+            "item": np.tile(np.repeat(item, nt), na),
+            "period": np.tile(periods_, na * ni),
+            "target": target.ravel(),
+        }),
+        "Stocks": pd.DataFrame({
+            "ally": ally[ally_index[stocked]], "item": item[item_index[stocked]],
+            "on_hand": on_hand.ravel()[stocked],
+        }),
+        "Consumption": pd.DataFrame({
+            "ally": ally[a_used], "item": item[i_used], "period": periods_[t_used],
+            "quantity": consumption[used],
+        }),
+        "Budgets": budgets,
+        "Transport": transport,
+        "Restrictions": pd.DataFrame(restrictions, columns=["host", "facility", "ally", "item"],
+                                     dtype=object),
+    }
+    return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS}
+
+
+def _in_schema_order(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame[SHEETS_BY_NAME[name].column_names].reset_index(drop=True)
+    for column in SHEETS_BY_NAME[name].columns:
+        if column.kind in (Kind.CODE, Kind.TEXT):
+            frame[column.name] = frame[column.name].astype(object)
+            frame.loc[frame[column.name].isna(), column.name] = None
+    return frame
+
+
+def _restriction_candidates(rng, na, ally, item, facility, line_host, line_item, host_ally):
+    """Export controls to try, in order: (host, facility, ally, item), None for blank."""
+    nl = len(facility)
+    many, few = max(1, na // 8), max(1, na // 16)
+    rows: list[tuple] = []
+    outside = np.unique(line_host[host_ally < 0])
+    if len(outside):  # a supplier outside the alliance may not deliver to an ally
+        for k in range(many):
+            rows.append((outside[k % len(outside)], None, ally[rng.integers(na)], None))
+    for line in rng.permutation(nl)[:many]:  # a facility may not deliver an item to an ally
+        rows.append((None, facility[line], ally[rng.integers(na)], item[line_item[line]]))
+    inside = np.flatnonzero(host_ally >= 0)
+    for line in rng.permutation(inside)[:few]:  # an ally exports an item to nobody
+        rows.append((line_host[line], None, None, item[line_item[line]]))
+    for line in rng.permutation(inside)[:few]:  # an ally supplies nothing to another
+        receiver = ally[rng.integers(na)]
+        if receiver != line_host[line]:
+            rows.append((line_host[line], None, receiver, None))
+    return [tuple(None if v is None else str(v) for v in row) for row in dict.fromkeys(rows)]
+
+
+def _earliest_arrival(na, ni, ally, item, line_host, line_item, lead_time, allowed,
+                      transport) -> np.ndarray:
+    """(ally, item) -> the first period index a delivery ordered in period 0 can arrive
+    (line lead time plus route lead time, over the allowed lines); infinity if none."""
+    nl = len(line_item)
+    pairs = pd.DataFrame({
+        "from": np.repeat(line_host, na),
+        "to": np.tile(ally, nl),
+        "item": np.repeat(item[line_item], na),
+    })
+    named = transport.dropna(subset=["item"])
+    general = transport[transport["item"].isna()]
+    by_item = pairs.merge(named[["from", "to", "item", "lead_time"]], how="left",
+                          on=["from", "to", "item"])["lead_time"]
+    by_route = pairs.merge(general[["from", "to", "lead_time"]], how="left",
+                           on=["from", "to"])["lead_time"]
+    route = by_item.fillna(by_route).fillna(0).to_numpy()
+    offset = np.repeat(lead_time, na) + route
+    offset = np.where(allowed.ravel(), offset, np.inf)
+    earliest = np.full((na, ni), np.inf)
+    np.minimum.at(earliest, (np.tile(np.arange(na), nl), np.repeat(line_item, na)), offset)
+    return earliest.astype(float)
+
+
+_NUMBER_FORMATS = {
+    "Allies": {"gdp": "#,##0", "min_gap_closure": "0%", "work_share_min": "0%"},
+    "Items": {"shortfall_penalty": "#,##0", "holding_cost": "#,##0.00"},
+    "Production": {"capacity": "#,##0", "unit_cost": "#,##0"},
+    "Capacity": {"capacity": "#,##0"},
+    "Expansion": {"max_extra": "#,##0", "cost_per_unit": "#,##0"},
+    "Requirements": {"target": "#,##0"},
+    "Stocks": {"on_hand": "#,##0"},
+    "Consumption": {"quantity": "#,##0"},
+    "Budgets": {"budget": "#,##0"},
+    "Transport": {"cost_per_unit": "#,##0.00"},
+}
+
+
+def generate_workbook(
+    path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0
+) -> Path:
+    """Write a synthetic input workbook (every sheet of SPEC §2 and a README) to ``path``."""
+    tables = generate_tables(allies, items, lines, periods, seed)
+    readme = [
+        ("title", ("Synthetic alliance data",)),
+        ("text", ("These data are synthetic: made up by `stockpile generate` for "
+                  "demonstrations, tests and benchmarks. They describe no real nation, "
+                  "facility or stockpile.",)),
+        ("heading", ("parameter", "value")),
+        ("text", ("allies", str(allies))),
+        ("text", ("items", str(items))),
+        ("text", ("lines", str(lines))),
+        ("text", ("periods", str(periods))),
+        ("text", ("seed", str(seed))),
+        ("text", ("",)),
+        ("text", ("The same parameters and seed always give the same workbook.",)),
+    ]
+    sheets = {
+        name: SheetContent(frame, number_formats=_NUMBER_FORMATS.get(name, {}))
+        for name, frame in tables.items()
+    }
+    return write_workbook(path, sheets, readme=readme)

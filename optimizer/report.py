@@ -1,0 +1,564 @@
+"""The report workbook of one ``stockpile solve`` run (SPEC §5).
+
+Sheets, in order: Summary, Allocation, Readiness, Budgets, Capacity, Expansion,
+Transfers (only when ``rules.allow_transfers`` is on) and Run info. Every sheet is
+written, with its header, even when the run found no plan (infeasible, error): the
+Summary and Run info sheets then say why.
+
+All writing goes through ``optimizer.excel.write_workbook``: strings are always text
+(an input value such as ``=HYPERLINK(…)`` never becomes a formula), header rows are
+frozen and filtered, and the save is atomic, so a failed write leaves any earlier
+report intact. Tables with one value column of mixed kinds (Summary, Run info) get a
+number format per cell through the sheet's ``decorate`` hook, which rewrites only
+numbers and leaves every string exactly as ``write_workbook`` wrote it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError
+from optimizer.excel import SheetContent, write_workbook
+from optimizer.model.solution import QUANTITY_TOLERANCE
+
+if TYPE_CHECKING:
+    from optimizer.run import RunResult
+
+# --------------------------------------------------------------------------------------
+# Number formats
+
+MONEY = "#,##0"
+QUANTITY = "#,##0.##"
+PERCENT = "0.0"  # percentages are numbers 0-100
+DUAL = "#,##0.00"
+COUNT = "#,##0"
+SECONDS = "0.000"
+TINY = "0.00E+00"  # verifier violations: small relative numbers
+WHOLE = "0"
+
+PERCENT_NOTE = " In percent (0-100), not a fraction."
+DUAL_NOTE = (" A dual value of the final solve (for a problem with whole units, of the "
+             "linear problem with the whole numbers fixed); blank when the solver gave none.")
+
+# --------------------------------------------------------------------------------------
+# The tables: columns in SPEC §5 order (extra columns after them), formats, notes
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    note: str
+    number_format: str | None = None
+
+
+ALLOCATION = (
+    Column("facility", "The production facility (from the Production sheet)."),
+    Column("host", "The country where the facility is located."),
+    Column("item", "The item ordered."),
+    Column("ally", "The ally that orders, pays for and receives the units."),
+    Column("order_period", "The period in which the order is placed and paid."),
+    Column("delivery_period",
+           "The period at whose end the units arrive in the ally's stock "
+           "(order period + the line's lead time + the route's extra lead time)."),
+    Column("quantity", "Units ordered.", QUANTITY),
+    Column("unit_cost", "Price per unit at the facility (money).", MONEY),
+    Column("transport_cost",
+           "Transport cost per unit from the host country to the ally (money).", MONEY),
+    Column("total_cost", "quantity × (unit_cost + transport_cost), in money.", MONEY),
+)
+
+READINESS = (
+    Column("ally", "The ally that must hold the stock."),
+    Column("item", "The item."),
+    Column("period", "The period at whose end the target applies."),
+    Column("target", "Stock the ally must hold at the end of the period (Requirements).",
+           QUANTITY),
+    Column("stock", "Stock the ally holds at the end of the period in this plan.", QUANTITY),
+    Column("shortfall", "Units by which the stock misses the target (0: target met).",
+           QUANTITY),
+    Column("gap",
+           "The readiness gap: target minus the stock the ally would hold with no new "
+           "orders (0 when that stock already meets the target).", QUANTITY),
+    Column("closed_pct", "Share of the gap this plan closes." + PERCENT_NOTE, PERCENT),
+    Column("marginal_cost",
+           "How much the optimised objective worsens per extra unit of this target "
+           "(in the objective's units: money in the cost phase)." + DUAL_NOTE, DUAL),
+    Column("priority", "The item's priority: weight of this shortfall in the weighted "
+                       "shortfall.", QUANTITY),
+    Column("requirements_row", "The row of this target on the input's Requirements sheet.",
+           WHOLE),
+)
+
+BUDGETS = (
+    Column("ally", "The ally whose budget this is."),
+    Column("period", "The period."),
+    Column("budget", "Money the ally can spend in the period (Budgets; 0 for a period the "
+                     "ally left out).", MONEY),
+    Column("spent", "Money this plan spends in the period: orders, transport, transfers "
+                    "received and expansions the ally pays for.", MONEY),
+    Column("remaining", "budget − spent (money).", MONEY),
+    Column("marginal_value",
+           "How much the optimised objective improves per extra unit of money in this "
+           "budget (0: the budget does not limit the plan)." + DUAL_NOTE, DUAL),
+)
+
+CAPACITY = (
+    Column("facility", "The production facility."),
+    Column("item", "The item the line makes."),
+    Column("period", "The period."),
+    Column("capacity", "Units the line can make in the period, including expansion "
+                       "capacity online by then.", QUANTITY),
+    Column("used", "Units ordered from the line in the period by all allies.", QUANTITY),
+    Column("utilisation_pct", "used / capacity." + PERCENT_NOTE, PERCENT),
+    Column("marginal_value",
+           "How much the optimised objective improves per extra unit of capacity on this "
+           "line in this period (0: the capacity does not limit the plan)." + DUAL_NOTE,
+           DUAL),
+)
+
+EXPANSION = (
+    Column("facility", "The production facility to expand."),
+    Column("item", "The item the line makes."),
+    Column("period", "The period in which the investment is made and paid."),
+    Column("extra_capacity", "Extra units per period built on the line.", QUANTITY),
+    Column("cost", "extra_capacity × cost per unit of extra capacity (money).", MONEY),
+    Column("online_from", "The first period in which the extra capacity can be used."),
+    Column("payer", "The ally whose budget pays (blank: funded outside the budgets)."),
+)
+
+TRANSFERS = (
+    Column("from", "The ally that hands over stock."),
+    Column("to", "The ally that receives it."),
+    Column("item", "The item."),
+    Column("period", "The period in which the stock leaves the giving ally."),
+    Column("quantity", "Units handed over.", QUANTITY),
+    Column("arrival_period", "The period at whose end the units arrive."),
+    Column("transport_cost", "Transport cost per unit, paid by the receiving ally (money).",
+           MONEY),
+    Column("total_transport_cost", "quantity × transport_cost (money).", MONEY),
+)
+
+SUMMARY_COLUMNS = (
+    Column("metric", "What is measured."),
+    Column("value", "Its value in this run."),
+    Column("note", "What the value means."),
+)
+
+RUN_INFO_COLUMNS = (
+    Column("section", "Which part of the run this line describes."),
+    Column("key", "The setting or measurement."),
+    Column("value", "Its value in this run."),
+)
+
+# metric -> (number format, note) for the Summary sheet
+SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
+    "status": (None, "optimal; feasible (stopped by a limit, NOT proven optimal); "
+                     "infeasible; error."),
+    "message": (None, "What the solver or the checks said."),
+    "optimality": (None, "Whether the plan is proven optimal."),
+    "total_cost": (MONEY, "Total cost of the plan: the sum of the cost terms below "
+                          "(money)."),
+    "weighted_shortfall": (QUANTITY, "Σ priority × shortfall over every readiness target "
+                                     "(0: every target met)."),
+    "gap_closed_pct": (PERCENT, "Share of the total readiness gap the plan closes, in "
+                                "percent (0-100)."),
+    "purchase_cost": (MONEY, "Cost term: units ordered × price at the facility (money)."),
+    "transport_cost": (MONEY, "Cost term: transport of orders and transfers (money)."),
+    "expansion_cost": (MONEY, "Cost term: capacity expansions (money)."),
+    "holding_cost": (MONEY, "Cost term: holding cost of the stock at the end of every "
+                            "period (money)."),
+    "shortfall_penalty": (MONEY, "Weighted mode: Σ shortfall_penalty × shortfall, the "
+                                 "penalty in the objective (money)."),
+    "verifier_max_violation": (TINY, "Largest violation of any constraint found by the "
+                                     "independent check, relative to the constraint's size "
+                                     "(0: every constraint holds)."),
+    "allies": (COUNT, "Allies in the input."),
+    "items": (COUNT, "Items in the input."),
+    "production_lines": (COUNT, "Production lines (facility and item) in the input."),
+    "periods": (COUNT, "Planning periods."),
+    "readiness_targets": (COUNT, "Rows of the Requirements sheet."),
+}
+
+MAX_WORST_VIOLATIONS = 20
+MAX_WARNINGS = 1000
+
+
+# --------------------------------------------------------------------------------------
+# Where the report goes
+
+
+def report_path(input_path: Path, out_dir: Path) -> Path:
+    """``out_dir / "<input stem>_report.xlsx"``; an ``InputError`` when that would be the
+    input file itself (through a link) or cannot be a file in a folder."""
+    input_path, out_dir = Path(input_path), Path(out_dir)
+    path = out_dir / f"{input_path.stem}_report.xlsx"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"the report folder {out_dir} is a file, not a folder; "
+                         "choose another folder with --out")
+    _refuse_input(path, input_path)
+    if path.is_dir():
+        raise InputError(f"the report {path} would replace a folder of that name; "
+                         "choose another folder with --out")
+    return path
+
+
+def _refuse_input(path: Path, input_path: Path) -> None:
+    same = path.resolve() == input_path.resolve()
+    if not same and path.exists() and input_path.exists():
+        try:
+            same = os.path.samefile(path, input_path)
+        except OSError:
+            same = False
+    if same:
+        raise InputError(f"the report {path} would overwrite the input workbook "
+                         f"{input_path}; choose another folder with --out")
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+
+
+def write_report(result: RunResult, path: Path) -> Path:
+    """Write the report of ``result`` to ``path`` atomically and return the path."""
+    path = Path(path)
+    if result.input_path is not None:
+        _refuse_input(path, Path(result.input_path))
+    plan = result.plan
+    periods = _period_order(result)
+    sheets: dict[str, SheetContent] = {"Summary": _summary_sheet(result)}
+    sheets["Allocation"] = _table_sheet(
+        ALLOCATION, _allocation(plan.orders if plan is not None else None, periods))
+    sheets["Readiness"] = _table_sheet(
+        READINESS, _frame(plan.readiness if plan is not None else None, READINESS,
+                          rename={"row": "requirements_row"}))
+    sheets["Budgets"] = _table_sheet(
+        BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
+    sheets["Capacity"] = _table_sheet(
+        CAPACITY, _frame(plan.capacity if plan is not None else None, CAPACITY))
+    sheets["Expansion"] = _table_sheet(
+        EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
+                            "extra_capacity"))
+    if _transfers_allowed(result.config):
+        transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
+        transfers = _nonzero(transfers, "quantity")
+        transfers["total_transport_cost"] = _product(transfers["quantity"],
+                                                     transfers["transport_cost"])
+        sheets["Transfers"] = _table_sheet(TRANSFERS, transfers)
+    sheets["Run info"] = _run_info_sheet(result)
+    return write_workbook(path, sheets)
+
+
+def _transfers_allowed(config: dict | None) -> bool:
+    rules = (config or {}).get("rules", {}) or {}
+    return bool(rules.get("allow_transfers", False))
+
+
+def _table_sheet(columns: tuple[Column, ...], frame: pd.DataFrame) -> SheetContent:
+    return SheetContent(
+        frame=frame,
+        number_formats={c.name: c.number_format for c in columns if c.number_format},
+        header_notes={c.name: c.note for c in columns},
+    )
+
+
+def _frame(source: pd.DataFrame | None, columns: tuple[Column, ...],
+           rename: dict[str, str] | None = None) -> pd.DataFrame:
+    """The report columns of a plan table, in order; a column the table lacks is blank;
+    an absent table gives an empty, headed frame. Missing values become None."""
+    names = [c.name for c in columns]
+    if source is None:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in names})
+    frame = source.rename(columns=rename or {}).reset_index(drop=True)
+    out = pd.DataFrame(index=frame.index)
+    for name in names:
+        out[name] = frame[name] if name in frame.columns else None
+    return _blank_missing(out)
+
+
+def _blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values (None, NaN, pd.NA, NaT) become blank cells: numeric columns become
+    plain floats/ints with NaN, every other column objects with None."""
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiu":
+            continue  # numpy numbers: NaN is written as a blank cell
+        if pd.api.types.is_bool_dtype(column.dtype):
+            frame[name] = column.astype(object).where(column.notna(), None)
+        elif pd.api.types.is_numeric_dtype(column.dtype):
+            frame[name] = column.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            frame[name] = column.astype(object).where(column.notna(), None)
+    return frame
+
+
+def _nonzero(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    values = pd.to_numeric(frame[column], errors="coerce").fillna(0.0)
+    return frame[values.abs() > QUANTITY_TOLERANCE].reset_index(drop=True)
+
+
+def _product(left: pd.Series, right: pd.Series) -> pd.Series:
+    return pd.to_numeric(left, errors="coerce") * pd.to_numeric(right, errors="coerce")
+
+
+def _period_order(result: RunResult) -> dict[str, int]:
+    """Period code -> position, in sheet order (from the input when the result has it,
+    else in order of first appearance in the plan)."""
+    data = getattr(result, "data", None)
+    periods: list[object] = list(getattr(data, "periods", ()) or ())
+    plan = result.plan
+    if plan is not None:
+        for frame, column in ((plan.capacity, "period"), (plan.budgets, "period"),
+                              (plan.readiness, "period"), (plan.stocks, "period"),
+                              (plan.orders, "order_period")):
+            if frame is not None and column in frame.columns:
+                periods.extend(frame[column].tolist())
+    order: dict[str, int] = {}
+    for period in periods:
+        order.setdefault(str(period), len(order))
+    return order
+
+
+def _allocation(orders: pd.DataFrame | None, periods: dict[str, int]) -> pd.DataFrame:
+    frame = _nonzero(_frame(orders, ALLOCATION), "quantity")
+    if frame.empty:
+        return frame
+    keys = pd.DataFrame({
+        "ally": frame["ally"].astype(str),
+        "item": frame["item"].astype(str),
+        "order_period": frame["order_period"].astype(str).map(periods).fillna(len(periods)),
+        "facility": frame["facility"].astype(str),
+    })
+    order = keys.sort_values(list(keys.columns), kind="mergesort").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# Summary and Run info: one value column of mixed kinds, a number format per row
+
+
+def _number(value: object) -> float | int | None:
+    """A finite real number as a Python number; None for anything else."""
+    if isinstance(value, bool | np.bool_) or value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value if math.isfinite(value) else None
+    return None
+
+
+def _row_formats(value_column: str, formats: list[str | None]):
+    """A ``decorate`` hook: rewrite each number of ``value_column`` with its row's format
+    (strings are left exactly as ``write_workbook`` wrote them: text)."""
+
+    def decorate(sheet, workbook, frame: pd.DataFrame) -> None:
+        col = list(frame.columns).index(value_column)
+        cache: dict[str, object] = {}
+        for row, (value, spec) in enumerate(zip(frame[value_column].tolist(), formats,
+                                                strict=True), start=1):
+            number = _number(value)
+            if spec is None or number is None:
+                continue
+            if spec not in cache:
+                cache[spec] = workbook.add_format({"num_format": spec, "align": "right"})
+            sheet.write_number(row, col, number, cache[spec])
+
+    return decorate
+
+
+def _summary_rows(result: RunResult) -> list[tuple[str, object, str | None, str]]:
+    summary = dict(result.summary())
+    rows: list[tuple[str, object, str | None, str]] = []
+
+    def add(metric: str, value: object) -> None:
+        spec, note = SUMMARY_METRICS.get(metric, (QUANTITY, ""))
+        rows.append((metric, value, spec, note))
+
+    status = summary.pop("status", result.status)
+    message = summary.pop("message", result.message)
+    add("status", status)
+    add("message", message)
+    add("optimality", _optimality(str(status), str(message)))
+    for metric in ("total_cost", "weighted_shortfall", "gap_closed_pct"):
+        if metric in summary:
+            add(metric, summary.pop(metric))
+    checked = "verifier_max_violation" in summary
+    checks = summary.pop("verifier_max_violation", None)
+    for metric, value in summary.items():  # the cost terms, and any other headline
+        add(metric, value)
+    if checked:
+        add("verifier_max_violation", checks)
+    for metric, value in _counts(result).items():
+        add(metric, value)
+    return rows
+
+
+def _optimality(status: str, message: str) -> str:
+    if status == "optimal":
+        return "yes: proven optimal"
+    if status == "feasible":
+        return ("NO: the solver was stopped by a limit; this plan is feasible but NOT "
+                "proven optimal" + (f" ({message})" if message else ""))
+    return f"no plan: the run ended {status}; see the message"
+
+
+def _counts(result: RunResult) -> dict[str, int]:
+    data = getattr(result, "data", None)
+    if data is not None:
+        try:
+            return {
+                "allies": len(data.allies),
+                "items": len(data.items),
+                "production_lines": len(data.production),
+                "periods": len(data.periods),
+                "readiness_targets": len(data.requirements),
+            }
+        except (AttributeError, TypeError):
+            pass
+    plan = result.plan
+    if plan is None:
+        return {}
+    allies: set[str] = set()
+    items: set[str] = set()
+    for frame in (plan.readiness, plan.budgets, plan.orders, plan.stocks):
+        if frame is not None and "ally" in frame.columns:
+            allies.update(frame["ally"].astype(str))
+    for frame in (plan.readiness, plan.capacity, plan.orders, plan.stocks):
+        if frame is not None and "item" in frame.columns:
+            items.update(frame["item"].astype(str))
+    lines = (plan.capacity[["facility", "item"]].drop_duplicates().shape[0]
+             if plan.capacity is not None and {"facility", "item"} <= set(plan.capacity.columns)
+             else 0)
+    return {
+        "allies": len(allies),
+        "items": len(items),
+        "production_lines": lines,
+        "periods": len(_period_order(result)),
+        "readiness_targets": len(plan.readiness) if plan.readiness is not None else 0,
+    }
+
+
+def _summary_sheet(result: RunResult) -> SheetContent:
+    rows = _summary_rows(result)
+    frame = pd.DataFrame(
+        {"metric": [r[0] for r in rows], "value": [r[1] for r in rows],
+         "note": [r[3] for r in rows]},
+        columns=["metric", "value", "note"],
+    ).astype(object)
+    content = _table_sheet(SUMMARY_COLUMNS, frame)
+    content.decorate = _row_formats("value", [r[2] for r in rows])
+    return content
+
+
+def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None]]:
+    rows: list[tuple[str, str, object, str | None]] = []
+
+    def add(section: str, key: str, value: object, spec: str | None = None) -> None:
+        rows.append((section, key, value, spec))
+
+    input_path = Path(result.input_path) if result.input_path is not None else None
+    add("input", "file", str(input_path.resolve()) if input_path is not None else "")
+    add("input", "SHA-256", result.input_sha256 or "")
+    for key, value in result.effective_config.items():
+        add("configuration", key, value)
+    add("solver", "name", result.solver)
+    add("solver", "version", result.solver_version)
+    add("result", "status", result.status)
+    add("result", "message", result.message)
+    for phase, seconds in result.timings.items():
+        add("timings (seconds)", phase, seconds, SECONDS)
+    if result.timings:
+        add("timings (seconds)", "total", float(sum(result.timings.values())), SECONDS)
+    for phase in result.phases:
+        name = str(phase.get("phase", "solve"))
+        add("solve phases", f"{name}: status", phase.get("status"))
+        add("solve phases", f"{name}: message", phase.get("message"))
+        add("solve phases", f"{name}: objective", phase.get("objective"), DUAL)
+        add("solve phases", f"{name}: seconds", phase.get("seconds"), SECONDS)
+    if result.weighted_shortfall_optimum is not None:
+        add("solve phases", "weighted shortfall optimum (phase 1)",
+            result.weighted_shortfall_optimum, QUANTITY)
+    for key, value in result.model_size.items():
+        add("model size", key, value, COUNT)
+    _verification_rows(result, add)
+    add("warnings", "count", len(result.warnings), COUNT)
+    for problem in result.warnings[:MAX_WARNINGS]:
+        where = getattr(problem, "where", "")
+        message = getattr(problem, "message", str(problem))
+        add("warnings", str(where), str(message))
+    if len(result.warnings) > MAX_WARNINGS:
+        add("warnings", "…", f"{len(result.warnings) - MAX_WARNINGS} more not listed")
+    add("tool", "version", result.tool_version)
+    add("tool", "report written (UTC)",
+        datetime.now(UTC).replace(microsecond=0).isoformat())
+    return rows
+
+
+def _verification_rows(result: RunResult, add) -> None:
+    verification = result.verification
+    if verification is None:
+        add("verifier", "checked", "no: the run found no plan to check")
+        return
+    violations = list(getattr(verification, "violations", []) or [])
+    passed = getattr(verification, "passed", not violations)
+    add("verifier", "passed", "yes" if passed else "NO")
+    add("verifier", "max violation (relative)", verification.max_violation, TINY)
+    plan_cost = result.plan.total_cost if result.plan is not None else None
+    add("verifier", "total cost recomputed", verification.total_cost, MONEY)
+    if plan_cost is not None:
+        add("verifier", "total cost of the plan", plan_cost, MONEY)
+        add("verifier", "difference (recomputed − plan)",
+            _difference(verification.total_cost, plan_cost), DUAL)
+    shortfall = getattr(verification, "weighted_shortfall", None)
+    if shortfall is not None:
+        add("verifier", "weighted shortfall recomputed", shortfall, QUANTITY)
+        if result.plan is not None:
+            add("verifier", "weighted shortfall of the plan", result.plan.weighted_shortfall,
+                QUANTITY)
+    for term, value in (getattr(verification, "cost_terms", {}) or {}).items():
+        add("verifier", f"{term} recomputed", value, MONEY)
+    for family, count in (getattr(verification, "checked", {}) or {}).items():
+        add("verifier checks (count)", str(family), count, COUNT)
+    add("verifier", "violations found", len(violations), COUNT)
+    for number, violation in enumerate(violations[:MAX_WORST_VIOLATIONS], start=1):
+        add("verifier worst violations", f"{number}", _violation_text(violation))
+
+
+def _difference(left: object, right: object) -> float | None:
+    a, b = _number(left), _number(right)
+    return None if a is None or b is None else a - b
+
+
+def _violation_text(violation: object) -> str:
+    sentence = getattr(violation, "sentence", None)
+    if isinstance(sentence, str):
+        return sentence
+    family = getattr(violation, "family", "")
+    where = getattr(violation, "where", "")
+    amount = getattr(violation, "amount", "")
+    return f"{family} {where}: violated by {amount}"
+
+
+def _run_info_sheet(result: RunResult) -> SheetContent:
+    rows = _run_info_rows(result)
+    frame = pd.DataFrame(
+        {"section": [r[0] for r in rows], "key": [r[1] for r in rows],
+         "value": [r[2] for r in rows]},
+        columns=["section", "key", "value"],
+    ).astype(object)
+    content = _table_sheet(RUN_INFO_COLUMNS, frame)
+    content.decorate = _row_formats("value", [r[3] for r in rows])
+    return content
+
+
+__all__ = ["report_path", "write_report"]

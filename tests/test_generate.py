@@ -1,0 +1,288 @@
+"""The synthetic alliance generator: reproducible, valid, and shaped like the real problem."""
+
+from __future__ import annotations
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from optimizer.generate import generate_tables, generate_workbook
+from optimizer.schema import SHEETS, Kind
+from optimizer.validation import load_workbook
+
+SMALL = {"allies": 5, "items": 10, "lines": 40, "periods": 12}  # the benchmark's S
+OPTIONAL = ["Capacity", "Expansion", "Stocks", "Consumption", "Budgets", "Transport",
+            "Restrictions"]
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    return generate_tables(**SMALL, seed=7)
+
+
+def _stock_without_orders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Requirements with on_hand and P = on_hand - cumulative consumption (SPEC §4, rule 6)."""
+    req = tables["Requirements"].copy()
+    req["t"] = req["period"].map({p: t for t, p in enumerate(tables["Periods"]["period"])})
+    req = req.merge(tables["Stocks"], on=["ally", "item"], how="left").fillna({"on_hand": 0.0})
+    req = req.merge(tables["Consumption"], on=["ally", "item", "period"], how="left")
+    req["quantity"] = req["quantity"].fillna(0.0)
+    req = req.sort_values(["ally", "item", "t"])
+    req["used"] = req.groupby(["ally", "item"])["quantity"].cumsum()
+    req["without_orders"] = req["on_hand"] - req["used"]
+    return req
+
+
+def test_same_seed_same_tables_other_seed_other_tables(tables):
+    again = generate_tables(**SMALL, seed=7)
+    assert list(again) == list(tables)
+    for name in tables:
+        pd.testing.assert_frame_equal(again[name], tables[name])
+    other = generate_tables(**SMALL, seed=8)
+    assert not other["Requirements"]["target"].equals(tables["Requirements"]["target"])
+    assert not other["Production"].equals(tables["Production"])
+
+
+def test_sheets_and_columns_follow_the_schema(tables):
+    assert list(tables) == [sheet.name for sheet in SHEETS]
+    for sheet in SHEETS:
+        frame = tables[sheet.name]
+        assert list(frame.columns) == sheet.column_names, sheet.name
+        for column in sheet.columns:
+            values = frame[column.name]
+            if column.kind in (Kind.CODE, Kind.TEXT):
+                assert values.map(lambda v: v is None or isinstance(v, str)).all(), column.name
+            elif column.kind is Kind.BOOLEAN:
+                assert values.dtype == bool
+            else:
+                assert pd.api.types.is_numeric_dtype(values), (sheet.name, column.name)
+                assert (values.dropna() >= 0).all(), (sheet.name, column.name)
+            if column.required:
+                assert values.notna().all(), (sheet.name, column.name)
+
+
+def test_generated_workbook_loads_without_errors_or_warnings(tmp_path, tables):
+    path = generate_workbook(tmp_path / "alliance.xlsx", **SMALL, seed=7)
+    assert path == tmp_path / "alliance.xlsx"
+    data, warnings = load_workbook(path)
+    assert [str(w) for w in warnings] == []
+    assert data.periods == tuple(tables["Periods"]["period"])
+    assert len(data.requirements) == 5 * 10 * 12
+    for name in OPTIONAL + ["Allies", "Items", "Production"]:
+        assert len(getattr(data, name.lower())) == len(tables[name]), name
+    assert data.requirements["target"].sum() == pytest.approx(
+        tables["Requirements"]["target"].sum())
+    readme = openpyxl.load_workbook(path, read_only=True)["README"]
+    text = " ".join(str(v) for row in readme.iter_rows(values_only=True) for v in row if v)
+    assert "synthetic" in text
+    assert "seed 7" in text
+
+
+@pytest.mark.parametrize("sizes", [(1, 1, 1, 1), (3, 6, 2, 3), (2, 2, 30, 1)])
+def test_edge_sizes_are_valid_workbooks(tmp_path, sizes):
+    allies, items, lines, periods = sizes
+    path = generate_workbook(tmp_path / "edge.xlsx", allies, items, lines, periods, seed=1)
+    data, warnings = load_workbook(path)
+    assert warnings == []
+    assert len(data.requirements) == allies * items * periods
+    assert len(data.production) == lines
+
+
+def test_row_counts_and_every_optional_sheet_used(tables):
+    assert len(tables["Requirements"]) == 5 * 10 * 12
+    assert not tables["Requirements"].duplicated(["ally", "item", "period"]).any()
+    assert len(tables["Production"]) == 40
+    for name in OPTIONAL:
+        assert len(tables[name]) > 0, name
+    assert 0.7 * 50 <= len(tables["Stocks"]) < 50  # most (ally, item) have stock
+    assert 0 < len(tables["Consumption"]) < 0.5 * 600
+    large = generate_tables(32, 100, 1000, 32, seed=0)
+    assert len(large["Requirements"]) == 102_400
+    assert len(large["Production"]) == 1000
+    assert list(large["Allies"]["ally"][:3]) == ["A01", "A02", "A03"]
+    assert large["Items"]["item"].iloc[-1] == "IT100"
+
+
+def test_codes(tables):
+    assert list(tables["Periods"]["period"]) == [
+        "2027Q1", "2027Q2", "2027Q3", "2027Q4", "2028Q1", "2028Q2", "2028Q3", "2028Q4",
+        "2029Q1", "2029Q2", "2029Q3", "2029Q4"]
+    assert list(tables["Allies"]["ally"]) == ["A01", "A02", "A03", "A04", "A05"]
+    assert list(tables["Items"]["item"]) == [f"IT{n:03d}" for n in range(1, 11)]
+    production = tables["Production"]
+    assert production["facility"].str.fullmatch(r"F\d{4}").all()
+    assert production["facility"].iloc[0] == "F0001"
+    assert not production.duplicated(["facility", "item"]).any()
+    assert (production.groupby("facility")["host"].nunique() == 1).all()  # one site each
+    assert tables["Allies"]["name"].is_unique
+
+
+def test_consumption_never_exceeds_stock_on_hand(tables):
+    for seed in (7, 8, 9):
+        some = tables if seed == 7 else generate_tables(**SMALL, seed=seed)
+        frame = _stock_without_orders(some)
+        assert frame["quantity"].sum() > 0
+        assert (frame["without_orders"] >= 0).all()
+    large = _stock_without_orders(generate_tables(16, 50, 400, 32, seed=3))
+    assert (large["without_orders"] >= 0).all()
+    consumed = large.groupby(["ally", "item"])["used"].max() / large.groupby(
+        ["ally", "item"])["on_hand"].max()
+    assert consumed.max() <= 0.4  # at most 40% of the stock over the horizon
+
+
+def test_allies(tables):
+    allies = tables["Allies"]
+    assert allies["gdp"].max() / allies["gdp"].min() > 10
+    closure = allies["min_gap_closure"].dropna()
+    assert 1 <= len(closure) < len(allies) / 2
+    assert closure.between(0.1, 0.3).all()
+    share = allies.set_index("ally")["work_share_min"].dropna()
+    assert len(share) >= 1
+    assert share.between(0.05, 0.2).all()
+    assert set(share.index) <= set(tables["Production"]["host"])
+    assert not set(share.index) & set(allies.loc[allies["min_gap_closure"].notna(), "ally"])
+
+
+def test_items_mix_cheap_bulk_and_expensive_whole_units(tables):
+    items = tables["Items"].set_index("item")
+    assert items["integer"].any() and not items["integer"].all()
+    cost = tables["Production"].groupby("item")["unit_cost"]
+    whole = items["integer"]
+    assert cost.min()[whole[whole].index].min() >= 0.7 * 1e5
+    assert cost.max()[whole[whole].index].max() <= 1.3 * 5e6
+    assert cost.min()[whole[~whole].index].min() >= 0.7 * 1e3
+    assert cost.max()[whole[~whole].index].max() <= 1.3 * 1e4
+    assert (cost.max() / cost.min() <= 1.3 / 0.7 + 1e-9).all()  # +-30% around the price
+    holding = items["holding_cost"] / cost.mean()
+    assert holding.between(0.003, 0.02).all()  # about 1% of the unit cost per period
+    assert set(items["priority"]) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    penalty = items["shortfall_penalty"]
+    assert penalty.notna().any() and penalty.isna().any()
+    assert (penalty.dropna() > cost.max()[penalty.dropna().index]).all()
+
+
+def test_production_lines(tables):
+    production = tables["Production"]
+    allies = set(tables["Allies"]["ally"])
+    assert set(production["item"]) == set(tables["Items"]["item"])
+    hosts_per_item = production.groupby("item")["host"].nunique()
+    assert (hosts_per_item >= 2).mean() > 0.5
+    outside = set(production["host"]) - allies
+    assert outside and all(host.startswith("X") for host in outside)
+    assert production["host"].isin(allies).mean() > 0.6
+    assert production["lead_time"].between(0, 4).all()
+    assert (production["capacity"] >= 1).all()
+
+
+def test_capacity_overrides_ramp_ups_and_outages(tables):
+    overrides = tables["Capacity"].merge(
+        tables["Production"][["facility", "item", "capacity"]], on=["facility", "item"],
+        suffixes=("", "_normal"))
+    assert len(overrides) == len(tables["Capacity"])
+    lines = overrides[["facility", "item"]].drop_duplicates()
+    assert 1 <= len(lines) < 0.5 * len(tables["Production"])
+    assert (overrides["capacity"] < overrides["capacity_normal"]).all()
+    assert "2027Q1" in set(overrides["period"])  # ramp-ups start in the first period
+    assert (overrides["capacity"] == 0).any() or (overrides["period"] != "2027Q1").any()
+
+
+def test_expansion(tables):
+    expansion = tables["Expansion"]
+    assert 0.1 * 40 <= len(expansion) <= 0.5 * 40
+    assert expansion["lead_time"].between(1, 4).all()
+    assert (expansion["max_extra"] > 0).all() and (expansion["cost_per_unit"] > 0).all()
+    payers = expansion["payer"].dropna()
+    assert len(payers) > 0
+    assert payers.isin(tables["Allies"]["ally"]).all()
+
+
+def test_budgets_are_limited_for_most_allies_and_bind_for_some(tables):
+    allies = tables["Allies"]
+    budgets = tables["Budgets"]
+    with_budget = set(budgets["ally"])
+    without = set(allies["ally"]) - with_budget
+    assert without and len(with_budget) > len(without)
+    assert set(allies.loc[allies["min_gap_closure"].notna(), "ally"]) <= without
+    assert (budgets.groupby("ally").size() == 12).all()
+    # the cheapest price of each ally's final gap, against its whole budget
+    frame = _stock_without_orders(tables)
+    last = frame[frame["t"] == 11].copy()
+    last["gap"] = (last["target"] - last["without_orders"]).clip(lower=0)
+    cheapest = tables["Production"].groupby("item")["unit_cost"].min()
+    need = (last["gap"] * last["item"].map(cheapest)).groupby(last["ally"]).sum()
+    money = budgets.groupby("ally")["budget"].sum()
+    assert (money < need[money.index]).any()
+
+
+def test_transport_routes(tables):
+    transport = tables["Transport"]
+    assert transport["item"].isna().any() and transport["item"].notna().any()
+    assert not transport.duplicated(["from", "to", "item"]).any()
+    assert transport["to"].isin(tables["Allies"]["ally"]).all()
+    countries = set(tables["Allies"]["ally"]) | set(tables["Production"]["host"])
+    assert transport["from"].isin(countries).all()
+    assert (transport["from"] != transport["to"]).all()
+    assert transport["lead_time"].isin([0, 1]).all()
+    assert (transport["cost_per_unit"] > 0).all()
+
+
+def test_restrictions_never_cut_an_ally_off_an_item(tables):
+    restrictions = tables["Restrictions"]
+    assert 1 <= len(restrictions) <= 10
+    assert restrictions.notna().any(axis=1).all()
+    production = tables["Production"]
+    for ally in tables["Allies"]["ally"]:
+        open_lines = pd.Series(True, index=production.index)
+        for row in restrictions.itertuples(index=False):
+            hit = pd.Series(row.ally in (None, ally), index=production.index)
+            for column in ("host", "facility", "item"):
+                if getattr(row, column) is not None:
+                    hit &= production[column] == getattr(row, column)
+            open_lines &= ~hit
+        assert set(production.loc[open_lines, "item"]) == set(tables["Items"]["item"]), ally
+
+
+def test_targets_rise_and_capacity_closes_much_but_not_all_of_the_gap(tables):
+    frame = _stock_without_orders(tables)
+    closure_allies = tables["Allies"].dropna(subset=["min_gap_closure"])["ally"]
+    plain = frame[~frame["ally"].isin(closure_allies)]
+    first, final = (plain[plain["t"] == t].set_index(["ally", "item"])["target"] for t in (0, 11))
+    assert (final >= first).all() and (final > first).mean() > 0.5
+    assert (frame["target"] >= 0).all()
+    # no gap in the first two periods for an ally that must close a share of every gap
+    guarded = frame[frame["ally"].isin(closure_allies) & (frame["t"] <= 1)]
+    assert len(guarded) > 0 and (guarded["target"] <= guarded["without_orders"]).all()
+
+    last = frame[frame["t"] == 11]
+    gap = (last["target"] - last["without_orders"]).clip(lower=0).groupby(last["item"]).sum()
+    production = tables["Production"]
+    extra = tables["Expansion"].groupby("item")["max_extra"].sum()
+    supply = (production.groupby("item")["capacity"].sum().add(extra, fill_value=0) * 12)
+    assert (supply < gap).any()  # some gaps cannot be closed even at full capacity
+    assert supply.clip(upper=gap).sum() > 0.5 * gap.sum()  # but much of the gap can
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((0, 10, 40, 12, 0), "allies must be a whole number of at least 1, got 0"),
+        ((5, -1, 40, 12, 0), "items must be a whole number of at least 1, got -1"),
+        ((5, 10, 2.5, 12, 0), "lines must be a whole number of at least 1, got 2.5"),
+        ((5, 10, 40, True, 0), "periods must be a whole number of at least 1, got True"),
+        ((5, 10, 40, "12", 0), "periods must be a whole number of at least 1, got '12'"),
+        ((5, 10, 40, 12, -3), "seed must be a whole number of at least 0, got -3"),
+        ((100, 1000, 40, 12, 0), "1,200,000 readiness targets, more rows than an Excel sheet"),
+    ],
+)
+def test_bad_arguments_raise_value_error(tmp_path, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        generate_tables(*arguments)
+    with pytest.raises(ValueError, match=message):
+        generate_workbook(tmp_path / "bad.xlsx", *arguments)
+    assert not (tmp_path / "bad.xlsx").exists()
+
+
+def test_numpy_integers_are_accepted():
+    small = generate_tables(np.int64(2), np.int32(3), np.int64(4), np.int64(2), np.int64(5))
+    assert len(small["Requirements"]) == 12

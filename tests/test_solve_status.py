@@ -1,0 +1,73 @@
+"""Solver status (SPEC §4): a limit never yields "optimal"; exit codes follow the status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from openpyxl import load_workbook as open_xlsx
+from pulp import LpSolveStatus
+
+from optimizer.generate import generate_workbook
+from optimizer.model.solve import _classify
+
+
+def stats(status, has_solution):
+    return SimpleNamespace(status=status, has_solution=has_solution)
+
+
+NO_SOLVER_MODEL = SimpleNamespace(problem=SimpleNamespace())
+
+
+@pytest.mark.parametrize(
+    ("status", "has_solution", "expected"),
+    [
+        (LpSolveStatus.Optimal, True, "optimal"),
+        (LpSolveStatus.TimeLimit, True, "feasible"),
+        (LpSolveStatus.IterationLimit, True, "feasible"),
+        (LpSolveStatus.GapLimit, True, "feasible"),
+        (LpSolveStatus.TimeLimit, False, "error"),
+        (LpSolveStatus.Infeasible, False, "infeasible"),
+        (LpSolveStatus.Undefined, False, "infeasible"),
+        (LpSolveStatus.NumericalError, False, "error"),
+        (LpSolveStatus.NotSolved, False, "error"),
+    ],
+)
+def test_every_solver_outcome_maps_to_a_spec_status(status, has_solution, expected):
+    assert _classify(stats(status, has_solution), NO_SOLVER_MODEL)[0] == expected
+
+
+def test_a_limit_without_a_solution_says_so():
+    assert _classify(stats(LpSolveStatus.TimeLimit, False), NO_SOLVER_MODEL) == (
+        "error", "stopped by the time limit before finding any solution")
+
+
+def test_a_time_limited_solve_is_feasible_verified_and_flagged(tmp_path):
+    """Integer items make phase 2 a MIP that HiGHS cannot prove optimal in a second or two;
+    it starts from phase 1's solution, so it always has one to report."""
+    workbook = generate_workbook(tmp_path / "alliance.xlsx", 5, 10, 40, 12, seed=1)
+    seen = []
+    for limit in (1, 2, 4, 8):
+        run = subprocess.run(
+            [sys.executable, "-m", "optimizer", "solve", str(workbook), "--out",
+             str(tmp_path), "--json", "--set", f"solver.time_limit={limit}"],
+            capture_output=True, text=True, check=False,
+        )
+        summary = json.loads(run.stdout)
+        seen.append(summary["status"])
+        assert summary["status"] != "optimal" or limit == 8, summary
+        if summary["status"] == "feasible":
+            break
+        assert run.returncode == 4 and "stopped by the time limit" in summary["message"]
+    assert seen[-1] == "feasible", seen
+    assert run.returncode == 0
+    assert summary["message"] == "stopped by the time limit with a solution not proven optimal"
+    assert summary["verifier_max_violation"] < 1e-6
+    report = open_xlsx(summary["report"], read_only=True)
+    values = {row[0]: row[1] for row in report["Summary"].iter_rows(min_row=2,
+                                                                    values_only=True)}
+    assert values["status"] == "feasible"
+    assert "NOT proven optimal" in values["optimality"]
