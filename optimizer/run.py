@@ -14,7 +14,7 @@ from pathlib import Path
 from optimizer import __version__
 from optimizer.config import flatten
 from optimizer.data import AllianceData
-from optimizer.model.build import create_model
+from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
 from optimizer.model.solve import ERROR, FEASIBLE, OPTIMAL, solve_model
@@ -100,12 +100,12 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     with clock("build"):
         model = create_model(build_sets(data, config), config)
         result.model_size = {
-            "variables": model.problem.numVariables(),
-            "constraints": model.problem.numConstraints(),
+            "variables": model.linear.n_columns,
+            "constraints": model.linear.n_rows,
+            "nonzeros": int(model.linear.matrix()[0][-1]),
         }
     if write_lp is not None:
-        model.problem.setObjective(model.cost + model.shortfall_penalty)
-        model.problem.writeLP(str(write_lp))
+        write_lp_file(model, str(write_lp))
     with clock("solve"):
         outcome = solve_model(model, config, verbose=verbose)
     result.status, result.message = outcome.status, outcome.message
@@ -114,7 +114,7 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     result.weighted_shortfall_optimum = outcome.weighted_shortfall_optimum
     if outcome.status in (OPTIMAL, FEASIBLE):
         with clock("extract"):
-            result.plan = extract_plan(model)
+            result.plan = extract_plan(model, outcome)
         with clock("verify"):
             result.verification = verify_plan(data, config, result.plan)
         if not result.verification.passed:

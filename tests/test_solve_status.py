@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook as open_xlsx
 from pulp import LpSolveStatus
 
 from optimizer.generate import generate_workbook
-from optimizer.model.solve import _classify
-
-
-def stats(status, has_solution):
-    return SimpleNamespace(status=status, has_solution=has_solution)
-
-
-NO_SOLVER_MODEL = SimpleNamespace(problem=SimpleNamespace())
+from optimizer.model import highs, pulp_backend
 
 
 @pytest.mark.parametrize(
@@ -36,12 +28,31 @@ NO_SOLVER_MODEL = SimpleNamespace(problem=SimpleNamespace())
         (LpSolveStatus.NotSolved, False, "error"),
     ],
 )
-def test_every_solver_outcome_maps_to_a_spec_status(status, has_solution, expected):
-    assert _classify(stats(status, has_solution), NO_SOLVER_MODEL)[0] == expected
+def test_every_pulp_outcome_maps_to_a_spec_status(status, has_solution, expected):
+    assert pulp_backend.classify(status, has_solution)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "has_solution", "expected"),
+    [
+        ("kOptimal", True, "optimal"),
+        ("kTimeLimit", True, "feasible"),
+        ("kSolutionLimit", True, "feasible"),
+        ("kInterrupt", True, "feasible"),
+        ("kTimeLimit", False, "error"),
+        ("kInfeasible", False, "infeasible"),
+        ("kUnboundedOrInfeasible", False, "infeasible"),
+        ("kSolveError", False, "error"),
+        ("kUnknown", True, "error"),
+        ("kSomethingNew", True, "error"),
+    ],
+)
+def test_every_highs_outcome_maps_to_a_spec_status(status, has_solution, expected):
+    assert highs.classify(status, has_solution)[0] == expected
 
 
 def test_a_limit_without_a_solution_says_so():
-    assert _classify(stats(LpSolveStatus.TimeLimit, False), NO_SOLVER_MODEL) == (
+    assert highs.classify("kTimeLimit", False) == (
         "error", "stopped by the time limit before finding any solution")
 
 

@@ -1,130 +1,64 @@
-"""The allocation model of SPEC §4 in PuLP: variables, one function per constraint family,
-and the objective terms.
+"""The allocation model of SPEC §4: variables, one function per constraint family, and
+the objective terms.
 
 ``create_model`` reads top to bottom like the SPEC: variables, then constraints 1-8, then
 the objective terms. Every family is built from the index frames of ``ModelSets`` as
-arrays of (row, variable, coefficient) terms and added through ``_add_rows``, the one
-place where rows reach PuLP. Rows and variables carry readable names
-(``capacity_F0001_155HE_2027Q1``, ``x_F0001_155HE_POL_2027Q1``), so an LP file written with
-``--write-lp`` can be searched for any line, ally or period.
+arrays of (row, column, coefficient) terms, vectorised, and added to one
+``LinearModel``: the single formulation that every solver backend receives. Rows and
+columns have readable names for LP files (``capacity_F0001_155HE_2027Q1``,
+``x_F0001_155HE_POL_2027Q1``), so a file written with ``--write-lp`` can be searched for
+any line, ally or period.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pulp
-from pulp import LpAffineExpression, LpProblem
 
+from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, dense_objective
+from optimizer.model.pulp_backend import write_lp
 from optimizer.model.sets import ModelSets
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
-
-
-@dataclass
-class RowBlock:
-    """The rows of one constraint family: its labels frame and its PuLP constraints,
-    aligned by position (rows without any term are not built and have no constraint)."""
-
-    labels: pd.DataFrame
-    constraints: list = field(default_factory=list)
-    built: np.ndarray | None = None  # positions in ``labels`` that have a constraint
+Terms = tuple[np.ndarray, np.ndarray]  # (columns, coefficients) of a linear expression
 
 
 @dataclass
 class AllocationModel:
-    """A built model: the PuLP problem, its variables aligned with the index frames of
-    ``sets``, its constraint families and its objective terms."""
+    """A built model: the linear model, the column positions of each variable family
+    (aligned with the index frames of ``sets``) and the objective terms."""
 
-    problem: LpProblem
+    linear: LinearModel
     sets: ModelSets
-    x: np.ndarray
-    e: np.ndarray
-    y: np.ndarray
-    s: np.ndarray
-    u: np.ndarray
-    carry: np.ndarray
-    rows: dict[str, RowBlock] = field(default_factory=dict)
-    cost_terms: dict[str, LpAffineExpression] = field(default_factory=dict)
-    weighted_shortfall: LpAffineExpression | None = None
-    shortfall_penalty: LpAffineExpression | None = None
+    x: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    e: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    y: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    s: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    u: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    carry: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cost_terms: dict[str, Terms] = field(default_factory=dict)
+    weighted_shortfall: Terms | None = None
+    shortfall_penalty: Terms | None = None
 
     @property
-    def cost(self) -> LpAffineExpression:
-        return pulp.lpSum(self.cost_terms.values())
+    def cost(self) -> Terms:
+        return _sum_terms(*self.cost_terms.values())
 
     @property
     def is_mip(self) -> bool:
-        return bool(self.sets.orders["integer"].any() or self.sets.transfers["integer"].any())
+        return bool(self.linear.column_bounds()[2].any())
 
 
-def _names(prefix: str, *columns: pd.Series | np.ndarray) -> list[str]:
-    """Readable, unique names for LP files: ``prefix_code_code_…`` with unsafe characters
-    replaced; a position suffix is added if two labels would collide."""
-    parts = [pd.Series(np.asarray(c)).astype(str) for c in columns]
-    joined = parts[0] if parts else pd.Series([], dtype=str)
-    for part in parts[1:]:
-        joined = joined + "_" + part
-    names = (prefix + "_" + joined.str.replace(_UNSAFE, "_", regex=True)).tolist()
-    if len(set(names)) != len(names):
-        names = [f"{name}_{i}" for i, name in enumerate(names)]
-    return names
+def _sum_terms(*terms: Terms) -> Terms:
+    if not terms:
+        return np.zeros(0, np.int64), np.zeros(0)
+    return (np.concatenate([t[0] for t in terms]).astype(np.int64),
+            np.concatenate([t[1] for t in terms]).astype(float))
 
 
-def _variables(problem: LpProblem, names: list[str], *,
-               integer: np.ndarray | None = None) -> np.ndarray:
-    """Non-negative variables, one per name, as an object array (positions = frame rows)."""
-    variables = np.empty(len(names), dtype=object)
-    if names:
-        variables[:] = problem.add_variable_matrix("%s", names, lowBound=0)
-    if integer is not None:
-        for variable in variables[np.asarray(integer, dtype=bool)]:
-            variable.cat = pulp.LpInteger
-    return variables
-
-
-def _add_rows(
-    model: AllocationModel,
-    family: str,
-    labels: pd.DataFrame,
-    names: list[str],
-    row: np.ndarray,
-    variables: np.ndarray,
-    coefficients: np.ndarray,
-    sense: str,
-    rhs: np.ndarray,
-) -> None:
-    """Add one constraint family: term k puts ``coefficients[k] * variables[k]`` into
-    row ``row[k]``; row r reads ``Σ terms  sense  rhs[r]``. Rows without terms are
-    skipped (they hold trivially for the families of this model)."""
-    row = np.asarray(row, dtype="int64")
-    order = np.argsort(row, kind="stable")
-    row, variables, coefficients = row[order], variables[order], np.asarray(coefficients,
-                                                                            float)[order]
-    bounds = np.searchsorted(row, np.arange(len(labels) + 1))
-    block = RowBlock(labels=labels.reset_index(drop=True))
-    built = []
-    for r in range(len(labels)):
-        start, stop = bounds[r], bounds[r + 1]
-        if start == stop:
-            continue
-        expression = pulp.lpSum_vars_coefs(
-            zip(variables[start:stop], coefficients[start:stop], strict=True)
-        )
-        bound = float(rhs[r])
-        if sense == "<=":
-            constraint = expression <= bound
-        elif sense == ">=":
-            constraint = expression >= bound
-        else:
-            constraint = expression == bound
-        block.constraints.append(model.problem.addConstraint(constraint, names[r]))
-        built.append(r)
-    block.built = np.asarray(built, dtype="int64")
-    model.rows[family] = block
+def _period_codes(sets: ModelSets, period: pd.Series | np.ndarray) -> np.ndarray:
+    return np.asarray(sets.periods, dtype=object)[np.asarray(period, dtype=np.int64)]
 
 
 def _stock_position(sets: ModelSets, ally: pd.Series, item: pd.Series,
@@ -138,35 +72,26 @@ def _stock_position(sets: ModelSets, ally: pd.Series, item: pd.Series,
 
 def define_variables(model: AllocationModel) -> None:
     """x, e, y, s, u ≥ 0 over the index sets; x and y integer for integer items."""
-    sets, problem = model.sets, model.problem
-    periods = np.asarray(sets.periods, dtype=object)
-    orders = sets.orders
-    model.x = _variables(
-        problem,
-        _names("x", orders["facility"], orders["item"], orders["ally"], periods[orders["period"]]),
-        integer=orders["integer"].to_numpy(),
-    )
-    expansions = sets.expansions
-    model.e = _variables(
-        problem, _names("e", expansions["facility"], expansions["item"],
-                        periods[expansions["period"]]),
-    )
-    transfers = sets.transfers
-    model.y = _variables(
-        problem,
-        _names("y", transfers["giver"], transfers["ally"], transfers["item"],
-               periods[transfers["period"].astype("int64")]),
-        integer=transfers["integer"].to_numpy(dtype=bool),
-    )
-    stocks = sets.stocks
-    model.s = _variables(
-        problem, _names("s", stocks["ally"], stocks["item"], periods[stocks["period"]])
-    )
-    shortfalls = sets.shortfalls
-    model.u = _variables(
-        problem,
-        _names("u", shortfalls["ally"], shortfalls["item"], periods[shortfalls["period"]]),
-    )
+    sets, linear = model.sets, model.linear
+    orders, expansions, transfers = sets.orders, sets.expansions, sets.transfers
+    stocks, shortfalls = sets.stocks, sets.shortfalls
+    model.x = linear.add_columns(
+        "x", orders, lambda: [orders["facility"], orders["item"], orders["ally"],
+                              _period_codes(sets, orders["period"])],
+        integer=orders["integer"].to_numpy(dtype=bool))
+    model.e = linear.add_columns(
+        "e", expansions, lambda: [expansions["facility"], expansions["item"],
+                                  _period_codes(sets, expansions["period"])])
+    model.y = linear.add_columns(
+        "y", transfers, lambda: [transfers["giver"], transfers["ally"], transfers["item"],
+                                 _period_codes(sets, transfers["period"])],
+        integer=transfers["integer"].to_numpy(dtype=bool))
+    model.s = linear.add_columns(
+        "s", stocks, lambda: [stocks["ally"], stocks["item"],
+                              _period_codes(sets, stocks["period"])])
+    model.u = linear.add_columns(
+        "u", shortfalls, lambda: [shortfalls["ally"], shortfalls["item"],
+                                  _period_codes(sets, shortfalls["period"])])
 
 
 def define_capacity_constraints(model: AllocationModel) -> None:
@@ -178,19 +103,18 @@ def define_capacity_constraints(model: AllocationModel) -> None:
     reach = horizon - expansions["online_from"].to_numpy()
     e_index = np.repeat(np.arange(len(expansions)), reach)
     e_period = expansions["online_from"].to_numpy()[e_index] + (
-        np.arange(len(e_index)) - np.repeat(np.cumsum(reach) - reach, reach)
-    )
+        np.arange(len(e_index)) - np.repeat(np.cumsum(reach) - reach, reach))
     row = np.concatenate([
         orders["line"].to_numpy() * horizon + orders["period"].to_numpy(),
         expansions["line"].to_numpy()[e_index] * horizon + e_period,
     ])
-    variables = np.concatenate([model.x, model.e[e_index]])
-    coefficients = np.concatenate([np.ones(len(orders)), -np.ones(len(e_index))])
+    column = np.concatenate([model.x, model.e[e_index]])
+    coefficient = np.concatenate([np.ones(len(orders)), -np.ones(len(e_index))])
     labels = sets.capacity
-    periods = np.asarray(sets.periods, dtype=object)
-    _add_rows(model, "capacity", labels,
-              _names("capacity", labels["facility"], labels["item"], periods[labels["period"]]),
-              row, variables, coefficients, "<=", labels["capacity"].to_numpy())
+    model.linear.add_rows(
+        "capacity", labels,
+        lambda: [labels["facility"], labels["item"], _period_codes(sets, labels["period"])],
+        row, column, coefficient, LESS, labels["capacity"].to_numpy())
 
 
 def define_expansion_limits(model: AllocationModel) -> None:
@@ -199,10 +123,9 @@ def define_expansion_limits(model: AllocationModel) -> None:
     labels = expansions.drop_duplicates("line")[["line", "facility", "item", "max_extra",
                                                  "expansion_row"]]
     position = pd.Index(labels["line"]).get_indexer(expansions["line"])
-    _add_rows(model, "expansion_limit", labels,
-              _names("expansion_limit", labels["facility"], labels["item"]),
-              position, model.e, np.ones(len(expansions)), "<=",
-              labels["max_extra"].to_numpy())
+    model.linear.add_rows(
+        "expansion_limit", labels, lambda: [labels["facility"], labels["item"]],
+        position, model.e, np.ones(len(expansions)), LESS, labels["max_extra"].to_numpy())
 
 
 def define_stock_balance(model: AllocationModel) -> None:
@@ -212,30 +135,27 @@ def define_stock_balance(model: AllocationModel) -> None:
     sets = model.sets
     stocks, orders, transfers = sets.stocks, sets.orders, sets.transfers
     here = np.arange(len(stocks))
-    has_previous = stocks["period"].to_numpy() > 0
+    later = here[stocks["period"].to_numpy() > 0]
     parts = [
         (here, model.s, np.ones(len(stocks))),
-        (here[has_previous], model.s[here[has_previous] - 1], -np.ones(has_previous.sum())),
+        (later, model.s[later - 1], -np.ones(len(later))),
         (_stock_position(sets, orders["ally"], orders["item"], orders["delivery"]),
          model.x, -np.ones(len(orders))),
+        (_stock_position(sets, transfers["ally"], transfers["item"],
+                         transfers["arrival"].to_numpy(dtype=np.int64)),
+         model.y, -np.ones(len(transfers))),
+        (_stock_position(sets, transfers["giver"], transfers["item"],
+                         transfers["period"].to_numpy(dtype=np.int64)),
+         model.y, np.ones(len(transfers))),
     ]
-    if len(transfers):
-        parts += [
-            (_stock_position(sets, transfers["ally"], transfers["item"],
-                             transfers["arrival"].astype("int64")),
-             model.y, -np.ones(len(transfers))),
-            (_stock_position(sets, transfers["giver"], transfers["item"],
-                             transfers["period"].astype("int64")),
-             model.y, np.ones(len(transfers))),
-        ]
     on_hand = sets.on_hand.set_index(["ally", "item"])["on_hand"]
     opening = pd.MultiIndex.from_frame(stocks[["ally", "item"]]).map(on_hand).to_numpy(float)
-    rhs = np.where(stocks["period"].to_numpy() == 0, opening, 0.0) - stocks[
-        "consumption"].to_numpy()
-    periods = np.asarray(sets.periods, dtype=object)
-    _add_rows(model, "stock_balance", stocks,
-              _names("stock_balance", stocks["ally"], stocks["item"], periods[stocks["period"]]),
-              *_concat(parts), "=", rhs)
+    rhs = (np.where(stocks["period"].to_numpy() == 0, opening, 0.0)
+           - stocks["consumption"].to_numpy())
+    model.linear.add_rows(
+        "stock_balance", stocks,
+        lambda: [stocks["ally"], stocks["item"], _period_codes(sets, stocks["period"])],
+        *_concat(parts), EQUAL, rhs)
 
 
 def define_readiness_constraints(model: AllocationModel) -> None:
@@ -244,38 +164,40 @@ def define_readiness_constraints(model: AllocationModel) -> None:
     shortfalls = sets.shortfalls
     here = np.arange(len(shortfalls))
     stock = _stock_position(sets, shortfalls["ally"], shortfalls["item"], shortfalls["period"])
-    periods = np.asarray(sets.periods, dtype=object)
-    _add_rows(model, "readiness", shortfalls,
-              _names("readiness", shortfalls["ally"], shortfalls["item"],
-                     periods[shortfalls["period"]]),
-              np.concatenate([here, here]), np.concatenate([model.s[stock], model.u]),
-              np.ones(2 * len(shortfalls)), ">=", shortfalls["target"].to_numpy())
+    model.linear.add_rows(
+        "readiness", shortfalls,
+        lambda: [shortfalls["ally"], shortfalls["item"],
+                 _period_codes(sets, shortfalls["period"])],
+        np.concatenate([here, here]), np.concatenate([model.s[stock], model.u]),
+        np.ones(2 * len(shortfalls)), GREATER, shortfalls["target"].to_numpy())
 
 
 def define_min_gap_closure(model: AllocationModel) -> None:
     """6. Minimum gap closure, for every Requirements row: u(a,i,t) ≤ (1 − ρ_a)·gap(a,i,t),
     gap = max(0, target − P), P = on_hand − Σ_{τ≤t} consumption (see ``ModelSets``).
     Written as the upper bound of u; it binds at ρ = 0 too, when transfers are allowed."""
-    for variable, bound in zip(model.u, model.sets.shortfalls["upper"], strict=True):
-        variable.upBound = float(bound)
+    family = model.linear.columns["u"]
+    family.upper[:] = model.sets.shortfalls["upper"].to_numpy(dtype=float)
 
 
 def spending_terms(model: AllocationModel) -> pd.DataFrame:
-    """Every term of spend(a,t) (SPEC §4, constraint 5) as rows (ally, period, variable,
+    """Every term of spend(a,t) (SPEC §4, constraint 5) as rows (ally, period, column,
     coefficient): (c(ℓ) + k) x(ℓ,a,t) + Σ_b k(b,a,i) y(b,a,i,t) + cost_per_unit(ℓ) e(ℓ,t)
     for the lines whose expansion ``a`` pays."""
     sets = model.sets
     orders, transfers, expansions = sets.orders, sets.transfers, sets.expansions
     paid = expansions["payer"].notna().to_numpy()
     return pd.DataFrame({
-        "ally": np.concatenate([orders["ally"], transfers["ally"],
-                                expansions["payer"][paid]]),
+        "ally": np.concatenate([orders["ally"].to_numpy(object),
+                                transfers["ally"].to_numpy(object),
+                                expansions["payer"].to_numpy(object)[paid]]),
         "period": np.concatenate([orders["period"], transfers["period"],
-                                  expansions["period"][paid]]).astype("int64"),
-        "variable": np.concatenate([model.x, model.y, model.e[paid]]),
+                                  expansions["period"].to_numpy()[paid]]).astype(np.int64),
+        "column": np.concatenate([model.x, model.y, model.e[paid]]),
         "coefficient": np.concatenate([
-            orders["unit_cost"] + orders["route_cost"], transfers["route_cost"],
-            expansions["cost_per_unit"][paid]]).astype(float),
+            (orders["unit_cost"] + orders["route_cost"]).to_numpy(float),
+            transfers["route_cost"].to_numpy(float),
+            expansions["cost_per_unit"].to_numpy(float)[paid]]),
     })
 
 
@@ -291,23 +213,19 @@ def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
     horizon = len(sets.periods)
     terms = spending_terms(model)
     ally_index = pd.Index(budgets["ally"].unique())
-    position = ally_index.get_indexer(terms["ally"])
-    terms = terms[position >= 0]
+    terms = terms[ally_index.get_indexer(terms["ally"]) >= 0]
     row = ally_index.get_indexer(terms["ally"]) * horizon + terms["period"].to_numpy()
-    parts = [(row, terms["variable"].to_numpy(), terms["coefficient"].to_numpy())]
-    periods = np.asarray(sets.periods, dtype=object)
+    parts = [(row, terms["column"].to_numpy(), terms["coefficient"].to_numpy())]
     if carryover:
-        model.carry = _variables(
-            model.problem,
-            _names("carry", budgets["ally"], periods[budgets["period"]]),
-        )
+        model.carry = model.linear.add_columns(
+            "carry", budgets, lambda: [budgets["ally"], _period_codes(sets, budgets["period"])])
         here = np.arange(len(budgets))
-        later = budgets["period"].to_numpy() > 0
+        later = here[budgets["period"].to_numpy() > 0]
         parts += [(here, model.carry, np.ones(len(budgets))),
-                  (here[later], model.carry[here[later] - 1], -np.ones(later.sum()))]
-    _add_rows(model, "budget", budgets,
-              _names("budget", budgets["ally"], periods[budgets["period"]]),
-              *_concat(parts), "<=", budgets["budget"].to_numpy())
+                  (later, model.carry[later - 1], -np.ones(len(later)))]
+    model.linear.add_rows(
+        "budget", budgets, lambda: [budgets["ally"], _period_codes(sets, budgets["period"])],
+        *_concat(parts), LESS, budgets["budget"].to_numpy())
 
 
 def define_supplier_share_constraints(model: AllocationModel, share: float) -> None:
@@ -322,18 +240,17 @@ def define_supplier_share_constraints(model: AllocationModel, share: float) -> N
     terms = orders[["ally", "item", "host"]].reset_index().rename(
         columns={"index": "order", "host": "line_host"}
     ).merge(labels.reset_index().rename(columns={"index": "row"}), on=["ally", "item"])
-    coefficients = (terms["line_host"] == terms["host"]).to_numpy(float) - share
-    _add_rows(model, "supplier_share", labels,
-              _names("supplier_share", labels["ally"], labels["item"], labels["host"]),
-              terms["row"].to_numpy(), model.x[terms["order"].to_numpy()], coefficients,
-              "<=", np.zeros(len(labels)))
+    coefficient = (terms["line_host"] == terms["host"]).to_numpy(float) - share
+    model.linear.add_rows(
+        "supplier_share", labels, lambda: [labels["ally"], labels["item"], labels["host"]],
+        terms["row"].to_numpy(), model.x[terms["order"].to_numpy()], coefficient, LESS,
+        np.zeros(len(labels)))
 
 
 def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None:
     """8. Work share (ω_a = Allies.work_share_min > 0, when rules.work_share), per ally a:
     Σ_{ℓ: h(ℓ)=a} Σ_{b,t} c(ℓ) x(ℓ,b,t) − ω_a · Σ_t spend(a,t) ≥ 0."""
-    allies = model.sets.allies
-    minimum = allies.set_index("ally")["work_share_min"].fillna(0.0)
+    minimum = model.sets.allies.set_index("ally")["work_share_min"].fillna(0.0)
     minimum = minimum[minimum > 0]
     if not enforce or minimum.empty:
         return
@@ -343,61 +260,45 @@ def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None
     made = orders["host"].isin(row_of).to_numpy()
     spend = spending_terms(model)
     spend = spend[spend["ally"].isin(row_of)]
-    terms = pd.DataFrame({
-        "row": np.concatenate([row_of.get_indexer(orders["host"][made]),
-                               row_of.get_indexer(spend["ally"])]),
-        "variable": np.concatenate([model.x[made], spend["variable"].to_numpy()]),
-        "coefficient": np.concatenate([
-            orders["unit_cost"].to_numpy()[made],
-            -spend["ally"].map(minimum).to_numpy() * spend["coefficient"].to_numpy()]),
-    })
-    # An ally buying from its own industry appears on both sides: one term per variable.
-    terms["key"] = [id(v) for v in terms["variable"]]
-    merged = terms.groupby(["row", "key"], sort=False).agg(
-        variable=("variable", "first"), coefficient=("coefficient", "sum")).reset_index()
-    _add_rows(model, "work_share", labels, _names("work_share", labels["ally"]),
-              merged["row"].to_numpy(), merged["variable"].to_numpy(),
-              merged["coefficient"].to_numpy(), ">=", np.zeros(len(labels)))
+    model.linear.add_rows(
+        "work_share", labels, lambda: [labels["ally"]],
+        np.concatenate([row_of.get_indexer(orders["host"][made]),
+                        row_of.get_indexer(spend["ally"])]),
+        np.concatenate([model.x[made], spend["column"].to_numpy()]),
+        np.concatenate([orders["unit_cost"].to_numpy()[made],
+                        -spend["ally"].map(minimum).to_numpy() * spend["coefficient"]]),
+        GREATER, np.zeros(len(labels)))
 
 
 def define_objective_terms(model: AllocationModel) -> None:
     """cost = Σ (c(ℓ) + k) x + Σ k y + Σ cost_per_unit · e + Σ holding_cost(i) · s;
     weighted shortfall W = Σ priority(i) · u; shortfall penalty = Σ penalty(i) · u."""
     sets = model.sets
-    orders = sets.orders
 
-    def weighted(variables: np.ndarray, weights) -> LpAffineExpression:
-        weights = np.asarray(weights, dtype=float)
-        keep = weights != 0
-        return pulp.lpSum_vars_coefs(zip(variables[keep], weights[keep], strict=True))
+    def terms(columns: np.ndarray, weights) -> Terms:
+        return columns, np.asarray(weights, dtype=float)
 
     model.cost_terms = {
-        "purchase_cost": weighted(model.x, orders["unit_cost"]),
-        "transport_cost": pulp.lpSum([
-            weighted(model.x, orders["route_cost"]),
-            weighted(model.y, sets.transfers["route_cost"]),
-        ]),
-        "expansion_cost": weighted(model.e, sets.expansions["cost_per_unit"]),
-        "holding_cost": weighted(model.s, sets.stocks["holding_cost"]),
+        "purchase_cost": terms(model.x, sets.orders["unit_cost"]),
+        "transport_cost": _sum_terms(terms(model.x, sets.orders["route_cost"]),
+                                     terms(model.y, sets.transfers["route_cost"])),
+        "expansion_cost": terms(model.e, sets.expansions["cost_per_unit"]),
+        "holding_cost": terms(model.s, sets.stocks["holding_cost"]),
     }
-    model.weighted_shortfall = weighted(model.u, sets.shortfalls["priority"])
-    model.shortfall_penalty = weighted(model.u, sets.shortfalls["penalty"])
+    model.weighted_shortfall = terms(model.u, sets.shortfalls["priority"])
+    model.shortfall_penalty = terms(model.u, sets.shortfalls["penalty"])
 
 
 def _concat(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows, variables, coefficients = zip(*parts, strict=True)
-    return (np.concatenate(rows).astype("int64"), np.concatenate(variables),
+    rows, columns, coefficients = zip(*parts, strict=True)
+    return (np.concatenate(rows).astype(np.int64), np.concatenate(columns).astype(np.int64),
             np.concatenate(coefficients).astype(float))
 
 
 def create_model(sets: ModelSets, config: dict) -> AllocationModel:
-    """Build SPEC §4 for the given index sets and configuration (objective set later)."""
+    """Build SPEC §4 for the given index sets and configuration."""
     rules = config["rules"]
-    model = AllocationModel(
-        problem=LpProblem("stockpile_allocation", pulp.LpMinimize), sets=sets,
-        x=np.empty(0, object), e=np.empty(0, object), y=np.empty(0, object),
-        s=np.empty(0, object), u=np.empty(0, object), carry=np.empty(0, object),
-    )
+    model = AllocationModel(linear=LinearModel(), sets=sets)
     define_variables(model)
     define_capacity_constraints(model)
     define_expansion_limits(model)
@@ -409,3 +310,10 @@ def create_model(sets: ModelSets, config: dict) -> AllocationModel:
     define_work_share_constraints(model, bool(rules["work_share"]))
     define_objective_terms(model)
     return model
+
+
+def write_lp_file(model: AllocationModel, path: str) -> None:
+    """The model as an LP file, with the weighted objective (cost + shortfall penalty)."""
+    n_columns = model.linear.n_columns
+    write_lp(model.linear, dense_objective(
+        n_columns, [*model.cost_terms.values(), model.shortfall_penalty]), path)

@@ -15,25 +15,19 @@ import numpy as np
 import pandas as pd
 
 from optimizer.model.build import AllocationModel, spending_terms
+from optimizer.model.solve import SolveOutcome
 
 QUANTITY_TOLERANCE = 1e-7
 
 
-def _values(variables: np.ndarray) -> np.ndarray:
-    return np.fromiter(
-        ((v.varValue or 0.0) for v in variables), dtype=float, count=len(variables)
-    )
-
-
-def _duals(model: AllocationModel, family: str) -> np.ndarray:
-    """The dual of every row of a family, aligned with its labels (NaN: no row / no dual)."""
-    block = model.rows.get(family)
-    if block is None:
+def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray:
+    """The dual of every row of a family, aligned with its labels (NaN: row not built)."""
+    rows = model.linear.rows.get(family)
+    if rows is None:
         return np.zeros(0)
-    duals = np.full(len(block.labels), np.nan)
-    if len(block.built):
-        duals[block.built] = [np.nan if c.pi is None else c.pi for c in block.constraints]
-    return duals
+    aligned = np.full(len(rows.labels), np.nan)
+    aligned[rows.positions] = duals[rows.start:rows.stop]
+    return aligned
 
 
 @dataclass
@@ -67,10 +61,14 @@ class Plan:
         return 100.0 * (1.0 - left / gap)
 
 
-def extract_plan(model: AllocationModel) -> Plan:
+def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:
     """Read the solution and the duals of the solved model into the input's terms."""
     sets = model.sets
     periods = np.asarray(sets.periods, dtype=object)
+    solution, duals = outcome.values, outcome.duals
+
+    def _values(columns: np.ndarray) -> np.ndarray:
+        return solution[np.asarray(columns, dtype=np.int64)]
 
     orders = sets.orders.assign(quantity=_values(model.x))
     orders = orders[orders["quantity"] > QUANTITY_TOLERANCE].copy()
@@ -112,25 +110,25 @@ def extract_plan(model: AllocationModel) -> Plan:
                           100.0 * (1 - np.minimum(readiness["shortfall"], readiness["gap"])
                                    / readiness["gap"]), 100.0)
     readiness["closed_pct"] = closed
-    readiness["marginal_cost"] = _duals(model, "readiness")
+    readiness["marginal_cost"] = _duals(model, duals, "readiness")
     readiness["row"] = shortfalls["row"].to_numpy()
 
     spend = spending_terms(model)
-    spend["amount"] = _values(spend["variable"].to_numpy()) * spend["coefficient"]
+    spend["amount"] = _values(spend["column"].to_numpy()) * spend["coefficient"]
     spent = spend.groupby(["ally", "period"])["amount"].sum()
     budgets = sets.budgets.copy()
     budgets["spent"] = pd.MultiIndex.from_frame(budgets[["ally", "period"]]).map(
         spent).to_numpy(float)
     budgets["spent"] = budgets["spent"].fillna(0.0)
     budgets["remaining"] = budgets["budget"] - budgets["spent"]
-    budgets["marginal_value"] = 0.0 - _duals(model, "budget")
+    budgets["marginal_value"] = 0.0 - _duals(model, duals, "budget")
     budgets["period"] = periods[budgets["period"]]
     budgets = budgets[["ally", "period", "budget", "spent", "remaining", "marginal_value"]]
 
     capacity = sets.capacity.copy()
     used = sets.orders.assign(quantity=_values(model.x)).groupby(["line", "period"])[
         "quantity"].sum()
-    extra = _online_extra(model)
+    extra = _online_extra(model, _values(model.e))
     key = pd.MultiIndex.from_frame(capacity[["line", "period"]])
     capacity["capacity"] = capacity["capacity"] + key.map(extra).to_numpy(float)
     capacity["capacity"] = capacity["capacity"].fillna(sets.capacity["capacity"])
@@ -139,23 +137,23 @@ def extract_plan(model: AllocationModel) -> Plan:
     with np.errstate(invalid="ignore", divide="ignore"):
         capacity["utilisation_pct"] = np.where(
             capacity["capacity"] > 0, 100.0 * capacity["used"] / capacity["capacity"], 0.0)
-    capacity["marginal_value"] = 0.0 - _duals(model, "capacity")
+    capacity["marginal_value"] = 0.0 - _duals(model, duals, "capacity")
     capacity["period"] = periods[capacity["period"]]
     capacity = capacity[["facility", "item", "period", "capacity", "used", "utilisation_pct",
                          "marginal_value"]]
 
-    cost_terms = {name: float(expression.value() or 0.0)
-                  for name, expression in model.cost_terms.items()}
+    cost_terms = {name: float(coefficients @ _values(columns))
+                  for name, (columns, coefficients) in model.cost_terms.items()}
     return Plan(orders.reset_index(drop=True), expansions.reset_index(drop=True),
                 transfers.reset_index(drop=True), stocks, readiness, budgets, capacity,
                 cost_terms)
 
 
-def _online_extra(model: AllocationModel) -> pd.Series:
+def _online_extra(model: AllocationModel, extra: np.ndarray) -> pd.Series:
     """Extra capacity online per (line, period): Σ_{τ + lead ≤ t} e(ℓ,τ)."""
     sets = model.sets
     horizon = len(sets.periods)
-    built = sets.expansions[["line", "online_from"]].assign(extra=_values(model.e))
+    built = sets.expansions[["line", "online_from"]].assign(extra=extra)
     if built.empty:
         return pd.Series(dtype=float, index=pd.MultiIndex.from_arrays([[], []]))
     grid = np.zeros((len(sets.lines), horizon + 1))

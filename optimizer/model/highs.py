@@ -1,0 +1,154 @@
+"""HiGHS in-process: the linear model handed over as arrays, kept across solves.
+
+The matrix reaches HiGHS as one compressed sparse row matrix (``passModel``), with no
+Python object per variable or term. The same instance serves every phase of a run, so a
+phase starts from the previous phase's basis (LP) or solution (MIP).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.model.linear import LinearModel
+
+try:
+    import highspy
+except ImportError:  # pragma: no cover - highspy is a dependency; PuLP solvers still work
+    highspy = None
+
+# Each HiGHS model status, and what it means for SPEC §4's status. Anything not listed
+# (including statuses a newer HiGHS may add) is an error, never "optimal".
+_LIMIT_REASONS = {
+    "kTimeLimit": "the time limit",
+    "kIterationLimit": "an iteration limit",
+    "kSolutionLimit": "a solution or node limit",
+    "kObjectiveBound": "an objective bound",
+    "kObjectiveTarget": "an objective target",
+    "kInterrupt": "an interruption",
+    "kHighsInterrupt": "an interruption",
+    "kMemoryLimit": "the memory limit",
+}
+
+
+_FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
+
+
+def classify(model_status: str, has_solution: bool) -> tuple[str, str]:
+    """A HiGHS model status (its enum name) as SPEC §4's status and a sentence."""
+    if model_status == "kOptimal" and has_solution:
+        return "optimal", "solved to optimality"
+    if model_status in ("kInfeasible", "kUnboundedOrInfeasible"):
+        # Every variable is ≥ 0 and every cost ≥ 0: the objective is bounded below by 0,
+        # so "infeasible or unbounded" can only be infeasible.
+        return "infeasible", "the hard constraints cannot all hold"
+    if model_status in _LIMIT_REASONS:
+        reason = _LIMIT_REASONS[model_status]
+        if has_solution:
+            return "feasible", f"stopped by {reason} with a solution not proven optimal"
+        return "error", f"stopped by {reason} before finding any solution"
+    return "error", f"HiGHS ended with model status {model_status}"
+
+
+def available() -> bool:
+    return highspy is not None
+
+
+def version() -> str:
+    if highspy is None:
+        return "HiGHS (not installed)"
+    session = highspy.Highs()
+    return f"HiGHS {session.versionMajor()}.{session.versionMinor()}.{session.versionPatch()}"
+
+
+class HighsSession:
+    """One HiGHS instance holding the model; ``run`` solves it with the current costs,
+    bounds and rows and says what came of it in SPEC terms."""
+
+    def __init__(self, linear: LinearModel, *, verbose: bool, mip_gap: float,
+                 threads: int) -> None:
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", bool(verbose))
+        self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
+        if threads > 0:
+            self.highs.setOptionValue("threads", int(threads))
+        lower, upper, integer = linear.column_bounds()
+        row_lower, row_upper = linear.row_bounds()
+        starts, columns, values = linear.matrix()
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_ = linear.n_columns
+        lp.num_row_ = linear.n_rows
+        lp.col_cost_ = np.zeros(linear.n_columns)
+        lp.col_lower_ = lower
+        lp.col_upper_ = np.where(np.isinf(upper), inf, upper)
+        lp.row_lower_ = np.where(np.isinf(row_lower), -inf, row_lower)
+        lp.row_upper_ = np.where(np.isinf(row_upper), inf, row_upper)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = starts.astype(np.int32)
+        lp.a_matrix_.index_ = columns.astype(np.int32)
+        lp.a_matrix_.value_ = values
+        self.integer = integer
+        if integer.any():
+            lp.integrality_ = np.where(integer, highspy.HighsVarType.kInteger,
+                                       highspy.HighsVarType.kContinuous).tolist()
+        self.highs.passModel(lp)
+        self.lower, self.upper = lower.copy(), upper.copy()
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        index = np.arange(len(cost), dtype=np.int32)
+        self.highs.changeColsCost(len(cost), index, np.asarray(cost, dtype=float))
+
+    def run(self, time_limit: float) -> tuple[str, str, bool]:
+        """Solve; return (status, sentence, has a feasible solution)."""
+        self.highs.setOptionValue("time_limit", float(time_limit))
+        self.highs.run()
+        has_solution = int(self.highs.getInfo().primal_solution_status) == _FEASIBLE
+        status, message = classify(self.highs.getModelStatus().name, has_solution)
+        return status, message, status in ("optimal", "feasible")
+
+    def values(self) -> np.ndarray:
+        return np.asarray(self.highs.getSolution().col_value, dtype=float)
+
+    def row_duals(self) -> np.ndarray:
+        return np.asarray(self.highs.getSolution().row_dual, dtype=float)
+
+    def reduced_costs(self) -> np.ndarray:
+        return np.asarray(self.highs.getSolution().col_dual, dtype=float)
+
+    def row_activity(self) -> np.ndarray:
+        return np.asarray(self.highs.getSolution().row_value, dtype=float)
+
+    def add_row(self, columns: np.ndarray, coefficients: np.ndarray, lower: float,
+                upper: float) -> None:
+        inf = highspy.kHighsInf
+        self.highs.addRow(-inf if np.isinf(lower) else lower, inf if np.isinf(upper) else upper,
+                          len(columns), np.asarray(columns, dtype=np.int32),
+                          np.asarray(coefficients, dtype=float))
+
+    def fix_columns(self, columns: np.ndarray, values: np.ndarray) -> None:
+        columns = np.asarray(columns, dtype=np.int32)
+        values = np.asarray(values, dtype=float)
+        if len(columns):
+            self.highs.changeColsBounds(len(columns), columns, values, values)
+
+    def fix_rows(self, rows: np.ndarray, values: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.int32)
+        values = np.asarray(values, dtype=float)
+        if len(rows):
+            self.highs.changeRowsBounds(len(rows), rows, values, values)
+
+    def start_from(self, values: np.ndarray) -> None:
+        """A MIP start: the given (feasible) solution is the first incumbent."""
+        index = np.arange(len(values), dtype=np.int32)
+        self.highs.setSolution(len(values), index, np.asarray(values, dtype=float))
+
+    def make_continuous(self) -> None:
+        index = np.flatnonzero(self.integer).astype(np.int32)
+        if len(index):
+            self.highs.changeColsIntegrality(
+                len(index), index,
+                np.full(len(index), highspy.HighsVarType.kContinuous))

@@ -1,0 +1,177 @@
+"""Any solver PuLP drives (CBC, Gurobi, CPLEX, HiGHS …), and LP files: the linear model
+handed to PuLP 4 as an ``LpProblem`` built from the same arrays.
+
+Variables come from ``add_variable_matrix`` in one batch; each row is one expression
+built from its (column, coefficient) arrays with ``lpSum_vars_coefs``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pulp
+from pulp import LpSolveStatus
+
+from optimizer.model.linear import LinearModel
+
+# Short names an analyst types in solver.name, and the PuLP solver class they mean.
+SOLVER_NAMES = {
+    "highs": "HiGHS",
+    "highs_cmd": "HiGHS_CMD",
+    "cbc": "COIN_CMD",
+    "glpk": "GLPK_CMD",
+    "gurobi": "GUROBI",
+    "gurobi_cmd": "GUROBI_CMD",
+    "cplex": "CPLEX_PY",
+    "cplex_cmd": "CPLEX_CMD",
+    "scip": "SCIP_PY",
+    "xpress": "XPRESS_PY",
+    "copt": "COPT",
+    "mosek": "MOSEK",
+}
+INSTALL_HINTS = {
+    "COIN_CMD": "install it with: pip install 'stockpile-optimiser[cbc]'",
+    "HiGHS": "install it with: pip install highspy",
+    "GLPK_CMD": "install GLPK (the glpsol program) or: pip install 'pulp[glpk]'",
+    "SCIP_PY": "install it with: pip install 'pulp[scip]'",
+}
+
+_LIMIT_REASONS = {
+    LpSolveStatus.TimeLimit: "the time limit",
+    LpSolveStatus.MemoryLimit: "the memory limit",
+    LpSolveStatus.NodeLimit: "a node limit",
+    LpSolveStatus.GapLimit: "a gap or objective limit",
+    LpSolveStatus.IterationLimit: "an iteration limit",
+    LpSolveStatus.SolutionLimit: "a solution limit",
+    LpSolveStatus.Interrupted: "an interruption",
+    LpSolveStatus.Stopped: "the solver (reason not given)",
+}
+
+
+def solver_class_name(requested: str) -> str | None:
+    """The PuLP solver class for a solver.name, e.g. "cbc" -> "COIN_CMD"."""
+    name = SOLVER_NAMES.get(requested.strip().lower())
+    if name is None:
+        name = {n.lower(): n for n in pulp.listSolvers()}.get(requested.strip().lower())
+    return name
+
+
+def classify(status: LpSolveStatus, has_solution: bool) -> tuple[str, str]:
+    """A PuLP solve outcome as SPEC §4's status and a sentence; never "optimal" unless
+    the solver proved it."""
+    if status == LpSolveStatus.Optimal and has_solution:
+        return "optimal", "solved to optimality"
+    if status == LpSolveStatus.Infeasible or (status == LpSolveStatus.Undefined
+                                               and not has_solution):
+        # The objective is bounded below by 0 (all variables and costs ≥ 0), so
+        # "infeasible or unbounded" can only be infeasible.
+        return "infeasible", "the hard constraints cannot all hold"
+    if status in _LIMIT_REASONS:
+        reason = _LIMIT_REASONS[status]
+        if has_solution:
+            return "feasible", f"stopped by {reason} with a solution not proven optimal"
+        return "error", f"stopped by {reason} before finding any solution"
+    return "error", f"the solver ended with status {status.name}"
+
+
+def build_problem(linear: LinearModel) -> tuple[pulp.LpProblem, list, list]:
+    """The ``LpProblem`` of a linear model, its variables and its constraints (both in
+    the linear model's global order)."""
+    problem = pulp.LpProblem("stockpile_allocation", pulp.LpMinimize)
+    lower, upper, integer = linear.column_bounds()
+    variables = problem.add_variable_matrix("%s", linear.column_names(), lowBound=0)
+    for index in np.flatnonzero(np.isfinite(upper)):
+        variables[index].upBound = float(upper[index])
+    for index in np.flatnonzero(integer):
+        variables[index].cat = pulp.LpInteger
+    starts, columns, values = linear.matrix()
+    row_lower, row_upper = linear.row_bounds()
+    names = linear.row_names()
+    constraints = []
+    for row in range(linear.n_rows):
+        span = slice(starts[row], starts[row + 1])
+        expression = pulp.lpSum_vars_coefs(
+            zip([variables[c] for c in columns[span]], values[span], strict=True))
+        if row_lower[row] == row_upper[row]:
+            constraint = expression == float(row_lower[row])
+        elif np.isfinite(row_lower[row]):
+            constraint = expression >= float(row_lower[row])
+        else:
+            constraint = expression <= float(row_upper[row])
+        constraints.append(problem.addConstraint(constraint, names[row]))
+    return problem, variables, constraints
+
+
+class PulpSession:
+    """The model in PuLP, solved with the PuLP solver named in the configuration."""
+
+    def __init__(self, linear: LinearModel, solver_name: str, *, verbose: bool,
+                 mip_gap: float, threads: int) -> None:
+        self.problem, self.variables, self.constraints = build_problem(linear)
+        self.integer = linear.column_bounds()[2]
+        self.solver_name = solver_name
+        self.options = {"msg": verbose, "gapRel": float(mip_gap)}
+        if threads > 0:
+            self.options["threads"] = int(threads)
+        self.warm_start = False
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        used = np.flatnonzero(cost)
+        self.problem.setObjective(pulp.lpSum_vars_coefs(
+            zip([self.variables[c] for c in used], cost[used], strict=True)))
+
+    def run(self, time_limit: float) -> tuple[str, str, bool]:
+        options = dict(self.options, timeLimit=float(time_limit))
+        if self.warm_start:
+            options["warmStart"] = True
+        stats = self.problem.solve(pulp.getSolver(self.solver_name, **options))
+        has_solution = bool(stats.has_solution)
+        highs = getattr(self.problem, "solverModel", None)
+        if has_solution and hasattr(highs, "getInfo"):
+            # PuLP infers a HiGHS solution from a finite objective, which HiGHS also
+            # reports (as 0) when a limit stopped it with nothing; ask HiGHS itself.
+            has_solution = int(highs.getInfo().primal_solution_status) == 2
+        status, message = classify(stats.status, has_solution)
+        return status, message, status in ("optimal", "feasible")
+
+    def values(self) -> np.ndarray:
+        return np.array([v.varValue or 0.0 for v in self.variables], dtype=float)
+
+    def row_duals(self) -> np.ndarray:
+        return np.array([np.nan if c.pi is None else c.pi for c in self.constraints],
+                        dtype=float)
+
+    def add_row(self, columns: np.ndarray, coefficients: np.ndarray, lower: float,
+                upper: float) -> None:
+        expression = pulp.lpSum_vars_coefs(
+            zip([self.variables[c] for c in columns], coefficients, strict=True))
+        if np.isfinite(upper):
+            self.problem.addConstraint(expression <= float(upper), "shortfall_bound")
+        else:
+            self.problem.addConstraint(expression >= float(lower), "shortfall_bound")
+
+    def fix_columns(self, columns: np.ndarray, values: np.ndarray) -> None:
+        for column, value in zip(columns, values, strict=True):
+            self.variables[column].lowBound = float(value)
+            self.variables[column].upBound = float(value)
+
+    def start_from(self, values: np.ndarray) -> None:
+        self.warm_start = True  # PuLP passes the variables' current values as the start
+
+    def make_continuous(self) -> None:
+        for index in np.flatnonzero(self.integer):
+            self.variables[index].cat = pulp.LpContinuous
+        self.warm_start = False
+
+
+def write_lp(linear: LinearModel, cost: np.ndarray, path: str) -> None:
+    """The model as an LP file with readable row and column names."""
+    problem, variables, _ = build_problem(linear)
+    used = np.flatnonzero(cost)
+    problem.setObjective(pulp.lpSum_vars_coefs(
+        zip([variables[c] for c in used], cost[used], strict=True)))
+    problem.writeLP(path)
+
