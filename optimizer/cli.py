@@ -57,7 +57,7 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 def _command_solve(args: argparse.Namespace) -> int:
     from optimizer.report import report_path, write_report
-    from optimizer.run import solve_workbook
+    from optimizer.run import solve_workbook, timed
 
     config = _model_config(args)
     out = report_path(args.workbook, args.out)
@@ -65,7 +65,8 @@ def _command_solve(args: argparse.Namespace) -> int:
                             write_lp=args.write_lp)
     if not args.json:
         _print_problems(result.warnings, show_all=False)
-    write_report(result, out)
+    with timed(result.timings, "report"):
+        write_report(result, out)
     summary = result.summary()
     if args.json:
         print(json.dumps({
@@ -77,6 +78,8 @@ def _command_solve(args: argparse.Namespace) -> int:
             "message": result.message,
             "solver": result.solver,
             "seconds": round(sum(result.timings.values()), 3),
+            "timings": {phase: round(seconds, 3) for phase, seconds in result.timings.items()},
+            "model_size": result.model_size,
             "verifier_max_violation": summary.get("verifier_max_violation"),
         }))
     else:

@@ -6,6 +6,7 @@ findings travel in ``RunResult`` into the report's Run info sheet and the JSON s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -69,21 +70,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _Clock:
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings = timings
-
-    def __call__(self, phase: str):
-        clock = self
-
-        class _Phase:
-            def __enter__(self):
-                self.started = time.perf_counter()
-
-            def __exit__(self, *exc):
-                clock.timings[phase] = time.perf_counter() - self.started
-
-        return _Phase()
+@contextlib.contextmanager
+def timed(timings: dict[str, float], phase: str):
+    """Record the wall time of a phase of the run in ``timings[phase]`` (seconds)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = time.perf_counter() - started
 
 
 def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
@@ -92,12 +86,11 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     input. The result's status follows SPEC §4; a verified violation makes it ``error``."""
     path = Path(path)
     result = RunResult(input_path=path, input_sha256="", config=config)
-    clock = _Clock(result.timings)
-    with clock("read"):
+    with timed(result.timings, "read"):
         data, result.warnings = load_workbook(path, config["rules"])
         result.input_sha256 = sha256_of(path)
         result.data = data
-    with clock("build"):
+    with timed(result.timings, "build"):
         model = create_model(build_sets(data, config), config)
         result.model_size = {
             "variables": model.linear.n_columns,
@@ -106,16 +99,16 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
         }
     if write_lp is not None:
         write_lp_file(model, str(write_lp))
-    with clock("solve"):
+    with timed(result.timings, "solve"):
         outcome = solve_model(model, config, verbose=verbose)
     result.status, result.message = outcome.status, outcome.message
     result.solver, result.solver_version = outcome.solver, outcome.solver_version
     result.phases = outcome.phases
     result.weighted_shortfall_optimum = outcome.weighted_shortfall_optimum
     if outcome.status in (OPTIMAL, FEASIBLE):
-        with clock("extract"):
+        with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)
-        with clock("verify"):
+        with timed(result.timings, "verify"):
             result.verification = verify_plan(data, config, result.plan)
         if not result.verification.passed:
             result.status = ERROR

@@ -54,9 +54,9 @@ class Sheet:
         return [c.name for c in self.columns]
 
 
-_ALLY = "ally code (as in Allies)"
-_ITEM = "item code (as in Items)"
-_PERIOD = "period code (as in Periods)"
+_ALLY = "Ally code, as defined in Allies."
+_ITEM = "Item code, as defined in Items."
+_PERIOD = "Period code, as defined in Periods."
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet(

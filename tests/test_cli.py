@@ -118,3 +118,24 @@ def test_unknown_or_missing_solver_exits_4(workbook_path, tmp_path):
                         "solver.name=nosuchsolver")
     assert result.returncode == 4
     assert "solver.name 'nosuchsolver' is not a solver PuLP can drive" in result.stderr
+
+
+def test_template_and_generate_commands_write_workbooks_that_validate(tmp_path, capsys):
+    template = tmp_path / "template.xlsx"
+    assert main(["template", str(template)]) == 0
+    assert f"wrote the input template {template}" in capsys.readouterr().out
+    assert main(["validate", str(template)]) == 2  # empty: Periods, Allies, Items need rows
+    assert "sheet Periods has no rows" in capsys.readouterr().err
+
+    generated = tmp_path / "generated.xlsx"
+    args = ["generate", str(generated), "--allies", "3", "--items", "4", "--lines", "6",
+            "--periods", "4", "--seed", "7"]
+    assert main(args) == 0
+    assert main(["validate", str(generated)]) == 0
+    first = generated.read_bytes()
+    assert main(args) == 0
+    assert capsys.readouterr().out.count("is valid: 3 allies, 4 items, 6 production lines") == 1
+    from optimizer.validation import load_workbook
+
+    again, _ = load_workbook(generated)
+    assert len(first) > 0 and len(again.requirements) == 3 * 4 * 4

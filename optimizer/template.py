@@ -1,0 +1,249 @@
+"""The empty input workbook analysts fill in (``stockpile template``).
+
+Everything here is derived from ``optimizer.schema``: the README sheet explains every
+sheet and column from the schema's descriptions, kinds, units and defaults; each sheet
+gets its header row (with the description as a note on every header cell) and Excel data
+validation on its data cells, so that typing a negative capacity or an unknown ally is
+caught in Excel already. The validation only warns: pasting a block of data is never
+blocked, and ``stockpile validate`` remains the authority.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from optimizer.data import column_letter, sheet_ref
+from optimizer.excel import ReadmeRow, SheetContent, write_workbook
+from optimizer.schema import SHEETS, Column, Kind, Sheet
+
+FIRST_DATA_ROW = 2  # Excel row numbers, 1-based
+LAST_DATA_ROW = 10_000
+TEXT_FORMAT = "@"  # code and text columns are formatted as Text: 2027 stays "2027"
+
+# How a kind reads in the README and in the header notes.
+KIND_TEXT = {
+    Kind.CODE: "code (text)",
+    Kind.TEXT: "text",
+    Kind.NUMBER: "number >= 0",
+    Kind.WHOLE: "whole number >= 0",
+    Kind.SHARE: "share between 0 and 1",
+    Kind.BOOLEAN: "TRUE or FALSE",
+}
+
+# Excel's limits on the texts of a data validation.
+_TITLE_LIMIT = 32
+_MESSAGE_LIMIT = 255
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def defining_column(refers_to: str | None) -> tuple[Sheet, int] | None:
+    """The sheet and column index that define the codes a reference column refers to:
+    the first sheet whose key starts with that column (ally -> Allies, item -> Items,
+    period -> Periods, facility -> Production); None for references with no single
+    defining column (a country is an ally or any production host)."""
+    if refers_to is None:
+        return None
+    for sheet in SHEETS:
+        if sheet.key and sheet.key[0] == refers_to:
+            return sheet, sheet.column_names.index(refers_to)
+    return None
+
+
+def kind_text(column: Column) -> str:
+    """'number >= 0 (money per unit)'."""
+    text = KIND_TEXT[column.kind]
+    if not column.unit or column.unit.split()[0] in text:  # "share 0-1" says nothing new
+        return text
+    return f"{text} ({column.unit})"
+
+
+def default_text(column: Column) -> str:
+    if column.required:
+        return "none (required)"
+    if column.default is None:
+        return "blank"
+    if isinstance(column.default, bool):
+        return "TRUE" if column.default else "FALSE"
+    if isinstance(column.default, float) and column.default.is_integer():
+        return str(int(column.default))
+    return str(column.default)
+
+
+def header_note(column: Column) -> str:
+    """The note on a header cell: what the column means and what it takes."""
+    status = "Required." if column.required else f"Optional (default: {default_text(column)})."
+    kind = kind_text(column)
+    return f"{column.description}\n{status} {kind[0].upper()}{kind[1:]}."
+
+
+def _validation(column: Column) -> dict | None:
+    """The xlsxwriter data-validation options for a column's data cells, or None."""
+    options: dict
+    if column.kind is Kind.NUMBER:
+        options = {"validate": "decimal", "criteria": ">=", "value": 0}
+    elif column.kind is Kind.WHOLE:
+        options = {"validate": "integer", "criteria": ">=", "value": 0}
+    elif column.kind is Kind.SHARE:
+        options = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1}
+    elif column.kind is Kind.BOOLEAN:
+        options = {"validate": "list", "source": ["TRUE", "FALSE"]}
+    elif column.kind is Kind.CODE and (defining := defining_column(column.refers_to)):
+        sheet, index = defining
+        letter = column_letter(index)
+        options = {
+            "validate": "list",
+            "source": f"={sheet_ref(sheet.name)}!${letter}${FIRST_DATA_ROW}:"
+                      f"${letter}${LAST_DATA_ROW}",
+        }
+        expected = f"a {column.refers_to} code listed in {sheet.name}"
+    else:
+        return None
+    if column.kind is not Kind.CODE:
+        expected = KIND_TEXT[column.kind]
+    status = "Required." if column.required else f"Optional; default {default_text(column)}."
+    options.update(
+        ignore_blank=True,
+        input_title=_clip(column.name, _TITLE_LIMIT),
+        input_message=_clip(f"{column.description} {status}", _MESSAGE_LIMIT),
+        error_type="warning",  # warns, lets the user keep the value: pasting is not blocked
+        error_title=_clip(f"Check {column.name}", _TITLE_LIMIT),
+        error_message=_clip(
+            f"{column.name} should be {expected}. Keep it anyway? "
+            "'stockpile validate' reports every problem with its cell.",
+            _MESSAGE_LIMIT,
+        ),
+    )
+    return options
+
+
+def _decorator(sheet: Sheet):
+    def decorate(worksheet: Worksheet, workbook, frame: pd.DataFrame) -> None:
+        for index, column in enumerate(sheet.columns):
+            options = _validation(column)
+            if options is not None:
+                worksheet.data_validation(
+                    FIRST_DATA_ROW - 1, index, LAST_DATA_ROW - 1, index, options
+                )
+
+    return decorate
+
+
+def readme_rows() -> list[ReadmeRow]:
+    """The README sheet: what the workbook is, the rules, every sheet, every column."""
+    required = [s.name for s in SHEETS if s.required]
+    optional = [s.name for s in SHEETS if not s.required]
+    rows: list[ReadmeRow] = [
+        ("title", ("Stockpile allocation optimiser: input workbook",)),
+        ("text", ("",)),
+        ("text", ("What", "",
+                  "One sheet per table of the alliance's situation: allies, items, production "
+                  "lines, readiness targets, and optionally stocks, consumption, capacity "
+                  "changes, expansions, budgets, transport and export controls. Fill in the "
+                  "sheets, check them with 'stockpile validate FILE', then plan with "
+                  "'stockpile solve FILE'. Policy knobs (objective, rules, solver) live in the "
+                  "model configuration (models/*.toml), not here.")),
+        ("text", ("Sheets", "",
+                  f"Required: {', '.join(required)}. Optional: {', '.join(optional)}; an "
+                  "optional sheet may be left empty or deleted.")),
+        ("text", ("",)),
+        ("heading", ("Rules", "", "")),
+        ("text", ("Headers", "",
+                  "Row 1 holds the column headers; data starts in row 2. Sheet and column "
+                  "names are matched after trimming spaces and ignoring case; columns may be "
+                  "in any order and optional columns may be left out.")),
+        ("text", ("Blank rows", "", "Blank rows are skipped.")),
+        ("text", ("Unknown", "",
+                  "Unknown sheets and unknown columns are ignored with a warning; this README "
+                  "sheet is ignored.")),
+        ("text", ("Codes", "",
+                  "Codes (ally, item, period, facility, host ...) are text, trimmed of spaces; "
+                  "a number in a code column is read as its text (2027 -> \"2027\"). The code "
+                  "columns of this workbook are formatted as Text. A code that refers to "
+                  "another sheet (an ally, an item, a period, a facility) must be defined "
+                  "there.")),
+        ("text", ("Values", "",
+                  "Numbers are finite and >= 0; shares are between 0 and 1; lead times are "
+                  "whole numbers of periods. Booleans accept TRUE/FALSE, yes/no, 1/0. An "
+                  "optional cell left blank takes the column's default. Use one currency for "
+                  "every money column.")),
+        ("text", ("Keys", "",
+                  "The key columns of a sheet identify a row: no two rows may share a key.")),
+        ("text", ("Cells", "",
+                  "A formula cell must have a saved value (let Excel calculate, then save); "
+                  "error cells (#N/A ...) and merged cells inside a table are errors.")),
+        ("text", ("Checks", "",
+                  "The drop-down lists and range checks in this workbook only warn, so pasted "
+                  "data is never blocked. 'stockpile validate' reports every problem at once, "
+                  "each with its sheet and cell, e.g. Production!D7: capacity must be a "
+                  "number >= 0, got 'ten'.")),
+        ("text", ("",)),
+        ("heading", ("Sheet", "", "Meaning", "Required or optional", "Key")),
+    ]
+    for sheet in SHEETS:
+        rows.append(("text", (
+            sheet.name,
+            "",
+            sheet.description + (" Needs at least one row." if sheet.must_have_rows else ""),
+            "required" if sheet.required else "optional",
+            ", ".join(sheet.key) if sheet.key else "(none)",
+        )))
+    rows += [
+        ("text", ("",)),
+        ("heading", ("Sheet", "Column", "Meaning", "Required or optional", "Kind (unit)",
+                     "Default")),
+    ]
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            meaning = column.description
+            defining = defining_column(column.refers_to)
+            if defining and defining[0].name not in meaning:
+                meaning += f" Must be defined in {defining[0].name}."
+            rows.append(("text", (
+                sheet.name,
+                column.name,
+                meaning,
+                "required" if column.required else "optional",
+                kind_text(column),
+                default_text(column),
+            )))
+    return rows
+
+
+def sheet_content(
+    sheet: Sheet, frame: pd.DataFrame | None = None, number_formats: dict[str, str] | None = None
+) -> SheetContent:
+    """A sheet of the contract as ``write_workbook`` takes it: the frame (default: headers
+    only), code and text columns formatted as Text, the description as a note on every
+    header cell and data validation on the data cells. Used by the template and by the
+    sample workbook."""
+    formats = {c.name: TEXT_FORMAT for c in sheet.columns if c.kind in (Kind.CODE, Kind.TEXT)}
+    formats.update(number_formats or {})
+    return SheetContent(
+        frame=pd.DataFrame(columns=sheet.column_names) if frame is None else frame,
+        number_formats=formats,
+        header_notes={c.name: header_note(c) for c in sheet.columns},
+        decorate=_decorator(sheet),
+    )
+
+
+def template_sheets() -> dict[str, SheetContent]:
+    """Every sheet of the contract, in schema order, with headers only."""
+    return {sheet.name: sheet_content(sheet) for sheet in SHEETS}
+
+
+# README columns: sheet, column, meaning, required or optional, kind (unit), default; the
+# rules above the tables put their label in the first column and their text in the third.
+README_WIDTHS = (14, 18, 90, 20, 34, 12)
+
+
+def write_template(path: str | Path) -> Path:
+    """Write the empty input workbook to ``path`` (atomically) and return the path."""
+    return write_workbook(
+        path, template_sheets(), readme=readme_rows(), readme_widths=README_WIDTHS
+    )

@@ -1,0 +1,265 @@
+"""The empty input workbook (``optimizer.template``): sheets, headers, README, data
+validation, and a round trip through openpyxl and the reader."""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import pytest
+
+from optimizer.data import column_letter
+from optimizer.errors import InputError
+from optimizer.schema import SHEETS, SHEETS_BY_NAME, Kind
+from optimizer.template import LAST_DATA_ROW, write_template
+from optimizer.validation import load_workbook
+
+
+@pytest.fixture(scope="module")
+def template_path(tmp_path_factory):
+    return write_template(tmp_path_factory.mktemp("template") / "template.xlsx")
+
+
+@pytest.fixture(scope="module")
+def template(template_path):
+    workbook = openpyxl.load_workbook(template_path)
+    yield workbook
+    workbook.close()
+
+
+def validations(workbook, sheet_name: str) -> dict[str, object]:
+    """The data validations of a sheet by the range they cover, e.g. 'C2:C10000'."""
+    return {str(dv.sqref): dv for dv in workbook[sheet_name].data_validations.dataValidation}
+
+
+def data_range(sheet_name: str, column: str) -> str:
+    letter = column_letter(SHEETS_BY_NAME[sheet_name].column_names.index(column))
+    return f"{letter}2:{letter}{LAST_DATA_ROW}"
+
+
+# --- sheets, headers and README ------------------------------------------------------------
+
+
+def test_every_sheet_in_schema_order_after_the_readme(template):
+    assert template.sheetnames == ["README"] + [s.name for s in SHEETS]
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.name)
+def test_exact_headers_frozen_with_notes_and_no_data(template, sheet):
+    worksheet = template[sheet.name]
+    headers = [cell.value for cell in worksheet[1]]
+    assert headers == sheet.column_names
+    assert worksheet.freeze_panes == "A2"
+    assert worksheet.max_row == 1  # headers only
+    for cell, column in zip(worksheet[1], sheet.columns, strict=True):
+        assert cell.font.b
+        assert cell.comment is not None
+        assert column.description in cell.comment.text
+        assert ("Required" in cell.comment.text) == column.required
+
+
+def test_readme_explains_every_sheet_and_column(template):
+    rows = [tuple(c for c in row) for row in template["README"].iter_rows(values_only=True)]
+    text = "\n".join(" | ".join(str(c) for c in row if c) for row in rows)
+    assert "Blank rows are skipped" in text
+    assert "Codes" in text and "read as its text" in text
+    assert "TRUE/FALSE, yes/no, 1/0" in text
+    for sheet in SHEETS:
+        sheet_rows = [row for row in rows if row[0] == sheet.name]
+        assert any(sheet.description in str(row) for row in sheet_rows), sheet.name
+        for column in sheet.columns:
+            matches = [row for row in sheet_rows if row[1] == column.name]
+            assert len(matches) == 1, (sheet.name, column.name)
+            _, _, meaning, status, kind, default = matches[0][:6]
+            assert column.description in meaning
+            assert status == ("required" if column.required else "optional")
+            assert kind  # e.g. "number >= 0 (money per unit)"
+            assert default
+    production_lead = next(r for r in rows if r[:2] == ("Production", "lead_time"))
+    assert production_lead[3:6] == ("optional", "whole number >= 0 (periods)", "0")
+    expansion_lead = next(r for r in rows if r[:2] == ("Expansion", "lead_time"))
+    assert expansion_lead[5] == "1"
+    integer = next(r for r in rows if r[:2] == ("Items", "integer"))
+    assert integer[5] == "FALSE"
+
+
+# --- data validation -----------------------------------------------------------------------
+
+
+def test_number_column_accepts_decimals_at_least_zero(template):
+    dv = validations(template, "Production")[data_range("Production", "capacity")]
+    assert (dv.type, dv.operator, dv.formula1) == ("decimal", "greaterThanOrEqual", "0")
+    assert dv.errorStyle == "warning"
+    assert dv.showErrorMessage and dv.showInputMessage
+    assert dv.prompt.startswith(SHEETS_BY_NAME["Production"].column("capacity").description)
+
+
+def test_whole_column_accepts_whole_numbers_at_least_zero(template):
+    dv = validations(template, "Expansion")[data_range("Expansion", "lead_time")]
+    assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", "0")
+
+
+def test_share_column_accepts_zero_to_one(template):
+    dv = validations(template, "Allies")[data_range("Allies", "min_gap_closure")]
+    assert dv.type == "decimal"
+    assert dv.operator in (None, "between")  # Excel's default operator is "between"
+    assert (dv.formula1, dv.formula2) == ("0", "1")
+
+
+def test_boolean_column_is_a_true_false_list(template):
+    dv = validations(template, "Items")[data_range("Items", "integer")]
+    assert dv.type == "list"
+    assert dv.formula1 == '"TRUE,FALSE"'
+
+
+def test_reference_column_lists_the_defining_sheet_and_only_warns(template):
+    dv = validations(template, "Requirements")[data_range("Requirements", "ally")]
+    assert dv.type == "list"
+    assert dv.formula1 == f"Allies!$A$2:$A${LAST_DATA_ROW}"
+    assert dv.errorStyle == "warning"  # pasting unknown codes is not blocked
+    assert dv.promptTitle == "ally"
+    expansion = validations(template, "Expansion")
+    assert expansion[data_range("Expansion", "payer")].formula1.startswith("Allies!$A$2")
+    assert expansion[data_range("Expansion", "item")].formula1.startswith("Items!$A$2")
+    capacity = validations(template, "Capacity")
+    assert capacity[data_range("Capacity", "period")].formula1.startswith("Periods!$A$2")
+
+
+def test_every_typed_column_has_its_validation(template):
+    expected_type = {Kind.NUMBER: "decimal", Kind.WHOLE: "whole", Kind.SHARE: "decimal",
+                     Kind.BOOLEAN: "list"}
+    for sheet in SHEETS:
+        found = validations(template, sheet.name)
+        for column in sheet.columns:
+            dv = found.get(data_range(sheet.name, column.name))
+            if column.kind in expected_type:
+                assert dv is not None and dv.type == expected_type[column.kind], column
+            elif column.refers_to in ("ally", "item", "period", "facility"):
+                assert dv is not None and dv.type == "list", column
+            else:  # free codes and texts (facility names, hosts, countries) are not listed
+                assert dv is None, column
+
+
+# --- reading the template ------------------------------------------------------------------
+
+
+def test_empty_template_fails_naming_the_sheets_that_need_rows(template_path):
+    with pytest.raises(InputError) as caught:
+        load_workbook(template_path)
+    messages = sorted(str(p) for p in caught.value.problems)
+    assert messages == sorted(
+        f"{name}!A2: sheet {name} has no rows; it needs at least one"
+        for name in ("Periods", "Allies", "Items")
+    )
+
+
+ROWS = {
+    "Periods": [{"period": "2027Q1"}, {"period": "2027Q2"}],
+    "Allies": [
+        {"ally": "POL", "name": "Poland", "gdp": 750, "min_gap_closure": 0.5,
+         "work_share_min": 0.1},
+        {"ally": "DEU", "name": "Germany", "gdp": 4100},
+    ],
+    "Items": [
+        {"item": "155HE", "name": "155 mm HE shell", "unit": "rounds"},
+        {"item": "PAC3", "name": "PAC-3 MSE", "unit": "missiles", "integer": True,
+         "priority": 5, "shortfall_penalty": 1e8, "holding_cost": 100},
+    ],
+    "Production": [
+        {"facility": "F1", "host": "POL", "item": "155HE", "capacity": 1000,
+         "unit_cost": 3000},
+        {"facility": 101, "host": "USA", "item": "PAC3", "capacity": 10, "unit_cost": 4e6,
+         "lead_time": 2},
+    ],
+    "Capacity": [{"facility": "F1", "item": "155HE", "period": "2027Q1", "capacity": 500}],
+    "Expansion": [{"facility": "F1", "item": "155HE", "max_extra": 500,
+                   "cost_per_unit": 20000, "payer": "POL"}],
+    "Requirements": [
+        {"ally": "POL", "item": "155HE", "period": "2027Q2", "target": 3000},
+        {"ally": "DEU", "item": "PAC3", "period": "2027Q2", "target": 20},
+    ],
+    "Stocks": [{"ally": "POL", "item": "155HE", "on_hand": 200}],
+    "Consumption": [{"ally": "POL", "item": "155HE", "period": "2027Q1", "quantity": 50}],
+    "Budgets": [{"ally": "POL", "period": "2027Q1", "budget": 5e6}],
+    "Transport": [{"from": "USA", "to": "DEU", "cost_per_unit": 1000}],
+    "Restrictions": [{"host": "USA", "ally": "POL"}],
+}
+
+
+@pytest.fixture
+def filled_path(template_path, tmp_path):
+    """The template filled in with openpyxl, as an analyst would, with a blank row too."""
+    workbook = openpyxl.load_workbook(template_path)
+    for sheet_name, records in ROWS.items():
+        worksheet = workbook[sheet_name]
+        position = {cell.value: cell.column for cell in worksheet[1]}
+        row = 2
+        for record in records:
+            if sheet_name == "Periods" and row == 3:
+                row += 1  # a blank row between the periods: skipped
+            for column, value in record.items():
+                worksheet.cell(row=row, column=position[column], value=value)
+            row += 1
+    path = tmp_path / "filled.xlsx"
+    workbook.save(path)
+    workbook.close()
+    return path
+
+
+def test_filled_template_loads_with_typed_values_and_defaults(filled_path):
+    data, warnings = load_workbook(filled_path)
+    assert warnings == []
+    assert data.periods == ("2027Q1", "2027Q2")
+
+    allies = data.allies.set_index("ally")
+    assert list(allies.index) == ["POL", "DEU"]
+    assert allies.loc["POL", "name"] == "Poland"
+    assert allies.loc["POL", "gdp"] == 750.0
+    assert allies.loc["POL", "min_gap_closure"] == 0.5
+    assert math.isnan(allies.loc["DEU", "min_gap_closure"])  # blank: the configuration's
+    assert math.isnan(allies.loc["DEU", "work_share_min"])
+
+    items = data.items.set_index("item")
+    assert not items.loc["155HE", "integer"]  # default FALSE
+    assert items.loc["PAC3", "integer"]
+    assert data.items["integer"].dtype == bool
+    assert items.loc["155HE", "priority"] == 1.0  # default
+    assert items.loc["155HE", "holding_cost"] == 0.0  # default
+    assert math.isnan(items.loc["155HE", "shortfall_penalty"])
+    assert items.loc["PAC3", "shortfall_penalty"] == 1e8
+
+    production = data.production.set_index("facility")
+    assert list(production.index) == ["F1", "101"]  # a number in a code column is its text
+    assert all(isinstance(code, str) for code in production.index)
+    assert production.loc["F1", "lead_time"] == 0  # default
+    assert production.loc["101", "lead_time"] == 2
+    assert data.production["lead_time"].dtype == "int64"
+    assert production.loc["101", "unit_cost"] == 4e6
+
+    assert data.capacity[["facility", "item", "period", "capacity"]].values.tolist() == [
+        ["F1", "155HE", "2027Q1", 500.0]
+    ]
+    expansion = data.expansion.iloc[0]
+    assert expansion["lead_time"] == 1  # Expansion's own default
+    assert expansion["payer"] == "POL"
+    assert expansion["cost_per_unit"] == 20000.0
+    assert data.requirements["target"].tolist() == [3000.0, 20.0]
+    assert data.stocks["on_hand"].tolist() == [200.0]
+    assert data.consumption["quantity"].tolist() == [50.0]
+    assert data.budgets["budget"].tolist() == [5e6]
+    transport = data.transport.iloc[0]
+    assert (transport["from"], transport["to"], transport["cost_per_unit"]) == ("USA", "DEU", 1000)
+    assert transport["item"] is None
+    assert transport["lead_time"] == 0  # default
+    restriction = data.restrictions.iloc[0]
+    assert (restriction["host"], restriction["ally"]) == ("USA", "POL")
+    assert restriction["facility"] is None and restriction["item"] is None
+
+
+def test_filled_template_keeps_its_validation_and_readme(filled_path):
+    workbook = openpyxl.load_workbook(filled_path)
+    try:
+        assert workbook.sheetnames[0] == "README"
+        assert validations(workbook, "Production")[data_range("Production", "capacity")]
+    finally:
+        workbook.close()
