@@ -20,7 +20,8 @@ from optimizer.model import highs, pulp_backend
         (LpSolveStatus.Optimal, True, "optimal"),
         (LpSolveStatus.TimeLimit, True, "feasible"),
         (LpSolveStatus.IterationLimit, True, "feasible"),
-        (LpSolveStatus.GapLimit, True, "feasible"),
+        (LpSolveStatus.GapLimit, True, "optimal"),  # proven within solver.mip_gap
+        (LpSolveStatus.GapLimit, False, "error"),
         (LpSolveStatus.TimeLimit, False, "error"),
         (LpSolveStatus.Infeasible, False, "infeasible"),
         (LpSolveStatus.Undefined, False, "infeasible"),

@@ -1,0 +1,63 @@
+"""Both solver paths give the same optimum: HiGHS in-process and CBC through PuLP."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer.config import load_config
+from optimizer.generate import generate_workbook
+from optimizer.run import solve_workbook
+
+
+@pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_highs_and_cbc_agree_on_generated_alliances(tmp_path, mode, seed):
+    """The lexicographic methods differ within SPEC §4's tolerance: HiGHS keeps phase 1's
+    optimal face (W = W*), CBC gets the bound row W ≤ W*·(1 + 1e-6) + 1e-6 and may spend
+    that slack; costs then agree to about the tolerance."""
+    path = generate_workbook(tmp_path / "alliance.xlsx", 3, 4, 8, 4, seed=seed)
+    results = {
+        solver: solve_workbook(path, load_config(None, [
+            f"solver.name={solver}", f"objective.mode={mode}", "solver.mip_gap=0"]))
+        for solver in ("highs", "cbc")
+    }
+    for result in results.values():
+        assert result.status == "optimal"
+        assert result.verification.passed
+    highs, cbc = results["highs"].plan, results["cbc"].plan
+    slack = 0.0 if mode == "weighted" else 1e-5
+    assert highs.weighted_shortfall == pytest.approx(cbc.weighted_shortfall, rel=2e-6, abs=1e-6)
+    assert highs.total_cost == pytest.approx(cbc.total_cost, rel=1e-6 + slack)
+
+
+def test_a_plan_the_verifier_rejects_is_an_error(tmp_path, monkeypatch):
+    """A solution that breaks a constraint of the input is never reported as a plan."""
+    import optimizer.run as run
+
+    path = generate_workbook(tmp_path / "alliance.xlsx", 2, 2, 3, 3, seed=1)
+    extract = run.extract_plan
+
+    def tampered(model, outcome):
+        plan = extract(model, outcome)
+        plan.stocks.loc[0, "stock"] += 1000.0  # one stock off its balance
+        return plan
+
+    monkeypatch.setattr(run, "extract_plan", tampered)
+    result = solve_workbook(path, load_config(None, []))
+    assert result.status == "error"
+    assert result.message.startswith("the independent check of the solution found a violation")
+    assert result.verification.max_violation > 1e-6
+
+
+def test_write_lp_names_rows_and_columns_after_the_workbook(tmp_path):
+    from tests.test_known_answers import gams_transport
+    from tests.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "transport.xlsx", gams_transport())
+    lp_file = tmp_path / "transport.lp"
+    result = solve_workbook(path, load_config(None, []), write_lp=lp_file)
+    assert result.status == "optimal"
+    text = lp_file.read_text()
+    assert "capacity_seattle_cannery_cases_1:" in text
+    assert "readiness_new_york_cases_1:" in text
+    assert "x_san_diego_cannery_cases_topeka_1" in text
