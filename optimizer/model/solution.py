@@ -18,6 +18,14 @@ from optimizer.model.build import AllocationModel, spending_terms
 from optimizer.model.solve import SolveOutcome
 
 QUANTITY_TOLERANCE = 1e-7
+NOISE = 1e-9  # relative: solver round-off below this is shown as 0
+
+
+def _snap(values: np.ndarray, scale: np.ndarray | float = 1.0) -> np.ndarray:
+    """Solver round-off (a dual of -8.9e-16, a remaining budget of -1e-7) shown as 0."""
+    values = np.asarray(values, dtype=float)
+    tiny = np.abs(values) <= NOISE * np.maximum(1.0, np.abs(scale))
+    return np.where(tiny, 0.0, values)
 
 
 def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray:
@@ -27,7 +35,7 @@ def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray
         return np.zeros(0)
     aligned = np.full(len(rows.labels), np.nan)
     aligned[rows.positions] = duals[rows.start:rows.stop]
-    return aligned
+    return _snap(aligned)
 
 
 @dataclass
@@ -120,7 +128,7 @@ def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:
     budgets["spent"] = pd.MultiIndex.from_frame(budgets[["ally", "period"]]).map(
         spent).to_numpy(float)
     budgets["spent"] = budgets["spent"].fillna(0.0)
-    budgets["remaining"] = budgets["budget"] - budgets["spent"]
+    budgets["remaining"] = _snap(budgets["budget"] - budgets["spent"], budgets["budget"])
     budgets["marginal_value"] = 0.0 - _duals(model, duals, "budget")
     budgets["period"] = periods[budgets["period"]]
     budgets = budgets[["ally", "period", "budget", "spent", "remaining", "marginal_value"]]
