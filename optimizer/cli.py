@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
@@ -61,12 +62,14 @@ def _command_solve(args: argparse.Namespace) -> int:
 
     config = _model_config(args)
     out = report_path(args.workbook, args.out)
-    result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
-                            write_lp=args.write_lp)
+    with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+        result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
+                                write_lp=args.write_lp, progress=progress)
+        progress("writing the report")
+        with timed(result.timings, "report"):
+            write_report(result, out)
     if not args.json:
         _print_problems(result.warnings, show_all=False)
-    with timed(result.timings, "report"):
-        write_report(result, out)
     summary = result.summary()
     if args.json:
         print(json.dumps({
@@ -85,6 +88,22 @@ def _command_solve(args: argparse.Namespace) -> int:
     else:
         _print_summary(result, out)
     return _EXIT_FOR_STATUS[result.status]
+
+
+@contextlib.contextmanager
+def _progress_display(enabled: bool):
+    """On a terminal, a spinner on standard error with the current stage and the time
+    elapsed; nothing otherwise (pipes, --json)."""
+    if not enabled:
+        yield lambda stage: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as display:
+        task = display.add_task("starting", total=None)
+        yield lambda stage: display.update(task, description=stage)
 
 
 _EXIT_FOR_STATUS = {

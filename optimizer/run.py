@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,16 +81,24 @@ def timed(timings: dict[str, float], phase: str):
         timings[phase] = time.perf_counter() - started
 
 
+def _silent(stage: str) -> None:
+    return None
+
+
 def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
-                   write_lp: Path | None = None) -> RunResult:
+                   write_lp: Path | None = None,
+                   progress: Callable[[str], None] = _silent) -> RunResult:
     """Read, validate, build, solve, extract and verify; raises ``InputError`` for bad
-    input. The result's status follows SPEC §4; a verified violation makes it ``error``."""
+    input. The result's status follows SPEC §4; a verified violation makes it ``error``.
+    ``progress`` is told each stage as it starts (for a terminal display)."""
     path = Path(path)
     result = RunResult(input_path=path, input_sha256="", config=config)
+    progress("reading the workbook")
     with timed(result.timings, "read"):
         data, result.warnings = load_workbook(path, config["rules"])
         result.input_sha256 = sha256_of(path)
         result.data = data
+    progress("building the model")
     with timed(result.timings, "build"):
         model = create_model(build_sets(data, config), config)
         result.model_size = {
@@ -100,7 +109,7 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     if write_lp is not None:
         write_lp_file(model, str(write_lp))
     with timed(result.timings, "solve"):
-        outcome = solve_model(model, config, verbose=verbose)
+        outcome = solve_model(model, config, verbose=verbose, progress=progress)
     result.status, result.message = outcome.status, outcome.message
     result.solver, result.solver_version = outcome.solver, outcome.solver_version
     result.phases = outcome.phases
@@ -108,6 +117,7 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     if outcome.status in (OPTIMAL, FEASIBLE):
         with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)
+        progress("checking the solution against the input")
         with timed(result.timings, "verify"):
             result.verification = verify_plan(data, config, result.plan)
         if not result.verification.passed:

@@ -37,6 +37,12 @@ from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession, solver_clas
 
 OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "error"
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
+_PHASE_TEXT = {
+    "weighted": "solving (cost + shortfall penalty)",
+    "shortfall": "solving phase 1 of 2 (least weighted shortfall)",
+    "cost": "solving phase 2 of 2 (least cost at that shortfall)",
+    "duals": "solving the LP with integers fixed (for marginal values)",
+}
 DUAL_TOLERANCE = 1e-7  # relative to the largest phase-1 cost: below it a dual counts as 0
 
 
@@ -94,8 +100,8 @@ def open_session(model: AllocationModel, config: dict, verbose: bool):
     return PulpSession(model.linear, class_name, **common), f"{class_name} (through PuLP)"
 
 
-def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False
-                ) -> SolveOutcome:
+def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
+                progress=lambda stage: None) -> SolveOutcome:
     """Solve in the configured objective mode; the outcome holds the final values and
     duals (integers fixed for a MILP)."""
     started = time.perf_counter()
@@ -112,6 +118,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False
         return max(1e-3, time_limit - (time.perf_counter() - started))
 
     def phase(name: str, cost: np.ndarray) -> bool:
+        progress(_PHASE_TEXT[name])
         session.set_cost(cost)
         phase_started = time.perf_counter()
         with solver_output(verbose):
@@ -140,6 +147,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False
     if solved:
         values, duals = session.values(), session.row_duals()
         if session.is_mip:
+            progress(_PHASE_TEXT["duals"])
             values, duals = _duals_with_integers_fixed(session, values, remaining(), verbose)
         outcome.values, outcome.duals = values, duals[: model.linear.n_rows]
     outcome.seconds = time.perf_counter() - started
