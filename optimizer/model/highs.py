@@ -92,7 +92,7 @@ class HighsSession:
             lp.integrality_ = np.where(integer, highspy.HighsVarType.kInteger,
                                        highspy.HighsVarType.kContinuous).tolist()
         self.highs.passModel(lp)
-        self.lower, self.upper = lower.copy(), upper.copy()
+        self.start: np.ndarray | None = None
 
     @property
     def is_mip(self) -> bool:
@@ -105,6 +105,12 @@ class HighsSession:
     def run(self, time_limit: float) -> tuple[str, str, bool]:
         """Solve; return (status, sentence, has a feasible solution)."""
         self.highs.setOptionValue("time_limit", float(time_limit))
+        if self.start is not None:
+            # Given only now: HiGHS drops a solution handed over before a model change
+            # (new costs, an added row).
+            index = np.arange(len(self.start), dtype=np.int32)
+            self.highs.setSolution(len(self.start), index, self.start)
+            self.start = None
         self.highs.run()
         has_solution = int(self.highs.getInfo().primal_solution_status) == _FEASIBLE
         status, message = classify(self.highs.getModelStatus().name, has_solution)
@@ -142,9 +148,9 @@ class HighsSession:
             self.highs.changeRowsBounds(len(rows), rows, values, values)
 
     def start_from(self, values: np.ndarray) -> None:
-        """A MIP start: the given (feasible) solution is the first incumbent."""
-        index = np.arange(len(values), dtype=np.int32)
-        self.highs.setSolution(len(values), index, np.asarray(values, dtype=float))
+        """A MIP start for the next run: the given (feasible) solution is the first
+        incumbent."""
+        self.start = np.asarray(values, dtype=float).copy()
 
     def make_continuous(self) -> None:
         index = np.flatnonzero(self.integer).astype(np.int32)

@@ -148,7 +148,10 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         values, duals = session.values(), session.row_duals()
         if session.is_mip:
             progress(_PHASE_TEXT["duals"])
-            values, duals = _duals_with_integers_fixed(session, values, remaining(), verbose)
+            # An LP with every integer fixed is quick; it may use a tenth of the limit even
+            # when the MIP used it all, so that a limited plan still has marginal values.
+            dual_time = max(remaining(), 0.1 * time_limit)
+            values, duals = _duals_with_integers_fixed(session, values, dual_time, verbose)
         outcome.values, outcome.duals = values, duals[: model.linear.n_rows]
     outcome.seconds = time.perf_counter() - started
     return outcome
