@@ -19,7 +19,8 @@ from optimizer.data import AllianceData
 from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
-from optimizer.model.solve import ERROR, FEASIBLE, OPTIMAL, solve_model
+from optimizer.model.solve import solve_model
+from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL
 from optimizer.schema import Problem
 from optimizer.validation import load_workbook
 from optimizer.verify import Verification, verify_plan

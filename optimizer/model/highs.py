@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.model.linear import LinearModel
+from optimizer.model.status import ERROR, FEASIBLE, NO_PLAN, OPTIMAL, SOLVED, stopped_by
 
 try:
     import highspy
@@ -36,17 +37,12 @@ _FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
 def classify(model_status: str, has_solution: bool) -> tuple[str, str]:
     """A HiGHS model status (its enum name) as SPEC §4's status and a sentence."""
     if model_status == "kOptimal" and has_solution:
-        return "optimal", "solved to optimality"
+        return SOLVED
     if model_status in ("kInfeasible", "kUnboundedOrInfeasible"):
-        # Every variable is ≥ 0 and every cost ≥ 0: the objective is bounded below by 0,
-        # so "infeasible or unbounded" can only be infeasible.
-        return "infeasible", "the hard constraints cannot all hold"
+        return NO_PLAN
     if model_status in _LIMIT_REASONS:
-        reason = _LIMIT_REASONS[model_status]
-        if has_solution:
-            return "feasible", f"stopped by {reason} with a solution not proven optimal"
-        return "error", f"stopped by {reason} before finding any solution"
-    return "error", f"HiGHS ended with model status {model_status}"
+        return stopped_by(_LIMIT_REASONS[model_status], has_solution)
+    return ERROR, f"HiGHS ended with model status {model_status}"
 
 
 def available() -> bool:
@@ -114,7 +110,7 @@ class HighsSession:
         self.highs.run()
         has_solution = int(self.highs.getInfo().primal_solution_status) == _FEASIBLE
         status, message = classify(self.highs.getModelStatus().name, has_solution)
-        return status, message, status in ("optimal", "feasible")
+        return status, message, status in (OPTIMAL, FEASIBLE)
 
     def values(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_value, dtype=float)

@@ -12,6 +12,7 @@ import pulp
 from pulp import LpSolveStatus
 
 from optimizer.model.linear import LinearModel
+from optimizer.model.status import ERROR, FEASIBLE, NO_PLAN, OPTIMAL, SOLVED, stopped_by
 
 # Short names an analyst types in solver.name, and the PuLP solver class they mean.
 SOLVER_NAMES = {
@@ -58,22 +59,17 @@ def classify(status: LpSolveStatus, has_solution: bool) -> tuple[str, str]:
     """A PuLP solve outcome as SPEC §4's status and a sentence; never "optimal" unless
     the solver proved it."""
     if status == LpSolveStatus.Optimal and has_solution:
-        return "optimal", "solved to optimality"
+        return SOLVED
     if status == LpSolveStatus.GapLimit and has_solution:
         # The MIP is proven within solver.mip_gap, the optimality the analyst asked for;
         # HiGHS reports the same outcome as optimal, and so do we.
-        return "optimal", "solved to optimality (within solver.mip_gap)"
+        return OPTIMAL, "solved to optimality (within solver.mip_gap)"
     if status == LpSolveStatus.Infeasible or (status == LpSolveStatus.Undefined
                                                and not has_solution):
-        # The objective is bounded below by 0 (all variables and costs ≥ 0), so
-        # "infeasible or unbounded" can only be infeasible.
-        return "infeasible", "the hard constraints cannot all hold"
+        return NO_PLAN
     if status in _LIMIT_REASONS:
-        reason = _LIMIT_REASONS[status]
-        if has_solution:
-            return "feasible", f"stopped by {reason} with a solution not proven optimal"
-        return "error", f"stopped by {reason} before finding any solution"
-    return "error", f"the solver ended with status {status.name}"
+        return stopped_by(_LIMIT_REASONS[status], has_solution)
+    return ERROR, f"the solver ended with status {status.name}"
 
 
 def build_problem(linear: LinearModel) -> tuple[pulp.LpProblem, list, list]:
@@ -138,7 +134,7 @@ class PulpSession:
             # reports (as 0) when a limit stopped it with nothing; ask HiGHS itself.
             has_solution = int(highs.getInfo().primal_solution_status) == 2
         status, message = classify(stats.status, has_solution)
-        return status, message, status in ("optimal", "feasible")
+        return status, message, status in (OPTIMAL, FEASIBLE)
 
     def values(self) -> np.ndarray:
         return np.array([v.varValue or 0.0 for v in self.variables], dtype=float)

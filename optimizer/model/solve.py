@@ -34,8 +34,8 @@ from optimizer.model import highs
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import dense_objective
 from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession, solver_class_name
+from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 
-OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "error"
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
 _PHASE_TEXT = {
     "weighted": "solving (cost + shortfall penalty)",

@@ -1,0 +1,23 @@
+"""SPEC §4's solve statuses and the sentences that go with them, for every backend.
+
+``optimal``; ``feasible`` (a limit stopped the solver with a solution not proven
+optimal, never called optimal); ``infeasible`` (the hard constraints cannot all hold);
+``error``. Each backend maps its solver's own statuses onto these with ``classify``
+functions built from the outcomes below.
+"""
+
+from __future__ import annotations
+
+OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "error"
+
+SOLVED = (OPTIMAL, "solved to optimality")
+# Every variable is ≥ 0 and every cost ≥ 0, so the objective is bounded below by 0 and a
+# solver's "infeasible or unbounded" can only mean infeasible.
+NO_PLAN = (INFEASIBLE, "the hard constraints cannot all hold")
+
+
+def stopped_by(reason: str, has_solution: bool) -> tuple[str, str]:
+    """A solver stopped by a limit: ``feasible`` with a solution, ``error`` without."""
+    if has_solution:
+        return FEASIBLE, f"stopped by {reason} with a solution not proven optimal"
+    return ERROR, f"stopped by {reason} before finding any solution"
