@@ -24,7 +24,7 @@ import platform
 import shlex
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.instances import CACHE, ROOT, SIZES, benchmark_config, export_model, workbook
@@ -302,7 +302,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     command = shlex.join(["python", "-m", "benchmarks.run",
                           *(sys.argv[1:] if argv is None else argv)])
-    meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    meta = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "command": command,
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
                        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f}"

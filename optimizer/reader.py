@@ -108,12 +108,13 @@ def open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
 
 
 def _has_formula_or_error_cells(path: Path) -> bool:
+    """Whether any worksheet's XML holds a formula or an error cell (a cheap byte scan)."""
     with zipfile.ZipFile(path) as package:
-        for name in package.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                if _FORMULA_OR_ERROR.search(package.read(name)):
-                    return True
-    return False
+        return any(
+            _FORMULA_OR_ERROR.search(package.read(name))
+            for name in package.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
 
 
 def _formula_and_error_cells(path: Path, sheet_names: list[str]) -> dict[str, dict]:

@@ -155,7 +155,9 @@ def policy_warnings(data: AllianceData, rules: dict) -> list[Problem]:
     return found.warnings
 
 
-def load_workbook(path: str | Path, rules: dict | None = None) -> tuple[AllianceData, list[Problem]]:
+def load_workbook(
+    path: str | Path, rules: dict | None = None
+) -> tuple[AllianceData, list[Problem]]:
     """Read and validate an input workbook (SPEC §2).
 
     Returns the typed data and the warnings; raises ``InputError`` listing every problem,

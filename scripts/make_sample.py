@@ -4,9 +4,9 @@
 
 Ten allies rebuild stocks of eight munitions over sixteen quarters (2027Q1-2030Q4) from
 about twenty production lines, several of them outside the alliance (USA, KOR). Every
-optional sheet is used. THE FIGURES ARE ILLUSTRATIVE, NOT OFFICIAL: prices and capacities are rounded
-orders of magnitude from public reporting, stocks, targets and budgets are invented, and
-every facility is fictional.
+optional sheet is used. THE FIGURES ARE ILLUSTRATIVE, NOT OFFICIAL: prices and
+capacities are rounded orders of magnitude from public reporting, stocks, targets and
+budgets are invented, and every facility is fictional.
 
 The data are the tables below; the functions after them only turn the tables into the
 sheets of the input workbook (SPEC §2). Nothing is random: every run writes the same data.

@@ -49,7 +49,7 @@ def test_sample_has_the_alliance_items_and_quarters(sample):
     assert all(re.fullmatch(r"[A-Z]{3}", code) for code in allies)  # ISO 3166 alpha-3
     assert {"POL", "DEU", "FRA"} <= set(allies)
     assert data.allies["name"].notna().all() and (data.allies["gdp"] > 0).all()
-    assert NAMED_ITEMS <= set(data.items["item"])
+    assert set(data.items["item"]) >= NAMED_ITEMS
     items = data.items.set_index("item")
     assert items.loc[sorted(MISSILES), "integer"].all()
     assert not items.loc[["155HE", "120MOR"], "integer"].any()
@@ -66,10 +66,10 @@ def test_unit_costs_are_plausible(sample):
     data, _ = sample
     cost = data.production.groupby("item")["unit_cost"]
     low, high = cost.min(), cost.max()
-    assert 3_000 <= low["155HE"] and high["155HE"] <= 8_000
+    assert low["155HE"] >= 3_000 and high["155HE"] <= 8_000
     assert 500 <= low["120MOR"] <= high["120MOR"] <= 2_000
-    assert 2_000_000 <= low["PAC3MSE"] and high["PAC3MSE"] <= 6_000_000
-    assert 500_000 <= low["AMRAAM"] and high["AMRAAM"] <= 2_000_000
+    assert low["PAC3MSE"] >= 2_000_000 and high["PAC3MSE"] <= 6_000_000
+    assert low["AMRAAM"] >= 500_000 and high["AMRAAM"] <= 2_000_000
 
 
 def test_consumption_never_exceeds_stock(sample):

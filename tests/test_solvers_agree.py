@@ -50,8 +50,8 @@ def test_a_plan_the_verifier_rejects_is_an_error(tmp_path, monkeypatch):
 
 
 def test_write_lp_names_rows_and_columns_after_the_workbook(tmp_path):
-    from tests.test_known_answers import gams_transport
     from tests.conftest import write_workbook
+    from tests.test_known_answers import gams_transport
 
     path = write_workbook(tmp_path / "transport.xlsx", gams_transport())
     lp_file = tmp_path / "transport.lp"

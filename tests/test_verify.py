@@ -110,7 +110,8 @@ def correct_plan() -> Plan:
               ("B", "SH"): [50, 50, 50], ("B", "MS"): [0, 0, 0]}
     stocks = pd.DataFrame(
         [[ally, item, period, float(level)]
-         for (ally, item), row in levels.items() for period, level in zip(PERIODS, row)],
+         for (ally, item), row in levels.items()
+         for period, level in zip(PERIODS, row, strict=True)],
         columns=["ally", "item", "period", "stock"])
     readiness = pd.DataFrame([
         ["A", "SH", "P2", 100.0, 90.0, 1.0, 100.0, 0.0, 100.0, 0.0, 2],
