@@ -26,16 +26,20 @@ class Size:
     periods: int
     seed: int = 0
     target: str = ""  # the intended number of variables, for the README and the table
+    # Every item fractional (``stockpile generate --fractional``): the suite measures
+    # linear programs, whose solve time HiGHS can reach at M and L; with whole-unit
+    # items the same data are a MILP that no run finishes within the time limit there.
+    fractional: bool = True
 
     @property
     def stem(self) -> str:
         return (f"{self.name}_a{self.allies}_i{self.items}_l{self.lines}_t{self.periods}"
-                f"_s{self.seed}")
+                f"_s{self.seed}" + ("_lp" if self.fractional else ""))
 
     def generate_args(self) -> list[str]:
         return ["--allies", str(self.allies), "--items", str(self.items),
                 "--lines", str(self.lines), "--periods", str(self.periods),
-                "--seed", str(self.seed)]
+                "--seed", str(self.seed), *(["--fractional"] if self.fractional else [])]
 
 
 # S was 5 allies, 10 items, 40 lines, 12 periods in the brief: 3,111 variables. These
@@ -55,7 +59,7 @@ def workbook(size: Size, *, refresh: bool = False) -> Path:
     path = CACHE / f"{size.stem}.xlsx"
     if refresh or not path.exists():
         generate_workbook(path, size.allies, size.items, size.lines, size.periods,
-                          seed=size.seed)
+                          seed=size.seed, whole_units=not size.fractional)
     return path
 
 
@@ -73,8 +77,10 @@ def benchmark_config(mode: str, time_limit: float, overrides: tuple[str, ...] = 
 def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
     """Our model of a workbook as plain arrays: bounds, CSR matrix, objective vectors."""
     from optimizer.model.build import create_model
+    from optimizer.model.highs import first_method
     from optimizer.model.linear import dense_objective
     from optimizer.model.sets import build_sets
+    from optimizer.model.solve import objective_scale
     from optimizer.validation import load_workbook
 
     data, _ = load_workbook(path, config["rules"])
@@ -84,13 +90,19 @@ def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
     col_lower, col_upper, integer = linear.column_bounds()
     row_lower, row_upper = linear.row_bounds()
     start, index, value = linear.matrix()
+    cost = dense_objective(n, list(model.cost_terms.values()))
+    penalty = dense_objective(n, [model.shortfall_penalty])
+    shortfall = dense_objective(n, [model.weighted_shortfall])
     return {
         "col_lower": col_lower, "col_upper": col_upper, "integer": integer,
         "row_lower": row_lower, "row_upper": row_upper,
         "a_start": start, "a_index": index, "a_value": value,
-        "cost": dense_objective(n, list(model.cost_terms.values())),
-        "penalty": dense_objective(n, [model.shortfall_penalty]),
-        "shortfall": dense_objective(n, [model.weighted_shortfall]),
+        "cost": cost, "penalty": penalty, "shortfall": shortfall,
+        # How the tool hands each phase's objective to HiGHS, and its first method.
+        "scale_weighted": np.array(objective_scale(cost + penalty)),
+        "scale_shortfall": np.array(objective_scale(shortfall)),
+        "scale_cost": np.array(objective_scale(cost)),
+        "first_solver": np.array(first_method(n, bool(integer.any()))),
         "mip_gap": np.array(float(config["solver"]["mip_gap"])),
         "tolerance": np.array(float(config["objective"]["shortfall_tolerance"])),
     }

@@ -16,7 +16,9 @@ Modes:
   to the model). The two phases share the time limit.
 
 Same options as ``stockpile solve``: mip_rel_gap from the model configuration,
-HiGHS's default threads, no output.
+HiGHS's default threads, no output; each objective multiplied by the same power of two
+(``optimizer.model.solve.objective_scale``) and the first solve by the same method
+(``optimizer.model.highs.first_method``), both recorded in the arrays.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def solve_arrays(arrays, mode: str, time_limit: float) -> dict:
     highs.setOptionValue("mip_rel_gap", float(arrays["mip_gap"]))
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_col, n_row
-    lp.col_cost_ = cost + arrays["penalty"] if mode == "weighted" else shortfall
+    lp.col_cost_ = ((cost + arrays["penalty"]) * float(arrays["scale_weighted"])
+                    if mode == "weighted" else shortfall * float(arrays["scale_shortfall"]))
     lp.col_lower_ = arrays["col_lower"]
     lp.col_upper_ = np.where(np.isinf(arrays["col_upper"]), inf, arrays["col_upper"])
     lp.row_lower_ = np.where(np.isinf(arrays["row_lower"]), -inf, arrays["row_lower"])
@@ -64,8 +67,11 @@ def solve_arrays(arrays, mode: str, time_limit: float) -> dict:
 
     runs: list[dict] = []
 
+    methods = [str(arrays["first_solver"])]
+
     def run(phase: str, limit: float) -> bool:
         highs.setOptionValue("time_limit", max(1e-3, float(limit)))
+        highs.setOptionValue("solver", methods.pop() if methods else "choose")
         begin = time.perf_counter()
         highs.run()
         seconds = time.perf_counter() - begin
@@ -83,7 +89,8 @@ def solve_arrays(arrays, mode: str, time_limit: float) -> dict:
         optimum = float(shortfall @ x)
         tolerance = float(arrays["tolerance"])
         used = np.flatnonzero(shortfall).astype(np.int32)
-        highs.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), cost)
+        highs.changeColsCost(n_col, np.arange(n_col, dtype=np.int32),
+                             cost * float(arrays["scale_cost"]))
         highs.addRow(-inf, optimum * (1 + tolerance) + tolerance, len(used), used,
                      shortfall[used])
         if integer.any():

@@ -110,13 +110,21 @@ def _s(value) -> str:
 
 
 def _ratio(a, b, flagged: bool = False) -> str:
-    if a is None or b is None or b <= 0:
+    if a is None or b is None or b <= 0 or a <= 0:
         return "–"
     return f"{a / b:.2f}" + ("*" if flagged else "")
 
 
 def _money(value) -> str:
     return "–" if value is None else f"{value:,.0f}"
+
+
+def _mib(value) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+NOT_RUN = {"label": "not run", "wall": None, "peak_mib": None, "json": None,
+           "time_limit_hit": False, "killed": None}
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -134,7 +142,7 @@ def _slopes(records: list[dict]) -> list[str]:
     """log-log slope of our build time against non-zeros, S to M and S to L."""
     build: dict[str, tuple[float, int]] = {}
     for record in records:
-        timings = (record["ours"].get("json") or {}).get("timings") or {}
+        timings = ((record.get("ours") or NOT_RUN)["json"] or {}).get("timings") or {}
         if "build" not in timings:
             continue
         nnz = record["model_size"]["nonzeros"]
@@ -175,16 +183,17 @@ def render(meta: dict, records: list[dict]) -> str:
     out += ["## stockpile solve, end to end and per phase (seconds)", ""]
     rows = []
     for r in records:
-        ours, summary = r["ours"], r["ours"]["json"] or {}
+        ours = r.get("ours") or NOT_RUN
+        summary = ours["json"] or {}
         timings = summary.get("timings") or {}
         rows.append([r["size"], r["mode"], ours["label"], _s(ours["wall"]),
-                     f"{ours['peak_mib']:,.0f}", *(_s(timings.get(p)) for p in PHASES)])
+                     _mib(ours["peak_mib"]), *(_s(timings.get(p)) for p in PHASES)])
     out += [_table(["size", "mode", "status", "wall", "peak MiB", *PHASES], rows), ""]
 
     out += ["## Against the limit (highspy on arrays) and plain PuLP", ""]
     rows = []
     for r in records:
-        ours, lim, plain = r["ours"], r["limit"], r.get("plain")
+        ours, lim, plain = r.get("ours") or NOT_RUN, r.get("limit") or NOT_RUN, r.get("plain")
         lim_json = lim["json"] or {}
         plain_json = (plain or {}).get("json") or {}
         plain_t = plain_json.get("timings") or {}
@@ -193,13 +202,13 @@ def render(meta: dict, records: list[dict]) -> str:
         tl_limit = ours["time_limit_hit"] or lim["time_limit_hit"]
         tl_plain = ours["time_limit_hit"] or bool(plain and plain["time_limit_hit"])
         rows.append([
-            r["size"], r["mode"], _s(ours["wall"]), f"{ours['peak_mib']:,.0f}",
+            r["size"], r["mode"], _s(ours["wall"]), _mib(ours["peak_mib"]),
             lim["label"], _s(lim["wall"]), _s(lim_json.get("run_seconds")),
-            f"{lim['peak_mib']:,.0f}",
+            _mib(lim["peak_mib"]),
             "skipped" if plain is None else plain["label"],
             _s(plain_t.get("build")), _s(plain_t.get("solve")),
             _s(_build_plus_solve(plain)),
-            "–" if plain is None else f"{plain['peak_mib']:,.0f}",
+            "–" if plain is None else _mib(plain["peak_mib"]),
             _ratio(ours["wall"], lim["wall"], tl_limit),
             _ratio(ours["peak_mib"], lim["peak_mib"]),
             _ratio(ours_t.get("solve"), lim_json.get("run_seconds"), tl_limit),
@@ -242,6 +251,10 @@ def _notes(records: list[dict]) -> list[str]:
             summary = run["json"] or {}
             phases = summary.get("runs") or summary.get("phases")
             where = f"{r['size']} {r['mode']} {key}"
+            if run.get("load_before", 0.0) > 1.0:
+                notes.append(f"- {where}: the machine was busy when it started "
+                             f"(load average {run['load_before']:.1f} on "
+                             f"{os.cpu_count()} CPUs): its times are inflated")
             if run["json"] is None:
                 notes.append(f"- {where}: {run['label']}; stderr: "
                              + " / ".join(run["stderr_tail"]))
@@ -277,6 +290,9 @@ def parse_args(argv=None):
     parser.add_argument("--skip-plain", action="store_true",
                         help="skip the plain-PuLP baseline (slow at L)")
     parser.add_argument("--skip-limit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the measurements of an interrupted run found at --out "
+                             "(same time limit and model size) and run only the others")
     parser.add_argument("--refresh", action="store_true",
                         help="regenerate the cached workbooks")
     parser.add_argument("--wall-limit", type=float, default=None,
@@ -310,6 +326,7 @@ def main(argv=None) -> int:
             "versions": _versions(), "time_limit": args.time_limit,
             "wall_limit": args.wall_limit, "memory_limit_gib": args.memory_limit_gib}
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    earlier = _earlier_measurements(args) if args.resume else {}
     records = []
     suite_started = time.perf_counter()
     for name in args.sizes:
@@ -323,24 +340,44 @@ def main(argv=None) -> int:
             f"{model_size['integers']:,} integer (setup {time.perf_counter() - started:.1f} s)")
         for mode in args.modes:
             record = {"size": name, "mode": mode, "model_size": model_size}
-            record["ours"] = run_ours(path, mode, args)
-            log(f"[{name} {mode}] ours: {record['ours']['label']}, "
-                f"{record['ours']['wall']:.2f} s, {record['ours']['peak_mib']:.0f} MiB")
-            record["limit"] = run_limit(npz, mode, args)
-            log(f"[{name} {mode}] limit: {record['limit']['label']}, "
-                f"{record['limit']['wall']:.2f} s, {record['limit']['peak_mib']:.0f} MiB")
-            if not args.skip_plain:
-                record["plain"] = run_plain(path, mode, args)
-                log(f"[{name} {mode}] plain PuLP: {record['plain']['label']}, "
-                    f"{record['plain']['wall']:.2f} s, {record['plain']['peak_mib']:.0f} MiB")
             records.append(record)
-            # Partial results after every measurement, should the suite be interrupted.
-            meta["suite_seconds"] = time.perf_counter() - suite_started
-            _write(args.out, meta, records, partial=True)
+            runs = [("ours", "ours", lambda: run_ours(path, mode, args)),
+                    ("limit", "limit", lambda: run_limit(npz, mode, args))]
+            if not args.skip_plain:
+                runs.append(("plain", "plain PuLP", lambda: run_plain(path, mode, args)))
+            for key, title, measure in runs:
+                previous = earlier.get((name, mode, key))
+                if previous is not None and previous.get("model_size_check") == model_size:
+                    record[key] = previous
+                    log(f"[{name} {mode}] {title}: {previous['label']} (kept from the "
+                        "earlier run)")
+                    continue
+                load = os.getloadavg()[0]
+                record[key] = measure()
+                record[key]["load_before"] = load
+                record[key]["model_size_check"] = model_size
+                log(f"[{name} {mode}] {title}: {record[key]['label']}, "
+                    f"{record[key]['wall']:.2f} s, {record[key]['peak_mib']:.0f} MiB")
+                # Partial results after every measurement, should the suite be interrupted.
+                meta["suite_seconds"] = time.perf_counter() - suite_started
+                _write(args.out, meta, records, partial=True)
     meta["suite_seconds"] = time.perf_counter() - suite_started
     print(_write(args.out, meta, records, partial=False))
     log(f"wrote {args.out} and {args.out.with_suffix('.json')}")
     return 0
+
+
+def _earlier_measurements(args) -> dict:
+    """(size, mode, baseline) -> measurement, from the raw data of an interrupted run of
+    the same time limit at ``--out``, for ``--resume``."""
+    raw = args.out.with_suffix(".json")
+    if not raw.exists():
+        return {}
+    stored = json.loads(raw.read_text(encoding="utf-8"))
+    if stored["meta"]["time_limit"] != args.time_limit:
+        return {}
+    return {(r["size"], r["mode"], key): r[key] for r in stored["records"]
+            for key in ("ours", "limit", "plain") if r.get(key) is not None}
 
 
 def _write(out: Path, meta: dict, records: list[dict], *, partial: bool) -> str:

@@ -140,13 +140,15 @@ def _command_generate(args: argparse.Namespace) -> int:
 
     try:
         path = generate_workbook(
-            args.out, args.allies, args.items, args.lines, args.periods, seed=args.seed
+            args.out, args.allies, args.items, args.lines, args.periods, seed=args.seed,
+            whole_units=not args.fractional,
         )
     except ValueError as exc:
         raise InputError([Problem("generate", str(exc))]) from None
     print(
         f"wrote {path}: {args.allies} allies, {args.items} items, {args.lines} lines, "
         f"{args.periods} periods (seed {args.seed})"
+        + ("; every item fractional" if args.fractional else "")
     )
     return ExitCode.SOLVED
 
@@ -210,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--lines", type=_positive, required=True)
     generate.add_argument("--periods", type=_positive, required=True)
     generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--fractional", action="store_true",
+                          help="buy every item in fractional lots (no whole-unit items): "
+                               "the model is a linear program")
     generate.set_defaults(run=_command_generate)
     return parser
 

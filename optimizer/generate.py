@@ -119,9 +119,14 @@ def period_codes(periods: int) -> list[str]:
 
 
 def generate_tables(
-    allies: int, items: int, lines: int, periods: int, seed: int = 0
+    allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
+    whole_units: bool = True,
 ) -> dict[str, pd.DataFrame]:
-    """One frame per sheet of SPEC §2, columns as in ``optimizer.schema``, from ``seed``."""
+    """One frame per sheet of SPEC §2, columns as in ``optimizer.schema``, from ``seed``.
+
+    With ``whole_units`` the expensive items are bought in whole units (Items.integer,
+    so the model is a MILP); without it every item is fractional and the model a linear
+    program, the rest of the data unchanged."""
     _check_arguments(allies, items, lines, periods, seed)
     na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
     rng = np.random.default_rng(int(seed))
@@ -369,7 +374,8 @@ def generate_tables(
             "min_gap_closure": min_gap_closure, "work_share_min": work_share_min,
         }),
         "Items": pd.DataFrame({
-            "item": item, "name": item_name, "unit": item_unit, "integer": expensive,
+            "item": item, "name": item_name, "unit": item_unit,
+            "integer": expensive & whole_units,
             "priority": priority, "shortfall_penalty": shortfall_penalty,
             "holding_cost": holding_cost,
         }),
@@ -470,10 +476,11 @@ _NUMBER_FORMATS = {
 
 
 def generate_workbook(
-    path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0
+    path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
+    whole_units: bool = True,
 ) -> Path:
     """Write a synthetic input workbook (every sheet of SPEC §2 and a README) to ``path``."""
-    tables = generate_tables(allies, items, lines, periods, seed)
+    tables = generate_tables(allies, items, lines, periods, seed, whole_units=whole_units)
     readme = [
         ("title", ("Synthetic alliance data",)),
         ("text", ("These data are synthetic: made up by `stockpile generate` for "
@@ -485,6 +492,7 @@ def generate_workbook(
         ("text", ("lines", str(lines))),
         ("text", ("periods", str(periods))),
         ("text", ("seed", str(seed))),
+        ("text", ("whole units", "expensive items" if whole_units else "none (an LP)")),
         ("text", ("",)),
         ("text", ("The same parameters and seed always give the same workbook.",)),
     ]

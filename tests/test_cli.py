@@ -79,8 +79,10 @@ def test_solve_json_line_agrees_with_the_report(tmp_path):
     assert summary["status"] == "optimal"
     assert summary["total_cost"] == pytest.approx(153.675, rel=1e-6)
     assert summary["report"] == str(tmp_path / "out" / "transport_report.xlsx")
-    sheet = open_xlsx(summary["report"], read_only=True)["Summary"]
-    values = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    report = open_xlsx(summary["report"], read_only=True)
+    values = {row[0]: row[1]
+              for row in report["Summary"].iter_rows(min_row=2, values_only=True)}
+    report.close()  # read-only workbooks hold their file open until closed
     assert values["status"] == "optimal"
     assert values["total_cost"] == pytest.approx(summary["total_cost"], rel=1e-12)
     assert values["weighted_shortfall"] == pytest.approx(summary["weighted_shortfall"],

@@ -73,8 +73,10 @@ def test_generated_workbook_loads_without_errors_or_warnings(tmp_path, tables):
         assert len(getattr(data, name.lower())) == len(tables[name]), name
     assert data.requirements["target"].sum() == pytest.approx(
         tables["Requirements"]["target"].sum())
-    readme = openpyxl.load_workbook(path, read_only=True)["README"]
-    text = " ".join(str(v) for row in readme.iter_rows(values_only=True) for v in row if v)
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    text = " ".join(str(v) for row in workbook["README"].iter_rows(values_only=True)
+                    for v in row if v)
+    workbook.close()
     assert "synthetic" in text
     assert "seed 7" in text
 
@@ -286,3 +288,21 @@ def test_bad_arguments_raise_value_error(tmp_path, arguments, message):
 def test_numpy_integers_are_accepted():
     small = generate_tables(np.int64(2), np.int32(3), np.int64(4), np.int64(2), np.int64(5))
     assert len(small["Requirements"]) == 12
+
+
+def test_fractional_instances_differ_only_in_whole_units(tables, tmp_path, capsys):
+    from optimizer.cli import main
+
+    fractional = generate_tables(**SMALL, seed=7, whole_units=False)
+    assert tables["Items"]["integer"].any()
+    assert not fractional["Items"]["integer"].any()
+    for name in tables:
+        other_columns = [c for c in tables[name].columns if (name, c) != ("Items", "integer")]
+        pd.testing.assert_frame_equal(fractional[name][other_columns],
+                                      tables[name][other_columns])
+    path = tmp_path / "lp.xlsx"
+    arguments = [f"--{key}={value}" for key, value in SMALL.items()]
+    assert main(["generate", str(path), *arguments, "--seed=7", "--fractional"]) == 0
+    assert "every item fractional" in capsys.readouterr().out
+    data, warnings = load_workbook(path)
+    assert not data.items["integer"].any()

@@ -81,5 +81,6 @@ def test_a_time_limited_solve_is_feasible_verified_and_flagged(tmp_path):
     report = open_xlsx(summary["report"], read_only=True)
     values = {row[0]: row[1] for row in report["Summary"].iter_rows(min_row=2,
                                                                     values_only=True)}
+    report.close()
     assert values["status"] == "feasible"
     assert "NOT proven optimal" in values["optimality"]

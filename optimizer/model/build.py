@@ -23,6 +23,11 @@ from optimizer.model.sets import ModelSets
 
 Terms = tuple[np.ndarray, np.ndarray]  # (columns, coefficients) of a linear expression
 
+# Money rows (budgets, work share) are held in millions: unit prices of 1e3-5e6 against
+# budgets of up to 1e10 would otherwise put coefficients and right-hand sides twelve
+# orders of magnitude apart, and the simplex and interior-point methods stall on that.
+MILLION = 1e6
+
 
 @dataclass
 class AllocationModel:
@@ -204,8 +209,9 @@ def spending_terms(model: AllocationModel) -> pd.DataFrame:
 def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
     """5. Budget, for every ally with Budgets rows and every period:
     spend(a,t) ≤ budget(a,t); with budget_carryover, Σ_{τ≤t} spend(a,τ) ≤ Σ_{τ≤t} budget(a,τ),
-    written with carry-over variables carry(a,t) ≥ 0 (unspent money moved to t+1):
-    spend(a,t) + carry(a,t) − carry(a,t−1) ≤ budget(a,t)."""
+    written with carry-over variables carry(a,t) ≥ 0 (unspent money moved to t+1, in
+    millions): spend(a,t) + 10⁶ carry(a,t) − 10⁶ carry(a,t−1) ≤ budget(a,t).
+    Rows are held in millions (``MILLION``)."""
     sets = model.sets
     budgets = sets.budgets
     if budgets.empty:
@@ -221,11 +227,11 @@ def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
             "carry", budgets, lambda: [budgets["ally"], _period_codes(sets, budgets["period"])])
         here = np.arange(len(budgets))
         later = here[budgets["period"].to_numpy() > 0]
-        parts += [(here, model.carry, np.ones(len(budgets))),
-                  (later, model.carry[later - 1], -np.ones(len(later)))]
+        parts += [(here, model.carry, np.full(len(budgets), MILLION)),
+                  (later, model.carry[later - 1], np.full(len(later), -MILLION))]
     model.linear.add_rows(
         "budget", budgets, lambda: [budgets["ally"], _period_codes(sets, budgets["period"])],
-        *_concat(parts), LESS, budgets["budget"].to_numpy())
+        *_concat(parts), LESS, budgets["budget"].to_numpy(), scale=1 / MILLION)
 
 
 def define_supplier_share_constraints(model: AllocationModel, share: float) -> None:
@@ -249,7 +255,7 @@ def define_supplier_share_constraints(model: AllocationModel, share: float) -> N
 
 def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None:
     """8. Work share (ω_a = Allies.work_share_min > 0, when rules.work_share), per ally a:
-    Σ_{ℓ: h(ℓ)=a} Σ_{b,t} c(ℓ) x(ℓ,b,t) − ω_a · Σ_t spend(a,t) ≥ 0."""
+    Σ_{ℓ: h(ℓ)=a} Σ_{b,t} c(ℓ) x(ℓ,b,t) − ω_a · Σ_t spend(a,t) ≥ 0, held in millions."""
     minimum = model.sets.allies.set_index("ally")["work_share_min"].fillna(0.0)
     minimum = minimum[minimum > 0]
     if not enforce or minimum.empty:
@@ -267,7 +273,7 @@ def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None
         np.concatenate([model.x[made], spend["column"].to_numpy()]),
         np.concatenate([orders["unit_cost"].to_numpy()[made],
                         -spend["ally"].map(minimum).to_numpy() * spend["coefficient"]]),
-        GREATER, np.zeros(len(labels)))
+        GREATER, np.zeros(len(labels)), scale=1 / MILLION)
 
 
 def define_objective_terms(model: AllocationModel) -> None:

@@ -63,7 +63,11 @@ class ColumnFamily:
 class RowFamily:
     """One constraint family: rows start … stop-1, each ``Σ terms sense rhs``.
 
-    ``positions`` maps each row to its label (rows without any term are not built)."""
+    ``positions`` maps each row to its label (rows without any term are not built).
+    The rows are held (and handed to solvers) multiplied by ``scale``, so that money rows
+    count in millions and every row's coefficients stay near 1: a dual read back from a
+    solver is per unit of the held row, and ``scale`` times it is per unit of the stated
+    row (a euro of budget rather than a million)."""
 
     name: str
     start: int
@@ -75,6 +79,7 @@ class RowFamily:
     row: np.ndarray  # global row of each term
     column: np.ndarray
     coefficient: np.ndarray
+    scale: float = 1.0
 
     @property
     def stop(self) -> int:
@@ -109,13 +114,14 @@ class LinearModel:
 
     def add_rows(self, name: str, labels: pd.DataFrame, name_columns: Callable[[], list],
                  row: np.ndarray, column: np.ndarray, coefficient: np.ndarray,
-                 sense: str, rhs: np.ndarray) -> None:
+                 sense: str, rhs: np.ndarray, *, scale: float = 1.0) -> None:
         """Add one constraint family: term k puts ``coefficient[k]`` of column
         ``column[k]`` into label row ``row[k]``. Zero terms are dropped, repeated
-        (row, column) terms summed, and label rows left without terms not built."""
+        (row, column) terms summed, and label rows left without terms not built. Every
+        row is held multiplied by ``scale`` (see ``RowFamily``)."""
         row = np.asarray(row, dtype=np.int64)
         column = np.asarray(column, dtype=np.int64)
-        coefficient = np.asarray(coefficient, dtype=float)
+        coefficient = np.asarray(coefficient, dtype=float) * scale
         keep = coefficient != 0
         row, column, coefficient = row[keep], column[keep], coefficient[keep]
         order = np.lexsort((column, row))
@@ -132,8 +138,8 @@ class LinearModel:
         family = RowFamily(
             name=name, start=self.n_rows, labels=labels.reset_index(drop=True),
             positions=positions, name_columns=name_columns, sense=sense,
-            rhs=np.asarray(rhs, dtype=float)[positions],
-            row=self.n_rows + local, column=column, coefficient=coefficient,
+            rhs=np.asarray(rhs, dtype=float)[positions] * scale,
+            row=self.n_rows + local, column=column, coefficient=coefficient, scale=scale,
         )
         self.rows[name] = family
         self.n_rows += len(positions)
@@ -182,6 +188,13 @@ class LinearModel:
         for family in self.columns.values():
             names += readable_names(family.name, family.name_columns())
         return names
+
+    def row_scales(self) -> np.ndarray:
+        """``scale`` of every row: a solver's dual times it is per unit of the stated row."""
+        scales = np.ones(self.n_rows)
+        for family in self.rows.values():
+            scales[family.start:family.stop] = family.scale
+        return scales
 
     def row_names(self) -> list[str]:
         names: list[str] = []
