@@ -25,6 +25,7 @@ import shlex
 import sys
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from benchmarks.instances import CACHE, ROOT, SIZES, benchmark_config, export_model, workbook
@@ -341,10 +342,10 @@ def main(argv=None) -> int:
         for mode in args.modes:
             record = {"size": name, "mode": mode, "model_size": model_size}
             records.append(record)
-            runs = [("ours", "ours", lambda: run_ours(path, mode, args)),
-                    ("limit", "limit", lambda: run_limit(npz, mode, args))]
+            runs = [("ours", "ours", partial(run_ours, path, mode, args)),
+                    ("limit", "limit", partial(run_limit, npz, mode, args))]
             if not args.skip_plain:
-                runs.append(("plain", "plain PuLP", lambda: run_plain(path, mode, args)))
+                runs.append(("plain", "plain PuLP", partial(run_plain, path, mode, args)))
             for key, title, measure in runs:
                 previous = earlier.get((name, mode, key))
                 if previous is not None and previous.get("model_size_check") == model_size:
