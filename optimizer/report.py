@@ -1,7 +1,8 @@
 """The report workbook of one ``stockpile solve`` run (SPEC §5).
 
 Sheets, in order: Summary, Allocation, Readiness, Budgets, Capacity, Expansion,
-Transfers (only when ``rules.allow_transfers`` is on) and Run info. Every sheet is
+Binding (the limits the plan uses up, with the cell that set each), Transfers (only
+when ``rules.allow_transfers`` is on) and Run info. Every sheet is
 written, with its header, even when the run found no plan (infeasible, error): the
 Summary and Run info sheets then say why.
 
@@ -146,6 +147,26 @@ TRANSFERS = (
     Column("total_transport_cost", "quantity × transport_cost (money).", MONEY),
 )
 
+BINDING = (
+    Column("family", "The kind of limit: capacity, expansion limit, budget, minimum gap "
+                     "closure, supplier share or work share (SPEC §4 constraints 1, 2, 5-8)."),
+    Column("ally", "The ally the limit belongs to (blank for a production line's limits)."),
+    Column("item", "The item."),
+    Column("facility", "The production facility (capacity and expansion limits)."),
+    Column("host", "The country hosting the facility, or whose share of the ally's "
+                   "deliveries is capped (supplier share)."),
+    Column("period", "The period the limit applies to (blank: the whole horizon)."),
+    Column("limit", "The limit: units, money, or a share in percent (0-100).", QUANTITY),
+    Column("used", "How much of it the plan uses: equal to the limit, since it binds.",
+           QUANTITY),
+    Column("per", "The unit of relaxation that value_of_relaxing is quoted for."),
+    Column("value_of_relaxing",
+           "How much the optimised objective improves if this limit is relaxed by one "
+           "unit of 'per' (0: binding, but relaxing it alone changes nothing)." + DUAL_NOTE,
+           DUAL),
+    Column("set_by", "The input cell that set the limit, or the model configuration key."),
+)
+
 SUMMARY_COLUMNS = (
     Column("metric", "What is measured."),
     Column("value", "Its value in this run."),
@@ -246,6 +267,7 @@ def write_report(result: RunResult, path: Path) -> Path:
     sheets["Expansion"] = _table_sheet(
         EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
                             "extra_capacity"))
+    sheets["Binding"] = _table_sheet(BINDING, _frame(result.binding, BINDING))
     if _transfers_allowed(result.config):
         transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
         transfers = _nonzero(transfers, "quantity")

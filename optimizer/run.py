@@ -13,9 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from optimizer import __version__
 from optimizer.config import flatten
 from optimizer.data import AllianceData
+from optimizer.explain.binding import binding_limits
 from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
@@ -46,6 +49,7 @@ class RunResult:
     weighted_shortfall_optimum: float | None = None
     tool_version: str = __version__
     data: AllianceData | None = None
+    binding: pd.DataFrame | None = None  # the binding limits (optimizer.explain.binding)
 
     @property
     def effective_config(self) -> dict[str, object]:
@@ -105,7 +109,7 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
         result.model_size = {
             "variables": model.linear.n_columns,
             "constraints": model.linear.n_rows,
-            "nonzeros": int(model.linear.matrix()[0][-1]),
+            "nonzeros": model.linear.n_nonzeros,
         }
     if write_lp is not None:
         write_lp_file(model, str(write_lp))
@@ -118,6 +122,8 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     if outcome.status in (OPTIMAL, FEASIBLE):
         with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)
+            result.binding = binding_limits(model, outcome.values, outcome.duals,
+                                            outcome.reduced_costs, data, config)
         progress("checking the solution against the input")
         with timed(result.timings, "verify"):
             result.verification = verify_plan(data, config, result.plan)

@@ -61,3 +61,40 @@ def test_write_lp_names_rows_and_columns_after_the_workbook(tmp_path):
     assert "capacity_seattle_cannery_cases_1:" in text
     assert "readiness_new_york_cases_1:" in text
     assert "x_san_diego_cannery_cases_topeka_1" in text
+
+
+@pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
+def test_interior_point_first_solve_gives_the_simplex_optimum_and_duals(tmp_path,
+                                                                         monkeypatch, mode):
+    """Large LPs are first solved by interior point with crossover (see
+    ``optimizer.model.highs.first_method``); forced here on a small one, it must give the
+    simplex path's optimum, in both modes (phase 2 hot-starts from the
+    crossover basis)."""
+    from optimizer.generate import generate_workbook as generate
+    from optimizer.model import highs
+
+    path = generate(tmp_path / "lp.xlsx", 4, 5, 12, 6, seed=2, whole_units=False)
+    config = load_config(None, [f"objective.mode={mode}"])
+    simplex = solve_workbook(path, config)
+    monkeypatch.setattr(highs, "INTERIOR_POINT_COLUMNS", 0)
+    assert highs.first_method(10, is_mip=False) == "ipm"
+    assert highs.first_method(10, is_mip=True) == "choose"
+    interior = solve_workbook(path, config)
+    for result in (simplex, interior):
+        assert result.status == "optimal"
+        assert result.verification.passed
+    assert interior.plan.weighted_shortfall == pytest.approx(
+        simplex.plan.weighted_shortfall, rel=1e-7, abs=1e-6)
+    assert interior.plan.total_cost == pytest.approx(simplex.plan.total_cost, rel=1e-7)
+
+
+def test_objective_scale_is_a_power_of_two_that_brings_the_largest_cost_near_64():
+    import numpy as np
+
+    from optimizer.model.solve import objective_scale
+
+    for largest in (1e-3, 0.5, 1.0, 63.0, 64.0, 5e6, 6e7):
+        scale = objective_scale(np.array([0.0, -largest, largest / 10]))
+        assert np.log2(scale) == int(np.log2(scale))
+        assert 32 <= largest * scale < 64
+    assert objective_scale(np.zeros(3)) == 1.0

@@ -151,6 +151,10 @@ class LinearModel:
                       np.zeros(len(column), dtype=np.int64), column, coefficient, sense,
                       np.array([rhs]))
 
+    @property
+    def n_nonzeros(self) -> int:
+        return sum(len(family.coefficient) for family in self.rows.values())
+
     # -- arrays for the backends ---------------------------------------------------------
 
     def column_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -143,6 +143,10 @@ class PulpSession:
         return np.array([np.nan if c.pi is None else c.pi for c in self.constraints],
                         dtype=float)
 
+    def reduced_costs(self) -> np.ndarray:
+        return np.array([np.nan if v.dj is None else v.dj for v in self.variables],
+                        dtype=float)
+
     def add_row(self, columns: np.ndarray, coefficients: np.ndarray, lower: float,
                 upper: float) -> None:
         expression = pulp.lpSum_vars_coefs(

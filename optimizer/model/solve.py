@@ -55,13 +55,14 @@ def objective_scale(cost: np.ndarray) -> float:
     largest = float(np.abs(cost).max(initial=0.0))
     if largest == 0 or not np.isfinite(largest):
         return 1.0
-    return float(2.0 ** np.floor(np.log2(64.0 / largest)))
+    return float(2.0 ** np.ceil(np.log2(32.0 / largest)))
 
 
 @dataclass
 class SolveOutcome:
     """What the solves of one run gave: SPEC status, a sentence, solver, the phases, and
-    the final values (per column) and duals (per row of the linear model)."""
+    the final values and reduced costs (per column) and duals (per row of the linear
+    model), both per unit of the objective and of each row as SPEC §4 states them."""
 
     status: str
     message: str
@@ -71,6 +72,7 @@ class SolveOutcome:
     weighted_shortfall_optimum: float | None = None
     values: np.ndarray | None = None
     duals: np.ndarray | None = None
+    reduced_costs: np.ndarray | None = None
     seconds: float = 0.0
 
 
@@ -160,18 +162,20 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             bound = optimum * (1 + tolerance) + tolerance
             solved = _minimise_cost_within(session, phase, cost, shortfall, bound)
     if solved:
-        values, duals = session.values(), session.row_duals()
+        values, duals, reduced = session.values(), session.row_duals(), session.reduced_costs()
         if session.is_mip:
             progress(_PHASE_TEXT["duals"])
             # An LP with every integer fixed is quick; it may use a tenth of the limit even
             # when the MIP used it all, so that a limited plan still has marginal values.
             dual_time = max(remaining(), 0.1 * time_limit)
-            values, duals = _duals_with_integers_fixed(session, values, dual_time, verbose)
+            values, duals, reduced = _duals_with_integers_fixed(session, values, dual_time,
+                                                                verbose)
         # Per unit of each row as SPEC §4 states it (a euro, not a million: see RowFamily)
         # and of the objective as stated (see objective_scale).
         outcome.values = values
         outcome.duals = (duals[: model.linear.n_rows] * model.linear.row_scales()
                          / scale["objective"])
+        outcome.reduced_costs = reduced / scale["objective"]
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -202,15 +206,16 @@ def _minimise_cost_within(session, phase, cost: np.ndarray, shortfall: np.ndarra
 
 
 def _duals_with_integers_fixed(session, values: np.ndarray, time_limit: float,
-                               verbose: bool) -> tuple[np.ndarray, np.ndarray]:
+                               verbose: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Re-solve the LP with every integer variable fixed at its value, so that the rows
     carry duals (a MILP has none). Should that fail, the MILP's values are kept and the
-    duals left out rather than wrong."""
+    duals and reduced costs left out rather than wrong."""
     integer = np.flatnonzero(session.integer)
     session.fix_columns(integer, np.round(values[integer]))
     session.make_continuous()
     with solver_output(verbose):
         status, _, _ = session.run(time_limit)
     if status != OPTIMAL:
-        return values, np.full(len(session.row_duals()), np.nan)
-    return session.values(), session.row_duals()
+        return (values, np.full(len(session.row_duals()), np.nan),
+                np.full(len(values), np.nan))
+    return session.values(), session.row_duals(), session.reduced_costs()
