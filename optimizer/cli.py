@@ -84,6 +84,7 @@ def _command_solve(args: argparse.Namespace) -> int:
             "timings": {phase: round(seconds, 3) for phase, seconds in result.timings.items()},
             "model_size": result.model_size,
             "verifier_max_violation": summary.get("verifier_max_violation"),
+            "diagnosis": summary.get("diagnosis"),
         }))
     else:
         _print_summary(result, out)
@@ -124,6 +125,9 @@ def _print_summary(result, out: Path) -> None:
         print(f"gaps closed: {summary['gap_closed_pct']:.1f}%")
     else:
         print(f"{result.status}: {result.message}", file=sys.stderr)
+        if result.diagnosis is not None:
+            print(f"why: {result.diagnosis.message} (all conflicts: the report's Diagnosis "
+                  "sheet)", file=sys.stderr)
     print(f"report: {out}")
 
 

@@ -1,8 +1,9 @@
 """The report workbook of one ``stockpile solve`` run (SPEC §5).
 
 Sheets, in order: Summary, Allocation, Readiness, Budgets, Capacity, Expansion,
-Binding (the limits the plan uses up, with the cell that set each), Transfers (only
-when ``rules.allow_transfers`` is on) and Run info. Every sheet is
+Binding (the limits the plan uses up, with the cell that set each), Diagnosis (only
+for an infeasible input: the conflicting inputs), Transfers (only when
+``rules.allow_transfers`` is on) and Run info. Every sheet is
 written, with its header, even when the run found no plan (infeasible, error): the
 Summary and Run info sheets then say why.
 
@@ -167,6 +168,23 @@ BINDING = (
     Column("set_by", "The input cell that set the limit, or the model configuration key."),
 )
 
+DIAGNOSIS = (
+    Column("kind", "conflict: a commitment of the input that cannot hold together with the "
+                   "others; limit: a limit that holds the commitments back."),
+    Column("rule", "The rule: stock cover of consumption, minimum gap closure, supplier "
+                   "share, work share; or the limit's family."),
+    Column("ally", "The ally concerned."),
+    Column("item", "The item concerned."),
+    Column("host", "The host country (supplier share)."),
+    Column("period", "The period concerned."),
+    Column("amount", "conflict: by how much the commitment must give at the least (units, "
+                     "or money for work share); limit: by how much the total that must "
+                     "give falls per unit the limit is relaxed.", QUANTITY),
+    Column("cell", "The input cell that made the commitment or set the limit, or the "
+                   "model configuration key."),
+    Column("explanation", "What conflicts, in the input's words."),
+)
+
 SUMMARY_COLUMNS = (
     Column("metric", "What is measured."),
     Column("value", "Its value in this run."),
@@ -185,6 +203,8 @@ SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
                      "infeasible; error."),
     "message": (None, "What the solver or the checks said."),
     "optimality": (None, "Whether the plan is proven optimal."),
+    "diagnosis": (None, "Why no plan can meet every commitment: the first conflict; the "
+                        "Diagnosis sheet lists them all with their cells."),
     "total_cost": (MONEY, "Total cost of the plan: the sum of the cost terms below "
                           "(money)."),
     "weighted_shortfall": (QUANTITY, "Σ priority × shortfall over every readiness target "
@@ -268,6 +288,9 @@ def write_report(result: RunResult, path: Path) -> Path:
         EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
                             "extra_capacity"))
     sheets["Binding"] = _table_sheet(BINDING, _frame(result.binding, BINDING))
+    if result.diagnosis is not None:
+        sheets["Diagnosis"] = _table_sheet(DIAGNOSIS,
+                                           _frame(result.diagnosis.table, DIAGNOSIS))
     if _transfers_allowed(result.config):
         transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
         transfers = _nonzero(transfers, "quantity")

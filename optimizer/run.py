@@ -19,11 +19,12 @@ from optimizer import __version__
 from optimizer.config import flatten
 from optimizer.data import AllianceData
 from optimizer.explain.binding import binding_limits
+from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
 from optimizer.model.solve import solve_model
-from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL
+from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.schema import Problem
 from optimizer.validation import load_workbook
 from optimizer.verify import Verification, verify_plan
@@ -50,6 +51,7 @@ class RunResult:
     tool_version: str = __version__
     data: AllianceData | None = None
     binding: pd.DataFrame | None = None  # the binding limits (optimizer.explain.binding)
+    diagnosis: Diagnosis | None = None  # why an infeasible input is (explain.diagnosis)
 
     @property
     def effective_config(self) -> dict[str, object]:
@@ -65,6 +67,8 @@ class RunResult:
             summary.update(self.plan.cost_terms)
         if self.verification is not None:
             summary["verifier_max_violation"] = self.verification.max_violation
+        if self.diagnosis is not None:
+            summary["diagnosis"] = self.diagnosis.message
         return summary
 
 
@@ -119,6 +123,12 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     result.solver, result.solver_version = outcome.solver, outcome.solver_version
     result.phases = outcome.phases
     result.weighted_shortfall_optimum = outcome.weighted_shortfall_optimum
+    if outcome.status == INFEASIBLE:
+        progress("finding the conflicting inputs")
+        with timed(result.timings, "diagnose"):
+            limit = float(config["solver"]["time_limit"])
+            result.diagnosis = diagnose(model.sets, data, config, time_limit=limit,
+                                        verbose=verbose)
     if outcome.status in (OPTIMAL, FEASIBLE):
         with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)

@@ -45,6 +45,11 @@ class AllocationModel:
     cost_terms: dict[str, Terms] = field(default_factory=dict)
     weighted_shortfall: Terms | None = None
     shortfall_penalty: Terms | None = None
+    # The elastic form (``create_model(..., elastic=True)``, for diagnosing infeasibility):
+    # per hard constraint family of SPEC §4 (3, 6, 7, 8), the columns of its slack, which
+    # measure by how much each of its rows would have to give.
+    elastic: bool = False
+    slack: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def cost(self) -> Terms:
@@ -157,6 +162,14 @@ def define_stock_balance(model: AllocationModel) -> None:
     opening = pd.MultiIndex.from_frame(stocks[["ally", "item"]]).map(on_hand).to_numpy(float)
     rhs = (np.where(stocks["period"].to_numpy() == 0, opening, 0.0)
            - stocks["consumption"].to_numpy())
+    if model.elastic:
+        # Consumption left uncovered: supply from nowhere in the period it is used.
+        used = stocks[stocks["consumption"] > 0]
+        model.slack["uncovered"] = model.linear.add_columns(
+            "uncovered", used, lambda: [used["ally"], used["item"],
+                                        _period_codes(sets, used["period"])])
+        parts.append((used.index.to_numpy(), model.slack["uncovered"],
+                      -np.ones(len(used))))
     model.linear.add_rows(
         "stock_balance", stocks,
         lambda: [stocks["ally"], stocks["item"], _period_codes(sets, stocks["period"])],
@@ -169,12 +182,23 @@ def define_readiness_constraints(model: AllocationModel) -> None:
     shortfalls = sets.shortfalls
     here = np.arange(len(shortfalls))
     stock = _stock_position(sets, shortfalls["ally"], shortfalls["item"], shortfalls["period"])
+    rows, columns = [here, here], [model.s[stock], model.u]
+    if model.elastic:
+        # Gap left open beyond rule 6's bound on u (see define_min_gap_closure).
+        ruled = np.flatnonzero(shortfalls["upper"].to_numpy() < shortfalls["gap"].to_numpy())
+        labels = shortfalls.iloc[ruled]
+        model.slack["unclosed"] = model.linear.add_columns(
+            "unclosed", labels, lambda: [labels["ally"], labels["item"],
+                                         _period_codes(sets, labels["period"])],
+            upper=(labels["gap"] - labels["upper"]).to_numpy(float))
+        rows.append(ruled)
+        columns.append(model.slack["unclosed"])
+    rows, columns = np.concatenate(rows), np.concatenate(columns)
     model.linear.add_rows(
         "readiness", shortfalls,
         lambda: [shortfalls["ally"], shortfalls["item"],
                  _period_codes(sets, shortfalls["period"])],
-        np.concatenate([here, here]), np.concatenate([model.s[stock], model.u]),
-        np.ones(2 * len(shortfalls)), GREATER, shortfalls["target"].to_numpy())
+        rows, columns, np.ones(len(rows)), GREATER, shortfalls["target"].to_numpy())
 
 
 def define_min_gap_closure(model: AllocationModel) -> None:
@@ -247,10 +271,16 @@ def define_supplier_share_constraints(model: AllocationModel, share: float) -> N
         columns={"index": "order", "host": "line_host"}
     ).merge(labels.reset_index().rename(columns={"index": "row"}), on=["ally", "item"])
     coefficient = (terms["line_host"] == terms["host"]).to_numpy(float) - share
+    row, column = terms["row"].to_numpy(), model.x[terms["order"].to_numpy()]
+    if model.elastic:  # units from host g beyond the share
+        model.slack["over_share"] = model.linear.add_columns(
+            "over_share", labels, lambda: [labels["ally"], labels["item"], labels["host"]])
+        row = np.concatenate([row, np.arange(len(labels))])
+        column = np.concatenate([column, model.slack["over_share"]])
+        coefficient = np.concatenate([coefficient, -np.ones(len(labels))])
     model.linear.add_rows(
         "supplier_share", labels, lambda: [labels["ally"], labels["item"], labels["host"]],
-        terms["row"].to_numpy(), model.x[terms["order"].to_numpy()], coefficient, LESS,
-        np.zeros(len(labels)))
+        row, column, coefficient, LESS, np.zeros(len(labels)))
 
 
 def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None:
@@ -266,14 +296,19 @@ def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None
     made = orders["host"].isin(row_of).to_numpy()
     spend = spending_terms(model)
     spend = spend[spend["ally"].isin(row_of)]
-    model.linear.add_rows(
-        "work_share", labels, lambda: [labels["ally"]],
-        np.concatenate([row_of.get_indexer(orders["host"][made]),
-                        row_of.get_indexer(spend["ally"])]),
-        np.concatenate([model.x[made], spend["column"].to_numpy()]),
-        np.concatenate([orders["unit_cost"].to_numpy()[made],
-                        -spend["ally"].map(minimum).to_numpy() * spend["coefficient"]]),
-        GREATER, np.zeros(len(labels)), scale=1 / MILLION)
+    row = np.concatenate([row_of.get_indexer(orders["host"][made]),
+                          row_of.get_indexer(spend["ally"])])
+    column = np.concatenate([model.x[made], spend["column"].to_numpy()])
+    coefficient = np.concatenate([orders["unit_cost"].to_numpy()[made],
+                                  -spend["ally"].map(minimum).to_numpy() * spend["coefficient"]])
+    if model.elastic:  # home-made value missing, in millions
+        model.slack["work_short"] = model.linear.add_columns(
+            "work_short", labels, lambda: [labels["ally"]])
+        row = np.concatenate([row, np.arange(len(labels))])
+        column = np.concatenate([column, model.slack["work_short"]])
+        coefficient = np.concatenate([coefficient, np.full(len(labels), MILLION)])
+    model.linear.add_rows("work_share", labels, lambda: [labels["ally"]], row, column,
+                          coefficient, GREATER, np.zeros(len(labels)), scale=1 / MILLION)
 
 
 def define_objective_terms(model: AllocationModel) -> None:
@@ -301,10 +336,12 @@ def _concat(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             np.concatenate(coefficients).astype(float))
 
 
-def create_model(sets: ModelSets, config: dict) -> AllocationModel:
-    """Build SPEC §4 for the given index sets and configuration."""
+def create_model(sets: ModelSets, config: dict, *, elastic: bool = False) -> AllocationModel:
+    """Build SPEC §4 for the given index sets and configuration. ``elastic`` adds to each
+    hard constraint (3, 6, 7, 8) a slack column that lets it give (``model.slack``): the
+    elastic model is always feasible, and minimising the slacks shows which must give."""
     rules = config["rules"]
-    model = AllocationModel(linear=LinearModel(), sets=sets)
+    model = AllocationModel(linear=LinearModel(), sets=sets, elastic=elastic)
     define_variables(model)
     define_capacity_constraints(model)
     define_expansion_limits(model)

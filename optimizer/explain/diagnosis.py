@@ -1,0 +1,227 @@
+"""Infeasibility in workbook terms: which commitments cannot all hold, and what holds them.
+
+When SPEC §4's hard constraints (3 stock cover of consumption, 6 minimum gap closure,
+7 supplier share, 8 work share) cannot all hold, the elastic model
+(``create_model(..., elastic=True)``) gives each of them a slack ≥ 0:
+
+    uncovered(a,i,t)  consumption supplied from nowhere in the period it is used (3);
+    unclosed(a,i,t)   gap left open beyond rule 6's bound, at most ρ_a·gap (6);
+    over_share(a,i,g) units from host g beyond the share σ (7);
+    work_short(a)     home-made value missing, in millions (8).
+
+Minimising Σ slack (every unit of each counted once) finds the least the commitments
+must give; every slack left positive is a *conflict*, reported with the input cell that
+made the commitment and a sentence naming the cause when it lies in the data alone (a
+consumption before the earliest delivery, a single host country, an ally hosting no
+line). The limits that hold the commitments back (capacity, budgets, expansion) are the
+binding limits of the elastic solution with a non-zero dual: relaxing one by a unit
+lowers the total that must give by ``value_of_relaxing`` units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimizer.data import AllianceData
+from optimizer.explain.binding import binding_limits
+from optimizer.model.build import MILLION, create_model
+from optimizer.model.linear import dense_objective
+from optimizer.model.sets import ModelSets
+from optimizer.model.status import OPTIMAL
+
+GIVE = 1e-6  # a slack above this (relative to max(1, commitment)) must give
+
+HOLDING_BACK = ("capacity", "expansion limit", "budget")  # limits, not commitments
+COLUMNS = ("kind", "rule", "ally", "item", "host", "period", "amount", "cell", "explanation")
+
+
+@dataclass
+class Diagnosis:
+    """The conflicts and the limits behind them, one row each (columns ``COLUMNS``);
+    ``message`` is the first conflict as one sentence, or why none could be found."""
+
+    table: pd.DataFrame
+    message: str
+
+
+def _quantity(value: float) -> str:
+    return f"{value:,.6g}"
+
+
+def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: float,
+             verbose: bool = False) -> Diagnosis:
+    """Solve the elastic model and explain every commitment that must give."""
+    from optimizer.model.solve import objective_scale, open_session, solver_output
+
+    model = create_model(sets, config, elastic=True)
+    columns = np.concatenate([c for c in model.slack.values()] or [np.zeros(0, np.int64)])
+    cost = dense_objective(model.linear.n_columns, [(columns, np.ones(len(columns)))])
+    scale = objective_scale(cost)
+    with solver_output(verbose):
+        session, _ = open_session(model, config, verbose)
+        session.set_cost(cost * scale)
+        status, message, has_solution = session.run(time_limit)
+    if status != OPTIMAL or not has_solution:
+        return Diagnosis(_empty(), f"the conflicting inputs could not be found ({message})")
+    values = session.values()
+    duals = session.row_duals()[: model.linear.n_rows] * model.linear.row_scales() / scale
+    reduced = session.reduced_costs() / scale
+
+    rows: list[dict] = []
+    rows += _uncovered(model, values, data)
+    rows += _unclosed(model, values, data)
+    rows += _over_share(model, values, data, config)
+    rows += _work_short(model, values, data)
+    if not rows:
+        return Diagnosis(_empty(), "no conflict was found: the elastic model needs no "
+                                   "commitment to give (a numerical difficulty?)")
+    limits = binding_limits(model, values, duals, reduced, data, config)
+    limits = limits[limits["family"].isin(HOLDING_BACK) & (limits["value_of_relaxing"] > GIVE)]
+    for limit in limits.itertuples(index=False):
+        rows.append({
+            "kind": "limit", "rule": limit.family, "ally": limit.ally, "item": limit.item,
+            "host": limit.host, "period": limit.period, "amount": limit.value_of_relaxing,
+            "cell": limit.set_by,
+            "explanation": (f"holds the commitments back: each {limit.per} more would "
+                            f"let {_quantity(limit.value_of_relaxing)} more of them hold"),
+        })
+    table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
+    first = table.iloc[0]
+    return Diagnosis(table, f"{first['cell']}: {first['explanation']}")
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
+
+
+def _positive(values: np.ndarray, columns: np.ndarray, scale: np.ndarray | float = 1.0
+              ) -> np.ndarray:
+    return values[columns] > GIVE * np.maximum(1.0, np.abs(scale))
+
+
+def _uncovered(model, values: np.ndarray, data: AllianceData) -> list[dict]:
+    columns = model.slack.get("uncovered")
+    if columns is None or not len(columns):
+        return []
+    sets = model.sets
+    labels = model.linear.columns["uncovered"].labels
+    give = _positive(values, columns, labels["consumption"].to_numpy())
+    periods = np.asarray(sets.periods, dtype=object)
+    consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
+    stocks = data.stocks.set_index(["ally", "item"])
+    orders = sets.orders
+    rows = []
+    for label, amount in zip(labels[give].itertuples(index=False), values[columns][give],
+                             strict=True):
+        period = periods[label.period]
+        cell = data.cell("Consumption", "quantity", int(consumption[label.ally, label.item,
+                                                                    period]))
+        if (label.ally, label.item) in stocks.index:
+            on_hand = stocks.loc[(label.ally, label.item)]
+            held = (f"Stocks holds {_quantity(on_hand['on_hand'])} "
+                    f"({data.cell('Stocks', 'on_hand', int(on_hand['row']))})")
+        else:
+            held = "Stocks holds none"
+        reach = orders[(orders["ally"] == label.ally) & (orders["item"] == label.item)]
+        if reach.empty:
+            cause = (f"no production line can deliver {label.item} to {label.ally} "
+                     "(Production, Restrictions)")
+        elif int(reach["delivery"].min()) > label.period:
+            first = reach.loc[reach["delivery"].idxmin()]
+            line = sets.lines.loc[int(first["line"])]
+            cause = (f"the earliest delivery arrives at the end of "
+                     f"{periods[int(first['delivery'])]} "
+                     f"({data.cell('Production', 'lead_time', int(line['row']))}, lead time "
+                     f"{int(line['lead_time'])}"
+                     + (f", route {int(first['delivery'] - first['period'] - line['lead_time'])}"
+                        if first["delivery"] - first["period"] > line["lead_time"] else "")
+                     + ")")
+        else:
+            cause = "the deliveries that can arrive by then are held back by the limits below"
+        rows.append({
+            "kind": "conflict", "rule": "stock cover of consumption", "ally": label.ally,
+            "item": label.item, "period": period, "amount": amount, "cell": cell,
+            "explanation": (f"{label.ally} uses {_quantity(label.consumption)} {label.item} "
+                            f"in {period}, but {held} and {cause}; "
+                            f"{_quantity(amount)} cannot be covered"),
+        })
+    return rows
+
+
+def _unclosed(model, values: np.ndarray, data: AllianceData) -> list[dict]:
+    columns = model.slack.get("unclosed")
+    if columns is None or not len(columns):
+        return []
+    labels = model.linear.columns["unclosed"].labels
+    give = _positive(values, columns, labels["gap"].to_numpy())
+    periods = np.asarray(model.sets.periods, dtype=object)
+    allies = data.allies.set_index("ally")
+    rows = []
+    for label, amount in zip(labels[give].itertuples(index=False), values[columns][give],
+                             strict=True):
+        own = allies.at[label.ally, "min_gap_closure"]
+        cell = (data.cell("Allies", "min_gap_closure", int(allies.at[label.ally, "row"]))
+                if own == own else "model: rules.min_gap_closure")
+        period = periods[label.period]
+        rows.append({
+            "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
+            "item": label.item, "period": period, "amount": amount, "cell": cell,
+            "explanation": (f"{label.ally} must close {100 * label.closure:g} % of every "
+                            f"gap, but of its gap of {_quantity(label.gap)} {label.item} in "
+                            f"{period} it can close only "
+                            f"{_quantity(label.gap - label.upper - amount)}; "
+                            f"{_quantity(amount)} more stays open"),
+        })
+    return rows
+
+
+def _over_share(model, values: np.ndarray, data: AllianceData, config: dict) -> list[dict]:
+    columns = model.slack.get("over_share")
+    if columns is None or not len(columns):
+        return []
+    labels = model.linear.columns["over_share"].labels
+    give = _positive(values, columns)
+    share = float(config["rules"]["max_supplier_share"])
+    hosts = model.sets.lines.groupby("item")["host"].nunique()
+    rows = []
+    for label, amount in zip(labels[give].itertuples(index=False), values[columns][give],
+                             strict=True):
+        only = hosts.get(label.item, 0) == 1
+        rows.append({
+            "kind": "conflict", "rule": "supplier share", "ally": label.ally,
+            "item": label.item, "host": label.host, "amount": amount,
+            "cell": "model: rules.max_supplier_share",
+            "explanation": (f"no host country may supply more than {100 * share:g} % of "
+                            f"{label.ally}'s {label.item}, but "
+                            + (f"only {label.host} makes it"
+                               if only else f"{label.ally} needs more from {label.host}")
+                            + f"; {_quantity(amount)} units are over the share"),
+        })
+    return rows
+
+
+def _work_short(model, values: np.ndarray, data: AllianceData) -> list[dict]:
+    columns = model.slack.get("work_short")
+    if columns is None or not len(columns):
+        return []
+    labels = model.linear.columns["work_short"].labels
+    give = _positive(values, columns)
+    allies = data.allies.set_index("ally")
+    hosting = set(model.sets.lines["host"])
+    rows = []
+    for label, amount in zip(labels[give].itertuples(index=False), values[columns][give],
+                             strict=True):
+        rows.append({
+            "kind": "conflict", "rule": "work share", "ally": label.ally,
+            "amount": amount * MILLION,
+            "cell": data.cell("Allies", "work_share_min", int(allies.at[label.ally, "row"])),
+            "explanation": (f"{label.ally} must have {100 * label.work_share_min:g} % of its "
+                            "spending made by its own industry, but "
+                            + ("it hosts no production line" if label.ally not in hosting
+                               else "its lines cannot make enough")
+                            + f"; {_quantity(amount * MILLION)} of home-made value is missing"),
+        })
+    return rows

@@ -1,0 +1,96 @@
+"""Infeasibility in workbook terms: the conflicting commitments with their cells, the
+limits that hold them back, worked out by hand; exit 3 with a report that says why."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from tests.alliances import sheets, solve
+from tests.conftest import write_workbook
+
+ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
+
+
+def near(value):
+    return pytest.approx(value, rel=1e-6, abs=1e-6)
+
+
+def consumption_before_delivery() -> dict:
+    """A uses 5 in P1; the only line has lead time 1, so nothing arrives before the end
+    of P2, and A holds 2."""
+    return sheets(
+        periods=["P1", "P2"], allies=[["A"]], items=ONE_ITEM,
+        production=[["L", "H", "I", 100, 10, 1]], requirements=[["A", "I", "P2", 10]],
+        Consumption=[["A", "I", "P1", 5]], Stocks=[["A", "I", 2]])
+
+
+def test_consumption_before_the_earliest_delivery_names_both_cells(tmp_path):
+    result = solve(tmp_path, consumption_before_delivery())
+    assert result.status == "infeasible"
+    table = result.diagnosis.table
+    [conflict] = table.to_dict("records")
+    assert (conflict["kind"], conflict["rule"]) == ("conflict", "stock cover of consumption")
+    assert (conflict["ally"], conflict["item"], conflict["period"]) == ("A", "I", "P1")
+    assert conflict["amount"] == near(3)  # 5 used, 2 held
+    assert conflict["cell"] == "Consumption!D2"
+    assert conflict["explanation"] == (
+        "A uses 5 I in P1, but Stocks holds 2 (Stocks!C2) and the earliest delivery "
+        "arrives at the end of P2 (Production!F2, lead time 1); 3 cannot be covered")
+    assert result.diagnosis.message.startswith("Consumption!D2: A uses 5 I in P1")
+
+
+def test_a_minimum_gap_closure_beyond_capacity_names_the_rule_and_the_line(tmp_path):
+    """A must close 50 % of a gap of 100, the line makes 30: 20 more stay open, and each
+    unit of capacity more would close one of them."""
+    result = solve(tmp_path, sheets(
+        periods=["P1"], allies=[["A", "Alpha", None, 0.5]], items=ONE_ITEM,
+        production=[["L", "H", "I", 30, 10, 0]], requirements=[["A", "I", "P1", 100]]))
+    assert result.status == "infeasible"
+    table = result.diagnosis.table
+    conflict = table[table["kind"] == "conflict"].iloc[0]
+    assert (conflict["rule"], conflict["cell"]) == ("minimum gap closure", "Allies!D2")
+    assert conflict["amount"] == near(20)
+    assert "can close only 30" in conflict["explanation"]
+    limit = table[table["kind"] == "limit"].iloc[0]
+    assert (limit["rule"], limit["cell"]) == ("capacity", "Production!D2")
+    assert limit["amount"] == near(1)
+
+
+def test_work_share_without_a_home_line_and_single_host_supplier_share(tmp_path):
+    """B hosts no line but must have 20 % of its spending made at home, and must close
+    half its gap; A's item is made only in H, yet no host may supply over 60 %."""
+    result = solve(tmp_path, sheets(
+        periods=["P1"], allies=[["A"], ["B", "Beta", None, 0.5, 0.2]], items=ONE_ITEM,
+        production=[["L", "H", "I", 100, 10, 0]],
+        requirements=[["A", "I", "P1", 10], ["B", "I", "P1", 10]]),
+        "rules.max_supplier_share=0.6", "rules.min_gap_closure=0.5")
+    assert result.status == "infeasible"
+    conflicts = result.diagnosis.table
+    conflicts = conflicts[conflicts["kind"] == "conflict"]
+    rules = set(conflicts["rule"])
+    assert "supplier share" in rules
+    share = conflicts[conflicts["rule"] == "supplier share"].iloc[0]
+    assert "only H makes it" in share["explanation"]
+    assert share["cell"] == "model: rules.max_supplier_share"
+
+
+def test_solve_exits_3_says_why_and_writes_a_diagnosis_sheet(tmp_path):
+    path = write_workbook(tmp_path / "alliance.xlsx", consumption_before_delivery())
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", str(path), "--out", str(tmp_path)],
+        capture_output=True, text=True, check=False)
+    assert run.returncode == 3
+    assert "why: Consumption!D2: A uses 5 I in P1" in run.stderr
+    assert "Traceback" not in run.stderr
+    workbook = openpyxl.load_workbook(tmp_path / "alliance_report.xlsx", read_only=True)
+    rows = list(workbook["Diagnosis"].iter_rows(values_only=True))
+    summary = {r[0]: r[1] for r in workbook["Summary"].iter_rows(min_row=2, values_only=True)}
+    workbook.close()
+    assert rows[0][:2] == ("kind", "rule")
+    assert rows[1][0] == "conflict"
+    assert summary["status"] == "infeasible"
+    assert summary["diagnosis"].startswith("Consumption!D2")
