@@ -42,10 +42,13 @@ def _model_config(args: argparse.Namespace) -> dict:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
+    from optimizer.explain.diagnosis import evident_conflicts
+    from optimizer.model.sets import build_sets
     from optimizer.validation import load_workbook
 
     config = _model_config(args)
     data, warnings = load_workbook(args.workbook, config["rules"])
+    warnings = warnings + evident_conflicts(build_sets(data, config), data, config)
     _print_problems(warnings, args.all)
     print(
         f"{args.workbook} is valid: {len(data.allies)} allies, {len(data.items)} items, "

@@ -47,7 +47,10 @@ def test_policy_warnings_follow_the_overrides(workbook_path, capsys):
     assert main(["validate", path, "--set", "rules.max_supplier_share=0.5"]) == 0
     captured = capsys.readouterr()
     assert "item 'PAC3' is made in one country only (USA)" in captured.err
-    assert "1 warning" in captured.out
+    # DEU must close 20 % of its PAC3 gap, but PAC3 reaches DEU only after the horizon.
+    assert ("Requirements!D3: DEU must close 20 % of its gap of 20 PAC3 in 2027Q2 "
+            "(Allies!D3), but no delivery can arrive by then") in captured.err
+    assert "2 warnings" in captured.out
 
 
 def test_usage_errors_exit_2(capsys):

@@ -94,3 +94,33 @@ def test_solve_exits_3_says_why_and_writes_a_diagnosis_sheet(tmp_path):
     assert rows[1][0] == "conflict"
     assert summary["status"] == "infeasible"
     assert summary["diagnosis"].startswith("Consumption!D2")
+
+
+def test_validate_reports_what_it_sees_without_solving(tmp_path):
+    workbook = consumption_before_delivery()
+    workbook["Allies"] = [workbook["Allies"][0], ["A", "Alpha", None, 0.3]]
+    # A gap before any delivery: 10 - (2 - 5) = 13.
+    workbook["Requirements"].append(["A", "I", "P1", 10])
+    path = write_workbook(tmp_path / "alliance.xlsx", workbook)
+    run = subprocess.run([sys.executable, "-m", "optimizer", "validate", str(path)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert ("warning: Consumption!D2: A uses 5 I up to P1 but holds 2 and the earliest "
+            "delivery arrives at the end of P2: the solve will be infeasible") in lines
+    assert ("warning: Requirements!D3: A must close 30 % of its gap of 13 I in P1 "
+            "(Allies!D2), but no delivery can arrive by then: the solve will be "
+            "infeasible") in lines
+
+
+def test_validate_is_silent_about_a_feasible_alliance(tmp_path):
+    from optimizer.config import load_config
+    from optimizer.explain.diagnosis import evident_conflicts
+    from optimizer.generate import generate_workbook
+    from optimizer.model.sets import build_sets
+    from optimizer.validation import load_workbook
+
+    path = generate_workbook(tmp_path / "alliance.xlsx", 4, 5, 10, 6, seed=3)
+    config = load_config(None, [])
+    data, _ = load_workbook(path, config["rules"])
+    assert evident_conflicts(build_sets(data, config), data, config) == []

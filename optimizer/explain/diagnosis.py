@@ -31,6 +31,7 @@ from optimizer.model.build import MILLION, create_model
 from optimizer.model.linear import dense_objective
 from optimizer.model.sets import ModelSets
 from optimizer.model.status import OPTIMAL
+from optimizer.schema import Problem
 
 GIVE = 1e-6  # a slack above this (relative to max(1, commitment)) must give
 
@@ -225,3 +226,57 @@ def _work_short(model, values: np.ndarray, data: AllianceData) -> list[dict]:
                             + f"; {_quantity(amount * MILLION)} of home-made value is missing"),
         })
     return rows
+
+
+def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list[Problem]:
+    """Conflicts visible in the data without solving (for ``stockpile validate``): before
+    the earliest delivery of an item to an ally can arrive, the ally has only its stock
+    on hand, so
+
+    - cumulative consumption above on_hand cannot be covered (constraint 3);
+    - a gap under a minimum gap closure ρ_a > 0 cannot be closed at all (rule 6).
+
+    With transfers allowed other allies might help, so nothing is claimed then. At most
+    one finding per (ally, item) and rule: the first period it happens."""
+    if config["rules"]["allow_transfers"]:
+        return []
+    periods = np.asarray(sets.periods, dtype=object)
+    earliest = sets.orders.groupby(["ally", "item"])["delivery"].min()
+    found: list[Problem] = []
+
+    stocks = sets.stocks.merge(sets.on_hand, on=["ally", "item"])
+    stocks["left"] = stocks["on_hand"] - stocks.groupby(["ally", "item"])["consumption"].cumsum()
+    key = pd.MultiIndex.from_frame(stocks[["ally", "item"]])
+    stocks["earliest"] = key.map(earliest).to_numpy(dtype=float)
+    short = stocks[(stocks["left"] < -GIVE) & ~(stocks["earliest"] <= stocks["period"])]
+    short = short.drop_duplicates(["ally", "item"])
+    consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
+    for row in short.itertuples(index=False):
+        period = periods[row.period]
+        arrival = (f"the earliest delivery arrives at the end of {periods[int(row.earliest)]}"
+                   if row.earliest == row.earliest else
+                   f"no production line can deliver {row.item} to {row.ally}")
+        found.append(Problem(
+            data.cell("Consumption", "quantity", int(consumption[row.ally, row.item, period])),
+            f"{row.ally} uses {_quantity(row.on_hand - row.left)} {row.item} up to {period} "
+            f"but holds {_quantity(row.on_hand)} and {arrival}: the solve will be infeasible",
+            severity="warning"))
+
+    gaps = sets.shortfalls
+    key = pd.MultiIndex.from_frame(gaps[["ally", "item"]])
+    first = key.map(earliest).to_numpy(dtype=float)
+    closed = gaps[(gaps["closure"] > 0) & (gaps["gap"] > GIVE)
+                  & ~(first <= gaps["period"].to_numpy())]
+    closed = closed.drop_duplicates(["ally", "item"])
+    allies = data.allies.set_index("ally")
+    for row in closed.itertuples(index=False):
+        own = allies.at[row.ally, "min_gap_closure"]
+        rule = (data.cell("Allies", "min_gap_closure", int(allies.at[row.ally, "row"]))
+                if own == own else "rules.min_gap_closure")
+        found.append(Problem(
+            data.cell("Requirements", "target", int(row.row)),
+            f"{row.ally} must close {100 * row.closure:g} % of its gap of "
+            f"{_quantity(row.gap)} {row.item} in {periods[row.period]} ({rule}), but no "
+            "delivery can arrive by then: the solve will be infeasible",
+            severity="warning"))
+    return found
