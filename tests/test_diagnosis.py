@@ -60,22 +60,45 @@ def test_a_minimum_gap_closure_beyond_capacity_names_the_rule_and_the_line(tmp_p
     assert limit["amount"] == near(1)
 
 
-def test_work_share_without_a_home_line_and_single_host_supplier_share(tmp_path):
-    """B hosts no line but must have 20 % of its spending made at home, and must close
-    half its gap; A's item is made only in H, yet no host may supply over 60 %."""
+def conflicts(result) -> list[tuple]:
+    table = result.diagnosis.table
+    table = table[table["kind"] == "conflict"]
+    return sorted(zip(table["rule"], table["ally"], table["cell"], strict=True))
+
+
+def test_a_work_share_without_a_home_line_conflicts_with_closing_the_gap(tmp_path):
+    """B hosts no line, so its work share lets it spend nothing; yet it must close half
+    its gap. The minimal set is these two commitments of B, nothing of A."""
     result = solve(tmp_path, sheets(
         periods=["P1"], allies=[["A"], ["B", "Beta", None, 0.5, 0.2]], items=ONE_ITEM,
         production=[["L", "H", "I", 100, 10, 0]],
-        requirements=[["A", "I", "P1", 10], ["B", "I", "P1", 10]]),
+        requirements=[["A", "I", "P1", 10], ["B", "I", "P1", 10]]))
+    assert result.status == "infeasible"
+    assert result.diagnosis.minimal
+    assert conflicts(result) == [("minimum gap closure", "B", "Allies!D3"),
+                                 ("work share", "B", "Allies!E3")]
+    table = result.diagnosis.table
+    work = table[table["rule"] == "work share"].iloc[0]
+    assert "it hosts no production line" in work["explanation"]
+    assert "2 commitments cannot all hold" in result.diagnosis.message
+
+
+def test_a_single_host_item_under_a_supplier_share_conflicts_with_closing_the_gap(tmp_path):
+    """Only H makes I and no host may supply over 60 %: A, which must close half its gap
+    of 10 (the model's rule), can buy at most... nothing. The set is the share and the
+    closure, and at the least 2 units (5 − 0.6·5) must go over the share."""
+    result = solve(tmp_path, sheets(
+        periods=["P1"], allies=[["A"]], items=ONE_ITEM,
+        production=[["L", "H", "I", 100, 10, 0]], requirements=[["A", "I", "P1", 10]]),
         "rules.max_supplier_share=0.6", "rules.min_gap_closure=0.5")
     assert result.status == "infeasible"
-    conflicts = result.diagnosis.table
-    conflicts = conflicts[conflicts["kind"] == "conflict"]
-    rules = set(conflicts["rule"])
-    assert "supplier share" in rules
-    share = conflicts[conflicts["rule"] == "supplier share"].iloc[0]
+    assert conflicts(result) == [("minimum gap closure", "A", "model: rules.min_gap_closure"),
+                                 ("supplier share", "A", "model: rules.max_supplier_share")]
+    table = result.diagnosis.table
+    share = table[table["rule"] == "supplier share"].iloc[0]
     assert "only H makes it" in share["explanation"]
-    assert share["cell"] == "model: rules.max_supplier_share"
+    gives = table.loc[table["kind"] == "conflict", "amount"].sum()
+    assert gives == near(2)  # the least total give: 2 over the share (or 4 gap open)
 
 
 def test_solve_exits_3_says_why_and_writes_a_diagnosis_sheet(tmp_path):

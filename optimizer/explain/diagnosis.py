@@ -20,6 +20,7 @@ lowers the total that must give by ``value_of_relaxing`` units.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +29,8 @@ import pandas as pd
 from optimizer.data import AllianceData
 from optimizer.explain.binding import binding_limits
 from optimizer.model.build import MILLION, create_model
-from optimizer.model.linear import dense_objective
 from optimizer.model.sets import ModelSets
-from optimizer.model.status import OPTIMAL
+from optimizer.model.status import INFEASIBLE, OPTIMAL
 from optimizer.schema import Problem
 
 GIVE = 1e-6  # a slack above this (relative to max(1, commitment)) must give
@@ -42,43 +42,105 @@ COLUMNS = ("kind", "rule", "ally", "item", "host", "period", "amount", "cell", "
 @dataclass
 class Diagnosis:
     """The conflicts and the limits behind them, one row each (columns ``COLUMNS``);
-    ``message`` is the first conflict as one sentence, or why none could be found."""
+    ``message`` is the first conflict as one sentence with the size of the set, or why
+    none could be found."""
 
     table: pd.DataFrame
     message: str
+    minimal: bool = False  # True: dropping any one conflict lets the others hold
 
 
 def _quantity(value: float) -> str:
     return f"{value:,.6g}"
 
 
+def _gives(amount: float, what: str) -> str:
+    """"; 3 cannot be covered" for a member of the conflict set that gives, else ""."""
+    return f"; {_quantity(amount)} {what}" if amount > GIVE else ""
+
+
 def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: float,
              verbose: bool = False) -> Diagnosis:
-    """Solve the elastic model and explain every commitment that must give."""
+    """Find a small set of commitments that cannot hold together, and explain it.
+
+    1. Elastic filter: minimise Σ slack; every commitment whose slack stays positive is
+       made hard (slack fixed at 0) and the elastic model solved again, until it is
+       infeasible: the hard commitments then conflict (with the limits, always hard).
+    2. Deletion filter: each hard commitment in turn is freed; if the rest still cannot
+       hold, it stays out, else it goes back. What remains is minimal: freeing any one
+       of its commitments lets the others hold.
+    3. With only the conflict set elastic (every other commitment free), the least total
+       give says how much each member gives, and the duals which limits hold them back.
+
+    Every solve starts from the previous one's basis. Should the time limit end the
+    deletion filter early, the set found so far is reported and said not to be minimal.
+    """
     from optimizer.model.solve import objective_scale, open_session, solver_output
 
+    started = time.perf_counter()
     model = create_model(sets, config, elastic=True)
-    columns = np.concatenate([c for c in model.slack.values()] or [np.zeros(0, np.int64)])
-    cost = dense_objective(model.linear.n_columns, [(columns, np.ones(len(columns)))])
-    scale = objective_scale(cost)
+    slack = np.concatenate([c for c in model.slack.values()] or [np.zeros(0, np.int64)])
+    natural = model.linear.column_bounds()[1][slack]
+    n_columns = model.linear.n_columns
     with solver_output(verbose):
         session, _ = open_session(model, config, verbose)
-        session.set_cost(cost * scale)
-        status, message, has_solution = session.run(time_limit)
-    if status != OPTIMAL or not has_solution:
+    state = {"scale": 1.0}
+
+    def solve(elastic: np.ndarray, hard: np.ndarray) -> tuple[str, str]:
+        """Slack costs 1 where ``elastic``, is fixed at 0 where ``hard``, free elsewhere."""
+        session.set_column_bounds(slack, 0.0, np.where(hard, 0.0, natural))
+        cost = np.zeros(n_columns)
+        cost[slack[elastic]] = 1.0
+        state["scale"] = objective_scale(cost)
+        session.set_cost(cost * state["scale"])
+        with solver_output(verbose):
+            status, message, _ = session.run(
+                max(1e-3, time_limit - (time.perf_counter() - started)))
+        return status, message
+
+    def unsolved(message: str) -> Diagnosis:
         return Diagnosis(_empty(), f"the conflicting inputs could not be found ({message})")
+
+    hard = np.zeros(len(slack), dtype=bool)
+    while True:  # 1. elastic filter
+        status, message = solve(~hard, hard)
+        if status == INFEASIBLE:
+            break
+        if status != OPTIMAL:
+            return unsolved(message)
+        giving = ~hard & (session.values()[slack] > GIVE * np.maximum(1.0, natural_scale(natural)))
+        if not giving.any():
+            return Diagnosis(_empty(), "no conflict was found: every commitment can hold "
+                                       "(a numerical difficulty of the solver?)")
+        hard |= giving
+
+    minimal = True
+    nothing = np.zeros(len(slack), dtype=bool)
+    for member in np.flatnonzero(hard):  # 2. deletion filter
+        hard[member] = False
+        status, _ = solve(nothing, hard)
+        if status == OPTIMAL:  # the others can hold without it: it belongs to the set
+            hard[member] = True
+        elif status != INFEASIBLE:  # a limit stopped the filter
+            hard[member] = True
+            minimal = False
+            break
+
+    status, message = solve(hard, nothing)  # 3. how much each gives, what holds it back
+    if status != OPTIMAL:
+        return unsolved(message)
     values = session.values()
-    duals = session.row_duals()[: model.linear.n_rows] * model.linear.row_scales() / scale
-    reduced = session.reduced_costs() / scale
+    duals = (session.row_duals()[: model.linear.n_rows] * model.linear.row_scales()
+             / state["scale"])
+    reduced = session.reduced_costs() / state["scale"]
+    in_set = np.zeros(n_columns, dtype=bool)
+    in_set[slack[hard]] = True
 
     rows: list[dict] = []
-    rows += _uncovered(model, values, data)
-    rows += _unclosed(model, values, data)
-    rows += _over_share(model, values, data, config)
-    rows += _work_short(model, values, data)
-    if not rows:
-        return Diagnosis(_empty(), "no conflict was found: the elastic model needs no "
-                                   "commitment to give (a numerical difficulty?)")
+    rows += _uncovered(model, values, in_set, data)
+    rows += _unclosed(model, values, in_set, data)
+    rows += _over_share(model, values, in_set, data, config)
+    rows += _work_short(model, values, in_set, data)
     limits = binding_limits(model, values, duals, reduced, data, config)
     limits = limits[limits["family"].isin(HOLDING_BACK) & (limits["value_of_relaxing"] > GIVE)]
     for limit in limits.itertuples(index=False):
@@ -86,30 +148,41 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
             "kind": "limit", "rule": limit.family, "ally": limit.ally, "item": limit.item,
             "host": limit.host, "period": limit.period, "amount": limit.value_of_relaxing,
             "cell": limit.set_by,
-            "explanation": (f"holds the commitments back: each {limit.per} more would "
+            "explanation": (f"holds these commitments back: each {limit.per} more would "
                             f"let {_quantity(limit.value_of_relaxing)} more of them hold"),
         })
     table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
+    count = int(hard.sum())
+    if count == 1:
+        summary = "this commitment cannot hold, whatever the rest of the plan does"
+    elif minimal:
+        summary = (f"{count} commitments cannot all hold; dropping any one of them lets "
+                   "the others hold")
+    else:
+        summary = (f"{count} commitments cannot all hold (the time limit stopped the search "
+                   "for a smaller set)")
     first = table.iloc[0]
-    return Diagnosis(table, f"{first['cell']}: {first['explanation']}")
+    return Diagnosis(table, f"{first['cell']}: {first['explanation']} ({summary})",
+                     minimal=minimal)
+
+
+def natural_scale(upper: np.ndarray) -> np.ndarray:
+    """The size a slack is judged against: its bound where it has one, else 1."""
+    return np.where(np.isfinite(upper), upper, 1.0)
 
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
 
 
-def _positive(values: np.ndarray, columns: np.ndarray, scale: np.ndarray | float = 1.0
-              ) -> np.ndarray:
-    return values[columns] > GIVE * np.maximum(1.0, np.abs(scale))
-
-
-def _uncovered(model, values: np.ndarray, data: AllianceData) -> list[dict]:
+def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
+               data: AllianceData) -> list[dict]:
     columns = model.slack.get("uncovered")
     if columns is None or not len(columns):
         return []
     sets = model.sets
     labels = model.linear.columns["uncovered"].labels
-    give = _positive(values, columns, labels["consumption"].to_numpy())
+    give = in_set[columns]
     periods = np.asarray(sets.periods, dtype=object)
     consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
     stocks = data.stocks.set_index(["ally", "item"])
@@ -141,23 +214,24 @@ def _uncovered(model, values: np.ndarray, data: AllianceData) -> list[dict]:
                         if first["delivery"] - first["period"] > line["lead_time"] else "")
                      + ")")
         else:
-            cause = "the deliveries that can arrive by then are held back by the limits below"
+            cause = "the deliveries that can arrive by then are held back by the limits listed"
         rows.append({
             "kind": "conflict", "rule": "stock cover of consumption", "ally": label.ally,
             "item": label.item, "period": period, "amount": amount, "cell": cell,
             "explanation": (f"{label.ally} uses {_quantity(label.consumption)} {label.item} "
-                            f"in {period}, but {held} and {cause}; "
-                            f"{_quantity(amount)} cannot be covered"),
+                            f"in {period}, but {held} and {cause}"
+                            + _gives(amount, "cannot be covered")),
         })
     return rows
 
 
-def _unclosed(model, values: np.ndarray, data: AllianceData) -> list[dict]:
+def _unclosed(model, values: np.ndarray, in_set: np.ndarray,
+              data: AllianceData) -> list[dict]:
     columns = model.slack.get("unclosed")
     if columns is None or not len(columns):
         return []
     labels = model.linear.columns["unclosed"].labels
-    give = _positive(values, columns, labels["gap"].to_numpy())
+    give = in_set[columns]
     periods = np.asarray(model.sets.periods, dtype=object)
     allies = data.allies.set_index("ally")
     rows = []
@@ -170,21 +244,23 @@ def _unclosed(model, values: np.ndarray, data: AllianceData) -> list[dict]:
         rows.append({
             "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
             "item": label.item, "period": period, "amount": amount, "cell": cell,
-            "explanation": (f"{label.ally} must close {100 * label.closure:g} % of every "
-                            f"gap, but of its gap of {_quantity(label.gap)} {label.item} in "
-                            f"{period} it can close only "
-                            f"{_quantity(label.gap - label.upper - amount)}; "
-                            f"{_quantity(amount)} more stays open"),
+            "explanation": (f"{label.ally} must close {100 * label.closure:g} % of its gap "
+                            f"of {_quantity(label.gap)} {label.item} in {period}"
+                            + (f", but can close only "
+                               f"{_quantity(label.gap - label.upper - amount)}"
+                               if amount > GIVE else "")
+                            + _gives(amount, "more stays open")),
         })
     return rows
 
 
-def _over_share(model, values: np.ndarray, data: AllianceData, config: dict) -> list[dict]:
+def _over_share(model, values: np.ndarray, in_set: np.ndarray, data: AllianceData,
+                config: dict) -> list[dict]:
     columns = model.slack.get("over_share")
     if columns is None or not len(columns):
         return []
     labels = model.linear.columns["over_share"].labels
-    give = _positive(values, columns)
+    give = in_set[columns]
     share = float(config["rules"]["max_supplier_share"])
     hosts = model.sets.lines.groupby("item")["host"].nunique()
     rows = []
@@ -196,20 +272,20 @@ def _over_share(model, values: np.ndarray, data: AllianceData, config: dict) -> 
             "item": label.item, "host": label.host, "amount": amount,
             "cell": "model: rules.max_supplier_share",
             "explanation": (f"no host country may supply more than {100 * share:g} % of "
-                            f"{label.ally}'s {label.item}, but "
-                            + (f"only {label.host} makes it"
-                               if only else f"{label.ally} needs more from {label.host}")
-                            + f"; {_quantity(amount)} units are over the share"),
+                            f"{label.ally}'s {label.item}"
+                            + (f", but only {label.host} makes it" if only else "")
+                            + _gives(amount, f"units from {label.host} are over the share")),
         })
     return rows
 
 
-def _work_short(model, values: np.ndarray, data: AllianceData) -> list[dict]:
+def _work_short(model, values: np.ndarray, in_set: np.ndarray,
+                data: AllianceData) -> list[dict]:
     columns = model.slack.get("work_short")
     if columns is None or not len(columns):
         return []
     labels = model.linear.columns["work_short"].labels
-    give = _positive(values, columns)
+    give = in_set[columns]
     allies = data.allies.set_index("ally")
     hosting = set(model.sets.lines["host"])
     rows = []
@@ -220,10 +296,10 @@ def _work_short(model, values: np.ndarray, data: AllianceData) -> list[dict]:
             "amount": amount * MILLION,
             "cell": data.cell("Allies", "work_share_min", int(allies.at[label.ally, "row"])),
             "explanation": (f"{label.ally} must have {100 * label.work_share_min:g} % of its "
-                            "spending made by its own industry, but "
-                            + ("it hosts no production line" if label.ally not in hosting
-                               else "its lines cannot make enough")
-                            + f"; {_quantity(amount * MILLION)} of home-made value is missing"),
+                            "spending made by its own industry"
+                            + (", but it hosts no production line"
+                               if label.ally not in hosting else "")
+                            + _gives(amount * MILLION, "of home-made value is missing")),
         })
     return rows
 

@@ -146,10 +146,17 @@ class HighsSession:
                           np.asarray(coefficients, dtype=float))
 
     def fix_columns(self, columns: np.ndarray, values: np.ndarray) -> None:
+        self.set_column_bounds(columns, values, values)
+
+    def set_column_bounds(self, columns: np.ndarray, lower: np.ndarray,
+                          upper: np.ndarray) -> None:
         columns = np.asarray(columns, dtype=np.int32)
-        values = np.asarray(values, dtype=float)
-        if len(columns):
-            self.highs.changeColsBounds(len(columns), columns, values, values)
+        count = len(columns)
+        lower = np.broadcast_to(np.asarray(lower, dtype=float), (count,))
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), (count,))
+        if count:
+            self.highs.changeColsBounds(count, columns, np.ascontiguousarray(lower),
+                                        np.where(np.isinf(upper), highspy.kHighsInf, upper))
 
     def fix_rows(self, rows: np.ndarray, values: np.ndarray) -> None:
         rows = np.asarray(rows, dtype=np.int32)

@@ -157,9 +157,16 @@ class PulpSession:
             self.problem.addConstraint(expression >= float(lower), "shortfall_bound")
 
     def fix_columns(self, columns: np.ndarray, values: np.ndarray) -> None:
-        for column, value in zip(columns, values, strict=True):
-            self.variables[column].lowBound = float(value)
-            self.variables[column].upBound = float(value)
+        self.set_column_bounds(columns, values, values)
+
+    def set_column_bounds(self, columns: np.ndarray, lower: np.ndarray,
+                          upper: np.ndarray) -> None:
+        count = len(columns)
+        lower = np.broadcast_to(np.asarray(lower, dtype=float), (count,))
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), (count,))
+        for column, low, up in zip(columns, lower, upper, strict=True):
+            self.variables[column].lowBound = float(low)
+            self.variables[column].upBound = None if np.isinf(up) else float(up)
 
     def start_from(self, values: np.ndarray) -> None:
         self.warm_start = True  # PuLP passes the variables' current values as the start
