@@ -28,7 +28,15 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from benchmarks.instances import CACHE, ROOT, SIZES, benchmark_config, export_model, workbook
+from benchmarks.instances import (
+    CACHE,
+    EXPLANATIONS_OFF,
+    ROOT,
+    SIZES,
+    benchmark_config,
+    export_model,
+    workbook,
+)
 from benchmarks.measure import MIB, ChildRun, run_child
 
 MODES = ("weighted", "lexicographic")
@@ -47,7 +55,8 @@ def _child(run: ChildRun) -> dict:
 def run_ours(path: Path, mode: str, args) -> dict:
     command = [sys.executable, "-m", "optimizer", "solve", str(path), "--json",
                "--out", str(CACHE / "reports"), "--set", f"objective.mode={mode}",
-               "--set", f"solver.time_limit={args.time_limit:g}"]
+               "--set", f"solver.time_limit={args.time_limit:g}",
+               *(part for key in EXPLANATIONS_OFF for part in ("--set", key))]
     result = _child(run_child(command, cwd=ROOT, wall_limit=args.wall_limit,
                               memory_limit=args.memory_limit_gib * 1024 * MIB))
     result["command"] = shlex.join(["python", *command[1:]])

@@ -1,5 +1,8 @@
 """The model configuration (SPEC §3): policy knobs in a TOML file, overridable per run.
 
+Beyond SPEC §3, ``[explain]`` says which explanations a report gets that cost extra
+solves: ``rule_prices`` re-solves once per active rule (``optimizer.explain.rule_prices``).
+
 ``DEFAULTS`` is the contract; ``models/baseline.toml`` spells it out with comments and a
 test keeps the two identical. A configuration file may leave keys out (they take their
 defaults); an unknown key, a wrong type or a value out of range is an error naming the
@@ -36,6 +39,9 @@ DEFAULTS: dict[str, dict[str, object]] = {
         "time_limit": 600,
         "mip_gap": 1e-4,
         "threads": 0,
+    },
+    "explain": {
+        "rule_prices": True,
     },
 }
 
@@ -95,6 +101,7 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "solver.time_limit": _number(0, low_open=True),
     "solver.mip_gap": _number(0),
     "solver.threads": _whole,
+    "explain.rule_prices": _boolean,
 }
 
 

@@ -1,8 +1,9 @@
 """The report workbook of one ``stockpile solve`` run (SPEC §5).
 
 Sheets, in order: Summary, Allocation, Readiness, Budgets, Capacity, Expansion,
-Binding (the limits the plan uses up, with the cell that set each), Diagnosis (only
-for an infeasible input: the conflicting inputs), Transfers (only when
+Binding (the limits the plan uses up, with the cell that set each), Rule prices (with
+``explain.rule_prices``: each active rule's cost and who gains or loses without it),
+Diagnosis (only for an infeasible input: the conflicting inputs), Transfers (only when
 ``rules.allow_transfers`` is on) and Run info. Every sheet is
 written, with its header, even when the run found no plan (infeasible, error): the
 Summary and Run info sheets then say why.
@@ -168,6 +169,25 @@ BINDING = (
     Column("set_by", "The input cell that set the limit, or the model configuration key."),
 )
 
+RULE_PRICES = (
+    Column("rule", "A rule of the model configuration or the input that constrains this "
+                   "plan: minimum gap closure, supplier share, work share, budgets without "
+                   "carry-over."),
+    Column("set_by", "Where the rule is set: input cells or model configuration keys."),
+    Column("status", "Status of the solve without the rule (same mode and settings)."),
+    Column("total_cost_without", "Total cost of the plan without the rule (money).", MONEY),
+    Column("cost_of_rule", "Total cost with the rule − without it (money): what the rule "
+                           "costs, or saves when negative.", MONEY),
+    Column("weighted_shortfall_without", "Weighted shortfall of the plan without the rule.",
+           QUANTITY),
+    Column("shortfall_of_rule", "Weighted shortfall with the rule − without it: the "
+                                "readiness the rule gives up (negative: it gains).", QUANTITY),
+    Column("better_off_without", "Allies whose weighted shortfall falls without the rule "
+                                 "(or stays while their spending falls), with the changes."),
+    Column("worse_off_without", "Allies whose weighted shortfall rises without the rule "
+                                "(or stays while their spending rises), with the changes."),
+)
+
 DIAGNOSIS = (
     Column("kind", "conflict: a commitment of the input that cannot hold together with the "
                    "others; limit: a limit that holds the commitments back."),
@@ -288,6 +308,9 @@ def write_report(result: RunResult, path: Path) -> Path:
         EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
                             "extra_capacity"))
     sheets["Binding"] = _table_sheet(BINDING, _frame(result.binding, BINDING))
+    if result.rule_prices is not None:
+        sheets["Rule prices"] = _table_sheet(RULE_PRICES,
+                                             _frame(result.rule_prices, RULE_PRICES))
     if result.diagnosis is not None:
         sheets["Diagnosis"] = _table_sheet(DIAGNOSIS,
                                            _frame(result.diagnosis.table, DIAGNOSIS))

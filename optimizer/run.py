@@ -20,6 +20,7 @@ from optimizer.config import flatten
 from optimizer.data import AllianceData
 from optimizer.explain.binding import binding_limits
 from optimizer.explain.diagnosis import Diagnosis, diagnose
+from optimizer.explain.rule_prices import rule_prices
 from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
@@ -52,6 +53,7 @@ class RunResult:
     data: AllianceData | None = None
     binding: pd.DataFrame | None = None  # the binding limits (optimizer.explain.binding)
     diagnosis: Diagnosis | None = None  # why an infeasible input is (explain.diagnosis)
+    rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
 
     @property
     def effective_config(self) -> dict[str, object]:
@@ -143,4 +145,8 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
                 "the independent check of the solution found a violation: "
                 + result.verification.worst
             )
+        elif config.get("explain", {}).get("rule_prices", False):
+            progress("pricing each rule (one solve without it)")
+            with timed(result.timings, "rule_prices"):
+                result.rule_prices = rule_prices(data, config, result.plan)
     return result
