@@ -70,7 +70,8 @@ def solve_arrays(arrays, mode: str, time_limit: float) -> dict:
     methods = [str(arrays["first_solver"])]
 
     def run(phase: str, limit: float) -> bool:
-        highs.setOptionValue("time_limit", max(1e-3, float(limit)))
+        # As in the tool: HiGHS's limit counts every run of the instance (issue #1477).
+        highs.setOptionValue("time_limit", highs.getRunTime() + max(1e-3, float(limit)))
         highs.setOptionValue("solver", methods.pop() if methods else "choose")
         begin = time.perf_counter()
         highs.run()

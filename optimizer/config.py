@@ -1,7 +1,8 @@
 """The model configuration (SPEC §3): policy knobs in a TOML file, overridable per run.
 
 Beyond SPEC §3, ``[explain]`` says which explanations a report gets that cost extra
-solves: ``rule_prices`` re-solves once per active rule (``optimizer.explain.rule_prices``).
+solves: ``rule_prices`` re-solves once per active rule (``optimizer.explain.rule_prices``);
+``ranging`` asks HiGHS up to where each dual holds (the Advice sheet's ranges).
 
 ``DEFAULTS`` is the contract; ``models/baseline.toml`` spells it out with comments and a
 test keeps the two identical. A configuration file may leave keys out (they take their
@@ -42,6 +43,7 @@ DEFAULTS: dict[str, dict[str, object]] = {
     },
     "explain": {
         "rule_prices": True,
+        "ranging": True,
     },
 }
 
@@ -102,6 +104,7 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "solver.mip_gap": _number(0),
     "solver.threads": _whole,
     "explain.rule_prices": _boolean,
+    "explain.ranging": _boolean,
 }
 
 

@@ -1,11 +1,12 @@
 """The report workbook of one ``stockpile solve`` run (SPEC §5).
 
-Sheets, in order: Summary, Allocation, Readiness, Budgets, Capacity, Expansion,
-Binding (the limits the plan uses up, with the cell that set each), Rule prices (with
+Sheets, in order: Summary, Allocation, Readiness, Budgets, Capacity, Expansion, Advice
+(what relaxing each rule or limit would be worth, and up to where), Binding (the limits
+the plan uses up, with the cell that set each), Rule prices (with
 ``explain.rule_prices``: each active rule's cost and who gains or loses without it),
 Diagnosis (only for an infeasible input: the conflicting inputs), Transfers (only when
-``rules.allow_transfers`` is on) and Run info. Every sheet is
-written, with its header, even when the run found no plan (infeasible, error): the
+``rules.allow_transfers`` is on) and Run info. Every other sheet is written, with its
+header, even when the run found no plan (infeasible, error): the
 Summary and Run info sheets then say why.
 
 All writing goes through ``optimizer.excel.write_workbook``: strings are always text
@@ -147,6 +148,25 @@ TRANSFERS = (
     Column("transport_cost", "Transport cost per unit, paid by the receiving ally (money).",
            MONEY),
     Column("total_transport_cost", "quantity × transport_cost (money).", MONEY),
+)
+
+ADVICE = (
+    Column("rank", "1 is the most valuable: rule prices first, then the limits by weighted "
+                   "shortfall closed (lexicographic mode), then cost saved; in weighted "
+                   "mode by cost plus shortfall penalties.", WHOLE),
+    Column("kind", "rule, or the family of the limit (capacity, budget, …)."),
+    Column("advice", "What relaxing the rule or limit would be worth, in words."),
+    Column("shortfall_closed", "Units of weighted shortfall closed per step (lexicographic "
+                               "mode: phase 1's dual).", QUANTITY),
+    Column("cost_saved", "Money saved per step at the same weighted shortfall.", MONEY),
+    Column("objective_improved", "Weighted mode: cost plus shortfall penalties saved per "
+                                 "step.", MONEY),
+    Column("per", "The step: a unit of capacity, a million of budget, a percentage point "
+                  "of a share, or the whole rule."),
+    Column("holds_until", "The figures hold at least until the limit reaches this value "
+                          "(HiGHS ranging); beyond it each further step may be worth less, "
+                          "never more. Blank: no end within reach, or not known.", QUANTITY),
+    Column("set_by", "The input cell or configuration key to change."),
 )
 
 BINDING = (
@@ -307,6 +327,7 @@ def write_report(result: RunResult, path: Path) -> Path:
     sheets["Expansion"] = _table_sheet(
         EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
                             "extra_capacity"))
+    sheets["Advice"] = _table_sheet(ADVICE, _frame(result.advice, ADVICE))
     sheets["Binding"] = _table_sheet(BINDING, _frame(result.binding, BINDING))
     if result.rule_prices is not None:
         sheets["Rule prices"] = _table_sheet(RULE_PRICES,

@@ -18,6 +18,7 @@ import pandas as pd
 from optimizer import __version__
 from optimizer.config import flatten
 from optimizer.data import AllianceData
+from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits
 from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.explain.rule_prices import rule_prices
@@ -54,6 +55,7 @@ class RunResult:
     binding: pd.DataFrame | None = None  # the binding limits (optimizer.explain.binding)
     diagnosis: Diagnosis | None = None  # why an infeasible input is (explain.diagnosis)
     rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
+    advice: pd.DataFrame | None = None  # what would relax the plan (explain.advice)
 
     @property
     def effective_config(self) -> dict[str, object]:
@@ -145,8 +147,16 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
                 "the independent check of the solution found a violation: "
                 + result.verification.worst
             )
-        elif config.get("explain", {}).get("rule_prices", False):
-            progress("pricing each rule (one solve without it)")
-            with timed(result.timings, "rule_prices"):
-                result.rule_prices = rule_prices(data, config, result.plan)
+        else:
+            if config.get("explain", {}).get("rule_prices", False):
+                progress("pricing each rule (one solve without it)")
+                with timed(result.timings, "rule_prices"):
+                    result.rule_prices = rule_prices(data, config, result.plan)
+            with timed(result.timings, "advice"):
+                shortfall_binding = None if outcome.shortfall is None else binding_limits(
+                    model, outcome.values, outcome.shortfall.duals,
+                    outcome.shortfall.reduced_costs, data, config)
+                result.advice = advise(model, result.binding, shortfall_binding,
+                                       outcome.final, outcome.shortfall, result.rule_prices,
+                                       config["objective"]["mode"])
     return result

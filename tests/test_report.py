@@ -43,12 +43,14 @@ HEADERS = {
     "Capacity": ["facility", "item", "period", "capacity", "used", "utilisation_pct",
                  "marginal_value"],
     "Expansion": ["facility", "item", "period", "extra_capacity", "cost", "online_from"],
+    "Advice": ["rank", "kind", "advice", "shortfall_closed", "cost_saved",
+               "objective_improved", "per", "holds_until", "set_by"],
     "Binding": ["family", "ally", "item", "facility", "host", "period", "limit", "used",
                 "per", "value_of_relaxing", "set_by"],
     "Transfers": ["from", "to", "item", "period", "quantity"],
 }
 SHEETS = ["Summary", "Allocation", "Readiness", "Budgets", "Capacity", "Expansion",
-          "Binding", "Run info"]
+          "Advice", "Binding", "Run info"]
 SHEETS_WITH_TRANSFERS = SHEETS[:-1] + ["Transfers", "Run info"]
 
 ORDER_COLUMNS = HEADERS["Allocation"]

@@ -37,6 +37,9 @@ TIGHT = 1e-6
 
 COLUMNS = ("family", "ally", "item", "facility", "host", "period", "limit", "used", "per",
            "value_of_relaxing", "set_by")
+# Where each limit sits in the model (for the Advice sheet's ranges): its row, or for
+# rule 6 the column u whose upper bound it is.
+POSITION = ("model_row", "model_column")
 
 CAPACITY, EXPANSION, BUDGET = "capacity", "expansion limit", "budget"
 GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier share",
@@ -67,8 +70,9 @@ def _tight(used: np.ndarray, limit: np.ndarray) -> np.ndarray:
 def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray,
                    reduced_costs: np.ndarray, data: AllianceData,
                    config: dict) -> pd.DataFrame:
-    """The binding limits of a solved plan, one row each (columns ``COLUMNS``), grouped
-    by family in SPEC order and, within a family, most valuable first."""
+    """The binding limits of a solved plan, one row each (columns ``COLUMNS`` and
+    ``POSITION``), grouped by family in SPEC order and, within a family, most valuable
+    first."""
     sets = model.sets
     periods = np.asarray(sets.periods, dtype=object)
     rows = model.linear.rows
@@ -87,6 +91,7 @@ def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray
             "period": periods[picked["period"]], "limit": limit[tight], "used": used[tight],
             "per": "unit",
             "value_of_relaxing": _family_duals(model, duals, "capacity")[tight],
+            "model_row": family.start + np.flatnonzero(tight),
             "set_by": [data.cell(source, "capacity", row)
                        for source, row in zip(picked["source"], picked["row"], strict=True)],
         }))
@@ -103,6 +108,7 @@ def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray
             "host": picked["line"].map(sets.lines["host"]), "limit": limit[tight],
             "used": used[tight], "per": "unit of extra capacity",
             "value_of_relaxing": _family_duals(model, duals, "expansion_limit")[tight],
+            "model_row": family.start + np.flatnonzero(tight),
             "set_by": [data.cell("Expansion", "max_extra", int(row))
                        for row in picked["expansion_row"]],
         }))
@@ -119,6 +125,7 @@ def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray
             "family": BUDGET, "ally": picked["ally"], "period": periods[picked["period"]],
             "limit": limit[tight], "used": used[tight], "per": "unit of money",
             "value_of_relaxing": _family_duals(model, duals, "budget")[tight],
+            "model_row": family.start + np.flatnonzero(tight),
             "set_by": [data.cell("Budgets", "budget", int(row)) if row == row
                        else "Budgets: no row for this period (budget 0)"
                        for row in picked["row"]],
@@ -138,6 +145,7 @@ def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray
             "period": periods[picked["period"]], "limit": upper[tight], "used": u[tight],
             "per": "unit of shortfall allowed",
             "value_of_relaxing": np.abs(np.nan_to_num(reduced_costs[model.u]))[tight],
+            "model_column": model.u[tight],
             "set_by": [data.cell("Allies", "min_gap_closure", int(ally_rows.at[a, "row"]))
                        if own.get(a, False) else "model: rules.min_gap_closure"
                        for a in picked["ally"]],
@@ -159,6 +167,7 @@ def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray
             "per": "percentage point of the share",
             "value_of_relaxing": (_family_duals(model, duals, "supplier_share")[tight]
                                   * total[tight] / 100),
+            "model_row": family.start + np.flatnonzero(tight),
             "set_by": "model: rules.max_supplier_share",
         }))
 
@@ -176,14 +185,15 @@ def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray
             "per": "percentage point of the work share",
             "value_of_relaxing": (_family_duals(model, duals, "work_share")[tight]
                                   * spend[tight] / 100),
+            "model_row": family.start + np.flatnonzero(tight),
             "set_by": [data.cell("Allies", "work_share_min", int(ally_rows[a]))
                        for a in labels["ally"][tight]],
         }))
 
     frames = [frame for frame in frames if len(frame)]
     if not frames:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
-    binding = pd.concat(frames, ignore_index=True).reindex(columns=list(COLUMNS))
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS + POSITION})
+    binding = pd.concat(frames, ignore_index=True).reindex(columns=list(COLUMNS + POSITION))
     binding["order"] = binding["family"].map({f: k for k, f in enumerate(FAMILIES)})
     binding = binding.sort_values(["order", "value_of_relaxing"], ascending=[True, False],
                                   kind="stable")

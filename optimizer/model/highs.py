@@ -112,7 +112,9 @@ class HighsSession:
 
     def run(self, time_limit: float) -> tuple[str, str, bool]:
         """Solve; return (status, sentence, has a feasible solution)."""
-        self.highs.setOptionValue("time_limit", float(time_limit))
+        # HiGHS holds its time limit against the run time of all runs of this instance
+        # (HiGHS issue #1477); this run may take time_limit on top of the earlier ones.
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + float(time_limit))
         self.highs.setOptionValue("solver", self.method)
         self.method = "choose"  # later solves start from this one's basis
         if self.start is not None:
@@ -134,6 +136,17 @@ class HighsSession:
 
     def reduced_costs(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_dual, dtype=float)
+
+    def ranging(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """For the last LP solve (simplex basis): up to which value each row's upper
+        bound may rise, and its lower bound fall, and each column's upper bound rise,
+        with the duals unchanged; None when HiGHS has no ranging (no basis, a MIP)."""
+        status, ranging = self.highs.getRanging()
+        if status != highspy.HighsStatus.kOk or not ranging.valid:
+            return None
+        return (np.asarray(ranging.row_bound_up.value_, dtype=float),
+                np.asarray(ranging.row_bound_dn.value_, dtype=float),
+                np.asarray(ranging.col_bound_up.value_, dtype=float))
 
     def row_activity(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().row_value, dtype=float)

@@ -143,6 +143,9 @@ class PulpSession:
         return np.array([np.nan if c.pi is None else c.pi for c in self.constraints],
                         dtype=float)
 
+    def ranging(self) -> None:
+        return None  # PuLP gives no sensitivity ranges
+
     def reduced_costs(self) -> np.ndarray:
         return np.array([np.nan if v.dj is None else v.dj for v in self.variables],
                         dtype=float)

@@ -59,6 +59,37 @@ def objective_scale(cost: np.ndarray) -> float:
 
 
 @dataclass
+class Sensitivity:
+    """What the duals of one solve say, per unit of the objective and of each row as
+    SPEC §4 states them: row duals, reduced costs, and (HiGHS, an LP with a basis) up to
+    where each holds: a ≤ row's right-hand side may rise to ``row_up``, a ≥ row's fall to
+    ``row_down``, a column's upper bound rise to ``column_up``, all with the same dual."""
+
+    duals: np.ndarray
+    reduced_costs: np.ndarray
+    row_up: np.ndarray | None = None
+    row_down: np.ndarray | None = None
+    column_up: np.ndarray | None = None
+
+
+def _sensitivity(session, linear, objective_scale_now: float, *, duals=None, reduced=None,
+                 ranging: bool = True) -> Sensitivity:
+    """The session's last solve, in stated units (see RowFamily.scale, objective_scale)."""
+    scales = linear.row_scales()
+    n_rows = linear.n_rows
+    duals = session.row_duals() if duals is None else duals
+    reduced = session.reduced_costs() if reduced is None else reduced
+    found = Sensitivity(duals[:n_rows] * scales / objective_scale_now,
+                        reduced / objective_scale_now)
+    ranges = session.ranging() if ranging else None
+    if ranges is not None:
+        row_up, row_down, column_up = ranges
+        found.row_up, found.row_down = row_up[:n_rows] / scales, row_down[:n_rows] / scales
+        found.column_up = column_up
+    return found
+
+
+@dataclass
 class SolveOutcome:
     """What the solves of one run gave: SPEC status, a sentence, solver, the phases, and
     the final values and reduced costs (per column) and duals (per row of the linear
@@ -73,6 +104,8 @@ class SolveOutcome:
     values: np.ndarray | None = None
     duals: np.ndarray | None = None
     reduced_costs: np.ndarray | None = None
+    final: Sensitivity | None = None  # of the final solve: duals, reduced costs, ranges
+    shortfall: Sensitivity | None = None  # lexicographic LP: of phase 1 (d W / d limit)
     seconds: float = 0.0
 
 
@@ -121,6 +154,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
     started = time.perf_counter()
     objective = config["objective"]
     time_limit = float(config["solver"]["time_limit"])
+    ranging = bool(config.get("explain", {}).get("ranging", False))
     n_columns = model.linear.n_columns
     with solver_output(verbose):
         session, version = open_session(model, config, verbose)
@@ -155,6 +189,9 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
     else:
         shortfall = dense_objective(n_columns, [model.weighted_shortfall])
         solved = phase("shortfall", shortfall)
+        if solved and not session.is_mip:
+            outcome.shortfall = _sensitivity(session, model.linear, scale["objective"],
+                                             ranging=ranging)
         if solved:
             optimum = float(shortfall @ session.values())
             outcome.weighted_shortfall_optimum = optimum
@@ -173,9 +210,9 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         # Per unit of each row as SPEC §4 states it (a euro, not a million: see RowFamily)
         # and of the objective as stated (see objective_scale).
         outcome.values = values
-        outcome.duals = (duals[: model.linear.n_rows] * model.linear.row_scales()
-                         / scale["objective"])
-        outcome.reduced_costs = reduced / scale["objective"]
+        outcome.final = _sensitivity(session, model.linear, scale["objective"], duals=duals,
+                                     reduced=reduced, ranging=ranging)
+        outcome.duals, outcome.reduced_costs = outcome.final.duals, outcome.final.reduced_costs
     outcome.seconds = time.perf_counter() - started
     return outcome
 
