@@ -83,7 +83,7 @@ def benchmark_config(mode: str, time_limit: float, overrides: tuple[str, ...] = 
 def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
     """Our model of a workbook as plain arrays: bounds, CSR matrix, objective vectors."""
     from optimizer.model.build import create_model
-    from optimizer.model.highs import first_method
+    from optimizer.model.highs import method
     from optimizer.model.linear import dense_objective
     from optimizer.model.sets import build_sets
     from optimizer.model.solve import objective_scale
@@ -104,11 +104,11 @@ def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
         "row_lower": row_lower, "row_upper": row_upper,
         "a_start": start, "a_index": index, "a_value": value,
         "cost": cost, "penalty": penalty, "shortfall": shortfall,
-        # How the tool hands each phase's objective to HiGHS, and its first method.
+        # How the tool hands each phase's objective to HiGHS, and its method.
         "scale_weighted": np.array(objective_scale(cost + penalty)),
         "scale_shortfall": np.array(objective_scale(shortfall)),
         "scale_cost": np.array(objective_scale(cost)),
-        "first_solver": np.array(first_method(n, bool(integer.any()))),
+        "solver": np.array(method(n, bool(integer.any()))),
         "mip_gap": np.array(float(config["solver"]["mip_gap"])),
         "tolerance": np.array(float(config["objective"]["shortfall_tolerance"])),
     }

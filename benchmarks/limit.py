@@ -10,15 +10,15 @@ imported, so its peak memory is what HiGHS itself needs plus the arrays.
 Modes:
 - weighted: one solve of cost + shortfall penalty.
 - lexicographic: phase 1 minimises W (weighted shortfall); phase 2 minimises cost with
-  the row W ≤ W*·(1 + tol) + tol added to the same Highs object: an LP restarts from
-  phase 1's basis (hot start), a MIP gets phase 1's solution as its incumbent
+  the row W ≤ W*·(1 + tol) + tol added to the same Highs object: an LP by the tool's
+  method (from phase 1's basis with simplex), a MIP gets phase 1's solution as its incumbent
   (``setSolution`` after ``addRow``: HiGHS forgets a solution given before a change
   to the model). The two phases share the time limit.
 
 Same options as ``stockpile solve``: mip_rel_gap from the model configuration,
 HiGHS's default threads, no output; each objective multiplied by the same power of two
-(``optimizer.model.solve.objective_scale``) and the first solve by the same method
-(``optimizer.model.highs.first_method``), both recorded in the arrays.
+(``optimizer.model.solve.objective_scale``) and every solve by the same method
+(``optimizer.model.highs.method``), both recorded in the arrays.
 """
 
 from __future__ import annotations
@@ -67,12 +67,10 @@ def solve_arrays(arrays, mode: str, time_limit: float) -> dict:
 
     runs: list[dict] = []
 
-    methods = [str(arrays["first_solver"])]
-
     def run(phase: str, limit: float) -> bool:
         # As in the tool: HiGHS's limit counts every run of the instance (issue #1477).
         highs.setOptionValue("time_limit", highs.getRunTime() + max(1e-3, float(limit)))
-        highs.setOptionValue("solver", methods.pop() if methods else "choose")
+        highs.setOptionValue("solver", str(arrays["solver"]))
         begin = time.perf_counter()
         highs.run()
         seconds = time.perf_counter() - begin

@@ -64,12 +64,10 @@ def test_write_lp_names_rows_and_columns_after_the_workbook(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
-def test_interior_point_first_solve_gives_the_simplex_optimum_and_duals(tmp_path,
-                                                                         monkeypatch, mode):
-    """Large LPs are first solved by interior point with crossover (see
-    ``optimizer.model.highs.first_method``); forced here on a small one, it must give the
-    simplex path's optimum, in both modes (phase 2 hot-starts from the
-    crossover basis)."""
+def test_interior_point_gives_the_simplex_optimum(tmp_path, monkeypatch, mode):
+    """Large LPs are solved by interior point with crossover (see
+    ``optimizer.model.highs.method``); forced here on a small one, it must give the
+    simplex path's optimum, in both modes (phase 2 on phase 1's optimal face)."""
     from optimizer.generate import generate_workbook as generate
     from optimizer.model import highs
 
@@ -77,8 +75,8 @@ def test_interior_point_first_solve_gives_the_simplex_optimum_and_duals(tmp_path
     config = load_config(None, [f"objective.mode={mode}"])
     simplex = solve_workbook(path, config)
     monkeypatch.setattr(highs, "INTERIOR_POINT_COLUMNS", 0)
-    assert highs.first_method(10, is_mip=False) == "ipm"
-    assert highs.first_method(10, is_mip=True) == "choose"
+    assert highs.method(10, is_mip=False) == "ipm"
+    assert highs.method(10, is_mip=True) == "choose"
     interior = solve_workbook(path, config)
     for result in (simplex, interior):
         assert result.status == "optimal"

@@ -33,15 +33,16 @@ _LIMIT_REASONS = {
 
 _FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
 
-# From this many columns an LP's first solve is by interior point (with crossover, so
-# that a basis and basic duals follow): on alliance-size models HiGHS's dual simplex
-# needs many times longer (measured at M: over 300 s against about 100 s). Later solves
-# of the same session start from that basis by simplex (a hot start).
+# From this many columns an LP is solved by interior point (with crossover, so that a
+# basis and basic duals follow), every time: on alliance-size models HiGHS's dual
+# simplex needs many times longer, from scratch (measured at M: over 300 s against
+# about 100 s) and even from the previous phase's basis (lexicographic phase 2 on phase
+# 1's optimal face: over 250 s against about 60 s).
 INTERIOR_POINT_COLUMNS = 50_000
 
 
-def first_method(n_columns: int, is_mip: bool) -> str:
-    """HiGHS's ``solver`` option for the first solve of a model."""
+def method(n_columns: int, is_mip: bool) -> str:
+    """HiGHS's ``solver`` option for the solves of a model."""
     return "ipm" if not is_mip and n_columns >= INTERIOR_POINT_COLUMNS else "choose"
 
 
@@ -100,7 +101,7 @@ class HighsSession:
                                        highspy.HighsVarType.kContinuous).tolist()
         self.highs.passModel(lp)
         self.start: np.ndarray | None = None
-        self.method = first_method(linear.n_columns, self.is_mip)
+        self.method = method(linear.n_columns, self.is_mip)
 
     @property
     def is_mip(self) -> bool:
@@ -116,7 +117,6 @@ class HighsSession:
         # (HiGHS issue #1477); this run may take time_limit on top of the earlier ones.
         self.highs.setOptionValue("time_limit", self.highs.getRunTime() + float(time_limit))
         self.highs.setOptionValue("solver", self.method)
-        self.method = "choose"  # later solves start from this one's basis
         if self.start is not None:
             # Given only now: HiGHS drops a solution handed over before a model change
             # (new costs, an added row).

@@ -9,7 +9,8 @@ Phase 2 of an LP solved with HiGHS keeps phase 1's optimal face instead of addin
 row: by complementary slackness, with phase 1's duals fixed, the optimal plans are
 exactly the feasible plans that keep every column with a non-zero reduced cost at its
 bound and every row with a non-zero dual tight. Those columns and rows are fixed and
-phase 2 restarts from phase 1's basis (a hot start). If W should still leave the bound
+phase 2 is solved again (from phase 1's basis when the simplex method is used; large
+LPs use interior point, see ``highs.method``). If W should still leave the bound
 (numerical tolerance), the bound row is added and phase 2 solved again. A MIP, or any
 other solver, gets the bound row; a MIP starts phase 2 from phase 1's solution.
 
