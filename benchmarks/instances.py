@@ -99,16 +99,17 @@ def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
     cost = dense_objective(n, list(model.cost_terms.values()))
     penalty = dense_objective(n, [model.shortfall_penalty])
     shortfall = dense_objective(n, [model.weighted_shortfall])
+    is_mip = bool(integer.any())
     return {
         "col_lower": col_lower, "col_upper": col_upper, "integer": integer,
         "row_lower": row_lower, "row_upper": row_upper,
         "a_start": start, "a_index": index, "a_value": value,
         "cost": cost, "penalty": penalty, "shortfall": shortfall,
         # How the tool hands each phase's objective to HiGHS, and its method.
-        "scale_weighted": np.array(objective_scale(cost + penalty)),
-        "scale_shortfall": np.array(objective_scale(shortfall)),
-        "scale_cost": np.array(objective_scale(cost)),
-        "solver": np.array(method(n, bool(integer.any()))),
+        "scale_weighted": np.array(objective_scale(cost + penalty, is_mip=is_mip)),
+        "scale_shortfall": np.array(objective_scale(shortfall, is_mip=is_mip)),
+        "scale_cost": np.array(objective_scale(cost, is_mip=is_mip)),
+        "solver": np.array(method(n, is_mip)),
         "mip_gap": np.array(float(config["solver"]["mip_gap"])),
         "tolerance": np.array(float(config["objective"]["shortfall_tolerance"])),
     }

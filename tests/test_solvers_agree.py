@@ -96,3 +96,4 @@ def test_objective_scale_is_a_power_of_two_that_brings_the_largest_cost_near_64(
         assert np.log2(scale) == int(np.log2(scale))
         assert 32 <= largest * scale < 64
     assert objective_scale(np.zeros(3)) == 1.0
+    assert objective_scale(np.array([5e6]), is_mip=True) == 1.0  # keeps whole-valued costs

@@ -91,7 +91,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
         session.set_column_bounds(slack, 0.0, np.where(hard, 0.0, natural))
         cost = np.zeros(n_columns)
         cost[slack[elastic]] = 1.0
-        state["scale"] = objective_scale(cost)
+        state["scale"] = objective_scale(cost, is_mip=session.is_mip)
         session.set_cost(cost * state["scale"])
         with solver_output(verbose):
             status, message, _ = session.run(
