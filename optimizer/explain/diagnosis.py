@@ -108,7 +108,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
             break
         if status != OPTIMAL:
             return unsolved(message)
-        giving = ~hard & (session.values()[slack] > GIVE * np.maximum(1.0, natural_scale(natural)))
+        giving = ~hard & (session.values()[slack] > GIVE * np.maximum(1.0, _natural_scale(natural)))
         if not giving.any():
             return Diagnosis(_empty(), "no conflict was found: every commitment can hold "
                                        "(a numerical difficulty of the solver?)")
@@ -166,7 +166,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
                      minimal=minimal)
 
 
-def natural_scale(upper: np.ndarray) -> np.ndarray:
+def _natural_scale(upper: np.ndarray) -> np.ndarray:
     """The size a slack is judged against: its bound where it has one, else 1."""
     return np.where(np.isfinite(upper), upper, 1.0)
 
