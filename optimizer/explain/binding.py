@@ -63,6 +63,15 @@ def _family_duals(model: AllocationModel, duals: np.ndarray, name: str) -> np.nd
     return np.abs(np.nan_to_num(duals[family.start:family.stop]))
 
 
+def own_gap_closure_cell(data: AllianceData, ally: str) -> str | None:
+    """The Allies cell that gives ``ally`` its own minimum gap closure, or None when the
+    model configuration's ``rules.min_gap_closure`` applies."""
+    allies = data.allies.set_index("ally")
+    if pd.isna(allies.at[ally, "min_gap_closure"]):
+        return None
+    return data.cell("Allies", "min_gap_closure", int(allies.at[ally, "row"]))
+
+
 def _tight(used: np.ndarray, limit: np.ndarray) -> np.ndarray:
     return np.abs(used - limit) <= TIGHT * np.maximum(1.0, np.abs(limit))
 
@@ -138,16 +147,13 @@ def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray
         closure = shortfalls["closure"].to_numpy(float)
         tight = (closure > 0) & (upper < shortfalls["gap"].to_numpy(float)) & _tight(u, upper)
         picked = shortfalls[tight]
-        ally_rows = data.allies.set_index("ally")
-        own = ally_rows["min_gap_closure"].notna()
         frames.append(pd.DataFrame({
             "family": GAP_CLOSURE, "ally": picked["ally"], "item": picked["item"],
             "period": periods[picked["period"]], "limit": upper[tight], "used": u[tight],
             "per": "unit of shortfall allowed",
             "value_of_relaxing": np.abs(np.nan_to_num(reduced_costs[model.u]))[tight],
             "model_column": model.u[tight],
-            "set_by": [data.cell("Allies", "min_gap_closure", int(ally_rows.at[a, "row"]))
-                       if own.get(a, False) else "model: rules.min_gap_closure"
+            "set_by": [own_gap_closure_cell(data, a) or "model: rules.min_gap_closure"
                        for a in picked["ally"]],
         }))
 

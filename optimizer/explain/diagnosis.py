@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import AllianceData
-from optimizer.explain.binding import binding_limits
+from optimizer.explain.binding import binding_limits, own_gap_closure_cell
 from optimizer.model.build import MILLION, create_model
 from optimizer.model.sets import ModelSets
 from optimizer.model.status import INFEASIBLE, OPTIMAL
@@ -75,7 +75,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     Every solve starts from the previous one's basis. Should the time limit end the
     deletion filter early, the set found so far is reported and said not to be minimal.
     """
-    from optimizer.model.solve import objective_scale, open_session, solver_output
+    from optimizer.model.solve import objective_scale, open_session, sensitivity, solver_output
 
     started = time.perf_counter()
     model = create_model(sets, config, elastic=True)
@@ -130,18 +130,16 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     if status != OPTIMAL:
         return unsolved(message)
     values = session.values()
-    duals = (session.row_duals()[: model.linear.n_rows] * model.linear.row_scales()
-             / state["scale"])
-    reduced = session.reduced_costs() / state["scale"]
+    found = sensitivity(session, model.linear, state["scale"], ranging=False)
     in_set = np.zeros(n_columns, dtype=bool)
     in_set[slack[hard]] = True
 
     rows: list[dict] = []
     rows += _uncovered(model, values, in_set, data)
     rows += _unclosed(model, values, in_set, data)
-    rows += _over_share(model, values, in_set, data, config)
+    rows += _over_share(model, values, in_set, config)
     rows += _work_short(model, values, in_set, data)
-    limits = binding_limits(model, values, duals, reduced, data, config)
+    limits = binding_limits(model, values, found.duals, found.reduced_costs, data, config)
     limits = limits[limits["family"].isin(HOLDING_BACK) & (limits["value_of_relaxing"] > GIVE)]
     for limit in limits.itertuples(index=False):
         rows.append({
@@ -175,21 +173,25 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
 
 
+def _members(model, values: np.ndarray, in_set: np.ndarray, family: str):
+    """(label, slack value) of each column of a slack family in the conflict set."""
+    columns = model.slack.get(family)
+    if columns is None or not len(columns):
+        return
+    labels = model.linear.columns[family].labels
+    give = in_set[columns]
+    yield from zip(labels[give].itertuples(index=False), values[columns][give], strict=True)
+
+
 def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
                data: AllianceData) -> list[dict]:
-    columns = model.slack.get("uncovered")
-    if columns is None or not len(columns):
-        return []
     sets = model.sets
-    labels = model.linear.columns["uncovered"].labels
-    give = in_set[columns]
     periods = np.asarray(sets.periods, dtype=object)
     consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
     stocks = data.stocks.set_index(["ally", "item"])
     orders = sets.orders
     rows = []
-    for label, amount in zip(labels[give].itertuples(index=False), values[columns][give],
-                             strict=True):
+    for label, amount in _members(model, values, in_set, "uncovered"):
         period = periods[label.period]
         cell = data.cell("Consumption", "quantity", int(consumption[label.ally, label.item,
                                                                     period]))
@@ -227,19 +229,10 @@ def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
 
 def _unclosed(model, values: np.ndarray, in_set: np.ndarray,
               data: AllianceData) -> list[dict]:
-    columns = model.slack.get("unclosed")
-    if columns is None or not len(columns):
-        return []
-    labels = model.linear.columns["unclosed"].labels
-    give = in_set[columns]
     periods = np.asarray(model.sets.periods, dtype=object)
-    allies = data.allies.set_index("ally")
     rows = []
-    for label, amount in zip(labels[give].itertuples(index=False), values[columns][give],
-                             strict=True):
-        own = allies.at[label.ally, "min_gap_closure"]
-        cell = (data.cell("Allies", "min_gap_closure", int(allies.at[label.ally, "row"]))
-                if own == own else "model: rules.min_gap_closure")
+    for label, amount in _members(model, values, in_set, "unclosed"):
+        cell = own_gap_closure_cell(data, label.ally) or "model: rules.min_gap_closure"
         period = periods[label.period]
         rows.append({
             "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
@@ -254,18 +247,11 @@ def _unclosed(model, values: np.ndarray, in_set: np.ndarray,
     return rows
 
 
-def _over_share(model, values: np.ndarray, in_set: np.ndarray, data: AllianceData,
-                config: dict) -> list[dict]:
-    columns = model.slack.get("over_share")
-    if columns is None or not len(columns):
-        return []
-    labels = model.linear.columns["over_share"].labels
-    give = in_set[columns]
+def _over_share(model, values: np.ndarray, in_set: np.ndarray, config: dict) -> list[dict]:
     share = float(config["rules"]["max_supplier_share"])
     hosts = model.sets.lines.groupby("item")["host"].nunique()
     rows = []
-    for label, amount in zip(labels[give].itertuples(index=False), values[columns][give],
-                             strict=True):
+    for label, amount in _members(model, values, in_set, "over_share"):
         only = hosts.get(label.item, 0) == 1
         rows.append({
             "kind": "conflict", "rule": "supplier share", "ally": label.ally,
@@ -281,16 +267,10 @@ def _over_share(model, values: np.ndarray, in_set: np.ndarray, data: AllianceDat
 
 def _work_short(model, values: np.ndarray, in_set: np.ndarray,
                 data: AllianceData) -> list[dict]:
-    columns = model.slack.get("work_short")
-    if columns is None or not len(columns):
-        return []
-    labels = model.linear.columns["work_short"].labels
-    give = in_set[columns]
     allies = data.allies.set_index("ally")
     hosting = set(model.sets.lines["host"])
     rows = []
-    for label, amount in zip(labels[give].itertuples(index=False), values[columns][give],
-                             strict=True):
+    for label, amount in _members(model, values, in_set, "work_short"):
         rows.append({
             "kind": "conflict", "rule": "work share", "ally": label.ally,
             "amount": amount * MILLION,
@@ -344,11 +324,8 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
     closed = gaps[(gaps["closure"] > 0) & (gaps["gap"] > GIVE)
                   & ~(first <= gaps["period"].to_numpy())]
     closed = closed.drop_duplicates(["ally", "item"])
-    allies = data.allies.set_index("ally")
     for row in closed.itertuples(index=False):
-        own = allies.at[row.ally, "min_gap_closure"]
-        rule = (data.cell("Allies", "min_gap_closure", int(allies.at[row.ally, "row"]))
-                if own == own else "rules.min_gap_closure")
+        rule = own_gap_closure_cell(data, row.ally) or "rules.min_gap_closure"
         found.append(Problem(
             data.cell("Requirements", "target", int(row.row)),
             f"{row.ally} must close {100 * row.closure:g} % of its gap of "

@@ -112,9 +112,10 @@ def rule_prices(data: AllianceData, config: dict, plan: Plan) -> pd.DataFrame:
         row = {"rule": rule.name, "set_by": rule.set_by, "status": outcome.status}
         if outcome.status in (OPTIMAL, FEASIBLE):
             without = extract_plan(model, outcome)
-            change = _by_ally(without).reindex(base.index.union(_by_ally(without).index),
-                                               fill_value=0.0)
-            change = change - base.reindex(change.index, fill_value=0.0)
+            after = _by_ally(without)
+            allies = base.index.union(after.index)
+            change = (after.reindex(allies, fill_value=0.0)
+                      - base.reindex(allies, fill_value=0.0))
             scale = np.maximum(1.0, change.abs().max())
             change = change.where(change.abs() > CHANGE * scale, 0.0)
             # Lifting the rule helps an ally whose shortfall falls, or whose shortfall

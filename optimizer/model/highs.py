@@ -137,15 +137,14 @@ class HighsSession:
     def reduced_costs(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_dual, dtype=float)
 
-    def ranging(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    def ranging(self) -> tuple[np.ndarray, np.ndarray] | None:
         """For the last LP solve (simplex basis): up to which value each row's upper
-        bound may rise, and its lower bound fall, and each column's upper bound rise,
-        with the duals unchanged; None when HiGHS has no ranging (no basis, a MIP)."""
+        bound and each column's upper bound may rise with the duals unchanged; None when
+        HiGHS has no ranging (no basis, a MIP)."""
         status, ranging = self.highs.getRanging()
         if status != highspy.HighsStatus.kOk or not ranging.valid:
             return None
         return (np.asarray(ranging.row_bound_up.value_, dtype=float),
-                np.asarray(ranging.row_bound_dn.value_, dtype=float),
                 np.asarray(ranging.col_bound_up.value_, dtype=float))
 
     def row_activity(self) -> np.ndarray:

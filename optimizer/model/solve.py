@@ -69,18 +69,17 @@ def objective_scale(cost: np.ndarray, *, is_mip: bool = False) -> float:
 class Sensitivity:
     """What the duals of one solve say, per unit of the objective and of each row as
     SPEC §4 states them: row duals, reduced costs, and (HiGHS, an LP with a basis) up to
-    where each holds: a ≤ row's right-hand side may rise to ``row_up``, a ≥ row's fall to
-    ``row_down``, a column's upper bound rise to ``column_up``, all with the same dual."""
+    where each holds: a ≤ row's right-hand side may rise to ``row_up``, a column's upper
+    bound to ``column_up``, both with the same dual."""
 
     duals: np.ndarray
     reduced_costs: np.ndarray
     row_up: np.ndarray | None = None
-    row_down: np.ndarray | None = None
     column_up: np.ndarray | None = None
 
 
-def _sensitivity(session, linear, objective_scale_now: float, *, duals=None, reduced=None,
-                 ranging: bool = True) -> Sensitivity:
+def sensitivity(session, linear, objective_scale_now: float, *, duals=None, reduced=None,
+                ranging: bool = True) -> Sensitivity:
     """The session's last solve, in stated units (see RowFamily.scale, objective_scale)."""
     scales = linear.row_scales()
     n_rows = linear.n_rows
@@ -90,9 +89,8 @@ def _sensitivity(session, linear, objective_scale_now: float, *, duals=None, red
                         reduced / objective_scale_now)
     ranges = session.ranging() if ranging else None
     if ranges is not None:
-        row_up, row_down, column_up = ranges
-        found.row_up, found.row_down = row_up[:n_rows] / scales, row_down[:n_rows] / scales
-        found.column_up = column_up
+        row_up, column_up = ranges
+        found.row_up, found.column_up = row_up[:n_rows] / scales, column_up
     return found
 
 
@@ -109,11 +107,17 @@ class SolveOutcome:
     phases: list[dict] = field(default_factory=list)
     weighted_shortfall_optimum: float | None = None
     values: np.ndarray | None = None
-    duals: np.ndarray | None = None
-    reduced_costs: np.ndarray | None = None
     final: Sensitivity | None = None  # of the final solve: duals, reduced costs, ranges
     shortfall: Sensitivity | None = None  # lexicographic LP: of phase 1 (d W / d limit)
     seconds: float = 0.0
+
+    @property
+    def duals(self) -> np.ndarray | None:
+        return None if self.final is None else self.final.duals
+
+    @property
+    def reduced_costs(self) -> np.ndarray | None:
+        return None if self.final is None else self.final.reduced_costs
 
 
 @contextlib.contextmanager
@@ -197,8 +201,8 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         shortfall = dense_objective(n_columns, [model.weighted_shortfall])
         solved = phase("shortfall", shortfall)
         if solved and not session.is_mip:
-            outcome.shortfall = _sensitivity(session, model.linear, scale["objective"],
-                                             ranging=ranging)
+            outcome.shortfall = sensitivity(session, model.linear, scale["objective"],
+                                            ranging=ranging)
         if solved:
             optimum = float(shortfall @ session.values())
             outcome.weighted_shortfall_optimum = optimum
@@ -217,9 +221,8 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         # Per unit of each row as SPEC §4 states it (a euro, not a million: see RowFamily)
         # and of the objective as stated (see objective_scale).
         outcome.values = values
-        outcome.final = _sensitivity(session, model.linear, scale["objective"], duals=duals,
-                                     reduced=reduced, ranging=ranging)
-        outcome.duals, outcome.reduced_costs = outcome.final.duals, outcome.final.reduced_costs
+        outcome.final = sensitivity(session, model.linear, scale["objective"], duals=duals,
+                                    reduced=reduced, ranging=ranging)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
