@@ -88,6 +88,7 @@ def _command_solve(args: argparse.Namespace) -> int:
             "model_size": result.model_size,
             "verifier_max_violation": summary.get("verifier_max_violation"),
             "diagnosis": summary.get("diagnosis"),
+            "equal_cost_plans": summary.get("equal_cost_plans"),
         }))
     else:
         _print_summary(result, out)
@@ -126,6 +127,8 @@ def _print_summary(result, out: Path) -> None:
         print(f"total cost: {summary['total_cost']:,.0f}")
         print(f"weighted shortfall: {summary['weighted_shortfall']:,.2f}")
         print(f"gaps closed: {summary['gap_closed_pct']:.1f}%")
+        if "tie_break" in summary:
+            print(f"equal-cost plans: {summary['tie_break']}")
     else:
         print(f"{result.status}: {result.message}", file=sys.stderr)
         if result.diagnosis is not None:

@@ -2,7 +2,9 @@
 
 Beyond SPEC §3, ``[explain]`` says which explanations a report gets that cost extra
 solves: ``rule_prices`` re-solves once per active rule (``optimizer.explain.rule_prices``);
-``ranging`` asks HiGHS up to where each dual holds (the Advice sheet's ranges).
+``ranging`` asks HiGHS up to where each dual holds (the Advice sheet's ranges);
+``tie_break`` chooses among plans of equal cost and shortfall by a neutral rule and says
+whether such plans exist (``optimizer.model.solve.break_ties``).
 
 ``DEFAULTS`` is the contract; ``models/baseline.toml`` spells it out with comments and a
 test keeps the two identical. A configuration file may leave keys out (they take their
@@ -44,6 +46,7 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "explain": {
         "rule_prices": True,
         "ranging": True,
+        "tie_break": True,
     },
 }
 
@@ -105,6 +108,7 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "solver.threads": _whole,
     "explain.rule_prices": _boolean,
     "explain.ranging": _boolean,
+    "explain.tie_break": _boolean,
 }
 
 

@@ -251,6 +251,11 @@ SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
                                      "(0: every target met)."),
     "gap_closed_pct": (PERCENT, "Share of the total readiness gap the plan closes, in "
                                 "percent (0-100)."),
+    "equal_cost_plans": (None, "Whether other plans reach the same cost and shortfall "
+                               "(found by the tie-break; explain.tie_break)."),
+    "tie_break": (None, "How this plan was chosen among plans of equal cost and "
+                        "shortfall: item by item, the largest share of any ally's gap "
+                        "left open is as small as it can be."),
     "purchase_cost": (MONEY, "Cost term: units ordered × price at the facility (money)."),
     "transport_cost": (MONEY, "Cost term: transport of orders and transfers (money)."),
     "expansion_cost": (MONEY, "Cost term: capacity expansions (money)."),
@@ -478,7 +483,8 @@ def _summary_rows(result: RunResult) -> list[tuple[str, object, str | None, str]
     add("status", status)
     add("message", message)
     add("optimality", _optimality(str(status), str(message)))
-    for metric in ("total_cost", "weighted_shortfall", "gap_closed_pct"):
+    for metric in ("total_cost", "weighted_shortfall", "gap_closed_pct",
+                   "equal_cost_plans", "tie_break"):
         if metric in summary:
             add(metric, summary.pop(metric))
     checked = "verifier_max_violation" in summary

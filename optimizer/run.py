@@ -25,7 +25,7 @@ from optimizer.explain.rule_prices import rule_prices
 from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
-from optimizer.model.solve import solve_model
+from optimizer.model.solve import TieBreak, solve_model
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.schema import Problem
 from optimizer.validation import load_workbook
@@ -56,6 +56,7 @@ class RunResult:
     diagnosis: Diagnosis | None = None  # why an infeasible input is (explain.diagnosis)
     rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
     advice: pd.DataFrame | None = None  # what would relax the plan (explain.advice)
+    tie_break: TieBreak | None = None  # how the plan was chosen among equal ones
 
     @property
     def effective_config(self) -> dict[str, object]:
@@ -73,6 +74,12 @@ class RunResult:
             summary["verifier_max_violation"] = self.verification.max_violation
         if self.diagnosis is not None:
             summary["diagnosis"] = self.diagnosis.message
+        if self.tie_break is not None and self.plan is not None:
+            summary["equal_cost_plans"] = (
+                "yes: a different split between allies" if self.tie_break.other_split
+                else "yes: other lines, routes or timing" if self.tie_break.other_plans
+                else "none found" if self.tie_break.applied else "not checked")
+            summary["tie_break"] = self.tie_break.message
         return summary
 
 
@@ -127,6 +134,7 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     result.solver, result.solver_version = outcome.solver, outcome.solver_version
     result.phases = outcome.phases
     result.weighted_shortfall_optimum = outcome.weighted_shortfall_optimum
+    result.tie_break = outcome.tie_break
     if outcome.status == INFEASIBLE:
         progress("finding the conflicting inputs")
         with timed(result.timings, "diagnose"):

@@ -107,6 +107,9 @@ def rule_prices(data: AllianceData, config: dict, plan: Plan) -> pd.DataFrame:
     base = _by_ally(plan)
     for rule in active_rules(data, config):
         lifted_data, lifted_config = rule.lift(data, config)
+        # The same tie-break as the plan's, so that who gains and who loses compares
+        # two plans chosen alike; no ranges, which only the plan's own Advice uses.
+        lifted_config = _with(lifted_config, "explain.ranging", False)
         model = create_model(build_sets(lifted_data, lifted_config), lifted_config)
         outcome = solve_model(model, lifted_config)
         row = {"rule": rule.name, "set_by": rule.set_by, "status": outcome.status}

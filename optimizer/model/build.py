@@ -330,6 +330,49 @@ def define_objective_terms(model: AllocationModel) -> None:
     model.shortfall_penalty = terms(model.u, sets.shortfalls["penalty"])
 
 
+@dataclass
+class OpenShareRows:
+    """The rows of the neutral tie-break (see ``open_share_rows``): one per (ally, item)
+    with a gap, as terms (row, u column, coefficient), and the item of each row, whose
+    column z_i the row also holds (coefficient −1)."""
+
+    labels: pd.DataFrame  # ally, item, gap (Σ_t gap(a,i,t))
+    items: pd.Index  # the items with a gap: z_0 … z_{k−1}
+    row: np.ndarray
+    column: np.ndarray
+    coefficient: np.ndarray
+
+    def shares(self, values: np.ndarray) -> np.ndarray:
+        """Σ_t u(a,i,t) / G(a,i) of each row, for the given column values."""
+        left = np.zeros(len(self.labels))
+        np.add.at(left, self.row, self.coefficient * values[self.column])
+        return left
+
+    @property
+    def item_of_row(self) -> np.ndarray:
+        return self.items.get_indexer(self.labels["item"])
+
+
+def open_share_rows(model: AllocationModel) -> OpenShareRows:
+    """The neutral tie-break among optimal plans (an addition to SPEC §4): for every ally a
+    and item i with a gap G(a,i) = Σ_t gap(a,i,t) > 0, the share of it left open is
+    Σ_t u(a,i,t) / G(a,i), and z_i ≥ that share for every a:
+    Σ_t u(a,i,t) / G(a,i) − z_i ≤ 0, 0 ≤ z_i ≤ 1. Minimising Σ_i z_i over the optimal
+    plans makes, item by item, the largest share of any ally's gap left open as small as
+    it can be. The rows are not part of the model the phases solve: the tie-break adds
+    them to the solver once the optimum is known (``solve.break_ties``)."""
+    shortfalls = model.sets.shortfalls
+    gap = shortfalls.groupby(["ally", "item"], sort=True)["gap"].sum()
+    labels = gap[gap > 0].reset_index()
+    key = pd.MultiIndex.from_frame(labels[["ally", "item"]])
+    row = key.get_indexer(pd.MultiIndex.from_frame(shortfalls[["ally", "item"]]))
+    used = row >= 0
+    row = row[used]
+    return OpenShareRows(
+        labels=labels, items=pd.Index(labels["item"].unique()), row=row,
+        column=model.u[used], coefficient=1.0 / labels["gap"].to_numpy(float)[row])
+
+
 def _concat(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows, columns, coefficients = zip(*parts, strict=True)
     return (np.concatenate(rows).astype(np.int64), np.concatenate(columns).astype(np.int64),

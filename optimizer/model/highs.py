@@ -151,11 +151,33 @@ class HighsSession:
         return np.asarray(self.highs.getSolution().row_value, dtype=float)
 
     def add_row(self, columns: np.ndarray, coefficients: np.ndarray, lower: float,
-                upper: float) -> None:
+                upper: float, name: str = "") -> None:
         inf = highspy.kHighsInf
         self.highs.addRow(-inf if np.isinf(lower) else lower, inf if np.isinf(upper) else upper,
                           len(columns), np.asarray(columns, dtype=np.int32),
                           np.asarray(coefficients, dtype=float))
+
+    def add_columns(self, count: int, lower: float, upper: float) -> np.ndarray:
+        """Append ``count`` continuous columns with no terms and no cost; their positions."""
+        first = self.highs.getNumCol()
+        self.highs.addCols(count, np.zeros(count), np.full(count, float(lower)),
+                           np.full(count, float(upper)), 0, np.zeros(count, dtype=np.int32),
+                           np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.integer = np.concatenate([self.integer, np.zeros(count, dtype=bool)])
+        return np.arange(first, first + count)
+
+    def add_rows(self, row: np.ndarray, column: np.ndarray, coefficient: np.ndarray,
+                 lower: np.ndarray, upper: np.ndarray) -> None:
+        """Append rows lower ≤ Σ terms ≤ upper, given as terms (row 0 … k−1, column,
+        coefficient)."""
+        count = len(lower)
+        order = np.argsort(row, kind="stable")
+        starts = np.searchsorted(row[order], np.arange(count)).astype(np.int32)
+        inf = highspy.kHighsInf
+        self.highs.addRows(count, np.where(np.isinf(lower), -inf, lower),
+                           np.where(np.isinf(upper), inf, upper), len(order), starts,
+                           np.asarray(column, dtype=np.int32)[order],
+                           np.asarray(coefficient, dtype=float)[order])
 
     def fix_columns(self, columns: np.ndarray, values: np.ndarray) -> None:
         self.set_column_bounds(columns, values, values)

@@ -151,13 +151,38 @@ class PulpSession:
                         dtype=float)
 
     def add_row(self, columns: np.ndarray, coefficients: np.ndarray, lower: float,
-                upper: float) -> None:
+                upper: float, name: str = "shortfall_bound") -> None:
         expression = pulp.lpSum_vars_coefs(
             zip([self.variables[c] for c in columns], coefficients, strict=True))
         if np.isfinite(upper):
-            self.problem.addConstraint(expression <= float(upper), "shortfall_bound")
+            self.problem.addConstraint(expression <= float(upper), name)
         else:
-            self.problem.addConstraint(expression >= float(lower), "shortfall_bound")
+            self.problem.addConstraint(expression >= float(lower), name)
+
+    def add_columns(self, count: int, lower: float, upper: float) -> np.ndarray:
+        """Append ``count`` continuous columns with no terms and no cost; their positions."""
+        first = len(self.variables)
+        for position in range(first, first + count):
+            self.variables.append(self.problem.add_variable(f"added_{position}", lower, upper))
+        self.integer = np.concatenate([self.integer, np.zeros(count, dtype=bool)])
+        return np.arange(first, first + count)
+
+    def add_rows(self, row: np.ndarray, column: np.ndarray, coefficient: np.ndarray,
+                 lower: np.ndarray, upper: np.ndarray) -> None:
+        """Append rows lower ≤ Σ terms ≤ upper, given as terms (row 0 … k−1, column,
+        coefficient)."""
+        first = len(self.problem.constraints())
+        order = np.argsort(row, kind="stable")
+        bounds = np.searchsorted(row[order], np.arange(len(lower) + 1))
+        for k in range(len(lower)):
+            here = order[bounds[k]:bounds[k + 1]]
+            expression = pulp.lpSum_vars_coefs(zip(
+                [self.variables[c] for c in column[here]], coefficient[here], strict=True))
+            name = f"added_{first + k}"
+            if np.isfinite(upper[k]):
+                self.problem.addConstraint(expression <= float(upper[k]), name + "_up")
+            if np.isfinite(lower[k]):
+                self.problem.addConstraint(expression >= float(lower[k]), name + "_low")
 
     def fix_columns(self, columns: np.ndarray, values: np.ndarray) -> None:
         self.set_column_bounds(columns, values, values)

@@ -28,11 +28,12 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import pulp
 
 from optimizer.errors import SolverFailure
 from optimizer.model import highs
-from optimizer.model.build import AllocationModel
+from optimizer.model.build import AllocationModel, open_share_rows
 from optimizer.model.linear import dense_objective
 from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession, solver_class_name
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
@@ -43,6 +44,7 @@ _PHASE_TEXT = {
     "shortfall": "solving phase 1 of 2 (least weighted shortfall)",
     "cost": "solving phase 2 of 2 (least cost at that shortfall)",
     "duals": "solving the LP with integers fixed (for marginal values)",
+    "tie-break": "choosing among plans of equal cost (neutral tie-break)",
 }
 DUAL_TOLERANCE = 1e-7  # relative to the largest phase-1 cost: below it a dual counts as 0
 
@@ -95,6 +97,21 @@ def sensitivity(session, linear, objective_scale_now: float, *, duals=None, redu
 
 
 @dataclass
+class TieBreak:
+    """What the neutral tie-break (``break_ties``) found among the optimal plans:
+    whether a plan of equal cost and shortfall other than the first one found exists,
+    whether it splits the gaps between allies differently, and, per item, the largest
+    share of any ally's gap the chosen plan leaves open."""
+
+    applied: bool  # the chosen plan is the tie-break's (else the first optimal one found)
+    other_plans: bool
+    other_split: bool
+    largest_open_share: pd.Series  # item → the largest Σ_t u / Σ_t gap of any ally
+    message: str
+    values: np.ndarray | None = None
+
+
+@dataclass
 class SolveOutcome:
     """What the solves of one run gave: SPEC status, a sentence, solver, the phases, and
     the final values and reduced costs (per column) and duals (per row of the linear
@@ -109,6 +126,7 @@ class SolveOutcome:
     values: np.ndarray | None = None
     final: Sensitivity | None = None  # of the final solve: duals, reduced costs, ranges
     shortfall: Sensitivity | None = None  # lexicographic LP: of phase 1 (d W / d limit)
+    tie_break: TieBreak | None = None  # explain.tie_break: how the plan was chosen
     seconds: float = 0.0
 
     @property
@@ -165,7 +183,8 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
     started = time.perf_counter()
     objective = config["objective"]
     time_limit = float(config["solver"]["time_limit"])
-    ranging = bool(config.get("explain", {}).get("ranging", False))
+    explain = config.get("explain", {})
+    ranging = bool(explain.get("ranging", False))
     n_columns = model.linear.n_columns
     with solver_output(verbose):
         session, version = open_session(model, config, verbose)
@@ -176,12 +195,13 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         # What is left of the run's limit; never zero, which solvers read as "no limit".
         return max(1e-3, time_limit - (time.perf_counter() - started))
 
-    scale = {"objective": 1.0}  # of the objective held by the solver now
+    held = {"scale": 1.0, "cost": np.zeros(n_columns)}  # the objective the solver holds
 
-    def phase(name: str, cost: np.ndarray) -> bool:
+    def phase(name: str, cost: np.ndarray, *, sets_status: bool = True) -> bool:
         progress(_PHASE_TEXT[name])
-        scale["objective"] = objective_scale(cost, is_mip=session.is_mip)
-        session.set_cost(cost * scale["objective"])
+        held["scale"] = objective_scale(cost, is_mip=session.is_mip and name != "tie-break")
+        held["cost"] = cost * held["scale"]
+        session.set_cost(held["cost"])
         phase_started = time.perf_counter()
         with solver_output(verbose):
             status, message, has_solution = session.run(remaining())
@@ -190,9 +210,9 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             "seconds": time.perf_counter() - phase_started,
             "objective": float(cost @ session.values()) if has_solution else None,
         })
-        if _SEVERITY[status] > _SEVERITY[outcome.status]:
+        if sets_status and _SEVERITY[status] > _SEVERITY[outcome.status]:
             outcome.status, outcome.message = status, message
-        return has_solution
+        return has_solution and (sets_status or status == OPTIMAL)
 
     cost = dense_objective(n_columns, list(model.cost_terms.values()))
     if objective["mode"] == "weighted":
@@ -201,7 +221,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         shortfall = dense_objective(n_columns, [model.weighted_shortfall])
         solved = phase("shortfall", shortfall)
         if solved and not session.is_mip:
-            outcome.shortfall = sensitivity(session, model.linear, scale["objective"],
+            outcome.shortfall = sensitivity(session, model.linear, held["scale"],
                                             ranging=ranging)
         if solved:
             optimum = float(shortfall @ session.values())
@@ -221,8 +241,14 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         # Per unit of each row as SPEC §4 states it (a euro, not a million: see RowFamily)
         # and of the objective as stated (see objective_scale).
         outcome.values = values
-        outcome.final = sensitivity(session, model.linear, scale["objective"], duals=duals,
+        outcome.final = sensitivity(session, model.linear, held["scale"], duals=duals,
                                     reduced=reduced, ranging=ranging)
+        if (explain.get("tie_break", False) and outcome.status == OPTIMAL
+                and np.isfinite(duals).all()):
+            outcome.tie_break = break_ties(session, model, phase, outcome.phases,
+                                           held["cost"], values)
+            if outcome.tie_break is not None and outcome.tie_break.applied:
+                outcome.values = outcome.tie_break.values
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -233,14 +259,7 @@ def _minimise_cost_within(session, phase, cost: np.ndarray, shortfall: np.ndarra
     used = np.flatnonzero(shortfall)
     if isinstance(session, highs.HighsSession) and not session.is_mip:
         # Phase 1's duals are those of its objective as the solver held it.
-        held = shortfall * objective_scale(shortfall)
-        scale = max(1.0, float(np.abs(held).max(initial=0.0)))
-        reduced, duals = session.reduced_costs(), session.row_duals()
-        values, activity = session.values(), session.row_activity()
-        columns = np.flatnonzero(np.abs(reduced) > DUAL_TOLERANCE * scale)
-        rows = np.flatnonzero(np.abs(duals) > DUAL_TOLERANCE * scale)
-        session.fix_columns(columns, values[columns])
-        session.fix_rows(rows, activity[rows])
+        _keep_to_optimal_face(session, shortfall * objective_scale(shortfall))
         if not phase("cost", cost):
             return False
         if float(shortfall @ session.values()) <= bound:
@@ -250,6 +269,90 @@ def _minimise_cost_within(session, phase, cost: np.ndarray, shortfall: np.ndarra
         session.start_from(session.values())
     session.add_row(used, shortfall[used], -np.inf, bound)
     return phase("cost", cost)
+
+
+def _keep_to_optimal_face(session, held_cost: np.ndarray) -> None:
+    """Restrict the model to the optimal plans of the LP just solved, whose objective the
+    solver held as ``held_cost``: by complementary slackness with its (optimal) duals,
+    those are the feasible plans that keep each column with a non-zero reduced cost at
+    its value and each row with a non-zero dual at its activity."""
+    scale = max(1.0, float(np.abs(held_cost).max(initial=0.0)))
+    reduced, duals = session.reduced_costs(), session.row_duals()
+    values, activity = session.values(), session.row_activity()
+    columns = np.flatnonzero(np.abs(reduced) > DUAL_TOLERANCE * scale)
+    rows = np.flatnonzero(np.abs(duals) > DUAL_TOLERANCE * scale)
+    session.fix_columns(columns, values[columns])
+    session.fix_rows(rows, activity[rows])
+
+
+# Below this change in a share of a gap, or relative change in a value, two optimal
+# plans count as the same (solver round-off).
+SAME_PLAN = 1e-6
+# Another solver keeps the optimum by a row: objective ≤ optimum · (1 + OBJECTIVE_SLACK),
+# the slack only round-off needs (the tie-break would otherwise trade cost for it).
+OBJECTIVE_SLACK = 1e-9
+
+
+def break_ties(session, model: AllocationModel, phase, phases: list[dict],
+               held_cost: np.ndarray, values: np.ndarray) -> TieBreak | None:
+    """The neutral tie-break: among the plans of the optimum just found (same cost, same
+    shortfall), the one that, item by item, leaves the smallest largest share of any
+    ally's gap open: min Σ_i z_i subject to ``open_share_rows`` on the optimal face.
+
+    The face is kept by fixing what the duals of the last LP solve fix (HiGHS; for a
+    MILP, the LP with its integers fixed, so whole-unit decisions stay as found) or, with
+    another solver, by a row holding the objective at its optimum. Comparing the chosen
+    plan with the first one found says whether other plans of equal cost and shortfall
+    exist. None when no ally has a gap to share."""
+    shares = open_share_rows(model)
+    if shares.labels.empty:
+        return None
+    n_columns = model.linear.n_columns
+    first = shares.shares(values)
+    if isinstance(session, highs.HighsSession):
+        _keep_to_optimal_face(session, held_cost)
+    else:
+        used = np.flatnonzero(held_cost)
+        optimum = float(held_cost @ values)
+        session.add_row(used, held_cost[used], -np.inf,
+                        optimum + OBJECTIVE_SLACK * max(1.0, abs(optimum)),
+                        name="objective_bound")
+    z = session.add_columns(len(shares.items), 0.0, 1.0)
+    k = len(shares.labels)
+    session.add_rows(np.concatenate([shares.row, np.arange(k)]),
+                     np.concatenate([shares.column, z[shares.item_of_row]]),
+                     np.concatenate([shares.coefficient, -np.ones(k)]),
+                     np.full(k, -np.inf), np.zeros(k))
+    objective = np.zeros(z[-1] + 1)
+    objective[z] = 1.0
+    if not phase("tie-break", objective, sets_status=False):
+        return TieBreak(False, False, False, _largest(shares, first),
+                        "the tie-break among plans of equal cost did not finish "
+                        f"({phases[-1]['message']}); the plan is the first optimal one found")
+    chosen = session.values()[:n_columns]
+    economic = held_cost[:n_columns]
+    if economic @ chosen > economic @ values + SAME_PLAN * max(1.0, abs(economic @ values)):
+        return TieBreak(False, False, False, _largest(shares, first),
+                        "the tie-break's plan cost more than the optimum (round-off); the "
+                        "plan is the first optimal one found")
+    other_split = bool(np.abs(shares.shares(chosen) - first).max() > SAME_PLAN)
+    other_plans = other_split or bool(
+        (np.abs(chosen - values) > SAME_PLAN * np.maximum(1.0, np.abs(values))).any())
+    if other_split:
+        message = ("other plans of equal cost and shortfall exist that split the gaps "
+                   "between allies differently; this one leaves, item by item, the "
+                   "smallest possible largest share of any ally's gap open")
+    elif other_plans:
+        message = ("other plans of equal cost and shortfall exist (other lines, routes or "
+                   "timing), all leaving the same share of each ally's gap open")
+    else:
+        message = "no other plan of equal cost and shortfall was found"
+    return TieBreak(True, other_plans, other_split, _largest(shares, shares.shares(chosen)),
+                    message, chosen)
+
+
+def _largest(shares, share_of_row: np.ndarray) -> pd.Series:
+    return pd.Series(share_of_row, index=shares.labels["item"]).groupby(level=0).max()
 
 
 def _duals_with_integers_fixed(session, values: np.ndarray, time_limit: float,
