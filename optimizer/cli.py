@@ -163,6 +163,18 @@ def _command_generate(args: argparse.Namespace) -> int:
     return ExitCode.SOLVED
 
 
+def _command_compare(args: argparse.Namespace) -> int:
+    from optimizer.compare import compare_reports, comparison_path, write_comparison
+
+    out = comparison_path(args.report_a, args.report_b, args.out)
+    comparison = compare_reports(args.report_a, args.report_b)
+    write_comparison(comparison, out)
+    for line in comparison.summary_lines():
+        print(line)
+    print(f"diff: {out}")
+    return ExitCode.SOLVED
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -182,6 +194,77 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--set", action="append", metavar="KEY=VALUE",
         help="override one configuration key, e.g. rules.max_supplier_share=0.5 (repeatable)",
     )
+
+
+def _command_sweep(args: argparse.Namespace) -> int:
+    from optimizer.reader import sha256_of
+    from optimizer.report import refuse_input_overwrite
+    from optimizer.scenarios import load_scenarios, outage_each_facility, scaled
+    from optimizer.sweep import most_damaging, run_sweep, write_sweep
+    from optimizer.validation import load_workbook
+
+    config = _model_config(args)
+    data, warnings = load_workbook(args.workbook, config["rules"])
+    scenarios = []
+    if args.scenarios is not None:
+        scenarios += load_scenarios(args.scenarios, data, config)
+    if args.outage == "each-facility":
+        scenarios += outage_each_facility(data)
+    scenarios += scaled("scale_budget", args.budget_scale or [])
+    scenarios += scaled("scale_targets", args.target_scale or [])
+    if not scenarios:
+        raise InputError("nothing to sweep: give --scenarios FILE, --outage each-facility, "
+                         "--budget-scale or --target-scale")
+    names = [scenario.name for scenario in scenarios]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(f"two scenarios share the name {repeated[0]!r}; names must differ")
+    out = args.out / f"{args.workbook.stem}_sweep.xlsx"
+    refuse_input_overwrite(out, args.workbook)
+    reports = args.out / f"{args.workbook.stem}_scenarios" if args.reports else None
+    if not args.json:
+        _print_problems(warnings, show_all=False)
+    with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+        results = run_sweep(data, config, scenarios, args.workbook, workers=args.workers,
+                            scheduler=args.scheduler, report_dir=reports, cold=args.cold,
+                            progress=lambda state: progress(str(state)))
+        progress("writing the sweep workbook")
+        write_sweep(results, out, input_path=args.workbook,
+                    input_sha256=sha256_of(args.workbook), config=config,
+                    scenario_file=None if args.scenarios is None else str(args.scenarios))
+    worst = most_damaging(results, 5)
+    failed = int((~results["status"].isin(["optimal", "feasible"])).sum())
+    if args.json:
+        cases = results[["scenario", "status", "total_cost", "weighted_shortfall",
+                         "gap_closed_pct", "seconds", "warm_start"]]
+        print(json.dumps({"scenarios": len(results) - 1, "without_plan": failed,
+                          "report": str(out), "most_damaging": worst["scenario"].tolist(),
+                          "cases": json.loads(cases.to_json(orient="records"))}))
+        return ExitCode.SOLVED
+    base = results.iloc[0]
+    print(f"base: {base['status']}, weighted shortfall {base['weighted_shortfall']:,.2f}, "
+          f"cost {base['total_cost']:,.0f}")
+    print(f"{len(results) - 1} scenarios, {failed} without a plan; most damaging:")
+    for _, case in worst.iterrows():
+        if case["status"] in ("optimal", "feasible"):
+            print(f"  {case['scenario']}: weighted shortfall "
+                  f"{case['delta_weighted_shortfall']:+,.2f}, "
+                  f"cost {case['delta_total_cost']:+,.0f}")
+        else:
+            print(f"  {case['scenario']}: {case['status']} ({case['message']})")
+    print(f"sweep: {out}")
+    return ExitCode.SOLVED
+
+
+def _factors(text: str) -> list[float]:
+    try:
+        factors = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' must be factors separated by commas, e.g. 0.8,0.9,1.1") from None
+    if not factors or any(not factor >= 0 for factor in factors):
+        raise argparse.ArgumentTypeError(f"'{text}' must be factors >= 0, e.g. 0.8,0.9,1.1")
+    return factors
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,6 +294,33 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write the model as an LP file (weighted objective)")
     solve.set_defaults(run=_command_solve)
 
+    sweep = commands.add_parser(
+        "sweep", help="solve the workbook under many scenarios; one row of results each")
+    sweep.add_argument("workbook", type=Path)
+    _add_model_options(sweep)
+    sweep.add_argument("--scenarios", type=Path, metavar="FILE",
+                       help="a scenario file (TOML, see models/scenarios_example.toml)")
+    sweep.add_argument("--outage", choices=["each-facility"],
+                       help="N-1: one scenario per facility, with the facility lost")
+    sweep.add_argument("--budget-scale", type=_factors, metavar="F,F,…",
+                       help="one scenario per factor, every budget multiplied by it")
+    sweep.add_argument("--target-scale", type=_factors, metavar="F,F,…",
+                       help="one scenario per factor, every readiness target multiplied by it")
+    sweep.add_argument("--out", type=Path, default=Path("reports"),
+                       help="folder for the sweep workbook (default: reports)")
+    sweep.add_argument("--reports", action="store_true",
+                       help="also write every scenario's full report")
+    sweep.add_argument("--workers", type=_positive, default=1,
+                       help="scenarios solved at once in local processes (default 1)")
+    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="solve the scenarios on this Dask cluster instead")
+    sweep.add_argument("--cold", action="store_true",
+                       help="solve every scenario from scratch, not from the base case's "
+                            "basis (for comparison)")
+    sweep.add_argument("--json", action="store_true",
+                       help="print a one-line JSON summary on standard output")
+    sweep.set_defaults(run=_command_sweep)
+
     template = commands.add_parser("template", help="write an empty input workbook to fill in")
     template.add_argument("out", type=Path, metavar="OUT.xlsx")
     template.set_defaults(run=_command_template)
@@ -226,6 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="buy every item in fractional lots (no whole-unit items): "
                                "the model is a linear program")
     generate.set_defaults(run=_command_generate)
+
+    compare = commands.add_parser("compare", help="what changed between two reports of solve")
+    compare.add_argument("report_a", type=Path, metavar="REPORT_A.xlsx")
+    compare.add_argument("report_b", type=Path, metavar="REPORT_B.xlsx")
+    compare.add_argument("-o", "--out", type=Path, default=None, metavar="DIFF.xlsx",
+                         help="the diff workbook (default: <stem A>_vs_<stem B>.xlsx next "
+                              "to REPORT_B)")
+    compare.set_defaults(run=_command_compare)
     return parser
 
 

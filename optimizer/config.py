@@ -159,6 +159,21 @@ def load_config(
     for text in overrides:
         key, value = parse_override(text)
         settings.append(("--set", key, value))
+    try:
+        config = apply_settings(config, settings)
+    except InputError as error:
+        problems.extend(error.problems)
+    if problems:
+        raise InputError(problems)
+    return config
+
+
+def apply_settings(config: dict[str, dict[str, object]],
+                   settings: Iterable[tuple[str, str, object]]) -> dict[str, dict[str, object]]:
+    """A copy of ``config`` with each (where, dotted key, value) applied in turn; raises
+    ``InputError`` naming where every unknown key or bad value was given."""
+    config = copy.deepcopy(config)
+    problems: list[Problem] = []
     for where, key, value in settings:
         if key not in CHECKS:
             problems.append(_unknown_key(where, key))

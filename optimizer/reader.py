@@ -13,6 +13,7 @@ need several tables at once live in ``optimizer.validation``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 import zipfile
@@ -401,3 +402,12 @@ def read_tables(path: Path, findings: Findings) -> dict[str, RawTable]:
         name: _read_sheet(workbook, SHEETS_BY_NAME[name], actual, cell_facts, findings)
         for name, actual in present.items()
     }
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes (reports name their input by it)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -289,14 +289,14 @@ def report_path(input_path: Path, out_dir: Path) -> Path:
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"the report folder {out_dir} is a file, not a folder; "
                          "choose another folder with --out")
-    _refuse_input(path, input_path)
+    refuse_input_overwrite(path, input_path)
     if path.is_dir():
         raise InputError(f"the report {path} would replace a folder of that name; "
                          "choose another folder with --out")
     return path
 
 
-def _refuse_input(path: Path, input_path: Path) -> None:
+def refuse_input_overwrite(path: Path, input_path: Path) -> None:
     same = path.resolve() == input_path.resolve()
     if not same and path.exists() and input_path.exists():
         try:
@@ -316,36 +316,36 @@ def write_report(result: RunResult, path: Path) -> Path:
     """Write the report of ``result`` to ``path`` atomically and return the path."""
     path = Path(path)
     if result.input_path is not None:
-        _refuse_input(path, Path(result.input_path))
+        refuse_input_overwrite(path, Path(result.input_path))
     plan = result.plan
     periods = _period_order(result)
     sheets: dict[str, SheetContent] = {"Summary": _summary_sheet(result)}
-    sheets["Allocation"] = _table_sheet(
+    sheets["Allocation"] = table_sheet(
         ALLOCATION, _allocation(plan.orders if plan is not None else None, periods))
-    sheets["Readiness"] = _table_sheet(
+    sheets["Readiness"] = table_sheet(
         READINESS, _frame(plan.readiness if plan is not None else None, READINESS,
                           rename={"row": "requirements_row"}))
-    sheets["Budgets"] = _table_sheet(
+    sheets["Budgets"] = table_sheet(
         BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
-    sheets["Capacity"] = _table_sheet(
+    sheets["Capacity"] = table_sheet(
         CAPACITY, _frame(plan.capacity if plan is not None else None, CAPACITY))
-    sheets["Expansion"] = _table_sheet(
+    sheets["Expansion"] = table_sheet(
         EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
                             "extra_capacity"))
-    sheets["Advice"] = _table_sheet(ADVICE, _frame(result.advice, ADVICE))
-    sheets["Binding"] = _table_sheet(BINDING, _frame(result.binding, BINDING))
+    sheets["Advice"] = table_sheet(ADVICE, _frame(result.advice, ADVICE))
+    sheets["Binding"] = table_sheet(BINDING, _frame(result.binding, BINDING))
     if result.rule_prices is not None:
-        sheets["Rule prices"] = _table_sheet(RULE_PRICES,
+        sheets["Rule prices"] = table_sheet(RULE_PRICES,
                                              _frame(result.rule_prices, RULE_PRICES))
     if result.diagnosis is not None:
-        sheets["Diagnosis"] = _table_sheet(DIAGNOSIS,
+        sheets["Diagnosis"] = table_sheet(DIAGNOSIS,
                                            _frame(result.diagnosis.table, DIAGNOSIS))
     if _transfers_allowed(result.config):
         transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
         transfers = _nonzero(transfers, "quantity")
         transfers["total_transport_cost"] = _product(transfers["quantity"],
                                                      transfers["transport_cost"])
-        sheets["Transfers"] = _table_sheet(TRANSFERS, transfers)
+        sheets["Transfers"] = table_sheet(TRANSFERS, transfers)
     sheets["Run info"] = _run_info_sheet(result)
     return write_workbook(path, sheets)
 
@@ -355,7 +355,7 @@ def _transfers_allowed(config: dict | None) -> bool:
     return bool(rules.get("allow_transfers", False))
 
 
-def _table_sheet(columns: tuple[Column, ...], frame: pd.DataFrame) -> SheetContent:
+def table_sheet(columns: tuple[Column, ...], frame: pd.DataFrame) -> SheetContent:
     return SheetContent(
         frame=frame,
         number_formats={c.name: c.number_format for c in columns if c.number_format},
@@ -451,7 +451,7 @@ def _number(value: object) -> float | int | None:
     return None
 
 
-def _row_formats(value_column: str, formats: list[str | None]):
+def row_formats(value_column: str, formats: list[str | None]):
     """A ``decorate`` hook: rewrite each number of ``value_column`` with its row's format
     (strings are left exactly as ``write_workbook`` wrote them: text)."""
 
@@ -550,8 +550,8 @@ def _summary_sheet(result: RunResult) -> SheetContent:
          "note": [r[3] for r in rows]},
         columns=["metric", "value", "note"],
     ).astype(object)
-    content = _table_sheet(SUMMARY_COLUMNS, frame)
-    content.decorate = _row_formats("value", [r[2] for r in rows])
+    content = table_sheet(SUMMARY_COLUMNS, frame)
+    content.decorate = row_formats("value", [r[2] for r in rows])
     return content
 
 
@@ -651,8 +651,8 @@ def _run_info_sheet(result: RunResult) -> SheetContent:
          "value": [r[2] for r in rows]},
         columns=["section", "key", "value"],
     ).astype(object)
-    content = _table_sheet(RUN_INFO_COLUMNS, frame)
-    content.decorate = _row_formats("value", [r[3] for r in rows])
+    content = table_sheet(RUN_INFO_COLUMNS, frame)
+    content.decorate = row_formats("value", [r[3] for r in rows])
     return content
 
 

@@ -7,7 +7,6 @@ findings travel in ``RunResult`` into the report's Run info sheet and the JSON s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,8 +24,9 @@ from optimizer.explain.rule_prices import rule_prices
 from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
-from optimizer.model.solve import TieBreak, solve_model
+from optimizer.model.solve import TieBreak, WarmStart, solve_model
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
+from optimizer.reader import sha256_of
 from optimizer.schema import Problem
 from optimizer.validation import load_workbook
 from optimizer.verify import Verification, verify_plan
@@ -57,6 +57,8 @@ class RunResult:
     rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
     advice: pd.DataFrame | None = None  # what would relax the plan (explain.advice)
     tie_break: TieBreak | None = None  # how the plan was chosen among equal ones
+    warm_start: WarmStart | None = None  # the first phase's basis (solve_data keep_basis)
+    started_warm: bool = False  # the solve started from a given basis
 
     @property
     def effective_config(self) -> dict[str, object]:
@@ -81,14 +83,6 @@ class RunResult:
                 else "none found" if self.tie_break.applied else "not checked")
             summary["tie_break"] = self.tie_break.message
         return summary
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager
@@ -117,7 +111,18 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     with timed(result.timings, "read"):
         data, result.warnings = load_workbook(path, config["rules"])
         result.input_sha256 = sha256_of(path)
-        result.data = data
+    return solve_data(data, config, result, verbose=verbose, write_lp=write_lp,
+                      progress=progress)
+
+
+def solve_data(data: AllianceData, config: dict, result: RunResult, *,
+               verbose: bool = False, write_lp: Path | None = None,
+               progress: Callable[[str], None] = _silent,
+               warm_start: WarmStart | None = None, keep_basis: bool = False) -> RunResult:
+    """Build, solve, extract and verify ``data`` (a workbook as read, or as a scenario
+    edited it) into ``result``, which names the input. ``warm_start`` and
+    ``keep_basis``: see ``solve_model``."""
+    result.data = data
     progress("building the model")
     with timed(result.timings, "build"):
         model = create_model(build_sets(data, config), config)
@@ -129,7 +134,9 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     if write_lp is not None:
         write_lp_file(model, str(write_lp))
     with timed(result.timings, "solve"):
-        outcome = solve_model(model, config, verbose=verbose, progress=progress)
+        outcome = solve_model(model, config, verbose=verbose, progress=progress,
+                              warm_start=warm_start, keep_basis=keep_basis)
+    result.warm_start, result.started_warm = outcome.warm_start, outcome.started_warm
     result.status, result.message = outcome.status, outcome.message
     result.solver, result.solver_version = outcome.solver, outcome.solver_version
     result.phases = outcome.phases

@@ -102,6 +102,7 @@ class HighsSession:
         self.highs.passModel(lp)
         self.start: np.ndarray | None = None
         self.method = method(linear.n_columns, self.is_mip)
+        self.next_method: str | None = None  # for one run only (set_basis)
 
     @property
     def is_mip(self) -> bool:
@@ -116,7 +117,8 @@ class HighsSession:
         # HiGHS holds its time limit against the run time of all runs of this instance
         # (HiGHS issue #1477); this run may take time_limit on top of the earlier ones.
         self.highs.setOptionValue("time_limit", self.highs.getRunTime() + float(time_limit))
-        self.highs.setOptionValue("solver", self.method)
+        self.highs.setOptionValue("solver", self.next_method or self.method)
+        self.next_method = None
         if self.start is not None:
             # Given only now: HiGHS drops a solution handed over before a model change
             # (new costs, an added row).
@@ -127,6 +129,28 @@ class HighsSession:
         has_solution = int(self.highs.getInfo().primal_solution_status) == _FEASIBLE
         status, message = classify(self.highs.getModelStatus().name, has_solution)
         return status, message, status in (OPTIMAL, FEASIBLE)
+
+    def basis(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The last LP solve's basis: the status of each column and row (HiGHS codes)."""
+        basis = self.highs.getBasis()
+        if not basis.valid:
+            return None
+        return (np.fromiter(map(int, basis.col_status), np.int8),
+                np.fromiter(map(int, basis.row_status), np.int8))
+
+    def set_basis(self, columns: np.ndarray, rows: np.ndarray) -> bool:
+        """Start the next run from this basis, by the simplex method: after a change of
+        bounds, right-hand sides or costs it is a few pivots from optimal, where
+        interior point would start from nothing. False if HiGHS refuses it."""
+        basis = highspy.HighsBasis()
+        status = highspy.HighsBasisStatus
+        basis.col_status = [status(int(code)) for code in columns]
+        basis.row_status = [status(int(code)) for code in rows]
+        basis.valid = True
+        if self.highs.setBasis(basis) != highspy.HighsStatus.kOk:
+            return False
+        self.next_method = "simplex"
+        return True
 
     def values(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_value, dtype=float)

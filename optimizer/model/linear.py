@@ -13,6 +13,7 @@ LP files are made only when asked for (``column_names``, ``row_names``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -186,6 +187,15 @@ class LinearModel:
         value = np.concatenate([f.coefficient for f in families])
         starts = np.searchsorted(row, np.arange(self.n_rows + 1))
         return starts.astype(np.int64), column, value
+
+    def structure_fingerprint(self) -> str:
+        """A digest of the model's structure: its size, matrix and integer columns, but
+        not its bounds, right-hand sides or costs. Two models with the same fingerprint
+        differ only in those, so a basis of one is a basis of the other."""
+        digest = hashlib.sha256(np.array([self.n_rows, self.n_columns]).tobytes())
+        for array in (*self.matrix(), self.column_bounds()[2]):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
 
     def column_names(self) -> list[str]:
         names: list[str] = []

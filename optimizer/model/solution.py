@@ -61,12 +61,20 @@ class Plan:
 
     @property
     def gap_closed_pct(self) -> float:
-        """100 · (1 − Σ shortfall / Σ gap) over every Requirements row (100 with no gap)."""
-        gap = float(self.readiness["gap"].sum())
-        if gap <= 0:
-            return 100.0
-        left = float(np.minimum(self.readiness["shortfall"], self.readiness["gap"]).sum())
-        return 100.0 * (1.0 - left / gap)
+        """The share of gaps closed over every Requirements row (``gap_closed``)."""
+        return float(gap_closed(self.readiness))
+
+
+def gap_closed(readiness: pd.DataFrame, by: str | None = None) -> float | pd.Series:
+    """100 · (1 − Σ min(shortfall, gap) / Σ gap) over Readiness rows (columns gap and
+    shortfall), in all or per value of the column ``by``; 100 where there is no gap."""
+    left = readiness.assign(left=np.minimum(readiness["shortfall"], readiness["gap"]))
+    totals = (left[["gap", "left"]].sum() if by is None
+              else left.groupby(by, dropna=False)[["gap", "left"]].sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        closed = np.where(totals["gap"] > 0, 100.0 * (1.0 - totals["left"] / totals["gap"]),
+                          100.0)
+    return float(closed) if by is None else pd.Series(closed, index=totals.index)
 
 
 def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:

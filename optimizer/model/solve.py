@@ -96,6 +96,17 @@ def sensitivity(session, linear, objective_scale_now: float, *, duals=None, redu
     return found
 
 
+@dataclass(frozen=True)
+class WarmStart:
+    """The basis of a solved LP's first phase (weighted, or lexicographic phase 1), to
+    start a model of the same structure from (a scenario that changes only bounds,
+    right-hand sides or costs: see ``LinearModel.structure_fingerprint``)."""
+
+    fingerprint: str
+    column_status: np.ndarray
+    row_status: np.ndarray
+
+
 @dataclass
 class TieBreak:
     """What the neutral tie-break (``break_ties``) found among the optimal plans:
@@ -127,6 +138,8 @@ class SolveOutcome:
     final: Sensitivity | None = None  # of the final solve: duals, reduced costs, ranges
     shortfall: Sensitivity | None = None  # lexicographic LP: of phase 1 (d W / d limit)
     tie_break: TieBreak | None = None  # explain.tie_break: how the plan was chosen
+    warm_start: WarmStart | None = None  # asked for with keep_basis
+    started_warm: bool = False  # the first phase started from a given basis
     seconds: float = 0.0
 
     @property
@@ -177,9 +190,12 @@ def open_session(model: AllocationModel, config: dict, verbose: bool):
 
 
 def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
-                progress=lambda stage: None) -> SolveOutcome:
+                progress=lambda stage: None, warm_start: WarmStart | None = None,
+                keep_basis: bool = False) -> SolveOutcome:
     """Solve in the configured objective mode; the outcome holds the final values and
-    duals (integers fixed for a MILP)."""
+    duals (integers fixed for a MILP). An LP solved by HiGHS starts its first phase from
+    ``warm_start`` when that basis fits the model's structure, and with ``keep_basis``
+    hands its own first phase's basis back (``outcome.warm_start``)."""
     started = time.perf_counter()
     objective = config["objective"]
     time_limit = float(config["solver"]["time_limit"])
@@ -214,12 +230,28 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             outcome.status, outcome.message = status, message
         return has_solution and (sets_status or status == OPTIMAL)
 
+    basis_fits = isinstance(session, highs.HighsSession) and not session.is_mip
+    fingerprint = model.linear.structure_fingerprint() if basis_fits and (
+        keep_basis or warm_start is not None) else None
+    if warm_start is not None and warm_start.fingerprint == fingerprint:
+        outcome.started_warm = session.set_basis(warm_start.column_status,
+                                                 warm_start.row_status)
+
+    def first_phase(name: str, cost: np.ndarray) -> bool:
+        solved = phase(name, cost)
+        if solved and keep_basis and fingerprint is not None:
+            basis = session.basis()
+            if basis is not None:
+                outcome.warm_start = WarmStart(fingerprint, *basis)
+        return solved
+
     cost = dense_objective(n_columns, list(model.cost_terms.values()))
     if objective["mode"] == "weighted":
-        solved = phase("weighted", cost + dense_objective(n_columns, [model.shortfall_penalty]))
+        solved = first_phase("weighted",
+                             cost + dense_objective(n_columns, [model.shortfall_penalty]))
     else:
         shortfall = dense_objective(n_columns, [model.weighted_shortfall])
-        solved = phase("shortfall", shortfall)
+        solved = first_phase("shortfall", shortfall)
         if solved and not session.is_mip:
             outcome.shortfall = sensitivity(session, model.linear, held["scale"],
                                             ranging=ranging)

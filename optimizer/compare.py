@@ -1,0 +1,439 @@
+"""What changed between two report workbooks of ``stockpile solve`` (``stockpile compare``).
+
+``compare_reports(path_a, path_b)`` reads the Summary, Allocation and Readiness sheets of
+two reports (read only: the reports are never written to) and computes, with every delta
+taken as B − A:
+
+- KPIs: status, total_cost, weighted_shortfall, gap_closed_pct and each cost term of the
+  Summary: the value in A and in B, the delta and the relative change
+  100 · (B − A) / |A| in percent.
+- By ally: Σ gap, Σ shortfall and the share of the gap closed,
+  closed_pct = 100 · (1 − Σ min(shortfall, gap) / Σ gap) over the ally's Readiness rows
+  (100 with no gap; the Summary's gap_closed_pct restricted to one ally), and the
+  quantity and cost the ally orders (Allocation), in A, in B and their deltas.
+- By line (facility, item) and by delivery period: quantity and cost ordered (Allocation)
+  in A, in B and their deltas.
+
+The three tables list only the rows where something changed (``changed``) and put the
+largest changes first. ``write_comparison`` writes them, with an About sheet naming both
+reports and their SHA-256, through ``optimizer.excel.write_workbook`` (atomic save, the
+report's number formats and header notes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer import __version__
+from optimizer.errors import InputError
+from optimizer.excel import write_workbook
+from optimizer.model.solution import gap_closed
+from optimizer.reader import open_workbook, sha256_of
+from optimizer.report import (
+    MONEY,
+    PERCENT,
+    QUANTITY,
+    SUMMARY_METRICS,
+    Column,
+    row_formats,
+    table_sheet,
+)
+from optimizer.schema import Problem
+
+CHANGE_TOLERANCE = 1e-6  # relative: |B − A| ≤ this × max(1, |A|, |B|) is no change
+
+HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
+# The cost terms, in the Summary's order: the metrics its notes call a cost term.
+COST_METRICS = tuple(metric for metric, (_, note) in SUMMARY_METRICS.items()
+                     if note.startswith("Cost term"))
+
+# The sheets and columns a report must have to be compared.
+REPORT_COLUMNS = {
+    "Summary": ("metric", "value"),
+    "Allocation": ("facility", "item", "ally", "delivery_period", "quantity", "total_cost"),
+    "Readiness": ("ally", "gap", "shortfall"),
+}
+NOT_A_REPORT = "so it is not a report written by stockpile solve"
+
+ALLY_KEYS = ["ally"]
+LINE_KEYS = ["facility", "item"]
+PERIOD_KEYS = ["delivery_period"]
+
+
+@dataclass(frozen=True)
+class ReportTables:
+    """What a comparison reads from one report workbook."""
+
+    path: Path
+    sha256: str
+    summary: dict[str, object]  # Summary: metric -> value (None for a blank cell)
+    allocation: pd.DataFrame  # Allocation: codes as text, quantity and total_cost numbers
+    readiness: pd.DataFrame  # Readiness: ally, gap, shortfall
+    run_info: dict[tuple[str, str], object]  # Run info: (section, key) -> value
+
+    @property
+    def status(self) -> str:
+        return str(self.summary.get("status") or "unknown")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two reports and what changed from A to B (every delta is B − A)."""
+
+    a: ReportTables
+    b: ReportTables
+    kpis: pd.DataFrame  # metric, a, b, delta, change_pct
+    by_ally: pd.DataFrame  # ally, closure and allocation in A and B, deltas (changed only)
+    by_line: pd.DataFrame  # facility, item, allocation in A and B, deltas (changed only)
+    by_period: pd.DataFrame  # delivery_period, allocation in A and B, deltas (changed only)
+
+    def summary_lines(self, allies: int = 5) -> list[str]:
+        """The terminal summary: each KPI as A → B (delta), then the ``allies`` allies
+        whose gap closure changed most."""
+        lines = [f"A: {self.a.path}", f"B: {self.b.path}"]
+        for row in self.kpis.itertuples(index=False):
+            if row.metric == "status":
+                lines.append(f"status: {row.a} → {row.b}")
+                continue
+            spec = _terminal_format(row.metric)
+            delta = "" if _is_blank(row.delta) else f" ({row.delta:+{spec}})"
+            lines.append(f"{row.metric}: {_shown(row.a, spec)} → {_shown(row.b, spec)}{delta}")
+        closure = self.by_ally[changed(self.by_ally["closed_pct_a"],
+                                       self.by_ally["closed_pct_b"])]
+        if closure.empty:
+            lines.append("no ally's gap closure changed")
+            return lines
+        lines.append("allies whose gap closure changed most:")
+        for row in closure.head(allies).itertuples(index=False):
+            delta = ("" if _is_blank(row.closed_pct_delta)
+                     else f" ({row.closed_pct_delta:+.1f} points)")
+            lines.append(f"  {row.ally}: {_shown(row.closed_pct_a, '.1f', '%')} → "
+                         f"{_shown(row.closed_pct_b, '.1f', '%')} closed{delta}")
+        return lines
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+
+
+def read_report(path: str | Path) -> ReportTables:
+    """The Summary, Allocation, Readiness and Run info tables of a report workbook (each
+    table's header is its sheet's first row). An ``InputError`` naming the file when it
+    is missing, not an .xlsx workbook, or lacks a sheet or column a report has."""
+    path = Path(path)
+    workbook = open_workbook(path)  # one sentence on why a file is not an .xlsx workbook
+    try:
+        missing = [sheet for sheet in REPORT_COLUMNS if sheet not in workbook.sheet_names]
+        if missing:
+            raise InputError([Problem(str(path), f"has no {_listed(missing)} sheet, "
+                                                 f"{NOT_A_REPORT}")])
+        tables = {sheet: _table(workbook, sheet) for sheet in REPORT_COLUMNS}
+        run_info = (_table(workbook, "Run info") if "Run info" in workbook.sheet_names
+                    else pd.DataFrame())
+    finally:
+        workbook.close()
+    for sheet, columns in REPORT_COLUMNS.items():
+        absent = [f"'{column}'" for column in columns if column not in tables[sheet].columns]
+        if absent:
+            raise InputError([Problem(str(path), f"its {sheet} sheet has no "
+                                                 f"{_listed(absent)} column, {NOT_A_REPORT}")])
+    summary = tables["Summary"]
+    run_info = run_info.reindex(columns=["section", "key", "value"])
+    return ReportTables(
+        path=path,
+        sha256=sha256_of(path),
+        summary=dict(zip(summary["metric"].astype(str), summary["value"], strict=True)),
+        allocation=_typed(tables["Allocation"], text=[*LINE_KEYS, "ally", *PERIOD_KEYS],
+                          numbers=["quantity", "total_cost"]),
+        readiness=_typed(tables["Readiness"], text=["ally"], numbers=["gap", "shortfall"]),
+        run_info={(str(section), str(key)): value
+                  for section, key, value in run_info.itertuples(index=False)},
+    )
+
+
+def _table(workbook, sheet: str) -> pd.DataFrame:
+    """A sheet as a frame: the first row is the header; blank cells are None."""
+    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    header = [str(name).strip() for name in rows[0]] if rows else []
+    body = [[None if value == "" else value for value in row] for row in rows[1:]
+            if any(value != "" for value in row)]
+    return pd.DataFrame(body, columns=header, dtype=object)
+
+
+def _typed(frame: pd.DataFrame, text: list[str], numbers: list[str]) -> pd.DataFrame:
+    """Only the ``text`` columns (codes as strings) and ``numbers`` columns (floats;
+    a blank or non-number is NaN)."""
+    out = pd.DataFrame(index=frame.index)
+    for name in text:
+        out[name] = frame[name].astype(str)
+    for name in numbers:
+        out[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    return out.reset_index(drop=True)
+
+
+def _listed(names: list[str]) -> str:
+    """'Summary', 'Summary or Readiness', 'Summary, Allocation or Readiness'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+# --------------------------------------------------------------------------------------
+# Comparing
+
+
+def compare_reports(path_a: str | Path, path_b: str | Path) -> Comparison:
+    """Read two report workbooks and compute what changed from A to B (see the module
+    docstring for every number). By ally lists the largest change of closed_pct first,
+    then of cost; By line and By period the largest change of cost first, then of
+    quantity. An ``InputError`` lists every file that is not a report."""
+    problems: list[Problem] = []
+    reports: list[ReportTables] = []
+    for path in (path_a, path_b):
+        try:
+            reports.append(read_report(path))
+        except InputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InputError(problems)
+    a, b = reports
+    ally_orders = _allocation_change(a.allocation, b.allocation, ALLY_KEYS)
+    by_ally = _closure_change(a.readiness, b.readiness).merge(
+        ally_orders, on="ally", how="outer")
+    ordered = [column for column in ally_orders.columns if column not in ALLY_KEYS]
+    by_ally[ordered] = by_ally[ordered].fillna(0.0)
+    return Comparison(
+        a=a,
+        b=b,
+        kpis=_kpi_change(a.summary, b.summary),
+        by_ally=_largest_changes_first(by_ally, ["closed_pct", "cost", "quantity"], ALLY_KEYS),
+        by_line=_largest_changes_first(_allocation_change(a.allocation, b.allocation,
+                                                          LINE_KEYS),
+                                       ["cost", "quantity"], LINE_KEYS),
+        by_period=_largest_changes_first(_allocation_change(a.allocation, b.allocation,
+                                                            PERIOD_KEYS),
+                                         ["cost", "quantity"], PERIOD_KEYS),
+    )
+
+
+def changed(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Element by element, |B − A| > CHANGE_TOLERANCE · max(1, |A|, |B|); a value in one
+    report only (NaN in the other) is a change, a value in neither is not."""
+    a, b = a.astype(float), b.astype(float)
+    scale = np.maximum(1.0, np.maximum(a.abs().fillna(0.0), b.abs().fillna(0.0)))
+    differs = (b - a).abs() > CHANGE_TOLERANCE * scale
+    return differs | (a.isna() != b.isna())
+
+
+def _kpi_change(summary_a: dict[str, object], summary_b: dict[str, object]) -> pd.DataFrame:
+    """status, then the headline metrics, then each cost metric either report has: value
+    in A and B, delta = B − A, change_pct = 100 · delta / |A| (blank when A is 0 or
+    blank, unless B is 0 too)."""
+    rows: list[dict[str, object]] = [{
+        "metric": "status", "a": summary_a.get("status"), "b": summary_b.get("status"),
+        "delta": None, "change_pct": None,
+    }]
+    costs = [m for m in COST_METRICS if m in summary_a or m in summary_b]
+    for metric in (*HEADLINE_METRICS, *costs):
+        a, b = _number(summary_a.get(metric)), _number(summary_b.get(metric))
+        delta = None if a is None or b is None else b - a
+        change_pct = (None if delta is None else 0.0 if delta == 0
+                      else 100.0 * delta / abs(a) if a != 0 else None)
+        rows.append({"metric": metric, "a": a, "b": b, "delta": delta,
+                     "change_pct": change_pct})
+    return pd.DataFrame(rows, columns=["metric", "a", "b", "delta", "change_pct"],
+                        dtype=object)
+
+
+def _closure_by_ally(readiness: pd.DataFrame) -> pd.DataFrame:
+    """ally, gap = Σ gap, shortfall = Σ shortfall, closed_pct = 100 · (1 − Σ min(shortfall,
+    gap) / Σ gap), 100 for an ally with no gap."""
+    totals = readiness.groupby("ally", dropna=False)[["gap", "shortfall"]].sum()
+    return totals.assign(closed_pct=gap_closed(readiness, by="ally")).reset_index()
+
+
+def _closure_change(readiness_a: pd.DataFrame, readiness_b: pd.DataFrame) -> pd.DataFrame:
+    """Per ally: gap, shortfall and closed_pct in A and B, and the shortfall and
+    closed_pct deltas (NaN for an ally in one report only)."""
+    joined = _closure_by_ally(readiness_a).merge(
+        _closure_by_ally(readiness_b), on="ally", how="outer", suffixes=("_a", "_b"))
+    for measure in ("shortfall", "closed_pct"):
+        joined[f"{measure}_delta"] = joined[f"{measure}_b"] - joined[f"{measure}_a"]
+    return joined[["ally", "gap_a", "gap_b", "shortfall_a", "shortfall_b", "shortfall_delta",
+                   "closed_pct_a", "closed_pct_b", "closed_pct_delta"]]
+
+
+def _allocation_change(allocation_a: pd.DataFrame, allocation_b: pd.DataFrame,
+                       keys: list[str]) -> pd.DataFrame:
+    """``keys``, then quantity and cost (Σ total_cost) ordered in A and B, and their
+    deltas; a key with no Allocation rows in a report has 0 there."""
+
+    def totals(allocation: pd.DataFrame) -> pd.DataFrame:
+        return (allocation.groupby(keys, dropna=False)[["quantity", "total_cost"]].sum()
+                .rename(columns={"total_cost": "cost"}).reset_index())
+
+    joined = totals(allocation_a).merge(totals(allocation_b), how="outer", on=keys,
+                                        suffixes=("_a", "_b")).fillna(0.0)
+    for measure in ("quantity", "cost"):
+        joined[f"{measure}_delta"] = joined[f"{measure}_b"] - joined[f"{measure}_a"]
+    return joined[[*keys, "quantity_a", "quantity_b", "quantity_delta",
+                   "cost_a", "cost_b", "cost_delta"]]
+
+
+def _largest_changes_first(frame: pd.DataFrame, measures: list[str],
+                           keys: list[str]) -> pd.DataFrame:
+    """The rows where any of ``measures`` changed (``changed``), by |delta| of the first
+    measure descending (a row in one report only first), then of the next, then by key."""
+    moved = np.zeros(len(frame), dtype=bool)
+    for measure in measures:
+        moved |= changed(frame[f"{measure}_a"], frame[f"{measure}_b"]).to_numpy()
+    frame = frame[moved]
+    order = pd.DataFrame({measure: -frame[f"{measure}_delta"].abs().fillna(math.inf)
+                          for measure in measures}).join(frame[keys])
+    order = order.sort_values([*measures, *keys], kind="mergesort").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def _number(value: object) -> float | None:
+    """A Summary value as a float; None for a blank or a text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _terminal_format(metric: str) -> str:
+    """The Python format of a metric on the terminal, from its Summary number format."""
+    number_format = SUMMARY_METRICS.get(metric, (QUANTITY, ""))[0]
+    return {MONEY: ",.0f", PERCENT: ".1f"}.get(number_format, ",.2f")
+
+
+def _shown(value: object, spec: str, unit: str = "") -> str:
+    """``value`` in the Python format ``spec``, then ``unit``; "none" for a blank."""
+    return "none" if _is_blank(value) else f"{value:{spec}}{unit}"
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+
+
+def comparison_path(path_a: str | Path, path_b: str | Path,
+                    out: str | Path | None = None) -> Path:
+    """``out``, or ``<stem A>_vs_<stem B>.xlsx`` next to report B; an ``InputError``
+    when it would overwrite either report or a folder."""
+    path_a, path_b = Path(path_a), Path(path_b)
+    path = Path(out) if out is not None else path_b.parent / f"{path_a.stem}_vs_{path_b.stem}.xlsx"
+    for report in (path_a, path_b):
+        if path.resolve() == report.resolve() or (
+                path.exists() and report.exists() and path.samefile(report)):
+            raise InputError(f"the comparison {path} would overwrite the report {report}; "
+                             "choose another file with -o")
+    if path.is_dir():
+        raise InputError(f"the comparison {path} would replace a folder of that name; "
+                         "choose another file with -o")
+    return path
+
+
+def _measure_columns(measure: str, what: str, number_format: str) -> tuple[Column, ...]:
+    """``<measure>_a``, ``<measure>_b`` and ``<measure>_delta`` (B − A); the About sheet
+    names reports A and B."""
+    return (Column(f"{measure}_a", f"{what}: in report A.", number_format),
+            Column(f"{measure}_b", f"{what}: in report B.", number_format),
+            Column(f"{measure}_delta", f"{what}: B − A.", number_format))
+
+
+ORDERED = (*_measure_columns("quantity", "Units ordered", QUANTITY),
+           *_measure_columns("cost", "Money spent on orders (Σ total_cost of Allocation)",
+                             MONEY))
+
+KPI_COLUMNS = (
+    Column("metric", "The Summary metric (status, headline numbers, cost terms)."),
+    Column("a", "Its value in report A (the About sheet names the file)."),
+    Column("b", "Its value in report B."),
+    Column("delta", "b − a."),
+    Column("change_pct", "100 · (b − a) / |a|: the relative change in percent (0-100 "
+                         "scale); blank when a is 0 or blank.", PERCENT),
+)
+
+BY_ALLY_COLUMNS = (
+    Column("ally", "The ally."),
+    Column("gap_a", "Σ readiness gap over the ally's targets: in report A.", QUANTITY),
+    Column("gap_b", "Σ readiness gap over the ally's targets: in report B.", QUANTITY),
+    *_measure_columns("shortfall", "Σ shortfall over the ally's targets", QUANTITY),
+    *_measure_columns("closed_pct", "Share of the ally's gap closed, "
+                                    "100 · (1 − Σ min(shortfall, gap) / Σ gap), in percent "
+                                    "(0-100)", PERCENT),
+    *ORDERED,
+)
+
+BY_LINE_COLUMNS = (Column("facility", "The production facility."),
+                   Column("item", "The item the line makes."), *ORDERED)
+
+BY_PERIOD_COLUMNS = (Column("delivery_period", "The period at whose end the units arrive."),
+                     *ORDERED)
+
+ABOUT_COLUMNS = (
+    Column("section", "report A, report B or the comparison."),
+    Column("key", "What is described."),
+    Column("value", "Its value."),
+)
+
+
+def write_comparison(comparison: Comparison, path: str | Path) -> Path:
+    """Write the diff workbook (KPIs, By ally, By line, By period, About) to ``path``
+    atomically and return the path."""
+    kpis = table_sheet(KPI_COLUMNS, comparison.kpis)
+    value_formats = [SUMMARY_METRICS.get(metric, (None, ""))[0]
+                     for metric in comparison.kpis["metric"]]
+    kpis.decorate = _each(*(row_formats(column, value_formats)
+                            for column in ("a", "b", "delta")))
+    return write_workbook(path, {
+        "KPIs": kpis,
+        "By ally": table_sheet(BY_ALLY_COLUMNS, comparison.by_ally),
+        "By line": table_sheet(BY_LINE_COLUMNS, comparison.by_line),
+        "By period": table_sheet(BY_PERIOD_COLUMNS, comparison.by_period),
+        "About": table_sheet(ABOUT_COLUMNS, _about(comparison)),
+    })
+
+
+def _each(*hooks):
+    """One ``SheetContent.decorate`` hook that runs ``hooks`` in turn."""
+
+    def decorate(sheet, workbook, frame: pd.DataFrame) -> None:
+        for hook in hooks:
+            hook(sheet, workbook, frame)
+
+    return decorate
+
+
+def _about(comparison: Comparison) -> pd.DataFrame:
+    rows: list[tuple[str, str, object]] = []
+    for name, report in (("report A", comparison.a), ("report B", comparison.b)):
+        rows += [
+            (name, "file", str(report.path.resolve())),
+            (name, "SHA-256", report.sha256),
+            (name, "status", report.status),
+            (name, "input workbook", report.run_info.get(("input", "file"))),
+            (name, "input SHA-256", report.run_info.get(("input", "SHA-256"))),
+            (name, "report written (UTC)", report.run_info.get(("tool",
+                                                                 "report written (UTC)"))),
+        ]
+    rows += [
+        ("comparison", "deltas", "B − A"),
+        ("comparison", "rows listed", "By ally, By line and By period list only what "
+                                      f"changed by more than {CHANGE_TOLERANCE:g} relative"),
+        ("comparison", "tool version", __version__),
+        ("comparison", "written (UTC)", datetime.now(UTC).replace(microsecond=0).isoformat()),
+    ]
+    return pd.DataFrame(rows, columns=["section", "key", "value"], dtype=object)
+
+
+__all__ = ["Comparison", "compare_reports", "comparison_path", "read_report",
+           "write_comparison"]

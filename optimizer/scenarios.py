@@ -1,0 +1,353 @@
+"""Scenarios: named what-if cases, each a set of configuration overrides (SPEC §3 keys)
+and declarative edits of the input data.
+
+A scenario file (TOML, kept in ``models/``) holds one ``[[scenario]]`` table per case::
+
+    [[scenario]]
+    name = "F0003 down in 2027H2"
+    description = "the Nammo line is lost for two quarters"
+    set = { "rules.max_supplier_share" = 0.6 }   # optional: configuration overrides
+
+    [[scenario.edit]]
+    kind = "scale_capacity"
+    facility = "F0003"
+    factor = 0
+    from = "2027Q3"
+    to = "2027Q4"
+
+Edit kinds (``EDITS``) and what each does to the data as read from the workbook:
+
+- ``scale_capacity`` (facility, [item], factor, [from], [to]): the line's capacity
+  cap(ℓ,t) × factor; with a period window, only in those periods (written as Capacity
+  rows, as a ramp or an outage would be), else the line's capacity and every Capacity row;
+- ``remove_facility`` (facility): every line of the facility makes nothing (capacity 0
+  in every period, no expansion);
+- ``remove_host`` (host): every line hosted in that country makes nothing (an export
+  stop);
+- ``scale_budget`` ([ally], factor, [from], [to]): budget(a,t) × factor;
+- ``scale_targets`` ([ally], [item], factor, [from], [to]): target(a,i,t) × factor;
+- ``scale_consumption`` ([ally], [item], factor, [from], [to]): consumption × factor;
+- ``add_restriction`` ([host], [facility], [ally], [item]; at least one): one more
+  Restrictions row (an export ban).
+
+Fields in brackets are optional; a blank ally or item means every one. ``from`` and
+``to`` are periods of the workbook, both included. Every problem in a file is reported
+at once, each with its file, line, scenario and edit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.config import apply_settings
+from optimizer.data import AllianceData
+from optimizer.errors import InputError
+from optimizer.schema import Problem
+
+# kind -> (required fields, optional fields)
+EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "scale_capacity": (("facility", "factor"), ("item", "from", "to")),
+    "remove_facility": (("facility",), ()),
+    "remove_host": (("host",), ()),
+    "scale_budget": (("factor",), ("ally", "from", "to")),
+    "scale_targets": (("factor",), ("ally", "item", "from", "to")),
+    "scale_consumption": (("factor",), ("ally", "item", "from", "to")),
+    "add_restriction": ((), ("host", "facility", "ally", "item")),
+}
+# Rows a scenario adds to a table have no cell in the workbook.
+ADDED_ROW = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Edit:
+    kind: str
+    fields: dict[str, object]
+    where: str  # "file:line (scenario 'name', edit k)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A what-if case: configuration settings (where, dotted key, value) and data edits."""
+
+    name: str
+    description: str = ""
+    settings: tuple[tuple[str, str, object], ...] = ()
+    edits: tuple[Edit, ...] = ()
+
+    def config(self, base: dict) -> dict:
+        """The base configuration with this scenario's settings applied."""
+        return apply_settings(base, self.settings)
+
+    def apply(self, data: AllianceData) -> AllianceData:
+        """The data as this scenario changes it (the input itself is left alone)."""
+        for edit in self.edits:
+            data = _APPLY[edit.kind](data, edit.fields)
+        return data
+
+
+def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> list[Scenario]:
+    """Read and check a scenario file against the workbook's data; raises ``InputError``
+    listing every problem, each naming file, line, scenario and edit."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), "no such scenario file")]) from None
+    try:
+        document = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InputError([Problem(str(path), f"is not valid TOML ({error})")]) from None
+    tables = document.get("scenario")
+    unknown = sorted(set(document) - {"scenario"})
+    problems = [Problem(str(path), f"unknown table '{key}'; a scenario file holds "
+                                   "[[scenario]] tables") for key in unknown]
+    if not isinstance(tables, list) or not tables:
+        problems.append(Problem(str(path), "holds no [[scenario]] table"))
+        raise InputError(problems)
+    lines = _header_lines(text)
+    scenarios: list[Scenario] = []
+    names: set[str] = set()
+    for number, table in enumerate(tables):
+        line = lines["scenario"][number] if number < len(lines["scenario"]) else None
+        where = f"{path}:{line}" if line else f"{path} (scenario {number + 1})"
+        edit_lines = [line for owner, line in lines["edit"] if owner == number]
+        scenario, found = _scenario(table, where, path, edit_lines, data, base_config)
+        problems.extend(found)
+        if scenario is not None:
+            if scenario.name in names:
+                problems.append(Problem(where, f"a second scenario is named '{scenario.name}'"))
+            names.add(scenario.name)
+            scenarios.append(scenario)
+    if problems:
+        raise InputError(problems)
+    return scenarios
+
+
+def _header_lines(text: str) -> dict[str, list[int]]:
+    """Line numbers (1-based) of each [[scenario]] and [[scenario.edit]] header, in order,
+    with the scenario each edit header belongs to."""
+    found: dict[str, list] = {"scenario": [], "edit": []}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(r"\s*\[\[\s*scenario\s*\]\]", line):
+            found["scenario"].append(number)
+        elif re.match(r"\s*\[\[\s*scenario\s*\.\s*edit\s*\]\]", line):
+            found["edit"].append((len(found["scenario"]) - 1, number))
+    return found
+
+
+def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
+              data: AllianceData, base_config: dict) -> tuple[Scenario | None, list[Problem]]:
+    if not isinstance(table, dict):
+        return None, [Problem(where, "a scenario must be a table")]
+    problems: list[Problem] = []
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return None, [Problem(where, "every scenario needs a name (text)")]
+    name = name.strip()
+    where = f"{where} (scenario '{name}')"
+    for key in sorted(set(table) - {"name", "description", "set", "edit"}):
+        problems.append(Problem(where, f"unknown field '{key}'; a scenario has name, "
+                                       "description, set and [[scenario.edit]] tables"))
+    settings = tuple((where, key, value) for key, value in _flat(table.get("set", {})))
+    try:
+        apply_settings(base_config, settings)
+    except InputError as error:
+        problems.extend(error.problems)
+    edits = []
+    raw_edits = table.get("edit", [])
+    if not isinstance(raw_edits, list):
+        raw_edits = [raw_edits]
+    for number, raw in enumerate(raw_edits):
+        line = f"{path}:{edit_lines[number]}" if number < len(edit_lines) else str(path)
+        edit_where = f"{line} (scenario '{name}', edit {number + 1})"
+        edit, found = _edit(raw, edit_where, data)
+        problems.extend(found)
+        if edit is not None:
+            edits.append(edit)
+    description = table.get("description", "")
+    return Scenario(name, str(description), settings, tuple(edits)), problems
+
+
+def _flat(table: object, prefix: str = "") -> list[tuple[str, object]]:
+    """{"rules": {"work_share": false}} or {"rules.work_share": false} as dotted keys."""
+    if not isinstance(table, dict):
+        return [(prefix.rstrip("."), table)]
+    found = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            found.extend(_flat(value, f"{prefix}{key}."))
+        else:
+            found.append((f"{prefix}{key}", value))
+    return found
+
+
+def _edit(raw: object, where: str, data: AllianceData) -> tuple[Edit | None, list[Problem]]:
+    if not isinstance(raw, dict):
+        return None, [Problem(where, "an edit must be a table with a kind")]
+    kind = raw.get("kind")
+    if kind not in EDITS:
+        close = difflib.get_close_matches(str(kind), EDITS, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return None, [Problem(where, f"unknown kind {kind!r}{hint}; the kinds are "
+                                     + ", ".join(EDITS))]
+    required, optional = EDITS[kind]
+    fields = {key: value for key, value in raw.items() if key != "kind"}
+    problems = [Problem(where, f"{kind} needs '{key}'") for key in required
+                if key not in fields]
+    for key in sorted(set(fields) - set(required) - set(optional)):
+        allowed = ", ".join(required + optional)
+        problems.append(Problem(where, f"{kind} has no field '{key}' (it takes {allowed})"))
+    if kind == "add_restriction" and not fields:
+        problems.append(Problem(where, "add_restriction needs at least one of host, "
+                                       "facility, ally, item"))
+    known = {
+        "facility": set(data.production["facility"]),
+        "host": set(data.production["host"]),
+        "ally": set(data.allies["ally"]),
+        "item": set(data.items["item"]),
+        "from": set(data.periods),
+        "to": set(data.periods),
+    }
+    for key, value in fields.items():
+        if key == "factor":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    math.isfinite(value) and value >= 0):
+                problems.append(Problem(where, f"factor must be a number >= 0, got {value!r}"))
+        elif key in known and str(value) not in known[key]:
+            what = "period" if key in ("from", "to") else key
+            problems.append(Problem(where, f"{key} {value!r} is not a {what} of the workbook"))
+    if {"from", "to"} <= set(fields) and not problems:
+        order = data.period_index
+        if order[str(fields["from"])] > order[str(fields["to"])]:
+            problems.append(Problem(where, f"from {fields['from']!r} comes after "
+                                           f"to {fields['to']!r}"))
+    if problems:
+        return None, problems
+    fields = {key: (float(value) if key == "factor" else str(value))
+              for key, value in fields.items()}
+    return Edit(kind, fields, where), []
+
+
+# Applying edits ---------------------------------------------------------------------
+
+def _window(data: AllianceData, fields: dict) -> list[str]:
+    """The periods from ``from`` to ``to`` (both included; every period by default)."""
+    order = data.period_index
+    first = order[fields["from"]] if "from" in fields else 0
+    last = order[fields["to"]] if "to" in fields else len(data.periods) - 1
+    return list(data.periods[first:last + 1])
+
+
+def _matching(table: pd.DataFrame, fields: dict, keys: tuple[str, ...]) -> pd.Series:
+    mask = pd.Series(True, index=table.index)
+    for key in keys:
+        if key in fields:
+            mask &= table[key] == fields[key]
+    return mask
+
+
+def _scale_capacity(data: AllianceData, fields: dict) -> AllianceData:
+    factor = float(fields["factor"])
+    lines = data.production[_matching(data.production, fields, ("facility", "item"))]
+    capacity = data.capacity.copy()
+    if "from" not in fields and "to" not in fields:
+        production = data.production.copy()
+        production.loc[lines.index, "capacity"] *= factor
+        on_line = capacity.set_index(["facility", "item"]).index.isin(
+            lines.set_index(["facility", "item"]).index)
+        capacity.loc[on_line, "capacity"] *= factor
+        return dataclasses.replace(data, production=production, capacity=capacity)
+    window = _window(data, fields)
+    grid = lines[["facility", "item", "capacity"]].rename(columns={"capacity": "base"})
+    grid = grid.merge(pd.DataFrame({"period": window}), how="cross")
+    merged = grid.merge(capacity, on=["facility", "item", "period"], how="left")
+    merged["capacity"] = merged["capacity"].fillna(merged["base"]) * factor
+    merged["row"] = merged["row"].fillna(ADDED_ROW).astype("int64")
+    kept = capacity.merge(grid[["facility", "item", "period"]], how="left", indicator=True,
+                          on=["facility", "item", "period"])
+    kept = capacity[(kept["_merge"] == "left_only").to_numpy()]
+    capacity = pd.concat([kept, merged[capacity.columns]], ignore_index=True)
+    return dataclasses.replace(data, capacity=capacity)
+
+
+def _without_lines(data: AllianceData, gone: pd.Series) -> AllianceData:
+    """The lines make nothing: capacity 0 in every period, no expansion. They stay in the
+    model (with every order on them held at 0), so the scenario's model has the base
+    case's structure and its solve starts from the base case's basis."""
+    lines = data.production[gone].set_index(["facility", "item"]).index
+
+    def on_lines(table: pd.DataFrame) -> np.ndarray:
+        return table.set_index(["facility", "item"]).index.isin(lines)
+
+    production, capacity, expansion = (data.production.copy(), data.capacity.copy(),
+                                       data.expansion.copy())
+    production.loc[on_lines(production), "capacity"] = 0.0
+    capacity.loc[on_lines(capacity), "capacity"] = 0.0
+    expansion.loc[on_lines(expansion), "max_extra"] = 0.0
+    return dataclasses.replace(data, production=production, capacity=capacity,
+                               expansion=expansion)
+
+
+def _remove_facility(data: AllianceData, fields: dict) -> AllianceData:
+    return _without_lines(data, data.production["facility"] == fields["facility"])
+
+
+def _remove_host(data: AllianceData, fields: dict) -> AllianceData:
+    return _without_lines(data, data.production["host"] == fields["host"])
+
+
+def _scaler(table_name: str, column: str, keys: tuple[str, ...]):
+    def scale(data: AllianceData, fields: dict) -> AllianceData:
+        table = data.table(table_name).copy()
+        mask = _matching(table, fields, keys)
+        if "period" in table.columns:
+            mask &= table["period"].isin(_window(data, fields))
+        table.loc[mask, column] = table.loc[mask, column] * float(fields["factor"])
+        return dataclasses.replace(data, **{table_name.lower(): table})
+    return scale
+
+
+def _add_restriction(data: AllianceData, fields: dict) -> AllianceData:
+    row = {column: fields.get(column) for column in data.restrictions.columns}
+    row["row"] = ADDED_ROW
+    added = pd.DataFrame([row]).astype({"row": "int64"})
+    restrictions = pd.concat([data.restrictions, added], ignore_index=True)
+    return dataclasses.replace(data, restrictions=restrictions.replace({np.nan: None}))
+
+
+_APPLY = {
+    "scale_capacity": _scale_capacity,
+    "remove_facility": _remove_facility,
+    "remove_host": _remove_host,
+    "scale_budget": _scaler("Budgets", "budget", ("ally",)),
+    "scale_targets": _scaler("Requirements", "target", ("ally", "item")),
+    "scale_consumption": _scaler("Consumption", "quantity", ("ally", "item")),
+    "add_restriction": _add_restriction,
+}
+
+
+# Built-in sweeps ---------------------------------------------------------------------
+
+def outage_each_facility(data: AllianceData) -> list[Scenario]:
+    """N-1: one scenario per facility, with every line of it gone."""
+    return [Scenario(f"without {facility}", f"facility {facility} is lost for the whole "
+                                            "horizon",
+                     edits=(Edit("remove_facility", {"facility": facility}, "--outage"),))
+            for facility in sorted(set(data.production["facility"]))]
+
+
+def scaled(kind: str, factors: list[float]) -> list[Scenario]:
+    """One scenario per factor: every budget (``scale_budget``) or every target
+    (``scale_targets``) multiplied by it."""
+    what = {"scale_budget": "budgets", "scale_targets": "targets"}[kind]
+    return [Scenario(f"{what} x{factor:g}", f"every ally's {what} multiplied by {factor:g}",
+                     edits=(Edit(kind, {"factor": float(factor)}, f"--{what}-scale"),))
+            for factor in factors]

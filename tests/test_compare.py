@@ -1,0 +1,219 @@
+"""``stockpile compare``: the deltas between two reports, worked out by hand, the diff
+workbook, the command line, and clear errors for files that are not reports.
+
+The alliance: one item (holding cost 1 a unit and period), lines L (90 a period at 10,
+no lead time) and M (100 at 20, lead time 1). A needs 60 by P1 and B 100 by P2; B has
+ample budgets, A has 600 in P1 and nothing in P2.
+- Base: A buys 60 from L in P1. B buys from L too, as late as it can: 10 in P1 and 90
+  in P2 (L makes 90 a period; M costs 20 against 10 + 1 of holding). Purchase 1,600.
+- Half budget (A has 300 in P1): A buys 30 and misses 30 of its gap of 60 (50 % closed);
+  B's plan is unchanged. Purchase 1,300: the Allocation of line L and of delivery period
+  P1 falls by 30 units and 300 money, the rest does not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from optimizer.cli import main
+from optimizer.compare import compare_reports, write_comparison
+from optimizer.errors import InputError
+from optimizer.report import write_report
+from tests.alliances import sheets, solve
+from tests.conftest import valid_sheets, write_workbook
+
+UNITS = 1e-3  # phase 2 may spend the shortfall tolerance (SPEC §4): about 1e-5 units
+
+
+def alliance(budget_of_a: float) -> dict:
+    return sheets(
+        periods=["P1", "P2"], allies=[["A"], ["B"]],
+        items=[["I", "item", "units", False, 1, 1000, 1]],
+        production=[["L", "H", "I", 90, 10, 0], ["M", "G", "I", 100, 20, 1]],
+        requirements=[["A", "I", "P1", 60], ["B", "I", "P2", 100]],
+        Budgets=[["A", "P1", budget_of_a], ["B", "P1", 10_000], ["B", "P2", 10_000]],
+    )
+
+
+@pytest.fixture(scope="module")
+def solved_reports(tmp_path_factory) -> tuple[Path, Path]:
+    """The reports of the base case and of A's budget halved."""
+    folder = tmp_path_factory.mktemp("reports")
+    paths = []
+    for name, budget in (("base", 600), ("half_budget", 300)):
+        (folder / name).mkdir()
+        result = solve(folder / name, alliance(budget))
+        assert result.status == "optimal"
+        paths.append(write_report(result, folder / f"{name}_report.xlsx"))
+    return paths[0], paths[1]
+
+
+@pytest.fixture
+def reports(tmp_path, solved_reports) -> tuple[Path, Path]:
+    """Copies of the two reports in this test's own folder."""
+    return tuple(Path(shutil.copy(path, tmp_path)) for path in solved_reports)
+
+
+def summary_sheet(path: Path) -> dict[str, object]:
+    rows = openpyxl.load_workbook(path)["Summary"].iter_rows(min_row=2, values_only=True)
+    return {row[0]: row[1] for row in rows}
+
+
+def kpi(comparison, metric: str):
+    rows = comparison.kpis[comparison.kpis["metric"] == metric]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_kpi_deltas_are_b_minus_a_of_the_summary_sheets(reports):
+    comparison = compare_reports(*reports)
+    base, half = (summary_sheet(path) for path in reports)
+    cost = kpi(comparison, "total_cost")
+    assert (cost["a"], cost["b"]) == (base["total_cost"], half["total_cost"])
+    assert cost["delta"] == half["total_cost"] - base["total_cost"]
+    # 300 less purchase; A's stock held at the end of P1 and P2 falls by 30 twice.
+    assert cost["delta"] == pytest.approx(-360, abs=10 * UNITS)
+    assert cost["change_pct"] == pytest.approx(100 * cost["delta"] / base["total_cost"])
+    assert kpi(comparison, "purchase_cost")["delta"] == pytest.approx(-300, abs=10 * UNITS)
+    assert kpi(comparison, "holding_cost")["delta"] == pytest.approx(-60, abs=10 * UNITS)
+    assert kpi(comparison, "weighted_shortfall")["delta"] == pytest.approx(30, abs=UNITS)
+    # Gaps of 60 and 100; 30 of them left open: 100 · (1 − 30/160) = 81.25 %.
+    assert kpi(comparison, "gap_closed_pct")["b"] == pytest.approx(81.25, abs=UNITS)
+    status = kpi(comparison, "status")
+    assert (status["a"], status["b"]) == ("optimal", "optimal")
+
+
+def test_closure_and_allocation_deltas_list_only_what_changed(reports):
+    comparison = compare_reports(*reports)
+    # A closes 100 % then 50 % of its gap of 60; B's plan does not change.
+    assert comparison.by_ally["ally"].tolist() == ["A"]
+    ally = comparison.by_ally.iloc[0]
+    assert (ally["gap_a"], ally["gap_b"]) == (60, 60)
+    assert ally["closed_pct_a"] == pytest.approx(100)
+    assert ally["closed_pct_b"] == pytest.approx(50, abs=UNITS)
+    assert ally["closed_pct_delta"] == pytest.approx(-50, abs=UNITS)
+    assert ally["shortfall_delta"] == pytest.approx(30, abs=UNITS)
+    assert ally["quantity_delta"] == pytest.approx(-30, abs=UNITS)
+    assert ally["cost_delta"] == pytest.approx(-300, abs=10 * UNITS)
+
+    assert comparison.by_line[["facility", "item"]].values.tolist() == [["L", "I"]]
+    line = comparison.by_line.iloc[0]
+    assert line["quantity_a"] == pytest.approx(160, abs=UNITS)
+    assert line["quantity_b"] == pytest.approx(130, abs=UNITS)
+    assert line["quantity_delta"] == pytest.approx(-30, abs=UNITS)
+    assert line["cost_delta"] == pytest.approx(-300, abs=10 * UNITS)
+
+    assert comparison.by_period["delivery_period"].tolist() == ["P1"]
+    period = comparison.by_period.iloc[0]
+    assert (period["quantity_a"], period["quantity_delta"]) == pytest.approx((70, -30),
+                                                                            abs=UNITS)
+
+
+def test_a_report_compared_with_itself_has_no_changes(reports):
+    comparison = compare_reports(reports[0], reports[0])
+    assert comparison.by_ally.empty and comparison.by_line.empty
+    assert comparison.by_period.empty
+    assert (comparison.kpis["delta"].dropna() == 0).all()
+    assert "no ally's gap closure changed" in comparison.summary_lines()
+
+
+def test_the_diff_workbook_has_every_sheet_and_names_both_reports(reports, tmp_path):
+    comparison = compare_reports(*reports)
+    path = write_comparison(comparison, tmp_path / "diff.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["KPIs", "By ally", "By line", "By period", "About"]
+    kpis = {row[0]: row[1:] for row in workbook["KPIs"].iter_rows(min_row=2, values_only=True)}
+    assert kpis["total_cost"][2] == pytest.approx(comparison.kpis.iloc[1]["delta"])
+    line = [cell.value for cell in workbook["By line"][2]]
+    assert line[:2] == ["L", "I"]
+    about = {(row[0], row[1]): row[2]
+             for row in workbook["About"].iter_rows(min_row=2, values_only=True)}
+    for name, report in zip(("report A", "report B"), reports, strict=True):
+        assert about[(name, "file")] == str(report.resolve())
+        assert about[(name, "SHA-256")] == hashlib.sha256(report.read_bytes()).hexdigest()
+    assert about[("comparison", "written (UTC)")]
+    assert not list(tmp_path.glob(".diff-*"))  # the atomic save left no temporary file
+
+
+def test_cli_writes_the_diff_next_to_report_b_and_leaves_the_reports_alone(reports, capsys):
+    before = [path.read_bytes() for path in reports]
+    assert main(["compare", *map(str, reports)]) == 0
+    out = capsys.readouterr().out
+    diff = reports[1].parent / "base_report_vs_half_budget_report.xlsx"
+    assert diff.is_file()
+    assert f"diff: {diff}" in out
+    assert "total_cost: 1,830 → 1,470 (-360)" in out
+    assert "A: 100.0% → 50.0% closed (-50.0 points)" in out
+    assert [path.read_bytes() for path in reports] == before
+
+
+def test_cli_writes_the_diff_where_asked(reports, tmp_path, capsys):
+    out = tmp_path / "elsewhere" / "what_changed.xlsx"
+    assert main(["compare", *map(str, reports), "-o", str(out)]) == 0
+    assert out.is_file()
+    assert f"diff: {out}" in capsys.readouterr().out
+
+
+def test_cli_refuses_to_write_the_diff_over_a_report(reports, capsys):
+    before = reports[1].read_bytes()
+    assert main(["compare", *map(str, reports), "-o", str(reports[1])]) == 2
+    assert "would overwrite the report" in capsys.readouterr().err
+    assert reports[1].read_bytes() == before
+
+
+def test_an_input_workbook_is_not_a_report(reports, tmp_path, capsys):
+    workbook = write_workbook(tmp_path / "alliance.xlsx", valid_sheets())
+    before = workbook.read_bytes()
+    assert main(["compare", str(workbook), str(reports[1])]) == 2
+    err = capsys.readouterr().err
+    assert (f"{workbook}: has no Summary, Allocation or Readiness sheet, so it is not a "
+            "report written by stockpile solve") in err
+    assert "Traceback" not in err
+    assert workbook.read_bytes() == before
+    assert not list(tmp_path.glob("alliance_vs_*"))
+
+
+def test_a_report_without_its_readiness_sheet_is_named(reports, tmp_path):
+    workbook = openpyxl.load_workbook(reports[1])
+    del workbook["Readiness"]
+    cut = tmp_path / "cut.xlsx"
+    workbook.save(cut)
+    with pytest.raises(InputError) as error:
+        compare_reports(reports[0], cut)
+    assert [str(problem) for problem in error.value.problems] == [
+        f"{cut}: has no Readiness sheet, so it is not a report written by stockpile solve"]
+
+
+def test_missing_and_non_xlsx_files_are_invalid_input(reports, tmp_path, capsys):
+    text = tmp_path / "notes.xlsx"
+    text.write_text("metric,value\n")
+    assert main(["compare", str(tmp_path / "none.xlsx"), str(text)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'none.xlsx'}: no such file" in err
+    assert f"{text}: is not an Excel .xlsx workbook" in err
+    assert "Traceback" not in err
+
+
+def test_a_run_without_a_plan_compares_by_status_with_blank_deltas(reports, tmp_path, capsys):
+    """Consumption in P1 that no delivery can cover (lead time 1, no stock): infeasible,
+    so its report has no plan, no Allocation rows and no Readiness rows."""
+    result = solve(tmp_path, sheets(
+        periods=["P1", "P2"], allies=[["A"]], items=[["I"]],
+        production=[["L", "H", "I", 100, 10, 1]], requirements=[["A", "I", "P2", 10]],
+        Consumption=[["A", "I", "P1", 5]]))
+    assert result.status == "infeasible"
+    infeasible = write_report(result, tmp_path / "infeasible_report.xlsx")
+    comparison = compare_reports(infeasible, reports[0])
+    status = kpi(comparison, "status")
+    assert (status["a"], status["b"]) == ("infeasible", "optimal")
+    assert kpi(comparison, "total_cost")["delta"] is None
+    # Every order and every ally's closure is new in B.
+    assert comparison.by_line["quantity_delta"].tolist() == pytest.approx([160], abs=UNITS)
+    assert sorted(comparison.by_ally["ally"]) == ["A", "B"]
+    assert main(["compare", str(infeasible), str(reports[0])]) == 0
+    assert "total_cost: none → 1,830" in capsys.readouterr().out

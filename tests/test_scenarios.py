@@ -1,0 +1,219 @@
+"""Scenarios and sweeps: scenario files and their errors, hand-checked disruptions, the
+sweep workbook, local processes and a Dask cluster on loopback giving the same numbers."""
+
+from __future__ import annotations
+
+import hashlib
+
+import openpyxl
+import pytest
+
+from optimizer.cli import main
+from optimizer.config import load_config
+from optimizer.errors import InputError
+from optimizer.scenarios import load_scenarios, outage_each_facility, scaled
+from optimizer.sweep import run_sweep
+from optimizer.validation import load_workbook
+from tests.alliances import sheets
+from tests.conftest import write_workbook
+
+ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
+WEIGHTED = "objective.mode=weighted"
+
+
+def two_lines(path):
+    """A needs 150; line F1 makes 100 at 10 a unit, F2 100 at 20; A's budget is 1,500.
+    Base: 100 from F1 (1,000) and 25 from F2 (500): 25 short, cost 1,500."""
+    return write_workbook(path, sheets(
+        periods=["P1"], allies=[["A"]], items=ONE_ITEM,
+        production=[["F1", "H1", "I", 100, 10, 0], ["F2", "H2", "I", 100, 20, 0]],
+        requirements=[["A", "I", "P1", 150]], Budgets=[["A", "P1", 1500]]))
+
+
+def scenario_file(tmp_path, text: str):
+    path = tmp_path / "scenarios.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load(path, scenarios_path, *settings):
+    config = load_config(None, [WEIGHTED, *settings])
+    data, _ = load_workbook(path, config["rules"])
+    return data, config, load_scenarios(scenarios_path, data, config)
+
+
+def test_every_problem_of_a_scenario_file_names_its_line_scenario_and_edit(tmp_path):
+    workbook = two_lines(tmp_path / "a.xlsx")
+    path = scenario_file(tmp_path, """
+[[scenario]]
+name = "cut"
+set = { "rules.max_suplier_share" = 0.5 }
+
+[[scenario.edit]]
+kind = "scale_budgt"
+factor = 0.5
+
+[[scenario.edit]]
+kind = "scale_capacity"
+facility = "F9"
+factor = -1
+from = "P2"
+to = "P1"
+
+[[scenario]]
+description = "no name"
+""")
+    with pytest.raises(InputError) as raised:
+        load(workbook, path)
+    messages = [str(problem) for problem in raised.value.problems]
+    text = "\n".join(messages)
+    assert "did you mean rules.max_supplier_share?" in text
+    assert f"{path}:6 (scenario 'cut', edit 1)" in text
+    assert "unknown kind 'scale_budgt' (did you mean scale_budget?)" in text
+    assert f"{path}:10 (scenario 'cut', edit 2)" in text
+    assert "facility 'F9' is not a facility of the workbook" in text
+    assert "factor must be a number >= 0, got -1" in text
+    assert "from 'P2' is not a period of the workbook" in text
+    assert f"{path}:17" in text and "every scenario needs a name" in text
+    assert len(messages) == 6
+
+
+def test_an_edit_window_in_the_wrong_order_is_an_error(tmp_path):
+    workbook = write_workbook(tmp_path / "a.xlsx", sheets(
+        periods=["P1", "P2"], allies=[["A"]], items=ONE_ITEM,
+        production=[["F1", "H1", "I", 100, 10, 0]], requirements=[["A", "I", "P2", 50]],
+        Budgets=[["A", "P1", 100]]))
+    path = scenario_file(tmp_path, """[[scenario]]
+name = "late"
+[[scenario.edit]]
+kind = "scale_budget"
+factor = 0.5
+from = "P2"
+to = "P1"
+""")
+    with pytest.raises(InputError, match="from 'P2' comes after to 'P1'"):
+        load(workbook, path)
+
+
+def kpis(results, name):
+    row = results[results["scenario"] == name].iloc[0]
+    return row
+
+
+def test_hand_checked_outage_capacity_cut_and_budget_cut(tmp_path):
+    """Base (see ``two_lines``): W = 25, cost 1,500.
+    - F1 at half capacity: 50 at 10 and 50 at 20 (1,500): W = 50;
+    - without F1: 75 from F2 (1,500): W = 75;
+    - without F2: 100 from F1 (1,000): W = 50;
+    - budgets x0.5 (750): 75 from F1: W = 75, cost 750."""
+    workbook = two_lines(tmp_path / "a.xlsx")
+    path = scenario_file(tmp_path, """
+[[scenario]]
+name = "F1 at half"
+[[scenario.edit]]
+kind = "scale_capacity"
+facility = "F1"
+factor = 0.5
+from = "P1"
+""")
+    data, config, scenarios = load(workbook, path)
+    scenarios += outage_each_facility(data) + scaled("scale_budget", [0.5])
+    results = run_sweep(data, config, scenarios, workbook)
+    assert results["scenario"].tolist() == ["base", "F1 at half", "without F1",
+                                            "without F2", "budgets x0.5"]
+    expected = {  # scenario: (weighted shortfall, total cost)
+        "base": (25, 1500), "F1 at half": (50, 1500), "without F1": (75, 1500),
+        "without F2": (50, 1000), "budgets x0.5": (75, 750)}
+    for name, (shortfall, cost) in expected.items():
+        row = kpis(results, name)
+        assert (row["weighted_shortfall"], row["total_cost"]) == (
+            pytest.approx(shortfall), pytest.approx(cost)), name
+        assert row["delta_weighted_shortfall"] == pytest.approx(shortfall - 25)
+        assert row["delta_total_cost"] == pytest.approx(cost - 1500)
+    assert kpis(results, "without F1")["delta_gap_closed_pct"] == pytest.approx(
+        100 * (75 / 150) - 100 * (125 / 150))
+
+
+def test_an_infeasible_scenario_is_a_row_and_the_sweep_goes_on(tmp_path):
+    """Consumption is a commitment: 500 used in P1 cannot be covered by 200 a period."""
+    workbook = write_workbook(tmp_path / "a.xlsx", sheets(
+        periods=["P1"], allies=[["A"]], items=ONE_ITEM,
+        production=[["F1", "H1", "I", 200, 10, 0]], requirements=[["A", "I", "P1", 100]],
+        Consumption=[["A", "I", "P1", 100]]))
+    path = scenario_file(tmp_path, """
+[[scenario]]
+name = "war"
+[[scenario.edit]]
+kind = "scale_consumption"
+factor = 5
+
+[[scenario]]
+name = "peace"
+[[scenario.edit]]
+kind = "scale_consumption"
+factor = 0
+""")
+    data, config, scenarios = load(workbook, path)
+    results = run_sweep(data, config, scenarios, workbook)
+    assert results["status"].tolist() == ["optimal", "infeasible", "optimal"]
+    assert "Consumption" in kpis(results, "war")["message"]
+    assert kpis(results, "peace")["total_cost"] == pytest.approx(1000)
+
+
+def test_local_processes_and_a_loopback_dask_cluster_give_the_same_numbers(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    workbook = two_lines(tmp_path / "a.xlsx")
+    config = load_config(None, [WEIGHTED])
+    data, _ = load_workbook(workbook, config["rules"])
+    scenarios = outage_each_facility(data) + scaled("scale_targets", [0.5, 2.0])
+    alone = run_sweep(data, config, scenarios, workbook)
+    in_processes = run_sweep(data, config, scenarios, workbook, workers=2)
+    with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1,
+                                  processes=True, dashboard_address=None) as cluster:
+        on_dask = run_sweep(data, config, scenarios, workbook, scheduler=cluster.scheduler_address)
+    numbers = ["scenario", "status", "total_cost", "weighted_shortfall", "gap_closed_pct"]
+    assert alone[numbers].equals(in_processes[numbers])
+    assert alone[numbers].equals(on_dask[numbers])
+
+
+def test_the_sweep_command_writes_one_workbook_and_leaves_the_input_alone(tmp_path, capsys):
+    workbook = two_lines(tmp_path / "a.xlsx")
+    before = hashlib.sha256(workbook.read_bytes()).hexdigest()
+    code = main(["sweep", str(workbook), "--outage", "each-facility", "--budget-scale",
+                 "0.5,2", "--set", WEIGHTED, "--out", str(tmp_path / "out"), "--reports"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "4 scenarios, 0 without a plan" in printed
+    out = tmp_path / "out" / "a_sweep.xlsx"
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Scenarios", "Most damaging", "Run info"]
+    worst = [row[0] for row in book["Most damaging"].iter_rows(min_row=2, values_only=True)]
+    assert worst[:3] == ["without F1", "budgets x0.5", "without F2"]  # W +50, +50, +25
+    assert len(list((tmp_path / "out" / "a_scenarios").glob("*_report.xlsx"))) == 5
+    assert hashlib.sha256(workbook.read_bytes()).hexdigest() == before
+
+
+def test_a_sweep_with_nothing_to_sweep_is_refused(tmp_path, capsys):
+    workbook = two_lines(tmp_path / "a.xlsx")
+    assert main(["sweep", str(workbook), "--out", str(tmp_path)]) == 2
+    assert "nothing to sweep" in capsys.readouterr().err
+
+
+def test_outages_of_a_linear_program_start_from_the_base_basis_and_match_cold_solves(
+        tmp_path):
+    from optimizer.generate import generate_workbook
+    from optimizer.sweep import run_scenario
+
+    workbook = generate_workbook(tmp_path / "g.xlsx", 3, 4, 8, 4, seed=2, whole_units=False)
+    config = load_config(None, [WEIGHTED])
+    data, _ = load_workbook(workbook, config["rules"])
+    outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7])
+    results = run_sweep(data, config, outages, workbook)
+    assert results["warm_start"].tolist() == ["no", "yes", "yes", "yes", "yes"]
+    for case in outages:
+        cold = run_scenario(data, config, case, str(workbook)).row
+        warm = kpis(results, case.name)
+        assert warm["status"] == cold["status"] == "optimal"
+        assert warm["total_cost"] == pytest.approx(cold["total_cost"], rel=1e-7)
+        assert warm["weighted_shortfall"] == pytest.approx(cold["weighted_shortfall"],
+                                                           rel=1e-7, abs=1e-6)
