@@ -85,7 +85,7 @@ def benchmark_config(mode: str, time_limit: float, overrides: tuple[str, ...] = 
 def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
     """Our model of a workbook as plain arrays: bounds, CSR matrix, objective vectors."""
     from optimizer.model.build import create_model
-    from optimizer.model.highs import method
+    from optimizer.model.highs import crossover, method
     from optimizer.model.linear import dense_objective
     from optimizer.model.sets import build_sets
     from optimizer.model.solve import objective_scale
@@ -112,6 +112,7 @@ def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
         "scale_shortfall": np.array(objective_scale(shortfall, is_mip=is_mip)),
         "scale_cost": np.array(objective_scale(cost, is_mip=is_mip)),
         "solver": np.array(method(n, is_mip)),
+        "crossover": np.array(crossover(n)),
         "mip_gap": np.array(float(config["solver"]["mip_gap"])),
         "tolerance": np.array(float(config["objective"]["shortfall_tolerance"])),
     }

@@ -71,6 +71,8 @@ def solve_arrays(arrays, mode: str, time_limit: float) -> dict:
         # As in the tool: HiGHS's limit counts every run of the instance (issue #1477).
         highs.setOptionValue("time_limit", highs.getRunTime() + max(1e-3, float(limit)))
         highs.setOptionValue("solver", str(arrays["solver"]))
+        if "crossover" in arrays:
+            highs.setOptionValue("run_crossover", str(arrays["crossover"]))
         begin = time.perf_counter()
         highs.run()
         seconds = time.perf_counter() - begin

@@ -48,7 +48,7 @@ def main() -> int:
     path = workbook(SIZES[args.size])
     scenarios = outage_file(path, args.facilities)
     runs = {}
-    for label, extra in (("warm", []), ("cold", ["--cold"])):
+    for label, extra in (("warm", ["--warm-start"]), ("cold", [])):
         command = [sys.executable, "-m", "optimizer", "sweep", str(path), "--scenarios",
                    str(scenarios), "--json", "--out", str(CACHE / "sweeps" / label),
                    "--set", f"objective.mode={args.mode}",

@@ -208,7 +208,7 @@ def test_outages_of_a_linear_program_start_from_the_base_basis_and_match_cold_so
     config = load_config(None, [WEIGHTED])
     data, _ = load_workbook(workbook, config["rules"])
     outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7])
-    results = run_sweep(data, config, outages, workbook)
+    results = run_sweep(data, config, outages, workbook, warm_start=True)
     assert results["warm_start"].tolist() == ["no", "yes", "yes", "yes", "yes"]
     for case in outages:
         cold = run_scenario(data, config, case, str(workbook)).row

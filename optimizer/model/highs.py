@@ -34,16 +34,29 @@ _LIMIT_REASONS = {
 _FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
 
 # From this many columns an LP is solved by interior point (with crossover, so that a
-# basis and basic duals follow), every time: on alliance-size models HiGHS's dual
-# simplex needs many times longer, from scratch (measured at M: over 300 s against
-# about 100 s) and even from the previous phase's basis (lexicographic phase 2 on phase
-# 1's optimal face: over 250 s against about 60 s).
-INTERIOR_POINT_COLUMNS = 50_000
+# basis and basic duals follow), every time: HiGHS's dual simplex needs many times
+# longer on these models, from scratch (S, 10,219 columns: lexicographic 13.0 s against
+# 2.9 s; M: over 300 s against about 100 s) and even from the previous phase's basis
+# (M, lexicographic phase 2 on phase 1's optimal face: over 250 s against about 60 s).
+INTERIOR_POINT_COLUMNS = 5_000
 
 
 def method(n_columns: int, is_mip: bool) -> str:
     """HiGHS's ``solver`` option for the solves of a model."""
     return "ipm" if not is_mip and n_columns >= INTERIOR_POINT_COLUMNS else "choose"
+
+
+# From this many columns interior point runs without crossover: at L (1,184,552
+# columns) crossover failed on a singular basis after 190 s, which HiGHS reports as a
+# solve error although interior point had found the optimum. Without crossover the plan
+# is the interior point's, optimal within HiGHS's tolerances, with duals but no basis
+# (so no ranging for the Advice sheet, and no basis for a scenario to start from).
+NO_CROSSOVER_COLUMNS = 1_000_000
+
+
+def crossover(n_columns: int) -> str:
+    """HiGHS's ``run_crossover`` option for the solves of a model."""
+    return "off" if n_columns >= NO_CROSSOVER_COLUMNS else "on"
 
 
 def classify(model_status: str, has_solution: bool) -> tuple[str, str]:
@@ -102,6 +115,7 @@ class HighsSession:
         self.highs.passModel(lp)
         self.start: np.ndarray | None = None
         self.method = method(linear.n_columns, self.is_mip)
+        self.highs.setOptionValue("run_crossover", crossover(linear.n_columns))
         self.next_method: str | None = None  # for one run only (set_basis)
 
     @property
