@@ -65,13 +65,13 @@ def _write_table(
         sample = frame[name].head(2000)
         sheet.set_column(col, col, _width(sample, str(name)), cell_format)
         for row, value in enumerate(frame[name].tolist(), start=1):
-            _write_value(sheet, row, col, value)
+            write_value(sheet, row, col, value)
     sheet.freeze_panes(1, 0)
     if len(frame.columns):
         sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
 
 
-def _write_value(sheet: Worksheet, row: int, col: int, value: object) -> None:
+def write_value(sheet: Worksheet, row: int, col: int, value: object) -> None:
     """Strings are always written as text; numbers as numbers; blanks stay empty."""
     if value is None:
         return
@@ -83,7 +83,7 @@ def _write_value(sheet: Worksheet, row: int, col: int, value: object) -> None:
         if math.isfinite(value):
             sheet.write_number(row, col, value)
     elif hasattr(value, "item"):  # numpy scalar
-        _write_value(sheet, row, col, value.item())
+        write_value(sheet, row, col, value.item())
     else:
         sheet.write_string(row, col, str(value))
 

@@ -1,6 +1,8 @@
 """The report workbook of one ``stockpile solve`` run (SPEC §5).
 
-Sheets, in order: Summary, Allocation, Readiness, Budgets, Capacity, Expansion, Advice
+Sheets, in order: Dashboard (the plan at a glance, with charts: ``optimizer.dashboard``),
+Summary, Allocation, Readiness (closure shaded red to green), Budgets, Capacity
+(utilisation as a bar), Expansion, Advice
 (what relaxing each rule or limit would be worth, and up to where), Binding (the limits
 the plan uses up, with the cell that set each), Rule prices (with
 ``explain.rule_prices``: each active rule's cost and who gains or loses without it),
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from optimizer.dashboard import dashboard_sheet
 from optimizer.errors import InputError
 from optimizer.excel import SheetContent, write_workbook
 from optimizer.model.solution import QUANTITY_TOLERANCE
@@ -319,16 +322,19 @@ def write_report(result: RunResult, path: Path) -> Path:
         refuse_input_overwrite(path, Path(result.input_path))
     plan = result.plan
     periods = _period_order(result)
-    sheets: dict[str, SheetContent] = {"Summary": _summary_sheet(result)}
+    sheets: dict[str, SheetContent] = {"Dashboard": dashboard_sheet(result),
+                                       "Summary": _summary_sheet(result)}
     sheets["Allocation"] = table_sheet(
         ALLOCATION, _allocation(plan.orders if plan is not None else None, periods))
     sheets["Readiness"] = table_sheet(
         READINESS, _frame(plan.readiness if plan is not None else None, READINESS,
                           rename={"row": "requirements_row"}))
+    sheets["Readiness"].decorate = _shaded("closed_pct", CLOSURE_SCALE)
     sheets["Budgets"] = table_sheet(
         BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
     sheets["Capacity"] = table_sheet(
         CAPACITY, _frame(plan.capacity if plan is not None else None, CAPACITY))
+    sheets["Capacity"].decorate = _shaded("utilisation_pct", UTILISATION_BAR)
     sheets["Expansion"] = table_sheet(
         EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
                             "extra_capacity"))
@@ -348,6 +354,25 @@ def write_report(result: RunResult, path: Path) -> Path:
         sheets["Transfers"] = table_sheet(TRANSFERS, transfers)
     sheets["Run info"] = _run_info_sheet(result)
     return write_workbook(path, sheets)
+
+
+# Conditional formats: closure from red (0 %) through yellow to green (100 %); a bar
+# for utilisation, full at 100 %.
+CLOSURE_SCALE = {"type": "3_color_scale", "min_type": "num", "min_value": 0,
+                 "mid_type": "num", "mid_value": 50, "max_type": "num", "max_value": 100,
+                 "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"}
+UTILISATION_BAR = {"type": "data_bar", "min_type": "num", "min_value": 0,
+                   "max_type": "num", "max_value": 100, "bar_color": "#5B9BD5"}
+
+
+def _shaded(column: str, rule: dict):
+    """A sheet's decorate hook: ``rule`` (an xlsxwriter conditional format) on
+    ``column``'s cells."""
+    def decorate(sheet, workbook, frame: pd.DataFrame) -> None:
+        if column in frame.columns and len(frame):
+            index = list(frame.columns).index(column)
+            sheet.conditional_format(1, index, len(frame), index, rule)
+    return decorate
 
 
 def _transfers_allowed(config: dict | None) -> bool:

@@ -1,0 +1,186 @@
+"""The Dashboard sheet of a report: the plan at a glance, with native Excel charts.
+
+On the left, the headline: status, whether the plan is proven optimal, total cost,
+weighted shortfall, the share of gaps closed, how many targets and allies are fully
+met, and the item with the most shortfall left. To the right, four small tables, each
+the data of one chart below the headline:
+
+- gap closed by ally: 100 · (1 − Σ min(shortfall, gap) / Σ gap) over the ally's
+  Readiness rows (``solution.gap_closed``);
+- spend against budget by ally: Σ budget and Σ spent over the periods (Budgets);
+- capacity utilisation by period: Σ used / Σ capacity over the lines (Capacity);
+- remaining shortfall by item: Σ shortfall and Σ gap over allies and periods, in the
+  item's units (Readiness).
+
+The tables are written here, in the sheet, so that every bar of a chart can be read as a
+number next to it; the charts point at those cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from optimizer.excel import HEADER_FORMAT, SheetContent, write_value
+from optimizer.model.solution import QUANTITY_TOLERANCE, Plan, gap_closed
+
+if TYPE_CHECKING:
+    from optimizer.run import RunResult
+
+MONEY, QUANTITY, PERCENT = "#,##0", "#,##0.##", "0.0"
+FIRST_TABLE_COLUMN = 4  # column E: the chart data start here, right of the headline
+CHART_ROW_GAP = 2  # empty rows between the headline and the first chart
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """One chart's data: a small table (first column the categories) and the chart."""
+
+    title: str
+    frame: pd.DataFrame
+    formats: dict[str, str]
+    chart_type: str  # xlsxwriter chart type: "bar", "column"
+    series: tuple[str, ...]  # the columns drawn, one series each
+    axis_title: str
+
+
+def chart_tables(plan: Plan) -> list[ChartTable]:
+    """The four tables of the dashboard, from a plan (see the module docstring)."""
+    readiness = plan.readiness
+    closed = gap_closed(readiness, by="ally").rename("closed_pct").reset_index()
+    budgets = plan.budgets.groupby("ally", sort=False)[["budget", "spent"]].sum()
+    capacity = plan.capacity.groupby("period", sort=False)[["capacity", "used"]].sum()
+    capacity["utilisation_pct"] = (100.0 * capacity["used"]
+                                   / capacity["capacity"].where(capacity["capacity"] > 0))
+    items = readiness.groupby("item", sort=False)[["shortfall", "gap"]].sum()
+    return [
+        ChartTable("Gap closed by ally", closed, {"closed_pct": PERCENT}, "bar",
+                   ("closed_pct",), "share of the ally's gaps closed (%)"),
+        ChartTable("Spend against budget by ally", budgets.reset_index(),
+                   {"budget": MONEY, "spent": MONEY}, "bar", ("budget", "spent"),
+                   "money over the horizon"),
+        ChartTable("Capacity utilisation by period", capacity.reset_index(),
+                   {"capacity": QUANTITY, "used": QUANTITY, "utilisation_pct": PERCENT},
+                   "column", ("utilisation_pct",), "used / capacity of every line (%)"),
+        ChartTable("Remaining shortfall by item", items.reset_index(),
+                   {"shortfall": QUANTITY, "gap": QUANTITY}, "bar", ("shortfall", "gap"),
+                   "units (each item in its own unit)"),
+    ]
+
+
+def headline(result: RunResult) -> pd.DataFrame:
+    """The headline rows: (headline, value); numbers stay numbers."""
+    summary = result.summary()
+    rows: list[tuple[str, object]] = [
+        ("status", result.status),
+        ("proven optimal", "yes" if result.status == "optimal" else "NO"),
+        ("message", result.message),
+    ]
+    plan = result.plan
+    if plan is not None:
+        readiness = plan.readiness
+        met = readiness["shortfall"] <= QUANTITY_TOLERANCE
+        allies_ready = met.groupby(readiness["ally"]).all()
+        items = readiness.groupby("item")["shortfall"].sum()
+        rows += [
+            ("total cost", plan.total_cost),
+            ("weighted shortfall", plan.weighted_shortfall),
+            ("share of gaps closed (%)", plan.gap_closed_pct),
+            ("readiness targets met", f"{int(met.sum()):,} of {len(readiness):,}"),
+            ("allies with every target met",
+             f"{int(allies_ready.sum()):,} of {len(allies_ready):,}"),
+            ("most shortfall left (units)",
+             f"{items.idxmax()}: {items.max():,.0f}" if len(items) and items.max() > 0
+             else "none: every target met"),
+        ]
+        if "equal_cost_plans" in summary:
+            rows.append(("other plans of equal cost", summary["equal_cost_plans"]))
+    elif result.diagnosis is not None:
+        rows.append(("why", result.diagnosis.message))
+    return pd.DataFrame(rows, columns=["headline", "value"]).astype(object)
+
+
+def dashboard_sheet(result: RunResult) -> SheetContent:
+    """The Dashboard: the headline table at A1, the chart tables and charts beside and
+    below it (none when the run found no plan)."""
+    frame = headline(result)
+    formats = {"total cost": MONEY, "weighted shortfall": QUANTITY,
+               "share of gaps closed (%)": PERCENT}
+    tables = chart_tables(result.plan) if result.plan is not None else []
+
+    def decorate(sheet, workbook, written: pd.DataFrame) -> None:
+        header = workbook.add_format(HEADER_FORMAT)
+        title = workbook.add_format({"bold": True, "font_size": 12})
+        for row, (name, value) in enumerate(written.itertuples(index=False), start=1):
+            if name in formats and isinstance(value, int | float):
+                sheet.write_number(row, 1, value,
+                                   workbook.add_format({"num_format": formats[name]}))
+        sheet.set_column(1, 1, 40)
+        column = FIRST_TABLE_COLUMN
+        chart_row = len(written) + 1 + CHART_ROW_GAP
+        for index, table in enumerate(tables):
+            sheet.write_string(0, column, table.title, title)
+            sheet.write_comment(0, column, f"The data of the chart '{table.title}' below "
+                                           f"the headline: {table.axis_title}.")
+            _write_table(sheet, workbook, 1, column, table, header)
+            chart = _chart(workbook, sheet.get_name(), 1, column, table)
+            sheet.insert_chart(chart_row + 18 * (index // 2), 4 * (index % 2), chart,
+                               {"x_scale": 1.0, "y_scale": 1.1})
+            column += len(table.frame.columns) + 1
+
+    return SheetContent(frame=frame, decorate=decorate, header_notes={
+        "headline": "The plan at a glance; the sheets that follow give every number.",
+        "value": "Charts below; their data in the tables to the right.",
+    })
+
+
+def _write_table(sheet, workbook, row: int, column: int, table: ChartTable,
+                 header) -> None:
+    frame = table.frame
+    for offset, name in enumerate(frame.columns):
+        sheet.write_string(row, column + offset, str(name), header)
+        spec = table.formats.get(name)
+        cell_format = workbook.add_format({"num_format": spec}) if spec else None
+        sheet.set_column(column + offset, column + offset, 14 if offset else 16)
+        for line, value in enumerate(frame[name].tolist(), start=row + 1):
+            if cell_format is not None and isinstance(value, int | float):
+                sheet.write_number(line, column + offset, value, cell_format)
+            else:
+                write_value(sheet, line, column + offset, value)
+
+
+def chart_ranges(sheet_name: str, row: int, column: int, table: ChartTable) -> dict:
+    """Where each series of a table's chart reads: (sheet, first row, first column,
+    last row, last column) of its categories and of each series' values."""
+    first, last = row + 1, row + len(table.frame)
+    columns = list(table.frame.columns)
+    return {
+        "categories": [sheet_name, first, column, last, column],
+        "values": {name: [sheet_name, first, column + columns.index(name), last,
+                          column + columns.index(name)] for name in table.series},
+    }
+
+
+def _chart(workbook, sheet_name: str, row: int, column: int, table: ChartTable):
+    ranges = chart_ranges(sheet_name, row, column, table)
+    chart = workbook.add_chart({"type": table.chart_type})
+    for name in table.series:
+        chart.add_series({"name": name.replace("_", " "),
+                          "categories": ranges["categories"],
+                          "values": ranges["values"][name]})
+    chart.set_title({"name": table.title, "name_font": {"size": 11}})
+    value_axis = {"name": table.axis_title, "num_font": {"size": 8}}
+    category_axis = {"num_font": {"size": 8}}
+    if table.chart_type == "bar":  # horizontal bars: the categories read top-down
+        chart.set_x_axis(value_axis)
+        chart.set_y_axis({**category_axis, "reverse": True})
+    else:
+        chart.set_y_axis(value_axis)
+        chart.set_x_axis(category_axis)
+    if len(table.series) == 1:
+        chart.set_legend({"none": True})
+    else:
+        chart.set_legend({"position": "bottom"})
+    return chart

@@ -1,0 +1,100 @@
+"""The report's Dashboard: its headline, its four native Excel charts pointing at the
+right cells, and the conditional formats on closure and utilisation; by hand."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+import pytest
+
+from optimizer.report import write_report
+from tests.alliances import sheets, solve
+
+ITEMS = [["I", "item I", "units", False, 1, 1000, 0],
+         ["J", "item J", "units", False, 1, 1000, 0]]
+
+
+@pytest.fixture
+def report(tmp_path):
+    """A needs 100 I and 20 J, B 50 I; line L makes 90 I at 10, M 100 J at 5; A's
+    budget is 10,000. J is met; the 60 I short are split in proportion to the gaps (the
+    tie-break): A 40 short of 100, B 20 of 50. Closure: A 1 − 40/120 = 66.7 %,
+    B 1 − 20/50 = 60 %. A spends 60·10 + 20·5 = 700. Capacity 190, used 110."""
+    result = solve(tmp_path, sheets(
+        periods=["P1"], allies=[["A"], ["B"]], items=ITEMS,
+        production=[["L", "H", "I", 90, 10, 0], ["M", "H", "J", 100, 5, 0]],
+        requirements=[["A", "I", "P1", 100], ["A", "J", "P1", 20], ["B", "I", "P1", 50]],
+        Budgets=[["A", "P1", 10000]]), "explain.rule_prices=false")
+    path = write_report(result, tmp_path / "report.xlsx")
+    return result, path, openpyxl.load_workbook(path)
+
+
+def chart_references(path) -> list[dict]:
+    """Each chart of the workbook: its title and the ranges its series read."""
+    charts = []
+    with zipfile.ZipFile(path) as archive:
+        names = sorted((n for n in archive.namelist()
+                        if re.fullmatch(r"xl/charts/chart\d+\.xml", n)),
+                       key=lambda n: int(re.search(r"\d+", n).group()))
+        for name in names:
+            xml = archive.read(name).decode()
+            title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0]))
+            charts.append({"title": title, "refs": re.findall(r"<c:f>([^<]*)</c:f>", xml)})
+    return charts
+
+
+def cells(workbook, reference: str) -> list:
+    sheet, span = reference.split("!")
+    first, _, last = span.replace("$", "").partition(":")
+    last = last or first
+    return [cell.value for row in workbook[sheet.strip("'")][first:last] for cell in row]
+
+
+def test_the_dashboard_comes_first_and_states_the_headline(report):
+    result, _, workbook = report
+    assert workbook.sheetnames[:2] == ["Dashboard", "Summary"]
+    headline = {row[0]: row[1] for row in workbook["Dashboard"].iter_rows(
+        min_row=2, max_col=2, values_only=True) if row[0]}
+    assert headline["status"] == "optimal"
+    assert headline["proven optimal"] == "yes"
+    assert headline["total cost"] == pytest.approx(90 * 10 + 20 * 5)
+    assert headline["weighted shortfall"] == pytest.approx(60)
+    assert headline["readiness targets met"] == "1 of 3"
+    assert headline["allies with every target met"] == "0 of 2"
+    assert headline["most shortfall left (units)"] == "I: 60"
+
+
+def test_four_charts_read_the_tables_beside_them(report):
+    _, path, workbook = report
+    charts = chart_references(path)
+    assert [c["title"] for c in charts] == [
+        "Gap closed by ally", "Spend against budget by ally",
+        "Capacity utilisation by period", "Remaining shortfall by item"]
+    closure, spend, utilisation, shortfall = charts
+    # Series references come as (name?, categories, values) per series.
+    assert cells(workbook, closure["refs"][0]) == ["A", "B"]
+    assert cells(workbook, closure["refs"][1]) == pytest.approx([100 * (1 - 40 / 120), 60.0])
+    assert cells(workbook, spend["refs"][0]) == ["A"]
+    assert cells(workbook, spend["refs"][1]) == [10000]  # budget
+    assert cells(workbook, spend["refs"][3]) == pytest.approx([700])  # spent
+    assert cells(workbook, utilisation["refs"][0]) == ["P1"]
+    assert cells(workbook, utilisation["refs"][1]) == pytest.approx([100 * 110 / 190])
+    assert cells(workbook, shortfall["refs"][0]) == ["I", "J"]
+    assert cells(workbook, shortfall["refs"][1]) == pytest.approx([60, 0], abs=1e-6)
+    assert cells(workbook, shortfall["refs"][3]) == pytest.approx([150, 20])
+    for chart in charts:
+        assert all(ref.startswith("Dashboard!") for ref in chart["refs"])
+
+
+def test_closure_and_utilisation_are_shaded(report):
+    _, _, workbook = report
+    readiness = workbook["Readiness"]
+    [closure] = [rule for rule in readiness.conditional_formatting]
+    assert str(closure.sqref) == "H2:H4"  # closed_pct of the three targets
+    assert closure.rules[0].type == "colorScale"
+    capacity = workbook["Capacity"]
+    [bar] = [rule for rule in capacity.conditional_formatting]
+    assert str(bar.sqref) == "F2:F3"  # utilisation_pct of the two lines
+    assert bar.rules[0].type == "dataBar"
