@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shutil
 import sys
 import traceback
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 from optimizer import __version__
 from optimizer.config import DEFAULT_MODEL_FILE, load_config
 from optimizer.errors import ExitCode, InputError, StockpileError
+from optimizer.model.solution import QUANTITY_TOLERANCE
 from optimizer.schema import Problem
 
 SHOWN_PROBLEMS = 200
@@ -71,6 +73,12 @@ def _command_solve(args: argparse.Namespace) -> int:
         progress("writing the report")
         with timed(result.timings, "report"):
             write_report(result, out)
+        html = None
+        if args.html:
+            from optimizer.html_report import write_html_report
+
+            progress("writing the HTML report")
+            html = write_html_report(out, out.with_suffix(".html"))
     if not args.json:
         _print_problems(result.warnings, show_all=False)
     summary = result.summary()
@@ -89,9 +97,12 @@ def _command_solve(args: argparse.Namespace) -> int:
             "verifier_max_violation": summary.get("verifier_max_violation"),
             "diagnosis": summary.get("diagnosis"),
             "equal_cost_plans": summary.get("equal_cost_plans"),
+            **({"html_report": str(html)} if html is not None else {}),
         }))
     else:
         _print_summary(result, out)
+        if html is not None:
+            print(f"html report: {html}")
     return _EXIT_FOR_STATUS[result.status]
 
 
@@ -120,21 +131,40 @@ _EXIT_FOR_STATUS = {
 
 
 def _print_summary(result, out: Path) -> None:
-    """A short readable summary on the terminal (stderr for what went wrong)."""
+    """A short table of the run on the terminal (what went wrong goes to stderr)."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
     summary = result.summary()
-    if result.status in ("optimal", "feasible"):
-        print(f"status: {result.status} ({result.message})")
-        print(f"total cost: {summary['total_cost']:,.0f}")
-        print(f"weighted shortfall: {summary['weighted_shortfall']:,.2f}")
-        print(f"gaps closed: {summary['gap_closed_pct']:.1f}%")
-        if "tie_break" in summary:
-            print(f"equal-cost plans: {summary['tie_break']}")
-    else:
+    if result.status not in ("optimal", "feasible"):
         print(f"{result.status}: {result.message}", file=sys.stderr)
         if result.diagnosis is not None:
             print(f"why: {result.diagnosis.message} (all conflicts: the report's Diagnosis "
                   "sheet)", file=sys.stderr)
-    print(f"report: {out}")
+        print(f"report: {out}")
+        return
+    table = Table(box=box.SIMPLE, show_header=False, title=f"stockpile solve: "
+                  f"{Path(result.input_path).name}", title_justify="left")
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_row("status", f"{result.status} ({result.message})")
+    table.add_row("total cost", f"{summary['total_cost']:,.0f}")
+    table.add_row("weighted shortfall", f"{summary['weighted_shortfall']:,.2f}")
+    table.add_row("gaps closed", f"{summary['gap_closed_pct']:.1f}%")
+    readiness = result.plan.readiness
+    met = int((readiness["shortfall"] <= QUANTITY_TOLERANCE).sum())
+    table.add_row("targets met", f"{met:,} of {len(readiness):,}")
+    if "equal_cost_plans" in summary:
+        table.add_row("equal-cost plans", str(summary["equal_cost_plans"]))
+    if result.advice is not None and len(result.advice):
+        table.add_row("first advice", str(result.advice.iloc[0]["advice"]))
+    console = Console(width=max(100, shutil.get_terminal_size().columns), highlight=False,
+                      color_system=None)
+    with console.capture() as captured:
+        console.print(table)
+    print("\n".join(line.rstrip() for line in captured.get().splitlines() if line.strip()))
+    print(f"report: {out}")  # whole, never folded: a path to copy
 
 
 def _command_template(args: argparse.Namespace) -> int:
@@ -172,6 +202,14 @@ def _command_compare(args: argparse.Namespace) -> int:
     for line in comparison.summary_lines():
         print(line)
     print(f"diff: {out}")
+    return ExitCode.SOLVED
+
+
+def _command_report(args: argparse.Namespace) -> int:
+    from optimizer.html_report import write_html_report
+
+    out = args.html if args.html is not None else args.report.with_suffix(".html")
+    print(f"html report: {write_html_report(args.report, out)}")
     return ExitCode.SOLVED
 
 
@@ -293,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--verbose", action="store_true", help="show the solver's log")
     solve.add_argument("--write-lp", type=Path, metavar="FILE",
                        help="also write the model as an LP file (weighted objective)")
+    solve.add_argument("--html", action="store_true",
+                       help="also write the report as one self-contained HTML page, "
+                            "DIR/<workbook>_report.html")
     solve.set_defaults(run=_command_solve)
 
     sweep = commands.add_parser(
@@ -346,6 +387,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the diff workbook (default: <stem A>_vs_<stem B>.xlsx next "
                               "to REPORT_B)")
     compare.set_defaults(run=_command_compare)
+
+    report = commands.add_parser(
+        "report", help="write the HTML page of a report workbook written by solve")
+    report.add_argument("report", type=Path, metavar="REPORT.xlsx")
+    report.add_argument("--html", type=Path, default=None, metavar="OUT.html",
+                        help="the HTML page (default: REPORT.html next to the report)")
+    report.set_defaults(run=_command_report)
     return parser
 
 

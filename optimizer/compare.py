@@ -23,7 +23,8 @@ report's number formats and header notes).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,6 +77,10 @@ class ReportTables:
     allocation: pd.DataFrame  # Allocation: codes as text, quantity and total_cost numbers
     readiness: pd.DataFrame  # Readiness: ally, gap, shortfall
     run_info: dict[tuple[str, str], object]  # Run info: (section, key) -> value
+    # Every sheet read, as ``read_table`` gives it (all columns, cells as stored): the
+    # Summary, Allocation, Readiness and Run info sheets, and the ``extra_sheets`` asked
+    # for that the workbook has.
+    sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -122,10 +127,11 @@ class Comparison:
 # Reading
 
 
-def read_report(path: str | Path) -> ReportTables:
+def read_report(path: str | Path, extra_sheets: Sequence[str] = ()) -> ReportTables:
     """The Summary, Allocation, Readiness and Run info tables of a report workbook (each
-    table's header is its sheet's first row). An ``InputError`` naming the file when it
-    is missing, not an .xlsx workbook, or lacks a sheet or column a report has."""
+    table's header is its sheet's first row), and the ``extra_sheets`` it has, as read,
+    in ``ReportTables.sheets``. An ``InputError`` naming the file when it is missing, not
+    an .xlsx workbook, or lacks a sheet or column a report has."""
     path = Path(path)
     workbook = open_workbook(path)  # one sentence on why a file is not an .xlsx workbook
     try:
@@ -133,11 +139,13 @@ def read_report(path: str | Path) -> ReportTables:
         if missing:
             raise InputError([Problem(str(path), f"has no {_listed(missing)} sheet, "
                                                  f"{NOT_A_REPORT}")])
-        tables = {sheet: _table(workbook, sheet) for sheet in REPORT_COLUMNS}
-        run_info = (_table(workbook, "Run info") if "Run info" in workbook.sheet_names
-                    else pd.DataFrame())
+        wanted = [*REPORT_COLUMNS, "Run info", *extra_sheets]
+        sheets = {sheet: read_table(workbook, sheet) for sheet in dict.fromkeys(wanted)
+                  if sheet in workbook.sheet_names}
     finally:
         workbook.close()
+    tables = {sheet: sheets[sheet] for sheet in REPORT_COLUMNS}
+    run_info = sheets.get("Run info", pd.DataFrame())
     for sheet, columns in REPORT_COLUMNS.items():
         absent = [f"'{column}'" for column in columns if column not in tables[sheet].columns]
         if absent:
@@ -149,15 +157,18 @@ def read_report(path: str | Path) -> ReportTables:
         path=path,
         sha256=sha256_of(path),
         summary=dict(zip(summary["metric"].astype(str), summary["value"], strict=True)),
-        allocation=_typed(tables["Allocation"], text=[*LINE_KEYS, "ally", *PERIOD_KEYS],
-                          numbers=["quantity", "total_cost"]),
-        readiness=_typed(tables["Readiness"], text=["ally"], numbers=["gap", "shortfall"]),
+        allocation=typed_columns(tables["Allocation"],
+                                 text=[*LINE_KEYS, "ally", *PERIOD_KEYS],
+                                 numbers=["quantity", "total_cost"]),
+        readiness=typed_columns(tables["Readiness"], text=["ally"],
+                                numbers=["gap", "shortfall"]),
         run_info={(str(section), str(key)): value
                   for section, key, value in run_info.itertuples(index=False)},
+        sheets=sheets,
     )
 
 
-def _table(workbook, sheet: str) -> pd.DataFrame:
+def read_table(workbook, sheet: str) -> pd.DataFrame:
     """A sheet as a frame: the first row is the header; blank cells are None."""
     rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     header = [str(name).strip() for name in rows[0]] if rows else []
@@ -166,7 +177,7 @@ def _table(workbook, sheet: str) -> pd.DataFrame:
     return pd.DataFrame(body, columns=header, dtype=object)
 
 
-def _typed(frame: pd.DataFrame, text: list[str], numbers: list[str]) -> pd.DataFrame:
+def typed_columns(frame: pd.DataFrame, text: list[str], numbers: list[str]) -> pd.DataFrame:
     """Only the ``text`` columns (codes as strings) and ``numbers`` columns (floats;
     a blank or non-number is NaN)."""
     out = pd.DataFrame(index=frame.index)
@@ -435,5 +446,5 @@ def _about(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "key", "value"], dtype=object)
 
 
-__all__ = ["Comparison", "compare_reports", "comparison_path", "read_report",
-           "write_comparison"]
+__all__ = ["Comparison", "compare_reports", "comparison_path", "read_report", "read_table",
+           "typed_columns", "write_comparison"]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from optimizer.excel import HEADER_FORMAT, SheetContent, write_value
-from optimizer.model.solution import QUANTITY_TOLERANCE, Plan, gap_closed
+from optimizer.model.solution import QUANTITY_TOLERANCE, gap_closed
 
 if TYPE_CHECKING:
     from optimizer.run import RunResult
@@ -46,12 +46,14 @@ class ChartTable:
     axis_title: str
 
 
-def chart_tables(plan: Plan) -> list[ChartTable]:
-    """The four tables of the dashboard, from a plan (see the module docstring)."""
-    readiness = plan.readiness
+def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame,
+                 capacity: pd.DataFrame) -> list[ChartTable]:
+    """The four tables of the dashboard, from a plan's Readiness (ally, item, gap,
+    shortfall), Budgets (ally, budget, spent) and Capacity (period, capacity, used)
+    tables, as the report or its sheets hold them (see the module docstring)."""
     closed = gap_closed(readiness, by="ally").rename("closed_pct").reset_index()
-    budgets = plan.budgets.groupby("ally", sort=False)[["budget", "spent"]].sum()
-    capacity = plan.capacity.groupby("period", sort=False)[["capacity", "used"]].sum()
+    budgets = budgets.groupby("ally", sort=False)[["budget", "spent"]].sum()
+    capacity = capacity.groupby("period", sort=False)[["capacity", "used"]].sum()
     capacity["utilisation_pct"] = (100.0 * capacity["used"]
                                    / capacity["capacity"].where(capacity["capacity"] > 0))
     items = readiness.groupby("item", sort=False)[["shortfall", "gap"]].sum()
@@ -108,7 +110,8 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
     frame = headline(result)
     formats = {"total cost": MONEY, "weighted shortfall": QUANTITY,
                "share of gaps closed (%)": PERCENT}
-    tables = chart_tables(result.plan) if result.plan is not None else []
+    plan = result.plan
+    tables = [] if plan is None else chart_tables(plan.readiness, plan.budgets, plan.capacity)
 
     def decorate(sheet, workbook, written: pd.DataFrame) -> None:
         header = workbook.add_format(HEADER_FORMAT)

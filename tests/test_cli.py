@@ -93,6 +93,29 @@ def test_solve_json_line_agrees_with_the_report(tmp_path):
     assert path.read_bytes() == before  # the input is only read
 
 
+def test_solve_prints_a_short_summary_table(tmp_path):
+    """A needs 150 from one line of 100 at 10: cost 1,000, 50 short, a third of the gap
+    open; the table names the report."""
+    from tests.alliances import sheets
+    from tests.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "short.xlsx", sheets(
+        periods=["P1"], allies=[["A"]], items=[["I", "item", "units", False, 1, 1000, 0]],
+        production=[["L", "H", "I", 100, 10, 0]], requirements=[["A", "I", "P1", 150]]))
+    result = _solve_cli(str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    rows: dict[str, str] = {}
+    for line in result.stdout.splitlines()[1:]:  # the first of each (advice may wrap)
+        rows.setdefault(line.split(maxsplit=1)[0], line)
+    assert result.stdout.splitlines()[0] == "stockpile solve: short.xlsx"
+    assert rows["status"].split()[1] == "optimal"
+    assert rows["total"].split()[-1] == "1,000"
+    assert rows["weighted"].split()[-1] == "50.00"
+    assert rows["gaps"].split()[-1] == "66.7%"
+    assert rows["targets"].endswith("0 of 1")
+    assert result.stdout.splitlines()[-1] == f"report: {tmp_path / 'out' / 'short_report.xlsx'}"
+
+
 def test_infeasible_solve_exits_3_with_a_sentence_and_a_report(tmp_path):
     from tests.alliances import sheets
     from tests.conftest import write_workbook

@@ -1,0 +1,289 @@
+"""The HTML report: one self-contained page of a report workbook, opened in a real
+browser (headless Chromium through Playwright), and the two commands that write it.
+
+The alliance: two allies, NOR and one whose code is hostile HTML, share line L (item I,
+90 a period at 10) and line M (item J, 50 a period at 20, lead time 1); every gap is
+larger than the lines can fill, so both charts by ally have bars, Capacity binds in P1,
+and Advice and Binding have rows.
+
+The browser tests need a chromium binary (Debian's ``chromium`` package; ``.ci/run``
+installs it) and are skipped, saying so, without one. Playwright drives that binary; it
+never downloads a browser of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from optimizer.cli import main
+from optimizer.errors import InputError
+from optimizer.html_report import write_html_report
+from optimizer.report import write_report
+from tests.alliances import sheets, solve
+from tests.conftest import valid_sheets, write_workbook
+
+HOSTILE = '<script>window.pwned = 1</script> "Q&A" $1'
+ALLIES = ["NOR", HOSTILE]
+PERIODS = ["P1", "P2"]
+ITEMS = ["I", "J"]
+CHROMIUM = shutil.which("chromium")
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium binary on PATH: the browser tests need Debian's "
+                             "chromium package (apt-get install chromium; .ci/run installs it)")
+
+
+def alliance() -> dict:
+    return sheets(
+        periods=PERIODS, allies=[[ally] for ally in ALLIES],
+        items=[["I", "shell", "rounds", False, 1, 1000, 1],
+               ["J", "missile", "units", False, 2, 1000, 0]],
+        production=[["L", "H", "I", 90, 10, 0], ["M", "G", "J", 50, 20, 1]],
+        requirements=[["NOR", "I", "P1", 100], [HOSTILE, "I", "P1", 50],
+                      ["NOR", "J", "P2", 40], [HOSTILE, "J", "P2", 30]],
+        Budgets=[["NOR", "P1", 5000], [HOSTILE, "P1", 5000], ["NOR", "P2", 5000],
+                 [HOSTILE, "P2", 500]],
+    )
+
+
+@pytest.fixture(scope="module")
+def report_xlsx(tmp_path_factory) -> Path:
+    """The report workbook of the alliance (rule prices off: not needed here)."""
+    folder = tmp_path_factory.mktemp("html_report")
+    result = solve(folder, alliance(), "explain.rule_prices=false")
+    assert result.status == "optimal"
+    return write_report(result, folder / "alliance_report.xlsx")
+
+
+@pytest.fixture(scope="module")
+def report_html(report_xlsx) -> Path:
+    return write_html_report(report_xlsx, report_xlsx.with_suffix(".html"))
+
+
+def sheet_rows(path: Path, sheet: str) -> list[tuple]:
+    return list(openpyxl.load_workbook(path, read_only=True)[sheet].iter_rows(
+        min_row=2, values_only=True))
+
+
+def summary_of(path: Path) -> dict[str, object]:
+    return {row[0]: row[1] for row in sheet_rows(path, "Summary")}
+
+
+# --------------------------------------------------------------------------------------
+# The file, without a browser
+
+
+def test_every_text_from_the_workbook_is_escaped(report_html):
+    page = report_html.read_text(encoding="utf-8")
+    assert html.escape(HOSTILE) in page
+    assert HOSTILE not in page
+    assert page.count("<script") == 1  # the page's own sorting script, nothing else
+
+
+def test_the_page_names_no_address_outside_itself(report_html):
+    page = report_html.read_text(encoding="utf-8")
+    links = re.findall(r"""\b(?:src|href|action|srcset|poster|data)\s*=\s*["']([^"']*)""",
+                       page, flags=re.IGNORECASE)
+    assert links and all(link.startswith("#") for link in links)
+    assert not re.search(r"https?:|ftp:|//[a-z0-9]|@import", page, flags=re.IGNORECASE)
+    assert "default-src 'none'" in page  # and the browser is told to fetch nothing
+
+
+def test_a_long_table_shows_its_largest_rows_and_says_how_many_were_left_out(
+        report_xlsx, tmp_path):
+    page = write_html_report(report_xlsx, tmp_path / "short.html", max_table_rows=2)
+    text = page.read_text(encoding="utf-8")
+    allocation = re.search(r'<table id="allocation-table".*?</table>', text, re.DOTALL)[0]
+    shown = [float(value) for value in re.findall(
+        r'<tr>(?:<td[^>]*>[^<]*</td>){6}<td class="number" data-value="([^"]+)"', allocation)]
+    quantities = sorted((row[6] for row in sheet_rows(report_xlsx, "Allocation")),
+                        reverse=True)
+    assert shown == pytest.approx(quantities[:2])
+    assert "2 of 4 orders shown (the largest quantity first)" in text
+
+
+def test_the_page_is_never_written_over_its_report(report_xlsx):
+    before = report_xlsx.read_bytes()
+    with pytest.raises(InputError, match="would overwrite the report workbook"):
+        write_html_report(report_xlsx, report_xlsx)
+    assert report_xlsx.read_bytes() == before
+
+
+def test_a_run_without_a_plan_shows_its_diagnosis_and_empty_charts(tmp_path):
+    """Consumption in P1 that no delivery can cover (lead time 1, no stock)."""
+    result = solve(tmp_path, sheets(
+        periods=PERIODS, allies=[["A"]], items=[["I"]],
+        production=[["L", "H", "I", 100, 10, 1]], requirements=[["A", "I", "P2", 10]],
+        Consumption=[["A", "I", "P1", 5]]))
+    assert result.status == "infeasible"
+    report = write_report(result, tmp_path / "infeasible_report.xlsx")
+    text = write_html_report(report, tmp_path / "infeasible.html").read_text(encoding="utf-8")
+    assert '<section id="diagnosis">' in text
+    assert 'id="diagnosis-table"' in text
+    assert text.count("Nothing to draw") == 4
+    assert "No orders in this report." in text
+
+
+# --------------------------------------------------------------------------------------
+# The commands
+
+
+def test_solve_with_html_writes_the_page_next_to_the_report(tmp_path, capsys):
+    workbook = write_workbook(tmp_path / "alliance.xlsx", alliance())
+    out = tmp_path / "reports"
+    assert main(["solve", str(workbook), "--out", str(out), "--html",
+                 "--set", "explain.rule_prices=false"]) == 0
+    page = out / "alliance_report.html"
+    assert (out / "alliance_report.xlsx").exists() and page.exists()
+    assert f"html report: {page}" in capsys.readouterr().out
+    assert "<h1>Stockpile allocation report: alliance.xlsx</h1>" in page.read_text("utf-8")
+
+
+def test_report_writes_the_page_of_an_existing_report_and_leaves_it_alone(
+        report_xlsx, tmp_path, capsys):
+    before = hashlib.sha256(report_xlsx.read_bytes()).hexdigest()
+    out = tmp_path / "pages" / "plan.html"
+    assert main(["report", str(report_xlsx), "--html", str(out)]) == 0
+    assert f"html report: {out}" in capsys.readouterr().out
+    assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert hashlib.sha256(report_xlsx.read_bytes()).hexdigest() == before
+    assert not [path.name for path in out.parent.iterdir() if path.name.startswith(".")]
+
+
+def test_report_on_a_file_that_is_not_a_report_exits_2_with_a_sentence(tmp_path, capsys):
+    workbook = write_workbook(tmp_path / "alliance.xlsx", valid_sheets())
+    out = tmp_path / "alliance.html"
+    assert main(["report", str(workbook), "--html", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert (f"{workbook}: has no Summary, Allocation or Readiness sheet, so it is not a "
+            "report written by stockpile solve") in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert main(["report", str(tmp_path / "none.xlsx")]) == 2
+    assert f"{tmp_path / 'none.xlsx'}: no such file" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------
+# In the browser
+
+
+@pytest.fixture(scope="module")
+def browser_page(report_html, tmp_path_factory):
+    """The page opened in headless Chromium; every request, console error and page
+    error it made is recorded, any request not for the file itself is refused."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary on PATH")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')")
+    url = report_html.resolve().as_uri()
+    requests: list[str] = []
+    errors: list[str] = []
+
+    def refuse_all_but_the_file(route):
+        if route.request.url == url:
+            route.continue_()
+        else:
+            route.abort()
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("console", lambda message: errors.append(message.text)
+                    if message.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.route("**/*", refuse_all_but_the_file)
+            page.goto(url, wait_until="load")
+            screenshot = tmp_path_factory.mktemp("screenshots") / "html_report.png"
+            page.screenshot(path=str(screenshot), full_page=True)
+            print(f"screenshot of the HTML report: {screenshot}")
+            yield page, requests, errors, url
+        finally:
+            browser.close()
+
+
+@needs_browser
+def test_the_page_loads_without_errors_and_asks_for_nothing_but_itself(browser_page):
+    page, requests, errors, url = browser_page
+    assert errors == []
+    assert requests == [url]
+    assert page.evaluate("window.pwned") is None  # the hostile ally's script never ran
+
+
+@needs_browser
+def test_the_page_has_its_headings_and_the_report_s_headline(browser_page, report_xlsx):
+    page = browser_page[0]
+    summary = summary_of(report_xlsx)
+    assert page.locator("h1").inner_text() == "Stockpile allocation report: alliance.xlsx"
+    assert page.locator("h2").all_inner_texts() == [
+        "Summary", "Charts", "Advice", "Allocation", "Readiness", "Budgets", "Binding"]
+    assert page.locator(".status .value").inner_text() == "optimal"
+    assert page.locator(".kpi-total_cost .value").inner_text() == (
+        f"{summary['total_cost']:,.0f}")
+    assert page.locator(".kpi-gap_closed_pct .value").inner_text() == (
+        f"{summary['gap_closed_pct']:.1f} %")
+    assert page.locator("#summary-rest").inner_text().count("yes: a different split") == 1
+    assert page.locator("ol.advice li").count() == len(sheet_rows(report_xlsx, "Advice"))
+
+
+@needs_browser
+@pytest.mark.parametrize("sheet", ["Allocation", "Readiness", "Budgets", "Binding"])
+def test_each_table_has_every_row_of_its_sheet(browser_page, report_xlsx, sheet):
+    page = browser_page[0]
+    rows = page.locator(f"#{sheet.lower()}-table tbody tr")
+    assert rows.count() == len(sheet_rows(report_xlsx, sheet)) > 0
+
+
+@needs_browser
+def test_the_hostile_ally_shows_as_text(browser_page):
+    page = browser_page[0]
+    allies = page.locator("#budgets-table tbody td:first-child").all_inner_texts()
+    assert sorted(set(allies)) == sorted(ALLIES)
+
+
+@needs_browser
+def test_four_charts_are_drawn_each_naming_what_it_shows(browser_page):
+    page = browser_page[0]
+    charts = page.locator("figure.chart svg")
+    assert charts.count() == 4
+    expected = [ALLIES, ALLIES, PERIODS, ITEMS]  # by ally, by ally, by period, by item
+    for index, names in enumerate(expected):
+        chart = charts.nth(index)
+        title = chart.locator("title").text_content()
+        assert all(name in title for name in names), title
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100
+        assert chart.locator("path").count() > 10  # bars, axes and the glyphs of the text
+
+
+@needs_browser
+def test_clicking_a_header_sorts_its_table(browser_page):
+    page = browser_page[0]
+    table = page.locator("#allocation-table")
+    column = [header.strip() for header in table.locator("thead th").all_inner_texts()].index(
+        "quantity") + 1
+
+    def quantities() -> list[float]:
+        cells = table.locator(f"tbody td:nth-child({column})")
+        return [float(value) for value in cells.evaluate_all(
+            "cells => cells.map(cell => cell.dataset.value)")]
+
+    header = table.locator("thead th").nth(column - 1)
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert quantities() == sorted(quantities())
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    assert quantities() == sorted(quantities(), reverse=True)
+    ally = table.locator("thead th").nth(3)
+    ally.locator("button").click()
+    # Natural order, as a reader expects: the collator puts "<" before letters.
+    assert table.locator("tbody td:nth-child(4)").all_inner_texts() == [
+        HOSTILE, HOSTILE, "NOR", "NOR"]
