@@ -266,6 +266,9 @@ SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
                             "period (money)."),
     "shortfall_penalty": (MONEY, "Weighted mode: Σ shortfall_penalty × shortfall, the "
                                  "penalty in the objective (money)."),
+    "allocation_rows_left_out": (COUNT, "Orders left out of the Allocation sheet, which "
+                                        "holds at most Excel's 1,048,575 rows: the smallest "
+                                        "by total cost. Every order is in the plan."),
     "verifier_max_violation": (TINY, "Largest violation of any constraint found by the "
                                      "independent check, relative to the constraint's size "
                                      "(0: every constraint holds)."),
@@ -322,10 +325,11 @@ def write_report(result: RunResult, path: Path) -> Path:
         refuse_input_overwrite(path, Path(result.input_path))
     plan = result.plan
     periods = _period_order(result)
+    allocation = _allocation(plan.orders if plan is not None else None, periods)
+    allocation, left_out = _within_excel_rows(allocation, "total_cost")
     sheets: dict[str, SheetContent] = {"Dashboard": dashboard_sheet(result),
-                                       "Summary": _summary_sheet(result)}
-    sheets["Allocation"] = table_sheet(
-        ALLOCATION, _allocation(plan.orders if plan is not None else None, periods))
+                                       "Summary": _summary_sheet(result, left_out)}
+    sheets["Allocation"] = table_sheet(ALLOCATION, allocation)
     sheets["Readiness"] = table_sheet(
         READINESS, _frame(plan.readiness if plan is not None else None, READINESS,
                           rename={"row": "requirements_row"}))
@@ -461,6 +465,19 @@ def _allocation(orders: pd.DataFrame | None, periods: dict[str, int]) -> pd.Data
     return frame.loc[order].reset_index(drop=True)
 
 
+EXCEL_ROWS = 1_048_576  # rows of a worksheet, the header row included
+
+
+def _within_excel_rows(frame: pd.DataFrame, largest: str) -> tuple[pd.DataFrame, int]:
+    """The rows a worksheet can hold: beyond Excel's limit, those with the largest
+    ``largest`` (kept in their order); and how many were left out."""
+    room = EXCEL_ROWS - 1
+    if len(frame) <= room:
+        return frame, 0
+    kept = frame[largest].abs().nlargest(room, keep="first").index.sort_values()
+    return frame.loc[kept].reset_index(drop=True), len(frame) - room
+
+
 # --------------------------------------------------------------------------------------
 # Summary and Run info: one value column of mixed kinds, a number format per row
 
@@ -495,7 +512,8 @@ def row_formats(value_column: str, formats: list[str | None]):
     return decorate
 
 
-def _summary_rows(result: RunResult) -> list[tuple[str, object, str | None, str]]:
+def _summary_rows(result: RunResult,
+                  allocation_left_out: int = 0) -> list[tuple[str, object, str | None, str]]:
     summary = dict(result.summary())
     rows: list[tuple[str, object, str | None, str]] = []
 
@@ -518,6 +536,8 @@ def _summary_rows(result: RunResult) -> list[tuple[str, object, str | None, str]
         add(metric, value)
     if checked:
         add("verifier_max_violation", checks)
+    if allocation_left_out:
+        add("allocation_rows_left_out", allocation_left_out)
     for metric, value in _counts(result).items():
         add(metric, value)
     return rows
@@ -568,8 +588,8 @@ def _counts(result: RunResult) -> dict[str, int]:
     }
 
 
-def _summary_sheet(result: RunResult) -> SheetContent:
-    rows = _summary_rows(result)
+def _summary_sheet(result: RunResult, allocation_left_out: int = 0) -> SheetContent:
+    rows = _summary_rows(result, allocation_left_out)
     frame = pd.DataFrame(
         {"metric": [r[0] for r in rows], "value": [r[1] for r in rows],
          "note": [r[3] for r in rows]},

@@ -466,3 +466,21 @@ def test_the_same_input_twice_gives_byte_identical_plan_sheets(tmp_path):
     assert len(compared) >= 6
     for name in compared:
         assert sheets["first"][name] == sheets["second"][name], name
+
+
+def test_an_allocation_beyond_excels_rows_keeps_the_largest_orders(monkeypatch, written):
+    """Excel holds 1,048,575 rows under a header; here the limit is lowered to 3 rows
+    (2 orders): the two largest by total cost stay, in their order, and Summary counts
+    the rest."""
+    import optimizer.report as report
+
+    monkeypatch.setattr(report, "EXCEL_ROWS", 3)
+    result, _, workbook = written()
+    orders = result.plan.orders
+    kept = [row for row in rows_of(workbook["Allocation"])]
+    assert len(kept) == 2
+    costs = sorted((orders["quantity"] * (orders["unit_cost"] + orders["transport_cost"])
+                    ).round(6).tolist(), reverse=True)
+    assert sorted((row[9] for row in kept), reverse=True) == pytest.approx(costs[:2])
+    left = sum(1 for q in orders["quantity"] if q > 1e-7) - 2
+    assert key_values(workbook["Summary"])["allocation_rows_left_out"] == left
