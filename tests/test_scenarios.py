@@ -217,3 +217,26 @@ def test_outages_of_a_linear_program_start_from_the_base_basis_and_match_cold_so
         assert warm["total_cost"] == pytest.approx(cold["total_cost"], rel=1e-7)
         assert warm["weighted_shortfall"] == pytest.approx(cold["weighted_shortfall"],
                                                            rel=1e-7, abs=1e-6)
+
+
+def test_a_capacity_window_scales_the_period_capacity_in_force(tmp_path):
+    """F1 makes 100 a period, but its Capacity row says 60 in P2; at half from P2 to P3:
+    P1 stays 100 (the Production row), P2 becomes 30 (half the Capacity row), P3 50."""
+    workbook = write_workbook(tmp_path / "a.xlsx", sheets(
+        periods=["P1", "P2", "P3"], allies=[["A"]], items=ONE_ITEM,
+        production=[["F1", "H1", "I", 100, 10, 0]], requirements=[["A", "I", "P3", 50]],
+        Capacity=[["F1", "I", "P2", 60]]))
+    path = scenario_file(tmp_path, """[[scenario]]
+name = "half"
+[[scenario.edit]]
+kind = "scale_capacity"
+facility = "F1"
+factor = 0.5
+from = "P2"
+""")
+    data, _, [scenario] = load(workbook, path)
+    edited = scenario.apply(data)
+    by_period = dict(zip(edited.capacity["period"], edited.capacity["capacity"], strict=True))
+    assert by_period == {"P2": 30.0, "P3": 50.0}
+    assert edited.production["capacity"].tolist() == [100.0]
+    assert data.capacity["capacity"].tolist() == [60.0]  # the data as read is left alone
