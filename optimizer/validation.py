@@ -13,6 +13,7 @@ import pandas as pd
 
 from optimizer.data import ROW, AllianceData, empty_table, sheet_ref
 from optimizer.errors import InputError
+from optimizer.numerics import numeric_range_warnings
 from optimizer.reader import RawTable, read_tables
 from optimizer.schema import SHEETS, Findings, Problem
 
@@ -190,5 +191,6 @@ def load_workbook(
         findings.warn(
             tables["Requirements"].actual_name, "no readiness targets; there is nothing to plan"
         )
-    warnings = findings.warnings + policy_warnings(data, rules or {})
+    warnings = (findings.warnings + policy_warnings(data, rules or {})
+                + numeric_range_warnings(data))
     return data, warnings
