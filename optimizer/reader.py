@@ -61,9 +61,12 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 _RANGE_TEXT = {
     Kind.NUMBER: "a number >= 0",
-    Kind.WHOLE: "a whole number >= 0",
+    Kind.WHOLE: "a whole number from 0 to 10,000",
     Kind.SHARE: "a number between 0 and 1",
 }
+# Whole numbers are lead times in periods: beyond this none is meant (and a number near
+# 2**63 would not even fit the integer it is stored as).
+MAX_WHOLE = 10_000
 
 
 @dataclass
@@ -913,6 +916,7 @@ def _convert_column(
     if kind is Kind.WHOLE:
         with np.errstate(invalid="ignore"):
             bad |= ~blank & np.isfinite(numbers) & (numbers != np.round(numbers))
+        bad |= ~blank & (numbers > MAX_WHOLE)
     for index in np.flatnonzero(bad):
         findings.error(
             cell(rows[index]),

@@ -28,7 +28,7 @@ KIND_TEXT = {
     Kind.CODE: "code (text)",
     Kind.TEXT: "text",
     Kind.NUMBER: "number >= 0",
-    Kind.WHOLE: "whole number >= 0",
+    Kind.WHOLE: "whole number from 0 to 10,000",
     Kind.SHARE: "share between 0 and 1",
     Kind.BOOLEAN: "TRUE or FALSE",
 }

@@ -76,7 +76,7 @@ def test_readme_explains_every_sheet_and_column(template):
             assert kind  # e.g. "number >= 0 (money per unit)"
             assert default
     production_lead = next(r for r in rows if r[:2] == ("Production", "lead_time"))
-    assert production_lead[3:6] == ("optional", "whole number >= 0 (periods)", "0")
+    assert production_lead[3:6] == ("optional", "whole number from 0 to 10,000 (periods)", "0")
     expansion_lead = next(r for r in rows if r[:2] == ("Expansion", "lead_time"))
     assert expansion_lead[5] == "1"
     integer = next(r for r in rows if r[:2] == ("Items", "integer"))

@@ -82,7 +82,11 @@ def test_missing_required_sheet_and_column(workbook_path):
     [
         ("Production", 1, 3, "ten", "Production!D2: capacity must be a number >= 0, got 'ten'"),
         ("Production", 2, 4, -5, "Production!E3: unit_cost must be a number >= 0, got -5"),
-        ("Production", 1, 5, 1.5, "Production!F2: lead_time must be a whole number >= 0, got 1.5"),
+        ("Production", 1, 5, 1.5,
+         "Production!F2: lead_time must be a whole number from 0 to 10,000, got 1.5"),
+        ("Production", 1, 5, 9.223372036854776e18,
+         "Production!F2: lead_time must be a whole number from 0 to 10,000, "
+         "got 9223372036854775808"),
         ("Allies", 1, 3, 1.2,
          "Allies!D2: min_gap_closure must be a number between 0 and 1, got 1.2"),
         ("Requirements", 1, 3, "inf", "Requirements!D2: target must be a number >= 0, got 'inf'"),
