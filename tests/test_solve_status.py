@@ -84,3 +84,19 @@ def test_a_time_limited_solve_is_feasible_verified_and_flagged(tmp_path):
     report.close()
     assert values["status"] == "feasible"
     assert "NOT proven optimal" in values["optimality"]
+
+
+def test_a_solver_that_is_not_installed_names_what_to_install(tmp_path, capsys):
+    """SCIP through PuLP needs pyscipopt, which the project does not install."""
+    import pulp
+
+    from optimizer.cli import main
+
+    if pulp.getSolver("SCIP_PY", msg=False).available():
+        pytest.skip("SCIP is installed here")
+    path = generate_workbook(tmp_path / "g.xlsx", 2, 2, 3, 2, seed=1)
+    assert main(["solve", str(path), "--out", str(tmp_path), "--set", "solver.name=scip"]) == 4
+    err = capsys.readouterr().err
+    assert "solver 'scip' is not installed; install it with: pip install 'pulp[scip]'" in err
+    assert "Traceback" not in err
+    assert not list(tmp_path.glob("*_report.xlsx"))
