@@ -254,7 +254,13 @@ def inspect_package(path: Path) -> PackageFacts:
             )
         formula_or_error_cells = False
         for info in infos:
-            scanned = _inspect_part(where, handle, info)
+            try:
+                scanned = _inspect_part(where, handle, info)
+            except (OSError, EOFError, ValueError, struct.error, zlib.error) as exc:
+                # A directory entry that points outside the file (a damaged zip).
+                raise WorkbookFormatError(
+                    where, f"{_DAMAGED}: its part {info.filename} cannot be read ({exc}); "
+                           f"{_SAVE_AGAIN}") from None
             if scanned is None:
                 continue
             extent, has_formula_or_error = scanned
