@@ -17,7 +17,7 @@ from tests.conftest import write_workbook
 
 # Codes that a spreadsheet would take for formulas (a code starting with "=" is covered
 # by test_report: the test workbooks write such a string as a formula).
-NASTY = ["+1+1", "-2+3", "@SUM(A1)", "-A1"]
+NASTY = ["+1+1", "-2+3", "@SUM(A1)", "-A1", "\t=2+2", "\r-3+3"]
 ITEM = [["I", "item", "units", False, 1, 1000, 0]]
 
 
@@ -29,7 +29,7 @@ def alliance(path, budget: float = 1500):
     """Allies named like formulas: A needs 150 from lines at 10 and 20."""
     return write_workbook(path, sheets(
         periods=["P1"], allies=[[NASTY[0]], [NASTY[1]]], items=ITEM,
-        production=[[NASTY[2], NASTY[3], "I", 100, 10, 0], ["F2", "H2", "I", 100, 20, 0]],
+        production=[[NASTY[2], NASTY[3], "I", 100, 10, 0], [NASTY[4], NASTY[5], "I", 100, 20, 0]],
         requirements=[[NASTY[0], "I", "P1", 150], [NASTY[1], "I", "P1", 20]],
         Budgets=[[NASTY[0], "P1", budget]]))
 
@@ -94,3 +94,7 @@ def test_the_sweep_and_comparison_workbooks_keep_input_text_as_text(tmp_path, ca
         with zipfile.ZipFile(path) as archive:
             shared = archive.read("xl/sharedStrings.xml").decode("utf-8")
         assert "<t>+1+1</t>" in shared or "<t>=1+1</t>" in shared, path
+    # Codes are trimmed: a tab- or CR-prefixed formula arrives as "=2+2", and stays text.
+    with zipfile.ZipFile(tmp_path / "r" / "a_report.xlsx") as archive:
+        shared = archive.read("xl/sharedStrings.xml").decode("utf-8")
+    assert "<t>=2+2</t>" in shared and "<t>-3+3</t>" in shared
