@@ -67,8 +67,11 @@ def report_html(report_xlsx) -> Path:
 
 
 def sheet_rows(path: Path, sheet: str) -> list[tuple]:
-    return list(openpyxl.load_workbook(path, read_only=True)[sheet].iter_rows(
-        min_row=2, values_only=True))
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:  # a read-only workbook keeps its file open until closed
+        return list(workbook[sheet].iter_rows(min_row=2, values_only=True))
+    finally:
+        workbook.close()
 
 
 def summary_of(path: Path) -> dict[str, object]:
