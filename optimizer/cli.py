@@ -19,7 +19,6 @@ from pathlib import Path
 from optimizer import __version__
 from optimizer.config import DEFAULT_MODEL_FILE, load_config
 from optimizer.errors import ExitCode, InputError, StockpileError
-from optimizer.model.solution import QUANTITY_TOLERANCE
 from optimizer.schema import Problem
 
 SHOWN_PROBLEMS = 200
@@ -152,9 +151,8 @@ def _print_summary(result, out: Path) -> None:
     table.add_row("total cost", f"{summary['total_cost']:,.0f}")
     table.add_row("weighted shortfall", f"{summary['weighted_shortfall']:,.2f}")
     table.add_row("gaps closed", f"{summary['gap_closed_pct']:.1f}%")
-    readiness = result.plan.readiness
-    met = int((readiness["shortfall"] <= QUANTITY_TOLERANCE).sum())
-    table.add_row("targets met", f"{met:,} of {len(readiness):,}")
+    met = result.plan.target_met
+    table.add_row("targets met", f"{int(met.sum()):,} of {len(met):,}")
     if "equal_cost_plans" in summary:
         table.add_row("equal-cost plans", str(summary["equal_cost_plans"]))
     if result.advice is not None and len(result.advice):

@@ -33,13 +33,10 @@ import pandas as pd
 
 from optimizer import __version__
 from optimizer.errors import InputError
-from optimizer.excel import write_workbook
+from optimizer.excel import MONEY, PERCENT, QUANTITY, write_workbook
 from optimizer.model.solution import gap_closed
 from optimizer.reader import open_workbook, sha256_of
 from optimizer.report import (
-    MONEY,
-    PERCENT,
-    QUANTITY,
     SUMMARY_METRICS,
     Column,
     row_formats,

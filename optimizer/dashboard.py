@@ -23,13 +23,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from optimizer.excel import HEADER_FORMAT, SheetContent, write_value
-from optimizer.model.solution import QUANTITY_TOLERANCE, gap_closed
+from optimizer.excel import HEADER_FORMAT, MONEY, PERCENT, QUANTITY, SheetContent, write_value
+from optimizer.model.solution import gap_closed
 
 if TYPE_CHECKING:
     from optimizer.run import RunResult
 
-MONEY, QUANTITY, PERCENT = "#,##0", "#,##0.##", "0.0"
 FIRST_TABLE_COLUMN = 4  # column E: the chart data start here, right of the headline
 CHART_ROW_GAP = 2  # empty rows between the headline and the first chart
 
@@ -83,7 +82,7 @@ def headline(result: RunResult) -> pd.DataFrame:
     plan = result.plan
     if plan is not None:
         readiness = plan.readiness
-        met = readiness["shortfall"] <= QUANTITY_TOLERANCE
+        met = plan.target_met
         allies_ready = met.groupby(readiness["ally"]).all()
         items = readiness.groupby("item")["shortfall"].sum()
         rows += [

@@ -26,6 +26,16 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 _DEFAULT_MODE = 0o666 & ~_UMASK
 
+# Number formats of every workbook the tool writes (percentages are numbers 0-100).
+MONEY = "#,##0"
+QUANTITY = "#,##0.##"
+PERCENT = "0.0"
+DUAL = "#,##0.00"
+COUNT = "#,##0"
+SECONDS = "0.000"
+TINY = "0.00E+00"  # verifier violations: small relative numbers
+WHOLE = "0"
+
 HEADER_FORMAT = {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1}
 MAX_WIDTH = 60
 

@@ -48,21 +48,14 @@ from optimizer import __version__
 from optimizer.compare import COST_METRICS, ReportTables, read_report, typed_columns
 from optimizer.dashboard import ChartTable, chart_tables
 from optimizer.errors import InputError
+from optimizer.excel import COUNT, DUAL, MONEY, PERCENT, QUANTITY, SECONDS, TINY, WHOLE
 from optimizer.report import (
     ALLOCATION,
     BINDING,
     BUDGETS,
-    COUNT,
     DIAGNOSIS,
-    DUAL,
-    MONEY,
-    PERCENT,
-    QUANTITY,
     READINESS,
-    SECONDS,
     SUMMARY_METRICS,
-    TINY,
-    WHOLE,
     Column,
 )
 

@@ -33,7 +33,18 @@ import pandas as pd
 
 from optimizer.dashboard import dashboard_sheet
 from optimizer.errors import InputError
-from optimizer.excel import SheetContent, write_workbook
+from optimizer.excel import (
+    COUNT,
+    DUAL,
+    MONEY,
+    PERCENT,
+    QUANTITY,
+    SECONDS,
+    TINY,
+    WHOLE,
+    SheetContent,
+    write_workbook,
+)
 from optimizer.model.solution import QUANTITY_TOLERANCE
 
 if TYPE_CHECKING:
@@ -42,14 +53,6 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------
 # Number formats
 
-MONEY = "#,##0"
-QUANTITY = "#,##0.##"
-PERCENT = "0.0"  # percentages are numbers 0-100
-DUAL = "#,##0.00"
-COUNT = "#,##0"
-SECONDS = "0.000"
-TINY = "0.00E+00"  # verifier violations: small relative numbers
-WHOLE = "0"
 
 PERCENT_NOTE = " In percent (0-100), not a fraction."
 DUAL_NOTE = (" A dual value of the final solve (for a problem with whole units, of the "

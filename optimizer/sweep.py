@@ -27,7 +27,7 @@ import pandas as pd
 from optimizer.config import flatten
 from optimizer.data import AllianceData
 from optimizer.errors import InputError, StockpileError
-from optimizer.excel import SheetContent, write_workbook
+from optimizer.excel import MONEY, PERCENT, QUANTITY, SECONDS, SheetContent, write_workbook
 from optimizer.model.solve import WarmStart
 from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL
 from optimizer.scenarios import Scenario
@@ -192,7 +192,6 @@ def most_damaging(results: pd.DataFrame, count: int = MOST_DAMAGING) -> pd.DataF
     return cases.drop(columns="no_plan").head(count).reset_index(drop=True)
 
 
-MONEY, QUANTITY, PERCENT, SECONDS = "#,##0", "#,##0.00", "0.0", "0.0"
 _FORMATS = {"total_cost": MONEY, "delta_total_cost": MONEY,
             "weighted_shortfall": QUANTITY, "delta_weighted_shortfall": QUANTITY,
             "gap_closed_pct": PERCENT, "delta_gap_closed_pct": PERCENT, "seconds": SECONDS}

@@ -60,6 +60,11 @@ class Plan:
         return float((self.readiness["shortfall"] * self.readiness["priority"]).sum())
 
     @property
+    def target_met(self) -> pd.Series:
+        """Per Readiness row: the target is met (shortfall within QUANTITY_TOLERANCE)."""
+        return self.readiness["shortfall"] <= QUANTITY_TOLERANCE
+
+    @property
     def gap_closed_pct(self) -> float:
         """The share of gaps closed over every Requirements row (``gap_closed``)."""
         return float(gap_closed(self.readiness))
