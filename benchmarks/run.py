@@ -82,7 +82,7 @@ def run_limit(npz: Path, mode: str, args) -> dict:
 
 def run_plain(path: Path, mode: str, args) -> dict:
     command = [sys.executable, "-m", "benchmarks.plain_pulp", str(path), "--mode", mode,
-               "--time-limit", f"{args.time_limit:g}"]
+               "--time-limit", f"{args.plain_time_limit:g}"]
     result = _child(run_child(command, cwd=ROOT, wall_limit=args.wall_limit,
                               memory_limit=args.memory_limit_gib * 1024 * MIB))
     summary = result["json"] or {}
@@ -174,8 +174,11 @@ def render(meta: dict, records: list[dict]) -> str:
     out = [f"# stockpile benchmarks ({meta['date']})", "",
            f"Command: `{meta['command']}`  ", f"Machine: {meta['machine']}  ",
            f"Versions: {meta['versions']}  ",
-           f"Time limit per run: {meta['time_limit']:g} s (solver); a child is killed after "
-           f"{meta['wall_limit']:g} s wall or {meta['memory_limit_gib']:g} GiB resident.", ""]
+           f"Time limit per run: {meta['time_limit']:g} s (solver)"
+           + (f", plain PuLP {meta['plain_time_limit']:g} s"
+              if meta.get("plain_time_limit", meta["time_limit"]) != meta["time_limit"] else "")
+           + f"; a child is killed after {meta['wall_limit']:g} s wall or "
+           f"{meta['memory_limit_gib']:g} GiB resident.", ""]
 
     out += ["## Model size", ""]
     seen, rows = set(), []
@@ -295,6 +298,9 @@ def parse_args(argv=None):
                         help="comma-separated objective modes (default weighted,lexicographic)")
     parser.add_argument("--time-limit", type=float, default=600.0,
                         help="solver time limit of every run, seconds (default 600)")
+    parser.add_argument("--plain-time-limit", type=float, default=None,
+                        help="solver time limit of the plain-PuLP baseline, seconds (default: "
+                             "--time-limit); longer shows how far behind it is at L")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results.md"),
                         help="Markdown file for the tables (default benchmarks/results.md)")
     parser.add_argument("--skip-plain", action="store_true",
@@ -319,8 +325,10 @@ def parse_args(argv=None):
     for mode in args.modes:
         if mode not in MODES:
             parser.error(f"unknown mode {mode!r}; choose among {', '.join(MODES)}")
+    if args.plain_time_limit is None:
+        args.plain_time_limit = args.time_limit
     if args.wall_limit is None:
-        args.wall_limit = 2 * args.time_limit + 600
+        args.wall_limit = 2 * max(args.time_limit, args.plain_time_limit) + 600
     return args
 
 
@@ -334,6 +342,7 @@ def main(argv=None) -> int:
                        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f}"
                        " GiB RAM",
             "versions": _versions(), "time_limit": args.time_limit,
+            "plain_time_limit": args.plain_time_limit,
             "wall_limit": args.wall_limit, "memory_limit_gib": args.memory_limit_gib}
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     earlier = _earlier_measurements(args) if args.resume else {}
@@ -384,7 +393,9 @@ def _earlier_measurements(args) -> dict:
     if not raw.exists():
         return {}
     stored = json.loads(raw.read_text(encoding="utf-8"))
-    if stored["meta"]["time_limit"] != args.time_limit:
+    meta = stored["meta"]
+    if (meta["time_limit"], meta.get("plain_time_limit", meta["time_limit"])) != (
+            args.time_limit, args.plain_time_limit):
         return {}
     return {(r["size"], r["mode"], key): r[key] for r in stored["records"]
             for key in ("ours", "limit", "plain") if r.get(key) is not None}

@@ -39,7 +39,6 @@ from optimizer.reader import open_workbook, sha256_of
 from optimizer.report import (
     SUMMARY_METRICS,
     Column,
-    row_formats,
     table_sheet,
 )
 from optimizer.schema import Problem
@@ -400,8 +399,7 @@ def write_comparison(comparison: Comparison, path: str | Path) -> Path:
     kpis = table_sheet(KPI_COLUMNS, comparison.kpis)
     value_formats = [SUMMARY_METRICS.get(metric, (None, ""))[0]
                      for metric in comparison.kpis["metric"]]
-    kpis.decorate = _each(*(row_formats(column, value_formats)
-                            for column in ("a", "b", "delta")))
+    kpis.cell_formats = {column: value_formats for column in ("a", "b", "delta")}
     return write_workbook(path, {
         "KPIs": kpis,
         "By ally": table_sheet(BY_ALLY_COLUMNS, comparison.by_ally),
@@ -409,16 +407,6 @@ def write_comparison(comparison: Comparison, path: str | Path) -> Path:
         "By period": table_sheet(BY_PERIOD_COLUMNS, comparison.by_period),
         "About": table_sheet(ABOUT_COLUMNS, _about(comparison)),
     })
-
-
-def _each(*hooks):
-    """One ``SheetContent.decorate`` hook that runs ``hooks`` in turn."""
-
-    def decorate(sheet, workbook, frame: pd.DataFrame) -> None:
-        for hook in hooks:
-            hook(sheet, workbook, frame)
-
-    return decorate
 
 
 def _about(comparison: Comparison) -> pd.DataFrame:

@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from optimizer.excel import HEADER_FORMAT, MONEY, PERCENT, QUANTITY, SheetContent, write_value
+from optimizer.excel import (
+    HEADER_FORMAT,
+    MONEY,
+    PERCENT,
+    QUANTITY,
+    Cell,
+    SheetContent,
+    finite_number,
+    style,
+)
 from optimizer.model.solution import gap_closed
 
 if TYPE_CHECKING:
@@ -111,46 +120,49 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
                "share of gaps closed (%)": PERCENT}
     plan = result.plan
     tables = [] if plan is None else chart_tables(plan.readiness, plan.budgets, plan.capacity)
+    cells: list[Cell] = []
+    columns = []
+    column = FIRST_TABLE_COLUMN
+    for table in tables:
+        cells.append(Cell(0, column, table.title, style(bold=True, font_size=12),
+                          note=f"The data of the chart '{table.title}' below the "
+                               f"headline: {table.axis_title}."))
+        cells += _table_cells(1, column, table)
+        columns.append(column)
+        column += len(table.frame.columns) + 1
 
     def decorate(sheet, workbook, written: pd.DataFrame) -> None:
-        header = workbook.add_format(HEADER_FORMAT)
-        title = workbook.add_format({"bold": True, "font_size": 12})
-        for row, (name, value) in enumerate(written.itertuples(index=False), start=1):
-            if name in formats and isinstance(value, int | float):
-                sheet.write_number(row, 1, value,
-                                   workbook.add_format({"num_format": formats[name]}))
         sheet.set_column(1, 1, 40)
-        column = FIRST_TABLE_COLUMN
         chart_row = len(written) + 1 + CHART_ROW_GAP
-        for index, table in enumerate(tables):
-            sheet.write_string(0, column, table.title, title)
-            sheet.write_comment(0, column, f"The data of the chart '{table.title}' below "
-                                           f"the headline: {table.axis_title}.")
-            _write_table(sheet, workbook, 1, column, table, header)
-            chart = _chart(workbook, sheet.get_name(), 1, column, table)
+        for index, (table, first) in enumerate(zip(tables, columns, strict=True)):
+            for offset in range(len(table.frame.columns)):
+                sheet.set_column(first + offset, first + offset, 14 if offset else 16)
+            chart = _chart(workbook, sheet.get_name(), 1, first, table)
             sheet.insert_chart(chart_row + 18 * (index // 2), 4 * (index % 2), chart,
                                {"x_scale": 1.0, "y_scale": 1.1})
-            column += len(table.frame.columns) + 1
 
-    return SheetContent(frame=frame, decorate=decorate, header_notes={
-        "headline": "The plan at a glance; the sheets that follow give every number.",
-        "value": "Charts below; their data in the tables to the right.",
-    })
+    return SheetContent(
+        frame=frame, decorate=decorate, cells=cells,
+        cell_formats={"value": [formats.get(name) for name in frame["headline"]]},
+        header_notes={
+            "headline": "The plan at a glance; the sheets that follow give every number.",
+            "value": "Charts below; their data in the tables to the right.",
+        })
 
 
-def _write_table(sheet, workbook, row: int, column: int, table: ChartTable,
-                 header) -> None:
-    frame = table.frame
-    for offset, name in enumerate(frame.columns):
-        sheet.write_string(row, column + offset, str(name), header)
+def _table_cells(row: int, column: int, table: ChartTable) -> list[Cell]:
+    """A chart's table with its header at (row, column): the cells it is made of."""
+    cells = []
+    for offset, name in enumerate(table.frame.columns):
+        cells.append(Cell(row, column + offset, str(name), style(**HEADER_FORMAT)))
         spec = table.formats.get(name)
-        cell_format = workbook.add_format({"num_format": spec}) if spec else None
-        sheet.set_column(column + offset, column + offset, 14 if offset else 16)
-        for line, value in enumerate(frame[name].tolist(), start=row + 1):
-            if cell_format is not None and isinstance(value, int | float):
-                sheet.write_number(line, column + offset, value, cell_format)
-            else:
-                write_value(sheet, line, column + offset, value)
+        number_format = style(num_format=spec) if spec else ()
+        for line, value in enumerate(table.frame[name].tolist(), start=row + 1):
+            is_number = finite_number(value) is not None
+            cells.append(Cell(line, column + offset, value if is_number else
+                              None if value is None else str(value),
+                              number_format if is_number else ()))
+    return cells
 
 
 def chart_ranges(sheet_name: str, row: int, column: int, table: ChartTable) -> dict:

@@ -6,6 +6,13 @@ Every workbook the tool writes (template, generated inputs, reports) goes throug
 formula; styled, frozen header rows; column widths from the content; and an atomic save
 (written to a temporary file beside the target, then renamed over it), so a failed run
 leaves any earlier file intact.
+
+Every sheet is written row by row in xlsxwriter's constant-memory mode: a row goes to disk
+when the next one starts, so a report of a million orders never holds its cells in memory.
+Hence nothing may write a cell above the current row: per-row number formats
+(``SheetContent.cell_formats``) and cells beside the table (``SheetContent.cells``) are data
+that the writer merges in row order, and ``decorate`` hooks add only what is not a cell
+(conditional formats, data validation, column widths, charts).
 """
 
 from __future__ import annotations
@@ -13,10 +20,12 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -38,6 +47,24 @@ WHOLE = "0"
 
 HEADER_FORMAT = {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1}
 MAX_WIDTH = 60
+ROWS_AT_A_TIME = 10_000  # rows turned into Python values at once while writing a sheet
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell beside a sheet's table (0-based row and column): its value, its xlsxwriter
+    format properties and a note."""
+
+    row: int
+    col: int
+    value: object
+    style: tuple[tuple[str, object], ...] = ()
+    note: str | None = None
+
+
+def style(**properties: object) -> tuple[tuple[str, object], ...]:
+    """xlsxwriter format properties as a ``Cell.style``."""
+    return tuple(sorted(properties.items()))
 
 
 @dataclass
@@ -47,9 +74,29 @@ class SheetContent:
     frame: pd.DataFrame
     number_formats: dict[str, str] = field(default_factory=dict)
     header_notes: dict[str, str] = field(default_factory=dict)
-    # Called with (worksheet, workbook, frame) after the table is written: data validation,
-    # conditional formats, charts.
+    # Called with (worksheet, workbook, frame) after the cells are written: data
+    # validation, conditional formats, column widths, charts; never a cell (see above).
     decorate: Callable[[Worksheet, xlsxwriter.Workbook, pd.DataFrame], None] | None = None
+    # column -> one number format per data row (None: the column's), right-aligned: for
+    # key-value sheets whose rows hold different quantities. Text stays text.
+    cell_formats: dict[str, list[str | None]] = field(default_factory=dict)
+    # Cells beside the table, such as the Dashboard's chart data.
+    cells: list[Cell] = field(default_factory=list)
+
+
+class _Formats:
+    """One xlsxwriter format per distinct set of properties."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self._workbook = workbook
+        self._made: dict[tuple, object] = {}
+
+    def get(self, properties: tuple[tuple[str, object], ...]):
+        if not properties:
+            return None
+        if properties not in self._made:
+            self._made[properties] = self._workbook.add_format(dict(properties))
+        return self._made[properties]
 
 
 def _width(values: Iterable[object], header: str) -> float:
@@ -61,24 +108,64 @@ def _width(values: Iterable[object], header: str) -> float:
     return min(MAX_WIDTH, longest + 2)
 
 
-def _write_table(
-    workbook: xlsxwriter.Workbook, sheet: Worksheet, content: SheetContent, header_format
-) -> None:
+def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> None:
+    """The header row, then each data row with the cells beside it, top to bottom."""
     frame = content.frame
+    header = formats.get(style(**HEADER_FORMAT))
+    beside: dict[int, list[Cell]] = defaultdict(list)
+    for cell in content.cells:
+        beside[cell.row].append(cell)
     for col, name in enumerate(frame.columns):
-        sheet.write_string(0, col, str(name), header_format)
+        spec = content.number_formats.get(name)
+        sheet.set_column(col, col, _width(frame[name].head(2000), str(name)),
+                         formats.get(style(num_format=spec)) if spec else None)
+        sheet.write_string(0, col, str(name), header)
         if name in content.header_notes:
             sheet.write_comment(0, col, content.header_notes[name])
-    for col, name in enumerate(frame.columns):
-        fmt_spec = content.number_formats.get(name)
-        cell_format = workbook.add_format({"num_format": fmt_spec}) if fmt_spec else None
-        sample = frame[name].head(2000)
-        sheet.set_column(col, col, _width(sample, str(name)), cell_format)
-        for row, value in enumerate(frame[name].tolist(), start=1):
-            write_value(sheet, row, col, value)
+    _write_cells(sheet, beside.pop(0, ()), formats)
+    per_row = [(list(frame.columns).index(name), specs)
+               for name, specs in content.cell_formats.items() if name in frame.columns]
+    for first in range(0, len(frame), ROWS_AT_A_TIME):
+        chunk = frame.iloc[first:first + ROWS_AT_A_TIME]
+        columns = [chunk[name].tolist() for name in chunk.columns]
+        for row, values in enumerate(zip(*columns, strict=True), start=first + 1):
+            for col, value in enumerate(values):
+                write_value(sheet, row, col, value)
+            for col, specs in per_row:
+                number = finite_number(values[col])
+                if specs[row - 1] is not None and number is not None:
+                    sheet.write_number(row, col, number, formats.get(
+                        style(num_format=specs[row - 1], align="right")))
+            _write_cells(sheet, beside.pop(row, ()), formats)
+    for row in sorted(beside):
+        _write_cells(sheet, beside[row], formats)
     sheet.freeze_panes(1, 0)
     if len(frame.columns):
         sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+
+
+def _write_cells(sheet: Worksheet, cells: Iterable[Cell], formats: _Formats) -> None:
+    for cell in cells:
+        cell_format = formats.get(cell.style)
+        number = finite_number(cell.value)
+        if number is not None:
+            sheet.write_number(cell.row, cell.col, number, cell_format)
+        elif isinstance(cell.value, str):
+            sheet.write_string(cell.row, cell.col, cell.value, cell_format)
+        if cell.note is not None:
+            sheet.write_comment(cell.row, cell.col, cell.note)
+
+
+def finite_number(value: object) -> float | int | None:
+    """A finite real number as a Python number; None for anything else (text, booleans,
+    blanks, NaN and infinities)."""
+    if isinstance(value, bool | np.bool_) or value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value if math.isfinite(value) else None
+    return None
 
 
 def write_value(sheet: Worksheet, row: int, col: int, value: object) -> None:
@@ -118,25 +205,40 @@ def write_workbook(
     os.close(handle)
     os.chmod(temporary, _DEFAULT_MODE)  # mkstemp makes it private; a report is not
     try:
-        workbook = xlsxwriter.Workbook(
-            temporary,
-            {"strings_to_formulas": False, "strings_to_urls": False,
-             "strings_to_numbers": False, "nan_inf_to_errors": False},
-        )
-        header_format = workbook.add_format(HEADER_FORMAT)
-        if readme is not None:
-            _write_readme(workbook, readme_title, readme, tuple(readme_widths))
-        for name, content in sheets.items():
-            sheet = workbook.add_worksheet(name)
-            _write_table(workbook, sheet, content, header_format)
-            if content.decorate is not None:
-                content.decorate(sheet, workbook, content.frame)
-        workbook.close()
+        # The rows of each sheet wait on disk until the workbook is zipped.
+        with tempfile.TemporaryDirectory(prefix="stockpile-rows-") as rows_on_disk:
+            workbook = xlsxwriter.Workbook(
+                temporary,
+                {"strings_to_formulas": False, "strings_to_urls": False,
+                 "strings_to_numbers": False, "nan_inf_to_errors": False,
+                 "constant_memory": True, "tmpdir": rows_on_disk},
+            )
+            try:
+                formats = _Formats(workbook)
+                if readme is not None:
+                    _write_readme(workbook, readme_title, readme, tuple(readme_widths))
+                for name, content in sheets.items():
+                    sheet = workbook.add_worksheet(name)
+                    _write_table(sheet, content, formats)
+                    if content.decorate is not None:
+                        content.decorate(sheet, workbook, content.frame)
+                workbook.close()
+            except BaseException:
+                _release_rows(workbook)
+                raise
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _release_rows(workbook: xlsxwriter.Workbook) -> None:
+    """Close the row files of a workbook abandoned before or while ``close`` zipped it."""
+    for sheet in workbook.worksheets():
+        handle = getattr(sheet, "row_data_fh", None)  # xlsxwriter's constant-memory file
+        if handle is not None and not handle.closed:
+            handle.close()
 
 
 def _write_readme(

@@ -15,8 +15,9 @@ are made up but shaped like the real problem:
 Every instance is feasible by construction (SPEC §4 lists the hard constraints):
 - consumption never exceeds stock on hand, cumulatively, so buying nothing covers it (3);
 - an ally with a minimum gap closure has no budget limit and no work-share rule, can
-  obtain every item, and has no gap before the second period in which a delivery of the
-  item could reach it (6, 8);
+  obtain every item, has no gap before the second period in which a delivery of the
+  item could reach it, and no gap its rule could not close with 90 % of its even share
+  of what the lines open to it can deliver by then (6, 8);
 - restrictions never cut an ally off from every line of an item.
 
 Everything is built with numpy over whole arrays; only the handful of allies, items
@@ -271,19 +272,6 @@ def generate_tables(
             allowed = trial
             restrictions.append((host_, facility_, ally_, item_))
 
-    # --- Requirements ----------------------------------------------------------------------
-    end_of_ramp = max(1, int(np.ceil(0.75 * nt)) - 1)
-    ramp = np.minimum(1.0, 0.6 + 0.4 * np.arange(nt) / end_of_ramp)
-    target = np.round(goal[:, :, None] * ramp[None, None, :])
-    # An ally with a minimum gap closure has no gap before the second period in which a
-    # delivery can reach it, so that the rule can always be met.
-    earliest = _earliest_arrival(na, ni, ally, item, line_host, line_item, lead_time, allowed,
-                                 transport)
-    guarded = np.zeros((na, ni, nt), dtype=bool)
-    guarded[closure_allies] = (np.arange(nt)[None, None, :]
-                               <= earliest[closure_allies][:, :, None] + 1)
-    target = np.where(guarded, np.minimum(target, no_orders_stock), target)
-
     # --- Line capacity: 50-120% of each item's final gap over the horizon ----------------
     final_gap = np.maximum(0.0, goal - no_orders_stock[:, :, -1]).sum(axis=0)
     closable = rng.uniform(0.5, 1.2, ni)
@@ -312,14 +300,39 @@ def generate_tables(
     override_line = np.concatenate([ramp_line, out_line]).astype(int)
     override_period = np.concatenate([ramp_period, out_period]).astype(int)
     override_level = np.concatenate([ramp_level, out_level])
+    overrides_capacity = np.round(capacity[override_line] * override_level)
     overrides = pd.DataFrame({
         "facility": facility[override_line],
         "item": item[line_item[override_line]],
         "period": periods_[override_period],
-        "capacity": np.round(capacity[override_line] * override_level),
+        "capacity": overrides_capacity,
         "_line": override_line,
         "_t": override_period,
     }).sort_values(["_line", "_t"], ignore_index=True).drop(columns=["_line", "_t"])
+
+    # --- Requirements ----------------------------------------------------------------------
+    end_of_ramp = max(1, int(np.ceil(0.75 * nt)) - 1)
+    ramp = np.minimum(1.0, 0.6 + 0.4 * np.arange(nt) / end_of_ramp)
+    target = np.round(goal[:, :, None] * ramp[None, None, :])
+    # An ally with a minimum gap closure has no gap before the second period in which a
+    # delivery can reach it, and never a gap larger than its rule can close with 90 % of
+    # what the lines open to it can deliver by then, shared evenly among the allies with
+    # the rule (budget, work share and other allies' targets do not bind it).
+    offset = _arrival_offsets(na, ally, item, line_host, line_item, lead_time, allowed,
+                              transport)
+    earliest = np.full((na, ni), np.inf)
+    np.minimum.at(earliest.T, line_item, offset)
+    line_capacity = np.repeat(capacity[:, None], nt, axis=1)
+    line_capacity[override_line, override_period] = overrides_capacity
+    deliverable = _deliverable(line_capacity, line_item, offset[:, closure_allies], ni)
+    rule = min_gap_closure[closure_allies][:, None, None]
+    closable_gap = np.floor(0.9 * deliverable / (rule * max(1, n_closure)))
+    guarded = np.zeros((na, ni, nt), dtype=bool)
+    guarded[closure_allies] = (np.arange(nt)[None, None, :]
+                               <= earliest[closure_allies][:, :, None] + 1)
+    target = np.where(guarded, np.minimum(target, no_orders_stock), target)
+    target[closure_allies] = np.minimum(target[closure_allies],
+                                        no_orders_stock[closure_allies] + closable_gap)
 
     # --- Expansion -------------------------------------------------------------------------
     growing = _pick(rng, nl, 0.3, minimum=1)
@@ -437,10 +450,10 @@ def _restriction_candidates(rng, na, ally, item, facility, line_host, line_item,
     return [tuple(None if v is None else str(v) for v in row) for row in dict.fromkeys(rows)]
 
 
-def _earliest_arrival(na, ni, ally, item, line_host, line_item, lead_time, allowed,
-                      transport) -> np.ndarray:
-    """(ally, item) -> the first period index a delivery ordered in period 0 can arrive
-    (line lead time plus route lead time, over the allowed lines); infinity if none."""
+def _arrival_offsets(na, ally, item, line_host, line_item, lead_time, allowed,
+                     transport) -> np.ndarray:
+    """(line, ally) -> periods from an order on the line to its arrival at the ally (line
+    lead time plus route lead time); infinity where a restriction forbids the delivery."""
     nl = len(line_item)
     pairs = pd.DataFrame({
         "from": np.repeat(line_host, na),
@@ -455,10 +468,23 @@ def _earliest_arrival(na, ni, ally, item, line_host, line_item, lead_time, allow
                            on=["from", "to"])["lead_time"]
     route = by_item.fillna(by_route).fillna(0).to_numpy()
     offset = np.repeat(lead_time, na) + route
-    offset = np.where(allowed.ravel(), offset, np.inf)
-    earliest = np.full((na, ni), np.inf)
-    np.minimum.at(earliest, (np.tile(np.arange(na), nl), np.repeat(line_item, na)), offset)
-    return earliest.astype(float)
+    return np.where(allowed.ravel(), offset, np.inf).reshape(nl, na).astype(float)
+
+
+def _deliverable(line_capacity: np.ndarray, line_item: np.ndarray, offset: np.ndarray,
+                 ni: int) -> np.ndarray:
+    """(ally, item, period) -> D(a,i,t) = Σ_ℓ Σ_{τ ≤ t − offset(ℓ,a)} capacity(ℓ,τ) over the
+    lines ℓ of item i: the most the ally could have received by the end of t, for the
+    allies (columns) of ``offset``; expansions not counted."""
+    nl, nt = line_capacity.shape
+    cumulative = np.concatenate([np.zeros((nl, 1)), np.cumsum(line_capacity, axis=1)], axis=1)
+    ordered_by = np.arange(nt)[None, None, :] - offset[:, :, None] + 1  # periods open, (ℓ,a,t)
+    reach = np.clip(np.nan_to_num(ordered_by, neginf=0), 0, nt).astype(int)
+    received = np.take_along_axis(cumulative[:, None, :].repeat(offset.shape[1], axis=1),
+                                  reach, axis=2)
+    deliverable = np.zeros((offset.shape[1], ni, nt))
+    np.add.at(deliverable.transpose(1, 0, 2), line_item, received)
+    return deliverable
 
 
 _NUMBER_FORMATS = {

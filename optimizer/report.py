@@ -21,7 +21,6 @@ numbers and leaves every string exactly as ``write_workbook`` wrote it.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +42,7 @@ from optimizer.excel import (
     TINY,
     WHOLE,
     SheetContent,
+    finite_number,
     write_workbook,
 )
 from optimizer.model.solution import QUANTITY_TOLERANCE
@@ -485,36 +485,6 @@ def _within_excel_rows(frame: pd.DataFrame, largest: str) -> tuple[pd.DataFrame,
 # Summary and Run info: one value column of mixed kinds, a number format per row
 
 
-def _number(value: object) -> float | int | None:
-    """A finite real number as a Python number; None for anything else."""
-    if isinstance(value, bool | np.bool_) or value is None:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value if math.isfinite(value) else None
-    return None
-
-
-def row_formats(value_column: str, formats: list[str | None]):
-    """A ``decorate`` hook: rewrite each number of ``value_column`` with its row's format
-    (strings are left exactly as ``write_workbook`` wrote them: text)."""
-
-    def decorate(sheet, workbook, frame: pd.DataFrame) -> None:
-        col = list(frame.columns).index(value_column)
-        cache: dict[str, object] = {}
-        for row, (value, spec) in enumerate(zip(frame[value_column].tolist(), formats,
-                                                strict=True), start=1):
-            number = _number(value)
-            if spec is None or number is None:
-                continue
-            if spec not in cache:
-                cache[spec] = workbook.add_format({"num_format": spec, "align": "right"})
-            sheet.write_number(row, col, number, cache[spec])
-
-    return decorate
-
-
 def _summary_rows(result: RunResult,
                   allocation_left_out: int = 0) -> list[tuple[str, object, str | None, str]]:
     summary = dict(result.summary())
@@ -599,7 +569,7 @@ def _summary_sheet(result: RunResult, allocation_left_out: int = 0) -> SheetCont
         columns=["metric", "value", "note"],
     ).astype(object)
     content = table_sheet(SUMMARY_COLUMNS, frame)
-    content.decorate = row_formats("value", [r[2] for r in rows])
+    content.cell_formats = {"value": [r[2] for r in rows]}
     return content
 
 
@@ -678,7 +648,7 @@ def _verification_rows(result: RunResult, add) -> None:
 
 
 def _difference(left: object, right: object) -> float | None:
-    a, b = _number(left), _number(right)
+    a, b = finite_number(left), finite_number(right)
     return None if a is None or b is None else a - b
 
 
@@ -700,7 +670,7 @@ def _run_info_sheet(result: RunResult) -> SheetContent:
         columns=["section", "key", "value"],
     ).astype(object)
     content = table_sheet(RUN_INFO_COLUMNS, frame)
-    content.decorate = row_formats("value", [r[3] for r in rows])
+    content.cell_formats = {"value": [r[3] for r in rows]}
     return content
 
 

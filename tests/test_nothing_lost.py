@@ -91,10 +91,16 @@ def test_the_sweep_and_comparison_workbooks_keep_input_text_as_text(tmp_path, ca
                  str(tmp_path / "r" / "b_report.xlsx"), "-o", str(diff)]) == 0
     for path in (tmp_path / "sweep" / "a_sweep.xlsx", diff, tmp_path / "r" / "a_report.xlsx"):
         assert formulas_in(path) == [], path
-        with zipfile.ZipFile(path) as archive:
-            shared = archive.read("xl/sharedStrings.xml").decode("utf-8")
-        assert "<t>+1+1</t>" in shared or "<t>=1+1</t>" in shared, path
+        text = strings_in(path)
+        assert "<t>+1+1</t>" in text or "<t>=1+1</t>" in text, path
     # Codes are trimmed: a tab- or CR-prefixed formula arrives as "=2+2", and stays text.
-    with zipfile.ZipFile(tmp_path / "r" / "a_report.xlsx") as archive:
-        shared = archive.read("xl/sharedStrings.xml").decode("utf-8")
-    assert "<t>=2+2</t>" in shared and "<t>-3+3</t>" in shared
+    text = strings_in(tmp_path / "r" / "a_report.xlsx")
+    assert "<t>=2+2</t>" in text and "<t>-3+3</t>" in text
+
+
+def strings_in(path) -> str:
+    """The XML of every text cell: shared strings and strings inline in the sheets."""
+    with zipfile.ZipFile(path) as archive:
+        return "".join(archive.read(name).decode("utf-8") for name in archive.namelist()
+                       if name.startswith("xl/worksheets/sheet")
+                       or name == "xl/sharedStrings.xml")

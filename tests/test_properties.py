@@ -2,17 +2,24 @@
 more capacity or budget never raises the least weighted shortfall; scaling every money
 figure by k scales the cost by k and keeps the shortfall; renaming codes or reordering
 rows changes nothing; HiGHS and CBC agree; a plan built by hand is never beaten by a
-dearer or shorter optimum."""
+dearer or shorter optimum.
+
+CI runs a few fixed examples (derandomized, so a run is reproducible); a random campaign
+runs with, for example::
+
+    PROPERTY_EXAMPLES=200 python -m pytest tests/test_properties.py -q
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from optimizer.config import load_config
@@ -22,7 +29,8 @@ from optimizer.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
 
-PROPERTY = settings(max_examples=4, deadline=None,
+EXPLORE = os.environ.get("PROPERTY_EXAMPLES")
+PROPERTY = settings(max_examples=int(EXPLORE or 4), deadline=None, derandomize=not EXPLORE,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 MONEY = {"Production": ["unit_cost"], "Transport": ["cost_per_unit"],
@@ -88,6 +96,7 @@ def test_more_capacity_or_budget_never_raises_the_least_shortfall(tmp_path, shap
 
 @PROPERTY
 @given(shape=alliances(), factor=st.sampled_from([0.001, 7.0, 1000.0]))
+@example(shape=(2, 1, 5, 3, 8466), factor=0.001)  # its minimum gap closure once could not hold
 def test_money_in_another_unit_scales_the_cost_and_keeps_the_shortfall(
         tmp_path, shape, factor):
     data, config = generated(tmp_path, shape)
@@ -130,8 +139,7 @@ def test_renamed_codes_and_shuffled_rows_give_the_same_optimum(tmp_path, shape, 
     assert other.total_cost == pytest.approx(base.total_cost, rel=AGREE)
 
 
-@settings(max_examples=4, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@PROPERTY
 @given(shape=alliances())
 def test_highs_and_cbc_agree(tmp_path, shape):
     """In weighted mode, one LP: the two solvers' optima agree to their tolerances (in
