@@ -1,4 +1,4 @@
-"""The re-solve benchmark: an N-1 outage sweep solved from the base case's basis against
+"""The re-solve benchmark: an N-1 outage sweep solved from the base case's plan against
 the same sweep solved cold, each in a fresh child process (``python -m benchmarks.sweep``).
 
 The instance is a size of the suite (default M, weighted mode); the scenarios are the
@@ -62,7 +62,7 @@ def main() -> int:
     lines = [f"# Re-solves: N-1 outage sweep at {args.size} ({args.mode})", "",
              f"Command: `python -m benchmarks.sweep --size {args.size} --mode {args.mode} "
              f"--facilities {args.facilities} --time-limit {args.time_limit:g}`", "",
-             "| scenario | status | cold (s) | from the base basis (s) | warm / cold |",
+             "| scenario | status | cold (s) | from the base plan (s) | warm / cold |",
              "|---|---|---|---|---|"]
     cold_cases = {c["scenario"]: c for c in (runs["cold"][1] or {}).get("cases", [])}
     ratios = []

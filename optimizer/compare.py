@@ -35,7 +35,8 @@ from optimizer import __version__
 from optimizer.errors import InputError
 from optimizer.excel import MONEY, PERCENT, QUANTITY, write_workbook
 from optimizer.model.solution import gap_closed
-from optimizer.reader import open_workbook, sha256_of
+from optimizer.package import open_workbook
+from optimizer.reader import sha256_of
 from optimizer.report import (
     SUMMARY_METRICS,
     Column,

@@ -22,9 +22,10 @@ from optimizer.explain.binding import binding_limits
 from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.explain.rule_prices import rule_prices
 from optimizer.model.build import create_model, write_lp_file
+from optimizer.model.restrict import BasePlan
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
-from optimizer.model.solve import TieBreak, WarmStart, solve_model
+from optimizer.model.solve import TieBreak, solve_model
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.reader import sha256_of
 from optimizer.schema import Problem
@@ -57,8 +58,8 @@ class RunResult:
     rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
     advice: pd.DataFrame | None = None  # what would relax the plan (explain.advice)
     tie_break: TieBreak | None = None  # how the plan was chosen among equal ones
-    warm_start: WarmStart | None = None  # the first phase's basis (solve_data keep_basis)
-    started_warm: bool = False  # the solve started from a given basis
+    base_plan: BasePlan | None = None  # this run's plan, to start scenarios from (keep_plan)
+    from_base: bool = False  # the solve started from a given base plan
 
     @property
     def effective_config(self) -> dict[str, object]:
@@ -118,10 +119,10 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
 def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                verbose: bool = False, write_lp: Path | None = None,
                progress: Callable[[str], None] = _silent,
-               warm_start: WarmStart | None = None, keep_basis: bool = False) -> RunResult:
+               base_plan: BasePlan | None = None, keep_plan: bool = False) -> RunResult:
     """Build, solve, extract and verify ``data`` (a workbook as read, or as a scenario
-    edited it) into ``result``, which names the input. ``warm_start`` and
-    ``keep_basis``: see ``solve_model``."""
+    edited it) into ``result``, which names the input. ``base_plan`` and
+    ``keep_plan``: see ``solve_model``."""
     result.data = data
     progress("building the model")
     with timed(result.timings, "build"):
@@ -135,8 +136,8 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
         write_lp_file(model, str(write_lp))
     with timed(result.timings, "solve"):
         outcome = solve_model(model, config, verbose=verbose, progress=progress,
-                              warm_start=warm_start, keep_basis=keep_basis)
-    result.warm_start, result.started_warm = outcome.warm_start, outcome.started_warm
+                              base_plan=base_plan, keep_plan=keep_plan)
+    result.base_plan, result.from_base = outcome.base_plan, outcome.from_base
     result.status, result.message = outcome.status, outcome.message
     result.solver, result.solver_version = outcome.solver, outcome.solver_version
     result.phases = outcome.phases

@@ -2,7 +2,8 @@
 
 Each scenario is solved by ``run_scenario``: the workbook's data as the scenario edits
 it, the base configuration with the scenario's settings, the whole of ``solve_data``
-(build, solve, verify), cold or (``warm_start``) from the base case's basis.
+(build, solve, verify), cold or (``warm_start``) from the base case's plan
+(``optimizer.model.restrict``).
 Scenarios are independent, so they run in parallel: in local processes (``workers``),
 or on a Dask distributed cluster (``scheduler``); the results are the same either way,
 as each scenario is solved by the same deterministic code from the same data. A
@@ -28,7 +29,7 @@ from optimizer.config import flatten
 from optimizer.data import AllianceData
 from optimizer.errors import InputError, StockpileError
 from optimizer.excel import MONEY, PERCENT, QUANTITY, SECONDS, SheetContent, write_workbook
-from optimizer.model.solve import WarmStart
+from optimizer.model.restrict import BasePlan
 from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL
 from optimizer.scenarios import Scenario
 
@@ -43,16 +44,16 @@ MOST_DAMAGING = 10  # scenarios in the chart
 @dataclass
 class CaseResult:
     row: dict[str, object]
-    warm_start: WarmStart | None = None
+    base_plan: BasePlan | None = None
 
 
 def run_scenario(data: AllianceData, base_config: dict, scenario: Scenario,
                  input_path: str, report_dir: str | None = None,
-                 warm_start: WarmStart | None = None, keep_basis: bool = False) -> CaseResult:
+                 base_plan: BasePlan | None = None, keep_plan: bool = False) -> CaseResult:
     """Solve one scenario into its row of results (never raises for a scenario's
     outcome). A scenario that changes only bounds, right-hand sides or costs of the base
-    case's model (capacities, budgets, targets, consumption) starts from ``warm_start``,
-    the base case's basis (``solve_model``); the row says whether it did."""
+    case's model (capacities, budgets, targets, consumption) starts from ``base_plan``,
+    the base case's plan (``solve_model``); the row says whether it did."""
     from optimizer.report import write_report
     from optimizer.run import RunResult, solve_data
 
@@ -68,10 +69,10 @@ def run_scenario(data: AllianceData, base_config: dict, scenario: Scenario,
         result = solve_data(scenario.apply(data), config,
                             RunResult(input_path=Path(input_path), input_sha256="",
                                       config=config),
-                            warm_start=warm_start, keep_basis=keep_basis)
+                            base_plan=base_plan, keep_plan=keep_plan)
         row.update(status=result.status, message=result.message)
-        row["warm_start"] = "yes" if result.started_warm else "no"
-        found.warm_start = result.warm_start
+        row["warm_start"] = "yes" if result.from_base else "no"
+        found.base_plan = result.base_plan
         if result.diagnosis is not None:
             row["message"] = f"{result.message}: {result.diagnosis.message}"
         if result.plan is not None:
@@ -127,21 +128,21 @@ def run_sweep(data: AllianceData, base_config: dict, scenarios: list[Scenario],
         progress(state)
 
     # The base case first, here: its numbers are what the scenarios are compared with,
-    # and its basis is where they start.
+    # and its plan is where they start.
     extra = (str(input_path), None if report_dir is None else str(report_dir))
-    base = run_scenario(data, base_config, BASE, *extra, keep_basis=warm_start)
+    base = run_scenario(data, base_config, BASE, *extra, keep_plan=warm_start)
     finished(0, base.row)
     arguments = (data, base_config)
     if scheduler is not None:
-        for index, row in _on_dask(scheduler, scenarios, arguments, extra, base.warm_start):
+        for index, row in _on_dask(scheduler, scenarios, arguments, extra, base.base_plan):
             finished(1 + index, row)
     elif workers <= 1:
         for index, case in enumerate(scenarios):
-            finished(1 + index, run_scenario(*arguments, case, *extra, base.warm_start).row)
+            finished(1 + index, run_scenario(*arguments, case, *extra, base.base_plan).row)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(run_scenario, *arguments, case, *extra,
-                                   base.warm_start): index
+                                   base.base_plan): index
                        for index, case in enumerate(scenarios)}
             for future in as_completed(futures):
                 finished(1 + futures[future], future.result().row)
@@ -149,7 +150,7 @@ def run_sweep(data: AllianceData, base_config: dict, scenarios: list[Scenario],
 
 
 def _on_dask(scheduler: str, cases: list[Scenario], arguments: tuple, extra: tuple,
-             warm_start: WarmStart | None):
+             base_plan: BasePlan | None):
     """(index, row) of each case as the cluster finishes it."""
     try:
         from distributed import Client
@@ -162,9 +163,9 @@ def _on_dask(scheduler: str, cases: list[Scenario], arguments: tuple, extra: tup
         raise InputError(f"--scheduler {scheduler}: no Dask scheduler answers there "
                          f"({error})") from None
     with client:
-        # The data and the base basis go to every worker once, not once per scenario.
+        # The data and the base plan go to every worker once, not once per scenario.
         shared = [client.scatter(value, broadcast=True)
-                  for value in (*arguments, warm_start)]
+                  for value in (*arguments, base_plan)]
         futures = [client.submit(run_scenario, shared[0], shared[1], case, *extra,
                                  shared[2], pure=False, key=f"scenario-{index}")
                    for index, case in enumerate(cases)]
@@ -202,8 +203,9 @@ _NOTES = {
     "delta_weighted_shortfall": "Weighted shortfall minus the base case's: the damage.",
     "delta_gap_closed_pct": "Share of gaps closed minus the base case's, percentage points.",
     "report": "The scenario's full report (sweep --reports).",
-    "warm_start": "yes: solved from the base case's basis (the scenario changed only "
-                  "capacities, budgets, targets or consumption of a linear program).",
+    "warm_start": "yes: solved from the base case's plan, adding what pricing called for "
+                  "(the scenario changed only capacities, budgets, targets or "
+                  "consumption of a linear program); the optimum is the same as cold.",
 }
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from optimizer import reader
+from optimizer import package
 from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.validation import load_workbook
@@ -304,7 +304,7 @@ def test_a_dimension_that_claims_the_whole_sheet_is_refused(tmp_path, capsys):
 def test_rows_without_references_are_counted(tmp_path, capsys, monkeypatch):
     # Rows and cells may leave out r="…": they follow the row or cell before. Counting them
     # is what matters here, so the cap is lowered rather than a million rows written.
-    monkeypatch.setattr(reader, "MAX_SHEET_ROWS", 1_000)
+    monkeypatch.setattr(package, "MAX_SHEET_ROWS", 1_000)
     rows = b"".join(b"<row><c t=\"inlineStr\"><is><t>P%d</t></is></c></row>" % n
                     for n in range(1_500))
 
@@ -316,7 +316,7 @@ def test_rows_without_references_are_counted(tmp_path, capsys, monkeypatch):
 
 
 def test_cells_without_references_are_counted(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(reader, "MAX_SHEET_CELLS", 10_000)
+    monkeypatch.setattr(package, "MAX_SHEET_CELLS", 10_000)
     cells = b"<c><v>1</v></c>" * 5_000  # one row, 5,000 cells wide, none with r="…"
 
     def edit(xml):

@@ -199,24 +199,63 @@ def test_a_sweep_with_nothing_to_sweep_is_refused(tmp_path, capsys):
     assert "nothing to sweep" in capsys.readouterr().err
 
 
-def test_outages_of_a_linear_program_start_from_the_base_basis_and_match_cold_solves(
+def test_outages_of_a_linear_program_start_from_the_base_plan_and_match_cold_solves(
         tmp_path):
     from optimizer.generate import generate_workbook
     from optimizer.sweep import run_scenario
 
     workbook = generate_workbook(tmp_path / "g.xlsx", 3, 4, 8, 4, seed=2, whole_units=False)
-    config = load_config(None, [WEIGHTED])
+    for mode in ("weighted", "lexicographic"):
+        config = load_config(None, [f"objective.mode={mode}"])
+        data, _ = load_workbook(workbook, config["rules"])
+        outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7])
+        results = run_sweep(data, config, outages, workbook, warm_start=True)
+        # A budget cut touches every item the allies buy: nothing to hold back.
+        assert results["warm_start"].tolist() == ["no", "yes", "yes", "yes", "no"]
+        for case in outages:
+            cold = run_scenario(data, config, case, str(workbook)).row
+            warm = kpis(results, case.name)
+            assert warm["status"] == cold["status"] == "optimal"
+            assert warm["total_cost"] == pytest.approx(cold["total_cost"], rel=1e-7)
+            assert warm["weighted_shortfall"] == pytest.approx(cold["weighted_shortfall"],
+                                                               rel=1e-7, abs=1e-6)
+
+
+def freed_budget(path):
+    """A has 1,500 to spend and needs 100 of I (line FI: 10 a unit) and 150 of J (FJ1:
+    50 at 10, FJ2: 100 at 15). Base: I 100 and J 50 from FJ1 spend it all; FJ2 is
+    unused, 100 of J short. Without FI the money goes to J: 50 from FJ1 (500) and
+    66.67 from FJ2 (1,000); 100 of I and 33.33 of J short (W 133.33), cost 1,500."""
+    return write_workbook(path, sheets(
+        periods=["P1"], allies=[["A"]],
+        items=[["I", "item I", "units", False, 1, 1000, 0],
+               ["J", "item J", "units", False, 1, 1000, 0]],
+        production=[["FI", "H1", "I", 100, 10, 0], ["FJ1", "H2", "J", 50, 10, 0],
+                    ["FJ2", "H3", "J", 100, 15, 0]],
+        requirements=[["A", "I", "P1", 100], ["A", "J", "P1", 150]],
+        Budgets=[["A", "P1", 1500]]))
+
+
+@pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
+def test_a_line_the_base_plan_left_unused_is_priced_back_in(tmp_path, mode):
+    """FJ2's orders are 0 in the base plan and of an item the outage does not touch, so
+    the scenario starts without them; pricing must bring them back for the optimum."""
+    from optimizer.sweep import run_scenario
+
+    workbook = freed_budget(tmp_path / "a.xlsx")
+    config = load_config(None, [f"objective.mode={mode}"])
     data, _ = load_workbook(workbook, config["rules"])
-    outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7])
-    results = run_sweep(data, config, outages, workbook, warm_start=True)
-    assert results["warm_start"].tolist() == ["no", "yes", "yes", "yes", "yes"]
-    for case in outages:
-        cold = run_scenario(data, config, case, str(workbook)).row
-        warm = kpis(results, case.name)
-        assert warm["status"] == cold["status"] == "optimal"
-        assert warm["total_cost"] == pytest.approx(cold["total_cost"], rel=1e-7)
-        assert warm["weighted_shortfall"] == pytest.approx(cold["weighted_shortfall"],
-                                                           rel=1e-7, abs=1e-6)
+    outage = [case for case in outage_each_facility(data) if "FI" in case.name.split()]
+    results = run_sweep(data, config, outage, workbook, warm_start=True)
+    base, warm = kpis(results, "base"), kpis(results, outage[0].name)
+    assert base["weighted_shortfall"] == pytest.approx(100)
+    assert results["warm_start"].tolist() == ["no", "yes"]
+    assert warm["status"] == "optimal"
+    assert warm["weighted_shortfall"] == pytest.approx(400 / 3)
+    assert warm["total_cost"] == pytest.approx(1500)
+    cold = run_scenario(data, config, outage[0], str(workbook)).row
+    assert cold["total_cost"] == pytest.approx(warm["total_cost"])
+    assert cold["weighted_shortfall"] == pytest.approx(warm["weighted_shortfall"])
 
 
 def test_a_capacity_window_scales_the_period_capacity_in_force(tmp_path):

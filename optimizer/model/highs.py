@@ -7,10 +7,20 @@ phase starts from the previous phase's basis (LP) or solution (MIP).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from optimizer.model.linear import LinearModel
-from optimizer.model.status import ERROR, FEASIBLE, NO_PLAN, OPTIMAL, SOLVED, stopped_by
+from optimizer.model.status import (
+    ERROR,
+    FEASIBLE,
+    INFEASIBLE,
+    NO_PLAN,
+    OPTIMAL,
+    SOLVED,
+    stopped_by,
+)
 
 try:
     import highspy
@@ -32,6 +42,8 @@ _LIMIT_REASONS = {
 
 
 _FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
+DUAL, PRIMAL = 1, 4  # HiGHS's simplex_strategy: dual (its default), primal
+PRICING_TOLERANCE = 1e-7  # relative to the largest cost: a reduced cost below −this counts
 
 # From this many columns an LP is solved by interior point (with crossover, so that a
 # basis and basic duals follow), every time: HiGHS's dual simplex needs many times
@@ -116,7 +128,13 @@ class HighsSession:
         self.start: np.ndarray | None = None
         self.method = method(linear.n_columns, self.is_mip)
         self.highs.setOptionValue("run_crossover", crossover(linear.n_columns))
-        self.next_method: str | None = None  # for one run only (set_basis)
+        self.next_method: str | None = None  # for one run only
+        # Columns fixed at 0 until pricing calls for them (optimizer.model.restrict), and
+        # the bounds they get back.
+        self.lower, self.upper = lower.copy(), upper.copy()
+        self.held_back = np.zeros(linear.n_columns, dtype=bool)
+        self.largest_cost = 1.0
+        self.pricing_rounds = 0
 
     @property
     def is_mip(self) -> bool:
@@ -125,13 +143,56 @@ class HighsSession:
     def set_cost(self, cost: np.ndarray) -> None:
         index = np.arange(len(cost), dtype=np.int32)
         self.highs.changeColsCost(len(cost), index, np.asarray(cost, dtype=float))
+        self.largest_cost = max(1.0, float(np.abs(cost).max(initial=0.0)))
+
+    def hold_back(self, columns: np.ndarray) -> None:
+        """Fix these columns at 0 until pricing calls for them (see ``run``)."""
+        columns = np.asarray(columns, dtype=np.int64)
+        self._change_bounds(columns, np.zeros(len(columns)), np.zeros(len(columns)))
+        self.held_back[columns] = True
 
     def run(self, time_limit: float) -> tuple[str, str, bool]:
-        """Solve; return (status, sentence, has a feasible solution)."""
+        """Solve; return (status, sentence, has a feasible solution). With columns held
+        back, price them after each optimal solve and release those whose reduced cost
+        is below −PRICING_TOLERANCE · max|cost|, then solve again by primal simplex from
+        the last basis, until none is; release them all if the restricted model has no
+        plan (``optimizer.model.restrict`` states why the result is the whole model's
+        optimum)."""
+        started = time.perf_counter()
+        while True:
+            left = max(1e-3, time_limit - (time.perf_counter() - started))
+            status, message, has_solution = self._run_once(left)
+            if not self.held_back.any() or status not in (OPTIMAL, INFEASIBLE):
+                return status, message, has_solution
+            if status == INFEASIBLE:
+                entering = self.held_back.copy()
+            else:
+                entering = self.held_back & (
+                    self.reduced_costs() < -PRICING_TOLERANCE * self.largest_cost)
+                if not entering.any():
+                    return status, message, has_solution
+                self.next_method = "simplex"
+            self.pricing_rounds += 1
+            self._release(np.flatnonzero(entering))
+
+    def release_held_back(self, time_limit: float) -> tuple[str, str, bool]:
+        """Give every held-back column its bounds back and confirm the optimum (after
+        pricing found none worth releasing, the last basis stays optimal)."""
+        self._release(np.flatnonzero(self.held_back))
+        self.next_method = "simplex"
+        return self._run_once(time_limit)
+
+    def _release(self, columns: np.ndarray) -> None:
+        self.held_back[columns] = False
+        self._change_bounds(columns, self.lower[columns], self.upper[columns])
+
+    def _run_once(self, time_limit: float) -> tuple[str, str, bool]:
         # HiGHS holds its time limit against the run time of all runs of this instance
         # (HiGHS issue #1477); this run may take time_limit on top of the earlier ones.
         self.highs.setOptionValue("time_limit", self.highs.getRunTime() + float(time_limit))
         self.highs.setOptionValue("solver", self.next_method or self.method)
+        # A released column enters a basis that stays primal feasible: primal simplex.
+        self.highs.setOptionValue("simplex_strategy", PRIMAL if self.next_method else DUAL)
         self.next_method = None
         if self.start is not None:
             # Given only now: HiGHS drops a solution handed over before a model change
@@ -143,28 +204,6 @@ class HighsSession:
         has_solution = int(self.highs.getInfo().primal_solution_status) == _FEASIBLE
         status, message = classify(self.highs.getModelStatus().name, has_solution)
         return status, message, status in (OPTIMAL, FEASIBLE)
-
-    def basis(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The last LP solve's basis: the status of each column and row (HiGHS codes)."""
-        basis = self.highs.getBasis()
-        if not basis.valid:
-            return None
-        return (np.fromiter(map(int, basis.col_status), np.int8),
-                np.fromiter(map(int, basis.row_status), np.int8))
-
-    def set_basis(self, columns: np.ndarray, rows: np.ndarray) -> bool:
-        """Start the next run from this basis, by the simplex method: after a change of
-        bounds, right-hand sides or costs it is a few pivots from optimal, where
-        interior point would start from nothing. False if HiGHS refuses it."""
-        basis = highspy.HighsBasis()
-        status = highspy.HighsBasisStatus
-        basis.col_status = [status(int(code)) for code in columns]
-        basis.row_status = [status(int(code)) for code in rows]
-        basis.valid = True
-        if self.highs.setBasis(basis) != highspy.HighsStatus.kOk:
-            return False
-        self.next_method = "simplex"
-        return True
 
     def values(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_value, dtype=float)
@@ -202,6 +241,9 @@ class HighsSession:
                            np.full(count, float(upper)), 0, np.zeros(count, dtype=np.int32),
                            np.zeros(0, dtype=np.int32), np.zeros(0))
         self.integer = np.concatenate([self.integer, np.zeros(count, dtype=bool)])
+        self.lower = np.concatenate([self.lower, np.full(count, float(lower))])
+        self.upper = np.concatenate([self.upper, np.full(count, float(upper))])
+        self.held_back = np.concatenate([self.held_back, np.zeros(count, dtype=bool)])
         return np.arange(first, first + count)
 
     def add_rows(self, row: np.ndarray, column: np.ndarray, coefficient: np.ndarray,
@@ -222,6 +264,12 @@ class HighsSession:
 
     def set_column_bounds(self, columns: np.ndarray, lower: np.ndarray,
                           upper: np.ndarray) -> None:
+        """New bounds, for good: a held-back column given bounds is no longer held back."""
+        columns = np.asarray(columns, dtype=np.int64)
+        self.held_back[columns] = False
+        self._change_bounds(columns, lower, upper)
+
+    def _change_bounds(self, columns: np.ndarray, lower, upper) -> None:
         columns = np.asarray(columns, dtype=np.int32)
         count = len(columns)
         lower = np.broadcast_to(np.asarray(lower, dtype=float), (count,))

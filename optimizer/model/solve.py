@@ -36,6 +36,7 @@ from optimizer.model import highs
 from optimizer.model.build import AllocationModel, open_share_rows
 from optimizer.model.linear import dense_objective
 from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession, solver_class_name
+from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
@@ -96,17 +97,6 @@ def sensitivity(session, linear, objective_scale_now: float, *, duals=None, redu
     return found
 
 
-@dataclass(frozen=True)
-class WarmStart:
-    """The basis of a solved LP's first phase (weighted, or lexicographic phase 1), to
-    start a model of the same structure from (a scenario that changes only bounds,
-    right-hand sides or costs: see ``LinearModel.structure_fingerprint``)."""
-
-    fingerprint: str
-    column_status: np.ndarray
-    row_status: np.ndarray
-
-
 @dataclass
 class TieBreak:
     """What the neutral tie-break (``break_ties``) found among the optimal plans:
@@ -138,8 +128,8 @@ class SolveOutcome:
     final: Sensitivity | None = None  # of the final solve: duals, reduced costs, ranges
     shortfall: Sensitivity | None = None  # lexicographic LP: of phase 1 (d W / d limit)
     tie_break: TieBreak | None = None  # explain.tie_break: how the plan was chosen
-    warm_start: WarmStart | None = None  # asked for with keep_basis
-    started_warm: bool = False  # the first phase started from a given basis
+    base_plan: BasePlan | None = None  # asked for with keep_plan
+    from_base: bool = False  # the solve started from a given base plan (restrict.py)
     seconds: float = 0.0
 
     @property
@@ -190,12 +180,12 @@ def open_session(model: AllocationModel, config: dict, verbose: bool):
 
 
 def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
-                progress=lambda stage: None, warm_start: WarmStart | None = None,
-                keep_basis: bool = False) -> SolveOutcome:
+                progress=lambda stage: None, base_plan: BasePlan | None = None,
+                keep_plan: bool = False) -> SolveOutcome:
     """Solve in the configured objective mode; the outcome holds the final values and
-    duals (integers fixed for a MILP). An LP solved by HiGHS starts its first phase from
-    ``warm_start`` when that basis fits the model's structure, and with ``keep_basis``
-    hands its own first phase's basis back (``outcome.warm_start``)."""
+    duals (integers fixed for a MILP). An LP solved by HiGHS starts from ``base_plan``
+    when the model has its structure (``optimizer.model.restrict``), and with
+    ``keep_plan`` hands its own plan back as one (``outcome.base_plan``)."""
     started = time.perf_counter()
     objective = config["objective"]
     time_limit = float(config["solver"]["time_limit"])
@@ -230,28 +220,18 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             outcome.status, outcome.message = status, message
         return has_solution and (sets_status or status == OPTIMAL)
 
-    basis_fits = isinstance(session, highs.HighsSession) and not session.is_mip
-    fingerprint = model.linear.structure_fingerprint() if basis_fits and (
-        keep_basis or warm_start is not None) else None
-    if warm_start is not None and warm_start.fingerprint == fingerprint:
-        outcome.started_warm = session.set_basis(warm_start.column_status,
-                                                 warm_start.row_status)
-
-    def first_phase(name: str, cost: np.ndarray) -> bool:
-        solved = phase(name, cost)
-        if solved and keep_basis and fingerprint is not None:
-            basis = session.basis()
-            if basis is not None:
-                outcome.warm_start = WarmStart(fingerprint, *basis)
-        return solved
+    restartable = isinstance(session, highs.HighsSession) and not session.is_mip
+    if restartable and base_plan is not None:
+        held_back = held_back_columns(model.linear, base_plan)
+        session.hold_back(held_back)
+        outcome.from_base = len(held_back) > 0
 
     cost = dense_objective(n_columns, list(model.cost_terms.values()))
     if objective["mode"] == "weighted":
-        solved = first_phase("weighted",
-                             cost + dense_objective(n_columns, [model.shortfall_penalty]))
+        solved = phase("weighted", cost + dense_objective(n_columns, [model.shortfall_penalty]))
     else:
         shortfall = dense_objective(n_columns, [model.weighted_shortfall])
-        solved = first_phase("shortfall", shortfall)
+        solved = phase("shortfall", shortfall)
         if solved and not session.is_mip:
             outcome.shortfall = sensitivity(session, model.linear, held["scale"],
                                             ranging=ranging)
@@ -263,6 +243,12 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             solved = _minimise_cost_within(session, phase, cost, shortfall, bound)
     if solved:
         values, duals, reduced = session.values(), session.row_duals(), session.reduced_costs()
+        if ranging and restartable and session.held_back.any():
+            # Ranging reads every column's bounds: give the held-back ones theirs (the
+            # basis stays optimal, their reduced costs being ≥ 0).
+            session.release_held_back(remaining())
+            values, duals, reduced = (session.values(), session.row_duals(),
+                                      session.reduced_costs())
         if session.is_mip:
             progress(_PHASE_TEXT["duals"])
             # An LP with every integer fixed is quick; it may use a tenth of the limit even
@@ -281,6 +267,8 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
                                            held["cost"], values)
             if outcome.tie_break is not None and outcome.tie_break.applied:
                 outcome.values = outcome.tie_break.values
+        if keep_plan and restartable:
+            outcome.base_plan = BasePlan.of(model.linear, outcome.values)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
