@@ -109,14 +109,13 @@ class SweepProgress:
 
 def run_sweep(data: AllianceData, base_config: dict, scenarios: list[Scenario],
               input_path: str | Path, *, workers: int = 1, scheduler: str | None = None,
-              report_dir: str | Path | None = None, warm_start: bool = False,
+              report_dir: str | Path | None = None, warm_start: bool = True,
               progress: Callable[[SweepProgress], None] = lambda state: None) -> pd.DataFrame:
     """The base case and every scenario, solved; one row each (``RESULT_COLUMNS``), the
     base first and the scenarios in the order given. ``warm_start``: a scenario whose
-    model has the base case's structure starts from the base case's basis by the dual
-    simplex method instead of solving cold. Off by default: on generated alliances it
-    was slower than a cold solve (M, the largest facility lost: 419 s against 116 s by
-    interior point; S: about 1.5 times as long), as these LPs are highly degenerate."""
+    model has the base case's structure starts from the base case's plan
+    (``optimizer.model.restrict``): the same optimum, at M with the largest facilities
+    lost in a seventh of the time of a cold solve (``benchmarks/sweep.py``)."""
     state = SweepProgress(total=1 + len(scenarios))
     progress(state)
     rows: list[dict] = [{}] * (1 + len(scenarios))

@@ -193,6 +193,26 @@ def test_the_sweep_command_writes_one_workbook_and_leaves_the_input_alone(tmp_pa
     assert hashlib.sha256(workbook.read_bytes()).hexdigest() == before
 
 
+def test_outages_start_from_the_base_plan_unless_cold_is_asked_for(tmp_path, capsys):
+    import json
+
+    workbook = freed_budget(tmp_path / "a.xlsx")
+    found = {}
+    for flags in ([], ["--cold"]):
+        assert main(["sweep", str(workbook), "--outage", "each-facility", "--json",
+                     "--out", str(tmp_path / "out"), *flags]) == 0
+        found[bool(flags)] = json.loads(capsys.readouterr().out)["cases"]
+    # Without FI, J's unused line FJ2 is held back; without a J line, item I (the other
+    # item) has no unused column to hold back, so those solve whole.
+    assert [case["warm_start"] for case in found[False]] == ["no", "yes", "no", "no"]
+    assert [case["warm_start"] for case in found[True]] == ["no", "no", "no", "no"]
+    for warm, cold in zip(found[False], found[True], strict=True):
+        assert warm["scenario"] == cold["scenario"] and warm["status"] == cold["status"]
+        assert warm["total_cost"] == pytest.approx(cold["total_cost"], rel=1e-9)
+        assert warm["weighted_shortfall"] == pytest.approx(cold["weighted_shortfall"],
+                                                           rel=1e-9)
+
+
 def test_a_sweep_with_nothing_to_sweep_is_refused(tmp_path, capsys):
     workbook = two_lines(tmp_path / "a.xlsx")
     assert main(["sweep", str(workbook), "--out", str(tmp_path)]) == 2
