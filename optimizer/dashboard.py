@@ -158,10 +158,8 @@ def _table_cells(row: int, column: int, table: ChartTable) -> list[Cell]:
         spec = table.formats.get(name)
         number_format = style(num_format=spec) if spec else ()
         for line, value in enumerate(table.frame[name].tolist(), start=row + 1):
-            is_number = finite_number(value) is not None
-            cells.append(Cell(line, column + offset, value if is_number else
-                              None if value is None else str(value),
-                              number_format if is_number else ()))
+            cells.append(Cell(line, column + offset, value,
+                              number_format if finite_number(value) is not None else ()))
     return cells
 
 

@@ -123,19 +123,21 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
         if name in content.header_notes:
             sheet.write_comment(0, col, content.header_notes[name])
     _write_cells(sheet, beside.pop(0, ()), formats)
-    per_row = [(list(frame.columns).index(name), specs)
-               for name, specs in content.cell_formats.items() if name in frame.columns]
+    names = list(frame.columns)
+    per_row = {names.index(name): specs for name, specs in content.cell_formats.items()
+               if name in names}
+    plain = [col for col in range(len(names)) if col not in per_row]
     for first in range(0, len(frame), ROWS_AT_A_TIME):
         chunk = frame.iloc[first:first + ROWS_AT_A_TIME]
-        columns = [chunk[name].tolist() for name in chunk.columns]
+        columns = [chunk[name].tolist() for name in names]
         for row, values in enumerate(zip(*columns, strict=True), start=first + 1):
-            for col, value in enumerate(values):
-                write_value(sheet, row, col, value)
-            for col, specs in per_row:
-                number = finite_number(values[col])
-                if specs[row - 1] is not None and number is not None:
-                    sheet.write_number(row, col, number, formats.get(
-                        style(num_format=specs[row - 1], align="right")))
+            for col in plain:
+                write_value(sheet, row, col, values[col])
+            for col, specs in per_row.items():
+                value, spec = values[col], specs[row - 1]
+                numbered = spec is not None and finite_number(value) is not None
+                write_value(sheet, row, col, value, formats.get(
+                    style(num_format=spec, align="right")) if numbered else None)
             _write_cells(sheet, beside.pop(row, ()), formats)
     for row in sorted(beside):
         _write_cells(sheet, beside[row], formats)
@@ -146,12 +148,7 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
 
 def _write_cells(sheet: Worksheet, cells: Iterable[Cell], formats: _Formats) -> None:
     for cell in cells:
-        cell_format = formats.get(cell.style)
-        number = finite_number(cell.value)
-        if number is not None:
-            sheet.write_number(cell.row, cell.col, number, cell_format)
-        elif isinstance(cell.value, str):
-            sheet.write_string(cell.row, cell.col, cell.value, cell_format)
+        write_value(sheet, cell.row, cell.col, cell.value, formats.get(cell.style))
         if cell.note is not None:
             sheet.write_comment(cell.row, cell.col, cell.note)
 
@@ -168,21 +165,22 @@ def finite_number(value: object) -> float | int | None:
     return None
 
 
-def write_value(sheet: Worksheet, row: int, col: int, value: object) -> None:
+def write_value(sheet: Worksheet, row: int, col: int, value: object,
+                cell_format=None) -> None:
     """Strings are always written as text; numbers as numbers; blanks stay empty."""
     if value is None:
         return
     if isinstance(value, str):
-        sheet.write_string(row, col, value)
+        sheet.write_string(row, col, value, cell_format)
     elif isinstance(value, bool):
-        sheet.write_boolean(row, col, value)
+        sheet.write_boolean(row, col, value, cell_format)
     elif isinstance(value, int | float):
         if math.isfinite(value):
-            sheet.write_number(row, col, value)
+            sheet.write_number(row, col, value, cell_format)
     elif hasattr(value, "item"):  # numpy scalar
-        write_value(sheet, row, col, value.item())
+        write_value(sheet, row, col, value.item(), cell_format)
     else:
-        sheet.write_string(row, col, str(value))
+        sheet.write_string(row, col, str(value), cell_format)
 
 
 def write_workbook(

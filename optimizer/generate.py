@@ -480,8 +480,7 @@ def _deliverable(line_capacity: np.ndarray, line_item: np.ndarray, offset: np.nd
     cumulative = np.concatenate([np.zeros((nl, 1)), np.cumsum(line_capacity, axis=1)], axis=1)
     ordered_by = np.arange(nt)[None, None, :] - offset[:, :, None] + 1  # periods open, (ℓ,a,t)
     reach = np.clip(np.nan_to_num(ordered_by, neginf=0), 0, nt).astype(int)
-    received = np.take_along_axis(cumulative[:, None, :].repeat(offset.shape[1], axis=1),
-                                  reach, axis=2)
+    received = np.take_along_axis(cumulative[:, None, :], reach, axis=2)
     deliverable = np.zeros((offset.shape[1], ni, nt))
     np.add.at(deliverable.transpose(1, 0, 2), line_item, received)
     return deliverable

@@ -196,7 +196,7 @@ def test_the_sweep_command_writes_one_workbook_and_leaves_the_input_alone(tmp_pa
 def test_a_scenario_report_from_the_base_plan_has_the_cold_solve_s_explanations(tmp_path):
     """With --reports the explanations run (ranging reads every column's bounds, so the
     held-back columns get theirs back first): the report matches a cold solve's."""
-    from optimizer.sweep import run_scenario
+    from optimizer.sweep import BASE, run_scenario
 
     # freed_budget with a third item, K, met by FK1 (100 of the now 1,600 budget); FK2
     # makes K dearer and stays unused, held back to the end.
@@ -213,8 +213,7 @@ def test_a_scenario_report_from_the_base_plan_has_the_cold_solve_s_explanations(
     config = load_config(None, [WEIGHTED])
     data, _ = load_workbook(workbook, config["rules"])
     outage = [case for case in outage_each_facility(data) if "FI" in case.name.split()][0]
-    base = run_scenario(data, config, outage.__class__("base", ""), str(workbook),
-                        keep_plan=True)
+    base = run_scenario(data, config, BASE, str(workbook), keep_plan=True)
     rows = {}
     for label, plan in (("warm", base.base_plan), ("cold", None)):
         rows[label] = run_scenario(data, config, outage, str(workbook),
