@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 
 
 PERCENT_NOTE = " In percent (0-100), not a fraction."
+LEXICOGRAPHIC_NOTE = (" Lexicographic mode: the money saved at the new least weighted "
+                      "shortfall, negative where one more unit lets the plan buy more (the "
+                      "shortfall it closes is on the Binding and Advice sheets).")
 DUAL_NOTE = (" A dual value of the final solve (for a problem with whole units, of the "
              "linear problem with the whole numbers fixed); blank when the solver gave none.")
 
@@ -117,7 +120,8 @@ BUDGETS = (
     Column("remaining", "budget − spent (money).", MONEY),
     Column("marginal_value",
            "How much the optimised objective improves per extra unit of money in this "
-           "budget (0: the budget does not limit the plan)." + DUAL_NOTE, DUAL),
+           "budget (0: the budget does not limit the plan)." + LEXICOGRAPHIC_NOTE + DUAL_NOTE,
+           DUAL),
 )
 
 CAPACITY = (
@@ -130,8 +134,8 @@ CAPACITY = (
     Column("utilisation_pct", "used / capacity." + PERCENT_NOTE, PERCENT),
     Column("marginal_value",
            "How much the optimised objective improves per extra unit of capacity on this "
-           "line in this period (0: the capacity does not limit the plan)." + DUAL_NOTE,
-           DUAL),
+           "line in this period (0: the capacity does not limit the plan)."
+           + LEXICOGRAPHIC_NOTE + DUAL_NOTE, DUAL),
 )
 
 EXPANSION = (
@@ -156,22 +160,38 @@ TRANSFERS = (
     Column("total_transport_cost", "quantity × transport_cost (money).", MONEY),
 )
 
+SIGN_NOTE = (" Positive: the plan gets better when the limit is relaxed by one step; "
+             "negative: it gets worse (a cost: the step lets the plan buy more).")
+FIGURE_COLUMNS = (
+    Column("shortfall_closed", "Units of weighted shortfall closed per step (lexicographic "
+                               "mode: phase 1's value; weighted mode: along the final "
+                               "basis, blank when the solver gave none)." + SIGN_NOTE,
+           QUANTITY),
+    Column("cost_saved", "Money saved per step (lexicographic mode: at the new least "
+                         "weighted shortfall; negative: what the step costs)." + SIGN_NOTE,
+           MONEY),
+    Column("objective_improved", "Weighted mode: cost plus shortfall penalties saved per "
+                                 "step." + SIGN_NOTE, MONEY),
+)
+HOW_NOTE = Column("how", "Where the figures come from: the dual of the linear program "
+                         "(valid within holds_until), a re-solve with the limit moved one "
+                         "step (whole-unit models, rule prices), or why it was not "
+                         "measured.")
+
 ADVICE = (
     Column("rank", "1 is the most valuable: rule prices first, then the limits by weighted "
                    "shortfall closed (lexicographic mode), then cost saved; in weighted "
                    "mode by cost plus shortfall penalties.", WHOLE),
     Column("kind", "rule, or the family of the limit (capacity, budget, …)."),
     Column("advice", "What relaxing the rule or limit would be worth, in words."),
-    Column("shortfall_closed", "Units of weighted shortfall closed per step (lexicographic "
-                               "mode: phase 1's dual).", QUANTITY),
-    Column("cost_saved", "Money saved per step at the same weighted shortfall.", MONEY),
-    Column("objective_improved", "Weighted mode: cost plus shortfall penalties saved per "
-                                 "step.", MONEY),
-    Column("per", "The step: a unit of capacity, a million of budget, a percentage point "
-                  "of a share, or the whole rule."),
+    *FIGURE_COLUMNS,
+    Column("per", "The step: a unit of capacity, a million of budget (a unit of money "
+                  "where the figures hold for less), a percentage point of a share, or the "
+                  "whole rule."),
     Column("holds_until", "The figures hold at least until the limit reaches this value "
                           "(HiGHS ranging); beyond it each further step may be worth less, "
                           "never more. Blank: no end within reach, or not known.", QUANTITY),
+    HOW_NOTE,
     Column("set_by", "The input cell or configuration key to change."),
 )
 
@@ -187,11 +207,10 @@ BINDING = (
     Column("limit", "The limit: units, money, or a share in percent (0-100).", QUANTITY),
     Column("used", "How much of it the plan uses: equal to the limit, since it binds.",
            QUANTITY),
-    Column("per", "The unit of relaxation that value_of_relaxing is quoted for."),
-    Column("value_of_relaxing",
-           "How much the optimised objective improves if this limit is relaxed by one "
-           "unit of 'per' (0: binding, but relaxing it alone changes nothing)." + DUAL_NOTE,
-           DUAL),
+    Column("per", "The step of relaxing the figures are quoted for: a unit of capacity, a "
+                  "million of budget, a percentage point of a share."),
+    *FIGURE_COLUMNS,
+    HOW_NOTE,
     Column("set_by", "The input cell that set the limit, or the model configuration key."),
 )
 

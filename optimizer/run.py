@@ -20,6 +20,7 @@ from optimizer.data import AllianceData
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits
 from optimizer.explain.diagnosis import Diagnosis, diagnose
+from optimizer.explain.measured import measure_limits, weighted_objective
 from optimizer.explain.rule_prices import rule_prices
 from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.restrict import BasePlan
@@ -116,6 +117,21 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
                       progress=progress)
 
 
+def value_binding_limits(model, outcome, plan: Plan, data: AllianceData,
+                         config: dict) -> pd.DataFrame:
+    """The binding limits of the plan valued per step: in weighted mode by the final
+    solve (the objective) and its split along the final basis; in lexicographic mode by
+    phase 1 (weighted shortfall) and the cost at the new least shortfall."""
+    weighted = config["objective"]["mode"] == "weighted"
+    penalty = float(model.shortfall_penalty[1] @ outcome.values[model.shortfall_penalty[0]])
+    return binding_limits(
+        model, outcome.values, data, objective=outcome.final if weighted else None,
+        shortfall=outcome.shortfall, cost=outcome.cost if weighted else outcome.final,
+        references={"shortfall_closed": plan.weighted_shortfall,
+                    "cost_saved": plan.total_cost,
+                    "objective_improved": plan.total_cost + penalty})
+
+
 def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                verbose: bool = False, write_lp: Path | None = None,
                progress: Callable[[str], None] = _silent,
@@ -152,8 +168,9 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
     if outcome.status in (OPTIMAL, FEASIBLE):
         with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)
-            result.binding = binding_limits(model, outcome.values, outcome.duals,
-                                            outcome.reduced_costs, data, config)
+            if not model.is_mip:
+                result.binding = value_binding_limits(model, outcome, result.plan, data,
+                                                      config)
         progress("checking the solution against the input")
         with timed(result.timings, "verify"):
             result.verification = verify_plan(data, config, result.plan)
@@ -168,11 +185,21 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                 progress("pricing each rule (one solve without it)")
                 with timed(result.timings, "rule_prices"):
                     result.rule_prices = rule_prices(data, config, result.plan)
+            if model.is_mip:
+                progress("measuring what relaxing each limit is worth (re-solves)")
+                with timed(result.timings, "measured_limits"):
+                    result.binding = measure_limits(
+                        model, outcome.values, data, config,
+                        {"weighted_shortfall": result.plan.weighted_shortfall,
+                         "total_cost": result.plan.total_cost,
+                         "objective": weighted_objective(outcome.phases)},
+                        lambda moved, quiet: solve_data(
+                            moved, quiet, RunResult(input_path=result.input_path,
+                                                    input_sha256=result.input_sha256,
+                                                    config=quiet), verbose=verbose),
+                        progress)
             with timed(result.timings, "advice"):
-                shortfall_binding = None if outcome.shortfall is None else binding_limits(
-                    model, outcome.values, outcome.shortfall.duals,
-                    outcome.shortfall.reduced_costs, data, config)
-                result.advice = advise(model, result.binding, shortfall_binding,
-                                       outcome.final, outcome.shortfall, result.rule_prices,
+                result.advice = advise(model, result.binding, outcome.final,
+                                       outcome.shortfall, result.rule_prices,
                                        config["objective"]["mode"])
     return result

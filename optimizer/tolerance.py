@@ -36,3 +36,13 @@ def snapped(change, reference, mip_gap: float = 0.0):
     """``change`` with what ``negligible`` calls noise set to exactly 0."""
     change = np.asarray(change, dtype=float)
     return np.where(negligible(change, reference, mip_gap), 0.0, change)
+
+
+ROUND_OFF = 1e-9  # relative: a dual or a derivative this small next to its objective is 0
+
+
+def round_off(values, reference: float = 1.0):
+    """``values`` with solver round-off (|v| ≤ ROUND_OFF · max(1, |reference|), e.g. a
+    dual of −8.9e-16) set to exactly 0; NaN stays NaN."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.abs(values) <= ROUND_OFF * max(1.0, abs(float(reference))), 0.0, values)

@@ -31,7 +31,8 @@ def test_a_full_line_binds_at_penalty_minus_price_and_names_its_capacity_cell(tm
     assert (capacity["facility"], capacity["host"], capacity["item"], capacity["period"]) == (
         "L", "H", "I", "P1")
     assert (capacity["limit"], capacity["used"]) == (near(100), near(100))
-    assert capacity["value_of_relaxing"] == near(1000 - 10)
+    assert capacity["objective_improved"] == near(1000 - 10)
+    assert (capacity["shortfall_closed"], capacity["cost_saved"]) == (near(1), near(-10))
     assert capacity["set_by"] == "Production!D2"
 
 
@@ -51,7 +52,8 @@ def test_a_capacity_row_and_a_budget_name_their_own_cells(tmp_path):
     assert sorted(budgets["set_by"]) == ["Budgets!C2", "Budgets!C3"]
     p2 = budgets[budgets["period"] == "P2"].iloc[0]
     assert (p2["limit"], p2["used"]) == (near(400), near(400))
-    assert p2["value_of_relaxing"] == near((1000 - 10) / 10)  # per unit of money
+    assert p2["per"] == "million"
+    assert p2["objective_improved"] == near(1e6 * (1000 - 10) / 10)  # per million
     capacity = binding[binding["family"] == "capacity"]
     assert capacity["set_by"].tolist() == ["Production!D2"]  # P2's Capacity row: 40 of 50
 
@@ -67,8 +69,9 @@ def test_supplier_share_is_quoted_per_percentage_point(tmp_path):
     assert (share["family"], share["ally"], share["item"], share["host"]) == (
         "supplier share", "A", "I", "H1")
     assert (share["limit"], share["used"]) == (near(60), near(60))
-    assert share["per"] == "percentage point of the share"
-    assert share["value_of_relaxing"] == near(10)
+    assert share["per"] == "percentage point of share"
+    assert share["cost_saved"] == near(10)
+    assert share["shortfall_closed"] == near(0)
     assert share["set_by"] == "model: rules.max_supplier_share"
 
 
@@ -86,7 +89,7 @@ def test_minimum_gap_closure_binds_with_the_allies_cell(tmp_path):
     row = closure.iloc[0]
     assert (row["ally"], row["item"], row["period"]) == ("A", "I", "P1")
     assert (row["limit"], row["used"]) == (near(70), near(70))
-    assert row["value_of_relaxing"] == near(5)
+    assert row["objective_improved"] == near(5)
     assert row["set_by"] == "Allies!D2"
 
 
@@ -101,7 +104,7 @@ def test_work_share_binds_with_the_allies_cell(tmp_path):
     assert (work["family"], work["ally"]) == ("work share", "A")
     assert (work["limit"], work["used"]) == (near(50), near(50))
     assert work["set_by"] == "Allies!E2"
-    assert work["value_of_relaxing"] > 0
+    assert work["cost_saved"] > 0 and work["shortfall_closed"] == 0
 
 
 def test_the_report_has_a_binding_sheet_with_the_cells(tmp_path):
@@ -118,4 +121,5 @@ def test_the_report_has_a_binding_sheet_with_the_cells(tmp_path):
     record = dict(zip(header, rows[1], strict=True))
     assert record["family"] == "capacity"
     assert record["set_by"] == "Production!D2"
-    assert record["value_of_relaxing"] == near(990)
+    assert record["objective_improved"] == near(990)
+    assert record["how"] == "dual of the linear program"

@@ -45,9 +45,10 @@ HEADERS = {
                  "marginal_value"],
     "Expansion": ["facility", "item", "period", "extra_capacity", "cost", "online_from"],
     "Advice": ["rank", "kind", "advice", "shortfall_closed", "cost_saved",
-               "objective_improved", "per", "holds_until", "set_by"],
+               "objective_improved", "per", "holds_until", "how", "set_by"],
     "Binding": ["family", "ally", "item", "facility", "host", "period", "limit", "used",
-                "per", "value_of_relaxing", "set_by"],
+                "per", "shortfall_closed", "cost_saved", "objective_improved", "how",
+                "set_by"],
     "Transfers": ["from", "to", "item", "period", "quantity"],
 }
 SHEETS = ["Dashboard", "Summary", "Allocation", "Readiness", "Budgets", "Capacity", "Expansion",

@@ -3,17 +3,23 @@ input's words and units, with where each figure stops holding.
 
 Sources, all of the solved plan:
 
-- the binding limits (``optimizer.explain.binding``) valued with the final solve's duals
-  (cost in lexicographic mode, cost + shortfall penalties in weighted mode) and, in
-  lexicographic mode, with phase 1's duals (weighted shortfall closed);
-- HiGHS's ranging of those solves: a dual d of a limit L holds at least while L moves
-  up to the end of its range R (a ≤ row's right-hand side may rise to R, a column bound
-  to R, with the same optimal basis); beyond R the value per unit may fall, never rise
-  (the optimal value is convex in a right-hand side);
-- the rule prices (``optimizer.explain.rule_prices``): what each active rule costs.
+- the rule prices (``optimizer.explain.rule_prices``): what lifting each active rule
+  would change, measured by a re-solve;
+- the binding limits (``optimizer.explain.binding``), each with its figures per step of
+  relaxing (one sign convention: positive is better): weighted shortfall closed and
+  cost saved (lexicographic mode: the cost at the new least shortfall, which is a cost
+  where the step lets the plan buy more), or cost plus shortfall penalties saved and
+  its split (weighted mode). For a whole-unit model the figures are measured by
+  re-solving with the limit moved (``optimizer.explain.measured``), and said so;
+- HiGHS's ranging of the linear program: a dual d of a limit L holds at least while L
+  rises to the end of its range R (a ≤ row's right-hand side, or a column bound, with
+  the same optimal basis); beyond R the value per step may fall, never rise (the optimal
+  value is convex in a right-hand side). In lexicographic mode both phases' ranges
+  count.
 
-Each limit is quoted per natural step: a unit of capacity, a million of budget, a
-percentage point of a share.
+Each limit is quoted per natural step (a unit of capacity, a million of budget, a
+percentage point of a share); a budget whose figures hold for less than a million more
+is quoted per unit of money.
 """
 
 from __future__ import annotations
@@ -21,148 +27,133 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.explain.binding import (
-    BUDGET,
-    CAPACITY,
-    EXPANSION,
-    GAP_CLOSURE,
-    SUPPLIER_SHARE,
-    WORK_SHARE,
-)
-from optimizer.model.build import MILLION, AllocationModel
+from optimizer.explain.binding import DUAL
+from optimizer.model.build import BUDGET, CAPACITY, EXPANSION, GAP_CLOSURE, AllocationModel
 from optimizer.model.solve import Sensitivity
 
 COLUMNS = ("rank", "kind", "advice", "shortfall_closed", "cost_saved", "objective_improved",
-           "per", "holds_until", "set_by")
-NEGLIGIBLE = 1e-9
-# The step each family is quoted in, and how many stated units of its row make a step.
-STEPS = {
-    CAPACITY: ("unit of capacity", 1.0),
-    EXPANSION: ("unit of extra capacity", 1.0),
-    BUDGET: ("million", MILLION),
-    GAP_CLOSURE: ("unit of shortfall allowed", 1.0),
-    SUPPLIER_SHARE: ("percentage point of share", 1.0),
-    WORK_SHARE: ("percentage point", 1.0),
-}
-# A budget whose figures hold for less than a million more is quoted per unit of money.
-SMALL_BUDGET_STEP = ("unit of money", 1.0)
+           "per", "holds_until", "how", "set_by")
+SMALL_BUDGET_STEP = "unit of money"
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
+    """A figure in a sentence: four significant digits below 10,000, whole above."""
     return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
 
 
-def _step_phrase(limit, step: str) -> str:
-    """"each more unit of capacity at F1 (POL) for 155HE in 2027Q3" and the like."""
-    family = limit["family"]
-    if family == CAPACITY:
-        return (f"each more {step} at {limit['facility']} ({limit['host']}) for "
-                f"{limit['item']} in {limit['period']}")
-    if family == EXPANSION:
-        return (f"each more {step} allowed at {limit['facility']} ({limit['host']}) for "
-                f"{limit['item']}")
-    if family == BUDGET:
-        return f"each more {step} in {limit['ally']}'s {limit['period']} budget"
-    if family == GAP_CLOSURE:
-        return (f"each more {step} to {limit['ally']} for {limit['item']} in "
-                f"{limit['period']} (minimum gap closure)")
-    if family == SUPPLIER_SHARE:
-        return f"each more {step} for {limit['host']} in {limit['ally']}'s {limit['item']}"
-    return f"each {step} less of {limit['ally']}'s work share"
-
-
 def _units(value: float, what: str) -> str:
-    return f"{_number(value)} {what}{'' if value == 1 else 's'}"
+    return f"{number(value)} {what}{'' if value == 1 else 's'}"
 
 
-def _range_end(limit, sensitivity: Sensitivity | None) -> float:
-    """The value of the limit (as the Binding sheet states it) up to which its dual
-    holds; NaN when unknown (no ranging, or a share, whose range is not a limit value)."""
-    if sensitivity is None or sensitivity.row_up is None:
+def _range_end(limit, upper: np.ndarray, *found: Sensitivity | None) -> float:
+    """The value of the limit (as the Binding sheet states it) up to which its figures
+    hold: the nearest end of the ranges of the given solves; NaN when unknown (no
+    ranging, or a share, whose range is not a limit value)."""
+    ranges = [f for f in found if f is not None]
+    if limit["how"] != DUAL or not ranges or any(f.row_up is None for f in ranges):
         return np.nan
-    family = limit["family"]
-    if family in (CAPACITY, EXPANSION, BUDGET):
-        row = int(limit["model_row"])
-        end = sensitivity.row_up[row]
-        if not np.isfinite(end) or end >= 1e30:
-            return np.inf
+    position = int(limit["position"])
+    if limit["family"] in (CAPACITY, EXPANSION, BUDGET):
+        ends = [f.row_up[position] for f in ranges]
         # The Binding limit of a capacity adds the extra capacity online to the row's
         # right-hand side; the range moves the right-hand side.
-        return float(limit["limit"] - limit["rhs"] + end)
-    if family == GAP_CLOSURE:
-        end = sensitivity.column_up[int(limit["model_column"])]
-        return np.inf if not np.isfinite(end) or end >= 1e30 else float(end)
-    return np.nan
+        shift = float(limit["limit"]) - upper[position]
+    elif limit["family"] == GAP_CLOSURE:
+        ends, shift = [f.column_up[position] for f in ranges], 0.0
+    else:
+        return np.nan
+    end = min(ends)
+    return np.inf if not np.isfinite(end) or end >= 1e30 else float(end + shift)
 
 
-def advise(model: AllocationModel, binding: pd.DataFrame,
-           shortfall_binding: pd.DataFrame | None, final: Sensitivity | None,
+def _lexicographic_effect(closed: float, saved: float) -> str:
+    if closed > 0:
+        effect = f"close {_units(closed, 'unit')} of weighted shortfall"
+        if saved < 0:
+            return f"{effect}, at a cost of {number(-saved)}"
+        return f"{effect} and save {number(saved)}" if saved > 0 else effect
+    return f"save {number(saved)} at the same weighted shortfall"
+
+
+def _weighted_effect(improved: float, closed: float, saved: float) -> str:
+    effect = f"improve cost plus shortfall penalties by {number(improved)}"
+    if np.isnan(closed) or np.isnan(saved):
+        return effect
+    if closed > 0:
+        money = (f"costing {number(-saved)}" if saved < 0
+                 else f"saving {number(saved)}" if saved > 0 else "at no cost")
+        return f"{effect} (it closes {_units(closed, 'unit')} of weighted shortfall, {money})"
+    return f"{effect} (all of it in cost)"
+
+
+def _rule_rows(rule_prices: pd.DataFrame | None) -> list[dict]:
+    """Lifting a rule is relaxing it: shortfall closed = with − without, cost saved =
+    with − without (the rule's price)."""
+    if rule_prices is None:
+        return []
+    rows = []
+    for price in rule_prices.to_dict("records"):
+        if price["status"] not in ("optimal", "feasible") or pd.isna(price["cost_of_rule"]):
+            continue
+        cost, gap = float(price["cost_of_rule"]), float(price["shortfall_of_rule"])
+        words = price.get("price")
+        if not isinstance(words, str) or not words:
+            words = f"the {price['rule']} rule " + (
+                "makes no difference within the solver's tolerance" if cost == 0 and gap == 0
+                else f"costs {number(cost)} and {number(gap)} units of weighted shortfall")
+        rows.append({"kind": "rule", "advice": words, "shortfall_closed": gap,
+                     "cost_saved": cost, "per": "the rule", "how": "measured by a re-solve "
+                     "without the rule", "set_by": price["set_by"]})
+    return rows
+
+
+def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | None,
            shortfall: Sensitivity | None, rule_prices: pd.DataFrame | None,
            mode: str) -> pd.DataFrame:
-    """The Advice rows (columns ``COLUMNS``): rule prices first, then the limits, most
-    valuable first (by weighted shortfall closed, then by cost saved, in lexicographic
-    mode; by objective improved in weighted mode). ``shortfall_binding`` is ``binding``
-    valued with phase 1's duals (lexicographic LP), row for row."""
-    rows: list[dict] = []
-    if rule_prices is not None:
-        for price in rule_prices.itertuples(index=False):
-            if price.status not in ("optimal", "feasible"):
-                continue
-            cost, gap = float(price.cost_of_rule), float(price.shortfall_of_rule)
-            if abs(cost) <= NEGLIGIBLE * max(1.0, abs(price.total_cost_without)) and \
-                    abs(gap) <= NEGLIGIBLE * max(1.0, abs(price.weighted_shortfall_without)):
-                words = "changes neither cost nor shortfall"
-            else:
-                words = (f"costs {_number(cost)}" if cost >= 0 else f"saves {_number(-cost)}")
-                if abs(gap) > NEGLIGIBLE:
-                    words += (f" and leaves {_number(gap)} more units of weighted shortfall"
-                              if gap > 0 else
-                              f" and closes {_number(-gap)} more units of weighted shortfall")
-            rows.append({"kind": "rule", "advice": f"the {price.rule} rule {words}",
-                         "shortfall_closed": -gap, "cost_saved": -cost, "per": "the rule",
-                         "set_by": price.set_by})
+    """The Advice rows (columns ``COLUMNS``): rule prices first, then the limits that
+    would improve the plan, most valuable first (by weighted shortfall closed, then by
+    cost saved, in lexicographic mode; by cost plus penalties saved in weighted mode).
+    ``binding`` carries each limit's figures per step; ``final`` and ``shortfall`` the
+    ranges of the final solve and of phase 1."""
     upper = model.linear.row_bounds()[1] / model.linear.row_scales()
-    rows_of = binding["model_row"].to_numpy(dtype=float)
-    limits = binding.assign(rhs=np.where(np.isnan(rows_of), np.nan, upper[
-        np.nan_to_num(rows_of).astype(np.int64)])).reset_index(drop=True)
-    closed = (shortfall_binding["value_of_relaxing"].to_numpy(float)
-              if shortfall_binding is not None and len(shortfall_binding) == len(limits)
-              else np.zeros(len(limits)))
     ranked = []
-    for index, limit in limits.iterrows():
-        per_unit, per_unit_gain = float(limit["value_of_relaxing"]), float(closed[index])
+    for limit in binding.to_dict("records"):
+        closed, saved = float(limit["shortfall_closed"]), float(limit["cost_saved"])
+        improved = float(limit["objective_improved"])
         if mode == "weighted":
-            if per_unit <= NEGLIGIBLE:
+            if not improved > 0:
                 continue
-            end = _range_end(limit, final)
+            end = _range_end(limit, upper, final)
         else:
-            if per_unit_gain <= NEGLIGIBLE and per_unit <= NEGLIGIBLE:
+            if not (closed > 0 or saved > 0):
                 continue
-            end = _range_end(limit, shortfall if per_unit_gain > NEGLIGIBLE else final)
-        step, factor = STEPS[limit["family"]]
-        if limit["family"] == BUDGET and end - float(limit["limit"]) < factor:
-            step, factor = SMALL_BUDGET_STEP
-        value, gain = per_unit * factor, per_unit_gain * factor
+            end = _range_end(limit, upper, final, shortfall)
+        per, divisor = limit["per"], 1.0
+        if limit["family"] == BUDGET and end - float(limit["limit"]) < float(limit["step"]):
+            per, divisor = SMALL_BUDGET_STEP, float(limit["step"])
+        closed, saved, improved = closed / divisor, saved / divisor, improved / divisor
         if mode == "weighted":
-            effect = f"improve cost plus shortfall penalties by {_number(value)}"
-            entry = {"objective_improved": value, "order": (-value,)}
+            effect, order = _weighted_effect(improved, closed, saved), (-improved,)
         else:
-            effect = (f"close {_units(gain, 'unit')} of weighted shortfall"
-                      if gain > NEGLIGIBLE else f"save {_number(value)}")
-            entry = {"shortfall_closed": gain, "cost_saved": value, "order": (-gain, -value)}
+            effect = _lexicographic_effect(closed, saved)
+            order = (-np.nan_to_num(closed), -np.nan_to_num(saved))
         if np.isnan(end):
             until = ""
         elif np.isinf(end):
             until = ", however far it is relaxed"
         else:
-            until = f", at least until it reaches {_number(end)}"
+            until = f", at least until it reaches {number(end)}"
+        phrase = next(d.phrase for d in model.limits if d.family == limit["family"])
         ranked.append({
-            "kind": limit["family"],
-            "advice": f"{_step_phrase(limit, step)} would {effect}{until}",
-            "per": step, "holds_until": end if np.isfinite(end) else np.nan,
-            "set_by": limit["set_by"], **entry,
+            "kind": limit["family"], "advice": f"{phrase(limit, per)} would {effect}{until}",
+            "shortfall_closed": closed, "cost_saved": saved,
+            "objective_improved": improved if mode == "weighted" else np.nan,
+            "per": per, "holds_until": end if np.isfinite(end) else np.nan,
+            "how": limit["how"], "set_by": limit["set_by"], "order": order,
+            "position": limit["position"],  # which limit: joins Advice to Binding
         })
     ranked.sort(key=lambda entry: entry.pop("order"))
-    table = pd.DataFrame(rows + ranked).reindex(columns=list(COLUMNS))
+    table = pd.DataFrame(_rule_rows(rule_prices) + ranked).reindex(
+        columns=[*COLUMNS, "position"])
     table["rank"] = np.arange(1, len(table) + 1)
     return table

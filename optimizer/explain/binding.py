@@ -1,27 +1,29 @@
-"""The Binding view: every limit that the optimal plan uses up, with the cell that set it.
+"""The Binding view: every limit that the optimal plan uses up, what relaxing it by one
+step is worth, and the cell that set it.
 
-A limit is *binding* when the plan's use of it is within ``TIGHT`` · max(1, |limit|) of
-the limit. The limits are SPEC §4's hard and soft constraints that an analyst can move:
+The limits are the constraint families that declare themselves as such in
+``optimizer.model.build`` (``Limit``: capacity, expansion limit, budget, minimum gap
+closure, supplier share, work share); this module reads those declarations and never
+re-derives a row's algebra. A limit *binds* when its declaration says it is tight
+(use within ``TIGHT`` · max(1, |limit|) of it). Readiness targets (4) are goals rather
+than limits; the Readiness sheet gives each one's marginal cost. Stock balance (3) is an
+identity.
 
-- capacity (1): Σ_a x(ℓ,a,t) ≤ cap(ℓ,t) + extra online; set by Production!capacity or a
-  Capacity row;
-- expansion limit (2): Σ_t e(ℓ,t) ≤ max_extra(ℓ); set by Expansion!max_extra;
-- budget (5): spend(a,t) ≤ budget(a,t) (cumulative with carry-over); set by
-  Budgets!budget, or by the absence of a Budgets row (budget 0);
-- minimum gap closure (6): u(a,i,t) ≤ (1 − ρ_a)·gap(a,i,t) with ρ_a > 0; set by
-  Allies!min_gap_closure or ``rules.min_gap_closure``;
-- supplier share (7): host g's share of ally a's deliveries of item i ≤ σ; set by
-  ``rules.max_supplier_share``;
-- work share (8): value made by a's industry ≥ ω_a · a's spending; set by
-  Allies!work_share_min.
+What relaxing a limit by one step is worth, with one sign convention everywhere: a
+positive figure is an improvement when the limit is relaxed (one more unit of capacity,
+one more million of budget, one percentage point more of a share allowed).
 
-Readiness targets (4) are goals rather than limits; the Readiness sheet gives each one's
-marginal cost. Stock balance (3) is an identity.
+- ``shortfall_closed``: weighted shortfall W closed per step (lexicographic mode: phase
+  1's dual; weighted mode, an LP with a basis: along the final basis);
+- ``cost_saved``: money saved per step (negative: the step costs money, e.g. because it
+  lets the plan buy more); lexicographic mode: the cost at the new least shortfall;
+- ``objective_improved`` (weighted mode): cost plus shortfall penalties saved per step.
 
-``value_of_relaxing`` is how much the optimised objective (cost in the cost phase, cost
-+ penalties in weighted mode) improves when the limit is relaxed by one unit of ``per``:
-the absolute dual of the row (reduced cost of u for rule 6), rescaled to that unit. As
-for every dual it holds for small moves of the limit; the Advice sheet gives ranges.
+Each is −y · rhs_per_unit · step for the dual y = d(objective)/d(right-hand side) of the
+limit's row (or the reduced cost of the column whose bound it is), joined to the limit
+by its row's position, never by the order of a table. As for every dual the figures hold
+for moves within the ranges the Advice sheet gives. A whole-unit model's figures are
+measured by re-solving instead (``optimizer.explain.measured``).
 """
 
 from __future__ import annotations
@@ -30,37 +32,27 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import AllianceData
-from optimizer.model.build import AllocationModel
-from optimizer.model.linear import RowFamily
-
-TIGHT = 1e-6
+from optimizer.model.build import (
+    BUDGET,
+    CAPACITY,
+    EXPANSION,
+    GAP_CLOSURE,
+    SUPPLIER_SHARE,
+    WORK_SHARE,
+    AllocationModel,
+)
+from optimizer.model.solve import Sensitivity
+from optimizer.tolerance import round_off
 
 COLUMNS = ("family", "ally", "item", "facility", "host", "period", "limit", "used", "per",
-           "value_of_relaxing", "set_by")
-# Where each limit sits in the model (for the Advice sheet's ranges): its row, or for
-# rule 6 the column u whose upper bound it is.
-POSITION = ("model_row", "model_column")
-
-CAPACITY, EXPANSION, BUDGET = "capacity", "expansion limit", "budget"
-GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier share",
-                                           "work share")
+           "shortfall_closed", "cost_saved", "objective_improved", "how", "set_by")
+# Where each limit sits in the model and how a step moves it (for Advice and the
+# measured re-solves): the row or column, and the right-hand side moved per step.
+POSITION = ("position", "on_rows", "rhs_per_step", "step", "step_words", "cell_value")
+FIGURES = ("shortfall_closed", "cost_saved", "objective_improved")
 FAMILIES = (CAPACITY, EXPANSION, BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE)
+DUAL = "dual of the linear program"
 
-
-def _row_parts(family: RowFamily, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of the family, as SPEC §4 states it (not as held for the solver): the sum
-    of its positive terms and the sum of its negative terms at the solution."""
-    local = family.row - family.start
-    contribution = family.coefficient * values[family.column] / family.scale
-    n = len(family.positions)
-    positive = np.bincount(local, weights=np.where(contribution > 0, contribution, 0), minlength=n)
-    negative = np.bincount(local, weights=np.where(contribution < 0, contribution, 0), minlength=n)
-    return positive, negative
-
-
-def _family_duals(model: AllocationModel, duals: np.ndarray, name: str) -> np.ndarray:
-    family = model.linear.rows[name]
-    return np.abs(np.nan_to_num(duals[family.start:family.stop]))
 
 
 def own_gap_closure_cell(data: AllianceData, ally: str) -> str | None:
@@ -72,135 +64,62 @@ def own_gap_closure_cell(data: AllianceData, ally: str) -> str | None:
     return data.cell("Allies", "min_gap_closure", int(allies.at[ally, "row"]))
 
 
-def _tight(used: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    return np.abs(used - limit) <= TIGHT * np.maximum(1.0, np.abs(limit))
-
-
-def binding_limits(model: AllocationModel, values: np.ndarray, duals: np.ndarray,
-                   reduced_costs: np.ndarray, data: AllianceData,
-                   config: dict) -> pd.DataFrame:
-    """The binding limits of a solved plan, one row each (columns ``COLUMNS`` and
-    ``POSITION``), grouped by family in SPEC order and, within a family, most valuable
-    first."""
-    sets = model.sets
-    periods = np.asarray(sets.periods, dtype=object)
-    rows = model.linear.rows
-    frames: list[pd.DataFrame] = []
-
-    if "capacity" in rows:
-        family = rows["capacity"]
-        labels = family.labels.iloc[family.positions].reset_index(drop=True)
-        used, negative = _row_parts(family, values)
-        limit = family.rhs / family.scale - negative  # base capacity + extra online
-        tight = _tight(used, limit)
-        picked = labels[tight]
-        frames.append(pd.DataFrame({
-            "family": CAPACITY, "item": picked["item"], "facility": picked["facility"],
-            "host": picked["line"].map(sets.lines["host"]),
-            "period": periods[picked["period"]], "limit": limit[tight], "used": used[tight],
-            "per": "unit",
-            "value_of_relaxing": _family_duals(model, duals, "capacity")[tight],
-            "model_row": family.start + np.flatnonzero(tight),
-            "set_by": [data.cell(source, "capacity", row)
-                       for source, row in zip(picked["source"], picked["row"], strict=True)],
-        }))
-
-    if "expansion_limit" in rows:
-        family = rows["expansion_limit"]
-        labels = family.labels.iloc[family.positions].reset_index(drop=True)
-        used, _ = _row_parts(family, values)
-        limit = family.rhs / family.scale
-        tight = _tight(used, limit)
-        picked = labels[tight]
-        frames.append(pd.DataFrame({
-            "family": EXPANSION, "item": picked["item"], "facility": picked["facility"],
-            "host": picked["line"].map(sets.lines["host"]), "limit": limit[tight],
-            "used": used[tight], "per": "unit of extra capacity",
-            "value_of_relaxing": _family_duals(model, duals, "expansion_limit")[tight],
-            "model_row": family.start + np.flatnonzero(tight),
-            "set_by": [data.cell("Expansion", "max_extra", int(row))
-                       for row in picked["expansion_row"]],
-        }))
-
-    if "budget" in rows:
-        family = rows["budget"]
-        labels = family.labels.iloc[family.positions].reset_index(drop=True)
-        positive, negative = _row_parts(family, values)
-        used = positive + negative  # spending, and money carried in and out
-        limit = family.rhs / family.scale
-        tight = _tight(used, limit)
-        picked = labels[tight]
-        frames.append(pd.DataFrame({
-            "family": BUDGET, "ally": picked["ally"], "period": periods[picked["period"]],
-            "limit": limit[tight], "used": used[tight], "per": "unit of money",
-            "value_of_relaxing": _family_duals(model, duals, "budget")[tight],
-            "model_row": family.start + np.flatnonzero(tight),
-            "set_by": [data.cell("Budgets", "budget", int(row)) if row == row
-                       else "Budgets: no row for this period (budget 0)"
-                       for row in picked["row"]],
-        }))
-
-    shortfalls = sets.shortfalls
-    if len(model.u):
-        u = values[model.u]
-        upper = shortfalls["upper"].to_numpy(float)
-        closure = shortfalls["closure"].to_numpy(float)
-        tight = (closure > 0) & (upper < shortfalls["gap"].to_numpy(float)) & _tight(u, upper)
-        picked = shortfalls[tight]
-        frames.append(pd.DataFrame({
-            "family": GAP_CLOSURE, "ally": picked["ally"], "item": picked["item"],
-            "period": periods[picked["period"]], "limit": upper[tight], "used": u[tight],
-            "per": "unit of shortfall allowed",
-            "value_of_relaxing": np.abs(np.nan_to_num(reduced_costs[model.u]))[tight],
-            "model_column": model.u[tight],
-            "set_by": [own_gap_closure_cell(data, a) or "model: rules.min_gap_closure"
-                       for a in picked["ally"]],
-        }))
-
-    if "supplier_share" in rows:
-        family = rows["supplier_share"]
-        labels = family.labels.iloc[family.positions].reset_index(drop=True)
-        share = float(config["rules"]["max_supplier_share"])
-        local = family.row - family.start
-        total = np.bincount(local, weights=values[family.column], minlength=len(labels))
-        positive, negative = _row_parts(family, values)
-        from_host = positive + negative + share * total
-        tight = (total > TIGHT) & _tight(from_host, share * total)
-        frames.append(pd.DataFrame({
-            "family": SUPPLIER_SHARE, "ally": labels["ally"][tight],
-            "item": labels["item"][tight], "host": labels["host"][tight],
-            "limit": 100 * share, "used": 100 * from_host[tight] / total[tight],
-            "per": "percentage point of the share",
-            "value_of_relaxing": (_family_duals(model, duals, "supplier_share")[tight]
-                                  * total[tight] / 100),
-            "model_row": family.start + np.flatnonzero(tight),
-            "set_by": "model: rules.max_supplier_share",
-        }))
-
-    if "work_share" in rows:
-        family = rows["work_share"]
-        labels = family.labels.iloc[family.positions].reset_index(drop=True)
-        made, negative = _row_parts(family, values)
-        omega = labels["work_share_min"].to_numpy(float)
-        spend = -negative / omega
-        tight = (spend > TIGHT) & _tight(made, omega * spend)
-        ally_rows = data.allies.set_index("ally")["row"]
-        frames.append(pd.DataFrame({
-            "family": WORK_SHARE, "ally": labels["ally"][tight],
-            "limit": 100 * omega[tight], "used": 100 * made[tight] / spend[tight],
-            "per": "percentage point of the work share",
-            "value_of_relaxing": (_family_duals(model, duals, "work_share")[tight]
-                                  * spend[tight] / 100),
-            "model_row": family.start + np.flatnonzero(tight),
-            "set_by": [data.cell("Allies", "work_share_min", int(ally_rows[a]))
-                       for a in labels["ally"][tight]],
-        }))
-
-    frames = [frame for frame in frames if len(frame)]
+def limit_records(model: AllocationModel, values: np.ndarray, data: AllianceData,
+                  *, tight_only: bool = True) -> pd.DataFrame:
+    """Every declared limit of the model at ``values`` (only the binding ones with
+    ``tight_only``), one record each: columns ``COLUMNS`` (figures blank) and
+    ``POSITION``, grouped by family in SPEC order."""
+    frames = []
+    for limit in model.limits:
+        records = limit.read(model, values)
+        if tight_only:
+            records = records[records["tight"].to_numpy(dtype=bool)]
+        if records.empty:
+            continue
+        frames.append(records.assign(
+            family=limit.family, per=limit.step_words, on_rows=limit.on_rows,
+            step=limit.step, step_words=limit.step_words,
+            rhs_per_step=records["rhs_per_unit"].to_numpy(float) * limit.step,
+            set_by=[data.cell(*where) if isinstance(where, tuple) else where
+                    for where in records["set_by"]]))
     if not frames:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS + POSITION})
-    binding = pd.concat(frames, ignore_index=True).reindex(columns=list(COLUMNS + POSITION))
-    binding["order"] = binding["family"].map({f: k for k, f in enumerate(FAMILIES)})
-    binding = binding.sort_values(["order", "value_of_relaxing"], ascending=[True, False],
-                                  kind="stable")
-    return binding.drop(columns="order").reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True).reindex(columns=list(COLUMNS + POSITION))
+
+
+def value_per_step(records: pd.DataFrame, found: Sensitivity | None,
+                   reference: float = 1.0) -> np.ndarray:
+    """What one step of relaxing each limit is worth to the objective whose duals are
+    ``found``: −y · rhs_per_step, y the dual of the limit's row (reduced cost of its
+    column); round-off next to ``reference`` (the objective's value) shown as 0; NaN
+    where the solver gave no dual."""
+    if found is None:
+        return np.full(len(records), np.nan)
+    position = records["position"].to_numpy(dtype=np.int64)
+    on_rows = records["on_rows"].to_numpy(dtype=bool)
+    dual = np.where(on_rows, found.duals[np.where(on_rows, position, 0)],
+                    found.reduced_costs[np.where(on_rows, 0, position)])
+    value = -dual * records["rhs_per_step"].to_numpy(float)
+    return round_off(value, reference)
+
+
+def binding_limits(model: AllocationModel, values: np.ndarray, data: AllianceData, *,
+                   objective: Sensitivity | None = None, shortfall: Sensitivity | None = None,
+                   cost: Sensitivity | None = None,
+                   references: dict[str, float] | None = None) -> pd.DataFrame:
+    """The binding limits of a solved plan (columns ``COLUMNS`` and ``POSITION``), each
+    valued per step with the duals given: ``objective`` (the optimised objective: the
+    weighted mode's, or an elastic model's) for ``objective_improved``, ``shortfall``
+    (d W / d limit) for ``shortfall_closed`` and ``cost`` (d cost / d limit) for
+    ``cost_saved``. Within a family, most valuable first."""
+    references = references or {}
+    binding = limit_records(model, values, data)
+    for figure, found in zip(FIGURES, (shortfall, cost, objective), strict=True):
+        binding[figure] = value_per_step(binding, found, references.get(figure, 1.0))
+    binding["how"] = DUAL if len(binding) and any(
+        found is not None for found in (objective, shortfall, cost)) else None
+    order = binding["family"].map({family: k for k, family in enumerate(FAMILIES)})
+    keys = [np.nan_to_num(-binding[figure].to_numpy(float)) for figure in
+            ("cost_saved", "shortfall_closed", "objective_improved")]
+    ranked = np.lexsort((*keys, order.to_numpy()))
+    return binding.iloc[ranked].reset_index(drop=True)

@@ -15,7 +15,7 @@ made the commitment and a sentence naming the cause when it lies in the data alo
 consumption before the earliest delivery, a single host country, an ally hosting no
 line). The limits that hold the commitments back (capacity, budgets, expansion) are the
 binding limits of the elastic solution with a non-zero dual: relaxing one by a unit
-lowers the total that must give by ``value_of_relaxing`` units.
+lowers the total that must give by ``objective_improved`` units.
 """
 
 from __future__ import annotations
@@ -139,15 +139,15 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     rows += _unclosed(model, values, in_set, data)
     rows += _over_share(model, values, in_set, config)
     rows += _work_short(model, values, in_set, data)
-    limits = binding_limits(model, values, found.duals, found.reduced_costs, data, config)
-    limits = limits[limits["family"].isin(HOLDING_BACK) & (limits["value_of_relaxing"] > GIVE)]
+    limits = binding_limits(model, values, data, objective=found)
+    limits = limits[limits["family"].isin(HOLDING_BACK) & (limits["objective_improved"] > GIVE)]
     for limit in limits.itertuples(index=False):
         rows.append({
             "kind": "limit", "rule": limit.family, "ally": limit.ally, "item": limit.item,
-            "host": limit.host, "period": limit.period, "amount": limit.value_of_relaxing,
+            "host": limit.host, "period": limit.period, "amount": limit.objective_improved,
             "cell": limit.set_by,
             "explanation": (f"holds these commitments back: each {limit.per} more would "
-                            f"let {_quantity(limit.value_of_relaxing)} more of them hold"),
+                            f"let {_quantity(limit.objective_improved)} more of them hold"),
         })
     table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
     count = int(hard.sum())

@@ -12,12 +12,15 @@ any line, ally or period.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, dense_objective
+from optimizer.data import ROW, AllianceData
+from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily, dense_objective
 from optimizer.model.pulp_backend import write_lp
 from optimizer.model.sets import ModelSets
 
@@ -27,6 +30,41 @@ Terms = tuple[np.ndarray, np.ndarray]  # (columns, coefficients) of a linear exp
 # budgets of up to 1e10 would otherwise put coefficients and right-hand sides twelve
 # orders of magnitude apart, and the simplex and interior-point methods stall on that.
 MILLION = 1e6
+
+
+CAPACITY, EXPANSION, BUDGET = "capacity", "expansion limit", "budget"
+GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier share",
+                                           "work share")
+TIGHT = 1e-6  # a limit binds when its use is within TIGHT · max(1, |limit|) of it
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How the rows of one constraint family read to a user, declared beside the code
+    that writes them: the single source for the Binding, Advice and Diagnosis sheets.
+
+    ``read(model, values)`` gives one record per row of the family (or per bounded
+    column, for a limit written as a column bound) at a solution: the labels (ally,
+    item, facility, host, period), the ``limit`` and its ``used`` part in input units,
+    ``set_by`` (a (sheet, column, Excel row) triple or a configuration key), ``tight``
+    (the limit binds), ``position`` (the global row, or column, that holds it) and
+    ``rhs_per_unit``: how far one ``unit`` of relaxing the limit moves the row's
+    right-hand side (or the column's upper bound) as SPEC §4 states the row; to first
+    order, a dual y (d objective / d right-hand side) then values one unit at −y ·
+    rhs_per_unit. ``step`` is the natural step of relaxing, counted in ``unit`` (a million
+    of money), and ``phrase(record, step_words)`` says where the step goes, in words.
+    ``relax(data, record, amount)``, where a limit is one input cell, is the input with
+    that limit relaxed by ``amount`` units, as an analyst would move it (for re-solves
+    that measure what a step is worth); None where a limit is a rule over many rows."""
+
+    family: str
+    unit: str
+    step: float
+    step_words: str
+    on_rows: bool
+    read: Callable[[AllocationModel, np.ndarray], pd.DataFrame]
+    phrase: Callable[[dict, str], str]
+    relax: Callable[[AllianceData, dict, float], AllianceData] | None = None
 
 
 @dataclass
@@ -50,6 +88,7 @@ class AllocationModel:
     # measure by how much each of its rows would have to give.
     elastic: bool = False
     slack: dict[str, np.ndarray] = field(default_factory=dict)
+    limits: list[Limit] = field(default_factory=list)  # declared by the define_* functions
 
     @property
     def cost(self) -> Terms:
@@ -78,6 +117,34 @@ def _stock_position(sets: ModelSets, ally: pd.Series, item: pd.Series,
     item_index = pd.Index(sets.items["item"]).get_indexer(item)
     horizon = len(sets.periods)
     return (ally_index * len(sets.items) + item_index) * horizon + np.asarray(period)
+
+
+def _row_parts(family: RowFamily, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of the family, as SPEC §4 states it (not as held for the solver): the sum
+    of its positive terms and the sum of its negative terms at the solution."""
+    local = family.row - family.start
+    contribution = family.coefficient * values[family.column] / family.scale
+    n = len(family.positions)
+    positive = np.bincount(local, weights=np.where(contribution > 0, contribution, 0),
+                           minlength=n)
+    negative = np.bincount(local, weights=np.where(contribution < 0, contribution, 0),
+                           minlength=n)
+    return positive, negative
+
+
+def _tight(used: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    return np.abs(used - limit) <= TIGHT * np.maximum(1.0, np.abs(limit))
+
+
+def _built_labels(family: RowFamily) -> pd.DataFrame:
+    """The labels of the rows the family built, in row order."""
+    return family.labels.iloc[family.positions].reset_index(drop=True)
+
+
+def _cells(sheet, column: str, rows) -> list[tuple]:
+    """(sheet, column, Excel row) of each record, for ``AllianceData.cell``."""
+    sheets = [sheet] * len(rows) if isinstance(sheet, str) else list(sheet)
+    return [(name, column, int(row)) for name, row in zip(sheets, rows, strict=True)]
 
 
 def define_variables(model: AllocationModel) -> None:
@@ -125,6 +192,44 @@ def define_capacity_constraints(model: AllocationModel) -> None:
         "capacity", labels,
         lambda: [labels["facility"], labels["item"], _period_codes(sets, labels["period"])],
         row, column, coefficient, LESS, labels["capacity"].to_numpy())
+    model.limits.append(Limit(
+        CAPACITY, "unit of capacity", 1.0, "unit of capacity", True, _read_capacity,
+        lambda r, step: (f"each more {step} at {r['facility']} ({r['host']}) for "
+                         f"{r['item']} in {r['period']}"), _relax_capacity))
+
+
+def _read_capacity(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+    """Capacity (1) as the Production or Capacity cell states it, plus the extra capacity
+    online: the row's right-hand side is the cell, its negative terms the expansions."""
+    family, sets = model.linear.rows["capacity"], model.sets
+    labels = _built_labels(family)
+    used, negative = _row_parts(family, values)
+    limit = family.rhs / family.scale - negative
+    return pd.DataFrame({
+        "item": labels["item"], "facility": labels["facility"],
+        "host": labels["line"].map(sets.lines["host"]),
+        "period": _period_codes(sets, labels["period"]), "limit": limit, "used": used,
+        "tight": _tight(used, limit), "cell_value": family.rhs / family.scale,
+        "set_by": _cells(labels["source"], "capacity", labels["row"]),
+        "position": family.start + np.arange(len(labels)), "rhs_per_unit": 1.0})
+
+
+def _relax_capacity(data: AllianceData, record: dict, amount: float) -> AllianceData:
+    """The line's capacity in that period raised by ``amount``: a Capacity row (the one
+    the workbook has for it, or a new one)."""
+    key = ["facility", "item", "period"]
+    value = float(record["cell_value"]) + amount
+    capacity = data.capacity
+    here = ((capacity["facility"] == record["facility"]) & (capacity["item"] == record["item"])
+            & (capacity["period"] == record["period"]))
+    if here.any():
+        capacity = capacity.assign(capacity=capacity["capacity"].where(~here, value))
+    else:
+        row = int(capacity[ROW].max()) + 1 if len(capacity) else 2
+        added = pd.DataFrame([{**{k: record[k] for k in key}, "capacity": value, ROW: row}])
+        capacity = pd.concat([capacity, added.astype(capacity.dtypes.to_dict())],
+                             ignore_index=True)
+    return dataclasses.replace(data, capacity=capacity)
 
 
 def define_expansion_limits(model: AllocationModel) -> None:
@@ -136,6 +241,33 @@ def define_expansion_limits(model: AllocationModel) -> None:
     model.linear.add_rows(
         "expansion_limit", labels, lambda: [labels["facility"], labels["item"]],
         position, model.e, np.ones(len(expansions)), LESS, labels["max_extra"].to_numpy())
+    model.limits.append(Limit(
+        EXPANSION, "unit of extra capacity", 1.0, "unit of extra capacity", True,
+        _read_expansion_limit,
+        lambda r, step: (f"each more {step} allowed at {r['facility']} ({r['host']}) for "
+                         f"{r['item']}"), _relax_expansion_limit))
+
+
+def _relax_expansion_limit(data: AllianceData, record: dict, amount: float) -> AllianceData:
+    """Expansion!max_extra of the line raised by ``amount``."""
+    expansion = data.expansion
+    here = (expansion["facility"] == record["facility"]) & (expansion["item"] == record["item"])
+    return dataclasses.replace(data, expansion=expansion.assign(
+        max_extra=expansion["max_extra"].where(~here, expansion["max_extra"] + amount)))
+
+
+def _read_expansion_limit(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+    """Expansion limit (2): Expansion!max_extra against the extra capacity built."""
+    family, sets = model.linear.rows["expansion_limit"], model.sets
+    labels = _built_labels(family)
+    used, _ = _row_parts(family, values)
+    limit = family.rhs / family.scale
+    return pd.DataFrame({
+        "item": labels["item"], "facility": labels["facility"],
+        "host": labels["line"].map(sets.lines["host"]), "limit": limit, "used": used,
+        "tight": _tight(used, limit),
+        "set_by": _cells("Expansion", "max_extra", labels["expansion_row"]),
+        "position": family.start + np.arange(len(labels)), "rhs_per_unit": 1.0})
 
 
 def define_stock_balance(model: AllocationModel) -> None:
@@ -207,6 +339,33 @@ def define_min_gap_closure(model: AllocationModel) -> None:
     Written as the upper bound of u; it binds at ρ = 0 too, when transfers are allowed."""
     family = model.linear.columns["u"]
     family.upper[:] = model.sets.shortfalls["upper"].to_numpy(dtype=float)
+    model.limits.append(Limit(
+        GAP_CLOSURE, "unit of shortfall allowed", 1.0, "unit of shortfall allowed", False,
+        _read_gap_closure,
+        lambda r, step: (f"each more {step} to {r['ally']} for {r['item']} in "
+                         f"{r['period']} (minimum gap closure)")))
+
+
+def _read_gap_closure(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+    """Minimum gap closure (6) with ρ_a > 0: the bound (1 − ρ_a)·gap on u, set by
+    Allies!min_gap_closure or ``rules.min_gap_closure`` (in ``shortfalls["closure_cell"]``
+    when the ally sets its own)."""
+    sets = model.sets
+    shortfalls = sets.shortfalls
+    upper = shortfalls["upper"].to_numpy(float)
+    ruled = ((shortfalls["closure"].to_numpy(float) > 0)
+             & (upper < shortfalls["gap"].to_numpy(float)))
+    picked = shortfalls[ruled]
+    u = values[model.u[ruled]]
+    own = sets.allies.set_index("ally")
+    return pd.DataFrame({
+        "ally": picked["ally"].to_numpy(), "item": picked["item"].to_numpy(),
+        "period": _period_codes(sets, picked["period"]), "limit": upper[ruled], "used": u,
+        "tight": _tight(u, upper[ruled]),
+        "set_by": [("Allies", "min_gap_closure", int(own.at[a, "row"]))
+                   if own.at[a, "min_gap_closure"] == own.at[a, "min_gap_closure"]
+                   else "model: rules.min_gap_closure" for a in picked["ally"]],
+        "position": model.u[ruled], "rhs_per_unit": 1.0})
 
 
 def spending_terms(model: AllocationModel) -> pd.DataFrame:
@@ -256,6 +415,41 @@ def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
     model.linear.add_rows(
         "budget", budgets, lambda: [budgets["ally"], _period_codes(sets, budgets["period"])],
         *_concat(parts), LESS, budgets["budget"].to_numpy(), scale=1 / MILLION)
+    model.limits.append(Limit(
+        BUDGET, "unit of money", MILLION, "million", True, _read_budget,
+        lambda r, step: f"each more {step} in {r['ally']}'s {r['period']} budget",
+        _relax_budget))
+
+
+def _relax_budget(data: AllianceData, record: dict, amount: float) -> AllianceData:
+    """The ally's budget in that period raised by ``amount`` (a Budgets row for a period
+    the ally left out, at 0, gets ``amount``)."""
+    budgets = data.budgets
+    here = (budgets["ally"] == record["ally"]) & (budgets["period"] == record["period"])
+    if here.any():
+        budgets = budgets.assign(budget=budgets["budget"].where(~here, budgets["budget"] + amount))
+    else:
+        row = int(budgets[ROW].max()) + 1 if len(budgets) else 2
+        added = pd.DataFrame([{"ally": record["ally"], "period": record["period"],
+                               "budget": amount, ROW: row}])
+        budgets = pd.concat([budgets, added.astype(budgets.dtypes.to_dict())], ignore_index=True)
+    return dataclasses.replace(data, budgets=budgets)
+
+
+def _read_budget(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+    """Budget (5): Budgets!budget (0 for a period the ally left out) against spending and
+    the money carried in and out."""
+    family, sets = model.linear.rows["budget"], model.sets
+    labels = _built_labels(family)
+    positive, negative = _row_parts(family, values)
+    used = positive + negative
+    limit = family.rhs / family.scale
+    return pd.DataFrame({
+        "ally": labels["ally"], "period": _period_codes(sets, labels["period"]),
+        "limit": limit, "used": used, "tight": _tight(used, limit),
+        "set_by": [("Budgets", "budget", int(row)) if row == row
+                   else "Budgets: no row for this period (budget 0)" for row in labels["row"]],
+        "position": family.start + np.arange(len(labels)), "rhs_per_unit": 1.0})
 
 
 def define_supplier_share_constraints(model: AllocationModel, share: float) -> None:
@@ -281,6 +475,32 @@ def define_supplier_share_constraints(model: AllocationModel, share: float) -> N
     model.linear.add_rows(
         "supplier_share", labels, lambda: [labels["ally"], labels["item"], labels["host"]],
         row, column, coefficient, LESS, np.zeros(len(labels)))
+
+    def read(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+        """Host g's share of ally a's deliveries of item i, in percent, against 100·σ;
+        one more percentage point moves the row's right-hand side by total / 100."""
+        family = model.linear.rows["supplier_share"]
+        built = _built_labels(family)
+        local = family.row - family.start
+        orders = model.linear.columns["x"]
+        is_order = (family.column >= orders.start) & (family.column < orders.stop)
+        total = np.bincount(local, weights=np.where(is_order, values[family.column], 0.0),
+                            minlength=len(built))
+        positive, negative = _row_parts(family, values)
+        from_host = positive + negative + share * total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            used = np.where(total > 0, 100 * from_host / total, 0.0)
+        return pd.DataFrame({
+            "ally": built["ally"], "item": built["item"], "host": built["host"],
+            "limit": 100 * share, "used": used,
+            "tight": (total > TIGHT) & _tight(from_host, share * total),
+            "set_by": "model: rules.max_supplier_share",
+            "position": family.start + np.arange(len(built)), "rhs_per_unit": total / 100})
+
+    model.limits.append(Limit(
+        SUPPLIER_SHARE, "percentage point of the share", 1.0, "percentage point of share",
+        True, read,
+        lambda r, step: f"each more {step} for {r['host']} in {r['ally']}'s {r['item']}"))
 
 
 def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None:
@@ -309,6 +529,28 @@ def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None
         coefficient = np.concatenate([coefficient, np.full(len(labels), MILLION)])
     model.linear.add_rows("work_share", labels, lambda: [labels["ally"]], row, column,
                           coefficient, GREATER, np.zeros(len(labels)), scale=1 / MILLION)
+    model.limits.append(Limit(
+        WORK_SHARE, "percentage point of the work share", 1.0, "percentage point", True,
+        _read_work_share, lambda r, step: f"each {step} less of {r['ally']}'s work share"))
+
+
+def _read_work_share(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+    """Work share (8): the value made by a's industry as a percentage of a's spending,
+    against 100·ω_a (Allies!work_share_min). One percentage point less of ω_a moves the
+    row's right-hand side by −spend / 100."""
+    family, sets = model.linear.rows["work_share"], model.sets
+    labels = _built_labels(family)
+    made, negative = _row_parts(family, values)
+    omega = labels["work_share_min"].to_numpy(float)
+    spend = -negative / omega
+    with np.errstate(invalid="ignore", divide="ignore"):
+        used = np.where(spend > 0, 100 * made / spend, 0.0)
+    rows = sets.allies.set_index("ally")["row"]
+    return pd.DataFrame({
+        "ally": labels["ally"], "limit": 100 * omega, "used": used,
+        "tight": (spend > TIGHT) & _tight(made, omega * spend),
+        "set_by": _cells("Allies", "work_share_min", labels["ally"].map(rows)),
+        "position": family.start + np.arange(len(labels)), "rhs_per_unit": -spend / 100})
 
 
 def define_objective_terms(model: AllocationModel) -> None:

@@ -228,11 +228,35 @@ class HighsSession:
         return np.asarray(self.highs.getSolution().row_value, dtype=float)
 
     def add_row(self, columns: np.ndarray, coefficients: np.ndarray, lower: float,
-                upper: float, name: str = "") -> None:
+                upper: float, name: str = "") -> int:
+        """Append one row lower ≤ Σ terms ≤ upper; its position (for ``row_dual``)."""
         inf = highspy.kHighsInf
+        position = self.highs.getNumRow()
         self.highs.addRow(-inf if np.isinf(lower) else lower, inf if np.isinf(upper) else upper,
                           len(columns), np.asarray(columns, dtype=np.int32),
                           np.asarray(coefficients, dtype=float))
+        return position
+
+    def set_row_upper(self, row: int, upper: float) -> None:
+        self.highs.changeRowBounds(row, -highspy.kHighsInf, float(upper))
+
+    def row_dual(self, row: int) -> float:
+        """The dual of one row (an added one, by the position ``add_row`` gave)."""
+        return float(self.highs.getSolution().row_dual[row])
+
+    def basis_duals(self, cost: np.ndarray) -> np.ndarray | None:
+        """The row duals that the last optimal basis gives an objective ``cost`` (over
+        every column), without solving again: y = B⁻ᵀ c_B, so that y_r = d(cost · x)/d
+        (right-hand side of r) as the plan moves with that basis. None without a basis."""
+        status, basic = self.highs.getBasicVariables()
+        if status != highspy.HighsStatus.kOk or not self.highs.getBasis().valid:
+            return None
+        basic = np.asarray(basic, dtype=np.int64)
+        cost_of_basic = np.where(basic >= 0, np.asarray(cost, float)[np.maximum(basic, 0)], 0.0)
+        status, duals = self.highs.getBasisTransposeSolve(cost_of_basic)
+        if status != highspy.HighsStatus.kOk:
+            return None
+        return np.asarray(duals, dtype=float)
 
     def add_columns(self, count: int, lower: float, upper: float) -> np.ndarray:
         """Append ``count`` continuous columns with no terms and no cost; their positions."""

@@ -151,13 +151,23 @@ class PulpSession:
                         dtype=float)
 
     def add_row(self, columns: np.ndarray, coefficients: np.ndarray, lower: float,
-                upper: float, name: str = "shortfall_bound") -> None:
+                upper: float, name: str = "shortfall_bound") -> pulp.LpConstraint:
+        """Append one row (≤ upper when finite, else ≥ lower); it is its handle for
+        ``row_dual``."""
         expression = pulp.lpSum_vars_coefs(
             zip([self.variables[c] for c in columns], coefficients, strict=True))
         if np.isfinite(upper):
-            self.problem.addConstraint(expression <= float(upper), name)
-        else:
-            self.problem.addConstraint(expression >= float(lower), name)
+            return self.problem.addConstraint(expression <= float(upper), name)
+        return self.problem.addConstraint(expression >= float(lower), name)
+
+    def set_row_upper(self, row: pulp.LpConstraint, upper: float) -> None:
+        row.changeRHS(float(upper))
+
+    def row_dual(self, row: pulp.LpConstraint) -> float:
+        return np.nan if row.pi is None else float(row.pi)
+
+    def basis_duals(self, cost: np.ndarray) -> None:
+        return None  # PuLP hands no basis over
 
     def add_columns(self, count: int, lower: float, upper: float) -> np.ndarray:
         """Append ``count`` continuous columns with no terms and no cost; their positions."""

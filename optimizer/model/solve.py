@@ -38,6 +38,7 @@ from optimizer.model.linear import dense_objective
 from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession, solver_class_name
 from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
+from optimizer.tolerance import ROUND_OFF
 
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
 _PHASE_TEXT = {
@@ -125,8 +126,14 @@ class SolveOutcome:
     phases: list[dict] = field(default_factory=list)
     weighted_shortfall_optimum: float | None = None
     values: np.ndarray | None = None
-    final: Sensitivity | None = None  # of the final solve: duals, reduced costs, ranges
-    shortfall: Sensitivity | None = None  # lexicographic LP: of phase 1 (d W / d limit)
+    # Of the final solve: d(optimised objective)/d(limit), with ranges. In lexicographic
+    # mode the objective is the cost at the least weighted shortfall, and the derivative
+    # follows the shortfall as it moves with the limit (``_lexicographic_cost``).
+    final: Sensitivity | None = None
+    # An LP's split of what a limit is worth: d W / d limit (lexicographic: phase 1's
+    # duals; weighted: the final basis with W as objective) and d cost / d limit.
+    shortfall: Sensitivity | None = None
+    cost: Sensitivity | None = None
     tie_break: TieBreak | None = None  # explain.tie_break: how the plan was chosen
     base_plan: BasePlan | None = None  # asked for with keep_plan
     from_base: bool = False  # the solve started from a given base plan (restrict.py)
@@ -227,6 +234,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         outcome.from_base = len(held_back) > 0
 
     cost = dense_objective(n_columns, list(model.cost_terms.values()))
+    bound_row = None
     if objective["mode"] == "weighted":
         solved = phase("weighted", cost + dense_objective(n_columns, [model.shortfall_penalty]))
     else:
@@ -240,7 +248,8 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             outcome.weighted_shortfall_optimum = optimum
             tolerance = float(objective["shortfall_tolerance"])
             bound = optimum * (1 + tolerance) + tolerance
-            solved = _minimise_cost_within(session, phase, cost, shortfall, bound)
+            solved, bound_row = _minimise_cost_within(session, phase, cost, shortfall,
+                                                      optimum, bound)
     if solved:
         values, duals, reduced = session.values(), session.row_duals(), session.reduced_costs()
         if ranging and restartable and session.held_back.any():
@@ -261,6 +270,16 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         outcome.values = values
         outcome.final = sensitivity(session, model.linear, held["scale"], duals=duals,
                                     reduced=reduced, ranging=ranging)
+        if not session.is_mip:
+            if outcome.shortfall is not None:  # lexicographic
+                if bound_row is not None:
+                    _lexicographic_cost(outcome.final, outcome.shortfall,
+                                        session.row_dual(bound_row) / held["scale"])
+                outcome.cost = outcome.final
+            else:
+                outcome.shortfall = _basis_sensitivity(
+                    session, model.linear, dense_objective(n_columns, [model.weighted_shortfall]))
+                outcome.cost = _basis_sensitivity(session, model.linear, cost)
         if (explain.get("tie_break", False) and outcome.status == OPTIMAL
                 and np.isfinite(duals).all()):
             outcome.tie_break = break_ties(session, model, phase, outcome.phases,
@@ -274,21 +293,59 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
 
 
 def _minimise_cost_within(session, phase, cost: np.ndarray, shortfall: np.ndarray,
-                          bound: float) -> bool:
-    """Phase 2: least cost with W ≤ bound (see the module docstring for the method)."""
+                          optimum: float, bound: float) -> tuple[bool, object]:
+    """Phase 2: least cost with W ≤ bound (see the module docstring for the method).
+    Returns whether it solved and the W row when one was added (else None).
+
+    An LP's row holds W to phase 1's optimum plus round-off (``ROUND_OFF``), within the
+    configured bound: phase 1's own plan meets it, and a cost phase given the whole
+    ``shortfall_tolerance`` spends it all, trading shortfall for money below what the
+    solver can tell apart (a plan 60.00006 short where 60 is the optimum). A MIP keeps
+    the configured bound, which its integrality tolerances need."""
     used = np.flatnonzero(shortfall)
     if isinstance(session, highs.HighsSession) and not session.is_mip:
         # Phase 1's duals are those of its objective as the solver held it.
         _keep_to_optimal_face(session, shortfall * objective_scale(shortfall))
         if not phase("cost", cost):
-            return False
+            return False, None
         if float(shortfall @ session.values()) <= bound:
-            return True
+            return True, None
         # Outside the bound after all: add it, as for any other solver.
     elif session.is_mip:
         session.start_from(session.values())
-    session.add_row(used, shortfall[used], -np.inf, bound)
-    return phase("cost", cost)
+    held_to = bound if session.is_mip else min(bound, optimum + ROUND_OFF * max(1.0, abs(optimum)))
+    bound_row = session.add_row(used, shortfall[used], -np.inf, held_to)
+    if held_to < bound:
+        if phase("cost", cost, sets_status=False):
+            return True, bound_row
+        # The solver's own precision (CBC's solution file) can miss the held value.
+        session.set_row_upper(bound_row, bound)
+    return phase("cost", cost), bound_row
+
+
+def _lexicographic_cost(final: Sensitivity, shortfall: Sensitivity, bound_dual: float) -> None:
+    """Make phase 2's duals the derivative of the lexicographic cost C(b) = least cost at
+    the least weighted shortfall W*(b), for a limit b: moving b moves W* by phase 1's
+    dual y₁ = dW*/db, and the W ≤ W* row with it, so dC/db = y₂ + μ · y₁, with y₂ phase
+    2's dual of b and μ that of the W row. (Where phase 2 keeps phase 1's optimal face
+    instead of the W row, μ = 0: the face moves with b by itself, and y₂ is already the
+    whole derivative, a cost where relaxing b buys more.)"""
+    final.duals = final.duals + bound_dual * shortfall.duals
+    final.reduced_costs = final.reduced_costs + bound_dual * shortfall.reduced_costs
+
+
+def _basis_sensitivity(session, linear, objective: np.ndarray) -> Sensitivity | None:
+    """d(objective · x)/d(limit) as the plan moves along the final optimal basis, for an
+    objective other than the one solved (HiGHS, an LP with a basis; else None): row
+    duals y = B⁻ᵀ c_B, reduced costs c − Aᵀy, per unit of each row as stated."""
+    duals = session.basis_duals(objective)
+    if duals is None:
+        return None
+    starts, columns, values = linear.matrix()
+    row_of_term = np.repeat(np.arange(linear.n_rows), np.diff(starts))
+    reduced = objective - np.bincount(columns, weights=values * duals[row_of_term],
+                                      minlength=linear.n_columns)
+    return sensitivity(session, linear, 1.0, duals=duals, reduced=reduced, ranging=False)
 
 
 def _keep_to_optimal_face(session, held_cost: np.ndarray) -> None:

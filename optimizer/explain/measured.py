@@ -1,0 +1,149 @@
+"""What relaxing a limit is worth in a whole-unit model, measured by re-solving.
+
+A MILP has no duals; those of the LP with its integers fixed say what one more unit of
+capacity is worth to the continuous part only (a binding missile line shows 0 where one
+more unit of capacity lets the plan buy another missile). So for a model with integer
+items the Binding and Advice figures are measured:
+
+1. the LP relaxation (integrality dropped) is solved in the same objective mode, and
+   its binding limits valued by its duals, as for an LP;
+2. the ``explain.measured_limits`` limits it ranks highest (by weighted shortfall closed
+   then cost saved in lexicographic mode, by objective improved in weighted mode), then
+   the plan's own binding limits while places are left, of those that are one input
+   cell each (capacity, expansion limit, budget: ``Limit.relax``) are
+   relaxed in the input by one step (a unit of capacity, a million of budget) and the
+   MILP re-solved through the same path as the plan (verified, same options); the
+   figures are the plan's weighted shortfall, cost and objective minus the re-solve's,
+   with differences within the solver's tolerance (``solver.mip_gap``) shown as 0;
+3. the other binding limits of the plan are listed with blank figures, "not measured".
+
+The re-solves share ``explain.time_limit`` (default: half of ``solver.time_limit``); a
+limit whose re-solve did not end optimal within it says so and shows no figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from optimizer.data import AllianceData
+from optimizer.explain.binding import binding_limits, limit_records
+from optimizer.model.build import AllocationModel
+from optimizer.model.linear import LinearModel
+from optimizer.model.solve import solve_model
+from optimizer.model.status import OPTIMAL
+from optimizer.tolerance import snapped
+
+NOT_MEASURED = ("not measured: whole-unit model, and the linear relaxation ranks other "
+                "limits higher (explain.measured_limits)")
+
+
+def as_linear_program(model: AllocationModel) -> AllocationModel:
+    """The same model with every integer column continuous (its LP relaxation)."""
+    columns = {name: dataclasses.replace(family, integer=np.zeros_like(family.integer))
+               for name, family in model.linear.columns.items()}
+    linear = LinearModel(columns=columns, rows=model.linear.rows,
+                         n_columns=model.linear.n_columns, n_rows=model.linear.n_rows)
+    return dataclasses.replace(model, linear=linear)
+
+
+def explain_time_limit(config: dict) -> float:
+    """Seconds the explanations' re-solves share: ``explain.time_limit``, or half of
+    ``solver.time_limit`` where it is 0 or not given."""
+    given = float(config.get("explain", {}).get("time_limit", 0) or 0)
+    return given if given > 0 else 0.5 * float(config["solver"]["time_limit"])
+
+
+def _quiet(config: dict, time_limit: float) -> dict:
+    """The configuration of a measuring re-solve: the plan's, with its own time limit and
+    none of the explanations that cost extra solves."""
+    explain = {key: (False if isinstance(value, bool) else value)
+               for key, value in config.get("explain", {}).items()}
+    explain["measured_limits"] = 0
+    return {**config, "explain": explain,
+            "solver": {**config["solver"], "time_limit": max(1.0, time_limit)}}
+
+
+def _rank(binding: pd.DataFrame, mode: str) -> pd.DataFrame:
+    if mode == "weighted":
+        worth = binding["objective_improved"].fillna(0) > 0
+        return binding[worth].sort_values("objective_improved", ascending=False)
+    worth = (binding["shortfall_closed"].fillna(0) > 0) | (binding["cost_saved"].fillna(0) > 0)
+    return binding[worth].sort_values(["shortfall_closed", "cost_saved"], ascending=False)
+
+
+def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceData,
+                   config: dict, base: dict[str, float],
+                   resolve: Callable[[AllianceData, dict], object],
+                   progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
+    """The Binding table of a whole-unit plan (``values``), with measured figures (see
+    the module docstring). ``base`` holds the plan's weighted_shortfall, total_cost and
+    objective (cost + penalties); ``resolve(data, config)`` solves, extracts and
+    verifies an input as the plan's run does (``optimizer.run.solve_data``)."""
+    mode = config["objective"]["mode"]
+    count = int(config.get("explain", {}).get("measured_limits", 20))
+    started, budget = time.perf_counter(), explain_time_limit(config)
+    mip_gap = float(config["solver"]["mip_gap"])
+    binding = limit_records(model, values, data)
+    measured = pd.DataFrame(columns=binding.columns)
+    if count > 0:
+        progress("ranking the limits by the linear relaxation")
+        relaxation = as_linear_program(model)
+        outcome = solve_model(relaxation, _quiet(config, budget))
+        if outcome.status == OPTIMAL:
+            weighted = mode == "weighted"
+            ranked = _rank(binding_limits(
+                relaxation, outcome.values, data,
+                objective=outcome.final if weighted else None, shortfall=outcome.shortfall,
+                cost=outcome.cost if weighted else outcome.final), mode)
+            relaxable = {d.family for d in model.limits if d.relax is not None}
+            # The relaxation's ranking first; the plan's own binding limits fill the rest.
+            ranked = pd.concat([ranked, binding])
+            ranked = ranked[ranked["family"].isin(relaxable)].drop_duplicates(
+                ["family", "position"]).head(count)
+            everything = limit_records(model, values, data, tight_only=False)
+            measured = everything[everything.set_index(["family", "position"]).index.isin(
+                ranked.set_index(["family", "position"]).index)]
+    binding = pd.concat([binding, measured], ignore_index=True).drop_duplicates(
+        ["family", "position"], keep="last").reset_index(drop=True)
+    for figure in ("shortfall_closed", "cost_saved", "objective_improved"):
+        binding[figure] = np.nan
+    binding["how"] = NOT_MEASURED
+    declarations = {d.family: d for d in model.limits}
+    keys = set(zip(measured["family"], measured["position"], strict=True))
+    for index, record in binding.iterrows():
+        if (record["family"], record["position"]) not in keys:
+            continue
+        left = budget - (time.perf_counter() - started)
+        declaration = declarations[record["family"]]
+        if left <= 0:
+            binding.loc[index, "how"] = "not measured: explain.time_limit ran out"
+            continue
+        progress(f"measuring {declaration.phrase(record, declaration.step_words)}")
+        moved = resolve(declaration.relax(data, record.to_dict(), declaration.step),
+                        _quiet(config, left))
+        if moved.status != OPTIMAL or moved.plan is None:
+            binding.loc[index, "how"] = f"not measured: the re-solve ended {moved.status}"
+            continue
+        after = {"shortfall_closed": moved.plan.weighted_shortfall,
+                 "cost_saved": moved.plan.total_cost,
+                 "objective_improved": weighted_objective(moved.phases)}
+        before = {"shortfall_closed": base["weighted_shortfall"],
+                  "cost_saved": base["total_cost"], "objective_improved": base["objective"]}
+        for figure in ("shortfall_closed", "cost_saved") + (
+                ("objective_improved",) if mode == "weighted" else ()):
+            binding.loc[index, figure] = float(snapped(before[figure] - after[figure],
+                                                       before[figure], mip_gap))
+        binding.loc[index, "how"] = (f"measured: re-solved with the limit relaxed by one "
+                                     f"{declaration.step_words}")
+    return binding
+
+
+def weighted_objective(phases: list[dict]) -> float:
+    """Cost plus shortfall penalties of a weighted-mode run, as its solve found it."""
+    return next((float(p["objective"]) for p in phases
+                 if p["phase"] == "weighted" and p["objective"] is not None), np.nan)
