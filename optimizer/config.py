@@ -49,7 +49,7 @@ DEFAULTS: dict[str, dict[str, object]] = {
         "rule_prices": True,
         "ranging": True,
         "tie_break": True,
-        "measured_limits": 20,
+        "measured_limits": 10,
     },
 }
 

@@ -192,11 +192,13 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                         model, outcome.values, data, config,
                         {"weighted_shortfall": result.plan.weighted_shortfall,
                          "total_cost": result.plan.total_cost,
-                         "objective": weighted_objective(outcome.phases)},
-                        lambda moved, quiet: solve_data(
+                         "objective": weighted_objective(outcome.phases),
+                         "seconds": outcome.seconds},
+                        lambda moved, quiet, start: solve_data(
                             moved, quiet, RunResult(input_path=result.input_path,
                                                     input_sha256=result.input_sha256,
-                                                    config=quiet), verbose=verbose),
+                                                    config=quiet),
+                            verbose=verbose, base_plan=start),
                         progress)
             with timed(result.timings, "advice"):
                 result.advice = advise(model, result.binding, outcome.final,

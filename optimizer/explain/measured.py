@@ -17,8 +17,9 @@ items the Binding and Advice figures are measured:
    with differences within the solver's tolerance (``solver.mip_gap``) shown as 0;
 3. the other binding limits of the plan are listed with blank figures, "not measured".
 
-The re-solves share ``explain.time_limit`` (default: half of ``solver.time_limit``); a
-limit whose re-solve did not end optimal within it says so and shows no figures.
+The re-solves share ``explain.time_limit`` (default: half of ``solver.time_limit``), and
+each may take ``SLOWER`` times the plan's solve; a limit whose re-solve did not end
+optimal within that says so and shows no figures.
 """
 
 from __future__ import annotations
@@ -34,10 +35,15 @@ from optimizer.data import AllianceData
 from optimizer.explain.binding import binding_limits, limit_records
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel
+from optimizer.model.restrict import BasePlan
 from optimizer.model.solve import solve_model
 from optimizer.model.status import OPTIMAL
 from optimizer.tolerance import snapped
 
+# One re-solve may take this many times the plan's own solve (and at least MIN_SECONDS):
+# a step can make a MIP much harder (the sample alliance: 11 s against 0.6 s), and one
+# such limit should not take the time of all the others.
+SLOWER, MIN_SECONDS = 5.0, 2.0
 NOT_MEASURED = ("not measured: whole-unit model, and the linear relaxation ranks other "
                 "limits higher (explain.measured_limits)")
 
@@ -78,14 +84,16 @@ def _rank(binding: pd.DataFrame, mode: str) -> pd.DataFrame:
 
 def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceData,
                    config: dict, base: dict[str, float],
-                   resolve: Callable[[AllianceData, dict], object],
+                   resolve: Callable[[AllianceData, dict, BasePlan], object],
                    progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
     """The Binding table of a whole-unit plan (``values``), with measured figures (see
-    the module docstring). ``base`` holds the plan's weighted_shortfall, total_cost and
-    objective (cost + penalties); ``resolve(data, config)`` solves, extracts and
-    verifies an input as the plan's run does (``optimizer.run.solve_data``)."""
+    the module docstring). ``base`` holds the plan's weighted_shortfall, total_cost,
+    objective (cost + penalties) and the seconds its solve took;
+    ``resolve(data, config, start)`` solves, extracts and
+    verifies an input as the plan's run does (``optimizer.run.solve_data``), starting
+    from the plan ``start``."""
     mode = config["objective"]["mode"]
-    count = int(config.get("explain", {}).get("measured_limits", 20))
+    count = int(config.get("explain", {}).get("measured_limits", 10))
     started, budget = time.perf_counter(), explain_time_limit(config)
     mip_gap = float(config["solver"]["mip_gap"])
     binding = limit_records(model, values, data)
@@ -108,6 +116,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
             everything = limit_records(model, values, data, tight_only=False)
             measured = everything[everything.set_index(["family", "position"]).index.isin(
                 ranked.set_index(["family", "position"]).index)]
+    start = BasePlan.of(model.linear, values)  # still feasible with a limit relaxed
     binding = pd.concat([binding, measured], ignore_index=True).drop_duplicates(
         ["family", "position"], keep="last").reset_index(drop=True)
     for figure in ("shortfall_closed", "cost_saved", "objective_improved"):
@@ -124,10 +133,13 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
             binding.loc[index, "how"] = "not measured: explain.time_limit ran out"
             continue
         progress(f"measuring {declaration.phrase(record, declaration.step_words)}")
+        allowed = min(left, max(MIN_SECONDS, SLOWER * base["seconds"]))
         moved = resolve(declaration.relax(data, record.to_dict(), declaration.step),
-                        _quiet(config, left))
+                        _quiet(config, allowed), start)
         if moved.status != OPTIMAL or moved.plan is None:
-            binding.loc[index, "how"] = f"not measured: the re-solve ended {moved.status}"
+            binding.loc[index, "how"] = (
+                f"not measured: the re-solve ended {moved.status} ({moved.message}; each "
+                f"may take {allowed:.3g} s)")
             continue
         after = {"shortfall_closed": moved.plan.weighted_shortfall,
                  "cost_saved": moved.plan.total_cost,

@@ -191,8 +191,9 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
                 keep_plan: bool = False) -> SolveOutcome:
     """Solve in the configured objective mode; the outcome holds the final values and
     duals (integers fixed for a MILP). An LP solved by HiGHS starts from ``base_plan``
-    when the model has its structure (``optimizer.model.restrict``), and with
-    ``keep_plan`` hands its own plan back as one (``outcome.base_plan``)."""
+    when the model has its structure (``optimizer.model.restrict``), a MIP from its
+    values as the first incumbent; with ``keep_plan`` an LP hands its own plan back as
+    one (``outcome.base_plan``)."""
     started = time.perf_counter()
     objective = config["objective"]
     time_limit = float(config["solver"]["time_limit"])
@@ -232,6 +233,12 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         held_back = held_back_columns(model.linear, base_plan)
         session.hold_back(held_back)
         outcome.from_base = len(held_back) > 0
+    elif (session.is_mip and base_plan is not None
+          and base_plan.fingerprint == model.linear.structure_fingerprint()):
+        # The base plan as the first incumbent (the solver drops it if it is infeasible):
+        # a limit relaxed by a step keeps it feasible.
+        session.start_from(base_plan.values)
+        outcome.from_base = True
 
     cost = dense_objective(n_columns, list(model.cost_terms.values()))
     bound_row = None
