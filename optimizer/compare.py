@@ -14,10 +14,17 @@ taken as B − A:
 - By line (facility, item) and by delivery period: quantity and cost ordered (Allocation)
   in A, in B and their deltas.
 
-The three tables list only the rows where something changed (``changed``) and put the
-largest changes first. ``write_comparison`` writes them, with an About sheet naming both
-reports and their SHA-256, through ``optimizer.excel.write_workbook`` (atomic save, the
-report's number formats and header notes).
+A difference the solver cannot tell from 0 (``optimizer.tolerance``) is no change: a KPI
+delta within ``noise`` of the larger of A and B is shown as 0 ("no change within the
+solver's tolerance"), where, when both reports are whole-unit plans (Run info: integer
+variables), the noise includes the larger of their ``solver.mip_gap`` (each figure is
+only proven to within it); in the three tables, rows and deltas within the solver's
+round-off (``tolerance.RELATIVE``) are no change, a different plan within the MIP gap
+still being a different plan. The three tables list only the rows where something
+changed (``changed``) and put the largest changes first. ``write_comparison`` writes
+them, with an About sheet naming both reports and their SHA-256, through
+``optimizer.excel.write_workbook`` (atomic save, the report's number formats and header
+notes).
 """
 
 from __future__ import annotations
@@ -43,8 +50,9 @@ from optimizer.report import (
     table_sheet,
 )
 from optimizer.schema import Problem
+from optimizer.tolerance import RELATIVE, negligible, snapped
 
-CHANGE_TOLERANCE = 1e-6  # relative: |B − A| ≤ this × max(1, |A|, |B|) is no change
+NO_CHANGE = "no change within the solver's tolerance"
 
 HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
 # The cost terms, in the Summary's order: the metrics its notes call a cost term.
@@ -94,6 +102,7 @@ class Comparison:
     by_ally: pd.DataFrame  # ally, closure and allocation in A and B, deltas (changed only)
     by_line: pd.DataFrame  # facility, item, allocation in A and B, deltas (changed only)
     by_period: pd.DataFrame  # delivery_period, allocation in A and B, deltas (changed only)
+    mip_gap: float = 0.0  # in the noise of the KPI deltas (``comparison_mip_gap``)
 
     def summary_lines(self, allies: int = 5) -> list[str]:
         """The terminal summary: each KPI as A → B (delta), then the ``allies`` allies
@@ -104,7 +113,9 @@ class Comparison:
                 lines.append(f"status: {row.a} → {row.b}")
                 continue
             spec = _terminal_format(row.metric)
-            delta = "" if _is_blank(row.delta) else f" ({row.delta:+{spec}})"
+            delta = ("" if _is_blank(row.delta)
+                     else f" ({NO_CHANGE})" if row.delta == 0 and row.a != row.b
+                     else f" ({row.delta:+{spec}})")
             lines.append(f"{row.metric}: {_shown(row.a, spec)} → {_shown(row.b, spec)}{delta}")
         closure = self.by_ally[changed(self.by_ally["closed_pct_a"],
                                        self.by_ally["closed_pct_b"])]
@@ -209,6 +220,7 @@ def compare_reports(path_a: str | Path, path_b: str | Path) -> Comparison:
     if problems:
         raise InputError(problems)
     a, b = reports
+    mip_gap = comparison_mip_gap(a, b)
     ally_orders = _allocation_change(a.allocation, b.allocation, ALLY_KEYS)
     by_ally = _closure_change(a.readiness, b.readiness).merge(
         ally_orders, on="ally", how="outer")
@@ -217,7 +229,7 @@ def compare_reports(path_a: str | Path, path_b: str | Path) -> Comparison:
     return Comparison(
         a=a,
         b=b,
-        kpis=_kpi_change(a.summary, b.summary),
+        kpis=_kpi_change(a.summary, b.summary, mip_gap),
         by_ally=_largest_changes_first(by_ally, ["closed_pct", "cost", "quantity"], ALLY_KEYS),
         by_line=_largest_changes_first(_allocation_change(a.allocation, b.allocation,
                                                           LINE_KEYS),
@@ -225,22 +237,47 @@ def compare_reports(path_a: str | Path, path_b: str | Path) -> Comparison:
         by_period=_largest_changes_first(_allocation_change(a.allocation, b.allocation,
                                                             PERIOD_KEYS),
                                          ["cost", "quantity"], PERIOD_KEYS),
+        mip_gap=mip_gap,
     )
 
 
+def report_mip_gap(report: ReportTables) -> float:
+    """``solver.mip_gap`` of a report whose model had integer variables (its Run info:
+    model size, configuration); 0 for a linear program or a report that does not say."""
+    integers = _number(report.run_info.get(("model size", "integer variables")))
+    gap = _number(report.run_info.get(("configuration", "solver.mip_gap")))
+    return gap if integers and gap is not None and gap > 0 else 0.0
+
+
+def comparison_mip_gap(a: ReportTables, b: ReportTables) -> float:
+    """The MIP gap within which the KPIs of A and B are noise: the larger of the two
+    reports' ``solver.mip_gap`` when both are whole-unit plans, else 0."""
+    gap_a, gap_b = report_mip_gap(a), report_mip_gap(b)
+    return max(gap_a, gap_b) if gap_a > 0 and gap_b > 0 else 0.0
+
+
 def changed(a: pd.Series, b: pd.Series) -> pd.Series:
-    """Element by element, |B − A| > CHANGE_TOLERANCE · max(1, |A|, |B|); a value in one
+    """Element by element, B − A is not ``negligible`` next to max(|A|, |B|) (more than
+    the solver's round-off, ``tolerance.RELATIVE`` of max(1, |A|, |B|)); a value in one
     report only (NaN in the other) is a change, a value in neither is not."""
     a, b = a.astype(float), b.astype(float)
-    scale = np.maximum(1.0, np.maximum(a.abs().fillna(0.0), b.abs().fillna(0.0)))
-    differs = (b - a).abs() > CHANGE_TOLERANCE * scale
-    return differs | (a.isna() != b.isna())
+    reference = np.maximum(a.abs().fillna(0.0), b.abs().fillna(0.0))
+    differs = ~negligible((b - a).fillna(0.0), reference)
+    return pd.Series(differs, index=a.index) | (a.isna() != b.isna())
 
 
-def _kpi_change(summary_a: dict[str, object], summary_b: dict[str, object]) -> pd.DataFrame:
+def deltas(a: pd.Series, b: pd.Series, mip_gap: float = 0.0) -> pd.Series:
+    """B − A, with what the solver cannot tell from 0 next to max(|A|, |B|) set to 0
+    (``tolerance.snapped``); NaN where either is NaN."""
+    a, b = a.astype(float), b.astype(float)
+    return pd.Series(snapped(b - a, np.maximum(a.abs(), b.abs()), mip_gap), index=a.index)
+
+
+def _kpi_change(summary_a: dict[str, object], summary_b: dict[str, object],
+                mip_gap: float = 0.0) -> pd.DataFrame:
     """status, then the headline metrics, then each cost metric either report has: value
-    in A and B, delta = B − A, change_pct = 100 · delta / |A| (blank when A is 0 or
-    blank, unless B is 0 too)."""
+    in A and B, delta = B − A (0 within the solver's tolerance, ``deltas``),
+    change_pct = 100 · delta / |A| (blank when A is 0 or blank, unless delta is 0)."""
     rows: list[dict[str, object]] = [{
         "metric": "status", "a": summary_a.get("status"), "b": summary_b.get("status"),
         "delta": None, "change_pct": None,
@@ -248,10 +285,11 @@ def _kpi_change(summary_a: dict[str, object], summary_b: dict[str, object]) -> p
     costs = [m for m in COST_METRICS if m in summary_a or m in summary_b]
     for metric in (*HEADLINE_METRICS, *costs):
         a, b = _number(summary_a.get(metric)), _number(summary_b.get(metric))
-        delta = None if a is None or b is None else b - a
-        change_pct = (None if delta is None else 0.0 if delta == 0
-                      else 100.0 * delta / abs(a) if a != 0 else None)
-        rows.append({"metric": metric, "a": a, "b": b, "delta": delta,
+        moved = (None if a is None or b is None
+                 else float(deltas(pd.Series([a]), pd.Series([b]), mip_gap).iloc[0]))
+        change_pct = (None if moved is None else 0.0 if moved == 0
+                      else 100.0 * moved / abs(a) if a != 0 else None)
+        rows.append({"metric": metric, "a": a, "b": b, "delta": moved,
                      "change_pct": change_pct})
     return pd.DataFrame(rows, columns=["metric", "a", "b", "delta", "change_pct"],
                         dtype=object)
@@ -270,7 +308,7 @@ def _closure_change(readiness_a: pd.DataFrame, readiness_b: pd.DataFrame) -> pd.
     joined = _closure_by_ally(readiness_a).merge(
         _closure_by_ally(readiness_b), on="ally", how="outer", suffixes=("_a", "_b"))
     for measure in ("shortfall", "closed_pct"):
-        joined[f"{measure}_delta"] = joined[f"{measure}_b"] - joined[f"{measure}_a"]
+        joined[f"{measure}_delta"] = deltas(joined[f"{measure}_a"], joined[f"{measure}_b"])
     return joined[["ally", "gap_a", "gap_b", "shortfall_a", "shortfall_b", "shortfall_delta",
                    "closed_pct_a", "closed_pct_b", "closed_pct_delta"]]
 
@@ -287,7 +325,7 @@ def _allocation_change(allocation_a: pd.DataFrame, allocation_b: pd.DataFrame,
     joined = totals(allocation_a).merge(totals(allocation_b), how="outer", on=keys,
                                         suffixes=("_a", "_b")).fillna(0.0)
     for measure in ("quantity", "cost"):
-        joined[f"{measure}_delta"] = joined[f"{measure}_b"] - joined[f"{measure}_a"]
+        joined[f"{measure}_delta"] = deltas(joined[f"{measure}_a"], joined[f"{measure}_b"])
     return joined[[*keys, "quantity_a", "quantity_b", "quantity_delta",
                    "cost_a", "cost_b", "cost_delta"]]
 
@@ -365,7 +403,8 @@ KPI_COLUMNS = (
     Column("metric", "The Summary metric (status, headline numbers, cost terms)."),
     Column("a", "Its value in report A (the About sheet names the file)."),
     Column("b", "Its value in report B."),
-    Column("delta", "b − a."),
+    Column("delta", "b − a; 0 where the difference is within the solver's tolerance "
+                    "(the About sheet says which)."),
     Column("change_pct", "100 · (b − a) / |a|: the relative change in percent (0-100 "
                          "scale); blank when a is 0 or blank.", PERCENT),
 )
@@ -425,7 +464,12 @@ def _about(comparison: Comparison) -> pd.DataFrame:
     rows += [
         ("comparison", "deltas", "B − A"),
         ("comparison", "rows listed", "By ally, By line and By period list only what "
-                                      f"changed by more than {CHANGE_TOLERANCE:g} relative"),
+                                      f"changed by more than {RELATIVE:g} relative (the "
+                                      "solver's round-off)"),
+        ("comparison", "KPI deltas", f"0 within the solver's tolerance: {RELATIVE:g} "
+                                     "relative" + (f" plus solver.mip_gap {comparison.mip_gap:g}"
+                                                   " (both reports are whole-unit plans)"
+                                                   if comparison.mip_gap else "")),
         ("comparison", "tool version", __version__),
         ("comparison", "written (UTC)", datetime.now(UTC).replace(microsecond=0).isoformat()),
     ]

@@ -147,6 +147,8 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
             "variables": model.linear.n_columns,
             "constraints": model.linear.n_rows,
             "nonzeros": model.linear.n_nonzeros,
+            # Read back by ``stockpile compare``: a whole-unit plan is good to solver.mip_gap.
+            "integer variables": int(model.linear.column_bounds()[2].sum()),
         }
     if write_lp is not None:
         write_lp_file(model, str(write_lp))

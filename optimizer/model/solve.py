@@ -14,9 +14,14 @@ LPs use interior point, see ``highs.method``). If W should still leave the bound
 (numerical tolerance), the bound row is added and phase 2 solved again. A MIP, or any
 other solver, gets the bound row; a MIP starts phase 2 from phase 1's solution.
 
+A MILP's plan is then made exact in its continuous part (``_resolve_with_integers_fixed``):
+the integers fixed at their values, the LP of the other columns solved again in the
+configured mode, so that the MIP's stopping rule leaves no shortfall a continuous item
+could still close (800 of 800 shells, not 799.998).
+
 Status (SPEC §4): ``optimal``; ``feasible`` when a limit stopped the solver with a
 solution not proven optimal (never called optimal); ``infeasible``; ``error``.
-Duals come from the final solve; for a MILP, from the LP with the integers fixed.
+Duals come from the final solve; for a MILP, from that LP with the integers fixed.
 """
 
 from __future__ import annotations
@@ -45,7 +50,10 @@ _PHASE_TEXT = {
     "weighted": "solving (cost + shortfall penalty)",
     "shortfall": "solving phase 1 of 2 (least weighted shortfall)",
     "cost": "solving phase 2 of 2 (least cost at that shortfall)",
-    "duals": "solving the LP with integers fixed (for marginal values)",
+    "weighted, integers fixed": "whole units fixed: solving the rest (cost + shortfall "
+                                "penalty)",
+    "shortfall, integers fixed": "whole units fixed: least weighted shortfall of the rest",
+    "cost, integers fixed": "whole units fixed: least cost at that shortfall",
     "tie-break": "choosing among plans of equal cost (neutral tie-break)",
 }
 DUAL_TOLERANCE = 1e-7  # relative to the largest phase-1 cost: below it a dual counts as 0
@@ -211,14 +219,16 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
 
     held = {"scale": 1.0, "cost": np.zeros(n_columns)}  # the objective the solver holds
 
-    def phase(name: str, cost: np.ndarray, *, sets_status: bool = True) -> bool:
+    def phase(name: str, cost: np.ndarray, *, sets_status: bool = True,
+              seconds: float | None = None) -> bool:
         progress(_PHASE_TEXT[name])
         held["scale"] = objective_scale(cost, is_mip=session.is_mip and name != "tie-break")
         held["cost"] = cost * held["scale"]
         session.set_cost(held["cost"])
         phase_started = time.perf_counter()
         with solver_output(verbose):
-            status, message, has_solution = session.run(remaining())
+            status, message, has_solution = session.run(
+                remaining() if seconds is None else seconds)
         outcome.phases.append({
             "phase": name, "status": status, "message": message,
             "seconds": time.perf_counter() - phase_started,
@@ -266,12 +276,13 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             values, duals, reduced = (session.values(), session.row_duals(),
                                       session.reduced_costs())
         if session.is_mip:
-            progress(_PHASE_TEXT["duals"])
             # An LP with every integer fixed is quick; it may use a tenth of the limit even
             # when the MIP used it all, so that a limited plan still has marginal values.
-            dual_time = max(remaining(), 0.1 * time_limit)
-            values, duals, reduced = _duals_with_integers_fixed(session, values, dual_time,
-                                                                verbose)
+            fixed = _resolve_with_integers_fixed(session, phase, model, objective, values,
+                                                 bound_row, max(remaining(), 0.1 * time_limit))
+            values, duals, reduced = fixed.values, fixed.duals, fixed.reduced_costs
+            if fixed.weighted_shortfall is not None:
+                outcome.weighted_shortfall_optimum = fixed.weighted_shortfall
         # Per unit of each row as SPEC §4 states it (a euro, not a million: see RowFamily)
         # and of the objective as stated (see objective_scale).
         outcome.values = values
@@ -439,17 +450,86 @@ def _largest(shares, share_of_row: np.ndarray) -> pd.Series:
     return pd.Series(share_of_row, index=shares.labels["item"]).groupby(level=0).max()
 
 
-def _duals_with_integers_fixed(session, values: np.ndarray, time_limit: float,
-                               verbose: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Re-solve the LP with every integer variable fixed at its value, so that the rows
-    carry duals (a MILP has none). Should that fail, the MILP's values are kept and the
-    duals and reduced costs left out rather than wrong."""
+@dataclass
+class IntegersFixed:
+    """The plan of a MILP with its continuous part re-solved (``_resolve_with_integers_fixed``):
+    values, and the duals and reduced costs of the last LP (NaN when it did not solve);
+    in lexicographic mode the least weighted shortfall with the integers fixed."""
+
+    values: np.ndarray
+    duals: np.ndarray
+    reduced_costs: np.ndarray
+    weighted_shortfall: float | None = None
+
+
+def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objective: dict,
+                                 values: np.ndarray, bound_row, seconds: float) -> IntegersFixed:
+    """Fix every integer column at its value (rounded) and solve the LP of the continuous
+    columns in the configured objective mode; its plan is the one reported and its duals
+    the marginal values (a MILP has none).
+
+    - weighted: min cost + Σ shortfall_penalty(i) · u(a,i,t), integers fixed;
+    - lexicographic: min W = Σ priority(i) · u(a,i,t), integers fixed, giving W_c; then
+      min cost with W held at W_c, by the LP path's method (HiGHS: the W solve's optimal
+      face, ``_keep_to_optimal_face``; another solver, or W leaving the face by round-off:
+      the W row held at W_c plus round-off, else at W_c · (1 + tol) + tol), the duals
+      then made the lexicographic cost's derivative (``_lexicographic_cost``).
+
+    Why: the MIP's phases stop within ``solver.mip_gap``, and its phase 2 may spend the
+    whole ``shortfall_tolerance`` on the continuous items (799.998 of 800 shells to save
+    their price). Minimising W again with the integers fixed closes what they can close;
+    the MIP's W row (W ≤ its bound, which is ≥ W_c) does not bind that solve and is held
+    at W_c for the next. Should a solve fail, the MIP's values are kept and the duals and
+    reduced costs left out (NaN) rather than wrong. ``bound_row``: the W row of the MIP's
+    phase 2 (lexicographic mode); ``seconds``: the time each of these LP solves may take."""
     integer = np.flatnonzero(session.integer)
     session.fix_columns(integer, np.round(values[integer]))
     session.make_continuous()
-    with solver_output(verbose):
-        status, _, _ = session.run(time_limit)
-    if status != OPTIMAL:
-        return (values, np.full(len(session.row_duals()), np.nan),
-                np.full(len(values), np.nan))
-    return session.values(), session.row_duals(), session.reduced_costs()
+    n_columns = model.linear.n_columns
+    cost = dense_objective(n_columns, list(model.cost_terms.values()))
+
+    def failed() -> IntegersFixed:
+        return IntegersFixed(values, np.full(len(session.row_duals()), np.nan),
+                             np.full(len(values), np.nan))
+
+    if objective["mode"] == "weighted":
+        if not phase("weighted, integers fixed",
+                     cost + dense_objective(n_columns, [model.shortfall_penalty]),
+                     sets_status=False, seconds=seconds):
+            return failed()
+        return IntegersFixed(session.values(), session.row_duals(), session.reduced_costs())
+
+    shortfall = dense_objective(n_columns, [model.weighted_shortfall])
+    if not phase("shortfall, integers fixed", shortfall, sets_status=False, seconds=seconds):
+        return failed()
+    least = float(shortfall @ session.values())
+    of_least = Sensitivity(session.row_duals(), session.reduced_costs())  # dW/d(limit)
+    tolerance = float(objective["shortfall_tolerance"])
+    held_to = least + ROUND_OFF * max(1.0, abs(least))
+    solved = False
+    if isinstance(session, highs.HighsSession):
+        # Held as stated: a MIP's phases are not scaled (``objective_scale``).
+        _keep_to_optimal_face(session, shortfall)
+        solved = (phase("cost, integers fixed", cost, sets_status=False, seconds=seconds)
+                  and float(shortfall @ session.values()) <= held_to)
+    else:
+        # A shortfall column with a positive reduced cost is 0 in every plan of least W
+        # (complementary slackness): fixed there, the held row's round-off cannot be
+        # spent on it (a shortfall of 1.8e-6 on a target met in full).
+        idle = np.flatnonzero((shortfall > 0) & (
+            of_least.reduced_costs > DUAL_TOLERANCE * shortfall.max()))
+        session.fix_columns(idle, np.zeros(len(idle)))
+    row_held = not solved
+    if row_held:
+        for upper in (held_to, least * (1 + tolerance) + tolerance):
+            # The solver's own precision (CBC's solution file) can miss the held value.
+            session.set_row_upper(bound_row, upper)
+            solved = phase("cost, integers fixed", cost, sets_status=False, seconds=seconds)
+            if solved:
+                break
+    if not solved:
+        return failed()
+    final = Sensitivity(session.row_duals(), session.reduced_costs())
+    if row_held:
+        _lexicographic_cost(final, of_least, session.row_dual(bound_row))
+    return IntegersFixed(session.values(), final.duals, final.reduced_costs, least)
