@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from optimizer.config import load_config
+from optimizer.explain.measured import weighted_objective
 from optimizer.model.build import create_model
 from optimizer.model.sets import build_sets
 from optimizer.report import write_report
@@ -63,7 +64,7 @@ def several_limits(whole_units: bool = False) -> dict:
 
 def objective(result) -> float:
     """Cost plus shortfall penalties (the weighted objective) of a solved plan."""
-    return next(p["objective"] for p in result.phases if p["phase"] == "weighted")
+    return weighted_objective(result.phases)
 
 
 def advice_row(result, starts: str):

@@ -156,6 +156,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
 
 
 def weighted_objective(phases: list[dict]) -> float:
-    """Cost plus shortfall penalties of a weighted-mode run, as its solve found it."""
-    return next((float(p["objective"]) for p in phases
-                 if p["phase"] == "weighted" and p["objective"] is not None), np.nan)
+    """Cost plus shortfall penalties of a weighted-mode run's reported plan: its last
+    weighted solve (for a MILP, the one with the integers fixed)."""
+    return next((float(p["objective"]) for p in reversed(phases)
+                 if p["phase"].startswith("weighted") and p["objective"] is not None), np.nan)
