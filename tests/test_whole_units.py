@@ -24,8 +24,15 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.compare import compare_reports
+from optimizer.config import load_config
+from optimizer.model.build import create_model
+from optimizer.model.sets import build_sets
+from optimizer.model.solution import extract_plan
+from optimizer.model.solve import solve_model
 from optimizer.report import write_report
+from optimizer.validation import load_workbook
 from tests.alliances import quantity, readiness, sheets, solve
+from tests.conftest import write_workbook
 
 SOLVERS = ["highs", "cbc"]
 MISSILES_NEEDED = 1_500 + 1_400
@@ -70,6 +77,44 @@ def test_the_continuous_item_of_a_whole_unit_plan_is_ordered_exactly(tmp_path, m
         assert result.plan.total_cost == pytest.approx(1_109_552, abs=1e-6)
     else:  # stopped within 5 % of the objective, which is mostly W (1e6 a unit, weighted)
         assert 1_796 <= result.plan.weighted_shortfall <= 1.06 * 1_796
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_lexicographic_marginal_values_of_a_whole_unit_plan_are_its_continuous_parts(
+        tmp_path, solver):
+    """With the missiles fixed, the LP left is the shells': phase 1 of that LP says one
+    more missile needed is one more short (dW/dtarget = 1) and one more shell is bought
+    (0: A has money left); its cost, the lexicographic cost, says a shell target costs 3
+    a unit more and a missile target nothing (at the new least shortfall). The ranges of
+    that phase 1 are not cut at the MIP's slack of 0.0018 (the MIP's W row relaxed): A's
+    missile dual holds until A's shortfall reaches its gap of 1,500, the target 1,500 plus
+    A's missiles."""
+    path = write_workbook(tmp_path / "alliance.xlsx", alliance())
+    config = load_config(None, [f"solver.name={solver}", "explain.ranging=true"])
+    data, _ = load_workbook(path, config["rules"])
+    model = create_model(build_sets(data, config), config)
+    outcome = solve_model(model, config)
+    assert outcome.status == "optimal"
+    assert outcome.weighted_shortfall_optimum == 1_796
+    rows = model.linear.rows["readiness"]
+    labels = rows.labels.iloc[rows.positions][["ally", "item"]].apply(tuple, axis=1).tolist()
+    of_w = dict(zip(labels, outcome.shortfall.duals[rows.start:rows.stop], strict=True))
+    assert of_w == {("A", "missile"): 1, ("B", "missile"): 1, ("A", "shell"): 0}
+    assert outcome.cost is outcome.final
+    plan = extract_plan(model, outcome)
+    cost_of_target = plan.readiness.set_index(["ally", "item"])["marginal_cost"]
+    assert cost_of_target.to_dict() == {("A", "missile"): 0, ("B", "missile"): 0,
+                                        ("A", "shell"): 3}
+    assert (plan.budgets["marginal_value"] == 0).all()  # each ally has more than 3 left
+    assert (plan.budgets["remaining"] >= 3).all()
+    if solver == "highs":  # PuLP gives no ranges
+        stock = plan.readiness.set_index(["ally", "item"])["stock"]
+        holds_until = dict(zip(labels, outcome.shortfall.row_up[rows.start:rows.stop],
+                               strict=True))
+        assert holds_until[("A", "missile")] == pytest.approx(
+            1_500 + stock[("A", "missile")], abs=1e-6)
+        assert holds_until[("B", "missile")] == pytest.approx(
+            1_400 + stock[("B", "missile")], abs=1e-6)
 
 
 def noisy_copy(report, path, relative: float, metrics=None):

@@ -161,6 +161,14 @@ class PulpSession:
         return self.problem.addConstraint(expression >= float(lower), name)
 
     def set_row_upper(self, row: pulp.LpConstraint, upper: float) -> None:
+        """Σ terms ≤ upper. PuLP takes no infinite right-hand side: ∞ becomes 1 more than
+        the most the terms can reach within their columns' bounds, which no plan meets."""
+        if np.isinf(upper):
+            bounds = [(coefficient, variable.upBound if coefficient > 0 else variable.lowBound)
+                      for variable, coefficient in row.items()]
+            if any(bound is None or not np.isfinite(bound) for _, bound in bounds):
+                raise ValueError(f"row {row.name} has an unbounded term: it cannot be relaxed")
+            upper = sum(coefficient * bound for coefficient, bound in bounds) + 1.0
         row.changeRHS(float(upper))
 
     def row_dual(self, row: pulp.LpConstraint) -> float:

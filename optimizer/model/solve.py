@@ -276,13 +276,16 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             values, duals, reduced = (session.values(), session.row_duals(),
                                       session.reduced_costs())
         if session.is_mip:
-            # An LP with every integer fixed is quick; it may use a tenth of the limit even
-            # when the MIP used it all, so that a limited plan still has marginal values.
+            # LPs with every integer fixed are quick; together they may use a tenth of the
+            # limit even when the MIP used it all, so that a limited plan still has
+            # marginal values.
             fixed = _resolve_with_integers_fixed(session, phase, model, objective, values,
-                                                 bound_row, max(remaining(), 0.1 * time_limit))
+                                                 bound_row, max(remaining(), 0.1 * time_limit),
+                                                 ranging)
             values, duals, reduced = fixed.values, fixed.duals, fixed.reduced_costs
-            if fixed.weighted_shortfall is not None:
+            if fixed.weighted_shortfall is not None:  # lexicographic
                 outcome.weighted_shortfall_optimum = fixed.weighted_shortfall
+                outcome.shortfall = fixed.shortfall
         # Per unit of each row as SPEC §4 states it (a euro, not a million: see RowFamily)
         # and of the objective as stated (see objective_scale).
         outcome.values = values
@@ -298,6 +301,8 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
                 outcome.shortfall = _basis_sensitivity(
                     session, model.linear, dense_objective(n_columns, [model.weighted_shortfall]))
                 outcome.cost = _basis_sensitivity(session, model.linear, cost)
+        elif outcome.shortfall is not None:  # lexicographic: the LP with the integers fixed
+            outcome.cost = outcome.final
         if (explain.get("tie_break", False) and outcome.status == OPTIMAL
                 and np.isfinite(duals).all()):
             outcome.tie_break = break_ties(session, model, phase, outcome.phases,
@@ -454,16 +459,19 @@ def _largest(shares, share_of_row: np.ndarray) -> pd.Series:
 class IntegersFixed:
     """The plan of a MILP with its continuous part re-solved (``_resolve_with_integers_fixed``):
     values, and the duals and reduced costs of the last LP (NaN when it did not solve);
-    in lexicographic mode the least weighted shortfall with the integers fixed."""
+    in lexicographic mode the least weighted shortfall with the integers fixed and what
+    the duals of that solve say (dW/d(limit), per unit of each row as stated)."""
 
     values: np.ndarray
     duals: np.ndarray
     reduced_costs: np.ndarray
     weighted_shortfall: float | None = None
+    shortfall: Sensitivity | None = None
 
 
 def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objective: dict,
-                                 values: np.ndarray, bound_row, seconds: float) -> IntegersFixed:
+                                 values: np.ndarray, bound_row, seconds: float,
+                                 ranging: bool = False) -> IntegersFixed:
     """Fix every integer column at its value (rounded) and solve the LP of the continuous
     columns in the configured objective mode; its plan is the one reported and its duals
     the marginal values (a MILP has none).
@@ -478,10 +486,18 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
     Why: the MIP's phases stop within ``solver.mip_gap``, and its phase 2 may spend the
     whole ``shortfall_tolerance`` on the continuous items (799.998 of 800 shells to save
     their price). Minimising W again with the integers fixed closes what they can close;
-    the MIP's W row (W ≤ its bound, which is ≥ W_c) does not bind that solve and is held
-    at W_c for the next. Should a solve fail, the MIP's values are kept and the duals and
-    reduced costs left out (NaN) rather than wrong. ``bound_row``: the W row of the MIP's
-    phase 2 (lexicographic mode); ``seconds``: the time each of these LP solves may take."""
+    the MIP's W row is relaxed for that solve (W ≤ ∞) and holds W at W_c for the next.
+    Should a solve fail, the MIP's values are kept and the duals and reduced costs left
+    out (NaN) rather than wrong. In lexicographic mode the W solve's sensitivity is
+    returned too (``SolveOutcome.shortfall``, as the LP path's phase 1; with its ranges
+    when ``ranging``). ``bound_row``: the W row of the MIP's phase 2 (lexicographic mode);
+    ``seconds``: the time these LP solves may take together."""
+    deadline = time.perf_counter() + seconds
+
+    def solve_lp(name: str, objective_now: np.ndarray) -> bool:
+        left = max(1e-3, deadline - time.perf_counter())
+        return phase(name, objective_now, sets_status=False, seconds=left)
+
     integer = np.flatnonzero(session.integer)
     session.fix_columns(integer, np.round(values[integer]))
     session.make_continuous()
@@ -493,24 +509,30 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
                              np.full(len(values), np.nan))
 
     if objective["mode"] == "weighted":
-        if not phase("weighted, integers fixed",
-                     cost + dense_objective(n_columns, [model.shortfall_penalty]),
-                     sets_status=False, seconds=seconds):
+        if not solve_lp("weighted, integers fixed",
+                        cost + dense_objective(n_columns, [model.shortfall_penalty])):
             return failed()
         return IntegersFixed(session.values(), session.row_duals(), session.reduced_costs())
 
     shortfall = dense_objective(n_columns, [model.weighted_shortfall])
-    if not phase("shortfall, integers fixed", shortfall, sets_status=False, seconds=seconds):
+    # W_c ≤ the MIP's W ≤ its bound, yet the row would still hold the MIP's slack in: in
+    # the ranges (a target's dual "holds until" 0.0018 more), in a degenerate dual, in
+    # an infeasible LP should rounding the integers cost more W than the slack.
+    session.set_row_upper(bound_row, np.inf)
+    if not solve_lp("shortfall, integers fixed", shortfall):
         return failed()
     least = float(shortfall @ session.values())
     of_least = Sensitivity(session.row_duals(), session.reduced_costs())  # dW/d(limit)
+    # In stated units (a MIP's phases are held unscaled), with ranges read before the
+    # next solve replaces them.
+    stated = sensitivity(session, model.linear, 1.0, ranging=ranging)
     tolerance = float(objective["shortfall_tolerance"])
     held_to = least + ROUND_OFF * max(1.0, abs(least))
     solved = False
     if isinstance(session, highs.HighsSession):
         # Held as stated: a MIP's phases are not scaled (``objective_scale``).
         _keep_to_optimal_face(session, shortfall)
-        solved = (phase("cost, integers fixed", cost, sets_status=False, seconds=seconds)
+        solved = (solve_lp("cost, integers fixed", cost)
                   and float(shortfall @ session.values()) <= held_to)
     else:
         # A shortfall column with a positive reduced cost is 0 in every plan of least W
@@ -524,7 +546,7 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
         for upper in (held_to, least * (1 + tolerance) + tolerance):
             # The solver's own precision (CBC's solution file) can miss the held value.
             session.set_row_upper(bound_row, upper)
-            solved = phase("cost, integers fixed", cost, sets_status=False, seconds=seconds)
+            solved = solve_lp("cost, integers fixed", cost)
             if solved:
                 break
     if not solved:
@@ -532,4 +554,4 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
     final = Sensitivity(session.row_duals(), session.reduced_costs())
     if row_held:
         _lexicographic_cost(final, of_least, session.row_dual(bound_row))
-    return IntegersFixed(session.values(), final.duals, final.reduced_costs, least)
+    return IntegersFixed(session.values(), final.duals, final.reduced_costs, least, stated)
