@@ -4,9 +4,13 @@ Beyond SPEC §3, ``[explain]`` says which explanations a report gets that cost e
 solves: ``rule_prices`` re-solves once per active rule (``optimizer.explain.rule_prices``);
 ``ranging`` asks HiGHS up to where each dual holds (the Advice sheet's ranges);
 ``tie_break`` chooses among plans of equal cost and shortfall by a neutral rule and says
-whether such plans exist (``optimizer.model.solve.break_ties``); ``measured_limits`` is
-how many limits of a whole-unit model are measured by a re-solve with the limit relaxed
-(``optimizer.explain.measured``).
+whether such plans exist (``optimizer.model.solve.break_ties``); ``clean_plan`` then
+chooses, among those, the plan that moves least between allies
+(``optimizer.model.solve.clean_plan``); ``measured_limits`` is how many limits of a
+whole-unit model are measured by a re-solve with the limit relaxed
+(``optimizer.explain.measured``); ``time_limit`` is what the re-solves behind the
+explanations (rule prices, measured limits) may take together, 0 for half of
+``solver.time_limit``.
 
 ``DEFAULTS`` is the contract; ``models/baseline.toml`` spells it out with comments and a
 test keeps the two identical. A configuration file may leave keys out (they take their
@@ -49,7 +53,9 @@ DEFAULTS: dict[str, dict[str, object]] = {
         "rule_prices": True,
         "ranging": True,
         "tie_break": True,
+        "clean_plan": True,
         "measured_limits": 10,
+        "time_limit": 0,
     },
 }
 
@@ -112,7 +118,9 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "explain.rule_prices": _boolean,
     "explain.ranging": _boolean,
     "explain.tie_break": _boolean,
+    "explain.clean_plan": _boolean,
     "explain.measured_limits": _whole,
+    "explain.time_limit": _number(0),
 }
 
 

@@ -281,6 +281,8 @@ SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
     "tie_break": (None, "How this plan was chosen among plans of equal cost and "
                         "shortfall: item by item, the largest share of any ally's gap "
                         "left open is as small as it can be."),
+    "movements": (None, "What the plan moves between allies: among plans of equal cost "
+                        "and shortfall, the least any moves (explain.clean_plan)."),
     "purchase_cost": (MONEY, "Cost term: units ordered × price at the facility (money)."),
     "transport_cost": (MONEY, "Cost term: transport of orders and transfers (money)."),
     "expansion_cost": (MONEY, "Cost term: capacity expansions (money)."),
@@ -519,7 +521,7 @@ def _summary_rows(result: RunResult,
     add("message", message)
     add("optimality", _optimality(str(status), str(message)))
     for metric in ("total_cost", "weighted_shortfall", "gap_closed_pct",
-                   "equal_cost_plans", "tie_break"):
+                   "equal_cost_plans", "tie_break", "movements"):
         if metric in summary:
             add(metric, summary.pop(metric))
     checked = "verifier_max_violation" in summary

@@ -26,7 +26,7 @@ from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.restrict import BasePlan
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
-from optimizer.model.solve import TieBreak, solve_model
+from optimizer.model.solve import CleanPlan, TieBreak, solve_model
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.reader import sha256_of
 from optimizer.schema import Problem
@@ -59,6 +59,7 @@ class RunResult:
     rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
     advice: pd.DataFrame | None = None  # what would relax the plan (explain.advice)
     tie_break: TieBreak | None = None  # how the plan was chosen among equal ones
+    clean_plan: CleanPlan | None = None  # what the clean-plan phase saved in movements
     base_plan: BasePlan | None = None  # this run's plan, to start scenarios from (keep_plan)
     from_base: bool = False  # the solve started from a given base plan
 
@@ -84,6 +85,8 @@ class RunResult:
                 else "yes: other lines, routes or timing" if self.tie_break.other_plans
                 else "none found" if self.tie_break.applied else "not checked")
             summary["tie_break"] = self.tie_break.message
+        if self.clean_plan is not None and self.plan is not None:
+            summary["movements"] = self.clean_plan.message
         return summary
 
 
@@ -161,6 +164,7 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
     result.phases = outcome.phases
     result.weighted_shortfall_optimum = outcome.weighted_shortfall_optimum
     result.tie_break = outcome.tie_break
+    result.clean_plan = outcome.clean_plan
     if outcome.status == INFEASIBLE:
         progress("finding the conflicting inputs")
         with timed(result.timings, "diagnose"):

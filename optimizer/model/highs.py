@@ -240,6 +240,11 @@ class HighsSession:
     def set_row_upper(self, row: int, upper: float) -> None:
         self.highs.changeRowBounds(row, -highspy.kHighsInf, float(upper))
 
+    def drop_row(self, row: int) -> None:
+        """Make an added row free (−∞ ≤ Σ terms ≤ ∞): out of the model, while the
+        positions of the rows after it stay."""
+        self.highs.changeRowBounds(row, -highspy.kHighsInf, highspy.kHighsInf)
+
     def row_dual(self, row: int) -> float:
         """The dual of one row (an added one, by the position ``add_row`` gave)."""
         return float(self.highs.getSolution().row_dual[row])

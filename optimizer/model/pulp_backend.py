@@ -171,6 +171,13 @@ class PulpSession:
             upper = sum(coefficient * bound for coefficient, bound in bounds) + 1.0
         row.changeRHS(float(upper))
 
+    def drop_row(self, row: pulp.LpConstraint) -> None:
+        """Take an added row out of the model (its handle is then spent). PuLP deletes
+        no constraint, so the row is emptied: 0 ≥ 0 binds no plan."""
+        for variable, _ in list(row.items()):
+            row.set_coefficient(variable, 0.0)
+        row.changeRHS(0.0)
+
     def row_dual(self, row: pulp.LpConstraint) -> float:
         return np.nan if row.pi is None else float(row.pi)
 

@@ -55,7 +55,12 @@ _PHASE_TEXT = {
     "shortfall, integers fixed": "whole units fixed: least weighted shortfall of the rest",
     "cost, integers fixed": "whole units fixed: least cost at that shortfall",
     "tie-break": "choosing among plans of equal cost (neutral tie-break)",
+    "clean plan, whole units": "among plans of equal cost, the one that moves fewest "
+                               "whole units between allies",
+    "clean plan": "among plans of equal cost, the one that moves least between allies",
 }
+# Phases whose objective is ours, not the data's: scaled even in a MIP (objective_scale).
+_OWN_OBJECTIVE = ("tie-break", "clean plan")
 DUAL_TOLERANCE = 1e-7  # relative to the largest phase-1 cost: below it a dual counts as 0
 
 
@@ -143,6 +148,7 @@ class SolveOutcome:
     shortfall: Sensitivity | None = None
     cost: Sensitivity | None = None
     tie_break: TieBreak | None = None  # explain.tie_break: how the plan was chosen
+    clean_plan: CleanPlan | None = None  # explain.clean_plan: what it saved in movements
     base_plan: BasePlan | None = None  # asked for with keep_plan
     from_base: bool = False  # the solve started from a given base plan (restrict.py)
     seconds: float = 0.0
@@ -220,9 +226,13 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
     held = {"scale": 1.0, "cost": np.zeros(n_columns)}  # the objective the solver holds
 
     def phase(name: str, cost: np.ndarray, *, sets_status: bool = True,
-              seconds: float | None = None) -> bool:
+              seconds: float | None = None, any_solution: bool = False) -> bool:
+        """Solve with objective ``cost``; whether it gave a plan to use: one proven
+        optimal, or any feasible one when the phase sets the run's status (a limit then
+        makes the run ``feasible``) or ``any_solution`` (each is as good as the start)."""
         progress(_PHASE_TEXT[name])
-        held["scale"] = objective_scale(cost, is_mip=session.is_mip and name != "tie-break")
+        held["scale"] = objective_scale(cost, is_mip=session.is_mip
+                                        and name not in _OWN_OBJECTIVE)
         held["cost"] = cost * held["scale"]
         session.set_cost(held["cost"])
         phase_started = time.perf_counter()
@@ -236,7 +246,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         })
         if sets_status and _SEVERITY[status] > _SEVERITY[outcome.status]:
             outcome.status, outcome.message = status, message
-        return has_solution and (sets_status or status == OPTIMAL)
+        return has_solution and (sets_status or any_solution or status == OPTIMAL)
 
     restartable = isinstance(session, highs.HighsSession) and not session.is_mip
     if restartable and base_plan is not None:
@@ -275,6 +285,16 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             session.release_held_back(remaining())
             values, duals, reduced = (session.values(), session.row_duals(),
                                       session.reduced_costs())
+        clean_first = None
+        if session.is_mip and explain.get("clean_plan", False) and outcome.status == OPTIMAL:
+            # Whole-unit transfers are fixed with the integers below: cleaned here, in the
+            # MIP, within a quarter of the time the plan took (what it finds is kept).
+            clean_first = clean_whole_unit_transfers(
+                session, phase, model, held["cost"], values,
+                min(remaining(), max(MIN_CLEAN_SECONDS,
+                                     0.25 * (time.perf_counter() - started))))
+            if clean_first is not None and clean_first.applied:
+                values = clean_first.values
         if session.is_mip:
             # LPs with every integer fixed are quick; together they may use a tenth of the
             # limit even when the MIP used it all, so that a limited plan still has
@@ -309,6 +329,15 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
                                            held["cost"], values)
             if outcome.tie_break is not None and outcome.tie_break.applied:
                 outcome.values = outcome.tie_break.values
+        if (explain.get("clean_plan", False) and outcome.status == OPTIMAL
+                and np.isfinite(duals).all()
+                and (outcome.tie_break is None or outcome.tie_break.applied)):
+            outcome.clean_plan = clean_plan(session, model, phase, held["cost"],
+                                            outcome.values, first=clean_first)
+            if outcome.clean_plan is not None and outcome.clean_plan.applied:
+                outcome.values = outcome.clean_plan.values
+        elif clean_first is not None:
+            outcome.clean_plan = clean_first
         if keep_plan and restartable:
             outcome.base_plan = BasePlan.of(model.linear, outcome.values)
     outcome.seconds = time.perf_counter() - started
@@ -409,14 +438,7 @@ def break_ties(session, model: AllocationModel, phase, phases: list[dict],
         return None
     n_columns = model.linear.n_columns
     first = shares.shares(values)
-    if isinstance(session, highs.HighsSession):
-        _keep_to_optimal_face(session, held_cost)
-    else:
-        used = np.flatnonzero(held_cost)
-        optimum = float(held_cost @ values)
-        session.add_row(used, held_cost[used], -np.inf,
-                        optimum + OBJECTIVE_SLACK * max(1.0, abs(optimum)),
-                        name="objective_bound")
+    _keep_optimum(session, held_cost, "objective_bound")
     z = session.add_columns(len(shares.items), 0.0, 1.0)
     k = len(shares.labels)
     session.add_rows(np.concatenate([shares.row, np.arange(k)]),
@@ -449,6 +471,106 @@ def break_ties(session, model: AllocationModel, phase, phases: list[dict],
         message = "no other plan of equal cost and shortfall was found"
     return TieBreak(True, other_plans, other_split, _largest(shares, shares.shares(chosen)),
                     message, chosen)
+
+
+def _keep_optimum(session, held_cost: np.ndarray, name: str, *, face: bool = True):
+    """Restrict the model to the optima of the LP just solved, whose objective the
+    solver held as ``held_cost``: HiGHS by its optimal face (``_keep_to_optimal_face``,
+    when ``face``), else by a row objective ≤ optimum · (1 + OBJECTIVE_SLACK), whose
+    handle is returned (None for the face)."""
+    if face and isinstance(session, highs.HighsSession):
+        _keep_to_optimal_face(session, held_cost)
+        return None
+    used = np.flatnonzero(held_cost)
+    optimum = float(held_cost @ session.values())
+    return session.add_row(used, held_cost[used], -np.inf,
+                           optimum + OBJECTIVE_SLACK * max(1.0, abs(optimum)),
+                           name=name)
+
+
+MIN_CLEAN_SECONDS = 1.0  # the whole-unit clean-plan MIP may take at least this long
+
+
+@dataclass
+class CleanPlan:
+    """What the clean-plan phase (``clean_plan``) did: the volume moved between allies
+    (Σ y, units of every item) by the plan first found and by the plan reported."""
+
+    applied: bool  # the reported plan is the clean phase's
+    moved_first: float
+    moved: float
+    message: str
+    values: np.ndarray | None = None
+
+
+def _cleaned(first: float, moved: float, values: np.ndarray | None) -> CleanPlan:
+    if moved < first - SAME_PLAN * max(1.0, first):
+        return CleanPlan(True, first, moved,
+                         f"moves {moved:,.6g} units between allies, the least any plan of "
+                         f"equal cost and shortfall moves (the first one found moved "
+                         f"{first:,.6g})", values)
+    return CleanPlan(False, first, first,
+                     f"moves {first:,.6g} units between allies; no plan of equal cost and "
+                     "shortfall moves less", None)
+
+
+def clean_plan(session, model: AllocationModel, phase, held_cost: np.ndarray,
+               values: np.ndarray, *, first: CleanPlan | None = None) -> CleanPlan | None:
+    """Among the optima of the last LP solve (after the tie-break, its optima: the
+    tie-break's choice holds), the plan that moves least: min Σ y(g,a,i,t) on that
+    optimal face (``_keep_optimum``). A plan in which an ally gives and receives the
+    same item, or moves more than its gaps need, is optimal and useless to act on; this
+    one moves only what the optimum needs. For a MILP it runs on the LP with the
+    integers fixed (its continuous transfers), after ``clean_whole_unit_transfers``.
+    None when the plan moves nothing."""
+    transfers = model.y
+    n_columns = model.linear.n_columns
+    moved_first = float(values[transfers].sum()) if first is None else first.moved_first
+    if not len(transfers) or float(values[transfers].sum()) <= ROUND_OFF:
+        return None if first is None else _cleaned(moved_first, 0.0, values)
+    _keep_optimum(session, held_cost, "clean_plan_bound")
+    objective = np.zeros(len(held_cost))
+    objective[transfers] = 1.0
+    if not phase("clean plan", objective, sets_status=False):
+        return first or CleanPlan(False, moved_first, moved_first,
+                                  "the search for a plan that moves less did not finish; "
+                                  "the plan is the first optimal one found")
+    chosen = session.values()[:n_columns]
+    economic = held_cost[:n_columns]
+    if economic @ chosen > economic @ values + SAME_PLAN * max(1.0, abs(economic @ values)):
+        return first or CleanPlan(False, moved_first, moved_first,
+                                  "the plan that moves less cost more (round-off); the plan "
+                                  "is the first optimal one found")
+    return _cleaned(moved_first, float(chosen[transfers].sum()), chosen)
+
+
+def clean_whole_unit_transfers(session, phase, model: AllocationModel,
+                               held_cost: np.ndarray, values: np.ndarray,
+                               seconds: float) -> CleanPlan | None:
+    """A MILP's clean-plan phase over its whole-unit transfers, which fixing the
+    integers would keep as found: min Σ y subject to the model and the last phase's
+    objective held at the incumbent's value (``_keep_optimum``, a row), from the
+    incumbent, for at most ``seconds``; the best plan found is kept (it is never worse
+    than the incumbent). The row is lifted afterwards, for the LPs with the integers
+    fixed. None when no whole-unit transfer is in the plan."""
+    transfers = model.y
+    whole = transfers[session.integer[transfers]] if len(transfers) else transfers
+    if not len(whole) or float(values[whole].sum()) <= ROUND_OFF:
+        return None
+    moved_first = float(values[transfers].sum())
+    row = _keep_optimum(session, held_cost, "whole_unit_clean_plan_bound", face=False)
+    objective = np.zeros(len(held_cost))
+    objective[transfers] = 1.0
+    session.start_from(values)
+    found = phase("clean plan, whole units", objective, sets_status=False, seconds=seconds,
+                  any_solution=True)
+    chosen = session.values() if found else values
+    session.drop_row(row)
+    if not found or float(chosen[transfers].sum()) > moved_first:
+        return CleanPlan(False, moved_first, moved_first,
+                         "the search for a plan that moves fewer whole units found none "
+                         "in its time", None)
+    return _cleaned(moved_first, float(chosen[transfers].sum()), chosen)
 
 
 def _largest(shares, share_of_row: np.ndarray) -> pd.Series:
