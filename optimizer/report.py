@@ -219,7 +219,10 @@ RULE_PRICES = (
                    "plan: minimum gap closure, supplier share, work share, budgets without "
                    "carry-over."),
     Column("set_by", "Where the rule is set: input cells or model configuration keys."),
-    Column("status", "Status of the solve without the rule (same mode and settings)."),
+    Column("status", "Status of the solve without the rule (same mode and settings, "
+                     "checked by the independent verifier)."),
+    Column("price", "What the rule does to the plan, in words; differences within the "
+                    "solver's tolerance are none."),
     Column("total_cost_without", "Total cost of the plan without the rule (money).", MONEY),
     Column("cost_of_rule", "Total cost with the rule − without it (money): what the rule "
                            "costs, or saves when negative.", MONEY),

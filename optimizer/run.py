@@ -20,7 +20,7 @@ from optimizer.data import AllianceData
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits
 from optimizer.explain.diagnosis import Diagnosis, diagnose
-from optimizer.explain.measured import measure_limits, weighted_objective
+from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.rule_prices import rule_prices
 from optimizer.model.build import create_model, write_lp_file
 from optimizer.model.restrict import BasePlan
@@ -187,10 +187,21 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                 + result.verification.worst
             )
         else:
+            # The explaining re-solves go the plan's way: built, solved from the plan,
+            # extracted and verified, with the same output; they share one time limit.
+            deadline = time.perf_counter() + explain_time_limit(config)
+
+            def resolve(moved: AllianceData, quiet: dict, start: BasePlan) -> RunResult:
+                return solve_data(moved, quiet, RunResult(
+                    input_path=result.input_path, input_sha256=result.input_sha256,
+                    config=quiet), verbose=verbose, base_plan=start)
+
             if config.get("explain", {}).get("rule_prices", False):
                 progress("pricing each rule (one solve without it)")
                 with timed(result.timings, "rule_prices"):
-                    result.rule_prices = rule_prices(data, config, result.plan)
+                    result.rule_prices = rule_prices(model, outcome.values, data, config,
+                                                     result.plan, resolve, deadline,
+                                                     progress)
             if model.is_mip:
                 progress("measuring what relaxing each limit is worth (re-solves)")
                 with timed(result.timings, "measured_limits"):
@@ -200,12 +211,7 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                          "total_cost": result.plan.total_cost,
                          "objective": weighted_objective(outcome.phases),
                          "seconds": outcome.seconds},
-                        lambda moved, quiet, start: solve_data(
-                            moved, quiet, RunResult(input_path=result.input_path,
-                                                    input_sha256=result.input_sha256,
-                                                    config=quiet),
-                            verbose=verbose, base_plan=start),
-                        progress)
+                        resolve, deadline, progress)
             with timed(result.timings, "advice"):
                 result.advice = advise(model, result.binding, outcome.final,
                                        outcome.shortfall, result.rule_prices,

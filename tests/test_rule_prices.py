@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import openpyxl
+import pandas as pd
 import pytest
 
 from optimizer.report import write_report
+from optimizer.verify import Violation
 from tests.alliances import sheets, solve
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
@@ -63,3 +67,104 @@ def test_rule_prices_can_be_turned_off(tmp_path):
     result = solve(tmp_path, gap_closure_case(), "explain.rule_prices=false")
     assert result.rule_prices is None
     assert "rule_prices" not in result.timings
+
+
+def supplier_share_case(*, integer: bool = False) -> dict:
+    """A needs 100 from two hosts at 10 and 20 a unit; the share 0.6 buys 40 at 20."""
+    return sheets(
+        periods=["P1"], allies=[["A"]],
+        items=[["I", "item", "units", integer, 1, 1000, 0]],
+        production=[["L1", "H1", "I", 100, 10, 0], ["L2", "H2", "I", 100, 20, 0]],
+        requirements=[["A", "I", "P1", 100]])
+
+
+def test_every_rule_price_re_solve_is_checked_by_the_verifier_against_the_input_without_it(
+        tmp_path, monkeypatch):
+    import optimizer.run
+
+    checked = []
+    verify = optimizer.run.verify_plan
+
+    def recording(data, config, plan):
+        checked.append(config["rules"]["max_supplier_share"])
+        return verify(data, config, plan)
+
+    monkeypatch.setattr(optimizer.run, "verify_plan", recording)
+    result = solve(tmp_path, supplier_share_case(), "rules.max_supplier_share=0.6")
+    assert checked == [0.6, 1.0]  # the plan, then the plan without the rule
+    [price] = result.rule_prices.to_dict("records")
+    assert price["price"] == "the supplier share rule costs 400 at the same weighted shortfall"
+
+
+def test_a_re_solve_the_verifier_rejects_is_not_priced(tmp_path, monkeypatch):
+    import optimizer.run
+
+    verify = optimizer.run.verify_plan
+
+    def rejecting_without_the_rule(data, config, plan):
+        verification = verify(data, config, plan)
+        if config["rules"]["max_supplier_share"] == 1.0:
+            planted = Violation("capacity", "at L1 (a planted violation)", 5.0)
+            return dataclasses.replace(verification, violations=[planted])
+        return verification
+
+    monkeypatch.setattr(optimizer.run, "verify_plan", rejecting_without_the_rule)
+    result = solve(tmp_path, supplier_share_case(), "rules.max_supplier_share=0.6")
+    [price] = result.rule_prices.to_dict("records")
+    assert price["status"] == "error"
+    assert price["price"].startswith("not priced: the solve without the rule ended error")
+    assert "(a planted violation)" in price["price"]
+    assert pd.isna(price["cost_of_rule"])
+    assert "rule" not in set(result.advice["kind"])  # no figure the verifier did not pass
+
+
+def test_a_rule_that_binds_nowhere_in_a_linear_program_is_priced_without_a_re_solve(
+        tmp_path, monkeypatch):
+    """Budgets of 2,000 a period against a spend of 1,000: carry-over cannot help."""
+    import optimizer.run
+
+    solves = []
+    solve_data = optimizer.run.solve_data
+    monkeypatch.setattr(optimizer.run, "solve_data",
+                        lambda *a, **k: solves.append(1) or solve_data(*a, **k))
+    result = solve(tmp_path, sheets(
+        periods=["P1", "P2"], allies=[["A"]], items=ONE_ITEM,
+        production=[["L", "H", "I", 100, 10, 0]],
+        requirements=[["A", "I", "P1", 50], ["A", "I", "P2", 100]],
+        Budgets=[["A", "P1", 2000], ["A", "P2", 2000]]))
+    [price] = result.rule_prices.to_dict("records")
+    assert price["rule"] == "budgets without carry-over"
+    assert price["cost_of_rule"] == 0 and price["shortfall_of_rule"] == 0
+    assert "none of its limits binds in the plan" in price["price"]
+    assert solves == [1]  # the plan's own solve, and none without the rule
+
+
+def test_a_binding_budget_without_carry_over_is_priced_by_a_verified_re_solve(tmp_path):
+    """A needs 100 by P2 from a line of 50 a period at 10; P1's budget of 1,000 buys 50
+    and P2's of 0 nothing. With carry-over P1's unspent 500 buys 50 more in P2: the rule
+    saves 500 and leaves 50 more units of weighted shortfall."""
+    result = solve(tmp_path, sheets(
+        periods=["P1", "P2"], allies=[["A"]], items=ONE_ITEM,
+        production=[["L", "H", "I", 50, 10, 0]],
+        requirements=[["A", "I", "P2", 100]],
+        Budgets=[["A", "P1", 1000], ["A", "P2", 0]]))
+    [price] = result.rule_prices.to_dict("records")
+    assert price["status"] == "optimal"
+    assert price["cost_of_rule"] == near(500 - 1000)
+    assert price["shortfall_of_rule"] == near(50)
+    assert price["price"] == ("the budgets without carry-over rule saves 500 but leaves "
+                              "50 more units of weighted shortfall")
+
+
+@pytest.mark.parametrize("mode", ["lexicographic", "weighted"])
+def test_whole_unit_rule_prices_come_from_a_verified_re_solve_started_from_the_plan(
+        tmp_path, mode):
+    result = solve(tmp_path, supplier_share_case(integer=True), "rules.max_supplier_share=0.6",
+                   f"objective.mode={mode}")
+    assert result.model_size["integer variables"] > 0
+    [price] = result.rule_prices.to_dict("records")
+    assert (price["status"], price["cost_of_rule"], price["shortfall_of_rule"]) == (
+        "optimal", near(400), 0.0)
+    assert price["price"] == "the supplier share rule costs 400 at the same weighted shortfall"
+    [advice] = result.advice[result.advice["kind"] == "rule"].to_dict("records")
+    assert (advice["advice"], advice["cost_saved"]) == (price["price"], near(400))

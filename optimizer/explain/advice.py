@@ -30,7 +30,6 @@ import pandas as pd
 from optimizer.explain.binding import DUAL
 from optimizer.model.build import BUDGET, CAPACITY, EXPANSION, GAP_CLOSURE, AllocationModel
 from optimizer.model.solve import Sensitivity
-from optimizer.tolerance import snapped
 
 COLUMNS = ("rank", "kind", "advice", "shortfall_closed", "cost_saved", "objective_improved",
            "per", "holds_until", "how", "set_by")
@@ -87,35 +86,18 @@ def _weighted_effect(improved: float, closed: float, saved: float) -> str:
     return f"{effect} (all of it in cost)"
 
 
-def _rule_effect(cost: float, gap: float) -> str:
-    """What a rule does to the plan, from its price (with − without the rule)."""
-    if cost == 0 and gap == 0:
-        return "makes no difference within the solver's tolerance"
-    money = (f"costs {number(cost)}" if cost > 0 else f"saves {number(-cost)}" if cost < 0
-             else "costs nothing")
-    if gap == 0:
-        return f"{money} at the same weighted shortfall"
-    joint = " and" if (cost >= 0) == (gap > 0) else " but"
-    return (f"{money}{joint} leaves {_units(gap, 'more unit')} of weighted shortfall"
-            if gap > 0 else f"{money}{joint} closes {_units(-gap, 'more unit')} of weighted "
-            "shortfall")
-
-
 def _rule_rows(rule_prices: pd.DataFrame | None) -> list[dict]:
     """Lifting a rule is relaxing it: shortfall closed = with − without, cost saved =
-    with − without (the rule's price)."""
+    with − without (the rule's price, noise already shown as 0), in the rule prices'
+    words."""
     if rule_prices is None:
         return []
     rows = []
     for price in rule_prices.to_dict("records"):
         if price["status"] not in ("optimal", "feasible") or pd.isna(price["cost_of_rule"]):
             continue
-        cost = float(snapped(price["cost_of_rule"], price["total_cost_without"]))
-        gap = float(snapped(price["shortfall_of_rule"], price["weighted_shortfall_without"]))
-        words = price.get("price")
-        if not isinstance(words, str) or not words:
-            words = f"the {price['rule']} rule {_rule_effect(cost, gap)}"
-        rows.append({"kind": "rule", "advice": words, "shortfall_closed": gap,
+        cost, gap = float(price["cost_of_rule"]), float(price["shortfall_of_rule"])
+        rows.append({"kind": "rule", "advice": price["price"], "shortfall_closed": gap,
                      "cost_saved": cost, "per": "the rule", "how": "measured by a re-solve "
                      "without the rule", "set_by": price["set_by"]})
     return rows

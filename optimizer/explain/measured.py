@@ -17,7 +17,8 @@ items the Binding and Advice figures are measured:
    with differences within the solver's tolerance (``solver.mip_gap``) shown as 0;
 3. the other binding limits of the plan are listed with blank figures, "not measured".
 
-The re-solves share ``explain.time_limit`` (default: half of ``solver.time_limit``), and
+The re-solves share ``explain.time_limit`` (default: half of ``solver.time_limit``) with
+the rule prices, and
 each may take ``SLOWER`` times the plan's solve; a limit whose re-solve did not end
 optimal within that says so and shows no figures.
 """
@@ -64,10 +65,10 @@ def explain_time_limit(config: dict) -> float:
     return given if given > 0 else 0.5 * float(config["solver"]["time_limit"])
 
 
-def _quiet(config: dict, time_limit: float) -> dict:
-    """The configuration of a measuring re-solve: the plan's, with its own time limit and
-    none of the explanations that cost extra solves."""
-    explain = {key: (False if isinstance(value, bool) else value)
+def quiet_config(config: dict, time_limit: float, *, keep: tuple[str, ...] = ()) -> dict:
+    """The configuration of an explaining re-solve: the plan's, with its own time limit
+    and none of the explanations that cost extra solves but those in ``keep``."""
+    explain = {key: (False if isinstance(value, bool) and key not in keep else value)
                for key, value in config.get("explain", {}).items()}
     explain["measured_limits"] = 0
     return {**config, "explain": explain,
@@ -85,23 +86,24 @@ def _rank(binding: pd.DataFrame, mode: str) -> pd.DataFrame:
 def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceData,
                    config: dict, base: dict[str, float],
                    resolve: Callable[[AllianceData, dict, BasePlan], object],
+                   deadline: float,
                    progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
     """The Binding table of a whole-unit plan (``values``), with measured figures (see
     the module docstring). ``base`` holds the plan's weighted_shortfall, total_cost,
     objective (cost + penalties) and the seconds its solve took;
     ``resolve(data, config, start)`` solves, extracts and
     verifies an input as the plan's run does (``optimizer.run.solve_data``), starting
-    from the plan ``start``."""
+    from the plan ``start``; the re-solves end by ``deadline`` (``time.perf_counter``)."""
     mode = config["objective"]["mode"]
     count = int(config.get("explain", {}).get("measured_limits", 10))
-    started, budget = time.perf_counter(), explain_time_limit(config)
     mip_gap = float(config["solver"]["mip_gap"])
     binding = limit_records(model, values, data)
     measured = pd.DataFrame(columns=binding.columns)
     if count > 0:
         progress("ranking the limits by the linear relaxation")
         relaxation = as_linear_program(model)
-        outcome = solve_model(relaxation, _quiet(config, budget))
+        outcome = solve_model(relaxation,
+                              quiet_config(config, deadline - time.perf_counter()))
         if outcome.status == OPTIMAL:
             weighted = mode == "weighted"
             ranked = _rank(binding_limits(
@@ -127,7 +129,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
     for index, record in binding.iterrows():
         if (record["family"], record["position"]) not in keys:
             continue
-        left = budget - (time.perf_counter() - started)
+        left = deadline - time.perf_counter()
         declaration = declarations[record["family"]]
         if left <= 0:
             binding.loc[index, "how"] = "not measured: explain.time_limit ran out"
@@ -135,7 +137,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
         progress(f"measuring {declaration.phrase(record, declaration.step_words)}")
         allowed = min(left, max(MIN_SECONDS, SLOWER * base["seconds"]))
         moved = resolve(declaration.relax(data, record.to_dict(), declaration.step),
-                        _quiet(config, allowed), start)
+                        quiet_config(config, allowed), start)
         if moved.status != OPTIMAL or moved.plan is None:
             binding.loc[index, "how"] = (
                 f"not measured: the re-solve ended {moved.status} ({moved.message}; each "

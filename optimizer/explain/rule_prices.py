@@ -1,7 +1,9 @@
 """The price of each rule: what the plan would cost, and who would gain or lose, without it.
 
 For every rule of SPEC §4 that is active in a run, the same input is solved again with
-only that rule lifted, in the same objective mode and with the same solver settings:
+only that rule lifted, in the same objective mode and through the same path as the plan
+(``optimizer.run.solve_data``: the same solver options and output, verified by the
+independent verifier against the input without the rule), from the plan as a start:
 
 - minimum gap closure (rule 6 with ρ > 0): every ρ_a set to 0 (rule 6 at ρ = 0 stays:
   no ally ends a period worse off than with no orders);
@@ -9,36 +11,56 @@ only that rule lifted, in the same objective mode and with the same solver setti
 - work share (rule 8, some ω_a > 0): ``rules.work_share = false``;
 - budgets without carry-over (rule 5 per period): ``rules.budget_carryover = true``.
 
+Lifting a rule only relaxes the model, so the plan stays feasible: it is the first
+incumbent of a whole-unit re-solve, and a linear program's re-solve starts from its
+support (``optimizer.model.restrict``) where the structure allows. In a linear program
+a rule none of whose limits binds in the plan needs no re-solve: near the plan the
+model with and without the rule are the same, so the plan is a local and therefore (the
+model being convex) a global optimum without it, in both phases of the lexicographic
+mode; its price is 0 exactly.
+
 The price is the difference (with the rule − without it) in total cost and in weighted
-shortfall; per ally, the change in its weighted shortfall and its spending says who
-gains and who loses from lifting the rule.
+shortfall, positive where the rule costs money or leaves shortfall, with differences
+within the solver's tolerance (``optimizer.tolerance``) shown as 0; per ally, the change
+in its weighted shortfall and its spending says who gains and who loses from lifting
+the rule. The re-solves keep the plan's tie-break, so that two plans chosen alike are
+compared, and share ``explain.time_limit`` with the measured limits.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from optimizer.data import AllianceData
-from optimizer.model.build import create_model
-from optimizer.model.sets import build_sets
-from optimizer.model.solution import Plan, extract_plan
-from optimizer.model.solve import solve_model
+from optimizer.explain.advice import number
+from optimizer.explain.binding import limit_records
+from optimizer.explain.measured import quiet_config
+from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
+from optimizer.model.restrict import BasePlan
+from optimizer.model.solution import Plan
 from optimizer.model.status import FEASIBLE, OPTIMAL
+from optimizer.tolerance import negligible, snapped
 
-COLUMNS = ("rule", "set_by", "status", "total_cost_without", "cost_of_rule",
+COLUMNS = ("rule", "set_by", "status", "price", "total_cost_without", "cost_of_rule",
            "weighted_shortfall_without", "shortfall_of_rule", "better_off_without",
            "worse_off_without")
-CHANGE = 1e-6  # relative: smaller per-ally changes are not reported
+NOT_BINDING = ("makes no difference: none of its limits binds in the plan, so lifting it "
+               "cannot change the optimum of a linear program (no re-solve needed)")
 
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
+    """An active rule: its name, where it is set, the family of its limits (Binding) and
+    how to lift it from the input and configuration."""
+
     name: str
     set_by: str
+    family: str
     lift: Callable[[AllianceData, dict], tuple[AllianceData, dict]]
 
 
@@ -57,22 +79,37 @@ def active_rules(data: AllianceData, config: dict) -> list[Rule]:
             (["rules.min_gap_closure"] if float(rules["min_gap_closure"]) > 0 else [])
             + [data.cell("Allies", "min_gap_closure", int(row))
                for row in data.allies.loc[own, "row"]])
-        found.append(Rule("minimum gap closure", set_by, lambda d, c: (
+        found.append(Rule("minimum gap closure", set_by, GAP_CLOSURE, lambda d, c: (
             dataclasses.replace(d, allies=d.allies.assign(min_gap_closure=np.nan)),
             _with(c, "rules.min_gap_closure", 0.0))))
     if float(rules["max_supplier_share"]) < 1:
-        found.append(Rule("supplier share", "rules.max_supplier_share", lambda d, c: (
-            d, _with(c, "rules.max_supplier_share", 1.0))))
+        found.append(Rule("supplier share", "rules.max_supplier_share", SUPPLIER_SHARE,
+                          lambda d, c: (d, _with(c, "rules.max_supplier_share", 1.0))))
     ruled = data.allies["work_share_min"].fillna(0) > 0
     if rules["work_share"] and ruled.any():
         found.append(Rule("work share", ", ".join(
             data.cell("Allies", "work_share_min", int(row))
-            for row in data.allies.loc[ruled, "row"]), lambda d, c: (
+            for row in data.allies.loc[ruled, "row"]), WORK_SHARE, lambda d, c: (
                 d, _with(c, "rules.work_share", False))))
     if not rules["budget_carryover"] and not data.budgets.empty:
-        found.append(Rule("budgets without carry-over", "rules.budget_carryover",
+        found.append(Rule("budgets without carry-over", "rules.budget_carryover", BUDGET,
                           lambda d, c: (d, _with(c, "rules.budget_carryover", True))))
     return found
+
+
+def price_words(rule: str, cost: float, gap: float) -> str:
+    """What a rule does to the plan, from its price (with − without the rule; 0 where
+    the difference is within the solver's tolerance)."""
+    if cost == 0 and gap == 0:
+        return f"the {rule} rule makes no difference within the solver's tolerance"
+    money = (f"costs {number(cost)}" if cost > 0 else f"saves {number(-cost)}" if cost < 0
+             else "costs nothing")
+    if gap == 0:
+        return f"the {rule} rule {money} at the same weighted shortfall"
+    joint = " and" if (cost >= 0) == (gap > 0) else " but"
+    shortfall = (f"leaves {number(gap)} more units of weighted shortfall" if gap > 0
+                 else f"closes {number(-gap)} more units of weighted shortfall")
+    return f"the {rule} rule {money}{joint} {shortfall}"
 
 
 def _by_ally(plan: Plan) -> pd.DataFrame:
@@ -101,39 +138,72 @@ def _describe(changes: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def rule_prices(data: AllianceData, config: dict, plan: Plan) -> pd.DataFrame:
-    """One row per active rule (columns ``COLUMNS``): the plan's numbers without it."""
+def _who_gains(plan: Plan, without: Plan, mip_gap: float) -> dict[str, str]:
+    """Allies better and worse off without the rule: an ally gains when its weighted
+    shortfall falls, or stays while its spending falls; changes within the solver's
+    tolerance of the plan's totals count as none."""
+    base, after = _by_ally(plan), _by_ally(without)
+    allies = base.index.union(after.index)
+    change = after.reindex(allies, fill_value=0.0) - base.reindex(allies, fill_value=0.0)
+    change["shortfall"] = change["shortfall"].where(
+        ~negligible(change["shortfall"], plan.weighted_shortfall, mip_gap), 0.0)
+    change["spending"] = change["spending"].where(
+        ~negligible(change["spending"], plan.total_cost, mip_gap), 0.0)
+    gaining = (change["shortfall"] < 0) | ((change["shortfall"] == 0)
+                                           & (change["spending"] < 0))
+    losing = (change["shortfall"] > 0) | ((change["shortfall"] == 0)
+                                          & (change["spending"] > 0))
+    return {"better_off_without": _describe(change[gaining]),
+            "worse_off_without": _describe(change[losing])}
+
+
+def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
+                config: dict, plan: Plan,
+                resolve: Callable[[AllianceData, dict, BasePlan], object],
+                deadline: float,
+                progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
+    """One row per active rule (columns ``COLUMNS``): the plan's numbers without it.
+    ``model`` and ``values`` are the plan's; ``resolve(data, config, start)`` solves,
+    extracts and verifies an input as the plan's run does (``solve_data``), starting
+    from the plan ``start``; the re-solves end by ``deadline`` (``time.perf_counter``)."""
     rows = []
-    base = _by_ally(plan)
+    mip_gap = float(config["solver"]["mip_gap"]) if model.is_mip else 0.0
+    binding = set(limit_records(model, values, data)["family"])
+    start = BasePlan.of(model.linear, values)
     for rule in active_rules(data, config):
+        row = {"rule": rule.name, "set_by": rule.set_by}
+        if not model.is_mip and rule.family not in binding:
+            rows.append({**row, "status": OPTIMAL, "price": f"the {rule.name} rule "
+                         + NOT_BINDING, "total_cost_without": plan.total_cost,
+                         "cost_of_rule": 0.0,
+                         "weighted_shortfall_without": plan.weighted_shortfall,
+                         "shortfall_of_rule": 0.0, "better_off_without": "",
+                         "worse_off_without": ""})
+            continue
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            rows.append({**row, "status": "not solved",
+                         "price": "not priced: explain.time_limit ran out"})
+            continue
+        progress(f"pricing the {rule.name} rule (a solve without it)")
         lifted_data, lifted_config = rule.lift(data, config)
-        # The same tie-break as the plan's, so that who gains and who loses compares
-        # two plans chosen alike; no ranges, which only the plan's own Advice uses.
-        lifted_config = _with(lifted_config, "explain.ranging", False)
-        model = create_model(build_sets(lifted_data, lifted_config), lifted_config)
-        outcome = solve_model(model, lifted_config)
-        row = {"rule": rule.name, "set_by": rule.set_by, "status": outcome.status}
-        if outcome.status in (OPTIMAL, FEASIBLE):
-            without = extract_plan(model, outcome)
-            after = _by_ally(without)
-            allies = base.index.union(after.index)
-            change = (after.reindex(allies, fill_value=0.0)
-                      - base.reindex(allies, fill_value=0.0))
-            scale = np.maximum(1.0, change.abs().max())
-            change = change.where(change.abs() > CHANGE * scale, 0.0)
-            # Lifting the rule helps an ally whose shortfall falls, or whose shortfall
-            # stays while its spending falls; it hurts the opposite way.
-            gaining = (change["shortfall"] < 0) | ((change["shortfall"] == 0)
-                                                   & (change["spending"] < 0))
-            losing = (change["shortfall"] > 0) | ((change["shortfall"] == 0)
-                                                  & (change["spending"] > 0))
-            row.update({
-                "total_cost_without": without.total_cost,
-                "cost_of_rule": plan.total_cost - without.total_cost,
-                "weighted_shortfall_without": without.weighted_shortfall,
-                "shortfall_of_rule": plan.weighted_shortfall - without.weighted_shortfall,
-                "better_off_without": _describe(change[gaining]),
-                "worse_off_without": _describe(change[losing]),
-            })
-        rows.append(row)
+        moved = resolve(lifted_data, quiet_config(lifted_config, left, keep=("tie_break",)),
+                        start)
+        row["status"] = moved.status
+        if moved.status not in (OPTIMAL, FEASIBLE) or moved.plan is None:
+            rows.append({**row, "price": f"not priced: the solve without the rule ended "
+                                         f"{moved.status} ({moved.message})"})
+            continue
+        without = moved.plan
+        cost = float(snapped(plan.total_cost - without.total_cost, plan.total_cost, mip_gap))
+        gap = float(snapped(plan.weighted_shortfall - without.weighted_shortfall,
+                            plan.weighted_shortfall, mip_gap))
+        words = price_words(rule.name, cost, gap)
+        if moved.status == FEASIBLE:  # never quoted as the optimum without the rule
+            words += f" (not proven: the solve without it {moved.message})"
+        rows.append({**row, "price": words, "total_cost_without": without.total_cost,
+                     "cost_of_rule": cost,
+                     "weighted_shortfall_without": without.weighted_shortfall,
+                     "shortfall_of_rule": gap, **_who_gains(plan, without, mip_gap)})
     return pd.DataFrame(rows).reindex(columns=list(COLUMNS))
+
