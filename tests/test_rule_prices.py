@@ -168,3 +168,21 @@ def test_whole_unit_rule_prices_come_from_a_verified_re_solve_started_from_the_p
     assert price["price"] == "the supplier share rule costs 400 at the same weighted shortfall"
     [advice] = result.advice[result.advice["kind"] == "rule"].to_dict("records")
     assert (advice["advice"], advice["cost_saved"]) == (price["price"], near(400))
+
+
+def test_a_cost_that_buys_a_small_shortfall_is_not_quoted_at_the_same_shortfall(tmp_path):
+    """A needs 100 M units by P2; nothing can be made in P1. P2's budget of 50 M buys
+    50 M at 1 from L; P1's idle million, carried over, buys one unit at a million from
+    L2. One unit in 50 M is within the solver's relative tolerance, but the million paid
+    for it: the rule saves 1,000,000 but leaves 1 more unit of weighted shortfall."""
+    result = solve(tmp_path, sheets(
+        periods=["P1", "P2"], allies=[["A"]], items=ONE_ITEM,
+        production=[["L", "H", "I", 50_000_000, 1, 0], ["L2", "H2", "I", 1, 1_000_000, 0]],
+        requirements=[["A", "I", "P2", 100_000_000]],
+        Capacity=[["L", "I", "P1", 0], ["L2", "I", "P1", 0]],
+        Budgets=[["A", "P1", 1_000_000], ["A", "P2", 50_000_000]]))
+    [price] = result.rule_prices.to_dict("records")
+    assert price["cost_of_rule"] == near(-1_000_000)
+    assert price["shortfall_of_rule"] == near(1)
+    assert price["price"] == ("the budgets without carry-over rule saves 1,000,000 but "
+                              "leaves 1 more unit of weighted shortfall")

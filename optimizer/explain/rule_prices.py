@@ -21,10 +21,14 @@ mode; its price is 0 exactly.
 
 The price is the difference (with the rule − without it) in total cost and in weighted
 shortfall, positive where the rule costs money or leaves shortfall, with differences
-within the solver's tolerance (``optimizer.tolerance``) shown as 0; per ally, the change
-in its weighted shortfall and its spending says who gains and who loses from lifting
-the rule. The re-solves keep the plan's tie-break, so that two plans chosen alike are
-compared, and share ``explain.time_limit`` with the measured limits.
+within the solver's tolerance (``optimizer.tolerance``) shown as 0 — except, in
+lexicographic mode, a shortfall difference that comes with a cost difference: the cost
+is that of the least shortfall, so it paid for that difference, however small. Per ally,
+the change in its weighted shortfall and its spending says who gains and who loses from
+lifting the rule; where the totals are equal there is none to tell (the two plans are
+equal plans that share the gaps differently). The re-solves keep the plan's tie-break,
+so that two plans chosen alike are compared, and share ``explain.time_limit`` with the
+measured limits.
 """
 
 from __future__ import annotations
@@ -107,8 +111,9 @@ def price_words(rule: str, cost: float, gap: float) -> str:
     if gap == 0:
         return f"the {rule} rule {money} at the same weighted shortfall"
     joint = " and" if (cost >= 0) == (gap > 0) else " but"
-    shortfall = (f"leaves {number(gap)} more units of weighted shortfall" if gap > 0
-                 else f"closes {number(-gap)} more units of weighted shortfall")
+    units = "unit" if abs(gap) == 1 else "units"
+    shortfall = (f"leaves {number(gap)} more {units} of weighted shortfall" if gap > 0
+                 else f"closes {number(-gap)} more {units} of weighted shortfall")
     return f"the {rule} rule {money}{joint} {shortfall}"
 
 
@@ -168,6 +173,7 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
     from the plan ``start``; the re-solves end by ``deadline`` (``time.perf_counter``)."""
     rows = []
     mip_gap = float(config["solver"]["mip_gap"]) if model.is_mip else 0.0
+    lexicographic = config["objective"]["mode"] == "lexicographic"
     binding = set(limit_records(model, values, data)["family"])
     start = BasePlan.of(model.linear, values)
     for rule in active_rules(data, config):
@@ -196,14 +202,21 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
             continue
         without = moved.plan
         cost = float(snapped(plan.total_cost - without.total_cost, plan.total_cost, mip_gap))
-        gap = float(snapped(plan.weighted_shortfall - without.weighted_shortfall,
-                            plan.weighted_shortfall, mip_gap))
+        raw_gap = plan.weighted_shortfall - without.weighted_shortfall
+        gap = float(snapped(raw_gap, plan.weighted_shortfall, mip_gap))
+        if lexicographic and cost != 0:
+            # The cost is that of the least shortfall: a cost that changed paid for the
+            # shortfall that changed with it, however small; it is not "the same".
+            gap = float(raw_gap)
         words = price_words(rule.name, cost, gap)
         if moved.status == FEASIBLE:  # never quoted as the optimum without the rule
             words += f" (not proven: the solve without it {moved.message})"
+        # Equal totals: any per-ally difference is another of the equal plans, not the rule.
+        allies = (_who_gains(plan, without, mip_gap) if cost or gap
+                  else {"better_off_without": "", "worse_off_without": ""})
         rows.append({**row, "price": words, "total_cost_without": without.total_cost,
                      "cost_of_rule": cost,
                      "weighted_shortfall_without": without.weighted_shortfall,
-                     "shortfall_of_rule": gap, **_who_gains(plan, without, mip_gap)})
+                     "shortfall_of_rule": gap, **allies})
     return pd.DataFrame(rows).reindex(columns=list(COLUMNS))
 
