@@ -186,3 +186,14 @@ def test_a_cost_that_buys_a_small_shortfall_is_not_quoted_at_the_same_shortfall(
     assert price["shortfall_of_rule"] == near(1)
     assert price["price"] == ("the budgets without carry-over rule saves 1,000,000 but "
                               "leaves 1 more unit of weighted shortfall")
+
+
+def test_round_off_in_the_shortfall_is_no_difference_even_where_the_cost_differs():
+    """The generated M alliance: lifting minimum gap closure cost 591,719 less and its
+    weighted shortfall differed by 4.8e-07 of 2.7e9, round-off, not 'closes 4.768e-07'."""
+    from optimizer.explain.rule_prices import price_words
+    from optimizer.tolerance import round_off
+
+    gap = float(round_off(4.768e-07, 2_702_048_465.889))
+    assert price_words("minimum gap closure", 591_719.0, gap) == (
+        "the minimum gap closure rule costs 591,719 at the same weighted shortfall")

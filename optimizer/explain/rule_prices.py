@@ -22,8 +22,9 @@ mode; its price is 0 exactly.
 The price is the difference (with the rule − without it) in total cost and in weighted
 shortfall, positive where the rule costs money or leaves shortfall, with differences
 within the solver's tolerance (``optimizer.tolerance``) shown as 0 — except, in
-lexicographic mode, a shortfall difference that comes with a cost difference: the cost
-is that of the least shortfall, so it paid for that difference, however small. Per ally,
+lexicographic mode, a shortfall difference beyond round-off that comes with a cost
+difference: the cost is that of the least shortfall, so it paid for that difference,
+however small (the generated S alliance: 1.5 units of 197 M, at 692,173). Per ally,
 the change in its weighted shortfall and its spending says who gains and who loses from
 lifting the rule; where the totals are equal there is none to tell (the two plans are
 equal plans that share the gaps differently). The re-solves keep the plan's tie-break,
@@ -48,7 +49,7 @@ from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHAR
 from optimizer.model.restrict import BasePlan
 from optimizer.model.solution import Plan
 from optimizer.model.status import FEASIBLE, OPTIMAL
-from optimizer.tolerance import negligible, snapped
+from optimizer.tolerance import negligible, round_off, snapped
 
 COLUMNS = ("rule", "set_by", "status", "price", "total_cost_without", "cost_of_rule",
            "weighted_shortfall_without", "shortfall_of_rule", "better_off_without",
@@ -206,8 +207,9 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
         gap = float(snapped(raw_gap, plan.weighted_shortfall, mip_gap))
         if lexicographic and cost != 0:
             # The cost is that of the least shortfall: a cost that changed paid for the
-            # shortfall that changed with it, however small; it is not "the same".
-            gap = float(raw_gap)
+            # shortfall that changed with it, however small (beyond round-off); it is
+            # not "the same".
+            gap = float(round_off(raw_gap, plan.weighted_shortfall))
         words = price_words(rule.name, cost, gap)
         if moved.status == FEASIBLE:  # never quoted as the optimum without the rule
             words += f" (not proven: the solve without it {moved.message})"
