@@ -218,3 +218,12 @@ def test_the_report_has_the_advice_sheet(tmp_path):
 
 def test_configuration_knows_the_measured_limits_key():
     assert load_config(None, ["explain.measured_limits=5"])["explain"]["measured_limits"] == 5
+
+
+@pytest.mark.parametrize("value, text", [(9_999.6, "10,000"), (1_234.5, "1,234"),
+                                         (999.96, "1,000"), (12.345, "12.35"),
+                                         (212_000.4, "212,000")])
+def test_figures_in_sentences_never_print_in_scientific_notation(value, text):
+    from optimizer.words import number
+
+    assert number(value) == text

@@ -30,15 +30,11 @@ import pandas as pd
 from optimizer.explain.binding import DUAL
 from optimizer.model.build import BUDGET, CAPACITY, EXPANSION, GAP_CLOSURE, AllocationModel
 from optimizer.model.solve import Sensitivity
+from optimizer.words import number
 
 COLUMNS = ("rank", "kind", "advice", "shortfall_closed", "cost_saved", "objective_improved",
            "per", "holds_until", "how", "set_by")
 SMALL_BUDGET_STEP = "unit of money"
-
-
-def number(value: float) -> str:
-    """A figure in a sentence: four significant digits below 10,000, whole above."""
-    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
 
 
 def _units(value: float, what: str) -> str:

@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import AllianceData
-from optimizer.explain.advice import number
 from optimizer.explain.binding import limit_records
 from optimizer.explain.measured import quiet_config
 from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
@@ -50,6 +49,7 @@ from optimizer.model.restrict import BasePlan
 from optimizer.model.solution import Plan
 from optimizer.model.status import FEASIBLE, OPTIMAL
 from optimizer.tolerance import negligible, round_off, snapped
+from optimizer.words import number
 
 COLUMNS = ("rule", "set_by", "status", "price", "total_cost_without", "cost_of_rule",
            "weighted_shortfall_without", "shortfall_of_rule", "better_off_without",
@@ -132,12 +132,16 @@ def _by_ally(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame({"shortfall": shortfall, "spending": spending}).fillna(0.0)
 
 
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "-") + number(abs(value))
+
+
 def _describe(changes: pd.DataFrame) -> str:
     parts = []
     for ally, row in changes.iterrows():
         words = []
         if row["shortfall"]:
-            words.append(f"weighted shortfall {row['shortfall']:+,.6g}")
+            words.append(f"weighted shortfall {_signed(row['shortfall'])}")
         if row["spending"]:
             words.append(f"spending {row['spending']:+,.0f}")
         parts.append(f"{ally} ({', '.join(words)})")

@@ -44,6 +44,7 @@ from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession, solver_clas
 from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.tolerance import ROUND_OFF
+from optimizer.words import number
 
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
 _PHASE_TEXT = {
@@ -506,11 +507,11 @@ class CleanPlan:
 def _cleaned(first: float, moved: float, values: np.ndarray | None) -> CleanPlan:
     if moved < first - SAME_PLAN * max(1.0, first):
         return CleanPlan(True, first, moved,
-                         f"moves {moved:,.6g} units between allies, the least any plan of "
+                         f"moves {number(moved)} units between allies, the least any plan of "
                          f"equal cost and shortfall moves (the first one found moved "
-                         f"{first:,.6g})", values)
+                         f"{number(first)})", values)
     return CleanPlan(False, first, first,
-                     f"moves {first:,.6g} units between allies; no plan of equal cost and "
+                     f"moves {number(first)} units between allies; no plan of equal cost and "
                      "shortfall moves less", None)
 
 

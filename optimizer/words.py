@@ -1,0 +1,9 @@
+"""How a figure reads in a sentence of the report (Advice, Rule prices, Summary)."""
+
+from __future__ import annotations
+
+
+def number(value: float) -> str:
+    """Four significant digits below 1,000, whole from there (at four significant digits
+    9,999.6 would print as 1e+04)."""
+    return f"{value:,.4g}" if abs(value) < 1e3 else f"{value:,.0f}"
