@@ -18,9 +18,8 @@ items the Binding and Advice figures are measured:
 3. the other binding limits of the plan are listed with blank figures, "not measured".
 
 The re-solves share ``explain.time_limit`` (default: half of ``solver.time_limit``) with
-the rule prices, and
-each may take ``SLOWER`` times the plan's solve; a limit whose re-solve did not end
-optimal within that says so and shows no figures.
+the rule prices, and each may take ``SLOWER`` times the plan's solve; a limit whose
+re-solve did not end optimal within that says so and shows no figures.
 """
 
 from __future__ import annotations

@@ -453,8 +453,7 @@ def break_ties(session, model: AllocationModel, phase, phases: list[dict],
                         "the tie-break among plans of equal cost did not finish "
                         f"({phases[-1]['message']}); the plan is the first optimal one found")
     chosen = session.values()[:n_columns]
-    economic = held_cost[:n_columns]
-    if economic @ chosen > economic @ values + SAME_PLAN * max(1.0, abs(economic @ values)):
+    if _costs_more(held_cost[:n_columns], chosen, values):
         return TieBreak(False, False, False, _largest(shares, first),
                         "the tie-break's plan cost more than the optimum (round-off); the "
                         "plan is the first optimal one found")
@@ -490,6 +489,20 @@ def _keep_optimum(session, held_cost: np.ndarray, name: str, *, face: bool = Tru
 
 
 MIN_CLEAN_SECONDS = 1.0  # the whole-unit clean-plan MIP may take at least this long
+
+
+def _costs_more(economic: np.ndarray, chosen: np.ndarray, values: np.ndarray) -> bool:
+    """Whether a plan chosen on the optimal face costs more than the optimum ``values``
+    by more than round-off (``SAME_PLAN``): it left the face, and is not used."""
+    optimum = float(economic @ values)
+    return float(economic @ chosen) > optimum + SAME_PLAN * max(1.0, abs(optimum))
+
+
+def _volume_moved(transfers: np.ndarray, n_columns: int) -> np.ndarray:
+    """The objective Σ y(g,a,i,t): every unit moved between allies, of every item."""
+    objective = np.zeros(n_columns)
+    objective[transfers] = 1.0
+    return objective
 
 
 @dataclass
@@ -530,15 +543,13 @@ def clean_plan(session, model: AllocationModel, phase, held_cost: np.ndarray,
     if not len(transfers) or float(values[transfers].sum()) <= ROUND_OFF:
         return None if first is None else _cleaned(moved_first, 0.0, values)
     _keep_optimum(session, held_cost, "clean_plan_bound")
-    objective = np.zeros(len(held_cost))
-    objective[transfers] = 1.0
+    objective = _volume_moved(transfers, len(held_cost))
     if not phase("clean plan", objective, sets_status=False):
         return first or CleanPlan(False, moved_first, moved_first,
                                   "the search for a plan that moves less did not finish; "
                                   "the plan is the first optimal one found")
     chosen = session.values()[:n_columns]
-    economic = held_cost[:n_columns]
-    if economic @ chosen > economic @ values + SAME_PLAN * max(1.0, abs(economic @ values)):
+    if _costs_more(held_cost[:n_columns], chosen, values):
         return first or CleanPlan(False, moved_first, moved_first,
                                   "the plan that moves less cost more (round-off); the plan "
                                   "is the first optimal one found")
@@ -560,8 +571,7 @@ def clean_whole_unit_transfers(session, phase, model: AllocationModel,
         return None
     moved_first = float(values[transfers].sum())
     row = _keep_optimum(session, held_cost, "whole_unit_clean_plan_bound", face=False)
-    objective = np.zeros(len(held_cost))
-    objective[transfers] = 1.0
+    objective = _volume_moved(transfers, len(held_cost))
     session.start_from(values)
     found = phase("clean plan, whole units", objective, sets_status=False, seconds=seconds,
                   any_solution=True)
