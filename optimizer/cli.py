@@ -11,7 +11,9 @@ import argparse
 import contextlib
 import json
 import shutil
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,23 +63,36 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 
 def _command_solve(args: argparse.Namespace) -> int:
-    from optimizer.report import report_path, write_report
+    from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
+    from optimizer.report import report_output, report_path, write_report
     from optimizer.run import solve_workbook, timed
 
     config = _model_config(args)
     out = report_path(args.workbook, args.out)
+    # A run without a plan writes its Diagnosis beside the report, never over it.
+    diagnosis_out = out.with_name(f"{args.workbook.stem}_diagnosis.xlsx")
+    html_out = out.with_suffix(".html") if args.html else None
+    outputs = [report_output(out), Output(diagnosis_out, "the diagnosis", "--out")]
+    if html_out is not None:
+        outputs.append(Output(html_out, "the HTML report", "--out"))
+    if args.write_lp is not None:
+        outputs.append(Output(args.write_lp, "the LP file", "--write-lp"))
+    check_outputs(outputs, {"the input workbook": args.workbook})
+    remove_stale_temporaries({output.path.parent for output in outputs})
     with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
         result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
                                 write_lp=args.write_lp, progress=progress)
+        if result.plan is None:
+            out = diagnosis_out
         progress("writing the report")
         with timed(result.timings, "report"):
             write_report(result, out)
         html = None
-        if args.html:
+        if html_out is not None and result.plan is not None:
             from optimizer.html_report import write_html_report
 
             progress("writing the HTML report")
-            html = write_html_report(out, out.with_suffix(".html"))
+            html = write_html_report(out, html_out)
     if not args.json:
         _print_problems(result.warnings, show_all=False)
     summary = result.summary()
@@ -97,6 +112,7 @@ def _command_solve(args: argparse.Namespace) -> int:
             "diagnosis": summary.get("diagnosis"),
             "equal_cost_plans": summary.get("equal_cost_plans"),
             **({"html_report": str(html)} if html is not None else {}),
+            **({"lp_file": str(args.write_lp)} if args.write_lp is not None else {}),
         }))
     else:
         _print_summary(result, out)
@@ -139,9 +155,12 @@ def _print_summary(result, out: Path) -> None:
     if result.status not in ("optimal", "feasible"):
         print(f"{result.status}: {result.message}", file=sys.stderr)
         if result.diagnosis is not None:
-            print(f"why: {result.diagnosis.message} (all conflicts: the report's Diagnosis "
-                  "sheet)", file=sys.stderr)
-        print(f"report: {out}")
+            print(f"why: {result.diagnosis.message} (all conflicts: the Diagnosis sheet "
+                  f"of {out.name})", file=sys.stderr)
+        if result.plan is None:
+            print(f"no plan, so the earlier report (if any) is unchanged; diagnosis: {out}")
+        else:
+            print(f"report: {out}")
         return
     table = Table(box=box.SIMPLE, show_header=False, title=f"stockpile solve: "
                   f"{Path(result.input_path).name}", title_justify="left")
@@ -193,8 +212,10 @@ def _command_generate(args: argparse.Namespace) -> int:
 
 def _command_compare(args: argparse.Namespace) -> int:
     from optimizer.compare import compare_reports, comparison_path, write_comparison
+    from optimizer.outputs import remove_stale_temporaries
 
     out = comparison_path(args.report_a, args.report_b, args.out)
+    remove_stale_temporaries([out.parent])
     comparison = compare_reports(args.report_a, args.report_b)
     write_comparison(comparison, out)
     for line in comparison.summary_lines():
@@ -233,8 +254,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
+    from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
     from optimizer.reader import sha256_of
-    from optimizer.report import refuse_input_overwrite
     from optimizer.scenarios import load_scenarios, outage_each_facility, scaled
     from optimizer.sweep import most_damaging, run_sweep, write_sweep
     from optimizer.validation import load_workbook
@@ -256,7 +277,9 @@ def _command_sweep(args: argparse.Namespace) -> int:
     if repeated:
         raise InputError(f"two scenarios share the name {repeated[0]!r}; names must differ")
     out = args.out / f"{args.workbook.stem}_sweep.xlsx"
-    refuse_input_overwrite(out, args.workbook)
+    check_outputs([Output(out, "the sweep workbook", "--out")],
+                  {"the input workbook": args.workbook})
+    remove_stale_temporaries([args.out])
     reports = args.out / f"{args.workbook.stem}_scenarios" if args.reports else None
     if not args.json:
         _print_problems(warnings, show_all=False)
@@ -396,7 +419,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so that every file being written is removed
+    and every earlier file stays as it was."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -424,9 +458,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         return ExitCode.UNEXPECTED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return ExitCode.UNEXPECTED
+    except (KeyboardInterrupt, Terminated) as exc:
+        name = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
+        print(f"stopped by {name}: the run did not finish; nothing half-written was left "
+              "and every earlier file is unchanged", file=sys.stderr)
+        return ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     except Exception as exc:  # the last resort: a sentence, never a traceback by default
         print(
             f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",

@@ -42,6 +42,7 @@ from optimizer import __version__
 from optimizer.errors import InputError
 from optimizer.excel import MONEY, PERCENT, QUANTITY, write_workbook
 from optimizer.model.solution import gap_closed
+from optimizer.outputs import Output, check_outputs
 from optimizer.package import open_workbook
 from optimizer.reader import sha256_of
 from optimizer.report import (
@@ -376,14 +377,8 @@ def comparison_path(path_a: str | Path, path_b: str | Path,
     when it would overwrite either report or a folder."""
     path_a, path_b = Path(path_a), Path(path_b)
     path = Path(out) if out is not None else path_b.parent / f"{path_a.stem}_vs_{path_b.stem}.xlsx"
-    for report in (path_a, path_b):
-        if path.resolve() == report.resolve() or (
-                path.exists() and report.exists() and path.samefile(report)):
-            raise InputError(f"the comparison {path} would overwrite the report {report}; "
-                             "choose another file with -o")
-    if path.is_dir():
-        raise InputError(f"the comparison {path} would replace a folder of that name; "
-                         "choose another file with -o")
+    check_outputs([Output(path, "the comparison", "-o")],
+                  {"the report A": path_a, "the report B": path_b})
     return path
 
 

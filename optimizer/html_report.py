@@ -32,9 +32,7 @@ import base64
 import hashlib
 import html
 import io
-import os
 import re
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -47,8 +45,8 @@ from matplotlib.ticker import FuncFormatter
 from optimizer import __version__
 from optimizer.compare import COST_METRICS, ReportTables, read_report, typed_columns
 from optimizer.dashboard import ChartTable, chart_tables
-from optimizer.errors import InputError
 from optimizer.excel import COUNT, DUAL, MONEY, PERCENT, QUANTITY, SECONDS, TINY, WHOLE
+from optimizer.outputs import Output, check_outputs, write_text_atomically
 from optimizer.report import (
     ALLOCATION,
     BINDING,
@@ -97,9 +95,10 @@ def write_html_report(report_xlsx: str | Path, out_html: str | Path, *,
     atomically and return its path. An ``InputError`` when ``report_xlsx`` is missing or
     not a report, or when ``out_html`` is the report itself or a folder."""
     report_xlsx, out_html = Path(report_xlsx), Path(out_html)
-    _refuse_overwriting_the_report(out_html, report_xlsx)
+    check_outputs([Output(out_html, "the HTML report", "--html")],
+                  {"the report workbook": report_xlsx})
     report = read_report(report_xlsx, extra_sheets=PAGE_SHEETS)
-    _write_atomically(out_html, html_page(report, max_table_rows=max_table_rows))
+    write_text_atomically(out_html, html_page(report, max_table_rows=max_table_rows))
     return out_html
 
 
@@ -465,33 +464,6 @@ def _has_rows(frame: pd.DataFrame | None) -> bool:
 
 # --------------------------------------------------------------------------------------
 # Writing
-
-
-def _refuse_overwriting_the_report(out_html: Path, report_xlsx: Path) -> None:
-    same = out_html.resolve() == report_xlsx.resolve() or (
-        out_html.exists() and report_xlsx.exists() and out_html.samefile(report_xlsx))
-    if same:
-        raise InputError(f"the HTML report {out_html} would overwrite the report workbook "
-                         f"{report_xlsx}; choose another file")
-    if out_html.is_dir():
-        raise InputError(f"the HTML report {out_html} would replace a folder of that name; "
-                         "choose another file")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a new file beside ``path`` (created with the usual permissions,
-    as ``open`` would), then rename it over ``path``: a failed write leaves any earlier
-    file intact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------------------
