@@ -19,6 +19,7 @@ import secrets
 import shutil
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,10 @@ def check_outputs(outputs: Iterable[Output], inputs: Mapping[str, Path | str]) -
     for index, output in enumerate(outputs):
         path = Path(output.path)
         fix = f"choose another file with {output.option}"
+        too_long = _name_problem(path, output.what, fix)  # before any stat: ENAMETOOLONG
+        if too_long:
+            problems.append(Problem(output.option, too_long))
+            continue
         clash = next((what for what, source in sources.items() if _same_file(path, source)),
                      None)
         if clash is not None:
@@ -82,8 +87,7 @@ def check_outputs(outputs: Iterable[Output], inputs: Mapping[str, Path | str]) -
             problems.append(Problem(output.option, f"{output.what} {path} is not a regular "
                                                    f"file (a device or a pipe); {fix}"))
             continue
-        problem = _folder_problem(path, output.what, fix) or _name_problem(path, output.what,
-                                                                           fix)
+        problem = _folder_problem(path, output.what, fix)
         if problem:
             problems.append(Problem(output.option, problem))
     if problems:
@@ -156,8 +160,27 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         cause = _os_error(exc)
         if cause is None:
             raise
+        _drop_failed_writers(exc)
         kept = f"the earlier {path.name} is unchanged" if existed else "nothing was written"
         raise OutputError(f"could not write {path}: {_reason(cause)}; {kept}") from exc
+
+
+def _drop_failed_writers(exc: BaseException) -> None:
+    """Close, silently, a ``ZipFile`` that the failed write abandoned in a frame of the
+    traceback (xlsxwriter's, on a full disk): left open, the garbage collector would
+    later try to finish the zip on the full disk and print a second error ("Exception
+    ignored in ZipFile.__del__")."""
+    chained: BaseException | None = exc
+    while chained is not None:
+        trace = chained.__traceback__
+        while trace is not None:
+            for value in list(trace.tb_frame.f_locals.values()):
+                if isinstance(value, zipfile.ZipFile) and value.fp is not None:
+                    with contextlib.suppress(Exception):
+                        value.fp.close()
+                    value.fp = None  # ZipFile.close (and __del__) now do nothing
+            trace = trace.tb_next
+        chained = chained.__cause__ or chained.__context__
 
 
 def _os_error(exc: BaseException) -> OSError | None:
