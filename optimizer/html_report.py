@@ -45,7 +45,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from optimizer import __version__
-from optimizer.compare import COST_METRICS, ReportTables, read_report, typed_columns
+from optimizer.compare import COST_METRICS, ReportTables, TableSpec, read_report
 from optimizer.dashboard import ChartTable, chart_tables
 from optimizer.errors import InputError
 from optimizer.excel import COUNT, DUAL, MONEY, PERCENT, QUANTITY, SECONDS, TINY, WHOLE
@@ -62,8 +62,15 @@ from optimizer.report import (
 MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
 MAX_ADVICE = 30  # advice sentences shown, the most valuable first
 
-# The sheets the page is made from, beyond those every report has (read_report).
+# The sheets the page is made from, beyond those every report has (read_report), and
+# the figures its charts read from them, typed (a report may leave a budget blank).
 PAGE_SHEETS = ("Budgets", "Capacity", "Advice", "Binding", "Diagnosis")
+CHART_TABLES = {
+    "Budgets": TableSpec(("ally", "period"), ("budget", "spent"), blank_numbers=True,
+                         required=False),
+    "Capacity": TableSpec(("facility", "item", "period"), ("capacity", "used"),
+                          blank_numbers=True, required=False),
+}
 HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed"}
@@ -98,7 +105,24 @@ def write_html_report(report_xlsx: str | Path, out_html: str | Path, *,
     not a report, or when ``out_html`` is the report itself or a folder."""
     report_xlsx, out_html = Path(report_xlsx), Path(out_html)
     _refuse_overwriting_the_report(out_html, report_xlsx)
-    report = read_report(report_xlsx, extra_sheets=PAGE_SHEETS)
+    return write_html_page(read_page_report(report_xlsx), out_html,
+                           max_table_rows=max_table_rows)
+
+
+def read_page_report(report_xlsx: str | Path) -> ReportTables:
+    """The report workbook with every sheet and table the page is made from
+    (``read_report``: refused cells are an ``InputError``, totals rows left out are in
+    its ``warnings``)."""
+    return read_report(report_xlsx, extra_sheets=PAGE_SHEETS, extra_tables=CHART_TABLES)
+
+
+def write_html_page(report: ReportTables, out_html: str | Path, *,
+                    max_table_rows: int = MAX_TABLE_ROWS) -> Path:
+    """Write the page of a report read by ``read_page_report`` to ``out_html``
+    atomically and return its path (an ``InputError`` when that is the report itself
+    or a folder)."""
+    out_html = Path(out_html)
+    _refuse_overwriting_the_report(out_html, report.path)
     _write_atomically(out_html, html_page(report, max_table_rows=max_table_rows))
     return out_html
 
@@ -110,7 +134,7 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
     name = Path(str(input_file)).name if input_file else report.path.name
     sections = [
         ("summary", "Summary", _summary_section(report)),
-        ("charts", "Charts", _charts_section(sheets)),
+        ("charts", "Charts", _charts_section(report.tables)),
         ("advice", "Advice", _advice_section(sheets.get("Advice"))),
     ]
     if _has_rows(sheets.get("Diagnosis")):
@@ -226,9 +250,10 @@ def _summary_value(metric: str, value: object) -> str:
 # Charts
 
 
-def _charts_section(sheets: dict[str, pd.DataFrame]) -> str:
+def _charts_section(tables: dict[str, pd.DataFrame]) -> str:
     """The Dashboard's four charts (``optimizer.dashboard.chart_tables``) from the
-    report's Readiness, Budgets and Capacity sheets:
+    report's Readiness, Budgets and Capacity tables (``read_page_report``; no rows for a
+    sheet the report lacks):
 
     - Gap closed by ally: 100 · (1 − Σ min(shortfall, gap) / Σ gap) over the ally's
       Readiness rows (``optimizer.model.solution.gap_closed``), 100 with no gap.
@@ -238,21 +263,10 @@ def _charts_section(sheets: dict[str, pd.DataFrame]) -> str:
     - Remaining shortfall by item: Σ shortfall and Σ gap over every ally and period, in
       the item's own unit (Readiness).
     """
-    tables = chart_tables(
-        _numbers(sheets["Readiness"], ["ally", "item", "period"], ["gap", "shortfall"]),
-        _numbers(sheets.get("Budgets"), ["ally", "period"], ["budget", "spent"]),
-        _numbers(sheets.get("Capacity"), ["facility", "item", "period"], ["capacity", "used"]))
+    charts = chart_tables(tables["Readiness"], tables["Budgets"], tables["Capacity"])
     figures = [_chart_figure(f"chart-{index}", table)
-               for index, table in enumerate(tables, start=1)]
+               for index, table in enumerate(charts, start=1)]
     return f'<div class="charts">{"".join(figures)}</div>'
-
-
-def _numbers(sheet: pd.DataFrame | None, text: list[str], numbers: list[str]) -> pd.DataFrame:
-    """The columns of a report sheet that a chart reads, codes as text and numbers as
-    floats; no rows when the report has no such sheet."""
-    if sheet is None or not set(text + numbers) <= set(sheet.columns):
-        sheet = pd.DataFrame(columns=text + numbers, dtype=object)
-    return typed_columns(sheet, text=text, numbers=numbers)
 
 
 def _chart_figure(chart_id: str, table: ChartTable) -> str:
@@ -597,4 +611,4 @@ SORT_SCRIPT = """
 })();
 """
 
-__all__ = ["chart_svg", "html_page", "write_html_report"]
+__all__ = ["chart_svg", "html_page", "read_page_report", "write_html_page", "write_html_report"]

@@ -290,3 +290,37 @@ def test_clicking_a_header_sorts_its_table(browser_page):
     # Natural order, as a reader expects: the collator puts "<" before letters.
     assert table.locator("tbody td:nth-child(4)").all_inner_texts() == [
         HOSTILE, HOSTILE, "NOR", "NOR"]
+
+
+def test_a_hand_edited_report_is_refused_naming_the_cell_or_read_with_a_warning(
+        report_xlsx, tmp_path, capsys):
+    """The page reads a report as compare does (``optimizer.compare.read_report``): text
+    in a figure its charts draw is refused; a totals row is left out, with a warning."""
+    edited = Path(shutil.copy(report_xlsx, tmp_path / "edited_report.xlsx"))
+    workbook = openpyxl.load_workbook(edited)
+    capacity = workbook["Capacity"]
+    used = [cell.value for cell in capacity[1]].index("used")
+    capacity.cell(row=2, column=used + 1, value="full")
+    workbook.save(edited)
+    out = tmp_path / "edited.html"
+    assert main(["report", str(edited), "--html", str(out)]) == 2
+    letter = capacity.cell(row=1, column=used + 1).column_letter
+    assert (f"{edited} Capacity!{letter}2: 'full' is not a number; a report is read as "
+            "stockpile solve wrote it — restore the figure or re-run solve"
+            ) in capsys.readouterr().err
+    assert not out.exists()
+
+    shutil.copy(report_xlsx, edited)
+    workbook = openpyxl.load_workbook(edited)
+    budgets = workbook["Budgets"]
+    header = [cell.value for cell in budgets[1]]
+    budgets.append(["Total" if name == "ally" else None for name in header])
+    budgets.cell(row=budgets.max_row, column=header.index("spent") + 1, value=1e9)
+    workbook.save(edited)
+    assert main(["report", str(edited), "--html", str(out)]) == 0
+    row = budgets.max_row
+    assert (f"warning: {edited} Budgets!A{row}: row {row} reads 'Total' in ally: a totals "
+            "row, left out of every sum") in capsys.readouterr().err
+    spend = re.search(r'<table id="chart-2-data".*?</table>', out.read_text("utf-8"),
+                      re.DOTALL)[0]
+    assert "Total" not in spend and "1,000,000,000" not in spend
