@@ -267,9 +267,10 @@ def typed_table(path: Path, sheet: str, frame: pd.DataFrame, spec: TableSpec,
     ``warnings``."""
     position = {name: list(frame.columns).index(name) for name in spec.columns}
     numbers = frame.index.to_numpy()
-    totals = pd.DataFrame({key: frame[key].map(_is_total_word).astype(bool)
-                           for key in spec.keys}, index=frame.index)
+    totals = pd.DataFrame({key: _total_words(frame[key]) for key in spec.keys},
+                          index=frame.index)
     is_total = totals.any(axis=1).to_numpy()
+    figures = {name: _figures(frame[name]) for name in spec.numbers}
     found: list[tuple[int, int, Problem]] = []  # (row, column, problem): in sheet order
     for row in np.flatnonzero(is_total):
         key = totals.columns[totals.iloc[row].to_numpy().argmax()]
@@ -281,25 +282,20 @@ def typed_table(path: Path, sheet: str, frame: pd.DataFrame, spec: TableSpec,
     for name in spec.columns:
         cells = frame[name]
         blank = cells.isna().to_numpy(dtype=bool)
-        if name in spec.keys:
-            bad = blank
-        else:
-            is_number = cells.map(lambda value: finite_number(value) is not None)
-            bad = ~is_number.to_numpy(dtype=bool) & ~(blank & spec.blank_numbers)
+        bad = (blank if name in spec.keys
+               else ~figures[name] & ~(blank & spec.blank_numbers))
         for row in np.flatnonzero(bad & ~is_total):
             number = int(numbers[row])
             found.append((number, position[name], Problem(
                 _cell(path, sheet, column_letter(position[name]), number),
                 _refusal(name, cells.iloc[row], code=name in spec.keys))))
     problems.extend(problem for *_, problem in sorted(found, key=lambda found: found[:2]))
-    rows = frame[~is_total]
-    out = pd.DataFrame(index=rows.index)
-    for name in spec.keys:
-        out[name] = rows[name].astype(str)
+    out = pd.DataFrame({name: frame[name].astype(str) for name in spec.keys},
+                       index=frame.index)
     for name in spec.numbers:
-        out[name] = [float(value) if finite_number(value) is not None else math.nan
-                     for value in rows[name]]
-    return out.reset_index(drop=True)
+        numbers = pd.to_numeric(frame[name].where(figures[name]), errors="coerce")
+        out[name] = numbers.astype(float)
+    return out[~is_total].reset_index(drop=True)
 
 
 def summary_values(path: Path, summary: pd.DataFrame,
@@ -330,6 +326,23 @@ def _refusal(column: str, value: object, code: bool) -> str:
 def _is_total_word(value: object) -> bool:
     return (isinstance(value, str)
             and " ".join(value.strip().rstrip(":").split()).lower() in TOTAL_WORDS)
+
+
+def _total_words(cells: pd.Series) -> np.ndarray:
+    """Whether each cell reads a total word (``_is_total_word``), each distinct value
+    looked at once (a report's codes repeat on many rows)."""
+    words = [value for value in pd.unique(cells) if _is_total_word(value)]
+    return cells.isin(words).to_numpy(dtype=bool)
+
+
+def _figures(cells: pd.Series) -> np.ndarray:
+    """Whether each cell holds a finite number (``excel.finite_number``: not text, a
+    date, true or false, or blank); a column of numbers and blanks only is checked at
+    once."""
+    if pd.api.types.infer_dtype(cells, skipna=True) in ("floating", "integer",
+                                                         "mixed-integer-float", "empty"):
+        return np.isfinite(cells.to_numpy(dtype=float, na_value=np.nan))
+    return cells.map(lambda value: finite_number(value) is not None).to_numpy(dtype=bool)
 
 
 def _cell(path: Path, sheet: str, letter: str, row: int) -> str:

@@ -15,7 +15,9 @@ Policy that forbids every fetch and every script but the page's own). It shows:
   computed here from the report's sheets, so both show the same numbers): gap closed by
   ally, spend against budget by ally, capacity utilisation by period and remaining
   shortfall by item; each an inline SVG drawn by matplotlib with its text as paths (no
-  font needed), with its data in a table under it.
+  font needed), with its data in a table under it. Over more than
+  ``optimizer.dashboard.MAX_CHART_POINTS`` periods, the chart by period draws blocks of
+  periods (``optimizer.dashboard.group_periods``), and its caption says how many each.
 - Advice (the ranked sentences) and Diagnosis (an infeasible input), when present.
 - Sortable tables (click a header; a small inline script) of Allocation (the largest
   orders first, at most ``max_table_rows``, saying how many were left out), Readiness
@@ -32,6 +34,7 @@ import base64
 import hashlib
 import html
 import io
+import math
 import os
 import re
 import secrets
@@ -92,6 +95,7 @@ SERIES_COLOURS = ("#1F3864", "#F4B183", "#70AD47")
 CHART_BAR_HEIGHT = 0.28  # inches per category of a horizontal bar chart
 CHART_COLUMN_HEIGHT = 2.6  # inches, a vertical column chart
 ROTATED_LABELS = 8  # a column chart with more categories turns its labels
+MAX_COLUMN_LABELS = 25  # a column chart labels every k-th category to show at most these
 
 
 # --------------------------------------------------------------------------------------
@@ -273,6 +277,8 @@ def _chart_figure(chart_id: str, table: ChartTable) -> str:
     """One chart: its title, the SVG (or why there is none) and its data as a table."""
     frame = table.frame
     caption = f"<figcaption>{_text(table.title)} <span>({_text(table.axis_title)})</span>"
+    if table.grouping:
+        caption += f' <span class="grouping">{_text(table.grouping)}</span>'
     if frame.empty:
         return (f'<figure class="chart" id="{chart_id}">{caption}</figcaption>'
                 f'<p class="empty">Nothing to draw: the report has no rows for this chart.</p>'
@@ -286,10 +292,11 @@ def _chart_figure(chart_id: str, table: ChartTable) -> str:
 
 def chart_svg(table: ChartTable, id_prefix: str) -> str:
     """The chart of ``table`` as inline SVG: horizontal bars (``chart_type`` "bar",
-    categories read top-down) or vertical columns ("column"), one bar per series of each
-    category, drawn by matplotlib. Its ``<title>`` names the chart and every category
-    with its values, for screen readers and text search (the drawn text is paths). A
-    chart of percentages spans 0 to 100."""
+    categories read top-down) or vertical columns ("column", labelled at every k-th
+    category so that at most ``MAX_COLUMN_LABELS`` labels show), one bar per series of
+    each category, drawn by matplotlib. Its ``<title>`` names the chart (with how its
+    categories are grouped) and every category with its values, for screen readers and
+    text search (the drawn text is paths). A chart of percentages spans 0 to 100."""
     frame = table.frame
     categories = frame.iloc[:, 0].astype(str).tolist()
     positions = np.arange(len(categories), dtype=float)
@@ -313,8 +320,9 @@ def chart_svg(table: ChartTable, id_prefix: str) -> str:
             axes.grid(axis="x", color="#DDDDDD")
         else:
             rotate = len(categories) > ROTATED_LABELS
-            axes.set_xticks(positions, categories, rotation=45 if rotate else 0,
-                            ha="right" if rotate else "center")
+            every = math.ceil(len(categories) / MAX_COLUMN_LABELS)
+            axes.set_xticks(positions[::every], categories[::every],
+                            rotation=45 if rotate else 0, ha="right" if rotate else "center")
             axes.set_ylabel(table.axis_title)
             axes.grid(axis="y", color="#DDDDDD")
         axes.set_axisbelow(True)
@@ -336,7 +344,7 @@ def chart_svg(table: ChartTable, id_prefix: str) -> str:
             f"{_plain_number(row[series], table.formats.get(series))}"
             for series in table.series)
         for category, (_, row) in zip(categories, frame.iterrows(), strict=True))
-    return _inline_svg(buffer.getvalue(), id_prefix, f"{table.title}. {described}")
+    return _inline_svg(buffer.getvalue(), id_prefix, f"{table.caption}. {described}")
 
 
 def _compact(value: float) -> str:
@@ -537,6 +545,7 @@ nav a { color: var(--head); }
 figure.chart { margin: 0; break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 0.3rem; }
 figcaption span { font-weight: normal; color: var(--muted); }
+figcaption .grouping { display: block; font-size: 0.85rem; }
 figure svg { width: 100%; height: auto; display: block; }
 details { font-size: 0.85rem; margin-top: 0.3rem; }
 .scroll { overflow-x: auto; max-height: 36rem; overflow-y: auto;
