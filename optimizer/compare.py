@@ -73,7 +73,6 @@ COST_METRICS = tuple(metric for metric, (_, note) in SUMMARY_METRICS.items()
                      if note.startswith("Cost term"))
 
 
-
 @dataclass(frozen=True)
 class TableSpec:
     """The columns of a report sheet read as typed values (``typed_table``): its codes
@@ -266,7 +265,7 @@ def typed_table(path: Path, sheet: str, frame: pd.DataFrame, spec: TableSpec,
     naming the cell. Problems and warnings are appended to ``problems`` and
     ``warnings``."""
     position = {name: list(frame.columns).index(name) for name in spec.columns}
-    numbers = frame.index.to_numpy()
+    row_numbers = frame.index.to_numpy()
     totals = pd.DataFrame({key: _total_words(frame[key]) for key in spec.keys},
                           index=frame.index)
     is_total = totals.any(axis=1).to_numpy()
@@ -274,7 +273,7 @@ def typed_table(path: Path, sheet: str, frame: pd.DataFrame, spec: TableSpec,
     found: list[tuple[int, int, Problem]] = []  # (row, column, problem): in sheet order
     for row in np.flatnonzero(is_total):
         key = totals.columns[totals.iloc[row].to_numpy().argmax()]
-        number = int(numbers[row])
+        number = int(row_numbers[row])
         warnings.append(Problem(
             _cell(path, sheet, column_letter(position[key]), number),
             f"row {number} reads {frame[key].iloc[row]!r} in {key}: a totals row, left out "
@@ -285,16 +284,16 @@ def typed_table(path: Path, sheet: str, frame: pd.DataFrame, spec: TableSpec,
         bad = (blank if name in spec.keys
                else ~figures[name] & ~(blank & spec.blank_numbers))
         for row in np.flatnonzero(bad & ~is_total):
-            number = int(numbers[row])
+            number = int(row_numbers[row])
             found.append((number, position[name], Problem(
                 _cell(path, sheet, column_letter(position[name]), number),
                 _refusal(name, cells.iloc[row], code=name in spec.keys))))
-    problems.extend(problem for *_, problem in sorted(found, key=lambda found: found[:2]))
+    problems.extend(problem for *_, problem in sorted(found, key=lambda entry: entry[:2]))
     out = pd.DataFrame({name: frame[name].astype(str) for name in spec.keys},
                        index=frame.index)
     for name in spec.numbers:
-        numbers = pd.to_numeric(frame[name].where(figures[name]), errors="coerce")
-        out[name] = numbers.astype(float)
+        out[name] = pd.to_numeric(frame[name].where(figures[name]),
+                                  errors="coerce").astype(float)
     return out[~is_total].reset_index(drop=True)
 
 

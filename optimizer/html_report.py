@@ -132,7 +132,7 @@ def write_html_page(report: ReportTables, out_html: str | Path, *,
 
 
 def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> str:
-    """The whole page of one report, as text."""
+    """The whole page of one report read by ``read_page_report``, as text."""
     sheets = report.sheets
     input_file = report.run_info.get(("input", "file"))
     name = Path(str(input_file)).name if input_file else report.path.name
