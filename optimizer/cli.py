@@ -217,6 +217,7 @@ def _command_compare(args: argparse.Namespace) -> int:
     out = comparison_path(args.report_a, args.report_b, args.out)
     remove_stale_temporaries([out.parent])
     comparison = compare_reports(args.report_a, args.report_b)
+    _print_problems(comparison.warnings, show_all=False)
     write_comparison(comparison, out)
     for line in comparison.summary_lines():
         print(line)
@@ -225,10 +226,12 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from optimizer.html_report import write_html_report
+    from optimizer.html_report import read_page_report, write_html_page
 
     out = args.html if args.html is not None else args.report.with_suffix(".html")
-    print(f"html report: {write_html_report(args.report, out)}")
+    report = read_page_report(args.report)
+    _print_problems(list(report.warnings), show_all=False)
+    print(f"html report: {write_html_page(report, out)}")
     return ExitCode.SOLVED
 
 
