@@ -12,7 +12,9 @@ import contextlib
 import json
 import re
 import shutil
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,23 +74,36 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 
 def _command_solve(args: argparse.Namespace) -> int:
-    from optimizer.report import report_path, write_report
+    from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
+    from optimizer.report import report_output, report_path, write_report
     from optimizer.run import solve_workbook, timed
 
     config = _model_config(args)
     out = report_path(args.workbook, args.out)
+    # A run without a plan writes its Diagnosis beside the report, never over it.
+    diagnosis_out = out.with_name(f"{args.workbook.stem}_diagnosis.xlsx")
+    html_out = out.with_suffix(".html") if args.html else None
+    outputs = [report_output(out), Output(diagnosis_out, "the diagnosis", "--out")]
+    if html_out is not None:
+        outputs.append(Output(html_out, "the HTML report", "--out"))
+    if args.write_lp is not None:
+        outputs.append(Output(args.write_lp, "the LP file", "--write-lp"))
+    check_outputs(outputs, {"the input workbook": args.workbook})
+    remove_stale_temporaries({output.path.parent for output in outputs})
     with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
         result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
                                 write_lp=args.write_lp, progress=progress)
+        if result.plan is None:
+            out = diagnosis_out
         progress("writing the report")
         with timed(result.timings, "report"):
             write_report(result, out)
         html = None
-        if args.html:
+        if html_out is not None and result.plan is not None:
             from optimizer.html_report import write_html_report
 
             progress("writing the HTML report")
-            html = write_html_report(out, out.with_suffix(".html"))
+            html = write_html_report(out, html_out)
     if not args.json:
         _print_problems(result.warnings, show_all=False)
     summary = result.summary()
@@ -108,6 +123,7 @@ def _command_solve(args: argparse.Namespace) -> int:
             "diagnosis": summary.get("diagnosis"),
             "equal_cost_plans": summary.get("equal_cost_plans"),
             **({"html_report": str(html)} if html is not None else {}),
+            **({"lp_file": str(args.write_lp)} if args.write_lp is not None else {}),
         }))
     else:
         _print_summary(result, out)
@@ -150,9 +166,12 @@ def _print_summary(result, out: Path) -> None:
     if result.status not in ("optimal", "feasible"):
         print(f"{result.status}: {result.message}", file=sys.stderr)
         if result.diagnosis is not None:
-            print(f"why: {result.diagnosis.message} (all conflicts: the report's Diagnosis "
-                  "sheet)", file=sys.stderr)
-        print(f"report: {out}")
+            print(f"why: {result.diagnosis.message} (all conflicts: the Diagnosis sheet "
+                  f"of {out.name})", file=sys.stderr)
+        if result.plan is None:
+            print(f"no plan, so the earlier report (if any) is unchanged; diagnosis: {out}")
+        else:
+            print(f"report: {out}")
         return
     table = Table(box=box.SIMPLE, show_header=False, title=f"stockpile solve: "
                   f"{Path(result.input_path).name}", title_justify="left")
@@ -204,9 +223,12 @@ def _command_generate(args: argparse.Namespace) -> int:
 
 def _command_compare(args: argparse.Namespace) -> int:
     from optimizer.compare import compare_reports, comparison_path, write_comparison
+    from optimizer.outputs import remove_stale_temporaries
 
     out = comparison_path(args.report_a, args.report_b, args.out)
+    remove_stale_temporaries([out.parent])
     comparison = compare_reports(args.report_a, args.report_b)
+    _print_problems(comparison.warnings, show_all=False)
     write_comparison(comparison, out)
     for line in comparison.summary_lines():
         print(line)
@@ -215,10 +237,12 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from optimizer.html_report import write_html_report
+    from optimizer.html_report import read_page_report, write_html_page
 
     out = args.html if args.html is not None else args.report.with_suffix(".html")
-    print(f"html report: {write_html_report(args.report, out)}")
+    report = read_page_report(args.report)
+    _print_problems(list(report.warnings), show_all=False)
+    print(f"html report: {write_html_page(report, out)}")
     return ExitCode.SOLVED
 
 
@@ -244,8 +268,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
+    from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
     from optimizer.reader import sha256_of
-    from optimizer.report import refuse_input_overwrite
     from optimizer.scenarios import (
         load_scenarios,
         outage_each_facility,
@@ -276,22 +300,31 @@ def _command_sweep(args: argparse.Namespace) -> int:
                          "--budget-scale or --target-scale")
     require_distinct_names(scenarios)
     out = args.out / f"{args.workbook.stem}_sweep.xlsx"
-    refuse_input_overwrite(out, args.workbook)
     reports = args.out / f"{args.workbook.stem}_scenarios" if args.reports else None
+    check_outputs([Output(out, "the sweep workbook", "--out"),
+                   Output(record_path(out), "the record of the sweep's cases", "--out")],
+                  {"the input workbook": args.workbook})
+    remove_stale_temporaries([args.out, *([reports] if reports is not None else [])])
     input_sha256 = sha256_of(args.workbook)
     opened = SweepRecord.resume if args.resume else SweepRecord.start
     record = opened(record_path(out), sweep_identity(input_sha256, config))
     if not args.json:
         _print_problems(warnings, show_all=False)
-    with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
-        results = run_sweep(data, config, scenarios, args.workbook, workers=args.workers,
-                            scheduler=args.scheduler, report_dir=reports,
-                            warm_start=not args.cold, input_sha256=input_sha256,
-                            record=record, progress=lambda state: progress(str(state)))
-        progress("writing the sweep workbook")
-        write_sweep(results, out, input_path=args.workbook, input_sha256=input_sha256,
-                    config=config,
-                    scenario_file=None if args.scenarios is None else str(args.scenarios))
+    try:
+        with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+            results = run_sweep(data, config, scenarios, args.workbook,
+                                workers=args.workers, scheduler=args.scheduler,
+                                report_dir=reports, warm_start=not args.cold,
+                                input_sha256=input_sha256, record=record,
+                                progress=lambda state: progress(str(state)))
+            progress("writing the sweep workbook")
+            write_sweep(results, out, input_path=args.workbook, input_sha256=input_sha256,
+                        config=config, scenario_file=None if args.scenarios is None
+                        else str(args.scenarios))
+    except (KeyboardInterrupt, Terminated):
+        print(f"the cases finished so far are recorded in {terminal_text(record.path)}; "
+              "the same sweep with --resume solves only the others", file=sys.stderr)
+        raise
     kept = results.attrs["kept"]
     worst = most_damaging(results, 5)
     failed = int((~results["status"].isin(["optimal", "feasible"])).sum())
@@ -430,7 +463,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so that every file being written is removed
+    and every earlier file stays as it was."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -459,9 +503,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         return ExitCode.UNEXPECTED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return ExitCode.UNEXPECTED
+    except (KeyboardInterrupt, Terminated) as exc:
+        name = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
+        print(f"stopped by {name}: the run did not finish; nothing half-written was left "
+              "and every earlier file is unchanged", file=sys.stderr)
+        return ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     except Exception as exc:  # the last resort: a sentence, never a traceback by default
         print(
             f"unexpected error: {type(exc).__name__}: {terminal_text(exc)} (run with --debug "

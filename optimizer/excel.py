@@ -18,8 +18,6 @@ that the writer merges in row order, and ``decorate`` hooks add only what is not
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,10 +28,9 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from optimizer.outputs import atomic_output, rows_folder
+
 ReadmeRow = tuple[str, tuple[str, ...]]
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-_DEFAULT_MODE = 0o666 & ~_UMASK
 
 # Number formats of every workbook the tool writes (percentages are numbers 0-100).
 MONEY = "#,##0"
@@ -214,36 +211,27 @@ def write_workbook(
     of its columns, in characters.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    os.chmod(temporary, _DEFAULT_MODE)  # mkstemp makes it private; a report is not
-    try:
+    with atomic_output(path) as temporary, rows_folder() as rows_on_disk:
         # The rows of each sheet wait on disk until the workbook is zipped.
-        with tempfile.TemporaryDirectory(prefix="stockpile-rows-") as rows_on_disk:
-            workbook = xlsxwriter.Workbook(
-                temporary,
-                {"strings_to_formulas": False, "strings_to_urls": False,
-                 "strings_to_numbers": False, "nan_inf_to_errors": False,
-                 "constant_memory": True, "tmpdir": rows_on_disk},
-            )
-            try:
-                formats = _Formats(workbook)
-                if readme is not None:
-                    _write_readme(workbook, readme_title, readme, tuple(readme_widths))
-                for name, content in sheets.items():
-                    sheet = workbook.add_worksheet(name)
-                    _write_table(sheet, content, formats)
-                    if content.decorate is not None:
-                        content.decorate(sheet, workbook, content.frame)
-                workbook.close()
-            except BaseException:
-                _release_rows(workbook)
-                raise
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        workbook = xlsxwriter.Workbook(
+            str(temporary),
+            {"strings_to_formulas": False, "strings_to_urls": False,
+             "strings_to_numbers": False, "nan_inf_to_errors": False,
+             "constant_memory": True, "tmpdir": rows_on_disk},
+        )
+        try:
+            formats = _Formats(workbook)
+            if readme is not None:
+                _write_readme(workbook, readme_title, readme, tuple(readme_widths))
+            for name, content in sheets.items():
+                sheet = workbook.add_worksheet(name)
+                _write_table(sheet, content, formats)
+                if content.decorate is not None:
+                    content.decorate(sheet, workbook, content.frame)
+            workbook.close()
+        except BaseException:
+            _release_rows(workbook)
+            raise
     return path
 
 

@@ -156,7 +156,7 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
             "integer variables": int(model.linear.column_bounds()[2].sum()),
         }
     if write_lp is not None:
-        write_lp_file(model, str(write_lp))
+        write_lp_file(model, write_lp)
     with timed(result.timings, "solve"):
         outcome = solve_model(model, config, verbose=verbose, progress=progress,
                               base_plan=base_plan, keep_plan=keep_plan)

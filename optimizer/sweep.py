@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -48,6 +47,7 @@ from optimizer.excel import (
 )
 from optimizer.model.restrict import BasePlan
 from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL
+from optimizer.outputs import write_text_atomically
 from optimizer.reader import sha256_of
 from optimizer.scenarios import Scenario
 
@@ -306,23 +306,6 @@ def _difference(then: dict, now: dict) -> str | None:
                 f"{before.get(key)!r} then, {after.get(key)!r} now); give the same --model "
                 "and --set, or run the sweep without --resume")
     return None
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """``text`` to ``path`` through a temporary file beside it, renamed over it: a reader
-    finds the old file or the new, never half of one. (A local stand-in for
-    ``optimizer.outputs.atomic_output``.)"""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # The sweep --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 import optimizer.run
 import optimizer.sweep
 from optimizer.cli import main
+from optimizer.errors import ExitCode
 from optimizer.sweep import BASE, FILE_STEM_BYTES, report_file_names
 from tests.test_scenarios import WEIGHTED, two_lines
 
@@ -332,8 +333,11 @@ def test_a_resumed_sweep_solves_what_failed_changed_or_lost_its_report(
         return solve(data, config, result, **kwargs)
 
     monkeypatch.setattr(optimizer.run, "solve_data", interrupted)
-    assert main(arguments) != 0
-    assert "interrupted" in capsys.readouterr().err
+    assert main(arguments) == ExitCode.INTERRUPTED
+    error = capsys.readouterr().err
+    assert "stopped by Ctrl-C (SIGINT)" in error
+    assert (f"the cases finished so far are recorded in {out / 'a_sweep_cases.jsonl'}; the "
+            "same sweep with --resume solves only the others") in error
     assert not (out / "a_sweep.xlsx").exists()
     assert [name for name, _ in solved] == ["base", "cut 0", "cut 1", "cut 2", "cut 3"]
     monkeypatch.setattr(optimizer.run, "solve_data", solve)

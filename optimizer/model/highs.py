@@ -93,6 +93,25 @@ def version() -> str:
     return f"HiGHS {session.versionMajor()}.{session.versionMinor()}.{session.versionPatch()}"
 
 
+def _run_interruptibly(highs: highspy.Highs) -> None:
+    """``highs.run()`` in HiGHS's own thread while this one waits in 0.1 s steps, so
+    that Python's signal handlers run during a long solve: on an exception (Ctrl-C,
+    SIGTERM) HiGHS is asked to stop, awaited, and the exception goes on."""
+    highs.startSolve()
+    try:
+        while not highs.wait(0.1)[0]:
+            pass
+    except BaseException:
+        highs.cancelSolve()
+        while True:
+            try:
+                if highs.wait(0.1)[0]:
+                    break
+            except BaseException:  # a second signal while HiGHS stops: keep waiting
+                continue
+        raise
+
+
 class HighsSession:
     """One HiGHS instance holding the model; ``run`` solves it with the current costs,
     bounds and rows and says what came of it in SPEC terms."""
@@ -100,6 +119,9 @@ class HighsSession:
     def __init__(self, linear: LinearModel, *, verbose: bool, mip_gap: float,
                  threads: int) -> None:
         self.highs = highspy.Highs()
+        # Lets a signal (Ctrl-C, SIGTERM) stop HiGHS at its next iteration: see
+        # ``_run_interruptibly``.
+        self.highs.HandleUserInterrupt = True
         self.highs.setOptionValue("output_flag", bool(verbose))
         self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
         if threads > 0:
@@ -200,7 +222,7 @@ class HighsSession:
             index = np.arange(len(self.start), dtype=np.int32)
             self.highs.setSolution(len(self.start), index, self.start)
             self.start = None
-        self.highs.run()
+        _run_interruptibly(self.highs)
         has_solution = int(self.highs.getInfo().primal_solution_status) == _FEASIBLE
         status, message = classify(self.highs.getModelStatus().name, has_solution)
         return status, message, status in (OPTIMAL, FEASIBLE)
