@@ -18,7 +18,7 @@ from optimizer import __version__
 from optimizer.config import flatten
 from optimizer.data import AllianceData
 from optimizer.explain.advice import advise
-from optimizer.explain.binding import binding_limits
+from optimizer.explain.binding import binding_limits, unvalued_limits
 from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.rule_prices import rule_prices
@@ -176,7 +176,9 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
     if outcome.status in (OPTIMAL, FEASIBLE):
         with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)
-            if not model.is_mip:
+            if outcome.status != OPTIMAL:
+                result.binding = unvalued_limits(model, outcome.values, data)
+            elif not model.is_mip:
                 result.binding = value_binding_limits(model, outcome, result.plan, data,
                                                       config)
         progress("checking the solution against the input")
@@ -203,8 +205,8 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                 with timed(result.timings, "rule_prices"):
                     result.rule_prices = rule_prices(model, outcome.values, data, config,
                                                      result.plan, resolve, deadline,
-                                                     progress)
-            if model.is_mip:
+                                                     outcome.status, progress)
+            if model.is_mip and outcome.status == OPTIMAL:
                 progress("measuring what relaxing each limit is worth (re-solves)")
                 with timed(result.timings, "measured_limits"):
                     result.binding = measure_limits(

@@ -44,6 +44,7 @@ from optimizer.tolerance import snapped
 # a step can make a MIP much harder (the sample alliance: 11 s against 0.6 s), and one
 # such limit should not take the time of all the others.
 SLOWER, MIN_SECONDS = 5.0, 2.0
+RAN_OUT = "not measured: explain.time_limit ran out; raise it to measure"
 NOT_MEASURED = ("not measured: whole-unit model, and the linear relaxation ranks other "
                 "limits higher (explain.measured_limits)")
 
@@ -98,6 +99,11 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
     mip_gap = float(config["solver"]["mip_gap"])
     binding = limit_records(model, values, data)
     measured = pd.DataFrame(columns=binding.columns)
+    if count > 0 and deadline <= time.perf_counter():
+        for figure in ("shortfall_closed", "cost_saved", "objective_improved"):
+            binding[figure] = np.nan
+        binding["how"] = RAN_OUT
+        return binding
     if count > 0:
         progress("ranking the limits by the linear relaxation")
         relaxation = as_linear_program(model)
@@ -131,7 +137,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
         left = deadline - time.perf_counter()
         declaration = declarations[record["family"]]
         if left <= 0:
-            binding.loc[index, "how"] = "not measured: explain.time_limit ran out"
+            binding.loc[index, "how"] = RAN_OUT
             continue
         progress(f"measuring {declaration.phrase(record, declaration.step_words)}")
         allowed = min(left, max(MIN_SECONDS, SLOWER * base["seconds"]))
