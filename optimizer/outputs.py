@@ -52,10 +52,10 @@ class Output:
 def check_outputs(outputs: Iterable[Output], inputs: Mapping[str, Path | str]) -> None:
     """Refuse, before any work, every output that could not be written or would destroy
     something: an output that is one of ``inputs`` ({what it is: path}; also through a
-    link), a folder or
-    another non-regular file, the same file as another output, a name longer than the
-    file system allows, or a folder that cannot be created or written. Writes nothing
-    (but a probe file, removed at once). One ``InputError`` lists every problem.
+    link), a folder or another non-regular file, the same file as another output, a
+    name longer than the file system allows, or a folder that cannot be created or
+    written. Writes nothing (but a probe file, removed at once). One ``InputError``
+    lists every problem.
     """
     outputs = list(outputs)
     sources = {what: Path(path) for what, path in inputs.items()}
@@ -106,8 +106,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def _folder_problem(path: Path, what: str, fix: str) -> str | None:
     """Whether the folder of ``path`` can be written, or (when missing) created: a
     probe file is made and removed in it, or in its nearest existing parent."""
-    folder = path.parent
-    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    existing = _nearest_existing(path.parent)
     if not existing.is_dir():
         return f"the folder of {what} {path} cannot be made: {existing} is a file; {fix}"
     try:
@@ -120,11 +119,15 @@ def _folder_problem(path: Path, what: str, fix: str) -> str | None:
     return None
 
 
+def _nearest_existing(folder: Path) -> Path:
+    """``folder``, or its nearest parent that exists (the one a missing folder would be
+    made in)."""
+    return next(parent for parent in (folder, *folder.parents) if parent.exists())
+
+
 def _name_problem(path: Path, what: str, fix: str) -> str | None:
-    existing = next(parent for parent in (path.parent, *path.parent.parents)
-                    if parent.exists())
     try:
-        longest = os.pathconf(existing, "PC_NAME_MAX")
+        longest = os.pathconf(_nearest_existing(path.parent), "PC_NAME_MAX")
     except (OSError, ValueError):
         longest = 255
     length = len(os.fsencode(path.name))
