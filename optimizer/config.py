@@ -40,6 +40,7 @@ DEFAULTS: dict[str, dict[str, object]] = {
         "budget_carryover": False,
         "allow_transfers": False,
         "min_gap_closure": 0.0,
+        "min_gap_closure_from": "",
         "max_supplier_share": 1.0,
         "work_share": True,
     },
@@ -96,6 +97,11 @@ def _text(value: object) -> str | None:
     return None if isinstance(value, str) and value.strip() else "must be a solver name"
 
 
+def _period_code(value: object) -> str | None:
+    # Which periods exist is the workbook's: ``validation.configuration_problems``.
+    return None if isinstance(value, str) else 'must be a period code in quotes, e.g. "2028Q1"'
+
+
 def _whole(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return "must be a whole number >= 0"
@@ -109,6 +115,7 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "rules.budget_carryover": _boolean,
     "rules.allow_transfers": _boolean,
     "rules.min_gap_closure": _number(0, 1),
+    "rules.min_gap_closure_from": _period_code,
     "rules.max_supplier_share": _number(0, 1, low_open=True),
     "rules.work_share": _boolean,
     "solver.name": _text,
@@ -190,10 +197,14 @@ def apply_settings(config: dict[str, dict[str, object]],
         if key not in CHECKS:
             problems.append(_unknown_key(where, key))
             continue
-        if isinstance(value, int) and not isinstance(value, bool) and isinstance(
-            DEFAULTS[key.split(".")[0]][key.split(".")[1]], float
-        ):
-            value = float(value)
+        default = DEFAULTS[key.split(".")[0]][key.split(".")[1]]
+        if isinstance(value, int) and not isinstance(value, bool):
+            if isinstance(default, float):
+                value = float(value)
+            elif isinstance(default, str):
+                value = str(value)  # a period code 2028, as the workbook reads it
+        if isinstance(value, str) and isinstance(default, str):
+            value = value.strip()
         message = CHECKS[key](value)
         if message:
             problems.append(Problem(where, f"{key} {message}, got {value!r}"))

@@ -384,7 +384,8 @@ def generate_tables(
         "Periods": pd.DataFrame({"period": periods_}),
         "Allies": pd.DataFrame({
             "ally": ally, "name": ally_name, "gdp": gdp,
-            "min_gap_closure": min_gap_closure, "work_share_min": work_share_min,
+            "min_gap_closure": min_gap_closure, "min_gap_closure_from": None,
+            "work_share_min": work_share_min,
         }),
         "Items": pd.DataFrame({
             "item": item, "name": item_name, "unit": item_unit,

@@ -52,6 +52,7 @@ from optimizer.config import apply_settings
 from optimizer.data import AllianceData
 from optimizer.errors import InputError
 from optimizer.schema import Problem
+from optimizer.validation import configuration_problems
 
 # kind -> (required fields, optional fields)
 EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -232,9 +233,11 @@ def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
     settings = tuple((where, key, value) for key, value in _flat(table.get("set", {})))
     if settings:
         try:
-            apply_settings(base_config, settings)
+            applied = apply_settings(base_config, settings)
         except InputError as error:
             problems.extend(error.problems)
+        else:
+            problems.extend(configuration_problems(data.periods, applied["rules"], where))
     edits = []
     raw_edits = table.get("edit", [])
     if not isinstance(raw_edits, list):

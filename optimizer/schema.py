@@ -88,6 +88,15 @@ SHEETS: tuple[Sheet, ...] = (
                 "(blank: no work-share rule).",
                 unit="share 0-1",
             ),
+            # Last, so that rows written by position before it existed still read.
+            Column(
+                "min_gap_closure_from",
+                Kind.CODE,
+                "First period in which this ally's min_gap_closure applies; before it, the "
+                "ally need only end no period worse off than with no new orders (blank: "
+                "the model configuration's rules.min_gap_closure_from).",
+                refers_to="period",
+            ),
         ),
         key=("ally",),
         required=True,

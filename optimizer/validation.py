@@ -7,6 +7,7 @@ in one pass and either raises ``InputError`` with all of them or returns the typ
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import pandas as pd
@@ -126,6 +127,20 @@ def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
             _check_restrictions(table, findings)
 
 
+def configuration_problems(periods: tuple[str, ...], rules: dict,
+                           where: str = "model configuration") -> list[Problem]:
+    """Errors of configuration keys that name the workbook's codes:
+    ``rules.min_gap_closure_from`` must be blank or a period of the Periods sheet."""
+    first = str(rules.get("min_gap_closure_from", "")).strip()
+    if not first or first in periods or not periods:
+        return []
+    close = difflib.get_close_matches(first, periods, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return [Problem(where, (
+        f"rules.min_gap_closure_from '{first}' is not a period of the workbook; {hint}"
+        f"give one of Periods ({periods[0]} … {periods[-1]}), or \"\" for every period"))]
+
+
 def policy_warnings(data: AllianceData, rules: dict) -> list[Problem]:
     """Warnings that depend on the model configuration's rules (SPEC §4, rules 7 and 8)."""
     found = Findings()
@@ -170,6 +185,9 @@ def load_workbook(
     for table in tables.values():
         _check_unique_keys(table, findings)
     _check_references(tables, findings)
+    if "Periods" in tables:
+        findings.errors += configuration_problems(
+            tuple(tables["Periods"].frame["period"].dropna()), rules or {})
     if findings.errors:
         raise InputError(findings.errors, findings.warnings)
 

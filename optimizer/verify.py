@@ -535,7 +535,8 @@ class _Checker:
         return describe
 
     def readiness(self, stock: np.ndarray) -> np.ndarray:
-        """4. s + u ≥ target, u ≥ 0; 6. u ≤ (1 − ρ_a)·gap.
+        """4. s + u ≥ target, u ≥ 0; 6. u ≤ (1 − ρ_a)·gap from the ally's
+        min_gap_closure_from (Allies, else rules; blank: the first period) on, u ≤ gap before.
         Returns the plan's shortfall u for each Requirements row (0 where it gives none)."""
         need = self.data.requirements.reset_index(drop=True)
         r = _table(self.plan.readiness, READINESS_COLUMNS, "readiness")
@@ -562,9 +563,14 @@ class _Checker:
         # P(a,i,t) = on_hand − Σ_{τ≤t} consumption: the stock with no new orders
         no_orders = self.on_hand[:, :, None] - np.cumsum(self.consumption, axis=2)
         gap = np.maximum(0.0, target - no_orders[a, i, t])
-        closure = self.data.allies["min_gap_closure"].fillna(
+        allies = self.data.allies
+        closure = allies["min_gap_closure"].fillna(
             float(self.rules["min_gap_closure"])).to_numpy(dtype=float)[a]
-        allowed = (1.0 - closure) * gap
+        # Before an ally's first period of the rule only its ρ = 0 form holds.
+        starts = allies["min_gap_closure_from"].where(allies["min_gap_closure_from"].notna(),
+                                                      self.rules["min_gap_closure_from"])
+        first = np.where(starts == "", 0, self.periods.get_indexer(starts))[a]
+        allowed = (1.0 - np.where(t >= first, closure, 0.0)) * gap
         self.record("min_gap_closure", u - allowed, allowed, cells)
         return u
 

@@ -323,8 +323,10 @@ def tables() -> dict[str, list[tuple]]:
 def frames() -> dict[str, pd.DataFrame]:
     """Every sheet as a frame with the schema's columns, in the schema's sheet order."""
     rows = tables()
-    return {
-        sheet.name: pd.DataFrame(rows[sheet.name], columns=sheet.column_names, dtype=object)
+    return {  # a row may leave out the optional columns at its end
+        sheet.name: pd.DataFrame(
+            [tuple(row) + (None,) * (len(sheet.columns) - len(row)) for row in rows[sheet.name]],
+            columns=sheet.column_names, dtype=object)
         for sheet in SHEETS
     }
 

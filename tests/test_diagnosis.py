@@ -134,7 +134,8 @@ def test_validate_reports_what_it_sees_without_solving(tmp_path):
             "delivery arrives at the end of P2: the solve will be infeasible") in lines
     assert ("warning: Requirements!D3: A must close 30 % of its gap of 13 I in P1 "
             "(Allies!D2), but no delivery can arrive by then: the solve will be "
-            "infeasible") in lines
+            "infeasible; a later period in rules.min_gap_closure_from starts the rule "
+            "after it") in lines
 
 
 def test_validate_is_silent_about_a_feasible_alliance(tmp_path):

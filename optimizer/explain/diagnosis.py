@@ -324,12 +324,17 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
     closed = gaps[(gaps["closure"] > 0) & (gaps["gap"] > GIVE)
                   & ~(first <= gaps["period"].to_numpy())]
     closed = closed.drop_duplicates(["ally", "item"])
+    allies = data.allies.set_index("ally")
     for row in closed.itertuples(index=False):
         rule = own_gap_closure_cell(data, row.ally) or "rules.min_gap_closure"
+        start = ("rules.min_gap_closure_from"
+                 if pd.isna(allies.at[row.ally, "min_gap_closure_from"]) else
+                 data.cell("Allies", "min_gap_closure_from", int(allies.at[row.ally, "row"])))
         found.append(Problem(
             data.cell("Requirements", "target", int(row.row)),
             f"{row.ally} must close {100 * row.closure:g} % of its gap of "
             f"{_quantity(row.gap)} {row.item} in {periods[row.period]} ({rule}), but no "
-            "delivery can arrive by then: the solve will be infeasible",
+            "delivery can arrive by then: the solve will be infeasible; a later period in "
+            f"{start} starts the rule after it",
             severity="warning"))
     return found

@@ -84,10 +84,14 @@ def active_rules(data: AllianceData, config: dict) -> list[Rule]:
     found: list[Rule] = []
     own = data.allies["min_gap_closure"].fillna(0) > 0
     if float(rules["min_gap_closure"]) > 0 or own.any():
+        starts = data.allies["min_gap_closure_from"].notna()
         set_by = ", ".join(
             (["rules.min_gap_closure"] if float(rules["min_gap_closure"]) > 0 else [])
             + [data.cell("Allies", "min_gap_closure", int(row))
-               for row in data.allies.loc[own, "row"]])
+               for row in data.allies.loc[own, "row"]]
+            + (["rules.min_gap_closure_from"] if rules["min_gap_closure_from"] else [])
+            + [data.cell("Allies", "min_gap_closure_from", int(row))
+               for row in data.allies.loc[starts, "row"]])
         found.append(Rule("minimum gap closure", set_by, GAP_CLOSURE, lambda d, c: (
             dataclasses.replace(d, allies=d.allies.assign(min_gap_closure=np.nan)),
             _with(c, "rules.min_gap_closure", 0.0))))

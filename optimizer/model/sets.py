@@ -29,7 +29,8 @@ class ModelSets:
     transfers    y(a,b,i,t): giver, ally, item, period, arrival, route_cost, integer
     stocks       s(a,i,t): ally, item, period, consumption, holding_cost; on_hand per (a,i)
     shortfalls   u(a,i,t): one per Requirements row: ally, item, period, target, gap,
-                 priority, penalty, closure (ρ_a), upper (= (1 − ρ_a)·gap), row
+                 priority, penalty, closure (ρ(a,t): ρ_a, or 0 before the ally's
+                 min_gap_closure_from), upper (= (1 − ρ(a,t))·gap), row
     budgets      (a,t): ally, period, budget, row (NaN row: a period left out, budget 0)
     """
 
@@ -229,7 +230,10 @@ def _shortfall_set(
     """One shortfall u per Requirements row, with its gap and the bound of rule 6.
 
     P(a,i,t) = on_hand − Σ_{τ≤t} consumption(a,i,τ); gap = max(0, target − P);
-    u ≤ (1 − ρ_a) · gap, ρ_a = Allies.min_gap_closure, else rules.min_gap_closure.
+    u ≤ (1 − ρ(a,t)) · gap, where ρ(a,t) = ρ_a from the ally's first period t_a on and
+    0 before it (the ρ = 0 form holds in every period); ρ_a = Allies.min_gap_closure,
+    else rules.min_gap_closure; t_a = Allies.min_gap_closure_from, else
+    rules.min_gap_closure_from, else the first period.
     """
     no_orders = stocks[["ally", "item", "period", "consumption"]].copy()
     no_orders["used"] = no_orders.groupby(["ally", "item"])["consumption"].cumsum()
@@ -243,8 +247,12 @@ def _shortfall_set(
         on=["ally", "item", "period"], how="left",
     )
     shortfalls["gap"] = (shortfalls["target"] - shortfalls["no_order_stock"]).clip(lower=0.0)
-    closure = allies["min_gap_closure"].fillna(float(config["rules"]["min_gap_closure"]))
-    shortfalls["closure"] = shortfalls["ally"].map(closure).astype(float)
+    rules = config["rules"]
+    closure = allies["min_gap_closure"].fillna(float(rules["min_gap_closure"]))
+    first = allies["min_gap_closure_from"].fillna(rules["min_gap_closure_from"] or
+                                                   data.periods[0])
+    applies = shortfalls["period"] >= shortfalls["ally"].map(first.map(period_of))
+    shortfalls["closure"] = np.where(applies, shortfalls["ally"].map(closure), 0.0)
     shortfalls["upper"] = (1.0 - shortfalls["closure"]) * shortfalls["gap"]
     shortfalls["priority"] = shortfalls["item"].map(items["priority"]).astype(float)
     penalty = items["shortfall_penalty"].fillna(float(config["objective"]["shortfall_penalty"]))
