@@ -17,6 +17,7 @@ that the writer merges in row order, and ``decorate`` hooks add only what is not
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -44,6 +45,12 @@ WHOLE = "0"
 
 HEADER_FORMAT = {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1}
 MAX_WIDTH = 60
+PADDING = 2  # characters of a column's width beside its text
+ROW_HEIGHT = 15  # points: one line of the default font
+SPACE = 0.55  # digits: a space, and each character of NARROW
+NARROW = frozenset(" '.,:;!|()[]-fijlrtI")
+WIDE_LETTER = 1.6  # digits: each character of WIDE
+WIDE = frozenset("mwMW%@")
 ROWS_AT_A_TIME = 10_000  # rows turned into Python values at once while writing a sheet
 
 
@@ -91,6 +98,9 @@ class SheetContent:
     cell_formats: dict[str, list[str | None]] = field(default_factory=dict)
     # Cells beside the table, such as the Dashboard's chart data.
     cells: list[Cell] = field(default_factory=list)
+    # column -> format properties of its header cell beyond HEADER_FORMAT, e.g.
+    # {"bold": False} for an optional column of an input sheet.
+    header_styles: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 class _Formats:
@@ -117,10 +127,53 @@ def _width(values: Iterable[object], header: str) -> float:
     return min(MAX_WIDTH, longest + 2)
 
 
+def _fit_row(sheet: Worksheet, row: int, cells: Iterable[tuple[object, float]]) -> None:
+    """Make a row as tall as the most lines its wrapped ``cells`` (value, column width)
+    take: not every reader grows a row to fit its text (LibreOffice does not)."""
+    lines = max((_lines(value, width) for value, width in cells), default=1)
+    if lines > 1:
+        sheet.set_row(row, ROW_HEIGHT * lines)
+
+
+def _lines(value: object, width: float) -> int:
+    """The lines a value takes wrapped within a column ``width`` characters wide."""
+    if isinstance(value, Link):
+        value = value.text
+    if not isinstance(value, str) or len(value) * WIDE_LETTER + PADDING <= width:
+        return 1
+    return _text_lines(value, width)
+
+
+@functools.lru_cache(maxsize=4096)  # a column's sentences repeat, row after row
+def _text_lines(text: str, width: float) -> int:
+    """The lines ``text`` takes wrapped at its spaces within a column ``width``
+    characters wide (a word longer than a line is broken, as Excel does)."""
+    room = max(1.0, width - PADDING)
+    lines = 0
+    for paragraph in text.splitlines() or [""]:
+        lines, used = lines + 1, 0.0
+        for word in paragraph.split(" "):
+            size = _digits(word)
+            if used and used + SPACE + size > room:
+                lines, used = lines + 1, 0.0
+            used += (SPACE if used else 0.0) + size
+            while used > room:
+                lines, used = lines + 1, used - room
+    return lines
+
+
+def _digits(text: str) -> float:
+    """How wide ``text`` is in the default font (Calibri 11), in digits, the unit of a
+    column's width, a little over rather than under: most letters about a digit,
+    capitals more, spaces, punctuation and narrow letters about half (NARROW), m and w
+    more again (WIDE)."""
+    return sum(SPACE if c in NARROW else WIDE_LETTER if c in WIDE
+               else 1.2 if c.isupper() else 1.05 for c in text)
+
+
 def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> None:
     """The header row, then each data row with the cells beside it, top to bottom."""
     frame = content.frame
-    header = formats.get(style(**HEADER_FORMAT))
     beside: dict[int, list[Cell]] = defaultdict(list)
     for cell in content.cells:
         beside[cell.row].append(cell)
@@ -128,7 +181,8 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
         spec = content.number_formats.get(name)
         sheet.set_column(col, col, _width(frame[name].head(2000), str(name)),
                          formats.get(style(num_format=spec)) if spec else None)
-        sheet.write_string(0, col, str(name), header)
+        sheet.write_string(0, col, str(name), formats.get(
+            style(**{**HEADER_FORMAT, **content.header_styles.get(name, {})})))
         if name in content.header_notes:
             sheet.write_comment(0, col, content.header_notes[name])
     _write_cells(sheet, beside.pop(0, ()), formats)
@@ -255,5 +309,7 @@ def _write_readme(
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     for row, (style, cells) in enumerate(rows):
+        if style == "text":
+            _fit_row(sheet, row, zip(map(str, cells), widths, strict=False))
         for col, value in enumerate(cells):
             sheet.write_string(row, col, str(value), styles[style])

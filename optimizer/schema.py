@@ -54,6 +54,10 @@ class Sheet:
         return [c.name for c in self.columns]
 
 
+EXAMPLE_PREFIX = "EXAMPLE-"
+"""Codes of the template's example rows start with this; ``stockpile validate`` warns about
+a row that still holds one."""
+
 _ALLY = "Ally code, as defined in Allies."
 _ITEM = "Item code, as defined in Items."
 _PERIOD = "Period code, as defined in Periods."

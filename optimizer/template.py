@@ -1,11 +1,13 @@
-"""The empty input workbook analysts fill in (``stockpile template``).
+"""The input workbook analysts fill in (``stockpile template``).
 
 Everything here is derived from ``optimizer.schema``: the README sheet explains every
 sheet and column from the schema's descriptions, kinds, units and defaults; each sheet
-gets its header row (with the description as a note on every header cell) and Excel data
-validation on its data cells, so that typing a negative capacity or an unknown ally is
-caught in Excel already. The validation only warns: pasting a block of data is never
-blocked, and ``stockpile validate`` remains the authority.
+gets its header row (required columns in bold, the description as a note on every header
+cell), one example row (``EXAMPLE_ROWS``: codes starting ``EXAMPLE-``, together a valid
+alliance, which ``stockpile validate`` accepts with a warning per example row left) and
+Excel data validation on its data cells, so that typing a negative capacity or an unknown
+ally is caught in Excel already. The validation only warns: pasting a block of data is
+never blocked, and ``stockpile validate`` remains the authority.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from optimizer.data import column_letter, sheet_ref
-from optimizer.excel import ReadmeRow, SheetContent, write_workbook
-from optimizer.schema import SHEETS, Column, Kind, Sheet
+from optimizer.excel import Cell, ReadmeRow, SheetContent, write_workbook
+from optimizer.schema import EXAMPLE_PREFIX, SHEETS, Column, Kind, Sheet
+from optimizer.words import with_article
 
 FIRST_DATA_ROW = 2  # Excel row numbers, 1-based
 LAST_DATA_ROW = 10_000
@@ -32,6 +35,31 @@ KIND_TEXT = {
     Kind.SHARE: "share between 0 and 1",
     Kind.BOOLEAN: "TRUE or FALSE",
 }
+
+# The example row of each sheet, by column (left out: blank). Together they are a valid
+# alliance of one ally, item, line and period; every code starts with EXAMPLE_PREFIX.
+_ALLY, _ITEM, _LINE, _PERIOD = (f"{EXAMPLE_PREFIX}{code}"
+                                for code in ("POL", "155HE", "LINE", "2027Q1"))
+EXAMPLE_ROWS: dict[str, dict[str, object]] = {
+    "Periods": {"period": _PERIOD},
+    "Allies": {"ally": _ALLY, "name": "Example ally: replace or delete this row",
+               "gdp": 850_000_000_000},
+    "Items": {"item": _ITEM, "name": "Example item: 155 mm artillery shell",
+              "unit": "rounds", "integer": False, "priority": 1, "holding_cost": 10},
+    "Production": {"facility": _LINE, "host": _ALLY, "item": _ITEM, "capacity": 10_000,
+                   "unit_cost": 4_000, "lead_time": 1},
+    "Capacity": {"facility": _LINE, "item": _ITEM, "period": _PERIOD, "capacity": 5_000},
+    "Expansion": {"facility": _LINE, "item": _ITEM, "max_extra": 5_000,
+                  "cost_per_unit": 20_000, "lead_time": 2, "payer": _ALLY},
+    "Requirements": {"ally": _ALLY, "item": _ITEM, "period": _PERIOD, "target": 20_000},
+    "Stocks": {"ally": _ALLY, "item": _ITEM, "on_hand": 15_000},
+    "Consumption": {"ally": _ALLY, "item": _ITEM, "period": _PERIOD, "quantity": 1_000},
+    "Budgets": {"ally": _ALLY, "period": _PERIOD, "budget": 50_000_000},
+    "Transport": {"from": _ALLY, "to": _ALLY, "cost_per_unit": 25, "lead_time": 0},
+    "Restrictions": {"facility": _LINE, "ally": _ALLY, "item": _ITEM},
+}
+EXAMPLE_NOTE = ("Example row: replace it with your own data or delete it. 'stockpile "
+                "validate' warns while it is here.")
 
 # Excel's limits on the texts of a data validation.
 _TITLE_LIMIT = 32
@@ -101,11 +129,13 @@ def _validation(column: Column) -> dict | None:
             "source": f"={sheet_ref(sheet.name)}!${letter}${FIRST_DATA_ROW}:"
                       f"${letter}${LAST_DATA_ROW}",
         }
-        expected = f"a {column.refers_to} code listed in {sheet.name}"
+        expected = f"{with_article(column.refers_to)} code listed in {sheet.name}"
     else:
         return None
-    if column.kind is not Kind.CODE:
+    if column.kind is Kind.BOOLEAN:
         expected = KIND_TEXT[column.kind]
+    elif column.kind is not Kind.CODE:
+        expected = with_article(KIND_TEXT[column.kind])
     status = "Required." if column.required else f"Optional; default {default_text(column)}."
     options.update(
         ignore_blank=True,
@@ -154,9 +184,14 @@ def readme_rows() -> list[ReadmeRow]:
         ("text", ("",)),
         ("heading", ("Rules", "", "")),
         ("text", ("Headers", "",
-                  "Row 1 holds the column headers; data starts in row 2. Sheet and column "
-                  "names are matched after trimming spaces and ignoring case; columns may be "
-                  "in any order and optional columns may be left out.")),
+                  "Row 1 holds the column headers; data starts in row 2. Required columns "
+                  "have bold headers. Sheet and column names are matched after trimming "
+                  "spaces and ignoring case; columns may be in any order and optional "
+                  "columns may be left out.")),
+        ("text", ("Example rows", "",
+                  f"Row 2 of every sheet is an example, its codes starting {EXAMPLE_PREFIX}: "
+                  "replace it with your own data or delete it. 'stockpile validate' warns, "
+                  "naming the sheet and row, while an example row is left.")),
         ("text", ("Blank rows", "", "Blank rows are skipped.")),
         ("text", ("Unknown", "",
                   "Unknown sheets and unknown columns are ignored with a warning; this README "
@@ -216,25 +251,42 @@ def readme_rows() -> list[ReadmeRow]:
 
 
 def sheet_content(
-    sheet: Sheet, frame: pd.DataFrame | None = None, number_formats: dict[str, str] | None = None
+    sheet: Sheet, frame: pd.DataFrame | None = None, number_formats: dict[str, str] | None = None,
+    cells: list[Cell] | None = None,
 ) -> SheetContent:
     """A sheet of the contract as ``write_workbook`` takes it: the frame (default: headers
-    only), code and text columns formatted as Text, the description as a note on every
-    header cell and data validation on the data cells. Used by the template and by the
-    sample workbook."""
+    only), code and text columns formatted as Text, only the required columns' headers in
+    bold, the description as a note on every header cell and data validation on the data
+    cells. Used by the template and by the sample workbook."""
     formats = {c.name: TEXT_FORMAT for c in sheet.columns if c.kind in (Kind.CODE, Kind.TEXT)}
     formats.update(number_formats or {})
     return SheetContent(
         frame=pd.DataFrame(columns=sheet.column_names) if frame is None else frame,
         number_formats=formats,
         header_notes={c.name: header_note(c) for c in sheet.columns},
+        header_styles={c.name: {"bold": False} for c in sheet.columns if not c.required},
         decorate=_decorator(sheet),
+        cells=cells or [],
     )
 
 
+def example_frame(sheet: Sheet) -> pd.DataFrame:
+    """The sheet's example row (``EXAMPLE_ROWS``) under its headers; blank: None."""
+    example = EXAMPLE_ROWS[sheet.name]
+    return pd.DataFrame([[example.get(name) for name in sheet.column_names]],
+                        columns=sheet.column_names, dtype=object)
+
+
 def template_sheets() -> dict[str, SheetContent]:
-    """Every sheet of the contract, in schema order, with headers only."""
-    return {sheet.name: sheet_content(sheet) for sheet in SHEETS}
+    """Every sheet of the contract, in schema order, with its headers and example row
+    (its first cell carries ``EXAMPLE_NOTE``)."""
+    sheets = {}
+    for sheet in SHEETS:
+        frame = example_frame(sheet)
+        first = next(col for col, value in enumerate(frame.iloc[0]) if value is not None)
+        sheets[sheet.name] = sheet_content(sheet, frame, cells=[
+            Cell(1, first, frame.iat[0, first], note=EXAMPLE_NOTE)])
+    return sheets
 
 
 # README columns: sheet, column, meaning, required or optional, kind (unit), default; the
@@ -243,7 +295,7 @@ README_WIDTHS = (14, 18, 90, 20, 34, 12)
 
 
 def write_template(path: str | Path) -> Path:
-    """Write the empty input workbook to ``path`` (atomically) and return the path."""
+    """Write the input workbook to fill in to ``path`` (atomically) and return the path."""
     return write_workbook(
         path, template_sheets(), readme=readme_rows(), readme_widths=README_WIDTHS
     )

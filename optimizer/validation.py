@@ -10,13 +10,14 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from optimizer.data import ROW, AllianceData, empty_table, sheet_ref
 from optimizer.errors import InputError
 from optimizer.numerics import numeric_range_warnings
 from optimizer.reader import RawTable, read_tables
-from optimizer.schema import SHEETS, Findings, Problem
+from optimizer.schema import EXAMPLE_PREFIX, SHEETS, Findings, Kind, Problem
 
 
 def _cell(table: RawTable, column: str, row: int) -> str:
@@ -85,6 +86,25 @@ def _check_restrictions(table: RawTable, findings: Findings) -> None:
             f"{sheet_ref(table.actual_name)}!A{row}:D{row}",
             "a restriction needs at least one of host, facility, ally or item",
         )
+
+
+def _warn_example_rows(table: RawTable, findings: Findings) -> None:
+    """A row holding a code of the template's example rows (``EXAMPLE_PREFIX``) is still
+    the example: a warning names it, once per row."""
+    codes = [c.name for c in table.sheet.columns
+             if c.kind is Kind.CODE and c.name in table.frame]
+    if not codes or table.frame.empty:
+        return
+    text = table.frame[codes].astype("string").apply(lambda c: c.str.upper())
+    found = text.apply(lambda c: c.str.startswith(EXAMPLE_PREFIX)).fillna(False)
+    for index in np.flatnonzero(found.to_numpy().any(axis=1)):
+        column = codes[int(np.argmax(found.iloc[index].to_numpy()))]
+        row = int(table.frame[ROW].iloc[index])
+        findings.warn(
+            _cell(table, column, row),
+            f"row {row} is the template's example row ({column} "
+            f"'{table.frame[column].iloc[index]}'); replace it with your own data or "
+            "delete the row")
 
 
 def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
@@ -184,6 +204,7 @@ def load_workbook(
     tables = read_tables(path, findings)
     for table in tables.values():
         _check_unique_keys(table, findings)
+        _warn_example_rows(table, findings)
     _check_references(tables, findings)
     if "Periods" in tables:
         findings.errors += configuration_problems(

@@ -4,6 +4,8 @@ validation, and a round trip through openpyxl and the reader."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import openpyxl
 import pytest
@@ -45,17 +47,27 @@ def test_every_sheet_in_schema_order_after_the_readme(template):
 
 
 @pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.name)
-def test_exact_headers_frozen_with_notes_and_no_data(template, sheet):
+def test_exact_headers_frozen_with_notes_and_one_example_row(template, sheet):
     worksheet = template[sheet.name]
     headers = [cell.value for cell in worksheet[1]]
     assert headers == sheet.column_names
     assert worksheet.freeze_panes == "A2"
-    assert worksheet.max_row == 1  # headers only
+    assert worksheet.max_row == 2  # headers and the example row
     for cell, column in zip(worksheet[1], sheet.columns, strict=True):
-        assert cell.font.b
         assert cell.comment is not None
         assert column.description in cell.comment.text
         assert ("Required" in cell.comment.text) == column.required
+    codes = [cell.value for cell, column in zip(worksheet[2], sheet.columns, strict=True)
+             if column.kind is Kind.CODE and cell.value is not None]
+    assert codes and all(code.startswith("EXAMPLE-") for code in codes)
+    noted = [cell for cell in worksheet[2] if cell.comment is not None]
+    assert len(noted) == 1 and "Example row: replace it" in noted[0].comment.text
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.name)
+def test_only_the_required_columns_have_bold_headers(template, sheet):
+    bold = {cell.value: bool(cell.font.b) for cell in template[sheet.name][1]}
+    assert bold == {column.name: column.required for column in sheet.columns}
 
 
 def test_readme_explains_every_sheet_and_column(template):
@@ -81,6 +93,38 @@ def test_readme_explains_every_sheet_and_column(template):
     assert expansion_lead[5] == "1"
     integer = next(r for r in rows if r[:2] == ("Items", "integer"))
     assert integer[5] == "FALSE"
+    assert "Required columns have bold headers." in text
+    assert "Row 2 of every sheet is an example, its codes starting EXAMPLE-" in text
+
+
+def test_readme_rows_of_wrapped_text_are_as_tall_as_their_lines(template):
+    """LibreOffice does not grow a row to fit its wrapped text: the template sets it."""
+    readme = template["README"]
+    widths = {cell.column_letter: readme.column_dimensions[cell.column_letter].width
+              for cell in readme[1]} | {
+        letter: readme.column_dimensions[letter].width for letter in "ABCDEF"}
+    checked = 0
+    for row in readme.iter_rows(min_row=2):
+        longest = max((len(str(cell.value)) / widths[cell.column_letter]
+                       for cell in row if cell.value), default=0)
+        height = readme.row_dimensions[row[0].row].height
+        if longest > 1.5:  # more than one line at any reading of the width
+            assert height is not None and height > 15, (row[0].row, row[2].value)
+            checked += 1
+        elif longest < 0.5:
+            assert height is None or height <= 15, row[0].row
+    assert checked >= 10
+
+
+def test_messages_use_the_right_article(template):
+    requirements = {str(dv.sqref): dv for dv in
+                    template["Requirements"].data_validations.dataValidation}
+    item = requirements[data_range("Requirements", "item")]
+    assert item.error.startswith("item should be an item code listed in Items.")
+    ally = requirements[data_range("Requirements", "ally")]
+    assert ally.error.startswith("ally should be an ally code listed in Allies.")
+    target = requirements[data_range("Requirements", "target")]
+    assert target.error.startswith("target should be a number >= 0.")
 
 
 # --- data validation -----------------------------------------------------------------------
@@ -143,9 +187,51 @@ def test_every_typed_column_has_its_validation(template):
 # --- reading the template ------------------------------------------------------------------
 
 
-def test_empty_template_fails_naming_the_sheets_that_need_rows(template_path):
+def test_the_template_validates_with_a_warning_naming_each_example_row(template_path):
+    run = subprocess.run([sys.executable, "-m", "optimizer", "validate", str(template_path)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().endswith("1 readiness targets; 12 warnings")
+    warnings = run.stderr.splitlines()
+    assert len(warnings) == len(SHEETS)
+    assert warnings[1] == ("warning: Allies!A2: row 2 is the template's example row (ally "
+                           "'EXAMPLE-POL'); replace it with your own data or delete the row")
+    assert warnings[-1].startswith("warning: Restrictions!B2: row 2 is the template's "
+                                   "example row (facility 'EXAMPLE-LINE')")
+    for sheet, warning in zip(SHEETS, warnings, strict=True):
+        assert warning.startswith(f"warning: {sheet.name}!"), warning
+
+
+def test_an_example_row_left_among_data_is_named_by_its_row(template_path, tmp_path):
+    workbook = openpyxl.load_workbook(template_path)
+    workbook["Periods"].insert_rows(2)
+    workbook["Periods"]["A2"] = "2026Q4"
+    workbook["Budgets"].insert_rows(2)
+    for cell, value in zip(workbook["Budgets"][2], ["EXAMPLE-POL", "2026Q4", 1000],
+                           strict=True):
+        cell.value = value  # a row that still names the example ally
+    path = tmp_path / "partly.xlsx"
+    workbook.save(path)
+    workbook.close()
+    data, warnings = load_workbook(path)
+    assert data.periods == ("2026Q4", "EXAMPLE-2027Q1")
+    found = {w.where: w.message for w in warnings}
+    assert found["Periods!A3"].startswith("row 3 is the template's example row")
+    assert "Periods!A2" not in found
+    assert found["Budgets!A2"] == ("row 2 is the template's example row (ally 'EXAMPLE-POL'); "
+                                   "replace it with your own data or delete the row")
+    assert found["Budgets!A3"].startswith("row 3 is the template's example row")
+
+
+def test_emptied_template_fails_naming_the_sheets_that_need_rows(template_path, tmp_path):
+    workbook = openpyxl.load_workbook(template_path)
+    for sheet in SHEETS:
+        workbook[sheet.name].delete_rows(2)
+    path = tmp_path / "emptied.xlsx"
+    workbook.save(path)
+    workbook.close()
     with pytest.raises(InputError) as caught:
-        load_workbook(template_path)
+        load_workbook(path)
     messages = sorted(str(p) for p in caught.value.problems)
     assert messages == sorted(
         f"{name}!A2: sheet {name} has no rows; it needs at least one"
@@ -188,10 +274,12 @@ ROWS = {
 
 @pytest.fixture
 def filled_path(template_path, tmp_path):
-    """The template filled in with openpyxl, as an analyst would, with a blank row too."""
+    """The template filled in with openpyxl, as an analyst would: the example row
+    deleted, then the data, with a blank row too."""
     workbook = openpyxl.load_workbook(template_path)
     for sheet_name, records in ROWS.items():
         worksheet = workbook[sheet_name]
+        worksheet.delete_rows(2)
         position = {cell.value: cell.column for cell in worksheet[1]}
         row = 2
         for record in records:
