@@ -37,6 +37,7 @@ from optimizer.package import (
     open_inspected,
 )
 from optimizer.schema import (
+    NOTE_SHEETS,
     SHEETS,
     SHEETS_BY_NAME,
     Column,
@@ -377,7 +378,7 @@ def read_tables(path: Path, findings: Findings) -> dict[str, RawTable]:
         by_normal_name.setdefault(normal, actual)
     known = {normalise_name(s.name): s for s in SHEETS}
     for normal, actual in by_normal_name.items():
-        if normal not in known and normal != "readme":
+        if normal not in known and normal not in {normalise_name(n) for n in NOTE_SHEETS}:
             findings.warn(actual, "unknown sheet is ignored")
     present: dict[str, str] = {}
     for sheet in SHEETS:

@@ -290,6 +290,10 @@ SHEETS: tuple[Sheet, ...] = (
 
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
+NOTE_SHEETS = ("README", "Sources")
+"""Sheets of notes beside the data (the template's README, the sample's Sources): read by
+no one, and ignored without a warning."""
+
 
 def normalise_name(name: object) -> str:
     """Sheet and column names are matched after trimming spaces and ignoring case."""

@@ -164,8 +164,9 @@ def _decorator(sheet: Sheet):
     return decorate
 
 
-def readme_rows() -> list[ReadmeRow]:
-    """The README sheet: what the workbook is, the rules, every sheet, every column."""
+def readme_rows(*, example_rows: bool = True) -> list[ReadmeRow]:
+    """The README sheet: what the workbook is, the rules, every sheet, every column; with
+    ``example_rows``, what the template's example rows are."""
     required = [s.name for s in SHEETS if s.required]
     optional = [s.name for s in SHEETS if not s.required]
     rows: list[ReadmeRow] = [
@@ -188,10 +189,11 @@ def readme_rows() -> list[ReadmeRow]:
                   "have bold headers. Sheet and column names are matched after trimming "
                   "spaces and ignoring case; columns may be in any order and optional "
                   "columns may be left out.")),
-        ("text", ("Example rows", "",
-                  f"Row 2 of every sheet is an example, its codes starting {EXAMPLE_PREFIX}: "
-                  "replace it with your own data or delete it. 'stockpile validate' warns, "
-                  "naming the sheet and row, while an example row is left.")),
+        *([("text", ("Example rows", "",
+                     f"Row 2 of every sheet is an example, its codes starting "
+                     f"{EXAMPLE_PREFIX}: replace it with your own data or delete it. "
+                     "'stockpile validate' warns, naming the sheet and row, while an "
+                     "example row is left."))] if example_rows else []),
         ("text", ("Blank rows", "", "Blank rows are skipped.")),
         ("text", ("Unknown", "",
                   "Unknown sheets and unknown columns are ignored with a warning; this README "

@@ -1,15 +1,20 @@
-"""Write ``inputs/sample_alliance.xlsx``: an illustrative alliance to try the optimiser on.
+"""Write ``inputs/sample_alliance.xlsx``: a sample alliance built from public figures.
 
     python scripts/make_sample.py [OUT.xlsx]
 
-Ten allies rebuild stocks of eight munitions over sixteen quarters (2027Q1-2030Q4) from
-about twenty production lines, several of them outside the alliance (USA, KOR). Every
-optional sheet is used. THE FIGURES ARE ILLUSTRATIVE, NOT OFFICIAL: prices and
-capacities are rounded orders of magnitude from public reporting, stocks, targets and
-budgets are invented, and every facility is fictional.
+Eight allies (DEU, FRA, GBR, POL, NOR, EST, LVA, LTU) rebuild stocks of 155 mm shells,
+GMLRS guided rockets and two air-defence interceptors (PAC-3 MSE, IRIS-T SLM) over
+sixteen quarters (2027Q1-2030Q4), from the production lines named in public reporting:
+Rheinmetall Unterlüß, KNDS Bourges, BAE Glascoed, Nammo Raufoss, ZVS Snina, MSM North
+America's Iowa plant, Lockheed Martin and Diehl. Capacities, unit prices, lead times and
+the allies' defence spending come from /work/shared/public_figures.md, cited row by row
+in the workbook's Sources sheet (``SOURCES``). READINESS TARGETS, STOCKS, CONSUMPTION AND
+BUDGETS ARE ILLUSTRATIVE: no ally's stockpile target is public; each ally's budget for
+these munitions is the same share of its published defence spending.
 
 The data are the tables below; the functions after them only turn the tables into the
-sheets of the input workbook (SPEC §2). Nothing is random: every run writes the same data.
+sheets of the input workbook (SPEC §2). Nothing is random: every run writes the same data,
+and ``tests/test_sample.py`` checks that the bundled workbook is what this script writes.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(REPO))
 
-from optimizer.excel import write_workbook  # noqa: E402
+from optimizer.excel import SheetContent, write_workbook  # noqa: E402
 from optimizer.schema import SHEETS, Kind  # noqa: E402
 from optimizer.template import README_WIDTHS, readme_rows, sheet_content  # noqa: E402
 
@@ -38,201 +43,271 @@ DEFAULT_OUT = REPO / "inputs" / "sample_alliance.xlsx"
 YEARS = (2027, 2028, 2029, 2030)
 PERIODS = [f"{year}Q{quarter}" for year in YEARS for quarter in (1, 2, 3, 4)]
 
-# ally, name, gdp (EUR bn), min_gap_closure, work_share_min (blank: None)
-ALLIES = [
-    ("POL", "Poland", 850, 0.5, 0.25),
-    ("DEU", "Germany", 4300, None, None),
-    ("FRA", "France", 2900, None, None),
-    ("GBR", "United Kingdom", 3300, None, None),
-    ("ITA", "Italy", 2200, None, None),
-    ("NLD", "Netherlands", 1100, None, None),
-    ("NOR", "Norway", 480, None, None),
-    ("ROU", "Romania", 350, None, 0.08),
-    ("EST", "Estonia", 40, 0.4, None),
-    ("LTU", "Lithuania", 78, None, None),
+EUR_PER_USD = 0.92  # an assumed exchange rate: dollar figures are converted with it
+
+
+def eur(usd: float) -> int:
+    """A dollar figure in euro, rounded to three significant digits."""
+    value = usd * EUR_PER_USD
+    return int(float(f"{value:.3g}"))
+
+
+# Defence spending 2024, USD billion: SIPRI for the four largest, else NATO's share of
+# GDP times GDP (the GDPs of NOR and the Baltic states are background figures).
+# ally, name, GDP (USD bn), defence spending (USD bn)
+ECONOMIES = [
+    ("DEU", "Germany", 4_660, 88.5),
+    ("FRA", "France", 3_080, 64.7),
+    ("GBR", "United Kingdom", 3_560, 81.8),
+    ("POL", "Poland", 900, 38.0),
+    ("NOR", "Norway", 485, 0.0220 * 485),
+    ("EST", "Estonia", 40, 0.0343 * 40),
+    ("LVA", "Latvia", 43, 0.0315 * 43),
+    ("LTU", "Lithuania", 79, 0.0285 * 79),
 ]
+SPENDING_USD_BN = {ally: spending for ally, _, _, spending in ECONOMIES}
+
+# Rules per ally (illustrative): a minimum share of every gap to close from a first
+# quarter on (reachable by then despite the interceptors' lead times), and a share of
+# spending to place with the ally's own industry.
+# ally: (min_gap_closure, min_gap_closure_from, work_share_min)
+ALLY_RULES = {
+    "POL": (0.5, "2029Q4", None),
+    "LTU": (0.3, "2029Q4", None),
+    "FRA": (None, None, 0.5),
+    "NOR": (None, None, 0.3),
+}
 
 # item, name, unit, integer, priority, shortfall_penalty (EUR per unit, weighted mode),
-# holding_cost (EUR per unit in stock per quarter). priority weighs a unit of shortfall:
-# roughly in proportion to the unit cost, and per euro higher for air defence than for
-# shells, so that a missing PAC-3 MSE weighs as much as 10,000 missing shells.
+# holding_cost (EUR per unit in stock per quarter). priority weighs a unit of shortfall,
+# roughly in proportion to the unit price (illustrative): a missing PAC-3 MSE weighs as
+# much as 800 missing shells. Rockets and missiles are bought in whole units.
 ITEMS = [
     ("155HE", "155 mm HE artillery shell", "rounds", False, 1, 50_000, 10),
-    ("120MOR", "120 mm mortar bomb", "rounds", False, 0.25, 10_000, 2),
-    ("GMLRS", "GMLRS guided rocket", "rockets", True, 150, 1_500_000, 300),
-    ("PAC3MSE", "PAC-3 MSE interceptor", "missiles", True, 10_000, 40_000_000, 8_000),
-    ("GEMT", "Patriot GEM-T interceptor", "missiles", True, 7_500, 30_000_000, 6_000),
-    ("AMRAAM", "AIM-120 AMRAAM missile", "missiles", True, 2_000, 10_000_000, 2_000),
-    ("STINGER", "FIM-92 Stinger missile", "missiles", True, 400, 4_000_000, 800),
-    ("JAVELIN", "FGM-148 Javelin missile", "missiles", True, 200, 2_000_000, 400),
+    ("GMLRS", "GMLRS guided rocket", "rockets", True, 25, 1_500_000, 300),
+    ("IRIST", "IRIS-T SLM interceptor", "missiles", True, 400, 20_000_000, 4_000),
+    ("PAC3MSE", "PAC-3 MSE interceptor", "missiles", True, 800, 40_000_000, 8_000),
 ]
 ITEM_CODES = [item[0] for item in ITEMS]
 
-# Production lines. Every facility is fictional. Capacity: units per quarter offered to
-# the alliance; unit_cost: EUR per unit at the factory gate; lead_time: quarters.
-# facility, host, item, capacity, unit_cost, lead_time
+# Production lines: capacity per quarter offered to these allies, EUR per unit at the
+# factory gate, lead time in quarters from order to delivery (see SOURCES for each).
+# facility, host, item, capacity, unit_cost, lead_time, producer and site
 PRODUCTION = [
-    ("EAGLEFORGE", "POL", "155HE", 12_000, 4_300, 1),
-    ("RHINEHAMMER", "DEU", "155HE", 35_000, 4_900, 1),
-    ("LOIREARSENAL", "FRA", "155HE", 18_000, 5_300, 1),
-    ("THAMESIDE", "GBR", "155HE", 10_000, 5_600, 2),
-    ("FJORDSMITH", "NOR", "155HE", 6_000, 5_100, 1),
-    ("HANBIT", "KOR", "155HE", 45_000, 3_400, 2),
-    ("LIBERTYPLAINS", "USA", "155HE", 25_000, 7_600, 2),
-    ("EAGLEFORGE", "POL", "120MOR", 9_000, 950, 1),
-    ("CARPATHIA", "ROU", "120MOR", 8_000, 900, 1),
-    ("VESUVIO", "ITA", "120MOR", 6_000, 1_150, 1),
-    ("PRAIRIE", "USA", "GMLRS", 1_000, 160_000, 3),
-    ("RHINEHAMMER", "DEU", "GMLRS", 150, 175_000, 2),
-    ("MESAWORKS", "USA", "PAC3MSE", 110, 4_000_000, 4),
-    ("DANUBEWORKS", "DEU", "PAC3MSE", 15, 4_300_000, 3),
-    ("DANUBEWORKS", "DEU", "GEMT", 25, 3_000_000, 3),
-    ("MESAWORKS", "USA", "GEMT", 30, 3_200_000, 4),
-    ("SONORAN", "USA", "AMRAAM", 120, 1_000_000, 4),
-    ("FJORDSMITH", "NOR", "AMRAAM", 12, 1_150_000, 3),
-    ("CANYON", "USA", "STINGER", 120, 420_000, 3),
-    ("RHINEHAMMER", "DEU", "STINGER", 40, 460_000, 2),
-    ("CANYON", "USA", "JAVELIN", 500, 200_000, 2),
-    ("THAMESIDE", "GBR", "JAVELIN", 60, 230_000, 2),
+    ("UNTERLUESS", "DEU", "155HE", 350_000 // 4, 3_600, 4, "Rheinmetall, Unterlüß"),
+    ("BOURGES", "FRA", "155HE", 400_000 // 4, 5_000, 4, "KNDS France (Nexter), Bourges"),
+    ("GLASCOED", "GBR", "155HE", 80_000 // 4, 8_000, 6,
+     "BAE Systems, Glascoed (filling) and Washington (bodies)"),
+    ("RAUFOSS", "NOR", "155HE", 200_000 // 4, 5_500, 4, "Nammo, Raufoss"),
+    ("SNINA", "SVK", "155HE", 360_000 // 4, 3_200, 2, "ZVS Holding / MSM Group, Snina"),
+    ("IOWA_LAP", "USA", "155HE", 432_000 // 4, eur(5_000), 3,
+     "MSM North America, Iowa Army Ammunition Plant"),
+    ("LOCKHEED", "USA", "GMLRS", 14_000 // 4 // 10, eur(115_000), 6,
+     "Lockheed Martin Missiles and Fire Control"),
+    ("LOCKHEED", "USA", "PAC3MSE", 650 // 4 // 2, eur(4_000_000), 8,
+     "Lockheed Martin Missiles and Fire Control"),
+    ("DIEHL", "DEU", "IRIST", 900 * 2 // 3 // 4, 1_900_000, 10, "Diehl Defence"),
 ]
 
-# Capacity in particular quarters, replacing the line's capacity: new lines ramping up
-# and one outage. facility, item, first quarter, last quarter, capacity per quarter
+# Capacity in particular quarters, replacing the line's: facility, item, first quarter,
+# last quarter, capacity per quarter.
 CAPACITY = [
-    ("RHINEHAMMER", "GMLRS", "2027Q1", "2027Q4", 0),  # new line, first rockets in 2028
-    ("RHINEHAMMER", "GMLRS", "2028Q1", "2028Q2", 75),
-    ("DANUBEWORKS", "PAC3MSE", "2027Q1", "2028Q3", 0),  # European PAC-3 MSE line from 2028Q4
-    ("DANUBEWORKS", "PAC3MSE", "2028Q4", "2029Q2", 8),
-    ("FJORDSMITH", "AMRAAM", "2027Q1", "2027Q4", 0),  # co-production starts in 2028
-    ("RHINEHAMMER", "STINGER", "2027Q1", "2027Q3", 0),  # licensed production from 2027Q4
-    ("THAMESIDE", "JAVELIN", "2027Q1", "2028Q2", 0),  # licensed production from 2028Q3
-    ("EAGLEFORGE", "155HE", "2027Q1", "2027Q2", 8_000),  # second shift still hiring
-    ("LOIREARSENAL", "155HE", "2028Q3", "2028Q3", 4_000),  # outage: propellant plant repair
+    ("IOWA_LAP", "155HE", "2027Q1", "2029Q3", 0),  # production from September 2029
+    ("RAUFOSS", "155HE", "2027Q1", "2027Q4", 25_000),  # ~200k a year only by 2028
 ]
 
-# Capacity that can be built. cost_per_unit: EUR per unit of extra quarterly capacity;
-# lead_time: quarters from investment to use; payer: the ally whose budget pays (None:
-# funded outside the national budgets, e.g. by a joint fund).
-# facility, item, max_extra, cost_per_unit, lead_time, payer
+# Capacity that can be built: facility, item, most extra units per quarter, EUR per unit
+# of extra quarterly capacity, quarters from investment to use, payer (None: funded
+# outside the national budgets, e.g. by the EU).
 EXPANSION = [
-    ("EAGLEFORGE", "155HE", 12_000, 20_000, 3, "POL"),
-    ("RHINEHAMMER", "155HE", 25_000, 18_000, 4, "DEU"),
-    ("LOIREARSENAL", "155HE", 10_000, 22_000, 4, None),
-    ("CARPATHIA", "120MOR", 6_000, 3_000, 2, "ROU"),
-    ("DANUBEWORKS", "PAC3MSE", 20, 25_000_000, 4, "DEU"),
-    ("DANUBEWORKS", "GEMT", 20, 20_000_000, 4, "NLD"),
-    ("FJORDSMITH", "AMRAAM", 15, 8_000_000, 3, None),
+    ("UNTERLUESS", "155HE", 25_000, 500_000_000 // (350_000 // 4), 8, "DEU"),
+    ("GLASCOED", "155HE", 20_000, 220_000_000 // 20_000, 8, "GBR"),
+    ("SNINA", "155HE", 45_000, 31_500_000 // (360_000 // 4), 4, None),
 ]
 
-# Readiness targets for the end of 2030 (0: the ally does not field the item).
+# ILLUSTRATIVE: readiness targets for the end of 2030 (0: the ally does not field the
+# item); each year-end's target is a share of it.
 TARGETS_2030 = {
-    #       155HE    120MOR  GMLRS PAC3MSE GEMT AMRAAM STINGER JAVELIN
-    "POL": (400_000, 150_000, 600, 200, 0, 250, 500, 1_500),
-    "DEU": (450_000, 100_000, 500, 300, 200, 400, 600, 1_200),
-    "FRA": (300_000, 80_000, 300, 0, 0, 0, 0, 400),
-    "GBR": (300_000, 60_000, 400, 0, 0, 500, 0, 800),
-    "ITA": (200_000, 60_000, 200, 0, 0, 200, 400, 0),
-    "NLD": (120_000, 40_000, 0, 150, 120, 250, 300, 0),
-    "NOR": (80_000, 30_000, 0, 0, 0, 300, 0, 300),
-    "ROU": (150_000, 60_000, 300, 120, 80, 60, 100, 300),
-    "EST": (60_000, 40_000, 120, 0, 0, 0, 0, 400),
-    "LTU": (70_000, 40_000, 120, 0, 0, 80, 300, 500),
+    #       155HE      GMLRS IRIST PAC3MSE
+    "DEU": (1_000_000, 400, 200, 300),
+    "FRA": (700_000, 300, 0, 0),
+    "GBR": (600_000, 500, 0, 0),
+    "POL": (800_000, 800, 0, 250),
+    "NOR": (200_000, 0, 60, 0),
+    "EST": (120_000, 150, 60, 0),
+    "LVA": (110_000, 150, 60, 0),
+    "LTU": (150_000, 200, 0, 0),
 }
-# Each year's target is a share of the 2030 target, due at the end of the year.
-MILESTONES = {"2027Q4": 0.55, "2028Q4": 0.70, "2029Q4": 0.85, "2030Q4": 1.00}
+MILESTONES = {"2027Q4": 0.45, "2028Q4": 0.65, "2029Q4": 0.85, "2030Q4": 1.00}
 
-# Stock on hand at the start of 2027Q1.
+# ILLUSTRATIVE: stock on hand at the start of 2027Q1.
 STOCKS_2027 = {
-    #       155HE    120MOR  GMLRS PAC3MSE GEMT AMRAAM STINGER JAVELIN
-    "POL": (120_000, 60_000, 340, 120, 0, 150, 290, 800),
-    "DEU": (100_000, 35_000, 150, 90, 80, 180, 200, 500),
-    "FRA": (90_000, 30_000, 90, 0, 0, 0, 0, 150),
-    "GBR": (70_000, 20_000, 120, 0, 0, 220, 0, 300),
-    "ITA": (60_000, 25_000, 60, 0, 0, 90, 150, 0),
-    "NLD": (30_000, 15_000, 0, 50, 50, 110, 120, 0),
-    "NOR": (25_000, 12_000, 0, 0, 0, 140, 0, 150),
-    "ROU": (40_000, 25_000, 80, 30, 30, 25, 40, 120),
-    "EST": (20_000, 18_000, 70, 0, 0, 0, 0, 250),
-    "LTU": (18_000, 15_000, 40, 0, 0, 35, 120, 220),
+    #       155HE    GMLRS IRIST PAC3MSE
+    "DEU": (150_000, 120, 60, 100),
+    "FRA": (100_000, 80, 0, 0),
+    "GBR": (90_000, 150, 0, 0),
+    "POL": (200_000, 200, 0, 40),
+    "NOR": (40_000, 0, 0, 0),
+    "EST": (25_000, 36, 10, 0),
+    "LVA": (15_000, 36, 10, 0),
+    "LTU": (20_000, 40, 0, 0),
 }
 
-# Training use every quarter: 155HE and 120MOR rounds.
-TRAINING_PER_QUARTER = {
-    #       155HE  120MOR
-    "POL": (2_000, 1_500),
-    "DEU": (1_500, 1_000),
-    "FRA": (1_200, 800),
-    "GBR": (1_000, 600),
-    "ITA": (800, 500),
-    "NLD": (500, 300),
-    "NOR": (400, 300),
-    "ROU": (600, 500),
-    "EST": (300, 400),
-    "LTU": (300, 400),
-}
-# Live firing once a year, in the third quarter: Stinger and Javelin missiles.
-LIVE_FIRE_Q3 = {
-    #       STINGER JAVELIN
-    "POL": (6, 12),
-    "DEU": (6, 8),
-    "FRA": (0, 4),
-    "GBR": (0, 6),
-    "ITA": (4, 0),
-    "NLD": (4, 0),
-    "NOR": (0, 4),
-    "ROU": (2, 4),
-    "EST": (0, 6),
-    "LTU": (4, 6),
-}
-# One-off donations to a partner outside the alliance: ally, item, period, quantity.
-DONATIONS = [
-    ("NOR", "155HE", "2027Q2", 5_000),
-    ("NLD", "155HE", "2027Q1", 4_000),
-    ("DEU", "GMLRS", "2027Q3", 20),
-]
+# ILLUSTRATIVE: 155 mm rounds fired in training every quarter, GMLRS rockets in a live
+# firing every third quarter, and one donation to a partner outside the alliance.
+TRAINING_PER_QUARTER = {"DEU": 3_000, "FRA": 2_000, "GBR": 2_000, "POL": 3_000, "NOR": 800,
+                        "EST": 500, "LVA": 400, "LTU": 600}
+LIVE_FIRE_Q3 = {"DEU": 6, "FRA": 4, "GBR": 6, "POL": 8, "EST": 2, "LVA": 2, "LTU": 2}
+DONATIONS = [("DEU", "155HE", "2027Q2", 10_000)]
 
-# Procurement budgets for these munitions, EUR million per quarter in each year. NOR has
-# no rows: its purchases are not limited by a budget.
-BUDGET_MEUR_PER_QUARTER = {
-    #      2027 2028 2029 2030
-    "POL": (300, 300, 300, 300),
-    "DEU": (450, 450, 450, 450),
-    "FRA": (200, 200, 200, 200),
-    "GBR": (250, 250, 250, 250),
-    "ITA": (150, 150, 150, 150),
-    "NLD": (200, 200, 200, 200),
-    "ROU": (150, 150, 150, 150),
-    "EST": (15, 18, 20, 20),
-    "LTU": (100, 100, 100, 100),
-}
+# ILLUSTRATIVE: each ally's budget for these munitions, every quarter, is this share of
+# its published yearly defence spending, a quarter of it, in euro.
+MUNITIONS_SHARE = 0.08
 
-# Shipping from outside the alliance to every ally: from, item (None: every item),
-# EUR per unit, extra quarters in transit. A row naming an item replaces the blank-item
-# row for that item.
+
+def quarterly_budget(ally: str) -> int:
+    """EUR per quarter: defence spending (USD bn) x EUR_PER_USD x MUNITIONS_SHARE / 4,
+    to the EUR 100,000."""
+    return int(round(SPENDING_USD_BN[ally] * 1e9 * EUR_PER_USD * MUNITIONS_SHARE / 4, -5))
+
+
+# Shipping from outside the alliance (illustrative): from, item (None: every item), EUR
+# per unit, extra quarters in transit; to every ally. A row naming an item replaces the
+# blank-item row for that item.
 OVERSEAS_SHIPPING = [
-    ("USA", None, 5_000, 1),  # missiles and rockets: secured air or sea freight
+    ("USA", None, 20_000, 1),  # missiles and rockets: secured air or sea freight
     ("USA", "155HE", 90, 1),
-    ("USA", "120MOR", 30, 1),
-    ("KOR", None, 120, 1),
 ]
-# Road and rail inside the alliance, where it costs enough to matter:
-# from, to, item (None: every item), EUR per unit, extra quarters in transit.
+# Road and rail inside Europe (illustrative): from, to, item, EUR per unit, extra quarters.
 INLAND_TRANSPORT = [
     ("FRA", "EST", None, 60, 0),
+    ("FRA", "LVA", None, 60, 0),
     ("FRA", "LTU", None, 55, 0),
     ("GBR", "EST", None, 70, 0),
+    ("GBR", "LVA", None, 70, 0),
     ("GBR", "LTU", None, 65, 0),
-    ("ITA", "EST", None, 50, 0),
-    ("ITA", "ROU", "120MOR", 15, 0),
-    ("NOR", "ROU", None, 60, 1),
+    ("SVK", "GBR", None, 50, 0),
 ]
 
-# Export controls: host, facility, ally, item (None: any). Every delivery matching all
-# non-blank fields of a row is forbidden.
+# Export controls (illustrative): host, facility, ally, item (None: any).
 RESTRICTIONS = [
-    ("KOR", None, "EST", None),  # the host's export licence does not cover this ally
-    (None, "THAMESIDE", "FRA", "155HE"),  # offset agreement: line reserved for others
-    ("USA", None, "ROU", "JAVELIN"),  # sale not yet approved
+    (None, "GLASCOED", "FRA", "155HE"),  # an offset agreement reserves the line for others
+]
+
+def _line(facility: str, item: str) -> tuple:
+    return next(row for row in PRODUCTION if row[0] == facility and row[2] == item)
+
+
+def _capacity(facility: str, item: str) -> str:
+    return f"Production {facility} {item} capacity {_line(facility, item)[3]:,} a quarter"
+
+
+def _price(facility: str, item: str) -> str:
+    return f"Production {facility} {item} unit_cost EUR {_line(facility, item)[4]:,}"
+
+
+def _expansion(facility: str) -> str:
+    row = next(row for row in EXPANSION if row[0] == facility)
+    return f"Expansion {facility}: EUR {row[3]:,} per round of quarterly capacity"
+
+
+# The public figures the data use, from /work/shared/public_figures.md, with where each is
+# used. Labels: [src] stated in the source; [inference] derived from [src] figures;
+# [unverified] background knowledge not confirmed in a source; [assumption] chosen for
+# the sample; "weak" marks secondary aggregators.
+# figure, value, label and source, used for
+SOURCES = [
+    ("Rheinmetall Unterlüß 155 mm output", "25k (2025) -> 350k a year from 2027",
+     "[src: wirtschaft-tv.com; news.online.ua]", _capacity("UNTERLUESS", "155HE")),
+    ("Rheinmetall Unterlüß investment", "~EUR 500 M, including a rocket-motor plant",
+     "[src: 5x.news]", _expansion("UNTERLUESS") + " (EUR 500 M / the plant's quarterly "
+     "capacity)"),
+    ("155 mm price, Rheinmetall's German contract",
+     "EUR 2,000 before Feb 2022 -> EUR >= 3,600",
+     "[src: australiannationalreview.com (Welt am Sonntag)]", _price("UNTERLUESS", "155HE")),
+    ("KNDS / Nexter 155 mm output (Bourges, Petit-Rœulx, Colleferro charges)",
+     "50k -> 400k finished rounds a year within 3 years (from 2024)",
+     "[src: news.k4s.uk; edrmagazine.eu]", _capacity("BOURGES", "155HE")),
+    ("155 mm price, NSPA", "EUR 1.1 bn / ~220k rounds incl. fuzes = EUR 5,000",
+     "[inference]", f"{_price('BOURGES', '155HE')}; IOWA_LAP USD 5,000 = "
+     f"EUR {_line('IOWA_LAP', '155HE')[4]:,}"),
+    ("BAE Systems 155 mm output (Washington bodies, Glascoed fill)",
+     "3-5k a year before; <= ~80k a year after the 16x plant; 8x capacity order GBP 190 M",
+     "[src: dailybeaconnews.com / united24media.com (Guardian); des.mod.uk 2023-07-11]",
+     f"{_capacity('GLASCOED', '155HE')}; {_expansion('GLASCOED')} (GBP 190 M taken as "
+     "EUR 220 M [assumption])"),
+    ("155 mm price range", "Bauer: EUR 2,000 -> 8,000", "[src: spanish.news-pravda.com]",
+     f"{_price('GLASCOED', '155HE')}; {_price('RAUFOSS', '155HE')} [assumption within "
+     "the range]"),
+    ("Nammo Raufoss 155 mm output",
+     "~200k a year by 2028; NOK > 1 bn state deal, 10x modern 155 mm output",
+     "[weak: news-pravda citing AP; src: regjeringen.no 2024-07-09]",
+     f"{_capacity('RAUFOSS', '155HE')}, 25,000 in 2027 (Capacity)"),
+    ("MSM / ZVS Snina 155 mm bodies line", "up to 360k a year (EUR 31.5 M)",
+     "[src: czdefence.cz 2024-12-21]",
+     f"{_capacity('SNINA', '155HE')} (its bodies taken as finished rounds [assumption]); "
+     f"{_expansion('SNINA')}"),
+    ("155 mm price, Czech initiative (German share)",
+     "EUR 576 M / 180k = EUR 3,200, non-EU sourced", "[inference]",
+     _price("SNINA", "155HE")),
+    ("MSM North America, Iowa AAP",
+     "36k rounds a month LAP (432k a year); $632 M; production from Sept 2029",
+     "[src: defensemagazine.com]", f"{_capacity('IOWA_LAP', '155HE')}, 0 until 2029Q3 "
+     "(Capacity)"),
+    ("GMLRS rate", "7,500 a year in 2022 (capacity 10k); plan 6,000 -> 14,000 a year",
+     "[src: shephardmedia.com; platoaistream.com (Defense News)]",
+     f"{_capacity('LOCKHEED', 'GMLRS')}: a tenth of 14,000 a year offered to these "
+     "allies [assumption]"),
+    ("GMLRS price", "$1.1 bn / 11,000 rockets = $100k; Lot 14 $1.13 bn / ~9,800 = $115k",
+     "[inference; src: highergroundtimes.com; jwing.net]",
+     _price("LOCKHEED", "GMLRS") + " (USD 115,000)"),
+    ("PAC-3 MSE rate",
+     "~350 a year -> 500+ -> 600+ delivered in 2025 -> 650 a year by 2027",
+     "[src: psyll.com; zona-militar.com]",
+     f"{_capacity('LOCKHEED', 'PAC3MSE')}: half of 650 a year offered to these allies "
+     "[assumption]"),
+    ("PAC-3 MSE price",
+     "$4M per missile; $9.8 bn / 1,970 missiles incl. equipment = $5.0 M",
+     "[src: tectonicdefense.com; inference; src: zona-militar.com]",
+     _price("LOCKHEED", "PAC3MSE") + " (USD 4,000,000)"),
+    ("IRIS-T SLM rate", "400-500 missiles a year from 2024, doubling in 2025",
+     "[src: devdiscourse.com 2023-09-05; hartpunkt.de]",
+     f"{_capacity('DIEHL', 'IRIST')}: two thirds of 900 a year offered to these allies "
+     "[assumption]"),
+    ("IRIS-T SLM price", "EUR 1.26 bn / 665 missiles = EUR 1.9 M",
+     "[inference; src: onvista.de Reuters 2025-10-31]", _price("DIEHL", "IRIST")),
+    ("IRIS-T order lead time", "ordered Oct 2025 for delivery 2028-2030, with EUR 300 M "
+     "advance payment for long-lead parts", "[src]",
+     f"Production DIEHL IRIST lead_time {_line('DIEHL', 'IRIST')[5]} quarters"),
+    ("NSPA 155 mm delivery", "24-36 months", "[src: defensemirror.com]",
+     "155 mm lead times of 2-6 quarters from lines already running, 8 for new capacity "
+     f"(Expansion) [assumption]; PAC-3 MSE {_line('LOCKHEED', 'PAC3MSE')[5]}, GMLRS "
+     f"{_line('LOCKHEED', 'GMLRS')[5]} quarters [assumption]"),
+    ("New plant build times",
+     "new powder line < 2 years (normally 4-5); MSM LAP plant 40 months",
+     "[src: cited in public_figures.md]", "Expansion lead_time 4-8 quarters"),
+    ("Defence spending 2024 (SIPRI)", "Germany $88.5 bn (1.9 % GDP); UK $81.8 bn "
+     "(2.3 %); France $64.7 bn (2.1 %); Poland $38 bn (4.2 %)",
+     "[src: harici.com.tr; poland.news-pravda.com]", "Budgets of DEU, GBR, FRA and POL"),
+    ("Defence spending, NATO 2024 estimates",
+     "% GDP: Norway 2.20, Estonia 3.43, Latvia 3.15, Lithuania 2.85",
+     "[src: swedenherald.com, citing NATO]",
+     "Budgets of NOR, EST, LVA and LTU: the share of GDP x GDP"),
+    ("Implied GDP", "US $29.3 T, DE $4.66 T, UK $3.56 T, FR $3.08 T, PL $0.90 T",
+     "[inference: spend / share]", "Allies gdp of DEU, GBR, FRA and POL"),
+    ("GDP of Norway and the Baltic states", "Norway ~$485 bn; Estonia ~$40 bn, Latvia "
+     "~$43 bn, Lithuania ~$79 bn (Baltic ~$40-80 bn each)", "[unverified]",
+     "Allies gdp, and budgets, of NOR, EST, LVA and LTU"),
+    ("Exchange rate", f"EUR {EUR_PER_USD} per USD", "[assumption]",
+     "every dollar figure converted to euro"),
+    ("Budgets for these munitions",
+     f"{MUNITIONS_SHARE:.0%} of yearly defence spending, a quarter of it each quarter",
+     "ILLUSTRATIVE", "Budgets: in proportion to published defence spending"),
+    ("Readiness targets, stocks, consumption, transport, restrictions, allies' rules",
+     "no per-ally stockpile target is public; NATO capability targets are classified",
+     "ILLUSTRATIVE [unverified]",
+     "Requirements, Stocks, Consumption, Transport, Restrictions; Allies min_gap_closure, "
+     "min_gap_closure_from and work_share_min"),
 ]
 
 # ==========================================================================================
@@ -257,12 +332,12 @@ def _by_item(table: dict[str, tuple], items: list[str]) -> list[tuple[str, str, 
 def consumption_rows() -> list[tuple[str, str, str, int]]:
     """Training, live firing and donations, added up per ally, item and period."""
     used: dict[tuple[str, str, str], int] = defaultdict(int)
-    for ally, item, quantity in _by_item(TRAINING_PER_QUARTER, ["155HE", "120MOR"]):
+    for ally, quantity in TRAINING_PER_QUARTER.items():
         for period in PERIODS:
-            used[ally, item, period] += quantity
-    for ally, item, quantity in _by_item(LIVE_FIRE_Q3, ["STINGER", "JAVELIN"]):
+            used[ally, "155HE", period] += quantity
+    for ally, quantity in LIVE_FIRE_Q3.items():
         for year in YEARS:
-            used[ally, item, f"{year}Q3"] += quantity
+            used[ally, "GMLRS", f"{year}Q3"] += quantity
     for ally, item, period, quantity in DONATIONS:
         used[ally, item, period] += quantity
     order = {p: t for t, p in enumerate(PERIODS)}
@@ -282,12 +357,17 @@ def check_consumption_within_stock() -> None:
 
 
 def tables() -> dict[str, list[tuple]]:
-    """Every sheet's rows, in the column order of the schema."""
+    """Every sheet's rows, in the column order of the schema (a row may leave out the
+    optional columns at its end)."""
     return {
         "Periods": [(period,) for period in PERIODS],
-        "Allies": ALLIES,
+        "Allies": [
+            (ally, name, round(gdp * EUR_PER_USD), closure, work_share, first)
+            for ally, name, gdp, _ in ECONOMIES
+            for closure, first, work_share in [ALLY_RULES.get(ally, (None, None, None))]
+        ],
         "Items": ITEMS,
-        "Production": PRODUCTION,
+        "Production": [row[:6] for row in PRODUCTION],
         "Capacity": [
             (facility, item, period, capacity)
             for facility, item, first, last, capacity in CAPACITY
@@ -302,15 +382,14 @@ def tables() -> dict[str, list[tuple]]:
         "Stocks": _by_item(STOCKS_2027, ITEM_CODES),
         "Consumption": consumption_rows(),
         "Budgets": [
-            (ally, f"{year}Q{quarter}", millions * 1_000_000)
-            for ally, per_year in BUDGET_MEUR_PER_QUARTER.items()
-            for year, millions in zip(YEARS, per_year, strict=True)
-            for quarter in (1, 2, 3, 4)
+            (ally, period, quarterly_budget(ally))
+            for ally, *_ in ECONOMIES
+            for period in PERIODS
         ],
         "Transport": [
             (origin, ally, cost, item, lead_time)
             for origin, item, cost, lead_time in OVERSEAS_SHIPPING
-            for ally, *_ in ALLIES
+            for ally, *_ in ECONOMIES
         ]
         + [
             (origin, ally, cost, item, lead_time)
@@ -323,12 +402,17 @@ def tables() -> dict[str, list[tuple]]:
 def frames() -> dict[str, pd.DataFrame]:
     """Every sheet as a frame with the schema's columns, in the schema's sheet order."""
     rows = tables()
-    return {  # a row may leave out the optional columns at its end
+    return {
         sheet.name: pd.DataFrame(
             [tuple(row) + (None,) * (len(sheet.columns) - len(row)) for row in rows[sheet.name]],
             columns=sheet.column_names, dtype=object)
         for sheet in SHEETS
     }
+
+
+def sources_frame() -> pd.DataFrame:
+    """The Sources sheet: every public figure the data use, its source, and where."""
+    return pd.DataFrame(SOURCES, columns=["figure", "value", "label and source", "used for"])
 
 
 def _number_formats(sheet, frame: pd.DataFrame) -> dict[str, str]:
@@ -348,51 +432,62 @@ def _listed(codes: list[str]) -> str:
 
 
 def readme() -> list[tuple[str, tuple[str, ...]]]:
-    allies = ", ".join(f"{code} ({name})" for code, name, *_ in ALLIES)
-    outside = sorted({host for _, host, *_ in PRODUCTION} - {code for code, *_ in ALLIES})
-    unlimited = [code for code, *_ in ALLIES if code not in BUDGET_MEUR_PER_QUARTER]
-    closing = [code for code, _, _, closure, _ in ALLIES if closure]
-    working = [code for code, *_, work_share in ALLIES if work_share]
+    allies = ", ".join(f"{code} ({name})" for code, name, *_ in ECONOMIES)
+    outside = sorted({row[1] for row in PRODUCTION} - {code for code, *_ in ECONOMIES})
+    lines = "; ".join(f"{facility} {item}: {site}"
+                      for facility, _, item, *_, site in PRODUCTION)
+    closing = [f"{ally} {share:.0%} from {first}"
+               for ally, (share, first, _) in ALLY_RULES.items() if share]
+    working = [ally for ally, (*_, work_share) in ALLY_RULES.items() if work_share]
     return [
-        ("title", ("Sample alliance: illustrative data, not official",)),
+        ("title", ("Sample alliance: public figures, illustrative targets and budgets",)),
         ("text", ("",)),
         ("text", ("Status", "",
-                  "ILLUSTRATIVE DATA, NOT OFFICIAL. Prices and production capacities are "
-                  "rounded orders of magnitude from public reporting; stocks, readiness "
-                  "targets, consumption, budgets, transport costs and export controls are "
-                  "invented; every facility is fictional. The workbook shows what the "
-                  "optimiser does; it says nothing about any nation's real stocks or plans.")),
+                  "Capacities, unit prices, lead times and defence spending are public "
+                  "figures, cited row by row in the Sources sheet with their labels ([src], "
+                  "[inference], [unverified], [assumption]). READINESS TARGETS AND BUDGETS "
+                  "ARE ILLUSTRATIVE, as are stocks, consumption, transport costs, export "
+                  "controls and the allies' rules: no ally's stockpile target is public, and "
+                  "each ally's budget for these munitions is the same share "
+                  f"({MUNITIONS_SHARE:.0%}) of its published defence spending. The workbook "
+                  "shows what the optimiser does; it says nothing about any nation's real "
+                  "stocks or plans.")),
+        ("text", ("Sources", "",
+                  "The Sources sheet lists every public figure used: the figure, its value, "
+                  "its label and source, and where the sample uses it. The figures are "
+                  "collected in the project's public_figures.md.")),
         ("text", ("Regenerate", "",
                   "python scripts/make_sample.py   (writes inputs/sample_alliance.xlsx; the "
                   "data are the tables at the top of that script, and every run writes the "
                   "same data)")),
         ("text", ("Solve", "", "python -m optimizer solve inputs/sample_alliance.xlsx")),
         ("text", ("Units", "",
-                  "Money in euro (EUR); gdp in EUR billion; periods are quarters "
-                  f"{PERIODS[0]} to {PERIODS[-1]}; capacities in units per quarter; lead "
-                  "times in quarters.")),
+                  f"Money in euro (EUR), dollar figures at EUR {EUR_PER_USD} per USD; gdp in "
+                  f"EUR billion; periods are quarters {PERIODS[0]} to {PERIODS[-1]}; "
+                  "capacities in units per quarter; lead times in quarters.")),
         ("text", ("Allies", "", allies + ".")),
+        ("text", ("Lines", "", lines + ".")),
         ("text", ("Priorities", "",
                   "Items.priority weighs a unit of shortfall, roughly in proportion to the "
-                  "unit cost and higher per euro for air defence than for shells: "
+                  "unit price: "
                   + ", ".join(f"{code} {priority:g}" for code, _, _, _, priority, *_ in ITEMS)
-                  + ".")),
+                  + ". Rockets and missiles are bought in whole units (Items.integer).")),
         ("text", ("Scenario", "",
-                  f"{len(ITEMS)} items from 155 mm shells to air-defence interceptors; "
-                  f"{len(PRODUCTION)} production lines, some of them outside the alliance "
-                  f"({', '.join(outside)}). Readiness targets rise each year to the 2030 "
-                  "target (" + ", ".join(f"{p}: {s:.0%}" for p, s in MILESTONES.items())
-                  + "); the lines cannot close every gap at once. New lines ramp up and one "
-                  "line has an outage (Capacity); capacity can be expanded, paid by an ally "
-                  "or by a joint fund (Expansion); allies use stock for training, live "
-                  "firing and donations (Consumption); every ally but "
-                  f"{_listed(unlimited)} has a quarterly budget; shipping from outside the "
-                  "alliance costs money and time (Transport); a few export controls apply "
-                  f"(Restrictions). {_listed(closing)} must close part of every gap "
-                  f"(min_gap_closure); {_listed(working)} must place a share of their "
+                  "Readiness targets rise each year to the 2030 target ("
+                  + ", ".join(f"{p}: {s:.0%}" for p, s in MILESTONES.items())
+                  + "); with lead times of 2 to 10 quarters the first years' gaps cannot "
+                  "all close, and the lines cannot close every gap at once. A new plant "
+                  "starts in 2029 and one line ramps up (Capacity); capacity can be expanded, "
+                  "paid by an ally or funded outside the budgets (Expansion); allies use "
+                  "stock for training, live firing and a donation (Consumption); every ally "
+                  "has a quarterly budget, and the small allies' budgets bind; shipping from "
+                  f"outside the alliance ({', '.join(outside)}) costs money and time "
+                  f"(Transport); one export control applies (Restrictions). "
+                  f"{_listed(closing)} must close part of every gap (min_gap_closure, "
+                  f"min_gap_closure_from); {_listed(working)} must place a share of their "
                   "spending with their own industry (work_share_min).")),
         ("text", ("",)),
-        *readme_rows(),
+        *readme_rows(example_rows=False),
     ]
 
 
@@ -403,6 +498,7 @@ def write_sample(path: str | Path = DEFAULT_OUT) -> Path:
         sheet.name: sheet_content(sheet, frame, _number_formats(sheet, frame))
         for sheet, frame in zip(SHEETS, frames().values(), strict=True)
     }
+    sheets["Sources"] = SheetContent(sources_frame())
     return write_workbook(path, sheets, readme=readme(), readme_widths=README_WIDTHS)
 
 
