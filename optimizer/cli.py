@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import shutil
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 from optimizer import __version__
 from optimizer.config import DEFAULT_MODEL_FILE, load_config
 from optimizer.errors import ExitCode, InputError, StockpileError
+from optimizer.files import shown_path, shown_text
 from optimizer.schema import Problem
 
 SHOWN_PROBLEMS = 200
@@ -27,7 +29,7 @@ SHOWN_PROBLEMS = 200
 def _print_problems(problems: list[Problem], show_all: bool) -> None:
     shown = problems if show_all else problems[:SHOWN_PROBLEMS]
     for problem in shown:
-        print(problem, file=sys.stderr)
+        print(shown_text(str(problem)), file=sys.stderr)
     if len(shown) < len(problems):
         print(
             f"... and {len(problems) - len(shown):,} more (use --all to list every one)",
@@ -52,7 +54,8 @@ def _command_validate(args: argparse.Namespace) -> int:
     warnings = warnings + evident_conflicts(build_sets(data, config), data, config)
     _print_problems(warnings, args.all)
     print(
-        f"{args.workbook} is valid: {len(data.allies)} allies, {len(data.items)} items, "
+        f"{shown_path(args.workbook)} is valid: {len(data.allies)} allies, "
+        f"{len(data.items)} items, "
         f"{len(data.production)} production lines, {len(data.periods)} periods, "
         f"{len(data.requirements):,} readiness targets"
         + (f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else "")
@@ -87,7 +90,7 @@ def _command_solve(args: argparse.Namespace) -> int:
             "total_cost": summary.get("total_cost"),
             "weighted_shortfall": summary.get("weighted_shortfall"),
             "gap_closed_pct": summary.get("gap_closed_pct"),
-            "report": str(out),
+            "report": shown_path(out),
             "message": result.message,
             "solver": result.solver,
             "seconds": round(sum(result.timings.values()), 3),
@@ -96,12 +99,12 @@ def _command_solve(args: argparse.Namespace) -> int:
             "verifier_max_violation": summary.get("verifier_max_violation"),
             "diagnosis": summary.get("diagnosis"),
             "equal_cost_plans": summary.get("equal_cost_plans"),
-            **({"html_report": str(html)} if html is not None else {}),
+            **({"html_report": shown_path(html)} if html is not None else {}),
         }))
     else:
         _print_summary(result, out)
         if html is not None:
-            print(f"html report: {html}")
+            print(f"html report: {shown_path(html)}")
     return _EXIT_FOR_STATUS[result.status]
 
 
@@ -141,10 +144,10 @@ def _print_summary(result, out: Path) -> None:
         if result.diagnosis is not None:
             print(f"why: {result.diagnosis.message} (all conflicts: the report's Diagnosis "
                   "sheet)", file=sys.stderr)
-        print(f"report: {out}")
+        print(f"report: {shown_path(out)}")
         return
     table = Table(box=box.SIMPLE, show_header=False, title=f"stockpile solve: "
-                  f"{Path(result.input_path).name}", title_justify="left")
+                  f"{shown_path(Path(result.input_path).name)}", title_justify="left")
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("status", f"{result.status} ({result.message})")
@@ -162,14 +165,14 @@ def _print_summary(result, out: Path) -> None:
     with console.capture() as captured:
         console.print(table)
     print("\n".join(line.rstrip() for line in captured.get().splitlines() if line.strip()))
-    print(f"report: {out}")  # whole, never folded: a path to copy
+    print(f"report: {shown_path(out)}")  # whole, never folded: a path to copy
 
 
 def _command_template(args: argparse.Namespace) -> int:
     from optimizer.template import write_template
 
     path = write_template(args.out)
-    print(f"wrote the input template {path}")
+    print(f"wrote the input template {shown_path(path)}")
     return ExitCode.SOLVED
 
 
@@ -184,7 +187,7 @@ def _command_generate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError([Problem("generate", str(exc))]) from None
     print(
-        f"wrote {path}: {args.allies} allies, {args.items} items, {args.lines} lines, "
+        f"wrote {shown_path(path)}: {args.allies} allies, {args.items} items, {args.lines} lines, "
         f"{args.periods} periods (seed {args.seed})"
         + ("; every item fractional" if args.fractional else "")
     )
@@ -199,7 +202,7 @@ def _command_compare(args: argparse.Namespace) -> int:
     write_comparison(comparison, out)
     for line in comparison.summary_lines():
         print(line)
-    print(f"diff: {out}")
+    print(f"diff: {shown_path(out)}")
     return ExitCode.SOLVED
 
 
@@ -207,7 +210,7 @@ def _command_report(args: argparse.Namespace) -> int:
     from optimizer.html_report import write_html_report
 
     out = args.html if args.html is not None else args.report.with_suffix(".html")
-    print(f"html report: {write_html_report(args.report, out)}")
+    print(f"html report: {shown_path(write_html_report(args.report, out))}")
     return ExitCode.SOLVED
 
 
@@ -246,8 +249,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
         scenarios += load_scenarios(args.scenarios, data, config)
     if args.outage == "each-facility":
         scenarios += outage_each_facility(data)
-    scenarios += scaled("scale_budget", args.budget_scale or [])
-    scenarios += scaled("scale_targets", args.target_scale or [])
+    scenarios += scaled("scale_budget", args.budget_scale or [], data)
+    scenarios += scaled("scale_targets", args.target_scale or [], data)
     if not scenarios:
         raise InputError("nothing to sweep: give --scenarios FILE, --outage each-facility, "
                          "--budget-scale or --target-scale")
@@ -275,7 +278,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         cases = results[["scenario", "status", "total_cost", "weighted_shortfall",
                          "gap_closed_pct", "seconds", "warm_start"]]
         print(json.dumps({"scenarios": len(results) - 1, "without_plan": failed,
-                          "report": str(out), "most_damaging": worst["scenario"].tolist(),
+                          "report": shown_path(out), "most_damaging": worst["scenario"].tolist(),
                           "cases": json.loads(cases.to_json(orient="records"))}))
         return ExitCode.SOLVED
     base = results.iloc[0]
@@ -289,18 +292,20 @@ def _command_sweep(args: argparse.Namespace) -> int:
                   f"cost {case['delta_total_cost']:+,.0f}")
         else:
             print(f"  {case['scenario']}: {case['status']} ({case['message']})")
-    print(f"sweep: {out}")
+    print(f"sweep: {shown_path(out)}")
     return ExitCode.SOLVED
 
 
 def _factors(text: str) -> list[float]:
+    """The factors of --budget-scale and --target-scale; ``scenarios.scaled`` judges
+    their values, as it does a scenario file's."""
     try:
         factors = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
+        factors = []
+    if not factors:
         raise argparse.ArgumentTypeError(
-            f"'{text}' must be factors separated by commas, e.g. 0.8,0.9,1.1") from None
-    if not factors or any(not factor >= 0 for factor in factors):
-        raise argparse.ArgumentTypeError(f"'{text}' must be factors >= 0, e.g. 0.8,0.9,1.1")
+            f"'{text}' must be factors separated by commas, e.g. 0.8,0.9,1.1")
     return factors
 
 
@@ -396,7 +401,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _escape_what_cannot_be_shown() -> None:
+    """Standard output and error show a character their encoding lacks as an escape ("→"
+    on a Latin-1 or ASCII terminal as "\\u2192") instead of raising UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _escape_what_cannot_be_shown()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -415,12 +429,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         return exc.exit_code
     except StockpileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown_text(str(exc))}", file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return exc.exit_code
     except OSError as exc:  # a file that cannot be read or written: say which and why
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        where = shown_path(exc.filename) if exc.filename else ""
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return ExitCode.UNEXPECTED
@@ -429,7 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.UNEXPECTED
     except Exception as exc:  # the last resort: a sentence, never a traceback by default
         print(
-            f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            f"unexpected error: {type(exc).__name__}: {shown_text(str(exc))} (run with --debug "
+            "for details)",
             file=sys.stderr,
         )
         if args.debug:

@@ -41,6 +41,7 @@ import pandas as pd
 from optimizer import __version__
 from optimizer.errors import InputError
 from optimizer.excel import MONEY, PERCENT, QUANTITY, write_workbook
+from optimizer.files import shown_path
 from optimizer.model.solution import gap_closed
 from optimizer.package import open_workbook
 from optimizer.reader import sha256_of
@@ -107,7 +108,7 @@ class Comparison:
     def summary_lines(self, allies: int = 5) -> list[str]:
         """The terminal summary: each KPI as A → B (delta), then the ``allies`` allies
         whose gap closure changed most."""
-        lines = [f"A: {self.a.path}", f"B: {self.b.path}"]
+        lines = [f"A: {shown_path(self.a.path)}", f"B: {shown_path(self.b.path)}"]
         for row in self.kpis.itertuples(index=False):
             if row.metric == "status":
                 lines.append(f"status: {row.a} → {row.b}")
@@ -145,7 +146,7 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = ()) -> ReportTab
     try:
         missing = [sheet for sheet in REPORT_COLUMNS if sheet not in workbook.sheet_names]
         if missing:
-            raise InputError([Problem(str(path), f"has no {_listed(missing)} sheet, "
+            raise InputError([Problem(shown_path(path), f"has no {_listed(missing)} sheet, "
                                                  f"{NOT_A_REPORT}")])
         wanted = [*REPORT_COLUMNS, "Run info", *extra_sheets]
         sheets = {sheet: read_table(workbook, sheet) for sheet in dict.fromkeys(wanted)
@@ -157,7 +158,7 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = ()) -> ReportTab
     for sheet, columns in REPORT_COLUMNS.items():
         absent = [f"'{column}'" for column in columns if column not in tables[sheet].columns]
         if absent:
-            raise InputError([Problem(str(path), f"its {sheet} sheet has no "
+            raise InputError([Problem(shown_path(path), f"its {sheet} sheet has no "
                                                  f"{_listed(absent)} column, {NOT_A_REPORT}")])
     summary = tables["Summary"]
     run_info = run_info.reindex(columns=["section", "key", "value"])
@@ -379,10 +380,11 @@ def comparison_path(path_a: str | Path, path_b: str | Path,
     for report in (path_a, path_b):
         if path.resolve() == report.resolve() or (
                 path.exists() and report.exists() and path.samefile(report)):
-            raise InputError(f"the comparison {path} would overwrite the report {report}; "
+            raise InputError(f"the comparison {shown_path(path)} would overwrite the report "
+                             f"{shown_path(report)}; "
                              "choose another file with -o")
     if path.is_dir():
-        raise InputError(f"the comparison {path} would replace a folder of that name; "
+        raise InputError(f"the comparison {shown_path(path)} would replace a folder of that name; "
                          "choose another file with -o")
     return path
 

@@ -8,11 +8,8 @@ of millions of rounds counted one by one — the smallest can be lost in round-o
 plan may ignore them. The cure is in the input: one consistent unit (money in thousands,
 rounds in thousands), which the warning suggests, naming the two cells at the extremes.
 
-Beyond a warning, some figures cannot be given to a solver at all: HiGHS takes any value
-of at least 1e20 as infinite (a capacity of 1e20 is no limit, a cost of 1e20 makes the
-model unsolvable), and a value far below its tolerances cannot be told from 0.
-``out_of_reach`` says why such a figure is refused; the reader applies it to every number
-cell and the scenarios to every figure an edit scales.
+Beyond a warning, some figures cannot be given to a solver at all (``optimizer.reach``);
+the reader refuses them in every number cell.
 """
 
 from __future__ import annotations
@@ -24,29 +21,6 @@ from optimizer.data import AllianceData
 from optimizer.schema import Problem
 
 SPREAD_LIMIT = 1e9
-
-LARGEST = 1e15
-# Far below HiGHS's infinity (1e20), and far above any real figure: a budget of a
-# quadrillion in any currency, or a stock of a quadrillion rounds. Within this bound and
-# SMALLEST, two figures are at most 1e24 apart, so their ratio is a finite float.
-SMALLEST = 1e-9
-# A non-zero figure below this is lost in the solver's tolerances (1e-7 after scaling).
-COARSER_UNIT = "state the column in a coarser unit (thousands, millions)"
-
-
-def out_of_reach(value: float) -> str | None:
-    """Why a figure cannot be given to the solver, or None when it can: its absolute value
-    must be 0 or within [``SMALLEST``, ``LARGEST``] (an infinite value is too large). The
-    reason reads after the figure, e.g. "capacity 1e+20 " + reason. NaN is not judged here:
-    it is not a number at all."""
-    size = abs(value)
-    if size > LARGEST:
-        return (f"is too large for the solver (at most {LARGEST:g}); give a realistic "
-                f"figure, or {COARSER_UNIT}")
-    if 0 < size < SMALLEST:
-        return (f"is too small to be distinguished from 0 (at least {SMALLEST:g}); write 0 "
-                "or a larger value")
-    return None
 
 MONEY = (("Production", "unit_cost"), ("Transport", "cost_per_unit"),
          ("Expansion", "cost_per_unit"), ("Budgets", "budget"),

@@ -30,7 +30,7 @@ import python_calamine
 
 from optimizer.data import ROW, column_letter, empty_table, sheet_ref
 from optimizer.errors import WorkbookFormatError
-from optimizer.numerics import LARGEST, SMALLEST, out_of_reach
+from optimizer.files import shown_path
 from optimizer.package import (
     DAMAGED,
     SAVE_AGAIN,
@@ -38,6 +38,7 @@ from optimizer.package import (
     is_reader_failure,
     open_inspected,
 )
+from optimizer.reach import beyond_reach, out_of_reach
 from optimizer.schema import (
     SHEETS,
     SHEETS_BY_NAME,
@@ -90,7 +91,7 @@ def _formula_and_error_cells(path: Path, sheet_names: list[str]) -> dict[str, di
         raise  # a warning turned into an error (as the tests do) is not a broken file
     except Exception as exc:  # openpyxl (with defusedxml) raises many types for bad XML
         raise WorkbookFormatError(
-            str(path), f"{DAMAGED} and its formulas cannot be read ({exc}); {SAVE_AGAIN}"
+            shown_path(path), f"{DAMAGED} and its formulas cannot be read ({exc}); {SAVE_AGAIN}"
         ) from None
 
 
@@ -301,7 +302,7 @@ def _convert_column(
     ``reported`` holds the indices of cells already reported (a formula without a saved
     value, an error value): they are read as blank and draw no second message, not even
     "is required". Number cells (``Kind.NUMBER``, ``WHOLE``, ``SHARE``) must be in their
-    kind's range and within the solver's reach (``optimizer.numerics.out_of_reach``);
+    kind's range and within the solver's reach (``optimizer.reach.out_of_reach``);
     numbers typed as text are read by ``parse_number``.
     """
     kind = column.kind
@@ -374,9 +375,7 @@ def _convert_column(
             bad |= given & (numbers > MAX_WHOLE)
     for index in np.flatnonzero(bad):
         messages[index] = f"{column.name} must be {_RANGE_TEXT[kind]}, got {_shown(values[index])}"
-    with np.errstate(invalid="ignore"):
-        size = np.abs(numbers)
-        unreachable = given & ~bad & ((size > LARGEST) | ((size > 0) & (size < SMALLEST)))
+    unreachable = given & ~bad & beyond_reach(numbers)
     for index in np.flatnonzero(unreachable):
         value = values[index]
         figure = _shown(value) if isinstance(value, str) else f"{numbers[index]:g}"
@@ -508,7 +507,7 @@ def read_tables(path: Path, findings: Findings) -> dict[str, RawTable]:
         actual = by_normal_name.get(normalise_name(sheet.name))
         if actual is None:
             if sheet.required:
-                findings.error(str(path.name), f"required sheet '{sheet.name}' is missing")
+                findings.error(shown_path(path.name), f"required sheet '{sheet.name}' is missing")
             continue
         if sheet.required and not visible.get(actual, True):
             findings.warn(actual, "required sheet is hidden; it is read all the same")
@@ -538,7 +537,7 @@ def _sheet_rows(
         if not is_reader_failure(exc):
             raise
         raise WorkbookFormatError(
-            str(path), f"{DAMAGED}: its sheet '{actual_name}' cannot be read ({exc}); "
+            shown_path(path), f"{DAMAGED}: its sheet '{actual_name}' cannot be read ({exc}); "
                        f"{SAVE_AGAIN}"
         ) from None
 

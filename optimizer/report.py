@@ -45,6 +45,7 @@ from optimizer.excel import (
     finite_number,
     write_workbook,
 )
+from optimizer.files import shown_path
 from optimizer.model.solution import QUANTITY_TOLERANCE
 
 if TYPE_CHECKING:
@@ -324,7 +325,7 @@ def report_path(input_path: Path, out_dir: Path) -> Path:
                          "choose another folder with --out")
     refuse_input_overwrite(path, input_path)
     if path.is_dir():
-        raise InputError(f"the report {path} would replace a folder of that name; "
+        raise InputError(f"the report {shown_path(path)} would replace a folder of that name; "
                          "choose another folder with --out")
     return path
 
@@ -337,8 +338,8 @@ def refuse_input_overwrite(path: Path, input_path: Path) -> None:
         except OSError:
             same = False
     if same:
-        raise InputError(f"the report {path} would overwrite the input workbook "
-                         f"{input_path}; choose another folder with --out")
+        raise InputError(f"the report {shown_path(path)} would overwrite the input workbook "
+                         f"{shown_path(input_path)}; choose another folder with --out")
 
 
 # --------------------------------------------------------------------------------------

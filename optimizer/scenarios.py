@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import math
 import re
 import tomllib
 from pathlib import Path
@@ -50,6 +49,8 @@ import pandas as pd
 from optimizer.config import apply_settings
 from optimizer.data import AllianceData
 from optimizer.errors import InputError
+from optimizer.files import not_a_regular_file, shown_path
+from optimizer.reach import LARGEST, beyond_reach, out_of_reach
 from optimizer.schema import Problem
 
 # kind -> (required fields, optional fields)
@@ -97,29 +98,34 @@ def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> l
     """Read and check a scenario file against the workbook's data; raises ``InputError``
     listing every problem, each naming file, line, scenario and edit."""
     path = Path(path)
+    shown = shown_path(path)
     try:
+        kind = not_a_regular_file(path)
+        if kind is not None:
+            raise InputError([Problem(shown, f"is {kind}, not a regular file; give the path "
+                                             "of a scenario TOML file")])
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(str(path), "no such scenario file")]) from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError([Problem(shown, "no such scenario file")]) from None
     try:
         document = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputError([Problem(str(path), f"is not valid TOML ({error})")]) from None
+        raise InputError([Problem(shown, f"is not valid TOML ({error})")]) from None
     tables = document.get("scenario")
     unknown = sorted(set(document) - {"scenario"})
-    problems = [Problem(str(path), f"unknown table '{key}'; a scenario file holds "
+    problems = [Problem(shown, f"unknown table '{key}'; a scenario file holds "
                                    "[[scenario]] tables") for key in unknown]
     if not isinstance(tables, list) or not tables:
-        problems.append(Problem(str(path), "holds no [[scenario]] table"))
+        problems.append(Problem(shown, "holds no [[scenario]] table"))
         raise InputError(problems)
     lines = _header_lines(text)
     scenarios: list[Scenario] = []
     names: set[str] = set()
     for number, table in enumerate(tables):
         line = lines["scenario"][number] if number < len(lines["scenario"]) else None
-        where = f"{path}:{line}" if line else f"{path} (scenario {number + 1})"
+        where = f"{shown}:{line}" if line else f"{shown} (scenario {number + 1})"
         edit_lines = [line for owner, line in lines["edit"] if owner == number]
-        scenario, found = _scenario(table, where, path, edit_lines, data, base_config)
+        scenario, found = _scenario(table, where, shown, edit_lines, data, base_config)
         problems.extend(found)
         if scenario is not None:
             if scenario.name in names:
@@ -143,7 +149,7 @@ def _header_lines(text: str) -> dict[str, list[int]]:
     return found
 
 
-def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
+def _scenario(table: object, where: str, shown: str, edit_lines: list[int],
               data: AllianceData, base_config: dict) -> tuple[Scenario | None, list[Problem]]:
     if not isinstance(table, dict):
         return None, [Problem(where, "a scenario must be a table")]
@@ -162,16 +168,23 @@ def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
     except InputError as error:
         problems.extend(error.problems)
     edits = []
+    edited = data  # as the edits so far leave it: two scalings of one figure compound
     raw_edits = table.get("edit", [])
     if not isinstance(raw_edits, list):
         raw_edits = [raw_edits]
     for number, raw in enumerate(raw_edits):
-        line = f"{path}:{edit_lines[number]}" if number < len(edit_lines) else str(path)
+        line = f"{shown}:{edit_lines[number]}" if number < len(edit_lines) else shown
         edit_where = f"{line} (scenario '{name}', edit {number + 1})"
         edit, found = _edit(raw, edit_where, data)
         problems.extend(found)
-        if edit is not None:
-            edits.append(edit)
+        if edit is None:
+            continue
+        beyond = _beyond_reach(edit, edited)
+        if beyond:
+            problems.append(Problem(edit_where, beyond))
+            continue
+        edits.append(edit)
+        edited = _APPLY[edit.kind](edited, edit.fields)
     description = table.get("description", "")
     return Scenario(name, str(description), settings, tuple(edits)), problems
 
@@ -218,9 +231,9 @@ def _edit(raw: object, where: str, data: AllianceData) -> tuple[Edit | None, lis
     }
     for key, value in fields.items():
         if key == "factor":
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                    math.isfinite(value) and value >= 0):
-                problems.append(Problem(where, f"factor must be a number >= 0, got {value!r}"))
+            refused = _factor_problem(value)
+            if refused:
+                problems.append(Problem(where, refused))
         elif key in known and str(value) not in known[key]:
             what = "period" if key in ("from", "to") else key
             problems.append(Problem(where, f"{key} {value!r} is not a {what} of the workbook"))
@@ -234,6 +247,72 @@ def _edit(raw: object, where: str, data: AllianceData) -> tuple[Edit | None, lis
     fields = {key: (float(value) if key == "factor" else str(value))
               for key, value in fields.items()}
     return Edit(kind, fields, where), []
+
+
+# Factors, and the figures an edit scales, must stay within the solver's reach -----------
+
+FACTOR_TOO_LARGE = "use a smaller factor"
+FACTOR_TOO_SMALL = "use factor 0 or a larger one"
+
+
+def _factor_problem(value: object) -> str | None:
+    """Why a scaling factor is refused, or None. As for a figure in a cell, it must be a
+    number >= 0 (NaN is not), of size 0 or within the solver's reach
+    (``optimizer.reach.out_of_reach``: "factor inf is too large for the solver (at most
+    1e+15); use a smaller factor"); a factor within reach cannot overflow a figure that
+    is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"factor must be a number >= 0, got {value!r}"
+    if not value >= 0:  # negative, or NaN
+        return f"factor must be a number >= 0, got {value:g}"
+    why = out_of_reach(value, too_large=FACTOR_TOO_LARGE, too_small=FACTOR_TOO_SMALL)
+    return None if why is None else f"factor {value:g} {why}"
+
+
+SCALED = {
+    "scale_capacity": (("Production", "capacity"), ("Capacity", "capacity")),
+    "scale_budget": (("Budgets", "budget"),),
+    "scale_targets": (("Requirements", "target"),),
+    "scale_consumption": (("Consumption", "quantity"),),
+}
+
+
+def _beyond_reach(edit: Edit, data: AllianceData) -> str | None:
+    """Why a scaling edit is refused, or None: it would take a figure out of the solver's
+    reach (``optimizer.reach.out_of_reach``). The sentence names the factor, the figure
+    scaled furthest out and its cell, e.g. "factor 1e+20 scales capacity 76
+    (Production!D2) to 7.6e+21, which is too large for the solver (at most 1e+15); use a
+    smaller factor"."""
+    if edit.kind not in SCALED:
+        return None
+    factor = float(edit.fields["factor"])
+    after = _APPLY[edit.kind](data, edit.fields)
+    for sheet, column in SCALED[edit.kind]:
+        table = after.table(sheet)
+        values = table[column].to_numpy(float)
+        beyond = beyond_reach(values)
+        if not beyond.any():
+            continue
+        sizes = np.abs(values)
+        large = beyond & (sizes > LARGEST)  # the largest of those too large, else the smallest
+        at = (int(np.argmax(np.where(large, sizes, -1.0))) if large.any()
+              else int(np.argmin(np.where(beyond, sizes, np.inf))))
+        record = table.iloc[at]
+        why = out_of_reach(values[at], too_large=FACTOR_TOO_LARGE, too_small=FACTOR_TOO_SMALL)
+        return (f"factor {factor:g} scales {column} {values[at] / factor:g} "
+                f"({_source_cell(data, sheet, column, record)}) to {values[at]:g}, which "
+                f"{why}")
+    return None
+
+
+def _source_cell(data: AllianceData, sheet: str, column: str, record: pd.Series) -> str:
+    """The workbook cell a scaled figure came from; for a Capacity row a scenario adds,
+    the line's capacity in Production, which it scales."""
+    if int(record["row"]) != ADDED_ROW:
+        return data.cell(sheet, column, int(record["row"]))
+    line = data.production[(data.production["facility"] == record["facility"])
+                           & (data.production["item"] == record["item"])]
+    return data.cell("Production", "capacity", int(line["row"].iloc[0]))
 
 
 # Applying edits ---------------------------------------------------------------------
@@ -344,10 +423,24 @@ def outage_each_facility(data: AllianceData) -> list[Scenario]:
             for facility in sorted(set(data.production["facility"]))]
 
 
-def scaled(kind: str, factors: list[float]) -> list[Scenario]:
+SCALED_BY_OPTION = {"scale_budget": ("budgets", "--budget-scale"),
+                    "scale_targets": ("targets", "--target-scale")}
+
+
+def scaled(kind: str, factors: list[float], data: AllianceData) -> list[Scenario]:
     """One scenario per factor: every budget (``scale_budget``) or every target
-    (``scale_targets``) multiplied by it."""
-    what = {"scale_budget": "budgets", "scale_targets": "targets"}[kind]
-    return [Scenario(f"{what} x{factor:g}", f"every ally's {what} multiplied by {factor:g}",
-                     edits=(Edit(kind, {"factor": float(factor)}, f"--{what}-scale"),))
-            for factor in factors]
+    (``scale_targets``) multiplied by it. Raises ``InputError`` naming the option and each
+    factor refused as a scenario file's would be: not a number >= 0, out of the solver's
+    reach, or taking a figure of ``data`` out of it."""
+    what, option = SCALED_BY_OPTION[kind]
+    scenarios, problems = [], []
+    for factor in factors:
+        scenario = Scenario(f"{what} x{factor:g}", f"every ally's {what} multiplied by "
+                            f"{factor:g}", edits=(Edit(kind, {"factor": float(factor)}, option),))
+        refused = _factor_problem(factor) or _beyond_reach(scenario.edits[0], data)
+        if refused:
+            problems.append(Problem(option, refused))
+        scenarios.append(scenario)
+    if problems:
+        raise InputError(problems)
+    return scenarios

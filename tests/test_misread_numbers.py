@@ -20,7 +20,7 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.errors import InputError
-from optimizer.numerics import LARGEST, SMALLEST
+from optimizer.reach import LARGEST, SMALLEST
 from optimizer.reader import MisreadNumber, parse_number
 from optimizer.validation import load_workbook
 from tests.conftest import valid_sheets, write_workbook
