@@ -11,8 +11,11 @@ import argparse
 import contextlib
 import io
 import json
+import re
 import shutil
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,12 +27,23 @@ from optimizer.files import shown_path, shown_text
 from optimizer.schema import Problem
 
 SHOWN_PROBLEMS = 200
+# Characters a terminal would act on rather than show: C0 and C1 controls (escape
+# sequences, bells, line breaks inside a name) and the bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: object) -> str:
+    """``text`` as the terminal should show it: each control character as its escape
+    (``\\x1b``, ``\\n``, ``\\u202e``), a name's bytes that are not UTF-8 likewise
+    (``shown_text``), everything else as it is."""
+    return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"),
+                        shown_text(str(text)))
 
 
 def _print_problems(problems: list[Problem], show_all: bool) -> None:
     shown = problems if show_all else problems[:SHOWN_PROBLEMS]
     for problem in shown:
-        print(shown_text(str(problem)), file=sys.stderr)
+        print(terminal_text(problem), file=sys.stderr)
     if len(shown) < len(problems):
         print(
             f"... and {len(problems) - len(shown):,} more (use --all to list every one)",
@@ -64,23 +78,36 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 
 def _command_solve(args: argparse.Namespace) -> int:
-    from optimizer.report import report_path, write_report
+    from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
+    from optimizer.report import report_output, report_path, write_report
     from optimizer.run import solve_workbook, timed
 
     config = _model_config(args)
     out = report_path(args.workbook, args.out)
+    # A run without a plan writes its Diagnosis beside the report, never over it.
+    diagnosis_out = out.with_name(f"{args.workbook.stem}_diagnosis.xlsx")
+    html_out = out.with_suffix(".html") if args.html else None
+    outputs = [report_output(out), Output(diagnosis_out, "the diagnosis", "--out")]
+    if html_out is not None:
+        outputs.append(Output(html_out, "the HTML report", "--out"))
+    if args.write_lp is not None:
+        outputs.append(Output(args.write_lp, "the LP file", "--write-lp"))
+    check_outputs(outputs, {"the input workbook": args.workbook})
+    remove_stale_temporaries({output.path.parent for output in outputs})
     with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
         result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
                                 write_lp=args.write_lp, progress=progress)
+        if result.plan is None:
+            out = diagnosis_out
         progress("writing the report")
         with timed(result.timings, "report"):
             write_report(result, out)
         html = None
-        if args.html:
+        if html_out is not None and result.plan is not None:
             from optimizer.html_report import write_html_report
 
             progress("writing the HTML report")
-            html = write_html_report(out, out.with_suffix(".html"))
+            html = write_html_report(out, html_out)
     if not args.json:
         _print_problems(result.warnings, show_all=False)
     summary = result.summary()
@@ -100,6 +127,7 @@ def _command_solve(args: argparse.Namespace) -> int:
             "diagnosis": summary.get("diagnosis"),
             "equal_cost_plans": summary.get("equal_cost_plans"),
             **({"html_report": shown_path(html)} if html is not None else {}),
+            **({"lp_file": shown_path(args.write_lp)} if args.write_lp is not None else {}),
         }))
     else:
         _print_summary(result, out)
@@ -142,9 +170,13 @@ def _print_summary(result, out: Path) -> None:
     if result.status not in ("optimal", "feasible"):
         print(f"{result.status}: {result.message}", file=sys.stderr)
         if result.diagnosis is not None:
-            print(f"why: {result.diagnosis.message} (all conflicts: the report's Diagnosis "
-                  "sheet)", file=sys.stderr)
-        print(f"report: {shown_path(out)}")
+            print(f"why: {result.diagnosis.message} (all conflicts: the Diagnosis sheet "
+                  f"of {shown_path(out.name)})", file=sys.stderr)
+        if result.plan is None:
+            print(f"no plan, so the earlier report (if any) is unchanged; diagnosis: "
+                  f"{shown_path(out)}")
+        else:
+            print(f"report: {shown_path(out)}")
         return
     table = Table(box=box.SIMPLE, show_header=False, title=f"stockpile solve: "
                   f"{shown_path(Path(result.input_path).name)}", title_justify="left")
@@ -196,9 +228,12 @@ def _command_generate(args: argparse.Namespace) -> int:
 
 def _command_compare(args: argparse.Namespace) -> int:
     from optimizer.compare import compare_reports, comparison_path, write_comparison
+    from optimizer.outputs import remove_stale_temporaries
 
     out = comparison_path(args.report_a, args.report_b, args.out)
+    remove_stale_temporaries([out.parent])
     comparison = compare_reports(args.report_a, args.report_b)
+    _print_problems(comparison.warnings, show_all=False)
     write_comparison(comparison, out)
     for line in comparison.summary_lines():
         print(line)
@@ -207,10 +242,12 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from optimizer.html_report import write_html_report
+    from optimizer.html_report import read_page_report, write_html_page
 
     out = args.html if args.html is not None else args.report.with_suffix(".html")
-    print(f"html report: {shown_path(write_html_report(args.report, out))}")
+    report = read_page_report(args.report)
+    _print_problems(list(report.warnings), show_all=False)
+    print(f"html report: {shown_path(write_html_page(report, out))}")
     return ExitCode.SOLVED
 
 
@@ -236,10 +273,22 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
+    from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
     from optimizer.reader import sha256_of
-    from optimizer.report import refuse_input_overwrite
-    from optimizer.scenarios import load_scenarios, outage_each_facility, scaled
-    from optimizer.sweep import most_damaging, run_sweep, write_sweep
+    from optimizer.scenarios import (
+        load_scenarios,
+        outage_each_facility,
+        require_distinct_names,
+        scaled,
+    )
+    from optimizer.sweep import (
+        SweepRecord,
+        most_damaging,
+        record_path,
+        run_sweep,
+        sweep_identity,
+        write_sweep,
+    )
     from optimizer.validation import load_workbook
 
     config = _model_config(args)
@@ -254,45 +303,60 @@ def _command_sweep(args: argparse.Namespace) -> int:
     if not scenarios:
         raise InputError("nothing to sweep: give --scenarios FILE, --outage each-facility, "
                          "--budget-scale or --target-scale")
-    names = [scenario.name for scenario in scenarios]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise InputError(f"two scenarios share the name {repeated[0]!r}; names must differ")
+    require_distinct_names(scenarios)
     out = args.out / f"{args.workbook.stem}_sweep.xlsx"
-    refuse_input_overwrite(out, args.workbook)
     reports = args.out / f"{args.workbook.stem}_scenarios" if args.reports else None
+    check_outputs([Output(out, "the sweep workbook", "--out"),
+                   Output(record_path(out), "the record of the sweep's cases", "--out")],
+                  {"the input workbook": args.workbook})
+    remove_stale_temporaries([args.out, *([reports] if reports is not None else [])])
+    input_sha256 = sha256_of(args.workbook)
+    opened = SweepRecord.resume if args.resume else SweepRecord.start
+    record = opened(record_path(out), sweep_identity(input_sha256, config))
     if not args.json:
         _print_problems(warnings, show_all=False)
-    with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
-        results = run_sweep(data, config, scenarios, args.workbook, workers=args.workers,
-                            scheduler=args.scheduler, report_dir=reports,
-                            warm_start=not args.cold,
-                            progress=lambda state: progress(str(state)))
-        progress("writing the sweep workbook")
-        write_sweep(results, out, input_path=args.workbook,
-                    input_sha256=sha256_of(args.workbook), config=config,
-                    scenario_file=None if args.scenarios is None else str(args.scenarios))
+    try:
+        with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+            results = run_sweep(data, config, scenarios, args.workbook,
+                                workers=args.workers, scheduler=args.scheduler,
+                                report_dir=reports, warm_start=not args.cold,
+                                input_sha256=input_sha256, record=record,
+                                progress=lambda state: progress(str(state)))
+            progress("writing the sweep workbook")
+            write_sweep(results, out, input_path=args.workbook, input_sha256=input_sha256,
+                        config=config, scenario_file=None if args.scenarios is None
+                        else str(args.scenarios))
+    except (KeyboardInterrupt, Terminated):
+        print(f"the cases finished so far are recorded in {terminal_text(record.path)}; "
+              "the same sweep with --resume solves only the others", file=sys.stderr)
+        raise
+    kept = results.attrs["kept"]
     worst = most_damaging(results, 5)
     failed = int((~results["status"].isin(["optimal", "feasible"])).sum())
     if args.json:
         cases = results[["scenario", "status", "total_cost", "weighted_shortfall",
                          "gap_closed_pct", "seconds", "warm_start"]]
         print(json.dumps({"scenarios": len(results) - 1, "without_plan": failed,
-                          "report": shown_path(out), "most_damaging": worst["scenario"].tolist(),
+                          "kept": kept, "report": shown_path(out),
+                          "most_damaging": worst["scenario"].tolist(),
                           "cases": json.loads(cases.to_json(orient="records"))}))
         return ExitCode.SOLVED
+    if args.resume:
+        print(f"resumed: {kept:,} of {len(results):,} cases kept from the earlier run, "
+              f"{len(results) - kept:,} solved")
     base = results.iloc[0]
     print(f"base: {base['status']}, weighted shortfall {base['weighted_shortfall']:,.2f}, "
           f"cost {base['total_cost']:,.0f}")
     print(f"{len(results) - 1} scenarios, {failed} without a plan; most damaging:")
     for _, case in worst.iterrows():
+        name = terminal_text(case["scenario"])
         if case["status"] in ("optimal", "feasible"):
-            print(f"  {case['scenario']}: weighted shortfall "
+            print(f"  {name}: weighted shortfall "
                   f"{case['delta_weighted_shortfall']:+,.2f}, "
                   f"cost {case['delta_total_cost']:+,.0f}")
         else:
-            print(f"  {case['scenario']}: {case['status']} ({case['message']})")
-    print(f"sweep: {shown_path(out)}")
+            print(f"  {name}: {case['status']} ({terminal_text(case['message'])})")
+    print(f"sweep: {terminal_text(out)}")
     return ExitCode.SOLVED
 
 
@@ -364,6 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "changes only capacities, budgets, targets or consumption of a "
                             "linear program starts from the base case's plan (same optimum, "
                             "found several times faster)")
+    sweep.add_argument("--resume", action="store_true",
+                       help="continue the earlier sweep in --out DIR: each case it "
+                            "finished (with --reports: whose report is there) and whose "
+                            "scenario is unchanged is kept, the others solved; the "
+                            "workbook and model configuration must be the same")
     sweep.add_argument("--json", action="store_true",
                        help="print a one-line JSON summary on standard output")
     sweep.set_defaults(run=_command_sweep)
@@ -409,8 +478,19 @@ def _escape_what_cannot_be_shown() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so that every file being written is removed
+    and every earlier file stays as it was."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _escape_what_cannot_be_shown()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -429,22 +509,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         return exc.exit_code
     except StockpileError as exc:
-        print(f"error: {shown_text(str(exc))}", file=sys.stderr)
+        print(f"error: {terminal_text(exc)}", file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return exc.exit_code
     except OSError as exc:  # a file that cannot be read or written: say which and why
-        where = shown_path(exc.filename) if exc.filename else ""
-        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: {terminal_text(exc.filename or '')}: {exc.strerror or exc}",
+              file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return ExitCode.UNEXPECTED
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return ExitCode.UNEXPECTED
+    except (KeyboardInterrupt, Terminated) as exc:
+        name = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
+        print(f"stopped by {name}: the run did not finish; nothing half-written was left "
+              "and every earlier file is unchanged", file=sys.stderr)
+        return ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     except Exception as exc:  # the last resort: a sentence, never a traceback by default
         print(
-            f"unexpected error: {type(exc).__name__}: {shown_text(str(exc))} (run with --debug "
+            f"unexpected error: {type(exc).__name__}: {terminal_text(exc)} (run with --debug "
             "for details)",
             file=sys.stderr,
         )

@@ -25,12 +25,24 @@ changed (``changed``) and put the largest changes first. ``write_comparison`` wr
 them, with an About sheet naming both reports and their SHA-256, through
 ``optimizer.excel.write_workbook`` (atomic save, the report's number formats and header
 notes).
+
+A report is read as ``stockpile solve`` wrote it; a hand-edited one is refused, or read
+with a warning that names what was left out, never read into a wrong delta
+(``read_report``, ``typed_table``):
+
+- a sheet or column the comparison reads that is missing: refused, one sentence naming
+  the file, the sheet and the column;
+- text (or any other value that is not a number) in a figure's cell, and a blank figure
+  where the report always writes one: refused, naming the cell;
+- a totals row, one whose code cell reads total, totals, sum, subtotal or grand total
+  (in any case): left out of every sum, with a warning naming the sheet and row;
+- any other row with a blank code cell: refused, naming the cell.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,10 +51,12 @@ import numpy as np
 import pandas as pd
 
 from optimizer import __version__
+from optimizer.data import column_letter, sheet_ref
 from optimizer.errors import InputError
-from optimizer.excel import MONEY, PERCENT, QUANTITY, write_workbook
+from optimizer.excel import MONEY, PERCENT, QUANTITY, finite_number, write_workbook
 from optimizer.files import shown_path
 from optimizer.model.solution import gap_closed
+from optimizer.outputs import Output, check_outputs
 from optimizer.package import open_workbook
 from optimizer.reader import sha256_of
 from optimizer.report import (
@@ -60,13 +74,38 @@ HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
 COST_METRICS = tuple(metric for metric, (_, note) in SUMMARY_METRICS.items()
                      if note.startswith("Cost term"))
 
-# The sheets and columns a report must have to be compared.
-REPORT_COLUMNS = {
-    "Summary": ("metric", "value"),
-    "Allocation": ("facility", "item", "ally", "delivery_period", "quantity", "total_cost"),
-    "Readiness": ("ally", "gap", "shortfall"),
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The columns of a report sheet read as typed values (``typed_table``): its codes
+    (``keys``, read as text) and its figures (``numbers``, read as floats)."""
+
+    keys: tuple[str, ...]
+    numbers: tuple[str, ...]
+    # A blank figure reads as NaN (the report leaves such a figure blank for "none");
+    # otherwise a blank figure is refused, as the report always writes one there.
+    blank_numbers: bool = False
+    # Every report has the sheet; otherwise a report without it has no rows of it.
+    required: bool = True
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.keys, *self.numbers)
+
+
+# The Summary's columns, and the tables of the sheets every report has that a comparison
+# reads; each sheet and column must be in a report for it to be compared.
+SUMMARY_COLUMNS = ("metric", "value")
+REPORT_TABLES = {
+    "Allocation": TableSpec(("facility", "item", "ally", "delivery_period"),
+                            ("quantity", "total_cost")),
+    "Readiness": TableSpec(("ally", "item", "period"), ("gap", "shortfall")),
 }
 NOT_A_REPORT = "so it is not a report written by stockpile solve"
+AS_WRITTEN = "a report is read as stockpile solve wrote it"
+# A code cell reading one of these (in any case, blanks and a trailing colon aside)
+# marks a totals row an analyst added: left out of every sum, with a warning.
+TOTAL_WORDS = frozenset({"total", "totals", "sum", "subtotal", "sub-total", "grand total"})
 
 ALLY_KEYS = ["ally"]
 LINE_KEYS = ["facility", "item"]
@@ -81,12 +120,17 @@ class ReportTables:
     sha256: str
     summary: dict[str, object]  # Summary: metric -> value (None for a blank cell)
     allocation: pd.DataFrame  # Allocation: codes as text, quantity and total_cost numbers
-    readiness: pd.DataFrame  # Readiness: ally, gap, shortfall
+    readiness: pd.DataFrame  # Readiness: ally, item, period, gap, shortfall
     run_info: dict[tuple[str, str], object]  # Run info: (section, key) -> value
-    # Every sheet read, as ``read_table`` gives it (all columns, cells as stored): the
-    # Summary, Allocation, Readiness and Run info sheets, and the ``extra_sheets`` asked
-    # for that the workbook has.
+    # Every sheet read, as ``read_table`` gives it (all columns, cells as stored, the
+    # sheet's row numbers as index): the Summary, Allocation, Readiness and Run info
+    # sheets, and the ``extra_sheets`` asked for that the workbook has.
     sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Every table read with ``typed_table``: Allocation, Readiness and the
+    # ``extra_tables`` asked for (no rows for an optional sheet the report lacks).
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # What was read but left out (totals rows), one warning each.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def status(self) -> str:
@@ -104,6 +148,11 @@ class Comparison:
     by_line: pd.DataFrame  # facility, item, allocation in A and B, deltas (changed only)
     by_period: pd.DataFrame  # delivery_period, allocation in A and B, deltas (changed only)
     mip_gap: float = 0.0  # in the noise of the KPI deltas (``comparison_mip_gap``)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """What either report had that was left out (totals rows), A's first."""
+        return [*self.a.warnings, *self.b.warnings]
 
     def summary_lines(self, allies: int = 5) -> list[str]:
         """The terminal summary: each KPI as A → B (delta), then the ``allies`` allies
@@ -136,65 +185,175 @@ class Comparison:
 # Reading
 
 
-def read_report(path: str | Path, extra_sheets: Sequence[str] = ()) -> ReportTables:
+def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
+                extra_tables: Mapping[str, TableSpec] | None = None) -> ReportTables:
     """The Summary, Allocation, Readiness and Run info tables of a report workbook (each
-    table's header is its sheet's first row), and the ``extra_sheets`` it has, as read,
-    in ``ReportTables.sheets``. An ``InputError`` naming the file when it is missing, not
-    an .xlsx workbook, or lacks a sheet or column a report has."""
+    table's header is its sheet's first row), the ``extra_sheets`` it has, as read, in
+    ``ReportTables.sheets``, and the ``extra_tables`` typed, with Allocation and
+    Readiness, in ``ReportTables.tables``.
+
+    An ``InputError`` naming the file when it is missing or not an .xlsx workbook, or
+    when it lacks a sheet or column a report has; naming every cell a report would not
+    hold (``typed_table``, ``summary_values``). Totals rows are left out, each with a
+    warning in ``ReportTables.warnings``."""
     path = Path(path)
+    specs = {**REPORT_TABLES, **(extra_tables or {})}
     workbook = open_workbook(path)  # one sentence on why a file is not an .xlsx workbook
     try:
-        missing = [sheet for sheet in REPORT_COLUMNS if sheet not in workbook.sheet_names]
+        required = ["Summary", *(sheet for sheet, spec in specs.items() if spec.required)]
+        missing = [sheet for sheet in required if sheet not in workbook.sheet_names]
         if missing:
             raise InputError([Problem(shown_path(path), f"has no {_listed(missing)} sheet, "
                                                  f"{NOT_A_REPORT}")])
-        wanted = [*REPORT_COLUMNS, "Run info", *extra_sheets]
+        wanted = ["Summary", *REPORT_TABLES, "Run info", *extra_sheets, *specs]
         sheets = {sheet: read_table(workbook, sheet) for sheet in dict.fromkeys(wanted)
                   if sheet in workbook.sheet_names}
     finally:
         workbook.close()
-    tables = {sheet: sheets[sheet] for sheet in REPORT_COLUMNS}
-    run_info = sheets.get("Run info", pd.DataFrame())
-    for sheet, columns in REPORT_COLUMNS.items():
-        absent = [f"'{column}'" for column in columns if column not in tables[sheet].columns]
+    expected = {"Summary": SUMMARY_COLUMNS,
+                **{sheet: spec.columns for sheet, spec in specs.items() if sheet in sheets}}
+    for sheet, columns in expected.items():
+        absent = [f"'{column}'" for column in columns if column not in sheets[sheet].columns]
         if absent:
             raise InputError([Problem(shown_path(path), f"its {sheet} sheet has no "
                                                  f"{_listed(absent)} column, {NOT_A_REPORT}")])
-    summary = tables["Summary"]
-    run_info = run_info.reindex(columns=["section", "key", "value"])
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    summary = summary_values(path, sheets["Summary"], problems)
+    tables = {}
+    for sheet, spec in specs.items():
+        frame = sheets.get(sheet, pd.DataFrame(columns=list(spec.columns), dtype=object))
+        tables[sheet] = typed_table(path, sheet, frame, spec, problems, warnings)
+    if problems:
+        raise InputError(problems, warnings)
+    run_info = sheets.get("Run info", pd.DataFrame()).reindex(
+        columns=["section", "key", "value"])
     return ReportTables(
         path=path,
         sha256=sha256_of(path),
-        summary=dict(zip(summary["metric"].astype(str), summary["value"], strict=True)),
-        allocation=typed_columns(tables["Allocation"],
-                                 text=[*LINE_KEYS, "ally", *PERIOD_KEYS],
-                                 numbers=["quantity", "total_cost"]),
-        readiness=typed_columns(tables["Readiness"], text=["ally"],
-                                numbers=["gap", "shortfall"]),
+        summary=summary,
+        allocation=tables["Allocation"],
+        readiness=tables["Readiness"],
         run_info={(str(section), str(key)): value
                   for section, key, value in run_info.itertuples(index=False)},
         sheets=sheets,
+        tables=tables,
+        warnings=tuple(warnings),
     )
 
 
 def read_table(workbook, sheet: str) -> pd.DataFrame:
-    """A sheet as a frame: the first row is the header; blank cells are None."""
+    """A sheet as a frame: the first row is the header; blank cells are None; rows with
+    no cell filled are left out; the index is each row's number on the sheet (2 for
+    the first row under the header)."""
     rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     header = [str(name).strip() for name in rows[0]] if rows else []
-    body = [[None if value == "" else value for value in row] for row in rows[1:]
-            if any(value != "" for value in row)]
-    return pd.DataFrame(body, columns=header, dtype=object)
+    numbered = [(number, [None if value == "" else value for value in row])
+                for number, row in enumerate(rows[1:], start=2)
+                if any(value != "" for value in row)]
+    return pd.DataFrame([row for _, row in numbered], columns=header, dtype=object,
+                        index=pd.Index([number for number, _ in numbered], dtype="int64"))
 
 
-def typed_columns(frame: pd.DataFrame, text: list[str], numbers: list[str]) -> pd.DataFrame:
-    """Only the ``text`` columns (codes as strings) and ``numbers`` columns (floats;
-    a blank or non-number is NaN)."""
-    out = pd.DataFrame(index=frame.index)
-    for name in text:
-        out[name] = frame[name].astype(str)
-    for name in numbers:
-        out[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
-    return out.reset_index(drop=True)
+def typed_table(path: Path, sheet: str, frame: pd.DataFrame, spec: TableSpec,
+                problems: list[Problem], warnings: list[Problem]) -> pd.DataFrame:
+    """The ``spec`` columns of a sheet read by ``read_table``: codes as text, figures as
+    floats, one row per data row (index from 0).
+
+    Each row, in order: a totals row (a code cell reading one of ``TOTAL_WORDS``) is
+    left out, with a warning naming the sheet and row; otherwise a blank code cell, a
+    figure cell holding anything but a number (text, a date, true or false, an Excel
+    error) and a blank figure cell (unless ``spec.blank_numbers``) are each a problem
+    naming the cell. Problems and warnings are appended to ``problems`` and
+    ``warnings``."""
+    position = {name: list(frame.columns).index(name) for name in spec.columns}
+    row_numbers = frame.index.to_numpy()
+    totals = pd.DataFrame({key: _total_words(frame[key]) for key in spec.keys},
+                          index=frame.index)
+    is_total = totals.any(axis=1).to_numpy()
+    figures = {name: _figures(frame[name]) for name in spec.numbers}
+    found: list[tuple[int, int, Problem]] = []  # (row, column, problem): in sheet order
+    for row in np.flatnonzero(is_total):
+        key = totals.columns[totals.iloc[row].to_numpy().argmax()]
+        number = int(row_numbers[row])
+        warnings.append(Problem(
+            _cell(path, sheet, column_letter(position[key]), number),
+            f"row {number} reads {frame[key].iloc[row]!r} in {key}: a totals row, left out "
+            "of every sum (the sums are of the other rows)", "warning"))
+    for name in spec.columns:
+        cells = frame[name]
+        blank = cells.isna().to_numpy(dtype=bool)
+        bad = (blank if name in spec.keys
+               else ~figures[name] & ~(blank & spec.blank_numbers))
+        for row in np.flatnonzero(bad & ~is_total):
+            number = int(row_numbers[row])
+            found.append((number, position[name], Problem(
+                _cell(path, sheet, column_letter(position[name]), number),
+                _refusal(name, cells.iloc[row], code=name in spec.keys))))
+    problems.extend(problem for *_, problem in sorted(found, key=lambda entry: entry[:2]))
+    out = pd.DataFrame({name: frame[name].astype(str) for name in spec.keys},
+                       index=frame.index)
+    for name in spec.numbers:
+        out[name] = pd.to_numeric(frame[name].where(figures[name]),
+                                  errors="coerce").astype(float)
+    return out[~is_total].reset_index(drop=True)
+
+
+def summary_values(path: Path, summary: pd.DataFrame,
+                   problems: list[Problem]) -> dict[str, object]:
+    """The Summary sheet as metric -> value (None for a blank cell). A headline metric
+    or cost term holds a number, or is blank for a run without a plan: anything else in
+    its value cell is a problem naming the cell, appended to ``problems``."""
+    letter = column_letter(list(summary.columns).index("value"))
+    values: dict[str, object] = {}
+    for number, metric, value in zip(summary.index, summary["metric"], summary["value"],
+                                     strict=True):
+        metric = str(metric)
+        if (metric in (*HEADLINE_METRICS, *COST_METRICS) and value is not None
+                and finite_number(value) is None):
+            problems.append(Problem(_cell(path, "Summary", letter, number),
+                                    _refusal(metric, value, code=False)))
+        values[metric] = value
+    return values
+
+
+def _refusal(column: str, value: object, code: bool) -> str:
+    """Why a cell is refused, and what to do: restore it as solve wrote it."""
+    what = f"the {column} is blank" if value is None else f"{_quoted(value)} is not a number"
+    fix = "restore the code, delete the row if it is a total," if code else "restore the figure"
+    return f"{what}; {AS_WRITTEN} — {fix} or re-run solve"
+
+
+def _is_total_word(value: object) -> bool:
+    return (isinstance(value, str)
+            and " ".join(value.strip().rstrip(":").split()).lower() in TOTAL_WORDS)
+
+
+def _total_words(cells: pd.Series) -> np.ndarray:
+    """Whether each cell reads a total word (``_is_total_word``), each distinct value
+    looked at once (a report's codes repeat on many rows)."""
+    words = [value for value in pd.unique(cells) if _is_total_word(value)]
+    return cells.isin(words).to_numpy(dtype=bool)
+
+
+def _figures(cells: pd.Series) -> np.ndarray:
+    """Whether each cell holds a finite number (``excel.finite_number``: not text, a
+    date, true or false, or blank); a column of numbers and blanks only is checked at
+    once."""
+    if pd.api.types.infer_dtype(cells, skipna=True) in ("floating", "integer",
+                                                         "mixed-integer-float", "empty"):
+        return np.isfinite(cells.to_numpy(dtype=float, na_value=np.nan))
+    return cells.map(lambda value: finite_number(value) is not None).to_numpy(dtype=bool)
+
+
+def _cell(path: Path, sheet: str, letter: str, row: int) -> str:
+    """Where a problem is: ``B.xlsx Allocation!F12``."""
+    return f"{path} {sheet_ref(sheet)}!{letter}{row}"
+
+
+def _quoted(value: object) -> str:
+    """A cell's value as the reader saw it: 'abc', True, 2024-01-01 00:00:00."""
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _listed(names: list[str]) -> str:
@@ -210,16 +369,20 @@ def compare_reports(path_a: str | Path, path_b: str | Path) -> Comparison:
     """Read two report workbooks and compute what changed from A to B (see the module
     docstring for every number). By ally lists the largest change of closed_pct first,
     then of cost; By line and By period the largest change of cost first, then of
-    quantity. An ``InputError`` lists every file that is not a report."""
+    quantity. An ``InputError`` lists every file that is not a report and every cell
+    refused in either (``read_report``)."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     reports: list[ReportTables] = []
     for path in (path_a, path_b):
         try:
             reports.append(read_report(path))
+            warnings.extend(reports[-1].warnings)
         except InputError as error:
             problems.extend(error.problems)
+            warnings.extend(error.warnings)
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, warnings)
     a, b = reports
     mip_gap = comparison_mip_gap(a, b)
     ally_orders = _allocation_change(a.allocation, b.allocation, ALLY_KEYS)
@@ -377,15 +540,8 @@ def comparison_path(path_a: str | Path, path_b: str | Path,
     when it would overwrite either report or a folder."""
     path_a, path_b = Path(path_a), Path(path_b)
     path = Path(out) if out is not None else path_b.parent / f"{path_a.stem}_vs_{path_b.stem}.xlsx"
-    for report in (path_a, path_b):
-        if path.resolve() == report.resolve() or (
-                path.exists() and report.exists() and path.samefile(report)):
-            raise InputError(f"the comparison {shown_path(path)} would overwrite the report "
-                             f"{shown_path(report)}; "
-                             "choose another file with -o")
-    if path.is_dir():
-        raise InputError(f"the comparison {shown_path(path)} would replace a folder of that name; "
-                         "choose another file with -o")
+    check_outputs([Output(path, "the comparison", "-o")],
+                  {"the report A": path_a, "the report B": path_b})
     return path
 
 
@@ -478,5 +634,5 @@ def _about(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "key", "value"], dtype=object)
 
 
-__all__ = ["Comparison", "compare_reports", "comparison_path", "read_report", "read_table",
-           "typed_columns", "write_comparison"]
+__all__ = ["Comparison", "TableSpec", "compare_reports", "comparison_path", "read_report",
+           "read_table", "typed_table", "write_comparison"]

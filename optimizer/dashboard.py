@@ -14,10 +14,18 @@ the data of one chart below the headline:
 
 The tables are written here, in the sheet, so that every bar of a chart can be read as a
 number next to it; the charts point at those cells.
+
+A chart by period over more than ``MAX_CHART_POINTS`` periods draws blocks of
+consecutive periods instead (``group_periods``), and says so in its caption ("periods
+grouped in blocks of 25 (10,000 periods)"): capacity and units used, both flows over
+time, are summed over each block, and a block's utilisation is Σ used / Σ capacity over
+its periods and lines, so a block reads as one long period would. The workbook's
+Dashboard and the HTML page draw the same blocks.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,6 +48,8 @@ if TYPE_CHECKING:
 
 FIRST_TABLE_COLUMN = 4  # column E: the chart data start here, right of the headline
 CHART_ROW_GAP = 2  # empty rows between the headline and the first chart
+MAX_CHART_POINTS = 400  # a chart by period draws at most this many blocks of periods
+# (a 6-inch chart has about 1,800 pixels across at print resolution: 4 or more a bar)
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,12 @@ class ChartTable:
     chart_type: str  # xlsxwriter chart type: "bar", "column"
     series: tuple[str, ...]  # the columns drawn, one series each
     axis_title: str
+    grouping: str = ""  # how the categories are grouped ("periods grouped in blocks …")
+
+    @property
+    def caption(self) -> str:
+        """The title, with how the categories are grouped when they are."""
+        return f"{self.title}: {self.grouping}" if self.grouping else self.title
 
 
 def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame,
@@ -62,6 +78,8 @@ def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame,
     closed = gap_closed(readiness, by="ally").rename("closed_pct").reset_index()
     budgets = budgets.groupby("ally", sort=False)[["budget", "spent"]].sum()
     capacity = capacity.groupby("period", sort=False)[["capacity", "used"]].sum()
+    capacity, grouping = group_periods(capacity.reset_index(), "period",
+                                       ["capacity", "used"])
     capacity["utilisation_pct"] = (100.0 * capacity["used"]
                                    / capacity["capacity"].where(capacity["capacity"] > 0))
     items = readiness.groupby("item", sort=False)[["shortfall", "gap"]].sum()
@@ -71,13 +89,39 @@ def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame,
         ChartTable("Spend against budget by ally", budgets.reset_index(),
                    {"budget": MONEY, "spent": MONEY}, "bar", ("budget", "spent"),
                    "money over the horizon"),
-        ChartTable("Capacity utilisation by period", capacity.reset_index(),
+        ChartTable("Capacity utilisation by period", capacity,
                    {"capacity": QUANTITY, "used": QUANTITY, "utilisation_pct": PERCENT},
-                   "column", ("utilisation_pct",), "used / capacity of every line (%)"),
+                   "column", ("utilisation_pct",), "used / capacity of every line (%)",
+                   grouping),
         ChartTable("Remaining shortfall by item", items.reset_index(),
                    {"shortfall": QUANTITY, "gap": QUANTITY}, "bar", ("shortfall", "gap"),
                    "units (each item in its own unit)"),
     ]
+
+
+def group_periods(frame: pd.DataFrame, period: str, sums: list[str],
+                  max_points: int = MAX_CHART_POINTS) -> tuple[pd.DataFrame, str]:
+    """``frame`` (one row per period, in period order: ``period``, then the ``sums``
+    columns) with its periods in blocks when there are more than ``max_points``.
+
+    n periods make blocks of b = ⌈n / max_points⌉ consecutive periods (the last may be
+    shorter), so at most ``max_points`` rows: each named "first–last", with each of the
+    ``sums`` columns summed over the block's periods (flows over time: units, money).
+    Returns the frame and how it is grouped, "periods grouped in blocks of 25 (10,000
+    periods)"; with at most ``max_points`` periods the frame as it is and ""."""
+    count = len(frame)
+    if count <= max_points:
+        return frame.reset_index(drop=True), ""
+    block = math.ceil(count / max_points)
+    blocks = pd.Series(range(count)) // block
+    names = frame[period].astype(str).reset_index(drop=True)
+    first, last = names.groupby(blocks).first(), names.groupby(blocks).last()
+    grouped = frame[sums].reset_index(drop=True).groupby(blocks).sum()
+    grouped.insert(0, period, first + "–" + last)
+    shorter = count % block
+    grouping = (f"periods grouped in blocks of {block:,} ({count:,} periods"
+                + (f"; the last block has {shorter:,})" if shorter else ")"))
+    return grouped.reset_index(drop=True), grouping
 
 
 def headline(result: RunResult) -> pd.DataFrame:
@@ -124,7 +168,7 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
     columns = []
     column = FIRST_TABLE_COLUMN
     for table in tables:
-        cells.append(Cell(0, column, table.title, style(bold=True, font_size=12),
+        cells.append(Cell(0, column, table.caption, style(bold=True, font_size=12),
                           note=f"The data of the chart '{table.title}' below the "
                                f"headline: {table.axis_title}."))
         cells += _table_cells(1, column, table)
@@ -182,7 +226,7 @@ def _chart(workbook, sheet_name: str, row: int, column: int, table: ChartTable):
         chart.add_series({"name": name.replace("_", " "),
                           "categories": ranges["categories"],
                           "values": ranges["values"][name]})
-    chart.set_title({"name": table.title, "name_font": {"size": 11}})
+    chart.set_title({"name": table.caption, "name_font": {"size": 11}})
     value_axis = {"name": table.axis_title, "num_font": {"size": 8}}
     category_axis = {"num_font": {"size": 8}}
     if table.chart_type == "bar":  # horizontal bars: the categories read top-down

@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 2
     INFEASIBLE = 3
     SOLVER_FAILURE = 4
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+    TERMINATED = 143  # 128 + SIGTERM
 
 
 class StockpileError(Exception):

@@ -18,8 +18,6 @@ that the writer merges in row order, and ``decorate`` hooks add only what is not
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,11 +29,9 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from optimizer.files import shown_text
+from optimizer.outputs import atomic_output, rows_folder
 
 ReadmeRow = tuple[str, tuple[str, ...]]
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-_DEFAULT_MODE = 0o666 & ~_UMASK
 
 # Number formats of every workbook the tool writes (percentages are numbers 0-100).
 MONEY = "#,##0"
@@ -62,6 +58,18 @@ class Cell:
     value: object
     style: tuple[tuple[str, object], ...] = ()
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that opens a file: ``target`` relative to the workbook's folder (or
+    absolute), shown as ``text``. Written as text when Excel takes no more links."""
+
+    target: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def style(**properties: object) -> tuple[tuple[str, object], ...]:
@@ -173,7 +181,12 @@ def write_value(sheet: Worksheet, row: int, col: int, value: object,
     (``shown_text``: XML cannot hold them); numbers as numbers; blanks stay empty."""
     if value is None:
         return
-    if isinstance(value, str):
+    if isinstance(value, Link):
+        text = shown_text(value.text)
+        if sheet.write_url(row, col, f"external:{shown_text(value.target)}", cell_format,
+                           string=text) != 0:
+            sheet.write_string(row, col, text, cell_format)
+    elif isinstance(value, str):
         sheet.write_string(row, col, shown_text(value), cell_format)
     elif isinstance(value, bool):
         sheet.write_boolean(row, col, value, cell_format)
@@ -201,36 +214,27 @@ def write_workbook(
     of its columns, in characters.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    os.chmod(temporary, _DEFAULT_MODE)  # mkstemp makes it private; a report is not
-    try:
+    with atomic_output(path) as temporary, rows_folder() as rows_on_disk:
         # The rows of each sheet wait on disk until the workbook is zipped.
-        with tempfile.TemporaryDirectory(prefix="stockpile-rows-") as rows_on_disk:
-            workbook = xlsxwriter.Workbook(
-                temporary,
-                {"strings_to_formulas": False, "strings_to_urls": False,
-                 "strings_to_numbers": False, "nan_inf_to_errors": False,
-                 "constant_memory": True, "tmpdir": rows_on_disk},
-            )
-            try:
-                formats = _Formats(workbook)
-                if readme is not None:
-                    _write_readme(workbook, readme_title, readme, tuple(readme_widths))
-                for name, content in sheets.items():
-                    sheet = workbook.add_worksheet(name)
-                    _write_table(sheet, content, formats)
-                    if content.decorate is not None:
-                        content.decorate(sheet, workbook, content.frame)
-                workbook.close()
-            except BaseException:
-                _release_rows(workbook)
-                raise
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        workbook = xlsxwriter.Workbook(
+            str(temporary),
+            {"strings_to_formulas": False, "strings_to_urls": False,
+             "strings_to_numbers": False, "nan_inf_to_errors": False,
+             "constant_memory": True, "tmpdir": rows_on_disk},
+        )
+        try:
+            formats = _Formats(workbook)
+            if readme is not None:
+                _write_readme(workbook, readme_title, readme, tuple(readme_widths))
+            for name, content in sheets.items():
+                sheet = workbook.add_worksheet(name)
+                _write_table(sheet, content, formats)
+                if content.decorate is not None:
+                    content.decorate(sheet, workbook, content.frame)
+            workbook.close()
+        except BaseException:
+            _release_rows(workbook)
+            raise
     return path
 
 

@@ -15,7 +15,9 @@ Policy that forbids every fetch and every script but the page's own). It shows:
   computed here from the report's sheets, so both show the same numbers): gap closed by
   ally, spend against budget by ally, capacity utilisation by period and remaining
   shortfall by item; each an inline SVG drawn by matplotlib with its text as paths (no
-  font needed), with its data in a table under it.
+  font needed), with its data in a table under it. Over more than
+  ``optimizer.dashboard.MAX_CHART_POINTS`` periods, the chart by period draws blocks of
+  periods (``optimizer.dashboard.group_periods``), and its caption says how many each.
 - Advice (the ranked sentences) and Diagnosis (an infeasible input), when present.
 - Sortable tables (click a header; a small inline script) of Allocation (the largest
   orders first, at most ``max_table_rows``, saying how many were left out), Readiness
@@ -32,9 +34,8 @@ import base64
 import hashlib
 import html
 import io
-import os
+import math
 import re
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -45,11 +46,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from optimizer import __version__
-from optimizer.compare import COST_METRICS, ReportTables, read_report, typed_columns
+from optimizer.compare import COST_METRICS, ReportTables, TableSpec, read_report
 from optimizer.dashboard import ChartTable, chart_tables
-from optimizer.errors import InputError
 from optimizer.excel import COUNT, DUAL, MONEY, PERCENT, QUANTITY, SECONDS, TINY, WHOLE
 from optimizer.files import shown_path
+from optimizer.outputs import Output, check_outputs, write_text_atomically
 from optimizer.report import (
     ALLOCATION,
     BINDING,
@@ -63,8 +64,15 @@ from optimizer.report import (
 MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
 MAX_ADVICE = 30  # advice sentences shown, the most valuable first
 
-# The sheets the page is made from, beyond those every report has (read_report).
+# The sheets the page is made from, beyond those every report has (read_report), and
+# the figures its charts read from them, typed (a report may leave a budget blank).
 PAGE_SHEETS = ("Budgets", "Capacity", "Advice", "Binding", "Diagnosis")
+CHART_TABLES = {
+    "Budgets": TableSpec(("ally", "period"), ("budget", "spent"), blank_numbers=True,
+                         required=False),
+    "Capacity": TableSpec(("facility", "item", "period"), ("capacity", "used"),
+                          blank_numbers=True, required=False),
+}
 HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed"}
@@ -86,6 +94,7 @@ SERIES_COLOURS = ("#1F3864", "#F4B183", "#70AD47")
 CHART_BAR_HEIGHT = 0.28  # inches per category of a horizontal bar chart
 CHART_COLUMN_HEIGHT = 2.6  # inches, a vertical column chart
 ROTATED_LABELS = 8  # a column chart with more categories turns its labels
+MAX_COLUMN_LABELS = 25  # a column chart labels every k-th category to show at most these
 
 
 # --------------------------------------------------------------------------------------
@@ -98,20 +107,37 @@ def write_html_report(report_xlsx: str | Path, out_html: str | Path, *,
     atomically and return its path. An ``InputError`` when ``report_xlsx`` is missing or
     not a report, or when ``out_html`` is the report itself or a folder."""
     report_xlsx, out_html = Path(report_xlsx), Path(out_html)
-    _refuse_overwriting_the_report(out_html, report_xlsx)
-    report = read_report(report_xlsx, extra_sheets=PAGE_SHEETS)
-    _write_atomically(out_html, html_page(report, max_table_rows=max_table_rows))
+    return write_html_page(read_page_report(report_xlsx), out_html,
+                           max_table_rows=max_table_rows)
+
+
+def read_page_report(report_xlsx: str | Path) -> ReportTables:
+    """The report workbook with every sheet and table the page is made from
+    (``read_report``: refused cells are an ``InputError``, totals rows left out are in
+    its ``warnings``)."""
+    return read_report(report_xlsx, extra_sheets=PAGE_SHEETS, extra_tables=CHART_TABLES)
+
+
+def write_html_page(report: ReportTables, out_html: str | Path, *,
+                    max_table_rows: int = MAX_TABLE_ROWS) -> Path:
+    """Write the page of a report read by ``read_page_report`` to ``out_html``
+    atomically and return its path (an ``InputError`` when that is the report itself
+    or a folder)."""
+    out_html = Path(out_html)
+    check_outputs([Output(out_html, "the HTML report", "--html")],
+                  {"the report workbook": report.path})
+    write_text_atomically(out_html, html_page(report, max_table_rows=max_table_rows))
     return out_html
 
 
 def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> str:
-    """The whole page of one report, as text."""
+    """The whole page of one report read by ``read_page_report``, as text."""
     sheets = report.sheets
     input_file = report.run_info.get(("input", "file"))
     name = Path(str(input_file)).name if input_file else shown_path(report.path.name)
     sections = [
         ("summary", "Summary", _summary_section(report)),
-        ("charts", "Charts", _charts_section(sheets)),
+        ("charts", "Charts", _charts_section(report.tables)),
         ("advice", "Advice", _advice_section(sheets.get("Advice"))),
     ]
     if _has_rows(sheets.get("Diagnosis")):
@@ -227,9 +253,10 @@ def _summary_value(metric: str, value: object) -> str:
 # Charts
 
 
-def _charts_section(sheets: dict[str, pd.DataFrame]) -> str:
+def _charts_section(tables: dict[str, pd.DataFrame]) -> str:
     """The Dashboard's four charts (``optimizer.dashboard.chart_tables``) from the
-    report's Readiness, Budgets and Capacity sheets:
+    report's Readiness, Budgets and Capacity tables (``read_page_report``; no rows for a
+    sheet the report lacks):
 
     - Gap closed by ally: 100 · (1 − Σ min(shortfall, gap) / Σ gap) over the ally's
       Readiness rows (``optimizer.model.solution.gap_closed``), 100 with no gap.
@@ -239,27 +266,18 @@ def _charts_section(sheets: dict[str, pd.DataFrame]) -> str:
     - Remaining shortfall by item: Σ shortfall and Σ gap over every ally and period, in
       the item's own unit (Readiness).
     """
-    tables = chart_tables(
-        _numbers(sheets["Readiness"], ["ally", "item", "period"], ["gap", "shortfall"]),
-        _numbers(sheets.get("Budgets"), ["ally", "period"], ["budget", "spent"]),
-        _numbers(sheets.get("Capacity"), ["facility", "item", "period"], ["capacity", "used"]))
+    charts = chart_tables(tables["Readiness"], tables["Budgets"], tables["Capacity"])
     figures = [_chart_figure(f"chart-{index}", table)
-               for index, table in enumerate(tables, start=1)]
+               for index, table in enumerate(charts, start=1)]
     return f'<div class="charts">{"".join(figures)}</div>'
-
-
-def _numbers(sheet: pd.DataFrame | None, text: list[str], numbers: list[str]) -> pd.DataFrame:
-    """The columns of a report sheet that a chart reads, codes as text and numbers as
-    floats; no rows when the report has no such sheet."""
-    if sheet is None or not set(text + numbers) <= set(sheet.columns):
-        sheet = pd.DataFrame(columns=text + numbers, dtype=object)
-    return typed_columns(sheet, text=text, numbers=numbers)
 
 
 def _chart_figure(chart_id: str, table: ChartTable) -> str:
     """One chart: its title, the SVG (or why there is none) and its data as a table."""
     frame = table.frame
     caption = f"<figcaption>{_text(table.title)} <span>({_text(table.axis_title)})</span>"
+    if table.grouping:
+        caption += f' <span class="grouping">{_text(table.grouping)}</span>'
     if frame.empty:
         return (f'<figure class="chart" id="{chart_id}">{caption}</figcaption>'
                 f'<p class="empty">Nothing to draw: the report has no rows for this chart.</p>'
@@ -273,10 +291,11 @@ def _chart_figure(chart_id: str, table: ChartTable) -> str:
 
 def chart_svg(table: ChartTable, id_prefix: str) -> str:
     """The chart of ``table`` as inline SVG: horizontal bars (``chart_type`` "bar",
-    categories read top-down) or vertical columns ("column"), one bar per series of each
-    category, drawn by matplotlib. Its ``<title>`` names the chart and every category
-    with its values, for screen readers and text search (the drawn text is paths). A
-    chart of percentages spans 0 to 100."""
+    categories read top-down) or vertical columns ("column", labelled at every k-th
+    category so that at most ``MAX_COLUMN_LABELS`` labels show), one bar per series of
+    each category, drawn by matplotlib. Its ``<title>`` names the chart (with how its
+    categories are grouped) and every category with its values, for screen readers and
+    text search (the drawn text is paths). A chart of percentages spans 0 to 100."""
     frame = table.frame
     categories = frame.iloc[:, 0].astype(str).tolist()
     positions = np.arange(len(categories), dtype=float)
@@ -300,8 +319,9 @@ def chart_svg(table: ChartTable, id_prefix: str) -> str:
             axes.grid(axis="x", color="#DDDDDD")
         else:
             rotate = len(categories) > ROTATED_LABELS
-            axes.set_xticks(positions, categories, rotation=45 if rotate else 0,
-                            ha="right" if rotate else "center")
+            every = math.ceil(len(categories) / MAX_COLUMN_LABELS)
+            axes.set_xticks(positions[::every], categories[::every],
+                            rotation=45 if rotate else 0, ha="right" if rotate else "center")
             axes.set_ylabel(table.axis_title)
             axes.grid(axis="y", color="#DDDDDD")
         axes.set_axisbelow(True)
@@ -323,7 +343,7 @@ def chart_svg(table: ChartTable, id_prefix: str) -> str:
             f"{_plain_number(row[series], table.formats.get(series))}"
             for series in table.series)
         for category, (_, row) in zip(categories, frame.iterrows(), strict=True))
-    return _inline_svg(buffer.getvalue(), id_prefix, f"{table.title}. {described}")
+    return _inline_svg(buffer.getvalue(), id_prefix, f"{table.caption}. {described}")
 
 
 def _compact(value: float) -> str:
@@ -468,33 +488,6 @@ def _has_rows(frame: pd.DataFrame | None) -> bool:
 # Writing
 
 
-def _refuse_overwriting_the_report(out_html: Path, report_xlsx: Path) -> None:
-    same = out_html.resolve() == report_xlsx.resolve() or (
-        out_html.exists() and report_xlsx.exists() and out_html.samefile(report_xlsx))
-    if same:
-        raise InputError(f"the HTML report {out_html} would overwrite the report workbook "
-                         f"{report_xlsx}; choose another file")
-    if out_html.is_dir():
-        raise InputError(f"the HTML report {out_html} would replace a folder of that name; "
-                         "choose another file")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a new file beside ``path`` (created with the usual permissions,
-    as ``open`` would), then rename it over ``path``: a failed write leaves any earlier
-    file intact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 # --------------------------------------------------------------------------------------
 # The page's style and its one script
 
@@ -524,6 +517,7 @@ nav a { color: var(--head); }
 figure.chart { margin: 0; break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 0.3rem; }
 figcaption span { font-weight: normal; color: var(--muted); }
+figcaption .grouping { display: block; font-size: 0.85rem; }
 figure svg { width: 100%; height: auto; display: block; }
 details { font-size: 0.85rem; margin-top: 0.3rem; }
 .scroll { overflow-x: auto; max-height: 36rem; overflow-y: auto;
@@ -598,4 +592,4 @@ SORT_SCRIPT = """
 })();
 """
 
-__all__ = ["chart_svg", "html_page", "write_html_report"]
+__all__ = ["chart_svg", "html_page", "read_page_report", "write_html_page", "write_html_report"]

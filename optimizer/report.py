@@ -21,7 +21,6 @@ numbers and leaves every string exactly as ``write_workbook`` wrote it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,8 +44,8 @@ from optimizer.excel import (
     finite_number,
     write_workbook,
 )
-from optimizer.files import shown_path
 from optimizer.model.solution import QUANTITY_TOLERANCE
+from optimizer.outputs import Output, check_outputs
 
 if TYPE_CHECKING:
     from optimizer.run import RunResult
@@ -316,30 +315,18 @@ MAX_WARNINGS = 1000
 
 
 def report_path(input_path: Path, out_dir: Path) -> Path:
-    """``out_dir / "<input stem>_report.xlsx"``; an ``InputError`` when that would be the
-    input file itself (through a link) or cannot be a file in a folder."""
+    """``out_dir / "<input stem>_report.xlsx"``; an ``InputError`` when ``out_dir`` is a
+    file, not a folder (``check_outputs`` checks the path itself)."""
     input_path, out_dir = Path(input_path), Path(out_dir)
-    path = out_dir / f"{input_path.stem}_report.xlsx"
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"the report folder {out_dir} is a file, not a folder; "
                          "choose another folder with --out")
-    refuse_input_overwrite(path, input_path)
-    if path.is_dir():
-        raise InputError(f"the report {shown_path(path)} would replace a folder of that name; "
-                         "choose another folder with --out")
-    return path
+    return out_dir / f"{input_path.stem}_report.xlsx"
 
 
-def refuse_input_overwrite(path: Path, input_path: Path) -> None:
-    same = path.resolve() == input_path.resolve()
-    if not same and path.exists() and input_path.exists():
-        try:
-            same = os.path.samefile(path, input_path)
-        except OSError:
-            same = False
-    if same:
-        raise InputError(f"the report {shown_path(path)} would overwrite the input workbook "
-                         f"{shown_path(input_path)}; choose another folder with --out")
+def report_output(path: Path) -> Output:
+    """The report workbook as an output to check before solving."""
+    return Output(Path(path), "the report", "--out")
 
 
 # --------------------------------------------------------------------------------------
@@ -350,7 +337,7 @@ def write_report(result: RunResult, path: Path) -> Path:
     """Write the report of ``result`` to ``path`` atomically and return the path."""
     path = Path(path)
     if result.input_path is not None:
-        refuse_input_overwrite(path, Path(result.input_path))
+        check_outputs([report_output(path)], {"the input workbook": result.input_path})
     plan = result.plan
     periods = _period_order(result)
     allocation = _allocation(plan.orders if plan is not None else None, periods)
@@ -607,6 +594,8 @@ def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None
     input_path = Path(result.input_path) if result.input_path is not None else None
     add("input", "file", str(input_path.resolve()) if input_path is not None else "")
     add("input", "SHA-256", result.input_sha256 or "")
+    if result.scenario is not None:
+        _scenario_rows(result.scenario, add)
     for key, value in result.effective_config.items():
         add("configuration", key, value)
     add("solver", "name", result.solver)
@@ -640,6 +629,18 @@ def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None
     add("tool", "report written (UTC)",
         datetime.now(UTC).replace(microsecond=0).isoformat())
     return rows
+
+
+def _scenario_rows(scenario, add) -> None:
+    """The sweep case: its name and description as given, each setting and each edit."""
+    add("scenario", "name", scenario.name)
+    add("scenario", "description", scenario.description)
+    for number, (_, key, value) in enumerate(scenario.settings, start=1):
+        add("scenario", f"setting {number}", f"{key} = {value}")
+    for number, edit in enumerate(scenario.edits, start=1):
+        add("scenario", f"edit {number}", edit.sentence)
+    if not scenario.settings and not scenario.edits:
+        add("scenario", "changes", "none: the workbook and configuration as given")
 
 
 def _verification_rows(result: RunResult, add) -> None:
@@ -699,4 +700,4 @@ def _run_info_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-__all__ = ["report_path", "write_report"]
+__all__ = ["report_output", "report_path", "write_report"]

@@ -18,7 +18,7 @@ from optimizer import __version__
 from optimizer.config import flatten
 from optimizer.data import AllianceData
 from optimizer.explain.advice import advise
-from optimizer.explain.binding import binding_limits
+from optimizer.explain.binding import binding_limits, unvalued_limits
 from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.rule_prices import rule_prices
@@ -29,6 +29,7 @@ from optimizer.model.solution import Plan, extract_plan
 from optimizer.model.solve import CleanPlan, TieBreak, solve_model
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.reader import sha256_of
+from optimizer.scenarios import Scenario
 from optimizer.schema import Problem
 from optimizer.validation import load_workbook
 from optimizer.verify import Verification, verify_plan
@@ -62,6 +63,7 @@ class RunResult:
     clean_plan: CleanPlan | None = None  # what the clean-plan phase saved in movements
     base_plan: BasePlan | None = None  # this run's plan, to start scenarios from (keep_plan)
     from_base: bool = False  # the solve started from a given base plan
+    scenario: Scenario | None = None  # the case of a sweep this run solved
 
     @property
     def effective_config(self) -> dict[str, object]:
@@ -154,7 +156,7 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
             "integer variables": int(model.linear.column_bounds()[2].sum()),
         }
     if write_lp is not None:
-        write_lp_file(model, str(write_lp))
+        write_lp_file(model, write_lp)
     with timed(result.timings, "solve"):
         outcome = solve_model(model, config, verbose=verbose, progress=progress,
                               base_plan=base_plan, keep_plan=keep_plan)
@@ -174,7 +176,9 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
     if outcome.status in (OPTIMAL, FEASIBLE):
         with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)
-            if not model.is_mip:
+            if outcome.status != OPTIMAL:
+                result.binding = unvalued_limits(model, outcome.values, data)
+            elif not model.is_mip:
                 result.binding = value_binding_limits(model, outcome, result.plan, data,
                                                       config)
         progress("checking the solution against the input")
@@ -201,8 +205,8 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                 with timed(result.timings, "rule_prices"):
                     result.rule_prices = rule_prices(model, outcome.values, data, config,
                                                      result.plan, resolve, deadline,
-                                                     progress)
-            if model.is_mip:
+                                                     outcome.status, progress)
+            if model.is_mip and outcome.status == OPTIMAL:
                 progress("measuring what relaxing each limit is worth (re-solves)")
                 with timed(result.timings, "measured_limits"):
                     result.binding = measure_limits(

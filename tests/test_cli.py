@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import openpyxl
 import pytest
 
 from optimizer.cli import main
@@ -116,7 +117,7 @@ def test_solve_prints_a_short_summary_table(tmp_path):
     assert result.stdout.splitlines()[-1] == f"report: {tmp_path / 'out' / 'short_report.xlsx'}"
 
 
-def test_infeasible_solve_exits_3_with_a_sentence_and_a_report(tmp_path):
+def test_infeasible_solve_exits_3_and_writes_its_diagnosis_beside_the_report(tmp_path):
     from tests.alliances import sheets
     from tests.conftest import write_workbook
 
@@ -124,11 +125,20 @@ def test_infeasible_solve_exits_3_with_a_sentence_and_a_report(tmp_path):
         periods=["P1", "P2"], allies=[["A"]], items=[["I"]],
         production=[["L", "H", "I", 100, 10, 1]], requirements=[["A", "I", "P2", 10]],
         Consumption=[["A", "I", "P1", 5]]))
+    earlier = tmp_path / "short_report.xlsx"
+    earlier.write_bytes(b"an earlier report with a plan")
     result = _solve_cli(str(path), "--out", str(tmp_path))
     assert result.returncode == 3
     assert "infeasible: the hard constraints cannot all hold" in result.stderr
     assert "Traceback" not in result.stderr
-    assert (tmp_path / "short_report.xlsx").exists()
+    diagnosis = tmp_path / "short_diagnosis.xlsx"
+    assert f"diagnosis: {diagnosis}" in result.stdout
+    assert "Diagnosis" in openpyxl.load_workbook(diagnosis, read_only=True).sheetnames
+    assert earlier.read_bytes() == b"an earlier report with a plan"
+
+    as_json = _solve_cli(str(path), "--out", str(tmp_path), "--json")
+    assert as_json.returncode == 3
+    assert json.loads(as_json.stdout)["report"] == str(diagnosis)
 
 
 def test_invalid_workbook_solve_exits_2_and_writes_nothing(tmp_path, workbook_path):

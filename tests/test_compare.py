@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from optimizer.cli import main
@@ -217,3 +218,126 @@ def test_a_run_without_a_plan_compares_by_status_with_blank_deltas(reports, tmp_
     assert sorted(comparison.by_ally["ally"]) == ["A", "B"]
     assert main(["compare", str(infeasible), str(reports[0])]) == 0
     assert "total_cost: none → 1,830" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------
+# Hand-edited reports: refused naming the cell, or read with a warning, never a wrong delta
+
+
+def edit(path: Path, sheet: str, cells: dict[tuple[int, str], object] = (),
+         append: list[dict[str, object]] = ()) -> dict[str, str]:
+    """Set ``cells`` ((row, column name) -> value) of ``sheet`` and append ``append``
+    rows (column name -> value), saving the workbook over ``path``, as an analyst would
+    in Excel; return each column's letter."""
+    workbook = openpyxl.load_workbook(path)
+    table = workbook[sheet]
+    letters = {cell.value: cell.column_letter for cell in table[1]}
+    for (row, column), value in dict(cells).items():
+        table[f"{letters[column]}{row}"] = value
+    for values in append:
+        row = table.max_row + 1
+        for column, value in values.items():
+            table[f"{letters[column]}{row}"] = value
+    workbook.save(path)
+    return letters
+
+
+def row_of(path: Path, sheet: str, **match: str) -> int:
+    """The sheet row number of the one row whose cells equal ``match``."""
+    rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
+    header = rows[0]
+    found = [number for number, row in enumerate(rows[1:], start=2)
+             if all(row[header.index(column)] == value for column, value in match.items())]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_text_in_a_figure_cell_is_refused_naming_the_cell(reports, capsys):
+    base, half = reports
+    row = row_of(half, "Readiness", ally="A")
+    letters = edit(half, "Readiness", {(row, "shortfall"): "abc"})
+    out = half.parent / "diff.xlsx"
+    assert main(["compare", str(base), str(half), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert (f"{half} Readiness!{letters['shortfall']}{row}: 'abc' is not a number; a report "
+            "is read as stockpile solve wrote it — restore the figure or re-run solve") in err
+    assert "1 problem found; nothing was solved or written" in err
+    assert not out.exists()
+
+
+def test_text_in_a_summary_figure_and_a_blank_figure_are_refused(reports):
+    base, half = reports
+    edit(half, "Summary", {(row_of(half, "Summary", metric="total_cost"), "value"): "n/a"})
+    row = row_of(base, "Allocation", ally="A")
+    letters = edit(base, "Allocation", {(row, "quantity"): None})
+    with pytest.raises(InputError) as error:
+        compare_reports(base, half)
+    summary_row = row_of(half, "Summary", metric="total_cost")
+    assert [str(problem) for problem in error.value.problems] == [
+        f"{base} Allocation!{letters['quantity']}{row}: the quantity is blank; a report is "
+        "read as stockpile solve wrote it — restore the figure or re-run solve",
+        f"{half} Summary!B{summary_row}: 'n/a' is not a number; a report is read as "
+        "stockpile solve wrote it — restore the figure or re-run solve"]
+
+
+def test_a_blank_code_in_a_data_row_is_refused_naming_the_cell(reports, capsys):
+    base, half = reports
+    row = row_of(half, "Allocation", ally="B", delivery_period="P2")
+    letters = edit(half, "Allocation", {(row, "facility"): None})
+    assert main(["compare", str(base), str(half)]) == 2
+    err = capsys.readouterr().err
+    assert (f"{half} Allocation!{letters['facility']}{row}: the facility is blank; a report "
+            "is read as stockpile solve wrote it — restore the code, delete the row if it "
+            "is a total, or re-run solve") in err
+    # A row of sums under the table with no codes at all is refused the same way.
+    edit(half, "Allocation", {(row, "facility"): "L"}, append=[{"quantity": 130,
+                                                                "total_cost": 1300}])
+    assert main(["compare", str(base), str(half)]) == 2
+    err = capsys.readouterr().err
+    sums = row_of(half, "Allocation", quantity=130)
+    for code in ("facility", "item", "ally", "delivery_period"):
+        assert f"{half} Allocation!{letters[code]}{sums}: the {code} is blank" in err
+
+
+def test_totals_rows_are_left_out_with_a_warning_and_the_deltas_are_unchanged(
+        reports, tmp_path, capsys):
+    base, half = reports
+    untouched = compare_reports(base, half)
+    copies = [Path(shutil.copy(path, tmp_path / f"edited_{path.name}")) for path in reports]
+    edited_base, edited_half = copies
+    # Tables summed in a row under them, a code cell saying so.
+    letters = edit(edited_half, "Allocation", append=[
+        {"facility": "TOTAL", "quantity": 130, "total_cost": 1300}])
+    edit(edited_half, "Readiness", append=[{"ally": "Total", "gap": 160, "shortfall": 30}])
+    edit(edited_base, "Readiness", append=[{"ally": "Grand total:", "item": "I",
+                                            "gap": 160, "shortfall": 0}])
+    allocation_total = row_of(edited_half, "Allocation", facility="TOTAL")
+    readiness_total = row_of(edited_half, "Readiness", ally="Total")
+    base_total = row_of(edited_base, "Readiness", ally="Grand total:")
+
+    assert main(["compare", str(edited_base), str(edited_half)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"warning: {edited_base} Readiness!A{base_total}: row {base_total} reads "
+        "'Grand total:' in ally: a totals row, left out of every sum (the sums are of the "
+        "other rows)",
+        f"warning: {edited_half} Allocation!{letters['facility']}{allocation_total}: row "
+        f"{allocation_total} reads 'TOTAL' in facility: a totals row, left out of every "
+        "sum (the sums are of the other rows)",
+        f"warning: {edited_half} Readiness!A{readiness_total}: row {readiness_total} reads "
+        "'Total' in ally: a totals row, left out of every sum (the sums are of the other "
+        "rows)"]
+    assert "A: 100.0% → 50.0% closed (-50.0 points)" in captured.out
+    edited = compare_reports(edited_base, edited_half)
+    assert len(edited.warnings) == 3
+    for table in ("kpis", "by_ally", "by_line", "by_period"):
+        pd.testing.assert_frame_equal(getattr(edited, table), getattr(untouched, table))
+    assert "TOTAL" not in edited.by_line["facility"].tolist()
+
+
+def test_a_missing_column_names_the_file_sheet_and_column(reports, capsys):
+    base, half = reports
+    edit(half, "Allocation", {(1, "quantity"): "qty"})
+    assert main(["compare", str(base), str(half)]) == 2
+    assert (f"{half}: its Allocation sheet has no 'quantity' column, so it is not a report "
+            "written by stockpile solve") in capsys.readouterr().err

@@ -7,8 +7,10 @@ import re
 import zipfile
 
 import openpyxl
+import pandas as pd
 import pytest
 
+from optimizer.dashboard import chart_tables, group_periods
 from optimizer.report import write_report
 from tests.alliances import sheets, solve
 
@@ -98,3 +100,33 @@ def test_closure_and_utilisation_are_shaded(report):
     [bar] = [rule for rule in capacity.conditional_formatting]
     assert str(bar.sqref) == "F2:F3"  # utilisation_pct of the two lines
     assert bar.rules[0].type == "dataBar"
+
+
+def test_more_periods_than_a_chart_draws_are_grouped_in_blocks():
+    """401 periods make blocks of 2 (the last of 1): each block sums its periods."""
+    frame = pd.DataFrame({"period": [f"P{n}" for n in range(1, 402)],
+                          "used": [float(n) for n in range(1, 402)]})
+    grouped, grouping = group_periods(frame, "period", ["used"])
+    assert grouping == "periods grouped in blocks of 2 (401 periods; the last block has 1)"
+    assert len(grouped) == 201
+    assert grouped.iloc[0].tolist() == ["P1–P2", 3.0]
+    assert grouped.iloc[-1].tolist() == ["P401–P401", 401.0]
+    assert grouped["used"].sum() == frame["used"].sum()
+    unchanged, none = group_periods(frame.head(400), "period", ["used"])
+    assert none == "" and unchanged.equals(frame.head(400))
+
+
+def test_a_block_s_utilisation_is_its_use_over_its_capacity():
+    """Two lines over 800 periods, blocks of 2: P1 has capacity 100 and uses 100, P2
+    has 300 and uses none: the block uses 100 of 400, 25 % (not the mean 50 %)."""
+    periods = [f"P{n}" for n in range(1, 801)]
+    capacity = pd.DataFrame({
+        "period": periods * 2, "capacity": [50.0, 150.0] * 800,
+        "used": [50.0, 0.0] * 800})
+    empty = pd.DataFrame(columns=["ally", "item", "gap", "shortfall"])
+    chart = chart_tables(empty.astype({"gap": float, "shortfall": float}),
+                         pd.DataFrame(columns=["ally", "budget", "spent"]), capacity)[2]
+    assert chart.grouping == "periods grouped in blocks of 2 (800 periods)"
+    assert chart.caption == ("Capacity utilisation by period: periods grouped in blocks of "
+                             "2 (800 periods)")
+    assert chart.frame.iloc[0].tolist() == ["P1–P2", 400.0, 100.0, 25.0]

@@ -109,7 +109,8 @@ def test_solve_exits_3_says_why_and_writes_a_diagnosis_sheet(tmp_path):
     assert run.returncode == 3
     assert "why: Consumption!D2: A uses 5 I in P1" in run.stderr
     assert "Traceback" not in run.stderr
-    workbook = openpyxl.load_workbook(tmp_path / "alliance_report.xlsx", read_only=True)
+    assert not (tmp_path / "alliance_report.xlsx").exists()  # a run without a plan
+    workbook = openpyxl.load_workbook(tmp_path / "alliance_diagnosis.xlsx", read_only=True)
     rows = list(workbook["Diagnosis"].iter_rows(values_only=True))
     summary = {r[0]: r[1] for r in workbook["Summary"].iter_rows(min_row=2, values_only=True)}
     workbook.close()

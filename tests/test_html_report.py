@@ -17,15 +17,28 @@ import hashlib
 import html
 import re
 import shutil
+import time
 from pathlib import Path
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 from optimizer.cli import main
 from optimizer.errors import InputError
+from optimizer.excel import write_workbook as excel_workbook
 from optimizer.html_report import write_html_report
-from optimizer.report import write_report
+from optimizer.report import (
+    ALLOCATION,
+    BUDGETS,
+    CAPACITY,
+    READINESS,
+    RUN_INFO_COLUMNS,
+    SUMMARY_COLUMNS,
+    table_sheet,
+    write_report,
+)
 from tests.alliances import sheets, solve
 from tests.conftest import valid_sheets, write_workbook
 
@@ -64,6 +77,55 @@ def report_xlsx(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def report_html(report_xlsx) -> Path:
     return write_html_report(report_xlsx, report_xlsx.with_suffix(".html"))
+
+
+def many_period_report(path: Path, periods: int, every_sheet: bool = True) -> Path:
+    """A report workbook over ``periods`` periods P1, P2, … for two allies, two items and
+    two lines, its sheets in the report's own columns and formats, written without
+    solving (a 10,000-period solve takes minutes): every period's capacity is 100 a
+    line and period n uses n mod 100 of it, so the utilisation of a block of periods is
+    the mean of n mod 100 over its periods. Capacity has every period; Allocation,
+    Readiness and Budgets too when ``every_sheet`` (as a solved report would), else the
+    first ten (quicker to write)."""
+    names = [f"P{number}" for number in range(1, periods + 1)]
+    used = np.arange(1, periods + 1) % 100
+    lines = [("L", "I"), ("M", "J")]
+    capacity = pd.DataFrame([
+        {"facility": facility, "item": item, "period": period, "capacity": 100.0,
+         "used": float(use), "utilisation_pct": float(use), "marginal_value": 0.0}
+        for facility, item in lines for period, use in zip(names, used, strict=True)])
+    if not every_sheet:
+        names, used = names[:10], used[:10]
+    allocation = pd.DataFrame([
+        {"facility": facility, "host": "H", "item": item, "ally": ally,
+         "order_period": period, "delivery_period": period, "quantity": use / 2,
+         "unit_cost": 10.0, "transport_cost": 0.0, "total_cost": 5.0 * use}
+        for facility, item in lines for ally in ("A", "B")
+        for period, use in zip(names, used, strict=True) if use])
+    readiness = pd.DataFrame([
+        {"ally": ally, "item": item, "period": period, "target": 50.0, "stock": 40.0,
+         "shortfall": 10.0, "gap": 50.0, "closed_pct": 80.0, "marginal_cost": 0.0,
+         "priority": 1.0, "requirements_row": 2}
+        for ally in ("A", "B") for item in ("I", "J") for period in names])
+    budgets = pd.DataFrame([
+        {"ally": ally, "period": period, "budget": 1000.0, "spent": 10.0 * use,
+         "remaining": 1000.0 - 10.0 * use, "marginal_value": 0.0}
+        for ally in ("A", "B") for period, use in zip(names, used, strict=True)])
+    summary = pd.DataFrame({"metric": ["status", "total_cost", "weighted_shortfall",
+                                       "gap_closed_pct"],
+                            "value": ["optimal", float(allocation["total_cost"].sum()),
+                                      float(readiness["shortfall"].sum()), 80.0]},
+                           dtype=object)
+    run_info = pd.DataFrame([["input", "file", "many_periods.xlsx"]],
+                            columns=["section", "key", "value"])
+    return excel_workbook(path, {
+        "Summary": table_sheet(SUMMARY_COLUMNS, summary),
+        "Allocation": table_sheet(ALLOCATION, allocation),
+        "Readiness": table_sheet(READINESS, readiness),
+        "Budgets": table_sheet(BUDGETS, budgets),
+        "Capacity": table_sheet(CAPACITY, capacity),
+        "Run info": table_sheet(RUN_INFO_COLUMNS, run_info),
+    })
 
 
 def sheet_rows(path: Path, sheet: str) -> list[tuple]:
@@ -109,6 +171,30 @@ def test_a_long_table_shows_its_largest_rows_and_says_how_many_were_left_out(
                         reverse=True)
     assert shown == pytest.approx(quantities[:2])
     assert "2 of 4 orders shown (the largest quantity first)" in text
+
+
+def test_a_chart_over_10_000_periods_draws_400_blocks_and_says_so(tmp_path):
+    """The capacity chart of 10,000 periods: 400 blocks of 25 periods, each summing
+    capacity and use (block 1, P1–P25: capacity 2 · 25 · 100 = 5,000, used 2 · (1 + …
+    + 25) = 650, 13 %). Drawing a bar and a label for every period took over a minute
+    and 570 MB; the whole page must now take a fraction of that."""
+    report = many_period_report(tmp_path / "many_periods_report.xlsx", 10_000,
+                                every_sheet=False)
+    started = time.perf_counter()
+    page = write_html_report(report, tmp_path / "many_periods.html").read_text("utf-8")
+    assert time.perf_counter() - started < 15
+    chart = re.search(r'<figure class="chart" id="chart-3">.*?</figure>', page, re.DOTALL)[0]
+    assert ('<span class="grouping">periods grouped in blocks of 25 (10,000 periods)'
+            '</span>') in chart
+    data = re.search(r'<table id="chart-3-data".*?</table>', chart, re.DOTALL)[0]
+    rows = re.findall(r"<tr><td>([^<]*)</td>(.*?)</tr>", data)
+    assert len(rows) == 400
+    assert [rows[0][0], rows[1][0], rows[-1][0]] == ["P1–P25", "P26–P50", "P9976–P10000"]
+    assert re.findall(r'data-value="([^"]+)"', rows[0][1]) == ["5000.0", "650.0", "13.0"]
+    title = re.search(r'<title id="chart-3-title">(.*?)</title>', chart)[0]
+    assert title.count("utilisation pct") == 400
+    # One bar (a path in a patch group) per block, and a few for the axes' frame.
+    assert 400 <= chart.count('id="chart-3-patch_') <= 410
 
 
 def test_the_page_is_never_written_over_its_report(report_xlsx):
@@ -290,3 +376,37 @@ def test_clicking_a_header_sorts_its_table(browser_page):
     # Natural order, as a reader expects: the collator puts "<" before letters.
     assert table.locator("tbody td:nth-child(4)").all_inner_texts() == [
         HOSTILE, HOSTILE, "NOR", "NOR"]
+
+
+def test_a_hand_edited_report_is_refused_naming_the_cell_or_read_with_a_warning(
+        report_xlsx, tmp_path, capsys):
+    """The page reads a report as compare does (``optimizer.compare.read_report``): text
+    in a figure its charts draw is refused; a totals row is left out, with a warning."""
+    edited = Path(shutil.copy(report_xlsx, tmp_path / "edited_report.xlsx"))
+    workbook = openpyxl.load_workbook(edited)
+    capacity = workbook["Capacity"]
+    used = [cell.value for cell in capacity[1]].index("used")
+    capacity.cell(row=2, column=used + 1, value="full")
+    workbook.save(edited)
+    out = tmp_path / "edited.html"
+    assert main(["report", str(edited), "--html", str(out)]) == 2
+    letter = capacity.cell(row=1, column=used + 1).column_letter
+    assert (f"{edited} Capacity!{letter}2: 'full' is not a number; a report is read as "
+            "stockpile solve wrote it — restore the figure or re-run solve"
+            ) in capsys.readouterr().err
+    assert not out.exists()
+
+    shutil.copy(report_xlsx, edited)
+    workbook = openpyxl.load_workbook(edited)
+    budgets = workbook["Budgets"]
+    header = [cell.value for cell in budgets[1]]
+    budgets.append(["Total" if name == "ally" else None for name in header])
+    budgets.cell(row=budgets.max_row, column=header.index("spent") + 1, value=1e9)
+    workbook.save(edited)
+    assert main(["report", str(edited), "--html", str(out)]) == 0
+    row = budgets.max_row
+    assert (f"warning: {edited} Budgets!A{row}: row {row} reads 'Total' in ally: a totals "
+            "row, left out of every sum") in capsys.readouterr().err
+    spend = re.search(r'<table id="chart-2-data".*?</table>', out.read_text("utf-8"),
+                      re.DOTALL)[0]
+    assert "Total" not in spend and "1,000,000,000" not in spend

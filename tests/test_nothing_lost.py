@@ -52,11 +52,12 @@ def test_a_failed_write_leaves_the_earlier_report_and_no_temporary_file(
     before, input_before = digest(report), digest(workbook)
     capsys.readouterr()
     import optimizer.excel as excel
+    import optimizer.outputs as outputs
 
     if failing == "replace":
         def refuse(source, target):
             raise PermissionError(errno.EACCES, "Permission denied", str(target))
-        monkeypatch.setattr(excel.os, "replace", refuse)
+        monkeypatch.setattr(outputs.os, "replace", refuse)
     else:
         error = (OSError(errno.ENOSPC, "No space left on device", str(report))
                  if failing == "disk full" else RuntimeError("the save failed"))

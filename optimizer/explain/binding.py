@@ -52,6 +52,8 @@ POSITION = ("position", "on_rows", "rhs_per_step", "step", "step_words", "cell_v
 FIGURES = ("shortfall_closed", "cost_saved", "objective_improved")
 FAMILIES = (CAPACITY, EXPANSION, BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE)
 DUAL = "dual of the linear program"
+UNPROVEN = ("not valued: the plan is not proven optimal (a limit stopped the solver), so "
+            "no re-solve or dual can say what a step is worth; raise solver.time_limit")
 
 
 
@@ -118,6 +120,27 @@ def binding_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
         binding[figure] = value_per_step(binding, found, references.get(figure, 1.0))
     binding["how"] = DUAL if len(binding) and any(
         found is not None for found in (objective, shortfall, cost)) else None
+    return _most_valuable_first(binding)
+
+
+def unvalued_limits(model: AllocationModel, values: np.ndarray,
+                    data: AllianceData) -> pd.DataFrame:
+    """The binding limits of a plan not proven optimal, with no figures (``UNPROVEN``):
+    the duals of a stopped solve are not marginal values, and a re-solve's difference
+    from such a plan would mix the limit with the search left undone."""
+    return _most_valuable_first(without_figures(limit_records(model, values, data),
+                                                UNPROVEN))
+
+
+def without_figures(binding: pd.DataFrame, how: str) -> pd.DataFrame:
+    """``binding`` with every figure blank and ``how`` saying why (in place)."""
+    for figure in FIGURES:
+        binding[figure] = np.nan
+    binding["how"] = how
+    return binding
+
+
+def _most_valuable_first(binding: pd.DataFrame) -> pd.DataFrame:
     order = binding["family"].map({family: k for k, family in enumerate(FAMILIES)})
     keys = [np.nan_to_num(-binding[figure].to_numpy(float)) for figure in
             ("cost_saved", "shortfall_closed", "objective_improved")]

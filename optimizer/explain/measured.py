@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import AllianceData
-from optimizer.explain.binding import binding_limits, limit_records
+from optimizer.explain.binding import binding_limits, limit_records, without_figures
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel
 from optimizer.model.restrict import BasePlan
@@ -44,6 +44,7 @@ from optimizer.tolerance import snapped
 # a step can make a MIP much harder (the sample alliance: 11 s against 0.6 s), and one
 # such limit should not take the time of all the others.
 SLOWER, MIN_SECONDS = 5.0, 2.0
+RAN_OUT = "not measured: explain.time_limit ran out; raise it to measure"
 NOT_MEASURED = ("not measured: whole-unit model, and the linear relaxation ranks other "
                 "limits higher (explain.measured_limits)")
 
@@ -98,6 +99,8 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
     mip_gap = float(config["solver"]["mip_gap"])
     binding = limit_records(model, values, data)
     measured = pd.DataFrame(columns=binding.columns)
+    if count > 0 and deadline <= time.perf_counter():
+        return without_figures(binding, RAN_OUT)
     if count > 0:
         progress("ranking the limits by the linear relaxation")
         relaxation = as_linear_program(model)
@@ -120,9 +123,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
     start = BasePlan.of(model.linear, values)  # still feasible with a limit relaxed
     binding = pd.concat([binding, measured], ignore_index=True).drop_duplicates(
         ["family", "position"], keep="last").reset_index(drop=True)
-    for figure in ("shortfall_closed", "cost_saved", "objective_improved"):
-        binding[figure] = np.nan
-    binding["how"] = NOT_MEASURED
+    binding = without_figures(binding, NOT_MEASURED)
     declarations = {d.family: d for d in model.limits}
     keys = set(zip(measured["family"], measured["position"], strict=True))
     for index, record in binding.iterrows():
@@ -131,7 +132,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
         left = deadline - time.perf_counter()
         declaration = declarations[record["family"]]
         if left <= 0:
-            binding.loc[index, "how"] = "not measured: explain.time_limit ran out"
+            binding.loc[index, "how"] = RAN_OUT
             continue
         progress(f"measuring {declaration.phrase(record, declaration.step_words)}")
         allowed = min(left, max(MIN_SECONDS, SLOWER * base["seconds"]))

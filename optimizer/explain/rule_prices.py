@@ -47,13 +47,17 @@ from optimizer.explain.measured import quiet_config
 from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
 from optimizer.model.restrict import BasePlan
 from optimizer.model.solution import Plan
-from optimizer.model.status import FEASIBLE, OPTIMAL
+from optimizer.model.status import OPTIMAL, was_stopped
 from optimizer.tolerance import negligible, round_off, snapped
 from optimizer.words import number
 
 COLUMNS = ("rule", "set_by", "status", "price", "total_cost_without", "cost_of_rule",
            "weighted_shortfall_without", "shortfall_of_rule", "better_off_without",
            "worse_off_without")
+MORE_TIME = "raise explain.time_limit (or solver.time_limit) to price it"
+UNPROVEN_PLAN = ("not priced: the plan itself is not proven optimal, so its difference "
+                 "from a plan without the rule would mix the rule with the search left "
+                 "undone; raise solver.time_limit")
 NOT_BINDING = ("makes no difference: none of its limits binds in the plan, so lifting it "
                "cannot change the optimum of a linear program (no re-solve needed)")
 
@@ -170,12 +174,19 @@ def _who_gains(plan: Plan, without: Plan, mip_gap: float) -> dict[str, str]:
 def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
                 config: dict, plan: Plan,
                 resolve: Callable[[AllianceData, dict, BasePlan], object],
-                deadline: float,
+                deadline: float, plan_status: str = OPTIMAL,
                 progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
     """One row per active rule (columns ``COLUMNS``): the plan's numbers without it.
-    ``model`` and ``values`` are the plan's; ``resolve(data, config, start)`` solves,
-    extracts and verifies an input as the plan's run does (``solve_data``), starting
-    from the plan ``start``; the re-solves end by ``deadline`` (``time.perf_counter``)."""
+    ``model`` and ``values`` are the plan's, whose status is ``plan_status``;
+    ``resolve(data, config, start)`` solves, extracts and verifies an input as the
+    plan's run does (``solve_data``), starting from the plan ``start``; the re-solves
+    end by ``deadline`` (``time.perf_counter``). Only two proven optima are compared:
+    a plan or a re-solve stopped by a limit gives no figures, and says why."""
+    if plan_status != OPTIMAL:
+        return pd.DataFrame([
+            {"rule": rule.name, "set_by": rule.set_by, "status": "not solved",
+             "price": UNPROVEN_PLAN} for rule in active_rules(data, config)
+        ]).reindex(columns=list(COLUMNS))
     rows = []
     mip_gap = float(config["solver"]["mip_gap"]) if model.is_mip else 0.0
     lexicographic = config["objective"]["mode"] == "lexicographic"
@@ -194,29 +205,31 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
         left = deadline - time.perf_counter()
         if left <= 0:
             rows.append({**row, "status": "not solved",
-                         "price": "not priced: explain.time_limit ran out"})
+                         "price": f"not priced: explain.time_limit ran out; {MORE_TIME}"})
             continue
         progress(f"pricing the {rule.name} rule (a solve without it)")
         lifted_data, lifted_config = rule.lift(data, config)
         moved = resolve(lifted_data, quiet_config(lifted_config, left, keep=("tie_break",)),
                         start)
         row["status"] = moved.status
-        if moved.status not in (OPTIMAL, FEASIBLE) or moved.plan is None:
+        if moved.status != OPTIMAL or moved.plan is None:
+            # A stopped solve's plan is one plan without the rule, not the best: its
+            # difference from the plan mixes the rule with the search left undone.
             rows.append({**row, "price": f"not priced: the solve without the rule ended "
-                                         f"{moved.status} ({moved.message})"})
+                                         f"{moved.status} ({moved.message})"
+                                         + (f"; {MORE_TIME}" if was_stopped(moved.message)
+                                            else "")})
             continue
         without = moved.plan
         cost = float(snapped(plan.total_cost - without.total_cost, plan.total_cost, mip_gap))
         raw_gap = plan.weighted_shortfall - without.weighted_shortfall
         gap = float(snapped(raw_gap, plan.weighted_shortfall, mip_gap))
-        if lexicographic and cost != 0:
+        if lexicographic and cost != 0 and not model.is_mip:
             # The cost is that of the least shortfall: a cost that changed paid for the
             # shortfall that changed with it, however small (beyond round-off); it is
             # not "the same".
             gap = float(round_off(raw_gap, plan.weighted_shortfall))
         words = price_words(rule.name, cost, gap)
-        if moved.status == FEASIBLE:  # never quoted as the optimum without the rule
-            words += f" (not proven: the solve without it {moved.message})"
         # Equal totals: any per-ally difference is another of the equal plans, not the rule.
         allies = (_who_gains(plan, without, mip_gap) if cost or gap
                   else {"better_off_without": "", "worse_off_without": ""})

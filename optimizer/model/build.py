@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -640,8 +641,8 @@ def create_model(sets: ModelSets, config: dict, *, elastic: bool = False) -> All
     return model
 
 
-def write_lp_file(model: AllocationModel, path: str) -> None:
+def write_lp_file(model: AllocationModel, path: str | Path) -> Path:
     """The model as an LP file, with the weighted objective (cost + shortfall penalty)."""
     n_columns = model.linear.n_columns
-    write_lp(model.linear, dense_objective(
+    return write_lp(model.linear, dense_objective(
         n_columns, [*model.cost_terms.values(), model.shortfall_penalty]), path)

@@ -41,7 +41,10 @@ _LIMIT_REASONS = {
 }
 
 
+_INTERRUPTED = frozenset(status for status, reason in _LIMIT_REASONS.items()
+                         if reason == "an interruption")
 _FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
+OVERRUN = 0.5  # seconds HiGHS may take beyond its limit before it is asked to stop
 DUAL, PRIMAL = 1, 4  # HiGHS's simplex_strategy: dual (its default), primal
 PRICING_TOLERANCE = 1e-7  # relative to the largest cost: a reduced cost below −this counts
 
@@ -93,6 +96,36 @@ def version() -> str:
     return f"HiGHS {session.versionMajor()}.{session.versionMinor()}.{session.versionPatch()}"
 
 
+def _run_interruptibly(highs: highspy.Highs, seconds: float) -> bool:
+    """``highs.run()`` in HiGHS's own thread while this one waits in 0.1 s steps, so
+    that Python's signal handlers run during a long solve: on an exception (Ctrl-C,
+    SIGTERM) HiGHS is asked to stop, awaited, and the exception goes on. HiGHS is also
+    asked to stop once ``seconds`` (and ``OVERRUN``) have passed; whether it was.
+
+    HiGHS's own time limit alone does not hold: its MIP solver measures the limit from
+    the start of each run while the LP solvers measure it over all runs of the instance
+    (HiGHS issue #1477; a 1 s phase of a MIP took 11 s), and some of its steps check the
+    clock seldom."""
+    deadline = time.perf_counter() + seconds + OVERRUN
+    stopped = False
+    highs.startSolve()
+    try:
+        while not highs.wait(0.1)[0]:
+            if not stopped and time.perf_counter() > deadline:
+                highs.cancelSolve()
+                stopped = True
+        return stopped
+    except BaseException:
+        highs.cancelSolve()
+        while True:
+            try:
+                if highs.wait(0.1)[0]:
+                    break
+            except BaseException:  # a second signal while HiGHS stops: keep waiting
+                continue
+        raise
+
+
 class HighsSession:
     """One HiGHS instance holding the model; ``run`` solves it with the current costs,
     bounds and rows and says what came of it in SPEC terms."""
@@ -100,6 +133,9 @@ class HighsSession:
     def __init__(self, linear: LinearModel, *, verbose: bool, mip_gap: float,
                  threads: int) -> None:
         self.highs = highspy.Highs()
+        # Lets a signal (Ctrl-C, SIGTERM) stop HiGHS at its next iteration: see
+        # ``_run_interruptibly``.
+        self.highs.HandleUserInterrupt = True
         self.highs.setOptionValue("output_flag", bool(verbose))
         self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
         if threads > 0:
@@ -126,6 +162,7 @@ class HighsSession:
                                        highspy.HighsVarType.kContinuous).tolist()
         self.highs.passModel(lp)
         self.start: np.ndarray | None = None
+        self.integral = self.is_mip  # the next run is a MIP: see make_continuous
         self.method = method(linear.n_columns, self.is_mip)
         self.highs.setOptionValue("run_crossover", crossover(linear.n_columns))
         self.next_method: str | None = None  # for one run only
@@ -187,9 +224,10 @@ class HighsSession:
         self._change_bounds(columns, self.lower[columns], self.upper[columns])
 
     def _run_once(self, time_limit: float) -> tuple[str, str, bool]:
-        # HiGHS holds its time limit against the run time of all runs of this instance
-        # (HiGHS issue #1477); this run may take time_limit on top of the earlier ones.
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + float(time_limit))
+        # HiGHS's LP solvers hold the time limit against the run time of all runs of
+        # this instance (HiGHS issue #1477), its MIP solver against this run's alone.
+        earlier = 0.0 if self.integral else self.highs.getRunTime()
+        self.highs.setOptionValue("time_limit", earlier + float(time_limit))
         self.highs.setOptionValue("solver", self.next_method or self.method)
         # A released column enters a basis that stays primal feasible: primal simplex.
         self.highs.setOptionValue("simplex_strategy", PRIMAL if self.next_method else DUAL)
@@ -200,9 +238,12 @@ class HighsSession:
             index = np.arange(len(self.start), dtype=np.int32)
             self.highs.setSolution(len(self.start), index, self.start)
             self.start = None
-        self.highs.run()
+        stopped = _run_interruptibly(self.highs, time_limit)
         has_solution = int(self.highs.getInfo().primal_solution_status) == _FEASIBLE
-        status, message = classify(self.highs.getModelStatus().name, has_solution)
+        model_status = self.highs.getModelStatus().name
+        if stopped and model_status in _INTERRUPTED:
+            model_status = "kTimeLimit"
+        status, message = classify(model_status, has_solution)
         return status, message, status in (OPTIMAL, FEASIBLE)
 
     def values(self) -> np.ndarray:
@@ -319,6 +360,7 @@ class HighsSession:
         self.start = np.asarray(values, dtype=float).copy()
 
     def make_continuous(self) -> None:
+        self.integral = False
         index = np.flatnonzero(self.integer).astype(np.int32)
         if len(index):
             self.highs.changeColsIntegrality(

@@ -7,12 +7,23 @@ built from its (column, coefficient) arrays with ``lpSum_vars_coefs``.
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pulp
 from pulp import LpSolveStatus
 
 from optimizer.model.linear import LinearModel
 from optimizer.model.status import ERROR, FEASIBLE, NO_PLAN, OPTIMAL, SOLVED, stopped_by
+from optimizer.outputs import TEMPORARY_SUFFIX, atomic_output
+
+# PuLP's LP writer refuses longer names (the LP format itself allows 255).
+LP_NAME_LIMIT = 100
+_KEPT = LP_NAME_LIMIT - 13
 
 INSTALL_HINTS = {
     "COIN_CMD": "install it with: pip install 'stockpile-optimiser[cbc]'",
@@ -49,19 +60,51 @@ def classify(status: LpSolveStatus, has_solution: bool) -> tuple[str, str]:
     return ERROR, f"the solver ended with status {status.name}"
 
 
-def build_problem(linear: LinearModel) -> tuple[pulp.LpProblem, list, list]:
+@dataclass(frozen=True)
+class LpNames:
+    """The column and row names of a model within ``LP_NAME_LIMIT`` characters, and
+    ``shortened``: {short name: the full name it stands for}."""
+
+    columns: list[str]
+    rows: list[str]
+    shortened: dict[str, str]
+
+
+def lp_names(linear: LinearModel) -> LpNames:
+    """The model's readable names (``capacity_F0001_155HE_2027Q1``), each longer than
+    ``LP_NAME_LIMIT`` cut to its first ``_KEPT`` characters plus ``_`` and 12 hex digits
+    of its SHA-1: the same short name on every run, distinct for distinct names."""
+    shortened: dict[str, str] = {}
+
+    def within_limit(names: list[str]) -> list[str]:
+        out = []
+        for name in names:
+            if len(name) > LP_NAME_LIMIT:
+                short = f"{name[:_KEPT]}_{hashlib.sha1(name.encode()).hexdigest()[:12]}"
+                if shortened.setdefault(short, name) != name:
+                    raise ValueError(f"two names shorten to {short}")  # 2^-48: never seen
+                name = short
+            out.append(name)
+        return out
+
+    return LpNames(within_limit(linear.column_names()), within_limit(linear.row_names()),
+                   shortened)
+
+
+def build_problem(linear: LinearModel, names: LpNames | None = None,
+                  ) -> tuple[pulp.LpProblem, list, list]:
     """The ``LpProblem`` of a linear model, its variables and its constraints (both in
-    the linear model's global order)."""
+    the linear model's global order), named by ``names`` (default ``lp_names``)."""
+    names = names or lp_names(linear)
     problem = pulp.LpProblem("stockpile_allocation", pulp.LpMinimize)
     lower, upper, integer = linear.column_bounds()
-    variables = problem.add_variable_matrix("%s", linear.column_names(), lowBound=0)
+    variables = problem.add_variable_matrix("%s", names.columns, lowBound=0)
     for index in np.flatnonzero(np.isfinite(upper)):
         variables[index].upBound = float(upper[index])
     for index in np.flatnonzero(integer):
         variables[index].cat = pulp.LpInteger
     starts, columns, values = linear.matrix()
     row_lower, row_upper = linear.row_bounds()
-    names = linear.row_names()
     constraints = []
     for row in range(linear.n_rows):
         span = slice(starts[row], starts[row + 1])
@@ -73,7 +116,7 @@ def build_problem(linear: LinearModel) -> tuple[pulp.LpProblem, list, list]:
             constraint = expression >= float(row_lower[row])
         else:
             constraint = expression <= float(row_upper[row])
-        constraints.append(problem.addConstraint(constraint, names[row]))
+        constraints.append(problem.addConstraint(constraint, names.rows[row]))
     return problem, variables, constraints
 
 
@@ -207,11 +250,43 @@ class PulpSession:
         self.warm_start = False
 
 
-def write_lp(linear: LinearModel, cost: np.ndarray, path: str) -> None:
-    """The model as an LP file with readable row and column names."""
-    problem, variables, _ = build_problem(linear)
+def write_lp(linear: LinearModel, cost: np.ndarray, path: str | Path) -> Path:
+    """The model as an LP file with readable row and column names, written atomically.
+
+    Names longer than ``LP_NAME_LIMIT`` are shortened (``lp_names``); the file then
+    opens with comment lines (``\\`` to the end of the line, which every LP reader
+    skips) pairing each short name with the full one.
+    """
+    names = lp_names(linear)
+    problem, variables, _ = build_problem(linear, names)
     used = np.flatnonzero(cost)
     problem.setObjective(pulp.lpSum_vars_coefs(
         zip([variables[c] for c in used], cost[used], strict=True)))
-    problem.writeLP(path)
+    path = Path(path)
+    with atomic_output(path) as temporary:
+        if not names.shortened:
+            _write_lp_body(problem, temporary)
+            return path
+        body = temporary.with_name(temporary.name.removesuffix(TEMPORARY_SUFFIX)
+                                   + "-body" + TEMPORARY_SUFFIX)
+        try:
+            _write_lp_body(problem, body)
+            with open(temporary, "w", encoding="utf-8", newline="\n") as out:
+                out.write(f"\\ {len(names.shortened):,} names longer than {LP_NAME_LIMIT} "
+                          "characters are shortened; each short name = its full name:\n")
+                for short, full in names.shortened.items():
+                    out.write(f"\\ {short} = {full}\n")
+                with open(body, encoding="utf-8") as lp_text:
+                    shutil.copyfileobj(lp_text, out)
+        finally:
+            body.unlink(missing_ok=True)
+    return path
 
+
+def _write_lp_body(problem: pulp.LpProblem, path: Path) -> None:
+    try:
+        problem.writeLP(str(path), max_length=LP_NAME_LIMIT)
+    except pulp.PulpError as exc:
+        # PuLP's writer reports a failed write as its own error; the file system's
+        # reason is in the text.
+        raise OSError(errno.EIO, str(exc), str(path)) from None
