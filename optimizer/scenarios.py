@@ -51,7 +51,7 @@ from optimizer.config import apply_settings
 from optimizer.data import AllianceData
 from optimizer.errors import InputError
 from optimizer.files import not_a_regular_file, shown_path
-from optimizer.reach import LARGEST, beyond_reach, out_of_reach
+from optimizer.reach import LARGEST, SMALLEST, beyond_reach, out_of_reach
 from optimizer.schema import Problem
 
 # kind -> (required fields, optional fields)
@@ -258,7 +258,8 @@ def _scenario(table: object, where: str, shown: str, edit_lines: list[int],
             problems.append(Problem(edit_where, beyond))
             continue
         edits.append(edit)
-        edited = _APPLY[edit.kind](edited, edit.fields)
+        if number < len(raw_edits) - 1:  # a later edit is judged on what this one leaves
+            edited = _APPLY[edit.kind](edited, edit.fields)
     description = table.get("description", "")
     return Scenario(name, str(description), settings, tuple(edits)), problems
 
@@ -353,6 +354,9 @@ def _beyond_reach(edit: Edit, data: AllianceData) -> str | None:
     if edit.kind not in SCALED:
         return None
     factor = float(edit.fields["factor"])
+    if all(_stays_in_reach(data.table(sheet)[column], factor)
+           for sheet, column in SCALED[edit.kind]):
+        return None  # the common case, decided without applying the edit
     after = _APPLY[edit.kind](data, edit.fields)
     for sheet, column in SCALED[edit.kind]:
         table = after.table(sheet)
@@ -370,6 +374,18 @@ def _beyond_reach(edit: Edit, data: AllianceData) -> str | None:
                 f"({_source_cell(data, sheet, column, record)}) to {values[at]:g}, which "
                 f"{why}")
     return None
+
+
+def _stays_in_reach(figures: pd.Series, factor: float) -> bool:
+    """Whether every figure of a column, scaled by ``factor``, is still in reach: true when
+    its largest size times |factor| is at most ``LARGEST`` and its smallest non-zero size
+    times |factor| at least ``SMALLEST`` (an edit scales some of the figures, or figures
+    derived from them, so this bounds them all)."""
+    sizes = np.abs(figures.to_numpy(float))
+    sizes = sizes[sizes > 0]
+    if sizes.size == 0 or factor == 0:  # zeros stay zeros
+        return True
+    return sizes.max() * abs(factor) <= LARGEST and sizes.min() * abs(factor) >= SMALLEST
 
 
 def _source_cell(data: AllianceData, sheet: str, column: str, record: pd.Series) -> str:
