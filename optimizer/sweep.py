@@ -28,7 +28,15 @@ import pandas as pd
 from optimizer.config import flatten
 from optimizer.data import AllianceData
 from optimizer.errors import InputError, StockpileError
-from optimizer.excel import MONEY, PERCENT, QUANTITY, SECONDS, SheetContent, write_workbook
+from optimizer.excel import (
+    MONEY,
+    PERCENT,
+    QUANTITY,
+    SECONDS,
+    SheetContent,
+    axis_number_format,
+    write_workbook,
+)
 from optimizer.model.restrict import BasePlan
 from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL
 from optimizer.scenarios import Scenario
@@ -241,7 +249,9 @@ def _damage_chart(sheet, workbook, frame: pd.DataFrame) -> None:
         "values": [name, 1, column, len(frame), column],
     })
     chart.set_title({"name": "Most damaging scenarios"})
-    chart.set_x_axis({"name": "weighted shortfall above the base case"})
+    rise = pd.to_numeric(frame["delta_weighted_shortfall"], errors="coerce").abs().max()
+    chart.set_x_axis({"name": "weighted shortfall above the base case",
+                      "num_format": axis_number_format(rise if rise > 0 else 0.0)})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"none": True})
     sheet.insert_chart(len(frame) + 3, 0, chart, {"x_scale": 1.6, "y_scale": 1.2})
