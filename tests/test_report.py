@@ -25,6 +25,7 @@ from optimizer.outputs import check_outputs
 from optimizer.report import report_output, report_path, write_report
 from optimizer.run import RunResult
 from optimizer.schema import Problem
+from tests.printing import TABLE, print_setup
 
 try:
     from optimizer.verify import Verification, Violation
@@ -229,6 +230,19 @@ def test_header_notes_frozen_headers_and_formats(written):
     summary = {row[0].value: row[1] for row in workbook["Summary"].iter_rows(min_row=2)}
     assert summary["total_cost"].number_format == "#,##0"
     assert summary["gap_closed_pct"].number_format == "0.0"
+
+
+@pytest.mark.parametrize("transfers", [False, True])
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header(written, transfers):
+    """Tables print one page wide, as many tall as they take, the header row on every
+    page; the Dashboard prints its headline and charts on one page, without gridlines."""
+    _, _, workbook = written(transfers=transfers)
+    assert workbook.sheetnames == (SHEETS_WITH_TRANSFERS if transfers else SHEETS)
+    for sheet in workbook:
+        expected = TABLE if sheet.title != "Dashboard" else {
+            **TABLE, "pages": (1, 1), "gridlines": False}
+        assert print_setup(sheet) == expected, sheet.title
+    assert workbook["Dashboard"].print_area.startswith("'Dashboard'!$A$1:$C$")
 
 
 def test_long_notes_wrap_within_their_column_and_short_ones_stay_on_a_line(written):
