@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import shutil
 import signal
 import sys
@@ -24,12 +25,22 @@ from optimizer.errors import ExitCode, InputError, StockpileError
 from optimizer.schema import Problem
 
 SHOWN_PROBLEMS = 200
+# Characters a terminal would act on rather than show: C0 and C1 controls (escape
+# sequences, bells, line breaks inside a name) and the bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: object) -> str:
+    """``text`` as the terminal should show it: each control character as its escape
+    (``\\x1b``, ``\\n``, ``\\u202e``), everything else as it is."""
+    return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"),
+                        str(text))
 
 
 def _print_problems(problems: list[Problem], show_all: bool) -> None:
     shown = problems if show_all else problems[:SHOWN_PROBLEMS]
     for problem in shown:
-        print(problem, file=sys.stderr)
+        print(terminal_text(problem), file=sys.stderr)
     if len(shown) < len(problems):
         print(
             f"... and {len(problems) - len(shown):,} more (use --all to list every one)",
@@ -259,8 +270,20 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 def _command_sweep(args: argparse.Namespace) -> int:
     from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
     from optimizer.reader import sha256_of
-    from optimizer.scenarios import load_scenarios, outage_each_facility, scaled
-    from optimizer.sweep import most_damaging, run_sweep, write_sweep
+    from optimizer.scenarios import (
+        load_scenarios,
+        outage_each_facility,
+        require_distinct_names,
+        scaled,
+    )
+    from optimizer.sweep import (
+        SweepRecord,
+        most_damaging,
+        record_path,
+        run_sweep,
+        sweep_identity,
+        write_sweep,
+    )
     from optimizer.validation import load_workbook
 
     config = _model_config(args)
@@ -275,47 +298,60 @@ def _command_sweep(args: argparse.Namespace) -> int:
     if not scenarios:
         raise InputError("nothing to sweep: give --scenarios FILE, --outage each-facility, "
                          "--budget-scale or --target-scale")
-    names = [scenario.name for scenario in scenarios]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise InputError(f"two scenarios share the name {repeated[0]!r}; names must differ")
+    require_distinct_names(scenarios)
     out = args.out / f"{args.workbook.stem}_sweep.xlsx"
-    check_outputs([Output(out, "the sweep workbook", "--out")],
-                  {"the input workbook": args.workbook})
-    remove_stale_temporaries([args.out])
     reports = args.out / f"{args.workbook.stem}_scenarios" if args.reports else None
+    check_outputs([Output(out, "the sweep workbook", "--out"),
+                   Output(record_path(out), "the record of the sweep's cases", "--out")],
+                  {"the input workbook": args.workbook})
+    remove_stale_temporaries([args.out, *([reports] if reports is not None else [])])
+    input_sha256 = sha256_of(args.workbook)
+    opened = SweepRecord.resume if args.resume else SweepRecord.start
+    record = opened(record_path(out), sweep_identity(input_sha256, config))
     if not args.json:
         _print_problems(warnings, show_all=False)
-    with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
-        results = run_sweep(data, config, scenarios, args.workbook, workers=args.workers,
-                            scheduler=args.scheduler, report_dir=reports,
-                            warm_start=not args.cold,
-                            progress=lambda state: progress(str(state)))
-        progress("writing the sweep workbook")
-        write_sweep(results, out, input_path=args.workbook,
-                    input_sha256=sha256_of(args.workbook), config=config,
-                    scenario_file=None if args.scenarios is None else str(args.scenarios))
+    try:
+        with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+            results = run_sweep(data, config, scenarios, args.workbook,
+                                workers=args.workers, scheduler=args.scheduler,
+                                report_dir=reports, warm_start=not args.cold,
+                                input_sha256=input_sha256, record=record,
+                                progress=lambda state: progress(str(state)))
+            progress("writing the sweep workbook")
+            write_sweep(results, out, input_path=args.workbook, input_sha256=input_sha256,
+                        config=config, scenario_file=None if args.scenarios is None
+                        else str(args.scenarios))
+    except (KeyboardInterrupt, Terminated):
+        print(f"the cases finished so far are recorded in {terminal_text(record.path)}; "
+              "the same sweep with --resume solves only the others", file=sys.stderr)
+        raise
+    kept = results.attrs["kept"]
     worst = most_damaging(results, 5)
     failed = int((~results["status"].isin(["optimal", "feasible"])).sum())
     if args.json:
         cases = results[["scenario", "status", "total_cost", "weighted_shortfall",
                          "gap_closed_pct", "seconds", "warm_start"]]
         print(json.dumps({"scenarios": len(results) - 1, "without_plan": failed,
-                          "report": str(out), "most_damaging": worst["scenario"].tolist(),
+                          "kept": kept, "report": str(out),
+                          "most_damaging": worst["scenario"].tolist(),
                           "cases": json.loads(cases.to_json(orient="records"))}))
         return ExitCode.SOLVED
+    if args.resume:
+        print(f"resumed: {kept:,} of {len(results):,} cases kept from the earlier run, "
+              f"{len(results) - kept:,} solved")
     base = results.iloc[0]
     print(f"base: {base['status']}, weighted shortfall {base['weighted_shortfall']:,.2f}, "
           f"cost {base['total_cost']:,.0f}")
     print(f"{len(results) - 1} scenarios, {failed} without a plan; most damaging:")
     for _, case in worst.iterrows():
+        name = terminal_text(case["scenario"])
         if case["status"] in ("optimal", "feasible"):
-            print(f"  {case['scenario']}: weighted shortfall "
+            print(f"  {name}: weighted shortfall "
                   f"{case['delta_weighted_shortfall']:+,.2f}, "
                   f"cost {case['delta_total_cost']:+,.0f}")
         else:
-            print(f"  {case['scenario']}: {case['status']} ({case['message']})")
-    print(f"sweep: {out}")
+            print(f"  {name}: {case['status']} ({terminal_text(case['message'])})")
+    print(f"sweep: {terminal_text(out)}")
     return ExitCode.SOLVED
 
 
@@ -385,6 +421,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "changes only capacities, budgets, targets or consumption of a "
                             "linear program starts from the base case's plan (same optimum, "
                             "found several times faster)")
+    sweep.add_argument("--resume", action="store_true",
+                       help="continue the earlier sweep in --out DIR: each case it "
+                            "finished (with --reports: whose report is there) and whose "
+                            "scenario is unchanged is kept, the others solved; the "
+                            "workbook and model configuration must be the same")
     sweep.add_argument("--json", action="store_true",
                        help="print a one-line JSON summary on standard output")
     sweep.set_defaults(run=_command_sweep)
@@ -452,12 +493,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         return exc.exit_code
     except StockpileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {terminal_text(exc)}", file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return exc.exit_code
     except OSError as exc:  # a file that cannot be read or written: say which and why
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: {terminal_text(exc.filename or '')}: {exc.strerror or exc}",
+              file=sys.stderr)
         if args.debug:
             traceback.print_exc()
         return ExitCode.UNEXPECTED
@@ -468,7 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
     except Exception as exc:  # the last resort: a sentence, never a traceback by default
         print(
-            f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            f"unexpected error: {type(exc).__name__}: {terminal_text(exc)} (run with --debug "
+            "for details)",
             file=sys.stderr,
         )
         if args.debug:

@@ -81,6 +81,18 @@ class Cell:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class Link:
+    """A cell that opens a file: ``target`` relative to the workbook's folder (or
+    absolute), shown as ``text``. Written as text when Excel takes no more links."""
+
+    target: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def style(**properties: object) -> tuple[tuple[str, object], ...]:
     """xlsxwriter format properties as a ``Cell.style``."""
     return tuple(sorted(properties.items()))
@@ -309,7 +321,11 @@ def write_value(sheet: Worksheet, row: int, col: int, value: object,
     """Strings are always written as text; numbers as numbers; blanks stay empty."""
     if value is None:
         return
-    if isinstance(value, str):
+    if isinstance(value, Link):
+        if sheet.write_url(row, col, f"external:{value.target}", cell_format,
+                           string=value.text) != 0:
+            sheet.write_string(row, col, value.text, cell_format)
+    elif isinstance(value, str):
         sheet.write_string(row, col, value, cell_format)
     elif isinstance(value, bool):
         sheet.write_boolean(row, col, value, cell_format)

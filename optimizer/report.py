@@ -594,6 +594,8 @@ def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None
     input_path = Path(result.input_path) if result.input_path is not None else None
     add("input", "file", str(input_path.resolve()) if input_path is not None else "")
     add("input", "SHA-256", result.input_sha256 or "")
+    if result.scenario is not None:
+        _scenario_rows(result.scenario, add)
     for key, value in result.effective_config.items():
         add("configuration", key, value)
     add("solver", "name", result.solver)
@@ -627,6 +629,18 @@ def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None
     add("tool", "report written (UTC)",
         datetime.now(UTC).replace(microsecond=0).isoformat())
     return rows
+
+
+def _scenario_rows(scenario, add) -> None:
+    """The sweep case: its name and description as given, each setting and each edit."""
+    add("scenario", "name", scenario.name)
+    add("scenario", "description", scenario.description)
+    for number, (_, key, value) in enumerate(scenario.settings, start=1):
+        add("scenario", f"setting {number}", f"{key} = {value}")
+    for number, edit in enumerate(scenario.edits, start=1):
+        add("scenario", f"edit {number}", edit.sentence)
+    if not scenario.settings and not scenario.edits:
+        add("scenario", "changes", "none: the workbook and configuration as given")
 
 
 def _verification_rows(result: RunResult, add) -> None:

@@ -29,6 +29,7 @@ from optimizer.model.solution import Plan, extract_plan
 from optimizer.model.solve import CleanPlan, TieBreak, solve_model
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.reader import sha256_of
+from optimizer.scenarios import Scenario
 from optimizer.schema import Problem
 from optimizer.validation import load_workbook
 from optimizer.verify import Verification, verify_plan
@@ -62,6 +63,7 @@ class RunResult:
     clean_plan: CleanPlan | None = None  # what the clean-plan phase saved in movements
     base_plan: BasePlan | None = None  # this run's plan, to start scenarios from (keep_plan)
     from_base: bool = False  # the solve started from a given base plan
+    scenario: Scenario | None = None  # the case of a sweep this run solved
 
     @property
     def effective_config(self) -> dict[str, object]:

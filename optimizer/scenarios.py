@@ -42,6 +42,7 @@ import difflib
 import math
 import re
 import tomllib
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -66,11 +67,45 @@ EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 ADDED_ROW = 0
 
 
+# How each scaled quantity reads in a sentence (``Edit.sentence``).
+_SCALED = {"scale_capacity": "Production capacity", "scale_budget": "Budgets",
+           "scale_targets": "Readiness targets", "scale_consumption": "Consumption"}
+
+
 @dataclasses.dataclass(frozen=True)
 class Edit:
     kind: str
     fields: dict[str, object]
     where: str  # "file:line (scenario 'name', edit k)"
+
+    @property
+    def sentence(self) -> str:
+        """What the edit does, e.g. "Production capacity × 0.5 at F0001 from 2027Q3 to
+        2027Q4" (a scenario report's Run info)."""
+        fields = self.fields
+        if self.kind == "remove_facility":
+            return f"Facility {fields['facility']} lost: its lines make nothing"
+        if self.kind == "remove_host":
+            return f"Lines hosted in {fields['host']} make nothing (an export stop)"
+        if self.kind == "add_restriction":
+            named = ", ".join(f"{key} {fields[key]}" for key in ("host", "facility", "ally",
+                                                                 "item") if key in fields)
+            return f"Restriction added ({named})"
+        factor = np.format_float_positional(float(fields["factor"]), trim="-")
+        text = f"{_SCALED[self.kind]} × {factor}"
+        if "facility" in fields:
+            text += f" at {fields['facility']}"
+        if "item" in fields:
+            text += f" for item {fields['item']}"
+        if "ally" in fields:
+            text += f" of ally {fields['ally']}"
+        if "from" in fields and "to" in fields:
+            text += f" from {fields['from']} to {fields['to']}"
+        elif "from" in fields:
+            text += f" from {fields['from']}"
+        elif "to" in fields:
+            text += f" until {fields['to']}"
+        return text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +127,25 @@ class Scenario:
             data = _APPLY[edit.kind](data, edit.fields)
         return data
 
+    @property
+    def definition(self) -> dict[str, object]:
+        """What the scenario is, without where it was written (a resumed sweep keeps a
+        case only if its definition is the one recorded, ``sweep.case_key``)."""
+        return {"name": self.name, "description": self.description,
+                "settings": [[key, value] for _, key, value in self.settings],
+                "edits": [[edit.kind, edit.fields] for edit in self.edits]}
+
+
+def require_distinct_names(scenarios: list[Scenario]) -> None:
+    """Raise ``InputError`` when two scenarios share a name (a sweep's rows are told apart
+    by it)."""
+    seen: set[str] = set()
+    for scenario in scenarios:
+        if scenario.name in seen:
+            raise InputError(f"two scenarios share the name {scenario.name!r}; names must "
+                             "differ")
+        seen.add(scenario.name)
+
 
 def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> list[Scenario]:
     """Read and check a scenario file against the workbook's data; raises ``InputError``
@@ -112,14 +166,15 @@ def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> l
     if not isinstance(tables, list) or not tables:
         problems.append(Problem(str(path), "holds no [[scenario]] table"))
         raise InputError(problems)
-    lines = _header_lines(text)
+    scenario_lines, edit_lines = _header_lines(text)
+    known = _codes(data)
     scenarios: list[Scenario] = []
     names: set[str] = set()
     for number, table in enumerate(tables):
-        line = lines["scenario"][number] if number < len(lines["scenario"]) else None
+        line = scenario_lines[number] if number < len(scenario_lines) else None
         where = f"{path}:{line}" if line else f"{path} (scenario {number + 1})"
-        edit_lines = [line for owner, line in lines["edit"] if owner == number]
-        scenario, found = _scenario(table, where, path, edit_lines, data, base_config)
+        scenario, found = _scenario(table, where, path, edit_lines.get(number, []), data,
+                                    known, base_config)
         problems.extend(found)
         if scenario is not None:
             if scenario.name in names:
@@ -131,20 +186,38 @@ def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> l
     return scenarios
 
 
-def _header_lines(text: str) -> dict[str, list[int]]:
-    """Line numbers (1-based) of each [[scenario]] and [[scenario.edit]] header, in order,
-    with the scenario each edit header belongs to."""
-    found: dict[str, list] = {"scenario": [], "edit": []}
+_SCENARIO_HEADER = re.compile(r"\s*\[\[\s*scenario\s*\]\]")
+_EDIT_HEADER = re.compile(r"\s*\[\[\s*scenario\s*\.\s*edit\s*\]\]")
+
+
+def _header_lines(text: str) -> tuple[list[int], dict[int, list[int]]]:
+    """Line numbers (1-based) of each [[scenario]] header, in order, and of the
+    [[scenario.edit]] headers of each scenario (by its position)."""
+    scenarios: list[int] = []
+    edits: dict[int, list[int]] = defaultdict(list)
     for number, line in enumerate(text.splitlines(), start=1):
-        if re.match(r"\s*\[\[\s*scenario\s*\]\]", line):
-            found["scenario"].append(number)
-        elif re.match(r"\s*\[\[\s*scenario\s*\.\s*edit\s*\]\]", line):
-            found["edit"].append((len(found["scenario"]) - 1, number))
-    return found
+        if _SCENARIO_HEADER.match(line):
+            scenarios.append(number)
+        elif _EDIT_HEADER.match(line):
+            edits[len(scenarios) - 1].append(number)
+    return scenarios, edits
+
+
+def _codes(data: AllianceData) -> dict[str, set[str]]:
+    """The codes an edit's field may name, by field (read once per scenario file)."""
+    return {
+        "facility": set(data.production["facility"]),
+        "host": set(data.production["host"]),
+        "ally": set(data.allies["ally"]),
+        "item": set(data.items["item"]),
+        "from": set(data.periods),
+        "to": set(data.periods),
+    }
 
 
 def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
-              data: AllianceData, base_config: dict) -> tuple[Scenario | None, list[Problem]]:
+              data: AllianceData, known: dict[str, set[str]],
+              base_config: dict) -> tuple[Scenario | None, list[Problem]]:
     if not isinstance(table, dict):
         return None, [Problem(where, "a scenario must be a table")]
     problems: list[Problem] = []
@@ -157,10 +230,11 @@ def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
         problems.append(Problem(where, f"unknown field '{key}'; a scenario has name, "
                                        "description, set and [[scenario.edit]] tables"))
     settings = tuple((where, key, value) for key, value in _flat(table.get("set", {})))
-    try:
-        apply_settings(base_config, settings)
-    except InputError as error:
-        problems.extend(error.problems)
+    if settings:
+        try:
+            apply_settings(base_config, settings)
+        except InputError as error:
+            problems.extend(error.problems)
     edits = []
     raw_edits = table.get("edit", [])
     if not isinstance(raw_edits, list):
@@ -168,7 +242,7 @@ def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
     for number, raw in enumerate(raw_edits):
         line = f"{path}:{edit_lines[number]}" if number < len(edit_lines) else str(path)
         edit_where = f"{line} (scenario '{name}', edit {number + 1})"
-        edit, found = _edit(raw, edit_where, data)
+        edit, found = _edit(raw, edit_where, data, known)
         problems.extend(found)
         if edit is not None:
             edits.append(edit)
@@ -189,7 +263,8 @@ def _flat(table: object, prefix: str = "") -> list[tuple[str, object]]:
     return found
 
 
-def _edit(raw: object, where: str, data: AllianceData) -> tuple[Edit | None, list[Problem]]:
+def _edit(raw: object, where: str, data: AllianceData,
+          known: dict[str, set[str]]) -> tuple[Edit | None, list[Problem]]:
     if not isinstance(raw, dict):
         return None, [Problem(where, "an edit must be a table with a kind")]
     kind = raw.get("kind")
@@ -208,14 +283,6 @@ def _edit(raw: object, where: str, data: AllianceData) -> tuple[Edit | None, lis
     if kind == "add_restriction" and not fields:
         problems.append(Problem(where, "add_restriction needs at least one of host, "
                                        "facility, ally, item"))
-    known = {
-        "facility": set(data.production["facility"]),
-        "host": set(data.production["host"]),
-        "ally": set(data.allies["ally"]),
-        "item": set(data.items["item"]),
-        "from": set(data.periods),
-        "to": set(data.periods),
-    }
     for key, value in fields.items():
         if key == "factor":
             if isinstance(value, bool) or not isinstance(value, int | float) or not (

@@ -220,7 +220,7 @@ def test_a_scenario_report_from_the_base_plan_has_the_cold_solve_s_explanations(
     rows = {}
     for label, plan in (("warm", base.base_plan), ("cold", None)):
         rows[label] = run_scenario(data, config, outage, str(workbook),
-                                   str(tmp_path / label), base_plan=plan).row
+                                   tmp_path / label / "report.xlsx", base_plan=plan).row
     assert rows["warm"]["warm_start"] == "yes" and rows["cold"]["warm_start"] == "no"
     books = {label: openpyxl.load_workbook(row["report"], read_only=True)
              for label, row in rows.items()}
