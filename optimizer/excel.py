@@ -57,6 +57,7 @@ TINY = "0.00E+00"  # verifier violations: small relative numbers
 WHOLE = "0"
 
 HEADER_FORMAT = {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1}
+LINK_FORMAT = {"font_color": "#0563C1", "underline": 1}  # Excel's hyperlink style
 MAX_WIDTH = 50  # characters; a longer text wraps within a column this wide
 WIDTH_SAMPLE = 2000  # a column's width (and whether it wraps) is read from its first rows
 PADDING = 2  # characters of a column's width beside its text
@@ -161,6 +162,8 @@ def _fit_row(sheet: Worksheet, row: int, cells: Iterable[tuple[object, float]]) 
 
 def _lines(value: object, width: float) -> int:
     """The lines a value takes wrapped within a column ``width`` characters wide."""
+    if isinstance(value, Link):
+        value = value.text
     if not isinstance(value, str) or len(value) * WIDE_LETTER + PADDING <= width:
         return 1
     return _text_lines(value, width)
@@ -265,6 +268,7 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
     plain = [col for col in range(len(names)) if col not in per_row]
     quantities = [col for col in plain if content.number_formats.get(names[col]) == QUANTITY]
     fraction = formats.get(style(num_format=FRACTIONAL_QUANTITY, **top))
+    wrapped_link = formats.get(style(**LINK_FORMAT, text_wrap=True, **top))
     for first in range(0, len(frame), ROWS_AT_A_TIME):
         chunk = frame.iloc[first:first + ROWS_AT_A_TIME]
         columns = [chunk[name].tolist() for name in names]
@@ -276,8 +280,14 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
             if wrapped:
                 _fit_row(sheet, row, ((values[col], width) for col, width in wrapped.items()))
             for col in plain:
-                write_value(sheet, row, col, values[col],
-                            looks[col][offset] if col in looks else None)
+                value = values[col]
+                if col in looks:
+                    cell_format = looks[col][offset]
+                elif col in wrapped and isinstance(value, Link):
+                    cell_format = wrapped_link  # xlsxwriter's own link format does not wrap
+                else:
+                    cell_format = None  # the column's
+                write_value(sheet, row, col, value, cell_format)
             for col, specs in per_row.items():
                 value, spec = values[col], specs[row - 1]
                 numbered = spec is not None and finite_number(value) is not None

@@ -14,6 +14,7 @@ from optimizer.excel import (
     QUANTITY,
     ROW_HEIGHT,
     Cell,
+    Link,
     SheetContent,
     axis_number_format,
     style,
@@ -84,6 +85,15 @@ def test_a_long_sentence_wraps_within_its_column_and_its_row_grows(tmp_path):
     assert sheet.row_dimensions[2].height == 3 * ROW_HEIGHT
     assert sheet.row_dimensions[3].height is None
     assert workbook["README"].row_dimensions[2].height == 3 * ROW_HEIGHT  # width 60 too
+
+
+def test_a_link_with_a_long_text_wraps_like_the_text(tmp_path):
+    frame = pd.DataFrame({"report": [Link("case_report.xlsx", SENTENCE)]}, dtype=object)
+    path = write_workbook(tmp_path / "book.xlsx", {"Scenarios": SheetContent(frame)})
+    sheet = openpyxl.load_workbook(path)["Scenarios"]
+    assert sheet["A2"].value == SENTENCE and sheet["A2"].hyperlink is not None
+    assert sheet["A2"].alignment.wrap_text
+    assert sheet.row_dimensions[2].height == 3 * ROW_HEIGHT
 
 
 def test_a_declared_width_holds_and_a_longer_text_wraps_within_it(tmp_path):
