@@ -47,7 +47,7 @@ from optimizer.explain.measured import quiet_config
 from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
 from optimizer.model.restrict import BasePlan
 from optimizer.model.solution import Plan
-from optimizer.model.status import OPTIMAL
+from optimizer.model.status import OPTIMAL, was_stopped
 from optimizer.tolerance import negligible, round_off, snapped
 from optimizer.words import number
 
@@ -215,10 +215,10 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
         if moved.status != OPTIMAL or moved.plan is None:
             # A stopped solve's plan is one plan without the rule, not the best: its
             # difference from the plan mixes the rule with the search left undone.
-            stopped = "stopped by" in moved.message
             rows.append({**row, "price": f"not priced: the solve without the rule ended "
                                          f"{moved.status} ({moved.message})"
-                                         + (f"; {MORE_TIME}" if stopped else "")})
+                                         + (f"; {MORE_TIME}" if was_stopped(moved.message)
+                                            else "")})
             continue
         without = moved.plan
         cost = float(snapped(plan.total_cost - without.total_cost, plan.total_cost, mip_gap))
