@@ -77,8 +77,8 @@ HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed"}
 
-# The Excel number formats of the report, as Python formats; QUANTITY ("#,##0.##") shows
-# up to two decimals, without trailing zeros.
+# The Excel number formats of the report, as Python formats; QUANTITY shows up to two
+# decimals, without trailing zeros (the workbook's whole and fractional quantities).
 PYTHON_FORMATS = {MONEY: ",.0f", COUNT: ",.0f", QUANTITY: ",.2f", PERCENT: ".1f",
                   DUAL: ",.2f", SECONDS: ".3f", TINY: ".2E", WHOLE: ".0f"}
 TRIMMED_FORMATS = {QUANTITY}

@@ -27,6 +27,7 @@ from optimizer.errors import InputError
 from optimizer.report import write_report
 from tests.alliances import sheets, solve
 from tests.conftest import valid_sheets, write_workbook
+from tests.printing import TABLE, print_setup
 
 UNITS = 1e-3  # phase 2 may spend the shortfall tolerance (SPEC §4): about 1e-5 units
 
@@ -139,6 +140,8 @@ def test_the_diff_workbook_has_every_sheet_and_names_both_reports(reports, tmp_p
         assert about[(name, "SHA-256")] == hashlib.sha256(report.read_bytes()).hexdigest()
     assert about[("comparison", "written (UTC)")]
     assert not list(tmp_path.glob(".diff-*"))  # the atomic save left no temporary file
+    for sheet in workbook:
+        assert print_setup(sheet) == TABLE, sheet.title
 
 
 def test_cli_writes_the_diff_next_to_report_b_and_leaves_the_reports_alone(reports, capsys):

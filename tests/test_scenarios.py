@@ -16,6 +16,7 @@ from optimizer.sweep import run_sweep
 from optimizer.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
+from tests.printing import TABLE, print_setup
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
 WEIGHTED = "objective.mode=weighted"
@@ -189,6 +190,8 @@ def test_the_sweep_command_writes_one_workbook_and_leaves_the_input_alone(tmp_pa
     assert book.sheetnames == ["Scenarios", "Most damaging", "Run info"]
     worst = [row[0] for row in book["Most damaging"].iter_rows(min_row=2, values_only=True)]
     assert worst[:3] == ["without F1", "budgets x0.5", "without F2"]  # W +50, +50, +25
+    for sheet in book:
+        assert print_setup(sheet) == TABLE, sheet.title
     assert len(list((tmp_path / "out" / "a_scenarios").glob("*_report.xlsx"))) == 5
     assert hashlib.sha256(workbook.read_bytes()).hexdigest() == before
 
