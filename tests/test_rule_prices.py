@@ -8,8 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.explain.rule_prices import rule_rows
 from optimizer.excel import MONEY, QUANTITY
+from optimizer.explain.rule_prices import rule_rows
 from optimizer.report import write_report
 from optimizer.verify import Violation
 from tests.alliances import sheets, solve
