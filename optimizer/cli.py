@@ -469,7 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("report_b", type=Path, metavar="REPORT_B.xlsx")
     compare.add_argument("-o", "--out", type=Path, default=None, metavar="DIFF.xlsx",
                          help="the diff workbook (default: <stem A>_vs_<stem B>.xlsx next "
-                              "to REPORT_B)")
+                              "to REPORT_B; reports of one name add their folders, "
+                              "plan_report_q1_vs_plan_report_q2.xlsx)")
     compare.set_defaults(run=_command_compare)
 
     report = commands.add_parser(
