@@ -7,6 +7,9 @@ cent next to a budget of a hundred billion, a target of a few missiles next to a
 of millions of rounds counted one by one — the smallest can be lost in round-off and the
 plan may ignore them. The cure is in the input: one consistent unit (money in thousands,
 rounds in thousands), which the warning suggests, naming the two cells at the extremes.
+
+Beyond a warning, some figures cannot be given to a solver at all (``optimizer.reach``);
+the reader refuses them in every number cell.
 """
 
 from __future__ import annotations
