@@ -16,6 +16,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -94,7 +95,7 @@ def _command_solve(args: argparse.Namespace) -> int:
         outputs.append(Output(args.write_lp, "the LP file", "--write-lp"))
     check_outputs(outputs, {"the input workbook": args.workbook})
     remove_stale_temporaries({output.path.parent for output in outputs})
-    with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+    with _progress_display(args) as progress:
         result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
                                 write_lp=args.write_lp, progress=progress)
         if result.plan is None:
@@ -137,11 +138,19 @@ def _command_solve(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _progress_display(enabled: bool):
-    """On a terminal, a spinner on standard error with the current stage and the time
-    elapsed; nothing otherwise (pipes, --json)."""
-    if not enabled:
+def _progress_display(args: argparse.Namespace):
+    """Each stage of the run as it starts, on standard error, unless ``--json`` is
+    given without ``--progress``: on a terminal a spinner with the stage and the time
+    elapsed; anywhere else (a pipe, a log file, a scheduler) one line per stage with the
+    seconds since the run started, ``[  3.2 s] solving phase 1 of 2 …``."""
+    if args.json and not args.progress:
         yield lambda stage: None
+        return
+    if not sys.stderr.isatty():
+        started = time.perf_counter()
+        yield lambda stage: print(
+            f"[{time.perf_counter() - started:5.1f} s] {terminal_text(stage)}",
+            file=sys.stderr, flush=True)
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -272,6 +281,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_progress_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--progress", action="store_true",
+        help="with --json, still show each stage on standard error (shown by default "
+             "without --json: a spinner on a terminal, else one line per stage)")
+
+
 def _command_sweep(args: argparse.Namespace) -> int:
     from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
     from optimizer.reader import sha256_of
@@ -316,7 +332,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
     if not args.json:
         _print_problems(warnings, show_all=False)
     try:
-        with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+        with _progress_display(args) as progress:
             results = run_sweep(data, config, scenarios, args.workbook,
                                 workers=args.workers, scheduler=args.scheduler,
                                 report_dir=reports, warm_start=not args.cold,
@@ -395,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder for the report (default: reports)")
     solve.add_argument("--json", action="store_true",
                        help="print a one-line JSON summary on standard output")
+    _add_progress_option(solve)
     solve.add_argument("--verbose", action="store_true", help="show the solver's log")
     solve.add_argument("--write-lp", type=Path, metavar="FILE",
                        help="also write the model as an LP file (weighted objective)")
@@ -435,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "workbook and model configuration must be the same")
     sweep.add_argument("--json", action="store_true",
                        help="print a one-line JSON summary on standard output")
+    _add_progress_option(sweep)
     sweep.set_defaults(run=_command_sweep)
 
     template = commands.add_parser("template", help="write an empty input workbook to fill in")
@@ -458,7 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("report_b", type=Path, metavar="REPORT_B.xlsx")
     compare.add_argument("-o", "--out", type=Path, default=None, metavar="DIFF.xlsx",
                          help="the diff workbook (default: <stem A>_vs_<stem B>.xlsx next "
-                              "to REPORT_B)")
+                              "to REPORT_B; reports of one name add their folders, "
+                              "plan_report_q1_vs_plan_report_q2.xlsx)")
     compare.set_defaults(run=_command_compare)
 
     report = commands.add_parser(

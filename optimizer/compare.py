@@ -536,13 +536,31 @@ def _shown(value: object, spec: str, unit: str = "") -> str:
 
 def comparison_path(path_a: str | Path, path_b: str | Path,
                     out: str | Path | None = None) -> Path:
-    """``out``, or ``<stem A>_vs_<stem B>.xlsx`` next to report B; an ``InputError``
-    when it would overwrite either report or a folder."""
+    """``out``, or ``<name A>_vs_<name B>.xlsx`` next to report B (``_report_names``); an
+    ``InputError`` when it would overwrite either report or a folder."""
     path_a, path_b = Path(path_a), Path(path_b)
-    path = Path(out) if out is not None else path_b.parent / f"{path_a.stem}_vs_{path_b.stem}.xlsx"
+    name_a, name_b = _report_names(path_a, path_b)
+    path = Path(out) if out is not None else path_b.parent / f"{name_a}_vs_{name_b}.xlsx"
     check_outputs([Output(path, "the comparison", "-o")],
                   {"the report A": path_a, "the report B": path_b})
     return path
+
+
+def _report_names(path_a: Path, path_b: Path) -> tuple[str, str]:
+    """Each report's stem; when two different files share it, each followed by its
+    innermost folders, as few as tell the two apart (``runs/q1/plan_report.xlsx`` and
+    ``runs/q2/plan_report.xlsx``: ``plan_report_q1`` and ``plan_report_q2``), so that
+    the diffs of different pairs of reports never take one name."""
+    a, b = path_a.resolve(), path_b.resolve()
+    if a.stem != b.stem or a.parent == b.parent:
+        return path_a.stem, path_b.stem
+    folders_a = a.parent.relative_to(a.anchor).parts
+    folders_b = b.parent.relative_to(b.anchor).parts
+    deepest = max(len(folders_a), len(folders_b))
+    depth = next((depth for depth in range(1, deepest + 1)
+                  if folders_a[-depth:] != folders_b[-depth:]), deepest)
+    return ("_".join((a.stem, *folders_a[-depth:])),
+            "_".join((b.stem, *folders_b[-depth:])))
 
 
 def _measure_columns(measure: str, what: str, number_format: str) -> tuple[Column, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -183,3 +184,68 @@ def test_template_and_generate_commands_write_workbooks_that_validate(tmp_path, 
 
     again, _ = load_workbook(generated)
     assert len(first) > 0 and len(again.requirements) == 3 * 4 * 4
+
+
+# --------------------------------------------------------------------------------------
+# Progress on standard error when it is not a terminal (a pipe, a log, a scheduler)
+
+# The seconds right-aligned in five characters, to a tenth: "[  3.2 s] ", "[ 61.0 s] ".
+PROGRESS_LINE = re.compile(r"\[(?P<seconds>[ \d]{2}\d\.\d) s\] (?P<stage>.+)")
+
+
+def _progress_run(tmp_path, command: str, *flags: str) -> subprocess.CompletedProcess:
+    """``stockpile solve`` or ``sweep`` of a one-ally alliance, stderr piped."""
+    from tests.alliances import sheets
+    from tests.conftest import write_workbook
+
+    path = tmp_path / "short.xlsx"
+    if not path.exists():
+        write_workbook(path, sheets(
+            periods=["P1"], allies=[["A"]], items=[["I", "item", "units", False, 1, 1000, 0]],
+            production=[["L", "H", "I", 100, 10, 0]], requirements=[["A", "I", "P1", 150]]))
+    sweep = ["--budget-scale", "0.5"] if command == "sweep" else []
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", command, str(path), *sweep,
+         "--out", str(tmp_path / "out"), *flags],
+        capture_output=True, text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+def _stages(stderr: str) -> list[tuple[float, str]]:
+    """Every line of ``stderr`` as (seconds, stage); each must be a progress line."""
+    found = [PROGRESS_LINE.fullmatch(line) for line in stderr.splitlines()]
+    assert all(found), stderr
+    return [(float(line["seconds"]), line["stage"]) for line in found]
+
+
+STAGES = {"solve": ["reading the workbook", "building the model",
+                    "solving phase 1 of 2 (least weighted shortfall)",
+                    "solving phase 2 of 2 (least cost at that shortfall)",
+                    "checking the solution against the input", "writing the report"],
+          "sweep": ["sweep: 0/2 cases done (0 without a plan), 2 to go",
+                    "sweep: 2/2 cases done (0 without a plan), 0 to go",
+                    "writing the sweep workbook"]}
+
+
+@pytest.mark.parametrize("command", ["solve", "sweep"])
+def test_progress_without_a_terminal_is_one_line_per_stage_with_the_seconds(
+        tmp_path, command):
+    run = _progress_run(tmp_path, command)
+    stages = _stages(run.stderr)
+    names = [stage for _, stage in stages]
+    assert [name for name in names if name in STAGES[command]] == STAGES[command]
+    seconds = [elapsed for elapsed, _ in stages]
+    assert seconds == sorted(seconds) and seconds[-1] < 60
+
+
+@pytest.mark.parametrize("command", ["solve", "sweep"])
+def test_json_prints_no_progress_unless_progress_is_given(tmp_path, command):
+    quiet = _progress_run(tmp_path, command, "--json")
+    assert quiet.stderr == ""
+    json.loads(quiet.stdout)
+    shown = _progress_run(tmp_path, command, "--json", "--progress")
+    names = [stage for _, stage in _stages(shown.stderr)]
+    assert [name for name in names if name in STAGES[command]] == STAGES[command]
+    [line] = shown.stdout.splitlines()  # standard output is still the JSON line alone
+    json.loads(line)
