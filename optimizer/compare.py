@@ -54,6 +54,7 @@ from optimizer import __version__
 from optimizer.data import column_letter, sheet_ref
 from optimizer.errors import InputError
 from optimizer.excel import MONEY, PERCENT, QUANTITY, finite_number, write_workbook
+from optimizer.files import shown_path
 from optimizer.model.solution import gap_closed
 from optimizer.outputs import Output, check_outputs
 from optimizer.package import open_workbook
@@ -156,7 +157,7 @@ class Comparison:
     def summary_lines(self, allies: int = 5) -> list[str]:
         """The terminal summary: each KPI as A → B (delta), then the ``allies`` allies
         whose gap closure changed most."""
-        lines = [f"A: {self.a.path}", f"B: {self.b.path}"]
+        lines = [f"A: {shown_path(self.a.path)}", f"B: {shown_path(self.b.path)}"]
         for row in self.kpis.itertuples(index=False):
             if row.metric == "status":
                 lines.append(f"status: {row.a} → {row.b}")
@@ -202,7 +203,7 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
         required = ["Summary", *(sheet for sheet, spec in specs.items() if spec.required)]
         missing = [sheet for sheet in required if sheet not in workbook.sheet_names]
         if missing:
-            raise InputError([Problem(str(path), f"has no {_listed(missing)} sheet, "
+            raise InputError([Problem(shown_path(path), f"has no {_listed(missing)} sheet, "
                                                  f"{NOT_A_REPORT}")])
         wanted = ["Summary", *REPORT_TABLES, "Run info", *extra_sheets, *specs]
         sheets = {sheet: read_table(workbook, sheet) for sheet in dict.fromkeys(wanted)
@@ -214,7 +215,7 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
     for sheet, columns in expected.items():
         absent = [f"'{column}'" for column in columns if column not in sheets[sheet].columns]
         if absent:
-            raise InputError([Problem(str(path), f"its {sheet} sheet has no "
+            raise InputError([Problem(shown_path(path), f"its {sheet} sheet has no "
                                                  f"{_listed(absent)} column, {NOT_A_REPORT}")])
     problems: list[Problem] = []
     warnings: list[Problem] = []

@@ -8,6 +8,9 @@ of millions of rounds counted one by one — the smallest can be lost in round-o
 plan may ignore them. The cure is in the input: one consistent unit (money in thousands,
 rounds in thousands), which the warning suggests, naming the two cells at the extremes.
 
+Beyond a warning, some figures cannot be given to a solver at all (``optimizer.reach``);
+the reader refuses them in every number cell.
+
 A single money figure far from its peers is more often a slip of unit than a fact: a
 budget typed in millions among budgets in units, a total price where a unit price
 belongs. ``money_slip_warnings`` names such cells (see its rule).

@@ -19,7 +19,7 @@ class Kind(StrEnum):
 
     CODE = "code"  # trimmed text; a number is read as its text (2027 -> "2027")
     TEXT = "text"  # free text, trimmed
-    NUMBER = "number"  # finite number >= 0
+    NUMBER = "number"  # number >= 0 within the solver's reach (optimizer.reach)
     WHOLE = "whole"  # whole number >= 0 (lead times, in periods)
     SHARE = "share"  # number in [0, 1]
     BOOLEAN = "boolean"  # TRUE/FALSE, yes/no, 1/0

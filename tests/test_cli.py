@@ -155,11 +155,17 @@ def test_invalid_workbook_solve_exits_2_and_writes_nothing(tmp_path, workbook_pa
     assert not (tmp_path / "out").exists()
 
 
-def test_unknown_or_missing_solver_exits_4(workbook_path, tmp_path):
+def test_unknown_solver_is_refused_at_load_with_exit_2(workbook_path, tmp_path):
+    """A name no solver has is a configuration error (exit 2), found before the workbook
+    is read; a known solver that is not installed is a solver failure (exit 4,
+    tests/test_solve_status.py)."""
     result = _solve_cli(str(workbook_path()), "--out", str(tmp_path), "--set",
                         "solver.name=nosuchsolver")
-    assert result.returncode == 4
-    assert "solver.name 'nosuchsolver' is not a solver PuLP can drive" in result.stderr
+    assert result.returncode == 2
+    assert ("--set: solver.name must be one of highs, highs_cmd, cbc, glpk, gurobi, "
+            "gurobi_cmd, cplex, cplex_cmd, scip, xpress, copt, mosek (or the name of a PuLP "
+            "solver class, e.g. COIN_CMD), got 'nosuchsolver'") in result.stderr.splitlines()
+    assert "Traceback" not in result.stderr
 
 
 def test_template_and_generate_commands_write_workbooks_that_validate(tmp_path, capsys):

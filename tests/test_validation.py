@@ -89,7 +89,9 @@ def test_missing_required_sheet_and_column(workbook_path):
          "got 9223372036854775808"),
         ("Allies", 1, 3, 120,
          "Allies!D2: min_gap_closure must be a number between 0 and 1, got 120"),
-        ("Requirements", 1, 3, "inf", "Requirements!D2: target must be a number >= 0, got 'inf'"),
+        ("Requirements", 1, 3, "inf", "Requirements!D2: target 'inf' is too large for the "
+         "solver (at most 1e+15); give a realistic figure, or state the column in a coarser "
+         "unit (thousands, millions)"),
         ("Requirements", 1, 3, "nan", "Requirements!D2: target must be a number >= 0, got 'nan'"),
         ("Items", 1, 3, "maybe",
          "Items!D2: integer must be TRUE or FALSE (or yes/no, 1/0), got 'maybe'"),
