@@ -60,14 +60,16 @@ def _model_config(args: argparse.Namespace) -> dict:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
+    """Exit 0 when the workbook is valid, 3 when it is valid but the solve can already be
+    seen to be infeasible (``evident_conflicts``); invalid input raises ``InputError``."""
     from optimizer.explain.diagnosis import evident_conflicts
     from optimizer.model.sets import build_sets
     from optimizer.validation import load_workbook
 
     config = _model_config(args)
     data, warnings = load_workbook(args.workbook, config["rules"])
-    warnings = warnings + evident_conflicts(build_sets(data, config), data, config)
-    _print_problems(warnings, args.all)
+    conflicts = evident_conflicts(build_sets(data, config), data, config)
+    _print_problems(warnings + conflicts, args.all)
     print(
         f"{shown_path(args.workbook)} is valid: {len(data.allies)} allies, "
         f"{len(data.items)} items, "
@@ -75,7 +77,14 @@ def _command_validate(args: argparse.Namespace) -> int:
         f"{len(data.requirements):,} readiness targets"
         + (f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else "")
     )
-    return ExitCode.SOLVED
+    if not conflicts:
+        return ExitCode.SOLVED
+    first = conflicts[0]
+    more = len(conflicts) - 1
+    print(terminal_text(f"valid, but the solve will be infeasible: {first.where}: "
+                        f"{first.message}"
+                        + (f" (and {more} more, listed above)" if more else "")))
+    return ExitCode.INFEASIBLE
 
 
 def _command_solve(args: argparse.Namespace) -> int:

@@ -45,6 +45,7 @@ from optimizer.schema import (
     Column,
     Findings,
     Kind,
+    Nearest,
     Sheet,
     normalise_name,
 )
@@ -373,8 +374,13 @@ def _convert_column(
         if kind is Kind.WHOLE:
             bad |= given & np.isfinite(numbers) & (numbers != np.round(numbers))
             bad |= given & (numbers > MAX_WHOLE)
+    # A share of 1 < v <= 100 is a percentage typed as it reads (50 for 50 %).
+    percent = bad & (kind is Kind.SHARE) & (numbers > 1) & (numbers <= 100)
     for index in np.flatnonzero(bad):
-        messages[index] = f"{column.name} must be {_RANGE_TEXT[kind]}, got {_shown(values[index])}"
+        messages[index] = (
+            f"{column.name} is a share between 0 and 1, got {numbers[index]:g} "
+            f"(for {numbers[index]:g} % write {numbers[index] / 100:g})" if percent[index]
+            else f"{column.name} must be {_RANGE_TEXT[kind]}, got {_shown(values[index])}")
     unreachable = given & ~bad & beyond_reach(numbers)
     for index in np.flatnonzero(unreachable):
         value = values[index]
@@ -411,6 +417,7 @@ def _read_sheet(
     ref = sheet_ref(actual_name)
     header = rows[0] if rows else []
     position: dict[str, int] = {}
+    unknown: dict[int, str] = {}
     for index, title in enumerate(header):
         if _is_blank(title):
             continue
@@ -422,10 +429,21 @@ def _read_sheet(
         elif name in sheet.column_names:
             position[name] = index
         else:
-            findings.warn(where, f"unknown column '{str(title).strip()}' is ignored")
+            unknown[index] = str(title).strip()
+    # Only a column the header lacks can be meant: 'capacity 2' beside 'capacity' is a copy.
+    slip = Nearest([name for name in sheet.column_names if name not in position])
+    meant = {}
+    for index, title in unknown.items():
+        where = f"{ref}!{column_letter(index)}1"
+        if (name := slip(title)) is None:
+            findings.warn(where, f"unknown column '{title}' is ignored")
+        else:
+            meant[name] = index
+            findings.error(where, f"unknown column '{title}'; did you mean '{name}'?")
     missing = [c.name for c in sheet.columns if c.required and c.name not in position]
     for name in missing:
-        findings.error(f"{ref}!1:1", f"required column '{name}' is missing")
+        if name not in meant:  # else the unknown column's sentence says it all
+            findings.error(f"{ref}!1:1", f"required column '{name}' is missing")
     letters = {name: column_letter(index) for name, index in position.items()}
 
     body = rows[1:]
@@ -484,6 +502,22 @@ def _read_sheet(
     return RawTable(sheet, actual_name, frame, letters)
 
 
+SHEET_NAMES = {normalise_name(s.name) for s in SHEETS}
+
+
+def _sheets_meant(by_normal_name: dict[str, str]) -> dict[str, Sheet | None]:
+    """Each unknown sheet of the workbook and the SPEC sheet it is a slip for (see
+    ``schema.Nearest``), or None; only sheets the workbook lacks are meant, so that a
+    copy ('Budgets 2', 'old Budgets') beside the real sheet stays a mere warning."""
+    missing = [s.name for s in SHEETS if normalise_name(s.name) not in by_normal_name]
+    slip = Nearest(missing)
+    return {
+        actual: None if (name := slip(actual)) is None else SHEETS_BY_NAME[name]
+        for normal, actual in by_normal_name.items()
+        if normal not in SHEET_NAMES and normal != "readme"
+    }
+
+
 def read_tables(path: Path, findings: Findings) -> dict[str, RawTable]:
     """Read every sheet of SPEC §2 that the workbook has; problems go to ``findings``."""
     package = inspect_package(path)
@@ -498,16 +532,22 @@ def read_tables(path: Path, findings: Findings) -> dict[str, RawTable]:
         if normal in by_normal_name:
             findings.error(actual, f"sheet name repeats sheet '{by_normal_name[normal]}'")
         by_normal_name.setdefault(normal, actual)
-    known = {normalise_name(s.name): s for s in SHEETS}
-    for normal, actual in by_normal_name.items():
-        if normal not in known and normal != "readme":
+    meant = _sheets_meant(by_normal_name)
+    for actual, sheet in meant.items():
+        if sheet is None:
             findings.warn(actual, "unknown sheet is ignored")
+        elif not sheet.required:
+            findings.error(actual, f"unknown sheet; did you mean '{sheet.name}'? (rename it, "
+                                   f"or delete it to {sheet.without})")
     present: dict[str, str] = {}
     for sheet in SHEETS:
         actual = by_normal_name.get(normalise_name(sheet.name))
         if actual is None:
             if sheet.required:
-                findings.error(shown_path(path.name), f"required sheet '{sheet.name}' is missing")
+                close = [name for name, meant_sheet in meant.items() if meant_sheet is sheet]
+                findings.error(shown_path(path.name), f"required sheet '{sheet.name}' is missing"
+                               + (f"; did you mean the sheet '{close[0]}'? (rename it "
+                                  f"'{sheet.name}')" if close else ""))
             continue
         if sheet.required and not visible.get(actual, True):
             findings.warn(actual, "required sheet is hidden; it is read all the same")

@@ -52,7 +52,7 @@ from optimizer.data import AllianceData
 from optimizer.errors import InputError
 from optimizer.files import not_a_regular_file, shown_path
 from optimizer.reach import LARGEST, SMALLEST, beyond_reach, out_of_reach
-from optimizer.schema import Problem
+from optimizer.schema import Problem, nearest
 
 # kind -> (required fields, optional fields)
 EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -304,7 +304,9 @@ def _edit(raw: object, where: str, data: AllianceData,
                 problems.append(Problem(where, refused))
         elif key in known and str(value) not in known[key]:
             what = "period" if key in ("from", "to") else key
-            problems.append(Problem(where, f"{key} {value!r} is not a {what} of the workbook"))
+            meant = nearest(str(value), sorted(known[key]))
+            problems.append(Problem(where, f"{key} {value!r} is not a {what} of the workbook"
+                                    + (f"; did you mean '{meant}'?" if meant else "")))
     if {"from", "to"} <= set(fields) and not problems:
         order = data.period_index
         if order[str(fields["from"])] > order[str(fields["to"])]:

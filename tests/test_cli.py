@@ -46,13 +46,17 @@ def test_bad_override_is_invalid_input(workbook_path, capsys):
 
 def test_policy_warnings_follow_the_overrides(workbook_path, capsys):
     path = str(workbook_path())
-    assert main(["validate", path, "--set", "rules.max_supplier_share=0.5"]) == 0
+    assert main(["validate", path]) == 0
+    assert "one country only" not in capsys.readouterr().err
+    assert main(["validate", path, "--set", "rules.max_supplier_share=0.5"]) == 3
     captured = capsys.readouterr()
     assert "item 'PAC3' is made in one country only (USA)" in captured.err
-    # DEU must close 20 % of its PAC3 gap, but PAC3 reaches DEU only after the horizon.
-    assert ("Requirements!D3: DEU must close 20 % of its gap of 20 PAC3 in 2027Q2 "
-            "(Allies!D3), but no delivery can arrive by then") in captured.err
-    assert "2 warnings" in captured.out
+    # DEU must close 20 % of its PAC3 gap, but PAC3 is made in the USA only.
+    assert captured.out.splitlines()[-1] == (
+        "valid, but the solve will be infeasible: Requirements!D3: DEU must close 20 % of "
+        "its gap of 20 PAC3 in 2027Q2 (Allies!D3), but only USA can deliver PAC3 to DEU, "
+        "and rules.max_supplier_share = 0.5 lets no host country supply all of it")
+    assert "1 warning" in captured.out
 
 
 def test_usage_errors_exit_2(capsys):
