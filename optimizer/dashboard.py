@@ -13,7 +13,10 @@ the data of one chart below the headline:
   item's units (Readiness).
 
 The tables are written here, in the sheet, so that every bar of a chart can be read as a
-number next to it; the charts point at those cells.
+number next to it; the charts point at those cells. The charts stand two by two below
+the headline, the tables to their right; the Dashboard prints the headline and the
+charts on one page (the tables, as long as the periods or items, are left off it). Value
+axes start at 0 (percentages run to 100); money and units read "2.5 bn", "400 M".
 
 A chart by period over more than ``MAX_CHART_POINTS`` periods draws blocks of
 consecutive periods instead (``group_periods``), and says so in its caption ("periods
@@ -38,6 +41,7 @@ from optimizer.excel import (
     QUANTITY,
     Cell,
     SheetContent,
+    axis_number_format,
     finite_number,
     style,
 )
@@ -46,8 +50,15 @@ from optimizer.model.solution import gap_closed
 if TYPE_CHECKING:
     from optimizer.run import RunResult
 
-FIRST_TABLE_COLUMN = 4  # column E: the chart data start here, right of the headline
+# The charts' grid: columns A:B (the headline, 215 + 285 pixels) hold one chart, column C
+# (73 characters, 516 pixels) the other, with a gap; two rows of charts below the headline.
+HEADLINE_WIDTHS = {"headline": 30, "value": 40}  # characters
+CHART_COLUMN = 2  # column C
+CHART_COLUMN_WIDTH = 73  # characters
+CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 500, 320, 10  # pixels
+CHART_ROWS = 17  # rows of 20 pixels from one row of charts to the next
 CHART_ROW_GAP = 2  # empty rows between the headline and the first chart
+FIRST_TABLE_COLUMN = 4  # column E: the chart data start here, right of the charts
 MAX_CHART_POINTS = 400  # a chart by period draws at most this many blocks of periods
 # (a 6-inch chart has about 1,800 pixels across at print resolution: 4 or more a bar)
 
@@ -175,18 +186,24 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
         columns.append(column)
         column += len(table.frame.columns) + 1
 
+    chart_row = len(frame) + 1 + CHART_ROW_GAP
+
     def decorate(sheet, workbook, written: pd.DataFrame) -> None:
-        sheet.set_column(1, 1, 40)
-        chart_row = len(written) + 1 + CHART_ROW_GAP
+        sheet.set_column(CHART_COLUMN, CHART_COLUMN, CHART_COLUMN_WIDTH)
         for index, (table, first) in enumerate(zip(tables, columns, strict=True)):
             for offset in range(len(table.frame.columns)):
                 sheet.set_column(first + offset, first + offset, 14 if offset else 16)
             chart = _chart(workbook, sheet.get_name(), 1, first, table)
-            sheet.insert_chart(chart_row + 18 * (index // 2), 4 * (index % 2), chart,
-                               {"x_scale": 1.0, "y_scale": 1.1})
+            right = index % 2
+            sheet.insert_chart(chart_row + CHART_ROWS * (index // 2),
+                               CHART_COLUMN if right else 0, chart,
+                               {"x_offset": CHART_GAP if right else 0})
 
+    rows = len(frame) + 1 + (CHART_ROW_GAP + 2 * CHART_ROWS if tables else 0)
     return SheetContent(
-        frame=frame, decorate=decorate, cells=cells,
+        frame=frame, decorate=decorate, cells=cells, widths=HEADLINE_WIDTHS,
+        print_pages=(1, 1), print_area=(0, 0, rows - 1, CHART_COLUMN),
+        print_gridlines=False,
         cell_formats={"value": [formats.get(name) for name in frame["headline"]]},
         header_notes={
             "headline": "The plan at a glance; the sheets that follow give every number.",
@@ -227,7 +244,8 @@ def _chart(workbook, sheet_name: str, row: int, column: int, table: ChartTable):
                           "categories": ranges["categories"],
                           "values": ranges["values"][name]})
     chart.set_title({"name": table.caption, "name_font": {"size": 11}})
-    value_axis = {"name": table.axis_title, "num_font": {"size": 8}}
+    chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
+    value_axis = {"name": table.axis_title, "num_font": {"size": 8}, **_scale(table)}
     category_axis = {"num_font": {"size": 8}}
     if table.chart_type == "bar":  # horizontal bars: the categories read top-down
         chart.set_x_axis(value_axis)
@@ -240,3 +258,13 @@ def _chart(workbook, sheet_name: str, row: int, column: int, table: ChartTable):
     else:
         chart.set_legend({"position": "bottom"})
     return chart
+
+
+def _scale(table: ChartTable) -> dict:
+    """The value axis of a table's chart: from 0, to 100 for percentages; money and units
+    with thousands separators, or in millions or billions (``axis_number_format``)."""
+    if all(table.formats.get(name) == PERCENT for name in table.series):
+        return {"min": 0, "max": 100, "num_format": "0"}
+    values = pd.to_numeric(table.frame[list(table.series)].stack(), errors="coerce")
+    largest = values.abs().max() if values.notna().any() else 0.0
+    return {"min": 0, "num_format": axis_number_format(largest)}

@@ -1,4 +1,5 @@
-"""Writing workbooks: one place for the formats, the text-safety and the atomic save.
+"""Writing workbooks: one place for the formats, the text-safety, the print setup and the
+atomic save.
 
 Every workbook the tool writes (template, generated inputs, reports) goes through
 ``write_workbook``: xlsxwriter with ``strings_to_formulas`` off, so a string such as
@@ -13,6 +14,11 @@ Hence nothing may write a cell above the current row: per-row number formats
 (``SheetContent.cell_formats``) and cells beside the table (``SheetContent.cells``) are data
 that the writer merges in row order, and ``decorate`` hooks add only what is not a cell
 (conditional formats, data validation, column widths, charts).
+
+Every sheet prints landscape, one page wide and as many tall as it takes, its header row
+repeated on each page (``SheetContent.print_pages`` and ``print_area`` for a sheet that
+prints otherwise, such as the Dashboard on one page); a text column wider than
+``MAX_WIDTH`` wraps within it, so no sentence runs off the page.
 """
 
 from __future__ import annotations
@@ -29,13 +35,21 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from optimizer.files import shown_text
 from optimizer.outputs import atomic_output, rows_folder
 
 ReadmeRow = tuple[str, tuple[str, ...]]
 
 # Number formats of every workbook the tool writes (percentages are numbers 0-100).
 MONEY = "#,##0"
-QUANTITY = "#,##0.##"
+# A quantity shows a whole number without a decimal point and a fraction to two decimals.
+# No one Excel format does both ("#,##0.##" shows 14,000 as "14,000."), so each cell of a
+# QUANTITY column gets the format its value needs (``cell_number_format``). QUANTITY
+# spells out its negative section only to stay a format of its own, apart from MONEY and
+# COUNT, which look the same: formats name kinds (here and in the HTML page), and money
+# with a fraction must not be taken for a quantity.
+QUANTITY = "#,##0;-#,##0"
+FRACTIONAL_QUANTITY = "#,##0.0#;-#,##0.0#"
 PERCENT = "0.0"
 DUAL = "#,##0.00"
 COUNT = "#,##0"
@@ -44,13 +58,16 @@ TINY = "0.00E+00"  # verifier violations: small relative numbers
 WHOLE = "0"
 
 HEADER_FORMAT = {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1}
-MAX_WIDTH = 60
+LINK_FORMAT = {"font_color": "#0563C1", "underline": 1}  # Excel's hyperlink style
+MAX_WIDTH = 50  # characters; a longer text wraps within a column this wide
+WIDTH_SAMPLE = 2000  # a column's width (and whether it wraps) is read from its first rows
 PADDING = 2  # characters of a column's width beside its text
 ROW_HEIGHT = 15  # points: one line of the default font
 SPACE = 0.55  # digits: a space, and each character of NARROW
 NARROW = frozenset(" '.,:;!|()[]-fijlrtI")
 WIDE_LETTER = 1.6  # digits: each character of WIDE
 WIDE = frozenset("mwMW%@")
+FOOTER = "&L&A&RPage &P of &N"  # the sheet's name; page n of N
 ROWS_AT_A_TIME = 10_000  # rows turned into Python values at once while writing a sheet
 
 
@@ -98,6 +115,14 @@ class SheetContent:
     cell_formats: dict[str, list[str | None]] = field(default_factory=dict)
     # Cells beside the table, such as the Dashboard's chart data.
     cells: list[Cell] = field(default_factory=list)
+    # column -> its width in characters, instead of one read from the content; a longer
+    # text wraps within it.
+    widths: dict[str, float] = field(default_factory=dict)
+    # Printed (pages wide, pages tall; 0: as many as it takes), and, when given, only
+    # (first row, first column, last row, last column); with gridlines, for a table.
+    print_pages: tuple[int, int] = (1, 0)
+    print_area: tuple[int, int, int, int] | None = None
+    print_gridlines: bool = True
     # column -> format properties of its header cell beyond HEADER_FORMAT, e.g.
     # {"bold": False} for an optional column of an input sheet.
     header_styles: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -118,13 +143,17 @@ class _Formats:
         return self._made[properties]
 
 
-def _width(values: Iterable[object], header: str) -> float:
+def _width(values: Iterable[object], header: str, width: float | None) -> tuple[float, bool]:
+    """A column's width in characters (``width``, or that of its longest value, at most
+    ``MAX_WIDTH``) and whether its text wraps to fit."""
     longest = len(header)
     for value in values:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
         longest = max(longest, len(f"{value:,.2f}" if isinstance(value, float) else str(value)))
-    return min(MAX_WIDTH, longest + 2)
+    if width is None:
+        width = min(MAX_WIDTH, longest + PADDING)
+    return width, longest + PADDING > width
 
 
 def _fit_row(sheet: Worksheet, row: int, cells: Iterable[tuple[object, float]]) -> None:
@@ -171,16 +200,67 @@ def _digits(text: str) -> float:
                else 1.2 if c.isupper() else 1.05 for c in text)
 
 
+def fractional(values: Iterable[object]) -> np.ndarray:
+    """Per value: True for a number that has a fraction at two decimals (1.5, 0.25; not
+    3, 2.999, text or a blank)."""
+    numbers = np.array([finite_number(value) for value in values], dtype=float)  # None: NaN
+    rounded = np.round(numbers, 2)
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(rounded) & (rounded % 1 != 0)
+
+
+def cell_number_format(spec: str | None, value: object) -> str | None:
+    """The number format a cell of ``value`` takes in a column of format ``spec``: that
+    format, except FRACTIONAL_QUANTITY for a quantity with a fraction."""
+    if spec == QUANTITY and fractional([value])[0]:
+        return FRACTIONAL_QUANTITY
+    return spec
+
+
+def axis_number_format(largest: float) -> str:
+    """The number format of a chart's value axis that reaches ``largest``: billions as
+    "2.5 bn" and millions as "400 M" (one decimal below ten of them), anything smaller
+    with thousands separators; 0 as "0"."""
+    for scale, commas, suffix in ((1e9, ",,,", " bn"), (1e6, ",,", " M")):
+        if largest >= scale:
+            digits = "#,##0.0" if largest < 10 * scale else "#,##0"
+            return f'{digits}{commas}"{suffix}";-{digits}{commas}"{suffix}";0'
+    return "#,##0"
+
+
+def _print_setup(sheet: Worksheet, pages: tuple[int, int] = (1, 0),
+                 area: tuple[int, int, int, int] | None = None, *, header: bool = True,
+                 gridlines: bool = True) -> None:
+    """How a sheet prints: landscape, fitted to ``pages`` (wide, tall; 0: as many as it
+    takes), only ``area`` when given, the header row on every page when ``header``,
+    ``gridlines``, and the sheet's name and page number in the footer."""
+    sheet.set_landscape()
+    sheet.fit_to_pages(*pages)
+    if area is not None:
+        sheet.print_area(*area)
+    if header:
+        sheet.repeat_rows(0)
+    if gridlines:
+        sheet.hide_gridlines(0)  # 0: hidden neither on screen nor on paper
+    sheet.set_footer(FOOTER)
+
+
 def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> None:
     """The header row, then each data row with the cells beside it, top to bottom."""
     frame = content.frame
     beside: dict[int, list[Cell]] = defaultdict(list)
     for cell in content.cells:
         beside[cell.row].append(cell)
-    for col, name in enumerate(frame.columns):
+    widths = [_width(frame[name].head(WIDTH_SAMPLE), str(name), content.widths.get(name))
+              for name in frame.columns]
+    wrapped = {col: width for col, (width, wraps) in enumerate(widths) if wraps}
+    # Top-aligned where a row may be lines tall, so that it reads across.
+    top = {"valign": "top"} if wrapped else {}
+    for col, (name, (width, wraps)) in enumerate(zip(frame.columns, widths, strict=True)):
         spec = content.number_formats.get(name)
-        sheet.set_column(col, col, _width(frame[name].head(2000), str(name)),
-                         formats.get(style(num_format=spec)) if spec else None)
+        properties = {**top, **({"num_format": spec} if spec else {}),
+                      **({"text_wrap": True} if wraps else {})}
+        sheet.set_column(col, col, width, formats.get(style(**properties)))
         sheet.write_string(0, col, str(name), formats.get(
             style(**{**HEADER_FORMAT, **content.header_styles.get(name, {})})))
         if name in content.header_notes:
@@ -190,17 +270,34 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
     per_row = {names.index(name): specs for name, specs in content.cell_formats.items()
                if name in names}
     plain = [col for col in range(len(names)) if col not in per_row]
+    quantities = [col for col in plain if content.number_formats.get(names[col]) == QUANTITY]
+    fraction = formats.get(style(num_format=FRACTIONAL_QUANTITY, **top))
+    wrapped_link = formats.get(style(**LINK_FORMAT, text_wrap=True, **top))
     for first in range(0, len(frame), ROWS_AT_A_TIME):
         chunk = frame.iloc[first:first + ROWS_AT_A_TIME]
         columns = [chunk[name].tolist() for name in names]
-        for row, values in enumerate(zip(*columns, strict=True), start=first + 1):
+        # None: the column's format
+        looks = {col: [fraction if shows else None for shows in fractional(columns[col])]
+                 for col in quantities}
+        for offset, values in enumerate(zip(*columns, strict=True)):
+            row = first + 1 + offset
+            if wrapped:
+                _fit_row(sheet, row, ((values[col], width) for col, width in wrapped.items()))
             for col in plain:
-                write_value(sheet, row, col, values[col])
+                value = values[col]
+                if col in looks:
+                    cell_format = looks[col][offset]
+                elif col in wrapped and isinstance(value, Link):
+                    cell_format = wrapped_link  # xlsxwriter's own link format does not wrap
+                else:
+                    cell_format = None  # the column's
+                write_value(sheet, row, col, value, cell_format)
             for col, specs in per_row.items():
                 value, spec = values[col], specs[row - 1]
                 numbered = spec is not None and finite_number(value) is not None
-                write_value(sheet, row, col, value, formats.get(
-                    style(num_format=spec, align="right")) if numbered else None)
+                write_value(sheet, row, col, value, formats.get(style(
+                    num_format=cell_number_format(spec, value), align="right",
+                    **top)) if numbered else None)
             _write_cells(sheet, beside.pop(row, ()), formats)
     for row in sorted(beside):
         _write_cells(sheet, beside[row], formats)
@@ -211,7 +308,12 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
 
 def _write_cells(sheet: Worksheet, cells: Iterable[Cell], formats: _Formats) -> None:
     for cell in cells:
-        write_value(sheet, cell.row, cell.col, cell.value, formats.get(cell.style))
+        properties = dict(cell.style)
+        if "num_format" in properties:
+            properties["num_format"] = cell_number_format(properties["num_format"],
+                                                          cell.value)
+        write_value(sheet, cell.row, cell.col, cell.value,
+                    formats.get(style(**properties)))
         if cell.note is not None:
             sheet.write_comment(cell.row, cell.col, cell.note)
 
@@ -230,15 +332,17 @@ def finite_number(value: object) -> float | int | None:
 
 def write_value(sheet: Worksheet, row: int, col: int, value: object,
                 cell_format=None) -> None:
-    """Strings are always written as text; numbers as numbers; blanks stay empty."""
+    """Strings are always written as text, a file name's bytes that are not UTF-8 escaped
+    (``shown_text``: XML cannot hold them); numbers as numbers; blanks stay empty."""
     if value is None:
         return
     if isinstance(value, Link):
-        if sheet.write_url(row, col, f"external:{value.target}", cell_format,
-                           string=value.text) != 0:
-            sheet.write_string(row, col, value.text, cell_format)
+        text = shown_text(value.text)
+        if sheet.write_url(row, col, f"external:{shown_text(value.target)}", cell_format,
+                           string=text) != 0:
+            sheet.write_string(row, col, text, cell_format)
     elif isinstance(value, str):
-        sheet.write_string(row, col, value, cell_format)
+        sheet.write_string(row, col, shown_text(value), cell_format)
     elif isinstance(value, bool):
         sheet.write_boolean(row, col, value, cell_format)
     elif isinstance(value, int | float):
@@ -247,7 +351,7 @@ def write_value(sheet: Worksheet, row: int, col: int, value: object,
     elif hasattr(value, "item"):  # numpy scalar
         write_value(sheet, row, col, value.item(), cell_format)
     else:
-        sheet.write_string(row, col, str(value), cell_format)
+        sheet.write_string(row, col, shown_text(str(value)), cell_format)
 
 
 def write_workbook(
@@ -279,6 +383,8 @@ def write_workbook(
                 _write_readme(workbook, readme_title, readme, tuple(readme_widths))
             for name, content in sheets.items():
                 sheet = workbook.add_worksheet(name)
+                _print_setup(sheet, content.print_pages, content.print_area,
+                             gridlines=content.print_gridlines)
                 _write_table(sheet, content, formats)
                 if content.decorate is not None:
                     content.decorate(sheet, workbook, content.frame)
@@ -301,6 +407,7 @@ def _write_readme(
     workbook: xlsxwriter.Workbook, title: str, rows: list[ReadmeRow], widths: tuple[float, ...]
 ) -> None:
     sheet = workbook.add_worksheet(title)
+    _print_setup(sheet, header=False)
     styles = {
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "heading": workbook.add_format({"bold": True, "bg_color": "#D9E1F2"}),

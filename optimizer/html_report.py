@@ -49,6 +49,7 @@ from optimizer import __version__
 from optimizer.compare import COST_METRICS, ReportTables, TableSpec, read_report
 from optimizer.dashboard import ChartTable, chart_tables
 from optimizer.excel import COUNT, DUAL, MONEY, PERCENT, QUANTITY, SECONDS, TINY, WHOLE
+from optimizer.files import shown_path
 from optimizer.outputs import Output, check_outputs, write_text_atomically
 from optimizer.report import (
     ALLOCATION,
@@ -76,8 +77,8 @@ HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed"}
 
-# The Excel number formats of the report, as Python formats; QUANTITY ("#,##0.##") shows
-# up to two decimals, without trailing zeros.
+# The Excel number formats of the report, as Python formats; QUANTITY shows up to two
+# decimals, without trailing zeros (the workbook's whole and fractional quantities).
 PYTHON_FORMATS = {MONEY: ",.0f", COUNT: ",.0f", QUANTITY: ",.2f", PERCENT: ".1f",
                   DUAL: ",.2f", SECONDS: ".3f", TINY: ".2E", WHOLE: ".0f"}
 TRIMMED_FORMATS = {QUANTITY}
@@ -133,7 +134,7 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
     """The whole page of one report read by ``read_page_report``, as text."""
     sheets = report.sheets
     input_file = report.run_info.get(("input", "file"))
-    name = Path(str(input_file)).name if input_file else report.path.name
+    name = Path(str(input_file)).name if input_file else shown_path(report.path.name)
     sections = [
         ("summary", "Summary", _summary_section(report)),
         ("charts", "Charts", _charts_section(report.tables)),
@@ -188,7 +189,7 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
 
 def _source_line(report: ReportTables) -> str:
     """Which report, input and solver the page was made from, and when."""
-    facts = [f"From the report workbook {_text(report.path.name)}"]
+    facts = [f"From the report workbook {_text(shown_path(report.path.name))}"]
     for (section, key), label in {("input", "file"): "input",
                                   ("input", "SHA-256"): "input SHA-256",
                                   ("solver", "version"): "solver",

@@ -43,6 +43,7 @@ from optimizer.excel import (
     SECONDS,
     Link,
     SheetContent,
+    axis_number_format,
     write_workbook,
 )
 from optimizer.model.restrict import BasePlan
@@ -498,7 +499,9 @@ def _damage_chart(sheet, workbook, frame: pd.DataFrame) -> None:
         "values": [name, 1, column, len(frame), column],
     })
     chart.set_title({"name": "Most damaging scenarios"})
-    chart.set_x_axis({"name": "weighted shortfall above the base case"})
+    rise = pd.to_numeric(frame["delta_weighted_shortfall"], errors="coerce").abs().max()
+    chart.set_x_axis({"name": "weighted shortfall above the base case",
+                      "num_format": axis_number_format(rise if rise > 0 else 0.0)})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"none": True})
     sheet.insert_chart(len(frame) + 3, 0, chart, {"x_scale": 1.6, "y_scale": 1.2})

@@ -13,6 +13,7 @@ import pytest
 from optimizer.dashboard import chart_tables, group_periods
 from optimizer.report import write_report
 from tests.alliances import sheets, solve
+from tests.printing import TABLE, print_setup
 
 ITEMS = [["I", "item I", "units", False, 1, 1000, 0],
          ["J", "item J", "units", False, 1, 1000, 0]]
@@ -45,6 +46,33 @@ def chart_references(path) -> list[dict]:
             title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0]))
             charts.append({"title": title, "refs": re.findall(r"<c:f>([^<]*)</c:f>", xml)})
     return charts
+
+
+def value_axes(path) -> list[dict]:
+    """Each chart's value axis: its least and largest value (None: Excel's choice) and
+    its number format."""
+    axes = []
+    with zipfile.ZipFile(path) as archive:
+        for name in sorted((n for n in archive.namelist()
+                            if re.fullmatch(r"xl/charts/chart\d+\.xml", n)),
+                           key=lambda n: int(re.search(r"\d+", n).group())):
+            axis = archive.read(name).decode().split("<c:valAx>")[1].split("</c:valAx>")[0]
+            least = re.search(r'<c:min val="([^"]*)"', axis)
+            largest = re.search(r'<c:max val="([^"]*)"', axis)
+            axes.append({"min": least and float(least.group(1)),
+                         "max": largest and float(largest.group(1)),
+                         "format": re.search(r'<c:numFmt formatCode="([^"]*)"', axis)
+                         .group(1).replace("&quot;", '"')})
+    return axes
+
+
+def chart_corners(path) -> list[tuple[int, int]]:
+    """The bottom-right cell (0-based row, column) of each chart on the first sheet."""
+    with zipfile.ZipFile(path) as archive:
+        drawing = archive.read("xl/drawings/drawing1.xml").decode()
+    return [(int(row), int(col)) for col, row in re.findall(
+        r"<xdr:to><xdr:col>(\d+)</xdr:col><xdr:colOff>-?\d+</xdr:colOff>"
+        r"<xdr:row>(\d+)</xdr:row>", drawing)]
 
 
 def cells(workbook, reference: str) -> list:
@@ -88,6 +116,36 @@ def test_four_charts_read_the_tables_beside_them(report):
     assert cells(workbook, shortfall["refs"][3]) == pytest.approx([150, 20])
     for chart in charts:
         assert all(ref.startswith("Dashboard!") for ref in chart["refs"])
+
+
+def test_value_axes_start_at_0_and_money_reads_in_billions(tmp_path):
+    """Closure and utilisation run 0-100 %; A's budget of 2.5 bn (it spends 2.25 bn on
+    90 units of I at 25 M each) puts the money axis in billions, "2.0 bn"; the units
+    (10 short of 100) keep thousands separators and no decimal point."""
+    result = solve(tmp_path, sheets(
+        periods=["P1"], allies=[["A"]], items=ITEMS[:1],
+        production=[["L", "H", "I", 90, 25e6, 0]],
+        requirements=[["A", "I", "P1", 100]], Budgets=[["A", "P1", 2.5e9]]),
+        "explain.rule_prices=false")
+    path = write_report(result, tmp_path / "report.xlsx")
+    percent = {"min": 0.0, "max": 100.0, "format": "0"}
+    closure, spend, utilisation, shortfall = value_axes(path)
+    assert closure == percent and utilisation == percent
+    assert spend == {"min": 0.0, "max": None, "format": '#,##0.0,,," bn";-#,##0.0,,," bn";0'}
+    assert shortfall == {"min": 0.0, "max": None, "format": "#,##0"}
+
+
+def test_the_dashboard_prints_its_headline_and_charts_on_one_page(report):
+    _, path, workbook = report
+    dashboard = workbook["Dashboard"]
+    assert print_setup(dashboard) == {**TABLE, "pages": (1, 1), "gridlines": False}
+    last_row = int(re.fullmatch(r"'Dashboard'!\$A\$1:\$C\$(\d+)", dashboard.print_area)
+                   .group(1)) - 1
+    corners = chart_corners(path)
+    assert len(corners) == 4
+    assert all(row <= last_row and col <= 2 for row, col in corners)  # within A1:C…
+    # The tables the charts read stand right of the page, from column E.
+    assert dashboard["E1"].value == "Gap closed by ally" and dashboard["D1"].value is None
 
 
 def test_closure_and_utilisation_are_shaded(report):

@@ -87,7 +87,9 @@ def test_binding_and_rule_price_name_the_rule_and_its_first_period(tmp_path):
     a = closure[(closure["ally"] == "A") & (closure["period"] == "2028Q2")].iloc[0]
     assert (a["limit"], a["used"], a["set_by"]) == (near(80), near(80),
                                                     "model: rules.min_gap_closure")
-    price = result.rule_prices.set_index("rule").loc["minimum gap closure"]
+    prices = result.rule_prices
+    [price] = prices[(prices["rule"] == "minimum gap closure")
+                     & prices["ally"].isna()].to_dict("records")  # the rule's own row
     assert price["set_by"] == "rules.min_gap_closure, rules.min_gap_closure_from"
     assert price["cost_of_rule"] == near(100)
     assert price["shortfall_of_rule"] == near(0)
@@ -137,6 +139,8 @@ def test_a_config_period_not_in_periods_is_an_error_naming_the_key(tmp_path):
     assert ("model configuration: rules.min_gap_closure_from '2028q1' is not a period of "
             "the workbook; did you mean '2028Q1'? give one of Periods (2027Q1 … 2028Q2), "
             'or "" for every period') in run.stderr
+    year = load_config(None, ["rules.min_gap_closure_from=2028"])["rules"]
+    assert year["min_gap_closure_from"] == "2028"  # a code, as the workbook reads 2028
     number = validate(tmp_path, alliance(), "rules.min_gap_closure_from=true")
     assert number.returncode == 2
     assert ('--set: rules.min_gap_closure_from must be a period code in quotes, e.g. '
@@ -145,12 +149,16 @@ def test_a_config_period_not_in_periods_is_an_error_naming_the_key(tmp_path):
 
 def test_validate_points_at_the_first_period_when_the_rule_cannot_be_met(tmp_path):
     run = validate(tmp_path, alliance(), RULE)
-    assert run.returncode == 0
-    assert ("warning: Requirements!D2: A must close 60 % of its gap of 100 SH in 2027Q1 "
-            "(rules.min_gap_closure), but no delivery can arrive by then: the solve will "
-            "be infeasible; a later period in rules.min_gap_closure_from starts the rule "
-            "after it") in run.stderr.splitlines()
-    assert "warning" not in validate(tmp_path, alliance(), RULE, FROM_2028).stderr
+    assert run.returncode == 3
+    assert ("infeasible: Requirements!D2: A must close 60 % of its gap of 100 SH in 2027Q1 "
+            "(rules.min_gap_closure), but the earliest delivery arrives at the end of "
+            "2028Q1; a later period in rules.min_gap_closure_from starts the rule after "
+            "it") in run.stderr.splitlines()
+    later = validate(tmp_path, alliance(), RULE, FROM_2028)
+    assert later.returncode == 0 and later.stderr == ""
+    own = alliance((("A", None, None, None, None, "2027Q4"), ("B",)))
+    assert ("a later period in Allies!F2 starts the rule after it"
+            in validate(tmp_path, own, RULE, FROM_2028).stderr)
 
 
 def test_a_scenario_setting_a_period_not_in_periods_names_the_scenario(tmp_path):

@@ -25,6 +25,7 @@ from optimizer.outputs import check_outputs
 from optimizer.report import report_output, report_path, write_report
 from optimizer.run import RunResult
 from optimizer.schema import Problem
+from tests.printing import TABLE, print_setup
 
 try:
     from optimizer.verify import Verification, Violation
@@ -211,7 +212,10 @@ def test_header_notes_frozen_headers_and_formats(written):
                 assert cell.comment is not None and cell.comment.text.strip(), (name,
                                                                                 cell.value)
     allocation = workbook["Allocation"]
-    assert allocation["G2"].number_format == "#,##0.##"  # quantity
+    # Quantities: whole without a decimal point ("2", not "2."), a fraction to two places.
+    assert allocation["G2"].value == 2 and allocation["G2"].number_format == "#,##0;-#,##0"
+    assert allocation["G5"].value == 1.5
+    assert allocation["G5"].number_format == "#,##0.0#;-#,##0.0#"
     assert allocation["J2"].number_format == "#,##0"  # total_cost
     readiness = workbook["Readiness"]
     assert readiness["H2"].number_format == "0.0"  # closed_pct
@@ -226,6 +230,32 @@ def test_header_notes_frozen_headers_and_formats(written):
     summary = {row[0].value: row[1] for row in workbook["Summary"].iter_rows(min_row=2)}
     assert summary["total_cost"].number_format == "#,##0"
     assert summary["gap_closed_pct"].number_format == "0.0"
+
+
+@pytest.mark.parametrize("transfers", [False, True])
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header(written, transfers):
+    """Tables print one page wide, as many tall as they take, the header row on every
+    page; the Dashboard prints its headline and charts on one page, without gridlines."""
+    _, _, workbook = written(transfers=transfers)
+    assert workbook.sheetnames == (SHEETS_WITH_TRANSFERS if transfers else SHEETS)
+    for sheet in workbook:
+        expected = TABLE if sheet.title != "Dashboard" else {
+            **TABLE, "pages": (1, 1), "gridlines": False}
+        assert print_setup(sheet) == expected, sheet.title
+    assert workbook["Dashboard"].print_area.startswith("'Dashboard'!$A$1:$C$")
+
+
+def test_long_notes_wrap_within_their_column_and_short_ones_stay_on_a_line(written):
+    _, _, workbook = written()
+    summary = workbook["Summary"]
+    assert summary.column_dimensions["C"].width < 51  # at most 50 characters
+    notes = {row[0].value: row[2] for row in summary.iter_rows(min_row=2)}
+    long_note = notes["weighted_shortfall"]  # "Σ priority × shortfall over every …"
+    assert len(long_note.value) > 50 and long_note.alignment.wrap_text
+    assert summary.row_dimensions[long_note.row].height >= 30  # two lines or more
+    short_note = notes["allies"]  # "Allies in the input."
+    assert summary.row_dimensions[short_note.row].height is None
+    assert not summary["A2"].alignment.wrap_text  # metric names never wrap
 
 
 def test_summary_values_equal_the_summary(written):

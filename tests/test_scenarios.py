@@ -16,6 +16,7 @@ from optimizer.sweep import run_sweep
 from optimizer.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
+from tests.printing import TABLE, print_setup
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
 WEIGHTED = "objective.mode=weighted"
@@ -117,7 +118,7 @@ factor = 0.5
 from = "P1"
 """)
     data, config, scenarios = load(workbook, path)
-    scenarios += outage_each_facility(data) + scaled("scale_budget", [0.5])
+    scenarios += outage_each_facility(data) + scaled("scale_budget", [0.5], data)
     results = run_sweep(data, config, scenarios, workbook)
     assert results["scenario"].tolist() == ["base", "F1 at half", "without F1",
                                             "without F2", "budgets x0.5"]
@@ -165,7 +166,7 @@ def test_local_processes_and_a_loopback_dask_cluster_give_the_same_numbers(tmp_p
     workbook = two_lines(tmp_path / "a.xlsx")
     config = load_config(None, [WEIGHTED])
     data, _ = load_workbook(workbook, config["rules"])
-    scenarios = outage_each_facility(data) + scaled("scale_targets", [0.5, 2.0])
+    scenarios = outage_each_facility(data) + scaled("scale_targets", [0.5, 2.0], data)
     alone = run_sweep(data, config, scenarios, workbook)
     in_processes = run_sweep(data, config, scenarios, workbook, workers=2)
     with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1,
@@ -189,6 +190,8 @@ def test_the_sweep_command_writes_one_workbook_and_leaves_the_input_alone(tmp_pa
     assert book.sheetnames == ["Scenarios", "Most damaging", "Run info"]
     worst = [row[0] for row in book["Most damaging"].iter_rows(min_row=2, values_only=True)]
     assert worst[:3] == ["without F1", "budgets x0.5", "without F2"]  # W +50, +50, +25
+    for sheet in book:
+        assert print_setup(sheet) == TABLE, sheet.title
     assert len(list((tmp_path / "out" / "a_scenarios").glob("*_report.xlsx"))) == 5
     assert hashlib.sha256(workbook.read_bytes()).hexdigest() == before
 
@@ -269,7 +272,7 @@ def test_outages_of_a_linear_program_start_from_the_base_plan_and_match_cold_sol
     for mode in ("weighted", "lexicographic"):
         config = load_config(None, [f"objective.mode={mode}"])
         data, _ = load_workbook(workbook, config["rules"])
-        outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7])
+        outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7], data)
         results = run_sweep(data, config, outages, workbook, warm_start=True)
         # A budget cut touches every item the allies buy: nothing to hold back.
         assert results["warm_start"].tolist() == ["no", "yes", "yes", "yes", "no"]
