@@ -72,10 +72,10 @@ SPENDING_USD_BN = {ally: spending for ally, _, _, spending in ECONOMIES}
 # spending to place with the ally's own industry.
 # ally: (min_gap_closure, min_gap_closure_from, work_share_min)
 ALLY_RULES = {
-    "POL": (0.5, "2029Q4", None),
-    "LTU": (0.3, "2029Q4", None),
+    "EST": (0.3, "2029Q4", None),
+    "LVA": (0.3, "2029Q4", None),
     "FRA": (None, None, 0.5),
-    "NOR": (None, None, 0.3),
+    "NOR": (None, None, 0.8),
 }
 
 # item, name, unit, integer, priority, shortfall_penalty (EUR per unit, weighted mode),

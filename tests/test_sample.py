@@ -215,3 +215,19 @@ def test_a_small_allys_budget_binds_and_more_of_it_would_close_shortfall(plan_re
                        & (binding["shortfall_closed"] > 0)]
     assert len(measured) >= 1
     assert measured["how"].str.startswith("measured").all()
+
+
+def test_the_small_allies_minimum_gap_closure_has_a_price(plan_result):
+    """EST and LVA must close 30 % of every gap from 2029Q4 (Allies.min_gap_closure_from):
+    they spend some of their budget on rockets and interceptors rather than shells."""
+    prices = plan_result.rule_prices
+    [rule] = prices[(prices["rule"] == "minimum gap closure")
+                    & prices["ally"].isna()].to_dict("records")
+    assert rule["set_by"] == "Allies!D7, Allies!D8, Allies!F7, Allies!F8"  # EST, LVA
+    assert rule["shortfall_of_rule"] > 0
+    readiness = plan_result.plan.readiness
+    ruled = readiness[readiness["ally"].isin(["EST", "LVA"])
+                      & readiness["period"].isin(["2029Q4", "2030Q4"])
+                      & (readiness["gap"] > 0)]
+    assert (ruled["closed_pct"] >= 30 - 1e-6).all()
+
