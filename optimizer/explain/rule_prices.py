@@ -41,6 +41,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from optimizer.config import report_currency
 from optimizer.data import AllianceData
 from optimizer.explain.binding import limit_records
 from optimizer.explain.measured import quiet_config
@@ -49,7 +50,7 @@ from optimizer.model.restrict import BasePlan
 from optimizer.model.solution import Plan
 from optimizer.model.status import OPTIMAL
 from optimizer.tolerance import negligible, round_off, snapped
-from optimizer.words import number
+from optimizer.words import money, number
 
 COLUMNS = ("rule", "set_by", "status", "price", "total_cost_without", "cost_of_rule",
            "weighted_shortfall_without", "shortfall_of_rule", "better_off_without",
@@ -106,20 +107,20 @@ def active_rules(data: AllianceData, config: dict) -> list[Rule]:
     return found
 
 
-def price_words(rule: str, cost: float, gap: float) -> str:
+def price_words(rule: str, cost: float, gap: float, currency: str = "") -> str:
     """What a rule does to the plan, from its price (with − without the rule; 0 where
-    the difference is within the solver's tolerance)."""
+    the difference is within the solver's tolerance), its money in ``currency``."""
     if cost == 0 and gap == 0:
         return f"the {rule} rule makes no difference within the solver's tolerance"
-    money = (f"costs {number(cost)}" if cost > 0 else f"saves {number(-cost)}" if cost < 0
-             else "costs nothing")
+    spent = (f"costs {money(cost, currency)}" if cost > 0
+             else f"saves {money(-cost, currency)}" if cost < 0 else "costs nothing")
     if gap == 0:
-        return f"the {rule} rule {money} at the same weighted shortfall"
+        return f"the {rule} rule {spent} at the same weighted shortfall"
     joint = " and" if (cost >= 0) == (gap > 0) else " but"
     units = "unit" if abs(gap) == 1 else "units"
     shortfall = (f"leaves {number(gap)} more {units} of weighted shortfall" if gap > 0
                  else f"closes {number(-gap)} more {units} of weighted shortfall")
-    return f"the {rule} rule {money}{joint} {shortfall}"
+    return f"the {rule} rule {spent}{joint} {shortfall}"
 
 
 def _by_ally(plan: Plan) -> pd.DataFrame:
@@ -140,19 +141,21 @@ def _signed(value: float) -> str:
     return ("+" if value > 0 else "-") + number(abs(value))
 
 
-def _describe(changes: pd.DataFrame) -> str:
+def _describe(changes: pd.DataFrame, currency: str = "") -> str:
     parts = []
     for ally, row in changes.iterrows():
         words = []
         if row["shortfall"]:
             words.append(f"weighted shortfall {_signed(row['shortfall'])}")
         if row["spending"]:
-            words.append(f"spending {row['spending']:+,.0f}")
+            words.append(f"spending {row['spending']:+,.0f}"
+                         + (f" {currency}" if currency else ""))
         parts.append(f"{ally} ({', '.join(words)})")
     return "; ".join(parts)
 
 
-def _who_gains(plan: Plan, without: Plan, mip_gap: float) -> dict[str, str]:
+def _who_gains(plan: Plan, without: Plan, mip_gap: float,
+               currency: str = "") -> dict[str, str]:
     """Allies better and worse off without the rule: an ally gains when its weighted
     shortfall falls, or stays while its spending falls; changes within the solver's
     tolerance of the plan's totals count as none."""
@@ -167,8 +170,8 @@ def _who_gains(plan: Plan, without: Plan, mip_gap: float) -> dict[str, str]:
                                            & (change["spending"] < 0))
     losing = (change["shortfall"] > 0) | ((change["shortfall"] == 0)
                                           & (change["spending"] > 0))
-    return {"better_off_without": _describe(change[gaining]),
-            "worse_off_without": _describe(change[losing])}
+    return {"better_off_without": _describe(change[gaining], currency),
+            "worse_off_without": _describe(change[losing], currency)}
 
 
 def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
@@ -190,6 +193,7 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
     rows = []
     mip_gap = float(config["solver"]["mip_gap"]) if model.is_mip else 0.0
     lexicographic = config["objective"]["mode"] == "lexicographic"
+    currency = report_currency(config)
     binding = set(limit_records(model, values, data)["family"])
     start = BasePlan.of(model.linear, values)
     for rule in active_rules(data, config):
@@ -229,9 +233,9 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
             # shortfall that changed with it, however small (beyond round-off); it is
             # not "the same".
             gap = float(round_off(raw_gap, plan.weighted_shortfall))
-        words = price_words(rule.name, cost, gap)
+        words = price_words(rule.name, cost, gap, currency)
         # Equal totals: any per-ally difference is another of the equal plans, not the rule.
-        allies = (_who_gains(plan, without, mip_gap) if cost or gap
+        allies = (_who_gains(plan, without, mip_gap, currency) if cost or gap
                   else {"better_off_without": "", "worse_off_without": ""})
         rows.append({**row, "price": words, "total_cost_without": without.total_cost,
                      "cost_of_rule": cost,
