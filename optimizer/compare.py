@@ -31,7 +31,8 @@ notes).
 Money is named in the reports' currency (their Run info's ``report.currency``; two
 reports that name different currencies are not compared). Each sheet's header row holds
 readable headers, read back to their field names through the report's column catalogue
-(``optimizer.report.field_names``), so a report reads alike whatever its currency.
+(``optimizer.report.field_names``), so a report reads alike whatever its currency, and a
+report whose header row holds the field names reads too.
 
 A report is read as ``stockpile solve`` wrote it; a hand-edited one is refused, or read
 with a warning that names what was left out, never read into a wrong delta
@@ -247,8 +248,7 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
         workbook.close()
     currency = ""
     for sheet, frame in sheets.items():  # Run info first: it names the currency
-        frame.columns = field_names(REPORT_SHEETS.get(sheet, ()), list(frame.columns),
-                                    currency)
+        frame.columns = field_names(REPORT_SHEETS.get(sheet, ()), list(frame.columns))
         if sheet == "Run info":
             currency = report_currency_of(_key_values(frame))
     expected = {"Summary": SUMMARY_COLUMNS,

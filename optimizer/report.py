@@ -21,6 +21,7 @@ numbers and leaves every string exactly as ``write_workbook`` wrote it.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -307,17 +308,31 @@ CURRENCY_KEY = ("configuration", "report.currency")  # where Run info names the 
 ITEM_UNITS = "item units"  # the Run info section: one row per item, its unit
 
 
-def field_names(columns: tuple[Column, ...], headers: list[str],
-                currency: str = "") -> list[str]:
-    """The field name of each header of a sheet of ``columns``: a readable header
-    (``Column.heading``, with or without the money unit ``currency``) or the field name
-    itself (a report written before readable headers) gives its field; any other header
-    stays as it is."""
+CURRENCY_MARK = "\x00"  # stands for any currency in a heading matched by ``field_names``
+
+
+def field_names(columns: tuple[Column, ...], headers: list[str]) -> list[str]:
+    """The field name of each header of a sheet of ``columns``: its readable header
+    (``Column.heading``, whatever money unit it names, or none) or the field name itself
+    (a report written before readable headers) gives its field, in any case; any other
+    header stays as it is."""
     known: dict[str, str] = {}
+    patterns: list[tuple[re.Pattern, str]] = []
     for column in columns:
-        for text in (column.name, column.heading(), column.heading(currency)):
+        for text in (column.name, column.heading()):
             known.setdefault(text.casefold(), column.name)
-    return [known.get(str(header).strip().casefold(), str(header)) for header in headers]
+        if MONEY_UNIT in column.unit:
+            # Any currency: the heading with a marker for it, the marker a word.
+            text = re.escape(column.heading(CURRENCY_MARK).casefold())
+            patterns.append((re.compile(text.replace(re.escape(CURRENCY_MARK), r"[^\s()]+")),
+                             column.name))
+    names = []
+    for header in headers:
+        text = str(header).strip().casefold()
+        name = known.get(text) or next(
+            (name for pattern, name in patterns if pattern.fullmatch(text)), str(header))
+        names.append(name)
+    return names
 
 
 # metric -> (number format, note) for the Summary sheet
