@@ -82,7 +82,8 @@ CHART_COLUMNS = {column.name: column for column in (
     Column("budget", "Σ budget over the periods.", MONEY, unit=MONEY_UNIT),
     Column("spent", "Σ spent over the periods.", MONEY, unit=MONEY_UNIT),
     Column("period", "The period (or block of periods)."),
-    Column("lines", "Production lines with capacity in the period.", COUNT,
+    Column("lines", "Production lines with capacity in the period (in a block of "
+                    "periods, summed over its periods: each line-period once).", COUNT,
            header="lines with capacity"),
     Column("utilisation_pct", "Mean over those lines of used / capacity.", PERCENT,
            header="mean utilisation", unit="%"),

@@ -11,6 +11,7 @@ import pytest
 from optimizer.report import write_report
 from optimizer.verify import Violation
 from tests.alliances import sheets, solve
+from tests.headers import fields, headers
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
 
@@ -56,10 +57,10 @@ def test_every_active_rule_is_priced_and_written(tmp_path):
     assert prices.loc["budgets without carry-over", "cost_of_rule"] == near(0)
     assert prices.loc["budgets without carry-over", "better_off_without"] == ""
     path = write_report(result, tmp_path / "report.xlsx")
-    workbook = openpyxl.load_workbook(path, read_only=True)
+    workbook = openpyxl.load_workbook(path)
     rows = list(workbook["Rule prices"].iter_rows(values_only=True))
-    workbook.close()
-    assert rows[0][:3] == ("rule", "set_by", "status")
+    assert fields(workbook["Rule prices"])[:3] == ["rule", "set_by", "status"]
+    assert headers(workbook["Rule prices"])[:3] == ["Rule", "Set by", "Status without it"]
     assert [row[0] for row in rows[1:]] == ["supplier share", "budgets without carry-over"]
 
 
