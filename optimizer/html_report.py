@@ -10,18 +10,20 @@ Policy that forbids every fetch and every script but the page's own). It shows:
 - Summary: status and whether the plan is proven optimal, the headline numbers (total
   cost, weighted shortfall, share of gaps closed), the cost terms and every other row
   of the Summary sheet (equal-cost plans and the tie-break, the diagnosis, the counts),
-  each number in the report's own number format.
+  each number in the report's own number format, money in the report's currency (its
+  Run info's ``report.currency``).
 - Charts, the four of the workbook's Dashboard (``optimizer.dashboard.chart_tables``,
   computed here from the report's sheets, so both show the same numbers): gap closed by
-  ally, spend against budget by ally, capacity utilisation by period and remaining
-  shortfall by item; each an inline SVG drawn by matplotlib with its text as paths (no
+  ally, spend against budget by ally, capacity utilisation by period and gap left open
+  by item; each an inline SVG drawn by matplotlib with its text as paths (no
   font needed), with its data in a table under it. Over more than
   ``optimizer.dashboard.MAX_CHART_POINTS`` periods, the chart by period draws blocks of
   periods (``optimizer.dashboard.group_periods``), and its caption says how many each.
 - Advice (the ranked sentences) and Diagnosis (an infeasible input), when present.
 - Sortable tables (click a header; a small inline script) of Allocation (the largest
   orders first, at most ``max_table_rows``, saying how many were left out), Readiness
-  (the largest shortfall first), Budgets and Binding.
+  (the largest shortfall first), Budgets and Binding, under the report's readable
+  headers, a quantity of one item followed by its unit (the Run info's item units).
 
 Every text that came from the workbook is HTML-escaped: an ally named ``<script>`` shows
 as that text. The page prints (``@media print``). The file is written atomically, never

@@ -11,6 +11,12 @@ Diagnosis (only for an infeasible input: the conflicting inputs), Transfers (onl
 header, even when the run found no plan (infeasible, error): the
 Summary and Run info sheets then say why.
 
+Each table's columns are declared once (``optimizer.excel.Column``, the catalogue
+below): row 1 shows readable headers, money ones naming ``[report] currency`` ("Total
+cost (EUR)"), each header cell's note names the field ("Field: total_cost. …"), and
+``field_names`` maps headers back to fields for every reader (compare, the HTML page,
+scripts). A quantity of one item shows that item's unit in its cell ("1,200 missiles").
+
 All writing goes through ``optimizer.excel.write_workbook``: strings are always text
 (an input value such as ``=HYPERLINK(…)`` never becomes a formula), header rows are
 frozen and filtered, and the save is atomic, so a failed write leaves any earlier

@@ -56,9 +56,35 @@ from optimizer.scenarios import Scenario
 
 BASE = Scenario("base", "the workbook as it is, with the base configuration")
 KPIS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
-RESULT_COLUMNS = ("scenario", "description", "status", "message", *KPIS,
-                  "delta_total_cost", "delta_weighted_shortfall", "delta_gap_closed_pct",
-                  "seconds", "warm_start", "report")
+STATUS_NOTE = ("optimal; feasible (stopped by a limit, not proven optimal); infeasible "
+               "(the scenario's commitments cannot all hold); error.")
+# The Scenarios and Most damaging sheets, one declaration per column (RESULT_COLUMNS).
+SWEEP_COLUMNS = (
+    Column("scenario", "The case: base, or the scenario's name."),
+    Column("description", "What the scenario changes."),
+    Column("status", STATUS_NOTE),
+    Column("message", "What the solver or the checks said."),
+    Column("total_cost", "Total cost of the case's plan (money).", MONEY, unit=MONEY_UNIT),
+    Column("weighted_shortfall", "Σ priority × shortfall of the case's plan.", QUANTITY),
+    Column("gap_closed_pct", "Share of the readiness gaps closed, weighted by priority, "
+                             "in percent (0-100).", PERCENT,
+           header="gap closed, weighted by priority", unit="%"),
+    Column("delta_total_cost", "Total cost minus the base case's (money).", MONEY,
+           header="total cost − base", unit=MONEY_UNIT),
+    Column("delta_weighted_shortfall", "Weighted shortfall minus the base case's: the "
+                                       "damage.", QUANTITY,
+           header="weighted shortfall − base"),
+    Column("delta_gap_closed_pct", "Share of gaps closed minus the base case's, "
+                                   "percentage points.", PERCENT,
+           header="gap closed − base", unit="points"),
+    Column("seconds", "Seconds the case took.", SECONDS),
+    Column("warm_start", "yes: solved from the base case's plan, adding what pricing "
+                         "called for (the scenario changed only capacities, budgets, "
+                         "targets or consumption of a linear program); the optimum is the "
+                         "same as cold."),
+    Column("report", "The case's full report (sweep --reports): a link to open it."),
+)
+RESULT_COLUMNS = tuple(column.name for column in SWEEP_COLUMNS)
 MOST_DAMAGING = 10  # scenarios in the chart
 
 
@@ -433,34 +459,6 @@ def most_damaging(results: pd.DataFrame, count: int = MOST_DAMAGING) -> pd.DataF
     return cases.drop(columns="no_plan").head(count).reset_index(drop=True)
 
 
-STATUS_NOTE = ("optimal; feasible (stopped by a limit, not proven optimal); infeasible "
-               "(the scenario's commitments cannot all hold); error.")
-# The Scenarios and Most damaging sheets, one declaration per column (RESULT_COLUMNS).
-SWEEP_COLUMNS = (
-    Column("scenario", "The case: base, or the scenario's name."),
-    Column("description", "What the scenario changes."),
-    Column("status", STATUS_NOTE),
-    Column("message", "What the solver or the checks said."),
-    Column("total_cost", "Total cost of the case's plan (money).", MONEY, unit=MONEY_UNIT),
-    Column("weighted_shortfall", "Σ priority × shortfall of the case's plan.", QUANTITY),
-    Column("gap_closed_pct", "Share of the readiness gaps closed, weighted by priority, "
-                             "in percent (0-100).", PERCENT,
-           header="gap closed, weighted by priority", unit="%"),
-    Column("delta_total_cost", "Total cost minus the base case's (money).", MONEY,
-           header="total cost − base", unit=MONEY_UNIT),
-    Column("delta_weighted_shortfall", "Weighted shortfall minus the base case's: the "
-                                       "damage.", QUANTITY,
-           header="weighted shortfall − base"),
-    Column("delta_gap_closed_pct", "Share of gaps closed minus the base case's, "
-                                   "percentage points.", PERCENT,
-           header="gap closed − base", unit="points"),
-    Column("seconds", "Seconds the case took.", SECONDS),
-    Column("warm_start", "yes: solved from the base case's plan, adding what pricing "
-                         "called for (the scenario changed only capacities, budgets, "
-                         "targets or consumption of a linear program); the optimum is the "
-                         "same as cold."),
-    Column("report", "The case's full report (sweep --reports): a link to open it."),
-)
 RUN_INFO_COLUMNS = (Column("key", "What is described."), Column("value", "Its value."))
 
 
