@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import re
 import shutil
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +24,7 @@ from pathlib import Path
 from optimizer import __version__
 from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
 from optimizer.errors import ExitCode, InputError, StockpileError
+from optimizer.files import shown_path, shown_text
 from optimizer.schema import Problem
 
 SHOWN_PROBLEMS = 200
@@ -32,9 +35,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def terminal_text(text: object) -> str:
     """``text`` as the terminal should show it: each control character as its escape
-    (``\\x1b``, ``\\n``, ``\\u202e``), everything else as it is."""
+    (``\\x1b``, ``\\n``, ``\\u202e``), a name's bytes that are not UTF-8 likewise
+    (``shown_text``), everything else as it is."""
     return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"),
-                        str(text))
+                        shown_text(str(text)))
 
 
 def _print_problems(problems: list[Problem], show_all: bool) -> None:
@@ -56,21 +60,31 @@ def _model_config(args: argparse.Namespace) -> dict:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
+    """Exit 0 when the workbook is valid, 3 when it is valid but the solve can already be
+    seen to be infeasible (``evident_conflicts``); invalid input raises ``InputError``."""
     from optimizer.explain.diagnosis import evident_conflicts
     from optimizer.model.sets import build_sets
     from optimizer.validation import load_workbook
 
     config = _model_config(args)
     data, warnings = load_workbook(args.workbook, config["rules"])
-    warnings = warnings + evident_conflicts(build_sets(data, config), data, config)
-    _print_problems(warnings, args.all)
+    conflicts = evident_conflicts(build_sets(data, config), data, config)
+    _print_problems(warnings + conflicts, args.all)
     print(
-        f"{args.workbook} is valid: {len(data.allies)} allies, {len(data.items)} items, "
+        f"{shown_path(args.workbook)} is valid: {len(data.allies)} allies, "
+        f"{len(data.items)} items, "
         f"{len(data.production)} production lines, {len(data.periods)} periods, "
         f"{len(data.requirements):,} readiness targets"
         + (f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else "")
     )
-    return ExitCode.SOLVED
+    if not conflicts:
+        return ExitCode.SOLVED
+    first = conflicts[0]
+    more = len(conflicts) - 1
+    print(terminal_text(f"valid, but the solve will be infeasible: {first.where}: "
+                        f"{first.message}"
+                        + (f" (and {more} more, listed above)" if more else "")))
+    return ExitCode.INFEASIBLE
 
 
 def _command_solve(args: argparse.Namespace) -> int:
@@ -90,7 +104,7 @@ def _command_solve(args: argparse.Namespace) -> int:
         outputs.append(Output(args.write_lp, "the LP file", "--write-lp"))
     check_outputs(outputs, {"the input workbook": args.workbook})
     remove_stale_temporaries({output.path.parent for output in outputs})
-    with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+    with _progress_display(args) as progress:
         result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
                                 write_lp=args.write_lp, progress=progress)
         if result.plan is None:
@@ -113,7 +127,7 @@ def _command_solve(args: argparse.Namespace) -> int:
             "total_cost": summary.get("total_cost"),
             "weighted_shortfall": summary.get("weighted_shortfall"),
             "gap_closed_pct": summary.get("gap_closed_pct"),
-            "report": str(out),
+            "report": shown_path(out),
             "message": result.message,
             "solver": result.solver,
             "seconds": round(sum(result.timings.values()), 3),
@@ -122,22 +136,30 @@ def _command_solve(args: argparse.Namespace) -> int:
             "verifier_max_violation": summary.get("verifier_max_violation"),
             "diagnosis": summary.get("diagnosis"),
             "equal_cost_plans": summary.get("equal_cost_plans"),
-            **({"html_report": str(html)} if html is not None else {}),
-            **({"lp_file": str(args.write_lp)} if args.write_lp is not None else {}),
+            **({"html_report": shown_path(html)} if html is not None else {}),
+            **({"lp_file": shown_path(args.write_lp)} if args.write_lp is not None else {}),
         }))
     else:
         _print_summary(result, out)
         if html is not None:
-            print(f"html report: {html}")
+            print(f"html report: {shown_path(html)}")
     return _EXIT_FOR_STATUS[result.status]
 
 
 @contextlib.contextmanager
-def _progress_display(enabled: bool):
-    """On a terminal, a spinner on standard error with the current stage and the time
-    elapsed; nothing otherwise (pipes, --json)."""
-    if not enabled:
+def _progress_display(args: argparse.Namespace):
+    """Each stage of the run as it starts, on standard error, unless ``--json`` is
+    given without ``--progress``: on a terminal a spinner with the stage and the time
+    elapsed; anywhere else (a pipe, a log file, a scheduler) one line per stage with the
+    seconds since the run started, ``[  3.2 s] solving phase 1 of 2 …``."""
+    if args.json and not args.progress:
         yield lambda stage: None
+        return
+    if not sys.stderr.isatty():
+        started = time.perf_counter()
+        yield lambda stage: print(
+            f"[{time.perf_counter() - started:5.1f} s] {terminal_text(stage)}",
+            file=sys.stderr, flush=True)
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -169,14 +191,15 @@ def _print_summary(result, out: Path) -> None:
         print(f"{result.status}: {result.message}", file=sys.stderr)
         if result.diagnosis is not None:
             print(f"why: {result.diagnosis.message} (all conflicts: the Diagnosis sheet "
-                  f"of {out.name})", file=sys.stderr)
+                  f"of {shown_path(out.name)})", file=sys.stderr)
         if result.plan is None:
-            print(f"no plan, so the earlier report (if any) is unchanged; diagnosis: {out}")
+            print(f"no plan, so the earlier report (if any) is unchanged; diagnosis: "
+                  f"{shown_path(out)}")
         else:
-            print(f"report: {out}")
+            print(f"report: {shown_path(out)}")
         return
     table = Table(box=box.SIMPLE, show_header=False, title=f"stockpile solve: "
-                  f"{Path(result.input_path).name}", title_justify="left")
+                  f"{shown_path(Path(result.input_path).name)}", title_justify="left")
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("status", f"{result.status} ({result.message})")
@@ -195,14 +218,14 @@ def _print_summary(result, out: Path) -> None:
     with console.capture() as captured:
         console.print(table)
     print("\n".join(line.rstrip() for line in captured.get().splitlines() if line.strip()))
-    print(f"report: {out}")  # whole, never folded: a path to copy
+    print(f"report: {shown_path(out)}")  # whole, never folded: a path to copy
 
 
 def _command_template(args: argparse.Namespace) -> int:
     from optimizer.template import write_template
 
     path = write_template(args.out)
-    print(f"wrote the input template {path}")
+    print(f"wrote the input template {shown_path(path)}")
     return ExitCode.SOLVED
 
 
@@ -217,7 +240,7 @@ def _command_generate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError([Problem("generate", str(exc))]) from None
     print(
-        f"wrote {path}: {args.allies} allies, {args.items} items, {args.lines} lines, "
+        f"wrote {shown_path(path)}: {args.allies} allies, {args.items} items, {args.lines} lines, "
         f"{args.periods} periods (seed {args.seed})"
         + ("; every item fractional" if args.fractional else "")
     )
@@ -235,7 +258,7 @@ def _command_compare(args: argparse.Namespace) -> int:
     write_comparison(comparison, out)
     for line in comparison.summary_lines():
         print(line)
-    print(f"diff: {out}")
+    print(f"diff: {shown_path(out)}")
     return ExitCode.SOLVED
 
 
@@ -245,7 +268,7 @@ def _command_report(args: argparse.Namespace) -> int:
     out = args.html if args.html is not None else args.report.with_suffix(".html")
     report = read_page_report(args.report)
     _print_problems(list(report.warnings), show_all=False)
-    print(f"html report: {write_html_page(report, out)}")
+    print(f"html report: {shown_path(write_html_page(report, out))}")
     return ExitCode.SOLVED
 
 
@@ -268,6 +291,13 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--set", action="append", metavar="KEY=VALUE",
         help="override one configuration key, e.g. rules.max_supplier_share=0.5 (repeatable)",
     )
+
+
+def _add_progress_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--progress", action="store_true",
+        help="with --json, still show each stage on standard error (shown by default "
+             "without --json: a spinner on a terminal, else one line per stage)")
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
@@ -296,8 +326,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
         scenarios += load_scenarios(args.scenarios, data, config)
     if args.outage == "each-facility":
         scenarios += outage_each_facility(data)
-    scenarios += scaled("scale_budget", args.budget_scale or [])
-    scenarios += scaled("scale_targets", args.target_scale or [])
+    scenarios += scaled("scale_budget", args.budget_scale or [], data)
+    scenarios += scaled("scale_targets", args.target_scale or [], data)
     if not scenarios:
         raise InputError("nothing to sweep: give --scenarios FILE, --outage each-facility, "
                          "--budget-scale or --target-scale")
@@ -314,7 +344,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
     if not args.json:
         _print_problems(warnings, show_all=False)
     try:
-        with _progress_display(enabled=not args.json and sys.stderr.isatty()) as progress:
+        with _progress_display(args) as progress:
             results = run_sweep(data, config, scenarios, args.workbook,
                                 workers=args.workers, scheduler=args.scheduler,
                                 report_dir=reports, warm_start=not args.cold,
@@ -335,7 +365,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         cases = results[["scenario", "status", "total_cost", "weighted_shortfall",
                          "gap_closed_pct", "seconds", "warm_start"]]
         print(json.dumps({"scenarios": len(results) - 1, "without_plan": failed,
-                          "kept": kept, "report": str(out),
+                          "kept": kept, "report": shown_path(out),
                           "most_damaging": worst["scenario"].tolist(),
                           "cases": json.loads(cases.to_json(orient="records"))}))
         return ExitCode.SOLVED
@@ -360,13 +390,15 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 
 def _factors(text: str) -> list[float]:
+    """The factors of --budget-scale and --target-scale; ``scenarios.scaled`` judges
+    their values, as it does a scenario file's."""
     try:
         factors = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
+        factors = []
+    if not factors:
         raise argparse.ArgumentTypeError(
-            f"'{text}' must be factors separated by commas, e.g. 0.8,0.9,1.1") from None
-    if not factors or any(not factor >= 0 for factor in factors):
-        raise argparse.ArgumentTypeError(f"'{text}' must be factors >= 0, e.g. 0.8,0.9,1.1")
+            f"'{text}' must be factors separated by commas, e.g. 0.8,0.9,1.1")
     return factors
 
 
@@ -392,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder for the report (default: reports)")
     solve.add_argument("--json", action="store_true",
                        help="print a one-line JSON summary on standard output")
+    _add_progress_option(solve)
     solve.add_argument("--verbose", action="store_true", help="show the solver's log")
     solve.add_argument("--write-lp", type=Path, metavar="FILE",
                        help="also write the model as an LP file (weighted objective)")
@@ -432,6 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "workbook and model configuration must be the same")
     sweep.add_argument("--json", action="store_true",
                        help="print a one-line JSON summary on standard output")
+    _add_progress_option(sweep)
     sweep.set_defaults(run=_command_sweep)
 
     template = commands.add_parser("template", help="write an empty input workbook to fill in")
@@ -455,7 +489,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("report_b", type=Path, metavar="REPORT_B.xlsx")
     compare.add_argument("-o", "--out", type=Path, default=None, metavar="DIFF.xlsx",
                          help="the diff workbook (default: <stem A>_vs_<stem B>.xlsx next "
-                              "to REPORT_B)")
+                              "to REPORT_B; reports of one name add their folders, "
+                              "plan_report_q1_vs_plan_report_q2.xlsx)")
     compare.set_defaults(run=_command_compare)
 
     report = commands.add_parser(
@@ -465,6 +500,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the HTML page (default: REPORT.html next to the report)")
     report.set_defaults(run=_command_report)
     return parser
+
+
+def _escape_what_cannot_be_shown() -> None:
+    """Standard output and error show a character their encoding lacks as an escape ("→"
+    on a Latin-1 or ASCII terminal as "\\u2192") instead of raising UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 class Terminated(BaseException):
@@ -477,6 +520,7 @@ def _raise_terminated(signum, frame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _escape_what_cannot_be_shown()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_terminated)
     parser = build_parser()

@@ -71,6 +71,7 @@ from optimizer.excel import (
     money_format,
     write_workbook,
 )
+from optimizer.files import shown_path
 from optimizer.model.solution import gap_closed
 from optimizer.outputs import Output, check_outputs
 from optimizer.package import open_workbook
@@ -190,7 +191,7 @@ class Comparison:
     def summary_lines(self, allies: int = 5) -> list[str]:
         """The terminal summary: each KPI as A → B (delta), then the ``allies`` allies
         whose gap closure changed most."""
-        lines = [f"A: {self.a.path}", f"B: {self.b.path}"]
+        lines = [f"A: {shown_path(self.a.path)}", f"B: {shown_path(self.b.path)}"]
         for row in self.kpis.itertuples(index=False):
             if row.metric == "status":
                 lines.append(f"status: {row.a} → {row.b}")
@@ -239,7 +240,7 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
         required = ["Summary", *(sheet for sheet, spec in specs.items() if spec.required)]
         missing = [sheet for sheet in required if sheet not in workbook.sheet_names]
         if missing:
-            raise InputError([Problem(str(path), f"has no {_listed(missing)} sheet, "
+            raise InputError([Problem(shown_path(path), f"has no {_listed(missing)} sheet, "
                                                  f"{NOT_A_REPORT}")])
         wanted = ["Run info", "Summary", *REPORT_TABLES, *extra_sheets, *specs]
         sheets = {sheet: read_table(workbook, sheet) for sheet in dict.fromkeys(wanted)
@@ -257,7 +258,7 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
         absent = [_column_words(sheet, column, currency) for column in columns
                   if column not in sheets[sheet].columns]
         if absent:
-            raise InputError([Problem(str(path), f"its {sheet} sheet has no "
+            raise InputError([Problem(shown_path(path), f"its {sheet} sheet has no "
                                                  f"{_listed(absent)} column, {NOT_A_REPORT}")])
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -473,10 +474,11 @@ def comparison_currency(a: ReportTables, b: ReportTables) -> str:
     cannot be subtracted."""
     named = {report.currency for report in (a, b)} - {""}
     if len(named) > 1:
-        raise InputError([Problem(str(b.path), f"names its money in {b.currency} and "
-                                               f"{a.path} in {a.currency}; compare two "
-                                               "reports in the same currency "
-                                               "([report] currency)")])
+        raise InputError([Problem(shown_path(b.path), f"names its money in {b.currency} "
+                                                      f"and {shown_path(a.path)} in "
+                                                      f"{a.currency}; compare two reports "
+                                                      "in the same currency ([report] "
+                                                      "currency)")])
     return named.pop() if named else ""
 
 
@@ -618,13 +620,31 @@ def _shown(value: object, spec: str, unit: str = "") -> str:
 
 def comparison_path(path_a: str | Path, path_b: str | Path,
                     out: str | Path | None = None) -> Path:
-    """``out``, or ``<stem A>_vs_<stem B>.xlsx`` next to report B; an ``InputError``
-    when it would overwrite either report or a folder."""
+    """``out``, or ``<name A>_vs_<name B>.xlsx`` next to report B (``_report_names``); an
+    ``InputError`` when it would overwrite either report or a folder."""
     path_a, path_b = Path(path_a), Path(path_b)
-    path = Path(out) if out is not None else path_b.parent / f"{path_a.stem}_vs_{path_b.stem}.xlsx"
+    name_a, name_b = _report_names(path_a, path_b)
+    path = Path(out) if out is not None else path_b.parent / f"{name_a}_vs_{name_b}.xlsx"
     check_outputs([Output(path, "the comparison", "-o")],
                   {"the report A": path_a, "the report B": path_b})
     return path
+
+
+def _report_names(path_a: Path, path_b: Path) -> tuple[str, str]:
+    """Each report's stem; when two different files share it, each followed by its
+    innermost folders, as few as tell the two apart (``runs/q1/plan_report.xlsx`` and
+    ``runs/q2/plan_report.xlsx``: ``plan_report_q1`` and ``plan_report_q2``), so that
+    the diffs of different pairs of reports never take one name."""
+    a, b = path_a.resolve(), path_b.resolve()
+    if a.stem != b.stem or a.parent == b.parent:
+        return path_a.stem, path_b.stem
+    folders_a = a.parent.relative_to(a.anchor).parts
+    folders_b = b.parent.relative_to(b.anchor).parts
+    deepest = max(len(folders_a), len(folders_b))
+    depth = next((depth for depth in range(1, deepest + 1)
+                  if folders_a[-depth:] != folders_b[-depth:]), deepest)
+    return ("_".join((a.stem, *folders_a[-depth:])),
+            "_".join((b.stem, *folders_b[-depth:])))
 
 
 def _measure_columns(measure: str, what: str, number_format: str, header: str,

@@ -15,8 +15,8 @@ header and figure of every output (SPEC §7.7; blank: none named).
 
 ``DEFAULTS`` is the contract; ``models/baseline.toml`` spells it out with comments and a
 test keeps the two identical. A configuration file may leave keys out (they take their
-defaults); an unknown key, a wrong type or a value out of range is an error naming the
-key, with a suggestion when it looks like a typo.
+defaults); an unknown key, a wrong type, a value out of range or a number beyond the
+solver's reach is an error naming the key, with a suggestion when it looks like a typo.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from optimizer.errors import InputError
+from optimizer.files import not_a_regular_file, shown_path
+from optimizer.reach import out_of_reach
 from optimizer.schema import Problem
 
 DEFAULTS: dict[str, dict[str, object]] = {
@@ -65,15 +67,18 @@ DEFAULTS: dict[str, dict[str, object]] = {
 }
 
 DEFAULT_MODEL_FILE = Path("models/baseline.toml")
+SETTING_TOO_LARGE = "give a realistic value"
 
 
 def _number(low: float, high: float = math.inf, *, low_open: bool = False) -> Callable:
+    """A check that a value is a number in [low, high] ((low, high] with ``low_open``);
+    NaN is refused with that range, as in a cell. An infinite value within the range is
+    left to ``apply_settings``'s reach check, which refuses it as too large."""
+
     def check(value: object) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value
-        ):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             return "must be a number"
-        if value < low or value > high or (low_open and value == low):
+        if math.isnan(value) or value < low or value > high or (low_open and value == low):
             if high == math.inf:
                 return f"must be > {low:g}" if low_open else f"must be >= {low:g}"
             return f"must be in {'(' if low_open else '['}{low:g}, {high:g}]"
@@ -97,8 +102,52 @@ def _choice(options: Iterable[str]) -> Callable:
     return check
 
 
-def _text(value: object) -> str | None:
-    return None if isinstance(value, str) and value.strip() else "must be a solver name"
+# Short names an analyst types in solver.name, and the PuLP solver class each means.
+SOLVER_NAMES = {
+    "highs": "HiGHS",
+    "highs_cmd": "HiGHS_CMD",
+    "cbc": "COIN_CMD",
+    "glpk": "GLPK_CMD",
+    "gurobi": "GUROBI",
+    "gurobi_cmd": "GUROBI_CMD",
+    "cplex": "CPLEX_PY",
+    "cplex_cmd": "CPLEX_CMD",
+    "scip": "SCIP_PY",
+    "xpress": "XPRESS_PY",
+    "copt": "COPT",
+    "mosek": "MOSEK",
+}
+KNOWN_SOLVERS = (", ".join(SOLVER_NAMES)
+                 + " (or the name of a PuLP solver class, e.g. COIN_CMD)")
+
+
+def solver_class_name(requested: str) -> str | None:
+    """The PuLP solver class for a solver.name, e.g. "cbc" -> "COIN_CMD"; a name of
+    ``SOLVER_NAMES`` or of a PuLP solver class, in any case; None for any other name.
+    PuLP (a second to import) is asked only about names not in ``SOLVER_NAMES``."""
+    name = SOLVER_NAMES.get(requested.strip().lower())
+    if name is None:
+        import pulp
+
+        name = {n.lower(): n for n in pulp.listSolvers()}.get(requested.strip().lower())
+    return name
+
+
+def _solver_name(value: object) -> str | None:
+    if isinstance(value, str) and value.strip() and solver_class_name(value) is not None:
+        return None
+    return f"must be one of {KNOWN_SOLVERS}"
+
+
+MAX_THREADS = 256
+# Far more than any machine this runs on has cores; HiGHS asked for 100,000 threads
+# aborts the process (SIGABRT) after minutes of trying to start them.
+
+
+def _threads(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_THREADS:
+        return f"must be 0 (the solver decides) or a whole number from 1 to {MAX_THREADS}"
+    return None
 
 
 def _whole(value: object) -> str | None:
@@ -131,10 +180,10 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "rules.min_gap_closure": _number(0, 1),
     "rules.max_supplier_share": _number(0, 1, low_open=True),
     "rules.work_share": _boolean,
-    "solver.name": _text,
+    "solver.name": _solver_name,
     "solver.time_limit": _number(0, low_open=True),
-    "solver.mip_gap": _number(0),
-    "solver.threads": _whole,
+    "solver.mip_gap": _number(0, 1),
+    "solver.threads": _threads,
     "explain.rule_prices": _boolean,
     "explain.ranging": _boolean,
     "explain.tie_break": _boolean,
@@ -177,10 +226,14 @@ def load_config(
     settings: list[tuple[str, str, object]] = []  # (where, dotted key, value)
     if path is not None:
         path = Path(path)
-        where = str(path)
+        where = shown_path(path)
         try:
+            kind = not_a_regular_file(path)
+            if kind is not None:
+                raise InputError([Problem(where, f"is {kind}, not a regular file; give the "
+                                                 "path of a model configuration TOML file")])
             document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise InputError([Problem(where, "no such model configuration file")]) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError([Problem(where, f"is not valid TOML ({exc})")]) from None
@@ -204,7 +257,10 @@ def load_config(
 def apply_settings(config: dict[str, dict[str, object]],
                    settings: Iterable[tuple[str, str, object]]) -> dict[str, dict[str, object]]:
     """A copy of ``config`` with each (where, dotted key, value) applied in turn; raises
-    ``InputError`` naming where every unknown key or bad value was given."""
+    ``InputError`` naming where every unknown key or bad value was given. Every number,
+    once in its key's range, must be within the solver's reach as a cell's figure must
+    (``optimizer.reach``): "objective.shortfall_penalty 1e+20 is too large for the solver
+    (at most 1e+15); give a realistic value"."""
     config = copy.deepcopy(config)
     problems: list[Problem] = []
     for where, key, value in settings:
@@ -219,6 +275,11 @@ def apply_settings(config: dict[str, dict[str, object]],
         if message:
             problems.append(Problem(where, f"{key} {message}, got {value!r}"))
             continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            beyond = out_of_reach(value, too_large=SETTING_TOO_LARGE)
+            if beyond:
+                problems.append(Problem(where, f"{key} {value:g} {beyond}"))
+                continue
         section, name = key.split(".")
         config[section][name] = value
     if problems:

@@ -35,6 +35,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from optimizer.files import shown_text
 from optimizer.outputs import atomic_output, rows_folder
 
 ReadmeRow = tuple[str, tuple[str, ...]]
@@ -427,15 +428,17 @@ def finite_number(value: object) -> float | int | None:
 
 def write_value(sheet: Worksheet, row: int, col: int, value: object,
                 cell_format=None) -> None:
-    """Strings are always written as text; numbers as numbers; blanks stay empty."""
+    """Strings are always written as text, a file name's bytes that are not UTF-8 escaped
+    (``shown_text``: XML cannot hold them); numbers as numbers; blanks stay empty."""
     if value is None:
         return
     if isinstance(value, Link):
-        if sheet.write_url(row, col, f"external:{value.target}", cell_format,
-                           string=value.text) != 0:
-            sheet.write_string(row, col, value.text, cell_format)
+        text = shown_text(value.text)
+        if sheet.write_url(row, col, f"external:{shown_text(value.target)}", cell_format,
+                           string=text) != 0:
+            sheet.write_string(row, col, text, cell_format)
     elif isinstance(value, str):
-        sheet.write_string(row, col, value, cell_format)
+        sheet.write_string(row, col, shown_text(value), cell_format)
     elif isinstance(value, bool):
         sheet.write_boolean(row, col, value, cell_format)
     elif isinstance(value, int | float):
@@ -444,7 +447,7 @@ def write_value(sheet: Worksheet, row: int, col: int, value: object,
     elif hasattr(value, "item"):  # numpy scalar
         write_value(sheet, row, col, value.item(), cell_format)
     else:
-        sheet.write_string(row, col, str(value), cell_format)
+        sheet.write_string(row, col, shown_text(str(value)), cell_format)
 
 
 def write_workbook(

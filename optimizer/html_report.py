@@ -61,6 +61,7 @@ from optimizer.excel import (
     TINY,
     WHOLE,
 )
+from optimizer.files import shown_path
 from optimizer.outputs import Output, check_outputs, write_text_atomically
 from optimizer.report import (
     ALLOCATION,
@@ -146,7 +147,7 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
     """The whole page of one report read by ``read_page_report``, as text."""
     sheets = report.sheets
     input_file = report.run_info.get(("input", "file"))
-    name = Path(str(input_file)).name if input_file else report.path.name
+    name = Path(str(input_file)).name if input_file else shown_path(report.path.name)
     sections = [
         ("summary", "Summary", _summary_section(report)),
         ("charts", "Charts", _charts_section(report.tables, report.currency, report.units)),
@@ -202,7 +203,7 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
 
 def _source_line(report: ReportTables) -> str:
     """Which report, input and solver the page was made from, and when."""
-    facts = [f"From the report workbook {_text(report.path.name)}"]
+    facts = [f"From the report workbook {_text(shown_path(report.path.name))}"]
     if report.currency:
         facts.append(f"money in {_text(report.currency)}")
     for (section, key), label in {("input", "file"): "input",

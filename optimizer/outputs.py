@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optimizer.errors import InputError, StockpileError
+from optimizer.files import not_a_regular_file, shown_path, shown_text
 from optimizer.schema import Problem
 
 TEMPORARY_PREFIX = ".stockpile-"
@@ -52,16 +53,17 @@ class Output:
 def check_outputs(outputs: Iterable[Output], inputs: Mapping[str, Path | str]) -> None:
     """Refuse, before any work, every output that could not be written or would destroy
     something: an output that is one of ``inputs`` ({what it is: path}; also through a
-    link), a folder or
-    another non-regular file, the same file as another output, a name longer than the
-    file system allows, or a folder that cannot be created or written. Writes nothing
-    (but a probe file, removed at once). One ``InputError`` lists every problem.
+    link), a folder or another non-regular file, the same file as another output, a
+    name longer than the file system allows, or a folder that cannot be created or
+    written. Writes nothing (but a probe file, removed at once). One ``InputError``
+    lists every problem.
     """
     outputs = list(outputs)
     sources = {what: Path(path) for what, path in inputs.items()}
     problems: list[Problem] = []
     for index, output in enumerate(outputs):
         path = Path(output.path)
+        shown = shown_path(path)
         fix = f"choose another file with {output.option}"
         too_long = _name_problem(path, output.what, fix)  # before any stat: ENAMETOOLONG
         if too_long:
@@ -70,28 +72,38 @@ def check_outputs(outputs: Iterable[Output], inputs: Mapping[str, Path | str]) -
         clash = next((what for what, source in sources.items() if _same_file(path, source)),
                      None)
         if clash is not None:
-            problems.append(Problem(output.option, f"{output.what} {path} would overwrite "
-                                                   f"{clash} {sources[clash]}; {fix}"))
+            problems.append(Problem(output.option, f"{output.what} {shown} would overwrite "
+                                    f"{clash} {shown_path(sources[clash])}; {fix}"))
             continue
         earlier = next((other for other in outputs[:index]
                         if _same_file(path, Path(other.path))), None)
         if earlier is not None:
-            problems.append(Problem(output.option, f"{output.what} {path} is the same file "
+            problems.append(Problem(output.option, f"{output.what} {shown} is the same file "
                                     f"as {earlier.what} ({earlier.option}); {fix}"))
             continue
         if path.is_dir():
-            problems.append(Problem(output.option, f"{output.what} {path} would replace a "
+            problems.append(Problem(output.option, f"{output.what} {shown} would replace a "
                                                    f"folder of that name; {fix}"))
             continue
-        if path.exists() and not path.is_file():
-            problems.append(Problem(output.option, f"{output.what} {path} is not a regular "
-                                                   f"file (a device or a pipe); {fix}"))
+        kind = _special_kind(path)
+        if kind is not None:
+            problems.append(Problem(output.option, f"{output.what} {shown} is "
+                                                   f"{kind}, not a regular file; {fix}"))
             continue
         problem = _folder_problem(path, output.what, fix)
         if problem:
             problems.append(Problem(output.option, problem))
     if problems:
         raise InputError(problems)
+
+
+def _special_kind(path: Path) -> str | None:
+    """What an existing ``path`` is when not a regular file ("a FIFO (named pipe)"), else
+    None (also when it does not exist yet)."""
+    try:
+        return not_a_regular_file(path)
+    except OSError:
+        return None
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -106,31 +118,35 @@ def _same_file(a: Path, b: Path) -> bool:
 def _folder_problem(path: Path, what: str, fix: str) -> str | None:
     """Whether the folder of ``path`` can be written, or (when missing) created: a
     probe file is made and removed in it, or in its nearest existing parent."""
-    folder = path.parent
-    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    existing = _nearest_existing(path.parent)
     if not existing.is_dir():
-        return f"the folder of {what} {path} cannot be made: {existing} is a file; {fix}"
+        return (f"the folder of {what} {shown_path(path)} cannot be made: "
+                f"{shown_path(existing)} is a file; {fix}")
     try:
         probe = existing / f"{TEMPORARY_PREFIX}probe-{secrets.token_hex(6)}{TEMPORARY_SUFFIX}"
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         probe.unlink()
     except OSError as exc:
-        return (f"{what} {path} cannot be written: {existing}: "
+        return (f"{what} {shown_path(path)} cannot be written: {shown_path(existing)}: "
                 f"{exc.strerror or exc}; {fix}")
     return None
 
 
+def _nearest_existing(folder: Path) -> Path:
+    """``folder``, or its nearest parent that exists (the one a missing folder would be
+    made in)."""
+    return next(parent for parent in (folder, *folder.parents) if parent.exists())
+
+
 def _name_problem(path: Path, what: str, fix: str) -> str | None:
-    existing = next(parent for parent in (path.parent, *path.parent.parents)
-                    if parent.exists())
     try:
-        longest = os.pathconf(existing, "PC_NAME_MAX")
+        longest = os.pathconf(_nearest_existing(path.parent), "PC_NAME_MAX")
     except (OSError, ValueError):
         longest = 255
     length = len(os.fsencode(path.name))
     if length > longest:
-        return (f"the name of {what} {path.name[:40]}… is {length} bytes, longer than the "
-                f"{longest} this file system allows; {fix}")
+        return (f"the name of {what} {shown_text(path.name[:40])}… is {length} bytes, longer "
+                f"than the {longest} this file system allows; {fix}")
     return None
 
 
@@ -161,8 +177,9 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         if cause is None:
             raise
         _drop_failed_writers(exc)
-        kept = f"the earlier {path.name} is unchanged" if existed else "nothing was written"
-        raise OutputError(f"could not write {path}: {_reason(cause)}; {kept}") from exc
+        kept = (f"the earlier {shown_path(path.name)} is unchanged" if existed
+                else "nothing was written")
+        raise OutputError(f"could not write {shown_path(path)}: {_reason(cause)}; {kept}") from exc
 
 
 def _drop_failed_writers(exc: BaseException) -> None:

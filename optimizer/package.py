@@ -23,6 +23,7 @@ import numpy as np
 import python_calamine
 
 from optimizer.errors import WorkbookFormatError
+from optimizer.files import not_a_regular_file, shown_path
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -143,12 +144,30 @@ def open_workbook(path: Path) -> python_calamine.CalamineWorkbook:
 
 
 def open_inspected(path: Path) -> python_calamine.CalamineWorkbook:
+    """Open a file ``inspect_package`` has passed with calamine.
+
+    calamine takes a path as UTF-8 text; a file whose name holds other bytes (Python's
+    surrogate escapes, "\udcff") is handed to it as an open file instead, read whole.
+    """
     try:
-        return python_calamine.CalamineWorkbook.from_path(str(path))
+        name = str(path)
+        if name.isascii() or _is_utf8(name):
+            return python_calamine.CalamineWorkbook.from_path(name)
+        with Path(path).open("rb") as handle:
+            return python_calamine.CalamineWorkbook.from_filelike(handle)
     except BaseException as exc:
         if not is_reader_failure(exc):
             raise
-        raise WorkbookFormatError(str(path), f"{DAMAGED} and cannot be read ({exc})") from None
+        raise WorkbookFormatError(shown_path(path),
+                                  f"{DAMAGED} and cannot be read ({exc})") from None
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def is_reader_failure(exc: BaseException) -> bool:
@@ -168,7 +187,7 @@ def inspect_package(path: Path) -> PackageFacts:
     which Excel never writes) or is not UTF-8, and that no sheet reaches beyond the sheet
     caps. Raises ``WorkbookFormatError``: one sentence naming the file.
     """
-    where = str(path)
+    where = shown_path(path)
     _check_file_kind(path)
     with path.open("rb") as handle:
         entries = _declared_entry_count(handle)
@@ -210,12 +229,16 @@ def inspect_package(path: Path) -> PackageFacts:
 
 
 def _check_file_kind(path: Path) -> None:
-    """The file exists and is a zip package, or one sentence saying what it is instead."""
-    where = str(path)
-    if not path.exists():
-        raise WorkbookFormatError(where, "no such file")
-    if path.is_dir():
-        raise WorkbookFormatError(where, "is a folder, not an .xlsx workbook")
+    """The file exists, is a regular file and is a zip package, or one sentence saying
+    what it is instead. Nothing but a regular file is opened (``not_a_regular_file``)."""
+    where = shown_path(path)
+    try:
+        kind = not_a_regular_file(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise WorkbookFormatError(where, "no such file") from None
+    if kind is not None:
+        raise WorkbookFormatError(
+            where, f"is {kind}, not a regular file; give the path of an .xlsx workbook")
     with path.open("rb") as handle:
         head = handle.read(8)
     if head == _OLE2_MAGIC:  # an OLE2 compound file: Excel 97-2003, or an encrypted .xlsx

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import python_calamine
 
 from optimizer.data import ROW, column_letter, empty_table, sheet_ref
 from optimizer.errors import WorkbookFormatError
+from optimizer.files import shown_path
 from optimizer.package import (
     DAMAGED,
     SAVE_AGAIN,
@@ -36,12 +38,14 @@ from optimizer.package import (
     is_reader_failure,
     open_inspected,
 )
+from optimizer.reach import beyond_reach, out_of_reach
 from optimizer.schema import (
     SHEETS,
     SHEETS_BY_NAME,
     Column,
     Findings,
     Kind,
+    Nearest,
     Sheet,
     normalise_name,
 )
@@ -88,7 +92,7 @@ def _formula_and_error_cells(path: Path, sheet_names: list[str]) -> dict[str, di
         raise  # a warning turned into an error (as the tests do) is not a broken file
     except Exception as exc:  # openpyxl (with defusedxml) raises many types for bad XML
         raise WorkbookFormatError(
-            str(path), f"{DAMAGED} and its formulas cannot be read ({exc}); {SAVE_AGAIN}"
+            shown_path(path), f"{DAMAGED} and its formulas cannot be read ({exc}); {SAVE_AGAIN}"
         ) from None
 
 
@@ -176,30 +180,141 @@ def _bad_code(text: str) -> str:
     )
 
 
-def _number(value: object) -> float | None:
+class MisreadNumber(ValueError):
+    """Text that looks like a number but is not written as one that is read here (a decimal
+    comma, points between thousands, commas not in groups of three). ``meaning`` is what
+    it most likely means, written with a point ("4300.5"), or None when nothing can be
+    guessed."""
+
+    def __init__(self, text: str, meaning: str | None) -> None:
+        super().__init__(text)
+        self.text = text
+        self.meaning = meaning
+
+    def sentence(self) -> str:
+        """What the user reads after the cell, e.g. "'4300,5' is not a number here; if you
+        mean 4300.5, write it with a point or as a number cell"."""
+        head = f"{_shown(self.text)} is not a number here"
+        if self.meaning is None:
+            return (f"{head}; make it a number cell, or write it with a point before the "
+                    "decimals and commas only between groups of three digits (1,234.5)")
+        if "." in self.meaning:
+            return f"{head}; if you mean {self.meaning}, write it with a point or as a number cell"
+        if self.meaning.lstrip("-").isdigit():
+            grouped = f"{int(self.meaning):,}"
+            return (f"{head}; if you mean {self.meaning}, write it as {self.meaning} or "
+                    f"{grouped}, or as a number cell")
+        return f"{head}; if you mean {self.meaning}, write it so or as a number cell"
+
+
+_EXPONENT = r"(?:[eE][+-]?\d+)?"
+_PLAIN_NUMBER = re.compile(
+    rf"[+-]?(?:(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d*)?|\.\d+){_EXPONENT}")
+# Digits with points, commas or spaces between them: a number, written another way.
+_NUMBER_LIKE = re.compile(rf"[+-]?[\d.,\s]*\d[\d.,\s]*{_EXPONENT}")
+_SPACES = re.compile(r"\s+")
+
+
+def parse_number(value: object) -> float | None:
+    """A number cell's value, or the number a text cell holds; None when it holds none.
+
+    A number cell is taken as it is: an infinite, huge, tiny or NaN value is for the
+    caller to refuse. A text is read when it is a plain number: optional sign, digits with
+    an optional point and decimals, optional exponent, and commas only as thousands
+    separators in groups of three ("12,000", "1,234,567.5", "-1,234"); "inf" and
+    "infinity" are read as infinite, for the caller to refuse as too large. Text of digits
+    with points, commas or spaces in any other pattern ("4300,5", "0,5", "1.200,5",
+    "12 000") raises ``MisreadNumber`` with its likely meaning, rather than being read
+    wrong. Anything else ("nan", "ten", a date typed as text, a boolean) is no number.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, float | int):
         return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip().replace(",", ""))
-        except ValueError:
-            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if _PLAIN_NUMBER.fullmatch(text):
+        return float(text.replace(",", ""))
+    if _NUMBER_LIKE.fullmatch(text):
+        raise MisreadNumber(text, _likely_meaning(text))
+    if text.casefold().lstrip("+-") in ("inf", "infinity"):
+        return float(text.casefold().replace("infinity", "inf"))
     return None
 
 
+def _likely_meaning(text: str) -> str | None:
+    """What number-like text most likely means, written plainly ("1.200,5" -> "1200.5"),
+    or None when it cannot be told."""
+    sign = text[0] if text[0] in "+-" else ""
+    body = text[len(sign):]
+    exponent = re.search(r"[eE][+-]?\d+$", body)
+    if exponent:
+        body = body[:exponent.start()]
+    groups = _SPACES.split(body)
+    if len(groups) > 1:  # spaces between thousands (French, Nordic): "4 300,5"
+        if not _thousands(groups):
+            return None
+        body = "".join(groups)
+    if "," in body and "." in body:  # the last of the two separates the decimals
+        decimal = "," if body.rindex(",") > body.rindex(".") else "."
+        thousands = "." if decimal == "," else ","
+    elif body.count(",") == 1:
+        decimal, thousands = ",", None  # "4300,5", "0,5", "1,20": a decimal comma
+    elif body.count(".") > 1:
+        decimal, thousands = None, "."  # "1.200.000": points between thousands
+    elif "," in body:
+        return None  # commas, but not in groups of three: "1,23,456"
+    else:
+        decimal, thousands = ".", None  # spaces only: "12 000"
+    whole, fraction = body, ""
+    if decimal and decimal in body:
+        whole, _, fraction = body.partition(decimal)
+        if not fraction.isdigit():
+            return None
+    if thousands:
+        parts = whole.split(thousands)
+        if len(parts) > 1 and not _thousands(parts):
+            return None
+        whole = "".join(parts)
+    if not (whole.isdigit() or (whole == "" and fraction)):
+        return None
+    meaning = f"{sign if sign == '-' else ''}{whole or '0'}"
+    meaning += f".{fraction}" if fraction else ""
+    return meaning + (exponent.group(0) if exponent else "")
+
+
+def _thousands(groups: list[str]) -> bool:
+    """Whether digits split at a separator are groups of thousands: 1 to 3 digits, then
+    three each (the last may carry the decimals after another separator)."""
+    head, *rest = groups
+    *middle, last = rest
+    return (1 <= len(head) <= 3 and head.isdigit()
+            and all(len(group) == 3 and group.isdigit() for group in middle)
+            and len(last) >= 3 and last[:3].isdigit() and not last[3:4].isdigit())
+
+
 def _convert_column(
-    column: Column, values: list, rows: list[int], cell: callable, findings: Findings
+    column: Column, values: list, rows: list[int], cell: callable, findings: Findings,
+    reported: frozenset[int] = frozenset(),
 ) -> pd.Series:
-    """Convert one column's data cells to its kind, reporting every bad cell."""
+    """Convert one column's data cells to its kind, reporting every bad cell once.
+
+    ``reported`` holds the indices of cells already reported (a formula without a saved
+    value, an error value): they are read as blank and draw no second message, not even
+    "is required". Number cells (``Kind.NUMBER``, ``WHOLE``, ``SHARE``) must be in their
+    kind's range and within the solver's reach (``optimizer.reach.out_of_reach``);
+    numbers typed as text are read by ``parse_number``.
+    """
     kind = column.kind
     count = len(values)
+    required = column.required
+    values = [None if index in reported else value for index, value in enumerate(values)]
     if kind in (Kind.CODE, Kind.TEXT):
         out = [None] * count
         for index, value in enumerate(values):
             if _is_blank(value):
-                if column.required:
+                if required and index not in reported:
                     findings.error(cell(rows[index]), f"{column.name} is required")
                 continue
             text = _code_text(value) if kind is Kind.CODE else _text(value)
@@ -234,6 +349,8 @@ def _convert_column(
         return pd.Series(out, dtype=bool)
 
     # Numbers: a fast path for the all-float columns that generated workbooks have.
+    messages: dict[int, str] = {}  # index -> the one sentence on that cell
+    misread = np.zeros(count, bool)  # number-like text, reported with its likely meaning
     if all(type(v) is float for v in values):
         numbers = np.fromiter(values, dtype=float, count=count)
     else:
@@ -241,31 +358,43 @@ def _convert_column(
         for index, value in enumerate(values):
             if _is_blank(value):
                 continue
-            number = _number(value)
-            if number is None:
-                numbers[index] = np.inf  # flagged below with the cell's own text
-            else:
-                numbers[index] = number
+            try:
+                number = parse_number(value)
+            except MisreadNumber as misreading:
+                messages[index] = misreading.sentence()
+                misread[index] = True
+                continue
+            numbers[index] = np.nan if number is None else number  # NaN: flagged below
     blank = np.array([_is_blank(v) for v in values]) if count else np.zeros(0, bool)
-    bad = ~blank & ~np.isfinite(numbers)
-    bad |= ~blank & (numbers < 0)
-    if kind is Kind.SHARE:
-        bad |= ~blank & (numbers > 1)
-    if kind is Kind.WHOLE:
-        with np.errstate(invalid="ignore"):
-            bad |= ~blank & np.isfinite(numbers) & (numbers != np.round(numbers))
-        bad |= ~blank & (numbers > MAX_WHOLE)
+    given = ~blank & ~misread
+    with np.errstate(invalid="ignore"):
+        bad = given & (np.isnan(numbers) | (numbers < 0))
+        if kind is Kind.SHARE:
+            bad |= given & (numbers > 1)
+        if kind is Kind.WHOLE:
+            bad |= given & np.isfinite(numbers) & (numbers != np.round(numbers))
+            bad |= given & (numbers > MAX_WHOLE)
+    # A share of 1 < v <= 100 is a percentage typed as it reads (50 for 50 %).
+    percent = bad & (kind is Kind.SHARE) & (numbers > 1) & (numbers <= 100)
     for index in np.flatnonzero(bad):
-        findings.error(
-            cell(rows[index]),
-            f"{column.name} must be {_RANGE_TEXT[kind]}, got {_shown(values[index])}",
-        )
-    if column.required:
+        messages[index] = (
+            f"{column.name} is a share between 0 and 1, got {numbers[index]:g} "
+            f"(for {numbers[index]:g} % write {numbers[index] / 100:g})" if percent[index]
+            else f"{column.name} must be {_RANGE_TEXT[kind]}, got {_shown(values[index])}")
+    unreachable = given & ~bad & beyond_reach(numbers)
+    for index in np.flatnonzero(unreachable):
+        value = values[index]
+        figure = _shown(value) if isinstance(value, str) else f"{numbers[index]:g}"
+        messages[index] = f"{column.name} {figure} {out_of_reach(numbers[index])}"
+    if required:
         for index in np.flatnonzero(blank):
-            findings.error(cell(rows[index]), f"{column.name} is required")
+            if index not in reported:
+                messages[index] = f"{column.name} is required"
+    for index in sorted(messages):
+        findings.error(cell(rows[index]), messages[index])
     if column.default is not None:
         numbers[blank] = float(column.default)
-    numbers[bad] = np.nan
+    numbers[bad | unreachable | misread] = np.nan
     if kind is Kind.WHOLE:
         return pd.Series(np.nan_to_num(numbers, nan=0.0).astype("int64"))
     return pd.Series(numbers, dtype="float64")
@@ -288,6 +417,7 @@ def _read_sheet(
     ref = sheet_ref(actual_name)
     header = rows[0] if rows else []
     position: dict[str, int] = {}
+    unknown: dict[int, str] = {}
     for index, title in enumerate(header):
         if _is_blank(title):
             continue
@@ -299,10 +429,21 @@ def _read_sheet(
         elif name in sheet.column_names:
             position[name] = index
         else:
-            findings.warn(where, f"unknown column '{str(title).strip()}' is ignored")
+            unknown[index] = str(title).strip()
+    # Only a column the header lacks can be meant: 'capacity 2' beside 'capacity' is a copy.
+    slip = Nearest([name for name in sheet.column_names if name not in position])
+    meant = {}
+    for index, title in unknown.items():
+        where = f"{ref}!{column_letter(index)}1"
+        if (name := slip(title)) is None:
+            findings.warn(where, f"unknown column '{title}' is ignored")
+        else:
+            meant[name] = index
+            findings.error(where, f"unknown column '{title}'; did you mean '{name}'?")
     missing = [c.name for c in sheet.columns if c.required and c.name not in position]
     for name in missing:
-        findings.error(f"{ref}!1:1", f"required column '{name}' is missing")
+        if name not in meant:  # else the unknown column's sentence says it all
+            findings.error(f"{ref}!1:1", f"required column '{name}' is missing")
     letters = {name: column_letter(index) for name, index in position.items()}
 
     body = rows[1:]
@@ -338,11 +479,10 @@ def _read_sheet(
             values = [
                 body[row - 2][index] if index < len(body[row - 2]) else None for row in data_rows
             ]
-            if facts:  # a formula or error cell is reported once, above, not again here
-                values = [
-                    None if (data_rows[i] - 1, index) in facts else value
-                    for i, value in enumerate(values)
-                ]
+        # A formula or error cell is reported once, above, not again when converted.
+        reported = frozenset(
+            i for i, row in enumerate(data_rows) if (row - 1, position[column.name]) in facts
+        ) if facts and column.name in position else frozenset()
         letter = letters.get(column.name, "?")
         columns[column.name] = _convert_column(
             column,
@@ -350,6 +490,7 @@ def _read_sheet(
             data_rows,
             lambda row, letter=letter: f"{ref}!{letter}{row}",
             findings,
+            reported,
         )
     if missing:
         frame = empty_table(sheet.name)
@@ -359,6 +500,22 @@ def _read_sheet(
     if sheet.must_have_rows and not data_rows:
         findings.error(f"{ref}!A2", f"sheet {sheet.name} has no rows; it needs at least one")
     return RawTable(sheet, actual_name, frame, letters)
+
+
+SHEET_NAMES = {normalise_name(s.name) for s in SHEETS}
+
+
+def _sheets_meant(by_normal_name: dict[str, str]) -> dict[str, Sheet | None]:
+    """Each unknown sheet of the workbook and the SPEC sheet it is a slip for (see
+    ``schema.Nearest``), or None; only sheets the workbook lacks are meant, so that a
+    copy ('Budgets 2', 'old Budgets') beside the real sheet stays a mere warning."""
+    missing = [s.name for s in SHEETS if normalise_name(s.name) not in by_normal_name]
+    slip = Nearest(missing)
+    return {
+        actual: None if (name := slip(actual)) is None else SHEETS_BY_NAME[name]
+        for normal, actual in by_normal_name.items()
+        if normal not in SHEET_NAMES and normal != "readme"
+    }
 
 
 def read_tables(path: Path, findings: Findings) -> dict[str, RawTable]:
@@ -375,16 +532,22 @@ def read_tables(path: Path, findings: Findings) -> dict[str, RawTable]:
         if normal in by_normal_name:
             findings.error(actual, f"sheet name repeats sheet '{by_normal_name[normal]}'")
         by_normal_name.setdefault(normal, actual)
-    known = {normalise_name(s.name): s for s in SHEETS}
-    for normal, actual in by_normal_name.items():
-        if normal not in known and normal != "readme":
+    meant = _sheets_meant(by_normal_name)
+    for actual, sheet in meant.items():
+        if sheet is None:
             findings.warn(actual, "unknown sheet is ignored")
+        elif not sheet.required:
+            findings.error(actual, f"unknown sheet; did you mean '{sheet.name}'? (rename it, "
+                                   f"or delete it to {sheet.without})")
     present: dict[str, str] = {}
     for sheet in SHEETS:
         actual = by_normal_name.get(normalise_name(sheet.name))
         if actual is None:
             if sheet.required:
-                findings.error(str(path.name), f"required sheet '{sheet.name}' is missing")
+                close = [name for name, meant_sheet in meant.items() if meant_sheet is sheet]
+                findings.error(shown_path(path.name), f"required sheet '{sheet.name}' is missing"
+                               + (f"; did you mean the sheet '{close[0]}'? (rename it "
+                                  f"'{sheet.name}')" if close else ""))
             continue
         if sheet.required and not visible.get(actual, True):
             findings.warn(actual, "required sheet is hidden; it is read all the same")
@@ -414,7 +577,7 @@ def _sheet_rows(
         if not is_reader_failure(exc):
             raise
         raise WorkbookFormatError(
-            str(path), f"{DAMAGED}: its sheet '{actual_name}' cannot be read ({exc}); "
+            shown_path(path), f"{DAMAGED}: its sheet '{actual_name}' cannot be read ({exc}); "
                        f"{SAVE_AGAIN}"
         ) from None
 

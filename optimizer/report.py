@@ -5,7 +5,7 @@ Summary, Allocation, Readiness (closure shaded red to green), Budgets, Capacity
 (utilisation as a bar), Expansion, Advice
 (what relaxing each rule or limit would be worth, and up to where), Binding (the limits
 the plan uses up, with the cell that set each), Rule prices (with
-``explain.rule_prices``: each active rule's cost and who gains or loses without it),
+``explain.rule_prices``: each active rule's cost, then each ally's part of it),
 Diagnosis (only for an infeasible input: the conflicting inputs), Transfers (only when
 ``rules.allow_transfers`` is on) and Run info. Every other sheet is written, with its
 header, even when the run found no plan (infeasible, error): the
@@ -250,28 +250,35 @@ RULE_PRICES = (
     Column("rule", "A rule of the model configuration or the input that constrains this "
                    "plan: minimum gap closure, supplier share, work share, budgets without "
                    "carry-over."),
+    Column("ally", "Blank: the rule's own row, for the whole plan. An ally: that ally's "
+                   "part of the rule's row, one row per ally whose weighted shortfall or "
+                   "cost the rule changes; the allies' rows add up to the rule's row (but "
+                   "for expansions funded outside the budgets)."),
     Column("set_by", "Where the rule is set: input cells or model configuration keys.",
            header=SET_BY),
     Column("status", "Status of the solve without the rule (same mode and settings, "
                      "checked by the independent verifier).", header="status without it"),
     Column("price", "What the rule does to the plan, in words; differences within the "
                     "solver's tolerance are none."),
-    Column("total_cost_without", "Total cost of the plan without the rule (money).", MONEY,
-           header="total cost without it", unit=MONEY_UNIT),
+    Column("total_cost_without", "Total cost of the plan without the rule (money); on an "
+                                 "ally's row, that ally's cost: its orders, transport, "
+                                 "transfers received, expansions it pays for and holding "
+                                 "of its stock.", MONEY, header="total cost without it",
+           unit=MONEY_UNIT),
     Column("cost_of_rule", "Total cost with the rule − without it (money): what the rule "
-                           "costs, or saves when negative.", MONEY,
-           header="cost of the rule", unit=MONEY_UNIT),
-    Column("weighted_shortfall_without", "Weighted shortfall of the plan without the rule.",
-           QUANTITY, header="weighted shortfall without it"),
+                           "costs, or saves when negative; on an ally's row, the same for "
+                           "that ally's cost.", MONEY, header="cost of the rule",
+           unit=MONEY_UNIT),
+    Column("weighted_shortfall_without", "Weighted shortfall of the plan without the rule; "
+                                         "on an ally's row, that ally's.", QUANTITY,
+           header="weighted shortfall without it"),
     Column("shortfall_of_rule", "Weighted shortfall with the rule − without it: the "
-                                "readiness the rule gives up (negative: it gains).", QUANTITY,
+                                "readiness the rule gives up (negative: it gains); on an "
+                                "ally's row, that ally's.", QUANTITY,
            header="weighted shortfall of the rule"),
-    Column("better_off_without", "Allies whose weighted shortfall falls without the rule "
-                                 "(or stays while their spending falls), with the changes.",
-           header="better off without it"),
-    Column("worse_off_without", "Allies whose weighted shortfall rises without the rule "
-                                "(or stays while their spending rises), with the changes.",
-           header="worse off without it"),
+    Column("without_the_rule", "On an ally's row: better off (its weighted shortfall falls "
+                               "without the rule, or stays while its cost falls) or worse "
+                               "off.", header="without the rule"),
 )
 
 DIAGNOSIS = (

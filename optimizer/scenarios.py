@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import math
 import re
 import tomllib
 from collections import defaultdict
@@ -51,7 +50,9 @@ import pandas as pd
 from optimizer.config import apply_settings
 from optimizer.data import AllianceData
 from optimizer.errors import InputError
-from optimizer.schema import Problem
+from optimizer.files import not_a_regular_file, shown_path
+from optimizer.reach import LARGEST, SMALLEST, beyond_reach, out_of_reach
+from optimizer.schema import Problem, nearest
 
 # kind -> (required fields, optional fields)
 EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -151,20 +152,25 @@ def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> l
     """Read and check a scenario file against the workbook's data; raises ``InputError``
     listing every problem, each naming file, line, scenario and edit."""
     path = Path(path)
+    shown = shown_path(path)
     try:
+        kind = not_a_regular_file(path)
+        if kind is not None:
+            raise InputError([Problem(shown, f"is {kind}, not a regular file; give the path "
+                                             "of a scenario TOML file")])
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(str(path), "no such scenario file")]) from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError([Problem(shown, "no such scenario file")]) from None
     try:
         document = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputError([Problem(str(path), f"is not valid TOML ({error})")]) from None
+        raise InputError([Problem(shown, f"is not valid TOML ({error})")]) from None
     tables = document.get("scenario")
     unknown = sorted(set(document) - {"scenario"})
-    problems = [Problem(str(path), f"unknown table '{key}'; a scenario file holds "
+    problems = [Problem(shown, f"unknown table '{key}'; a scenario file holds "
                                    "[[scenario]] tables") for key in unknown]
     if not isinstance(tables, list) or not tables:
-        problems.append(Problem(str(path), "holds no [[scenario]] table"))
+        problems.append(Problem(shown, "holds no [[scenario]] table"))
         raise InputError(problems)
     scenario_lines, edit_lines = _header_lines(text)
     known = _codes(data)
@@ -172,8 +178,8 @@ def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> l
     names: set[str] = set()
     for number, table in enumerate(tables):
         line = scenario_lines[number] if number < len(scenario_lines) else None
-        where = f"{path}:{line}" if line else f"{path} (scenario {number + 1})"
-        scenario, found = _scenario(table, where, path, edit_lines.get(number, []), data,
+        where = f"{shown}:{line}" if line else f"{shown} (scenario {number + 1})"
+        scenario, found = _scenario(table, where, shown, edit_lines.get(number, []), data,
                                     known, base_config)
         problems.extend(found)
         if scenario is not None:
@@ -215,7 +221,7 @@ def _codes(data: AllianceData) -> dict[str, set[str]]:
     }
 
 
-def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
+def _scenario(table: object, where: str, shown: str, edit_lines: list[int],
               data: AllianceData, known: dict[str, set[str]],
               base_config: dict) -> tuple[Scenario | None, list[Problem]]:
     if not isinstance(table, dict):
@@ -236,16 +242,24 @@ def _scenario(table: object, where: str, path: Path, edit_lines: list[int],
         except InputError as error:
             problems.extend(error.problems)
     edits = []
+    edited = data  # as the edits so far leave it: two scalings of one figure compound
     raw_edits = table.get("edit", [])
     if not isinstance(raw_edits, list):
         raw_edits = [raw_edits]
     for number, raw in enumerate(raw_edits):
-        line = f"{path}:{edit_lines[number]}" if number < len(edit_lines) else str(path)
+        line = f"{shown}:{edit_lines[number]}" if number < len(edit_lines) else shown
         edit_where = f"{line} (scenario '{name}', edit {number + 1})"
         edit, found = _edit(raw, edit_where, data, known)
         problems.extend(found)
-        if edit is not None:
-            edits.append(edit)
+        if edit is None:
+            continue
+        beyond = _beyond_reach(edit, edited)
+        if beyond:
+            problems.append(Problem(edit_where, beyond))
+            continue
+        edits.append(edit)
+        if number < len(raw_edits) - 1:  # a later edit is judged on what this one leaves
+            edited = _APPLY[edit.kind](edited, edit.fields)
     description = table.get("description", "")
     return Scenario(name, str(description), settings, tuple(edits)), problems
 
@@ -285,12 +299,14 @@ def _edit(raw: object, where: str, data: AllianceData,
                                        "facility, ally, item"))
     for key, value in fields.items():
         if key == "factor":
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                    math.isfinite(value) and value >= 0):
-                problems.append(Problem(where, f"factor must be a number >= 0, got {value!r}"))
+            refused = _factor_problem(value)
+            if refused:
+                problems.append(Problem(where, refused))
         elif key in known and str(value) not in known[key]:
             what = "period" if key in ("from", "to") else key
-            problems.append(Problem(where, f"{key} {value!r} is not a {what} of the workbook"))
+            meant = nearest(str(value), sorted(known[key]))
+            problems.append(Problem(where, f"{key} {value!r} is not a {what} of the workbook"
+                                    + (f"; did you mean '{meant}'?" if meant else "")))
     if {"from", "to"} <= set(fields) and not problems:
         order = data.period_index
         if order[str(fields["from"])] > order[str(fields["to"])]:
@@ -301,6 +317,87 @@ def _edit(raw: object, where: str, data: AllianceData,
     fields = {key: (float(value) if key == "factor" else str(value))
               for key, value in fields.items()}
     return Edit(kind, fields, where), []
+
+
+# Factors, and the figures an edit scales, must stay within the solver's reach -----------
+
+FACTOR_TOO_LARGE = "use a smaller factor"
+FACTOR_TOO_SMALL = "use factor 0 or a larger one"
+
+
+def _factor_problem(value: object) -> str | None:
+    """Why a scaling factor is refused, or None. As for a figure in a cell, it must be a
+    number >= 0 (NaN is not), of size 0 or within the solver's reach
+    (``optimizer.reach.out_of_reach``: "factor inf is too large for the solver (at most
+    1e+15); use a smaller factor"); a factor within reach cannot overflow a figure that
+    is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"factor must be a number >= 0, got {value!r}"
+    if not value >= 0:  # negative, or NaN
+        return f"factor must be a number >= 0, got {value:g}"
+    why = out_of_reach(value, too_large=FACTOR_TOO_LARGE, too_small=FACTOR_TOO_SMALL)
+    return None if why is None else f"factor {value:g} {why}"
+
+
+SCALED = {
+    "scale_capacity": (("Production", "capacity"), ("Capacity", "capacity")),
+    "scale_budget": (("Budgets", "budget"),),
+    "scale_targets": (("Requirements", "target"),),
+    "scale_consumption": (("Consumption", "quantity"),),
+}
+
+
+def _beyond_reach(edit: Edit, data: AllianceData) -> str | None:
+    """Why a scaling edit is refused, or None: it would take a figure out of the solver's
+    reach (``optimizer.reach.out_of_reach``). The sentence names the factor, the figure
+    scaled furthest out and its cell, e.g. "factor 1e+20 scales capacity 76
+    (Production!D2) to 7.6e+21, which is too large for the solver (at most 1e+15); use a
+    smaller factor"."""
+    if edit.kind not in SCALED:
+        return None
+    factor = float(edit.fields["factor"])
+    if all(_stays_in_reach(data.table(sheet)[column], factor)
+           for sheet, column in SCALED[edit.kind]):
+        return None  # the common case, decided without applying the edit
+    after = _APPLY[edit.kind](data, edit.fields)
+    for sheet, column in SCALED[edit.kind]:
+        table = after.table(sheet)
+        values = table[column].to_numpy(float)
+        beyond = beyond_reach(values)
+        if not beyond.any():
+            continue
+        sizes = np.abs(values)
+        large = beyond & (sizes > LARGEST)  # the largest of those too large, else the smallest
+        at = (int(np.argmax(np.where(large, sizes, -1.0))) if large.any()
+              else int(np.argmin(np.where(beyond, sizes, np.inf))))
+        record = table.iloc[at]
+        why = out_of_reach(values[at], too_large=FACTOR_TOO_LARGE, too_small=FACTOR_TOO_SMALL)
+        return (f"factor {factor:g} scales {column} {values[at] / factor:g} "
+                f"({_source_cell(data, sheet, column, record)}) to {values[at]:g}, which "
+                f"{why}")
+    return None
+
+
+def _stays_in_reach(figures: pd.Series, factor: float) -> bool:
+    """Whether every figure of a column, scaled by ``factor``, is still in reach: true when
+    its largest size times |factor| is at most ``LARGEST`` and its smallest non-zero size
+    times |factor| at least ``SMALLEST`` (an edit scales some of the figures, or figures
+    derived from them, so this bounds them all)."""
+    sizes = np.abs(figures.to_numpy(float))
+    sizes = sizes[sizes > 0]
+    if sizes.size == 0 or factor == 0:  # zeros stay zeros
+        return True
+    return sizes.max() * abs(factor) <= LARGEST and sizes.min() * abs(factor) >= SMALLEST
+
+
+def _source_cell(data: AllianceData, sheet: str, column: str, record: pd.Series) -> str:
+    """The workbook cell a scaled figure came from; for a Capacity row a scenario adds,
+    the line's capacity in Production, which it scales."""
+    if int(record["row"]) != ADDED_ROW:
+        return data.cell(sheet, column, int(record["row"]))
+    line = data.production[(data.production["facility"] == record["facility"])
+                           & (data.production["item"] == record["item"])]
+    return data.cell("Production", "capacity", int(line["row"].iloc[0]))
 
 
 # Applying edits ---------------------------------------------------------------------
@@ -411,10 +508,24 @@ def outage_each_facility(data: AllianceData) -> list[Scenario]:
             for facility in sorted(set(data.production["facility"]))]
 
 
-def scaled(kind: str, factors: list[float]) -> list[Scenario]:
+SCALED_BY_OPTION = {"scale_budget": ("budgets", "--budget-scale"),
+                    "scale_targets": ("targets", "--target-scale")}
+
+
+def scaled(kind: str, factors: list[float], data: AllianceData) -> list[Scenario]:
     """One scenario per factor: every budget (``scale_budget``) or every target
-    (``scale_targets``) multiplied by it."""
-    what = {"scale_budget": "budgets", "scale_targets": "targets"}[kind]
-    return [Scenario(f"{what} x{factor:g}", f"every ally's {what} multiplied by {factor:g}",
-                     edits=(Edit(kind, {"factor": float(factor)}, f"--{what}-scale"),))
-            for factor in factors]
+    (``scale_targets``) multiplied by it. Raises ``InputError`` naming the option and each
+    factor refused as a scenario file's would be: not a number >= 0, out of the solver's
+    reach, or taking a figure of ``data`` out of it."""
+    what, option = SCALED_BY_OPTION[kind]
+    scenarios, problems = [], []
+    for factor in factors:
+        scenario = Scenario(f"{what} x{factor:g}", f"every ally's {what} multiplied by "
+                            f"{factor:g}", edits=(Edit(kind, {"factor": float(factor)}, option),))
+        refused = _factor_problem(factor) or _beyond_reach(scenario.edits[0], data)
+        if refused:
+            problems.append(Problem(option, refused))
+        scenarios.append(scenario)
+    if problems:
+        raise InputError(problems)
+    return scenarios

@@ -7,6 +7,9 @@ headers, data validation and README sheet from it, and the generator writes its 
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -16,7 +19,7 @@ class Kind(StrEnum):
 
     CODE = "code"  # trimmed text; a number is read as its text (2027 -> "2027")
     TEXT = "text"  # free text, trimmed
-    NUMBER = "number"  # finite number >= 0
+    NUMBER = "number"  # number >= 0 within the solver's reach (optimizer.reach)
     WHOLE = "whole"  # whole number >= 0 (lead times, in periods)
     SHARE = "share"  # number in [0, 1]
     BOOLEAN = "boolean"  # TRUE/FALSE, yes/no, 1/0
@@ -45,6 +48,7 @@ class Sheet:
     key: tuple[str, ...] = ()
     required: bool = False
     must_have_rows: bool = False
+    without: str = ""  # an optional sheet: what planning without it means ("... to <without>")
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -157,6 +161,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("capacity", Kind.NUMBER, "Units in that period.", True, unit="units per period"),
         ),
         key=("facility", "item", "period"),
+        without="keep every line's capacity the same in every period",
     ),
     Sheet(
         "Expansion",
@@ -193,6 +198,7 @@ SHEETS: tuple[Sheet, ...] = (
             ),
         ),
         key=("facility", "item"),
+        without="plan without building capacity",
     ),
     Sheet(
         "Requirements",
@@ -216,6 +222,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("on_hand", Kind.NUMBER, "Units on hand.", True, unit="units"),
         ),
         key=("ally", "item"),
+        without="start every stock at 0",
     ),
     Sheet(
         "Consumption",
@@ -227,6 +234,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("quantity", Kind.NUMBER, "Units used in the period.", True, unit="units"),
         ),
         key=("ally", "item", "period"),
+        without="plan with no consumption",
     ),
     Sheet(
         "Budgets",
@@ -238,6 +246,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("budget", Kind.NUMBER, "Money available in the period.", True, unit="money"),
         ),
         key=("ally", "period"),
+        without="plan without budgets",
     ),
     Sheet(
         "Transport",
@@ -259,6 +268,7 @@ SHEETS: tuple[Sheet, ...] = (
                    unit="periods"),
         ),
         key=("from", "to", "item"),
+        without="move every item free and without delay",
     ),
     Sheet(
         "Restrictions",
@@ -272,6 +282,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("ally", Kind.CODE, "Receiving ally.", refers_to="ally"),
             Column("item", Kind.CODE, "Item code.", refers_to="item"),
         ),
+        without="plan without export controls",
     ),
 )
 
@@ -283,16 +294,98 @@ def normalise_name(name: object) -> str:
     return str(name).strip().casefold()
 
 
+CLOSE_RATIO = 0.85
+# difflib's ratio 2·M/(|a|+|b|) of two names, M the characters they share in order. One
+# letter left out or added in a name of six or more letters scores above 0.85
+# ('capacty' 0.93, 'Budget' 0.92); one letter replaced in a short code does not
+# ('2027Q3' against '2027Q2' 0.83, 'F0001' against 'F0002' 0.80), since that is more
+# often another code than a slip.
+_SEPARATORS = re.compile(r"[\s_\-./]+")
+
+
+def _spelling(name: str) -> str:
+    """A name with case and separators ignored: 'Min gap-closure' -> 'mingapclosure'."""
+    return _SEPARATORS.sub("", str(name).casefold())
+
+
+def _singular(spelling: str) -> str:
+    """An English plural made singular: allies -> ally, budgets -> budget."""
+    if spelling.endswith("ies") and len(spelling) > 4:
+        return spelling[:-3] + "y"
+    if spelling.endswith("s") and not spelling.endswith("ss") and len(spelling) > 3:
+        return spelling[:-1]
+    return spelling
+
+
+class Nearest:
+    """The known name that a name is most likely a slip for (``Nearest(known)(name)``).
+
+    Compared with case and separators (spaces, _ - . /) ignored, a known name matches
+    when it is spelled the same ('pol' -> 'POL', '2026-Q4' -> '2026Q4'), else when it is
+    the same word in the singular or plural ('Ally' -> 'Allies'), else when difflib's
+    ratio is at least ``CLOSE_RATIO`` ('min_gap_closur' -> 'min_gap_closure'). At each
+    step a tie between two known names is no match: the slip is not clear.
+    """
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self._spelled: dict[str, list[str]] = {}
+        self._singular: dict[str, list[str]] = {}
+        for candidate in dict.fromkeys(known):
+            spelling = _spelling(candidate)
+            self._spelled.setdefault(spelling, []).append(candidate)
+            self._singular.setdefault(_singular(spelling), []).append(candidate)
+        self._found: dict[str, str | None] = {}
+        self._comparisons_left = COMPARISON_BUDGET
+
+    def __call__(self, name: str) -> str | None:
+        if name not in self._found:
+            self._found[name] = self._nearest(name)
+        return self._found[name]
+
+    def _nearest(self, name: str) -> str | None:
+        spelling = _spelling(name)
+        for table, key in ((self._spelled, spelling), (self._singular, _singular(spelling))):
+            if key in table:
+                matches = table[key]
+                return matches[0] if len(matches) == 1 else None
+        if self._comparisons_left < len(self._spelled):
+            return None
+        self._comparisons_left -= len(self._spelled)
+        close = difflib.get_close_matches(spelling, self._spelled, n=2, cutoff=CLOSE_RATIO)
+        if not close or len(self._spelled[close[0]]) > 1:
+            return None
+        if len(close) == 2 and _ratio(close[1], spelling) == _ratio(close[0], spelling):
+            return None
+        return self._spelled[close[0]][0]
+
+
+COMPARISON_BUDGET = 2_000_000
+# difflib compares a name with every known one (about 2 µs each): beyond this many
+# comparisons per set of known names (a column of thousands of distinct unknown codes
+# against thousands of known ones) only the spelling and singular steps are taken, so
+# that a validation stays within seconds.
+
+
+def nearest(name: str, known: Iterable[str]) -> str | None:
+    """``Nearest(known)(name)``, for a single look-up."""
+    return Nearest(known)(name)
+
+
+def _ratio(candidate: str, spelling: str) -> float:
+    """The ratio as ``difflib.get_close_matches`` computes it."""
+    return difflib.SequenceMatcher(None, candidate, spelling).ratio()
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about the input, located at a sheet and cell (or a sheet, or a file)."""
 
     where: str  # "Production!D7", "Production!1:1", "Periods" or a file path
     message: str
-    severity: str = "error"  # or "warning"
+    severity: str = "error"  # "warning", or "infeasible": valid, but no plan can hold it
 
     def __str__(self) -> str:
-        prefix = "" if self.severity == "error" else "warning: "
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
         return f"{prefix}{self.where}: {self.message}"
 
 

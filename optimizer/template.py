@@ -159,8 +159,10 @@ def readme_rows() -> list[ReadmeRow]:
                   "in any order and optional columns may be left out.")),
         ("text", ("Blank rows", "", "Blank rows are skipped.")),
         ("text", ("Unknown", "",
-                  "Unknown sheets and unknown columns are ignored with a warning; this README "
-                  "sheet is ignored.")),
+                  "Unknown sheets and unknown columns are ignored with a warning, unless the "
+                  "name is nearly that of a sheet or column missing here (a case "
+                  "difference, a plural, a typo): that is an error naming the one meant. "
+                  "This README sheet is ignored.")),
         ("text", ("Codes", "",
                   "Codes (ally, item, period, facility, host ...) are text, trimmed of spaces; "
                   "a number in a code column is read as its text (2027 -> \"2027\"). The code "

@@ -13,9 +13,9 @@ import pandas as pd
 
 from optimizer.data import ROW, AllianceData, empty_table, sheet_ref
 from optimizer.errors import InputError
-from optimizer.numerics import numeric_range_warnings
+from optimizer.numerics import money_slip_warnings, numeric_range_warnings
 from optimizer.reader import RawTable, read_tables
-from optimizer.schema import SHEETS, Findings, Problem
+from optimizer.schema import SHEETS, Findings, Nearest, Problem
 
 
 def _cell(table: RawTable, column: str, row: int) -> str:
@@ -49,30 +49,53 @@ def _check_unique_keys(table: RawTable, findings: Findings) -> None:
         )
 
 
+def _did_you_mean(value: str, slip: Nearest) -> str:
+    """"; did you mean 'POL'?" when a known code is close to ``value``, else ""."""
+    meant = slip(value)
+    return f"; did you mean '{meant}'?" if meant is not None else ""
+
+
 def _check_reference(
-    table: RawTable, column: str, known: set[str], defined_in: str, findings: Findings,
-    *, warn: bool = False,
+    table: RawTable, column: str, codes: set[str], slip: Nearest, defined_in: str,
+    findings: Findings, *, warn: bool = False,
 ) -> None:
     values = table.frame[column]
-    unknown = values.notna() & ~values.isin(known)
+    unknown = values.notna() & ~values.isin(codes)
     for value, row in zip(values[unknown], table.frame[ROW][unknown], strict=True):
         where = _cell(table, column, row)
         if warn:
-            findings.warn(where, f"{column} '{value}' is {defined_in}; the row has no effect")
+            findings.warn(where, f"{column} '{value}' is {defined_in}; the row has no effect"
+                                 + _did_you_mean(value, slip))
         else:
-            findings.error(where, f"{column} '{value}' is not defined in {defined_in}")
+            findings.error(where, f"{column} '{value}' is not defined in {defined_in}"
+                                  + _did_you_mean(value, slip))
 
 
-def _check_line_reference(table: RawTable, lines: pd.MultiIndex, findings: Findings) -> None:
+def _check_line_reference(table: RawTable, production: pd.DataFrame,
+                          findings: Findings) -> None:
+    """Capacity and Expansion rows name a line (facility, item) of Production. The
+    suggestion is the nearest facility making the item, else the nearest item the
+    facility makes."""
     frame = table.frame
+    lines = pd.MultiIndex.from_frame(production[["facility", "item"]].dropna())
     pairs = pd.MultiIndex.from_frame(frame[["facility", "item"]].fillna(""))
     unknown = ~pairs.isin(lines) & frame["facility"].notna() & frame["item"].notna()
+    if not unknown.any():
+        return
+    defined = production[["facility", "item"]].dropna()
+    makers = {item: Nearest(group["facility"]) for item, group in defined.groupby("item")}
+    made = {facility: Nearest(group["item"]) for facility, group in defined.groupby("facility")}
     for facility, item, row in frame.loc[unknown, ["facility", "item", ROW]].itertuples(
         index=False
     ):
+        hint = ""
+        if item in makers and (meant := makers[item](facility)) is not None:
+            hint = f"; did you mean facility '{meant}'?"
+        elif facility in made and (meant := made[facility](item)) is not None:
+            hint = f"; did you mean item '{meant}'?"
         findings.error(
             _cell(table, "facility", row),
-            f"line (facility '{facility}', item '{item}') is not defined in Production",
+            f"line (facility '{facility}', item '{item}') is not defined in Production{hint}",
         )
 
 
@@ -87,41 +110,31 @@ def _check_restrictions(table: RawTable, findings: Findings) -> None:
 
 
 def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
+    """Every code that refers to another sheet is defined there. Codes referring to a
+    sheet the workbook lacks are not checked: its missing-sheet error says it all."""
     def codes(sheet: str, column: str) -> set[str]:
-        return set(tables[sheet].frame[column].dropna()) if sheet in tables else set()
+        return set(tables[sheet].frame[column].dropna())
 
-    allies = codes("Allies", "ally")
-    items = codes("Items", "item")
-    periods = codes("Periods", "period")
-    facilities = codes("Production", "facility")
-    countries = allies | codes("Production", "host")
-    known = {
-        "ally": (allies, "Allies"),
-        "item": (items, "Items"),
-        "period": (periods, "Periods"),
-        "facility": (facilities, "Production"),
-    }
-    lines = (
-        pd.MultiIndex.from_frame(tables["Production"].frame[["facility", "item"]].dropna())
-        if "Production" in tables
-        else pd.MultiIndex.from_tuples([], names=["facility", "item"])
-    )
+    known = {}
+    for kind, sheet in (("ally", "Allies"), ("item", "Items"), ("period", "Periods"),
+                        ("facility", "Production")):
+        if sheet in tables:
+            known[kind] = (codes(sheet, kind), sheet)
+    if "Allies" in tables and "Production" in tables:
+        known["country"] = (codes("Allies", "ally") | codes("Production", "host"),
+                            "neither a production host nor an ally")
+    slips = {kind: Nearest(sorted(known_codes)) for kind, (known_codes, _) in known.items()}
     for table in tables.values():
         for column in table.sheet.columns:
-            if column.name not in table.frame:
+            if column.name not in table.frame or column.refers_to not in known:
                 continue
-            if column.refers_to in known:
-                if table.sheet.name in ("Capacity", "Expansion") and column.name == "item":
-                    continue  # checked as part of the line (facility, item) below
-                codes_known, defined_in = known[column.refers_to]
-                _check_reference(table, column.name, codes_known, defined_in, findings)
-            elif column.refers_to == "country":
-                _check_reference(
-                    table, column.name, countries,
-                    "neither a production host nor an ally", findings, warn=True,
-                )
-        if table.sheet.name in ("Capacity", "Expansion"):
-            _check_line_reference(table, lines, findings)
+            if table.sheet.name in ("Capacity", "Expansion") and column.name == "item":
+                continue  # checked as part of the line (facility, item) below
+            codes_known, defined_in = known[column.refers_to]
+            _check_reference(table, column.name, codes_known, slips[column.refers_to],
+                             defined_in, findings, warn=column.refers_to == "country")
+        if table.sheet.name in ("Capacity", "Expansion") and "Production" in tables:
+            _check_line_reference(table, tables["Production"].frame, findings)
         if table.sheet.name == "Restrictions":
             _check_restrictions(table, findings)
 
@@ -192,5 +205,5 @@ def load_workbook(
             tables["Requirements"].actual_name, "no readiness targets; there is nothing to plan"
         )
     warnings = (findings.warnings + policy_warnings(data, rules or {})
-                + numeric_range_warnings(data))
+                + numeric_range_warnings(data) + money_slip_warnings(data))
     return data, warnings

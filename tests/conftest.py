@@ -9,7 +9,8 @@ import pytest
 
 
 def valid_sheets() -> dict[str, list[list]]:
-    """A tiny, valid alliance: every sheet of SPEC §2, one header row then data."""
+    """A tiny, valid and feasible alliance: every sheet of SPEC §2, one header row then
+    data."""
     return {
         "Periods": [["period"], ["2027Q1"], ["2027Q2"]],
         "Allies": [
@@ -26,7 +27,7 @@ def valid_sheets() -> dict[str, list[list]]:
             ["facility", "host", "item", "capacity", "unit_cost", "lead_time"],
             ["F1", "POL", "155HE", 1000, 3000, 1],
             ["F2", "DEU", "155HE", 800, 3500, None],
-            ["F3", "USA", "PAC3", 10, 4e6, 2],
+            ["F3", "USA", "PAC3", 10, 4e6, 0],
         ],
         "Capacity": [["facility", "item", "period", "capacity"], ["F1", "155HE", "2027Q1", 500]],
         "Expansion": [

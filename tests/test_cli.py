@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -45,13 +46,17 @@ def test_bad_override_is_invalid_input(workbook_path, capsys):
 
 def test_policy_warnings_follow_the_overrides(workbook_path, capsys):
     path = str(workbook_path())
-    assert main(["validate", path, "--set", "rules.max_supplier_share=0.5"]) == 0
+    assert main(["validate", path]) == 0
+    assert "one country only" not in capsys.readouterr().err
+    assert main(["validate", path, "--set", "rules.max_supplier_share=0.5"]) == 3
     captured = capsys.readouterr()
     assert "item 'PAC3' is made in one country only (USA)" in captured.err
-    # DEU must close 20 % of its PAC3 gap, but PAC3 reaches DEU only after the horizon.
-    assert ("Requirements!D3: DEU must close 20 % of its gap of 20 PAC3 in 2027Q2 "
-            "(Allies!D3), but no delivery can arrive by then") in captured.err
-    assert "2 warnings" in captured.out
+    # DEU must close 20 % of its PAC3 gap, but PAC3 is made in the USA only.
+    assert captured.out.splitlines()[-1] == (
+        "valid, but the solve will be infeasible: Requirements!D3: DEU must close 20 % of "
+        "its gap of 20 PAC3 in 2027Q2 (Allies!D3), but only USA can deliver PAC3 to DEU, "
+        "and rules.max_supplier_share = 0.5 lets no host country supply all of it")
+    assert "1 warning" in captured.out
 
 
 def test_usage_errors_exit_2(capsys):
@@ -177,11 +182,17 @@ def test_invalid_workbook_solve_exits_2_and_writes_nothing(tmp_path, workbook_pa
     assert not (tmp_path / "out").exists()
 
 
-def test_unknown_or_missing_solver_exits_4(workbook_path, tmp_path):
+def test_unknown_solver_is_refused_at_load_with_exit_2(workbook_path, tmp_path):
+    """A name no solver has is a configuration error (exit 2), found before the workbook
+    is read; a known solver that is not installed is a solver failure (exit 4,
+    tests/test_solve_status.py)."""
     result = _solve_cli(str(workbook_path()), "--out", str(tmp_path), "--set",
                         "solver.name=nosuchsolver")
-    assert result.returncode == 4
-    assert "solver.name 'nosuchsolver' is not a solver PuLP can drive" in result.stderr
+    assert result.returncode == 2
+    assert ("--set: solver.name must be one of highs, highs_cmd, cbc, glpk, gurobi, "
+            "gurobi_cmd, cplex, cplex_cmd, scip, xpress, copt, mosek (or the name of a PuLP "
+            "solver class, e.g. COIN_CMD), got 'nosuchsolver'") in result.stderr.splitlines()
+    assert "Traceback" not in result.stderr
 
 
 def test_template_and_generate_commands_write_workbooks_that_validate(tmp_path, capsys):
@@ -203,3 +214,68 @@ def test_template_and_generate_commands_write_workbooks_that_validate(tmp_path, 
 
     again, _ = load_workbook(generated)
     assert len(first) > 0 and len(again.requirements) == 3 * 4 * 4
+
+
+# --------------------------------------------------------------------------------------
+# Progress on standard error when it is not a terminal (a pipe, a log, a scheduler)
+
+# The seconds right-aligned in five characters, to a tenth: "[  3.2 s] ", "[ 61.0 s] ".
+PROGRESS_LINE = re.compile(r"\[(?P<seconds>[ \d]{2}\d\.\d) s\] (?P<stage>.+)")
+
+
+def _progress_run(tmp_path, command: str, *flags: str) -> subprocess.CompletedProcess:
+    """``stockpile solve`` or ``sweep`` of a one-ally alliance, stderr piped."""
+    from tests.alliances import sheets
+    from tests.conftest import write_workbook
+
+    path = tmp_path / "short.xlsx"
+    if not path.exists():
+        write_workbook(path, sheets(
+            periods=["P1"], allies=[["A"]], items=[["I", "item", "units", False, 1, 1000, 0]],
+            production=[["L", "H", "I", 100, 10, 0]], requirements=[["A", "I", "P1", 150]]))
+    sweep = ["--budget-scale", "0.5"] if command == "sweep" else []
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", command, str(path), *sweep,
+         "--out", str(tmp_path / "out"), *flags],
+        capture_output=True, text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+def _stages(stderr: str) -> list[tuple[float, str]]:
+    """Every line of ``stderr`` as (seconds, stage); each must be a progress line."""
+    found = [PROGRESS_LINE.fullmatch(line) for line in stderr.splitlines()]
+    assert all(found), stderr
+    return [(float(line["seconds"]), line["stage"]) for line in found]
+
+
+STAGES = {"solve": ["reading the workbook", "building the model",
+                    "solving phase 1 of 2 (least weighted shortfall)",
+                    "solving phase 2 of 2 (least cost at that shortfall)",
+                    "checking the solution against the input", "writing the report"],
+          "sweep": ["sweep: 0/2 cases done (0 without a plan), 2 to go",
+                    "sweep: 2/2 cases done (0 without a plan), 0 to go",
+                    "writing the sweep workbook"]}
+
+
+@pytest.mark.parametrize("command", ["solve", "sweep"])
+def test_progress_without_a_terminal_is_one_line_per_stage_with_the_seconds(
+        tmp_path, command):
+    run = _progress_run(tmp_path, command)
+    stages = _stages(run.stderr)
+    names = [stage for _, stage in stages]
+    assert [name for name in names if name in STAGES[command]] == STAGES[command]
+    seconds = [elapsed for elapsed, _ in stages]
+    assert seconds == sorted(seconds) and seconds[-1] < 60
+
+
+@pytest.mark.parametrize("command", ["solve", "sweep"])
+def test_json_prints_no_progress_unless_progress_is_given(tmp_path, command):
+    quiet = _progress_run(tmp_path, command, "--json")
+    assert quiet.stderr == ""
+    json.loads(quiet.stdout)
+    shown = _progress_run(tmp_path, command, "--json", "--progress")
+    names = [stage for _, stage in _stages(shown.stderr)]
+    assert [name for name in names if name in STAGES[command]] == STAGES[command]
+    [line] = shown.stdout.splitlines()  # standard output is still the JSON line alone
+    json.loads(line)

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from optimizer.cli import main
-from optimizer.compare import compare_reports, write_comparison
+from optimizer.compare import compare_reports, comparison_path, write_comparison
 from optimizer.errors import InputError
 from optimizer.report import write_report
 from tests.alliances import sheets, solve
@@ -155,6 +155,40 @@ def test_cli_writes_the_diff_next_to_report_b_and_leaves_the_reports_alone(repor
     assert "total_cost: 1,830 → 1,470 (-360)" in out
     assert "A: 100.0% → 50.0% closed (-50.0 points)" in out
     assert [path.read_bytes() for path in reports] == before
+
+
+def test_reports_of_one_name_in_two_folders_get_a_diff_named_after_both_folders(
+        reports, tmp_path, capsys, monkeypatch):
+    """runs/q1 and runs/q2 each hold a plan_report.xlsx: the diff is
+    runs/q2/plan_report_q1_vs_plan_report_q2.xlsx, and q3 against q2 writes another
+    file beside it, never over it."""
+    runs = tmp_path / "runs"
+    for folder, report in (("q1", reports[0]), ("q2", reports[1]), ("q3", reports[0])):
+        (runs / folder).mkdir(parents=True)
+        shutil.copy(report, runs / folder / "plan_report.xlsx")
+    q1, q2, q3 = (runs / folder / "plan_report.xlsx" for folder in ("q1", "q2", "q3"))
+    assert main(["compare", str(q1), str(q2)]) == 0
+    first = runs / "q2" / "plan_report_q1_vs_plan_report_q2.xlsx"
+    assert f"diff: {first}" in capsys.readouterr().out.splitlines()
+    assert main(["compare", str(q3), str(q2)]) == 0
+    second = runs / "q2" / "plan_report_q3_vs_plan_report_q2.xlsx"
+    assert f"diff: {second}" in capsys.readouterr().out.splitlines()
+    for diff, report_a in ((first, q1), (second, q3)):
+        workbook = openpyxl.load_workbook(diff, read_only=True)
+        about = {(row[0], row[1]): row[2]
+                 for row in workbook["About"].iter_rows(min_row=2, values_only=True)}
+        workbook.close()
+        assert about[("report A", "file")] == str(report_a.resolve())
+    # Relative paths, and folders that differ further out: as few folders as tell them
+    # apart, the path next to REPORT_B as given.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x" / "q1").mkdir(parents=True)
+    shutil.copy(q2, tmp_path / "x" / "q1" / "plan_report.xlsx")
+    assert comparison_path("runs/q1/plan_report.xlsx", "x/q1/plan_report.xlsx") == Path(
+        "x/q1/plan_report_runs_q1_vs_plan_report_x_q1.xlsx")
+    # Reports of different names keep their stems alone.
+    assert comparison_path(q1, reports[1]) == reports[1].parent / (
+        "plan_report_vs_half_budget_report.xlsx")
 
 
 def test_cli_writes_the_diff_where_asked(reports, tmp_path, capsys):

@@ -121,7 +121,7 @@ def test_solve_exits_3_says_why_and_writes_a_diagnosis_sheet(tmp_path):
     assert summary["diagnosis"].startswith("Consumption!D2")
 
 
-def test_validate_reports_what_it_sees_without_solving(tmp_path):
+def test_validate_exits_3_with_what_it_sees_without_solving(tmp_path):
     workbook = consumption_before_delivery()
     workbook["Allies"] = [workbook["Allies"][0], ["A", "Alpha", None, 0.3]]
     # A gap before any delivery: 10 - (2 - 5) = 13.
@@ -129,13 +129,16 @@ def test_validate_reports_what_it_sees_without_solving(tmp_path):
     path = write_workbook(tmp_path / "alliance.xlsx", workbook)
     run = subprocess.run([sys.executable, "-m", "optimizer", "validate", str(path)],
                          capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 3, run.stderr
     lines = run.stderr.splitlines()
-    assert ("warning: Consumption!D2: A uses 5 I up to P1 but holds 2 and the earliest "
-            "delivery arrives at the end of P2: the solve will be infeasible") in lines
-    assert ("warning: Requirements!D3: A must close 30 % of its gap of 13 I in P1 "
-            "(Allies!D2), but no delivery can arrive by then: the solve will be "
-            "infeasible") in lines
+    assert ("infeasible: Consumption!D2: A uses 5 I up to P1 but holds 2 and the earliest "
+            "delivery arrives at the end of P2") in lines
+    assert ("infeasible: Requirements!D3: A must close 30 % of its gap of 13 I in P1 "
+            "(Allies!D2), but the earliest delivery arrives at the end of P2") in lines
+    assert run.stdout.splitlines()[-1] == (
+        "valid, but the solve will be infeasible: Consumption!D2: A uses 5 I up to P1 but "
+        "holds 2 and the earliest delivery arrives at the end of P2 (and 1 more, listed "
+        "above)")
 
 
 def test_validate_is_silent_about_a_feasible_alliance(tmp_path):

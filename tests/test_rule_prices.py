@@ -8,6 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from optimizer.excel import MONEY, QUANTITY
+from optimizer.explain.rule_prices import rule_rows
 from optimizer.report import write_report
 from optimizer.verify import Violation
 from tests.alliances import sheets, solve
@@ -20,11 +22,12 @@ def near(value):
     return pytest.approx(value, rel=1e-6, abs=1e-2)
 
 
-def gap_closure_case() -> dict:
+def gap_closure_case(*, minimum: float | None = 0.3, holding_cost: float = 0) -> dict:
     """A and B need 100 each from one line of 100 at 10; A's route costs 5 more. A must
     close 30 % of its gap: A gets 30 (at 15), B 70; without the rule B gets all 100."""
     return sheets(
-        periods=["P1"], allies=[["A", "Alpha", None, 0.3], ["B"]], items=ONE_ITEM,
+        periods=["P1"], allies=[["A", "Alpha", None, minimum], ["B"]],
+        items=[["I", "item", "units", False, 1, 1000, holding_cost]],
         production=[["L", "H", "I", 100, 10, 0]],
         requirements=[["A", "I", "P1", 100], ["B", "I", "P1", 100]],
         Transport=[["H", "A", 5]])
@@ -32,14 +35,70 @@ def gap_closure_case() -> dict:
 
 def test_minimum_gap_closure_costs_150_and_moves_30_units_from_b_to_a(tmp_path):
     result = solve(tmp_path, gap_closure_case())
-    [price] = result.rule_prices.to_dict("records")
+    price, a, b = result.rule_prices.to_dict("records")
     assert (price["rule"], price["set_by"], price["status"]) == (
         "minimum gap closure", "Allies!D2", "optimal")
+    assert pd.isna(price["ally"]) and pd.isna(price["without_the_rule"])
     assert price["total_cost_without"] == near(1000)
     assert price["cost_of_rule"] == near(30 * 15 + 70 * 10 - 1000)
     assert price["shortfall_of_rule"] == near(0)  # the same 100 units are short either way
-    assert price["better_off_without"] == "B (weighted shortfall -30, spending +300)"
-    assert price["worse_off_without"] == "A (weighted shortfall +30, spending -450)"
+    # With the rule A is 70 short and spends 450, B 30 and 700; without it A gets
+    # nothing (100 short) and B all 100 (1,000).
+    assert (a["rule"], a["ally"], a["status"], a["without_the_rule"]) == (
+        "minimum gap closure", "A", "optimal", "worse off")
+    assert (a["shortfall_of_rule"], a["weighted_shortfall_without"]) == (near(-30), near(100))
+    assert (a["cost_of_rule"], a["total_cost_without"]) == (near(450), near(0))
+    assert (b["ally"], b["without_the_rule"]) == ("B", "better off")
+    assert (b["shortfall_of_rule"], b["weighted_shortfall_without"]) == (near(30), near(0))
+    assert (b["cost_of_rule"], b["total_cost_without"]) == (near(-300), near(1000))
+    assert pd.isna(a["price"]) and pd.isna(a["set_by"])  # the rule's row says them once
+
+
+def test_each_allys_row_is_its_part_of_the_rule_checked_against_a_solve_without_it(
+        tmp_path):
+    """Holding cost 1 a unit: A's cost with the rule is 30 · 15 + 30 held, B's 70 · 10 +
+    70 held. The allies' rows, read back from the sheet as numbers, equal each ally's
+    weighted shortfall and cost in a solve of the input without the rule (Allies!D2
+    blank), and add up to the rule's row."""
+    (tmp_path / "with").mkdir(), (tmp_path / "without").mkdir()
+    result = solve(tmp_path / "with", gap_closure_case(holding_cost=1))
+    without = solve(tmp_path / "without", gap_closure_case(minimum=None, holding_cost=1))
+    assert without.status == "optimal" and without.rule_prices.empty
+    readiness = without.plan.readiness
+    shortfall_without = (readiness["shortfall"] * readiness["priority"]).groupby(
+        readiness["ally"]).sum()
+    stocks = without.plan.stocks
+    cost_without = (without.plan.orders.groupby("ally")["total_cost"].sum()
+                    .reindex(["A", "B"], fill_value=0.0)
+                    + stocks.groupby("ally")["stock"].sum())
+
+    path = write_report(result, tmp_path / "report.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Rule prices"]
+    header = fields(sheet)
+    rows = [{name: cell for name, cell in zip(header, row, strict=True)}
+            for row in sheet.iter_rows(min_row=2)]
+    workbook.close()
+    assert header[:2] == ["rule", "ally"]
+    assert [row["ally"].value for row in rows] == [None, "A", "B"]
+    rule, *allies = rows
+    for row in allies:
+        ally = row["ally"].value
+        for column, number_format in (("total_cost_without", MONEY), ("cost_of_rule", MONEY),
+                                      ("weighted_shortfall_without", QUANTITY),
+                                      ("shortfall_of_rule", QUANTITY)):
+            assert isinstance(row[column].value, int | float), (ally, column)
+            assert row[column].number_format == number_format, (ally, column)
+        assert row["weighted_shortfall_without"].value == near(shortfall_without[ally])
+        assert row["total_cost_without"].value == near(cost_without[ally])
+    shortfall_with = result.plan.readiness.set_index("ally")["shortfall"]
+    assert allies[0]["shortfall_of_rule"].value == near(
+        shortfall_with["A"] - shortfall_without["A"])  # 70 − 100
+    assert [row["cost_of_rule"].value for row in allies] == [
+        near(30 * 15 + 30 - 0), near(70 * 10 + 70 - (1000 + 100))]
+    for column in ("cost_of_rule", "shortfall_of_rule"):
+        assert sum(row[column].value for row in allies) == near(rule[column].value)
+    assert rule["total_cost_without"].value == near(without.plan.total_cost)
 
 
 def test_every_active_rule_is_priced_and_written(tmp_path):
@@ -50,18 +109,22 @@ def test_every_active_rule_is_priced_and_written(tmp_path):
         production=[["L1", "H1", "I", 100, 10, 0], ["L2", "H2", "I", 100, 20, 0]],
         requirements=[["A", "I", "P1", 100]], Budgets=[["A", "P1", 2000]]),
         "rules.max_supplier_share=0.6")
-    prices = result.rule_prices.set_index("rule")
-    assert list(prices.index) == ["supplier share", "budgets without carry-over"]
-    assert prices.loc["supplier share", "cost_of_rule"] == near(400)
-    assert prices.loc["supplier share", "better_off_without"] == "A (spending -400)"
-    assert prices.loc["budgets without carry-over", "cost_of_rule"] == near(0)
-    assert prices.loc["budgets without carry-over", "better_off_without"] == ""
+    prices = result.rule_prices
+    assert list(zip(prices["rule"], prices["ally"].fillna(""), strict=True)) == [
+        ("supplier share", ""), ("supplier share", "A"), ("budgets without carry-over", "")]
+    share, a, budgets = prices.to_dict("records")
+    assert share["cost_of_rule"] == near(400)
+    assert (a["cost_of_rule"], a["shortfall_of_rule"], a["without_the_rule"]) == (
+        near(400), 0, "better off")
+    assert budgets["cost_of_rule"] == near(0)  # equal totals: no ally rows
     path = write_report(result, tmp_path / "report.xlsx")
     workbook = openpyxl.load_workbook(path)
     rows = list(workbook["Rule prices"].iter_rows(values_only=True))
-    assert fields(workbook["Rule prices"])[:3] == ["rule", "set_by", "status"]
-    assert headers(workbook["Rule prices"])[:3] == ["Rule", "Set by", "Status without it"]
-    assert [row[0] for row in rows[1:]] == ["supplier share", "budgets without carry-over"]
+    assert fields(workbook["Rule prices"])[:4] == ["rule", "ally", "set_by", "status"]
+    assert headers(workbook["Rule prices"])[:4] == ["Rule", "Ally", "Set by",
+                                                    "Status without it"]
+    assert [row[:2] for row in rows[1:]] == [
+        ("supplier share", None), ("supplier share", "A"), ("budgets without carry-over", None)]
 
 
 def test_rule_prices_can_be_turned_off(tmp_path):
@@ -93,7 +156,7 @@ def test_every_rule_price_re_solve_is_checked_by_the_verifier_against_the_input_
     monkeypatch.setattr(optimizer.run, "verify_plan", recording)
     result = solve(tmp_path, supplier_share_case(), "rules.max_supplier_share=0.6")
     assert checked == [0.6, 1.0]  # the plan, then the plan without the rule
-    [price] = result.rule_prices.to_dict("records")
+    [price] = rule_rows(result.rule_prices).to_dict("records")
     assert price["price"] == "the supplier share rule costs 400 at the same weighted shortfall"
 
 
@@ -149,7 +212,9 @@ def test_a_binding_budget_without_carry_over_is_priced_by_a_verified_re_solve(tm
         production=[["L", "H", "I", 50, 10, 0]],
         requirements=[["A", "I", "P2", 100]],
         Budgets=[["A", "P1", 1000], ["A", "P2", 0]]))
-    [price] = result.rule_prices.to_dict("records")
+    price, ally = result.rule_prices.to_dict("records")
+    assert (ally["ally"], ally["shortfall_of_rule"], ally["without_the_rule"]) == (
+        "A", near(50), "better off")
     assert price["status"] == "optimal"
     assert price["cost_of_rule"] == near(500 - 1000)
     assert price["shortfall_of_rule"] == near(50)
@@ -163,7 +228,7 @@ def test_whole_unit_rule_prices_come_from_a_verified_re_solve_started_from_the_p
     result = solve(tmp_path, supplier_share_case(integer=True), "rules.max_supplier_share=0.6",
                    f"objective.mode={mode}")
     assert result.model_size["integer variables"] > 0
-    [price] = result.rule_prices.to_dict("records")
+    [price] = rule_rows(result.rule_prices).to_dict("records")
     assert (price["status"], price["cost_of_rule"], price["shortfall_of_rule"]) == (
         "optimal", near(400), 0.0)
     assert price["price"] == "the supplier share rule costs 400 at the same weighted shortfall"
@@ -182,9 +247,12 @@ def test_a_cost_that_buys_a_small_shortfall_is_not_quoted_at_the_same_shortfall(
         requirements=[["A", "I", "P2", 100_000_000]],
         Capacity=[["L", "I", "P1", 0], ["L2", "I", "P1", 0]],
         Budgets=[["A", "P1", 1_000_000], ["A", "P2", 50_000_000]]))
-    [price] = result.rule_prices.to_dict("records")
+    price, ally = result.rule_prices.to_dict("records")
     assert price["cost_of_rule"] == near(-1_000_000)
     assert price["shortfall_of_rule"] == near(1)
+    # The ally's shortfall keeps the unit the million paid for, as the rule's row does.
+    assert (ally["ally"], ally["cost_of_rule"], ally["shortfall_of_rule"]) == (
+        "A", near(-1_000_000), near(1))
     assert price["price"] == ("the budgets without carry-over rule saves 1,000,000 but "
                               "leaves 1 more unit of weighted shortfall")
 

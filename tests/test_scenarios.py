@@ -118,7 +118,7 @@ factor = 0.5
 from = "P1"
 """)
     data, config, scenarios = load(workbook, path)
-    scenarios += outage_each_facility(data) + scaled("scale_budget", [0.5])
+    scenarios += outage_each_facility(data) + scaled("scale_budget", [0.5], data)
     results = run_sweep(data, config, scenarios, workbook)
     assert results["scenario"].tolist() == ["base", "F1 at half", "without F1",
                                             "without F2", "budgets x0.5"]
@@ -166,7 +166,7 @@ def test_local_processes_and_a_loopback_dask_cluster_give_the_same_numbers(tmp_p
     workbook = two_lines(tmp_path / "a.xlsx")
     config = load_config(None, [WEIGHTED])
     data, _ = load_workbook(workbook, config["rules"])
-    scenarios = outage_each_facility(data) + scaled("scale_targets", [0.5, 2.0])
+    scenarios = outage_each_facility(data) + scaled("scale_targets", [0.5, 2.0], data)
     alone = run_sweep(data, config, scenarios, workbook)
     in_processes = run_sweep(data, config, scenarios, workbook, workers=2)
     with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1,
@@ -272,7 +272,7 @@ def test_outages_of_a_linear_program_start_from_the_base_plan_and_match_cold_sol
     for mode in ("weighted", "lexicographic"):
         config = load_config(None, [f"objective.mode={mode}"])
         data, _ = load_workbook(workbook, config["rules"])
-        outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7])
+        outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7], data)
         results = run_sweep(data, config, outages, workbook, warm_start=True)
         # A budget cut touches every item the allies buy: nothing to hold back.
         assert results["warm_start"].tolist() == ["no", "yes", "yes", "yes", "no"]

@@ -70,7 +70,7 @@ def test_blank_rows_are_skipped_and_rows_keep_their_excel_numbers(workbook_path)
 def test_missing_required_sheet_and_column(workbook_path):
     def edit(sheets):
         del sheets["Items"]
-        sheets["Production"][0][3] = "capacty"
+        sheets["Production"][0][3] = "output"  # unrelated to any column name
 
     found = problems_of(workbook_path(edit))
     assert "alliance.xlsx: required sheet 'Items' is missing" in found
@@ -87,9 +87,11 @@ def test_missing_required_sheet_and_column(workbook_path):
         ("Production", 1, 5, 9.223372036854776e18,
          "Production!F2: lead_time must be a whole number from 0 to 10,000, "
          "got 9223372036854775808"),
-        ("Allies", 1, 3, 1.2,
-         "Allies!D2: min_gap_closure must be a number between 0 and 1, got 1.2"),
-        ("Requirements", 1, 3, "inf", "Requirements!D2: target must be a number >= 0, got 'inf'"),
+        ("Allies", 1, 3, 120,
+         "Allies!D2: min_gap_closure must be a number between 0 and 1, got 120"),
+        ("Requirements", 1, 3, "inf", "Requirements!D2: target 'inf' is too large for the "
+         "solver (at most 1e+15); give a realistic figure, or state the column in a coarser "
+         "unit (thousands, millions)"),
         ("Requirements", 1, 3, "nan", "Requirements!D2: target must be a number >= 0, got 'nan'"),
         ("Items", 1, 3, "maybe",
          "Items!D2: integer must be TRUE or FALSE (or yes/no, 1/0), got 'maybe'"),

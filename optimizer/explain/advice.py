@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.explain.binding import DUAL, limit_unit
+from optimizer.explain.rule_prices import rule_rows
 from optimizer.model.build import BUDGET, CAPACITY, EXPANSION, GAP_CLOSURE, AllocationModel
 from optimizer.model.solve import Sensitivity
 from optimizer.words import money, number
@@ -89,11 +90,11 @@ def _weighted_effect(improved: float, closed: float, saved: float,
 def _rule_rows(rule_prices: pd.DataFrame | None) -> list[dict]:
     """Lifting a rule is relaxing it: shortfall closed = with − without, cost saved =
     with − without (the rule's price, noise already shown as 0), in the rule prices'
-    words."""
+    words; one row per rule, not per ally it moves."""
     if rule_prices is None:
         return []
     rows = []
-    for price in rule_prices.to_dict("records"):
+    for price in rule_rows(rule_prices).to_dict("records"):
         if price["status"] not in ("optimal", "feasible") or pd.isna(price["cost_of_rule"]):
             continue
         cost, gap = float(price["cost_of_rule"]), float(price["shortfall_of_rule"])

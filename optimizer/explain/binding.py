@@ -154,11 +154,16 @@ def unvalued_limits(model: AllocationModel, values: np.ndarray,
     """The binding limits of a plan not proven optimal, with no figures (``UNPROVEN``):
     the duals of a stopped solve are not marginal values, and a re-solve's difference
     from such a plan would mix the limit with the search left undone."""
-    binding = limit_records(model, values, data)
+    return _most_valuable_first(without_figures(limit_records(model, values, data),
+                                                UNPROVEN))
+
+
+def without_figures(binding: pd.DataFrame, how: str) -> pd.DataFrame:
+    """``binding`` with every figure blank and ``how`` saying why (in place)."""
     for figure in FIGURES:
         binding[figure] = np.nan
-    binding["how"] = UNPROVEN
-    return _most_valuable_first(binding)
+    binding["how"] = how
+    return binding
 
 
 def _most_valuable_first(binding: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import AllianceData
-from optimizer.explain.binding import binding_limits, limit_records
+from optimizer.explain.binding import binding_limits, limit_records, without_figures
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel
 from optimizer.model.restrict import BasePlan
@@ -100,10 +100,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
     binding = limit_records(model, values, data)
     measured = pd.DataFrame(columns=binding.columns)
     if count > 0 and deadline <= time.perf_counter():
-        for figure in ("shortfall_closed", "cost_saved", "objective_improved"):
-            binding[figure] = np.nan
-        binding["how"] = RAN_OUT
-        return binding
+        return without_figures(binding, RAN_OUT)
     if count > 0:
         progress("ranking the limits by the linear relaxation")
         relaxation = as_linear_program(model)
@@ -126,9 +123,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
     start = BasePlan.of(model.linear, values)  # still feasible with a limit relaxed
     binding = pd.concat([binding, measured], ignore_index=True).drop_duplicates(
         ["family", "position"], keep="last").reset_index(drop=True)
-    for figure in ("shortfall_closed", "cost_saved", "objective_improved"):
-        binding[figure] = np.nan
-    binding["how"] = NOT_MEASURED
+    binding = without_figures(binding, NOT_MEASURED)
     declarations = {d.family: d for d in model.limits}
     keys = set(zip(measured["family"], measured["position"], strict=True))
     for index, record in binding.iterrows():

@@ -24,12 +24,19 @@ shortfall, positive where the rule costs money or leaves shortfall, with differe
 within the solver's tolerance (``optimizer.tolerance``) shown as 0 — except, in
 lexicographic mode, a shortfall difference beyond round-off that comes with a cost
 difference: the cost is that of the least shortfall, so it paid for that difference,
-however small (the generated S alliance: 1.5 units of 197 M, at 692,173). Per ally,
-the change in its weighted shortfall and its spending says who gains and who loses from
-lifting the rule; where the totals are equal there is none to tell (the two plans are
-equal plans that share the gaps differently). The re-solves keep the plan's tie-break,
-so that two plans chosen alike are compared, and share ``explain.time_limit`` with the
-measured limits.
+however small (the generated S alliance: 1.5 units of 197 M, at 692,173).
+
+The table is long: each rule's row (``ally`` blank) is followed by one row per ally
+whose weighted shortfall or cost the rule changes, with the same figures for that ally
+alone, so that the allies' rows add up to the rule's row (but for expansions funded
+outside the budgets, which belong to no ally). An ally's cost is what the plan spends on
+its behalf: its orders and their transport, the transport of transfers it receives, the
+expansions it pays for and the holding cost of its stock. Each ally's changes are
+rounded as the rule's are (noise next to the plan's totals is 0); where the rule's
+totals are equal there are no ally rows (the two plans are equal plans that share the
+gaps differently, not the rule). The re-solves keep the plan's tie-break, so that two
+plans chosen alike are compared, and share ``explain.time_limit`` with the measured
+limits.
 """
 
 from __future__ import annotations
@@ -48,13 +55,14 @@ from optimizer.explain.measured import quiet_config
 from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
 from optimizer.model.restrict import BasePlan
 from optimizer.model.solution import Plan
-from optimizer.model.status import OPTIMAL
-from optimizer.tolerance import negligible, round_off, snapped
+from optimizer.model.status import OPTIMAL, was_stopped
+from optimizer.tolerance import round_off, snapped
 from optimizer.words import money, number
 
-COLUMNS = ("rule", "set_by", "status", "price", "total_cost_without", "cost_of_rule",
-           "weighted_shortfall_without", "shortfall_of_rule", "better_off_without",
-           "worse_off_without")
+COLUMNS = ("rule", "ally", "set_by", "status", "price", "total_cost_without",
+           "cost_of_rule", "weighted_shortfall_without", "shortfall_of_rule",
+           "without_the_rule")
+BETTER_OFF, WORSE_OFF = "better off", "worse off"  # an ally without the rule
 MORE_TIME = "raise explain.time_limit (or solver.time_limit) to price it"
 UNPROVEN_PLAN = ("not priced: the plan itself is not proven optimal, so its difference "
                  "from a plan without the rule would mix the rule with the search left "
@@ -123,55 +131,53 @@ def price_words(rule: str, cost: float, gap: float, currency: str = "") -> str:
     return f"the {rule} rule {spent}{joint} {shortfall}"
 
 
-def _by_ally(plan: Plan) -> pd.DataFrame:
-    """Weighted shortfall and spending of every ally in a plan."""
+def rule_rows(prices: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the rules themselves (``ally`` blank), without the allies' rows."""
+    return prices[prices["ally"].isna()]
+
+
+def _by_ally(plan: Plan, holding_cost: pd.Series) -> pd.DataFrame:
+    """Weighted shortfall and cost of every ally in a plan: Σ priority · shortfall over
+    its targets; its orders (purchase and transport), the transport of the transfers it
+    receives, the expansions it pays for and Σ holding_cost(item) · stock of its stock.
+    ``holding_cost`` is per item code."""
     readiness = plan.readiness
     shortfall = (readiness["shortfall"] * readiness["priority"]).groupby(
         readiness["ally"]).sum()
-    spending = pd.concat([
+    stocks = plan.stocks
+    cost = pd.concat([
         plan.orders.groupby("ally")["total_cost"].sum(),
         plan.expansions.groupby("payer")["cost"].sum(),
         (plan.transfers["quantity"] * plan.transfers["transport_cost"]).groupby(
             plan.transfers["to"]).sum(),
+        (stocks["stock"] * stocks["item"].map(holding_cost)).groupby(stocks["ally"]).sum(),
     ]).groupby(level=0).sum()
-    return pd.DataFrame({"shortfall": shortfall, "spending": spending}).fillna(0.0)
+    return pd.DataFrame({"shortfall": shortfall, "cost": cost}).fillna(0.0)
 
 
-def _signed(value: float) -> str:
-    return ("+" if value > 0 else "-") + number(abs(value))
-
-
-def _describe(changes: pd.DataFrame, currency: str = "") -> str:
-    parts = []
-    for ally, row in changes.iterrows():
-        words = []
-        if row["shortfall"]:
-            words.append(f"weighted shortfall {_signed(row['shortfall'])}")
-        if row["spending"]:
-            words.append(f"spending {row['spending']:+,.0f}"
-                         + (f" {currency}" if currency else ""))
-        parts.append(f"{ally} ({', '.join(words)})")
-    return "; ".join(parts)
-
-
-def _who_gains(plan: Plan, without: Plan, mip_gap: float,
-               currency: str = "") -> dict[str, str]:
-    """Allies better and worse off without the rule: an ally gains when its weighted
-    shortfall falls, or stays while its spending falls; changes within the solver's
-    tolerance of the plan's totals count as none."""
-    base, after = _by_ally(plan), _by_ally(without)
-    allies = base.index.union(after.index)
-    change = after.reindex(allies, fill_value=0.0) - base.reindex(allies, fill_value=0.0)
-    change["shortfall"] = change["shortfall"].where(
-        ~negligible(change["shortfall"], plan.weighted_shortfall, mip_gap), 0.0)
-    change["spending"] = change["spending"].where(
-        ~negligible(change["spending"], plan.total_cost, mip_gap), 0.0)
-    gaining = (change["shortfall"] < 0) | ((change["shortfall"] == 0)
-                                           & (change["spending"] < 0))
-    losing = (change["shortfall"] > 0) | ((change["shortfall"] == 0)
-                                          & (change["spending"] > 0))
-    return {"better_off_without": _describe(change[gaining], currency),
-            "worse_off_without": _describe(change[losing], currency)}
+def _ally_rows(rule: str, status: str, plan: Plan, without: Plan, data: AllianceData,
+               shortfall_change: Callable[[pd.Series], np.ndarray],
+               mip_gap: float) -> list[dict]:
+    """One row per ally whose weighted shortfall or cost differs without the rule: its
+    figures with − without, the shortfall's rounded by ``shortfall_change`` as the
+    rule's is and the cost's within the solver's tolerance of the plan's total cost.
+    Without the rule an ally is better off when its weighted shortfall falls, or stays
+    while its cost falls; worse off the other way round."""
+    holding_cost = data.items.set_index("item")["holding_cost"].fillna(0.0)
+    allies = data.allies["ally"]
+    with_rule = _by_ally(plan, holding_cost).reindex(allies, fill_value=0.0)
+    after = _by_ally(without, holding_cost).reindex(allies, fill_value=0.0)
+    gap = shortfall_change(with_rule["shortfall"] - after["shortfall"])
+    cost = snapped(with_rule["cost"] - after["cost"], plan.total_cost, mip_gap)
+    better = (gap > 0) | ((gap == 0) & (cost > 0))
+    rows = pd.DataFrame({
+        "rule": rule, "ally": allies.to_numpy(), "status": status,
+        # + 0.0: a solver's −0 is written as 0.
+        "total_cost_without": after["cost"].to_numpy() + 0.0, "cost_of_rule": cost,
+        "weighted_shortfall_without": after["shortfall"].to_numpy() + 0.0,
+        "shortfall_of_rule": gap,
+        "without_the_rule": np.where(better, BETTER_OFF, WORSE_OFF)})
+    return rows[(gap != 0) | (cost != 0)].to_dict("records")
 
 
 def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
@@ -179,7 +185,8 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
                 resolve: Callable[[AllianceData, dict, BasePlan], object],
                 deadline: float, plan_status: str = OPTIMAL,
                 progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
-    """One row per active rule (columns ``COLUMNS``): the plan's numbers without it.
+    """One row per active rule (columns ``COLUMNS``, ``ally`` blank): the plan's numbers
+    without it, each followed by a row per ally it moves (``_ally_rows``).
     ``model`` and ``values`` are the plan's, whose status is ``plan_status``;
     ``resolve(data, config, start)`` solves, extracts and verifies an input as the
     plan's run does (``solve_data``), starting from the plan ``start``; the re-solves
@@ -203,8 +210,7 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
                          + NOT_BINDING, "total_cost_without": plan.total_cost,
                          "cost_of_rule": 0.0,
                          "weighted_shortfall_without": plan.weighted_shortfall,
-                         "shortfall_of_rule": 0.0, "better_off_without": "",
-                         "worse_off_without": ""})
+                         "shortfall_of_rule": 0.0})
             continue
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -219,27 +225,29 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
         if moved.status != OPTIMAL or moved.plan is None:
             # A stopped solve's plan is one plan without the rule, not the best: its
             # difference from the plan mixes the rule with the search left undone.
-            stopped = "stopped by" in moved.message
             rows.append({**row, "price": f"not priced: the solve without the rule ended "
                                          f"{moved.status} ({moved.message})"
-                                         + (f"; {MORE_TIME}" if stopped else "")})
+                                         + (f"; {MORE_TIME}" if was_stopped(moved.message)
+                                            else "")})
             continue
         without = moved.plan
         cost = float(snapped(plan.total_cost - without.total_cost, plan.total_cost, mip_gap))
-        raw_gap = plan.weighted_shortfall - without.weighted_shortfall
-        gap = float(snapped(raw_gap, plan.weighted_shortfall, mip_gap))
         if lexicographic and cost != 0 and not model.is_mip:
             # The cost is that of the least shortfall: a cost that changed paid for the
             # shortfall that changed with it, however small (beyond round-off); it is
             # not "the same".
-            gap = float(round_off(raw_gap, plan.weighted_shortfall))
-        words = price_words(rule.name, cost, gap, currency)
-        # Equal totals: any per-ally difference is another of the equal plans, not the rule.
-        allies = (_who_gains(plan, without, mip_gap, currency) if cost or gap
-                  else {"better_off_without": "", "worse_off_without": ""})
-        rows.append({**row, "price": words, "total_cost_without": without.total_cost,
-                     "cost_of_rule": cost,
+            def shortfall_change(change):
+                return round_off(change, plan.weighted_shortfall)
+        else:
+            def shortfall_change(change):
+                return snapped(change, plan.weighted_shortfall, mip_gap)
+        gap = float(shortfall_change(plan.weighted_shortfall - without.weighted_shortfall))
+        rows.append({**row, "price": price_words(rule.name, cost, gap, currency),
+                     "total_cost_without": without.total_cost, "cost_of_rule": cost,
                      "weighted_shortfall_without": without.weighted_shortfall,
-                     "shortfall_of_rule": gap, **allies})
+                     "shortfall_of_rule": gap})
+        if cost or gap:  # equal totals: a per-ally difference is another equal plan's
+            rows += _ally_rows(rule.name, moved.status, plan, without, data,
+                               shortfall_change, mip_gap)
     return pd.DataFrame(rows).reindex(columns=list(COLUMNS))
 

@@ -41,6 +41,8 @@ _LIMIT_REASONS = {
 }
 
 
+_INTERRUPTED = frozenset(status for status, reason in _LIMIT_REASONS.items()
+                         if reason == "an interruption")
 _FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
 OVERRUN = 0.5  # seconds HiGHS may take beyond its limit before it is asked to stop
 DUAL, PRIMAL = 1, 4  # HiGHS's simplex_strategy: dual (its default), primal
@@ -239,7 +241,7 @@ class HighsSession:
         stopped = _run_interruptibly(self.highs, time_limit)
         has_solution = int(self.highs.getInfo().primal_solution_status) == _FEASIBLE
         model_status = self.highs.getModelStatus().name
-        if stopped and _LIMIT_REASONS.get(model_status) == "an interruption":
+        if stopped and model_status in _INTERRUPTED:
             model_status = "kTimeLimit"
         status, message = classify(model_status, has_solution)
         return status, message, status in (OPTIMAL, FEASIBLE)

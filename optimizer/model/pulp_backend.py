@@ -25,21 +25,6 @@ from optimizer.outputs import TEMPORARY_SUFFIX, atomic_output
 LP_NAME_LIMIT = 100
 _KEPT = LP_NAME_LIMIT - 13
 
-# Short names an analyst types in solver.name, and the PuLP solver class they mean.
-SOLVER_NAMES = {
-    "highs": "HiGHS",
-    "highs_cmd": "HiGHS_CMD",
-    "cbc": "COIN_CMD",
-    "glpk": "GLPK_CMD",
-    "gurobi": "GUROBI",
-    "gurobi_cmd": "GUROBI_CMD",
-    "cplex": "CPLEX_PY",
-    "cplex_cmd": "CPLEX_CMD",
-    "scip": "SCIP_PY",
-    "xpress": "XPRESS_PY",
-    "copt": "COPT",
-    "mosek": "MOSEK",
-}
 INSTALL_HINTS = {
     "COIN_CMD": "install it with: pip install 'stockpile-optimiser[cbc]'",
     "HiGHS": "install it with: pip install highspy",
@@ -56,14 +41,6 @@ _LIMIT_REASONS = {
     LpSolveStatus.Interrupted: "an interruption",
     LpSolveStatus.Stopped: "the solver (reason not given)",
 }
-
-
-def solver_class_name(requested: str) -> str | None:
-    """The PuLP solver class for a solver.name, e.g. "cbc" -> "COIN_CMD"."""
-    name = SOLVER_NAMES.get(requested.strip().lower())
-    if name is None:
-        name = {n.lower(): n for n in pulp.listSolvers()}.get(requested.strip().lower())
-    return name
 
 
 def classify(status: LpSolveStatus, has_solution: bool) -> tuple[str, str]:

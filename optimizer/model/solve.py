@@ -36,11 +36,12 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from optimizer.config import KNOWN_SOLVERS, solver_class_name
 from optimizer.errors import SolverFailure
 from optimizer.model import highs
 from optimizer.model.build import AllocationModel, open_share_rows
 from optimizer.model.linear import dense_objective
-from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession, solver_class_name
+from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession
 from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.tolerance import ROUND_OFF
@@ -193,8 +194,8 @@ def open_session(model: AllocationModel, config: dict, verbose: bool):
     class_name = solver_class_name(requested)
     if class_name is None:
         raise SolverFailure(
-            f"solver.name '{requested}' is not a solver PuLP can drive; use one of highs, "
-            "cbc, glpk, gurobi, cplex, scip, xpress, copt, mosek")
+            f"solver.name '{requested}' is not a solver PuLP can drive; use one of "
+            f"{KNOWN_SOLVERS}")
     if not pulp.getSolver(class_name, msg=False).available():
         hint = INSTALL_HINTS.get(class_name, "install it and its PuLP interface")
         raise SolverFailure(f"solver '{requested}' is not installed; {hint}")

@@ -16,8 +16,17 @@ SOLVED = (OPTIMAL, "solved to optimality")
 NO_PLAN = (INFEASIBLE, "the hard constraints cannot all hold")
 
 
+STOPPED = "stopped by"
+
+
 def stopped_by(reason: str, has_solution: bool) -> tuple[str, str]:
     """A solver stopped by a limit: ``feasible`` with a solution, ``error`` without."""
     if has_solution:
-        return FEASIBLE, f"stopped by {reason} with a solution not proven optimal"
-    return ERROR, f"stopped by {reason} before finding any solution"
+        return FEASIBLE, f"{STOPPED} {reason} with a solution not proven optimal"
+    return ERROR, f"{STOPPED} {reason} before finding any solution"
+
+
+def was_stopped(message: str) -> bool:
+    """Whether a solve's sentence is that of a limit (``stopped_by``), which more time
+    may lift, rather than of an infeasible model or a failure."""
+    return message.startswith(STOPPED)
