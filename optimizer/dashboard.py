@@ -132,7 +132,7 @@ class ChartTable:
         """The number format of a column's value in a row: in the row's item unit for a
         quantity of one item, else the column's (money with the currency)."""
         column = CHART_COLUMNS[name]
-        if column.unit == ITEM_UNIT and self.row_units:
+        if column.kind == "quantity" and self.row_units:
             return quantity_format(self.row_units[row])
         return column.number_format
 

@@ -194,7 +194,7 @@ def table_sheet(columns: tuple[Column, ...], frame: pd.DataFrame, currency: str 
         formats = {item: quantity_format(unit) for item, unit in units.items()}
         per_row = [formats.get(str(item), QUANTITY) for item in frame["item"]]
         content.cell_formats = {c.name: per_row for c in columns
-                                if c.unit == ITEM_UNIT and c.name in frame.columns}
+                                if c.kind == "quantity" and c.name in frame.columns}
     return content
 
 

@@ -53,7 +53,6 @@ from optimizer.dashboard import ChartTable, chart_tables
 from optimizer.excel import (
     COUNT,
     DUAL,
-    ITEM_UNIT,
     MONEY,
     PERCENT,
     QUANTITY,
@@ -474,7 +473,7 @@ def _html_table(table_id: str, frame: pd.DataFrame, columns: Iterable[Column],
         for column, value in zip(columns, values, strict=True):
             if _is_number(value):
                 unit = (f" {row_units[number]}" if row_units and row_units[number]
-                        and column.unit == ITEM_UNIT else "")
+                        and column.kind == "quantity" else "")
                 cells.append(f'<td class="number" data-value="{float(value)!r}">'
                              f"{_formatted(value, column.number_format)}{_text(unit)}</td>")
             else:
