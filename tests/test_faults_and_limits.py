@@ -219,7 +219,7 @@ def test_a_model_file_whose_name_is_not_utf8_is_read_and_named_escaped(tmp_path)
     refused_by_cli(stockpile("validate", workbook, "--model", os.fsencode(model)),
                    f"{tmp_path}/model-\\xff.toml: unknown key 'solver.time_limt' (did you mean "
                    "solver.time_limit?); the sections are [objective], [rules], [solver], "
-                   "[explain]")
+                   "[explain], [report]")
 
 
 def test_a_sweep_of_non_utf8_names_writes_them_escaped(tmp_path):
