@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from optimizer import __version__
-from optimizer.config import DEFAULT_MODEL_FILE, load_config
+from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
 from optimizer.errors import ExitCode, InputError, StockpileError
 from optimizer.files import shown_path, shown_text
 from optimizer.schema import Problem
@@ -184,6 +184,8 @@ def _print_summary(result, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from optimizer.words import compact_money
+
     summary = result.summary()
     if result.status not in ("optimal", "feasible"):
         print(f"{result.status}: {result.message}", file=sys.stderr)
@@ -201,9 +203,10 @@ def _print_summary(result, out: Path) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("status", f"{result.status} ({result.message})")
-    table.add_row("total cost", f"{summary['total_cost']:,.0f}")
+    currency = report_currency(result.config)
+    table.add_row("total cost", compact_money(summary["total_cost"], currency))
     table.add_row("weighted shortfall", f"{summary['weighted_shortfall']:,.2f}")
-    table.add_row("gaps closed", f"{summary['gap_closed_pct']:.1f}%")
+    table.add_row("gaps closed, weighted by priority", f"{summary['gap_closed_pct']:.1f}%")
     met = result.plan.target_met
     table.add_row("targets met", f"{int(met.sum()):,} of {len(met):,}")
     if "equal_cost_plans" in summary:
@@ -370,15 +373,16 @@ def _command_sweep(args: argparse.Namespace) -> int:
         print(f"resumed: {kept:,} of {len(results):,} cases kept from the earlier run, "
               f"{len(results) - kept:,} solved")
     base = results.iloc[0]
+    money = f" {report_currency(config)}" if report_currency(config) else ""
     print(f"base: {base['status']}, weighted shortfall {base['weighted_shortfall']:,.2f}, "
-          f"cost {base['total_cost']:,.0f}")
+          f"cost {base['total_cost']:,.0f}{money}")
     print(f"{len(results) - 1} scenarios, {failed} without a plan; most damaging:")
     for _, case in worst.iterrows():
         name = terminal_text(case["scenario"])
         if case["status"] in ("optimal", "feasible"):
             print(f"  {name}: weighted shortfall "
                   f"{case['delta_weighted_shortfall']:+,.2f}, "
-                  f"cost {case['delta_total_cost']:+,.0f}")
+                  f"cost {case['delta_total_cost']:+,.0f}{money}")
         else:
             print(f"  {name}: {case['status']} ({terminal_text(case['message'])})")
     print(f"sweep: {terminal_text(out)}")

@@ -7,10 +7,12 @@ taken as B − A:
 - KPIs: status, total_cost, weighted_shortfall, gap_closed_pct and each cost term of the
   Summary: the value in A and in B, the delta and the relative change
   100 · (B − A) / |A| in percent.
-- By ally: Σ gap, Σ shortfall and the share of the gap closed,
-  closed_pct = 100 · (1 − Σ min(shortfall, gap) / Σ gap) over the ally's Readiness rows
-  (100 with no gap; the Summary's gap_closed_pct restricted to one ally), and the
-  quantity and cost the ally orders (Allocation), in A, in B and their deltas.
+- By ally: the weighted gap Σ p · gap, the weighted shortfall Σ p · shortfall and the
+  share of the gap closed, weighted by priority p, closed_pct = 100 · (1 − Σ p ·
+  min(shortfall, gap) / Σ p · gap) over the ally's Readiness rows (100 with no gap; the
+  Summary's gap_closed_pct restricted to one ally), so that no sum adds one item's units
+  to another's, and the quantity and cost the ally orders (Allocation), in A, in B and
+  their deltas.
 - By line (facility, item) and by delivery period: quantity and cost ordered (Allocation)
   in A, in B and their deltas.
 
@@ -25,6 +27,12 @@ changed (``changed``) and put the largest changes first. ``write_comparison`` wr
 them, with an About sheet naming both reports and their SHA-256, through
 ``optimizer.excel.write_workbook`` (atomic save, the report's number formats and header
 notes).
+
+Money is named in the reports' currency (their Run info's ``report.currency``; two
+reports that name different currencies are not compared). Each sheet's header row holds
+readable headers, read back to their field names through the report's column catalogue
+(``optimizer.report.field_names``), so a report reads alike whatever its currency, and a
+report whose header row holds the field names reads too.
 
 A report is read as ``stockpile solve`` wrote it; a hand-edited one is refused, or read
 with a warning that names what was left out, never read into a wrong delta
@@ -53,15 +61,29 @@ import pandas as pd
 from optimizer import __version__
 from optimizer.data import column_letter, sheet_ref
 from optimizer.errors import InputError
-from optimizer.excel import MONEY, PERCENT, QUANTITY, finite_number, write_workbook
+from optimizer.excel import (
+    ITEM_UNIT,
+    MONEY,
+    MONEY_UNIT,
+    PERCENT,
+    QUANTITY,
+    finite_number,
+    money_format,
+    write_workbook,
+)
 from optimizer.files import shown_path
 from optimizer.model.solution import gap_closed
 from optimizer.outputs import Output, check_outputs
 from optimizer.package import open_workbook
 from optimizer.reader import sha256_of
 from optimizer.report import (
+    CURRENCY_KEY,
+    ITEM_UNITS,
+    REPORT_SHEETS,
     SUMMARY_METRICS,
     Column,
+    field_names,
+    summary_metric,
     table_sheet,
 )
 from optimizer.schema import Problem
@@ -99,7 +121,7 @@ SUMMARY_COLUMNS = ("metric", "value")
 REPORT_TABLES = {
     "Allocation": TableSpec(("facility", "item", "ally", "delivery_period"),
                             ("quantity", "total_cost")),
-    "Readiness": TableSpec(("ally", "item", "period"), ("gap", "shortfall")),
+    "Readiness": TableSpec(("ally", "item", "period"), ("gap", "shortfall", "priority")),
 }
 NOT_A_REPORT = "so it is not a report written by stockpile solve"
 AS_WRITTEN = "a report is read as stockpile solve wrote it"
@@ -136,6 +158,17 @@ class ReportTables:
     def status(self) -> str:
         return str(self.summary.get("status") or "unknown")
 
+    @property
+    def currency(self) -> str:
+        """The money unit the report names (Run info; blank: none)."""
+        return report_currency_of(self.run_info)
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Item -> its unit, as the report's Run info records them."""
+        return {key: str(value) for (section, key), value in self.run_info.items()
+                if section == ITEM_UNITS and value is not None}
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -148,6 +181,7 @@ class Comparison:
     by_line: pd.DataFrame  # facility, item, allocation in A and B, deltas (changed only)
     by_period: pd.DataFrame  # delivery_period, allocation in A and B, deltas (changed only)
     mip_gap: float = 0.0  # in the noise of the KPI deltas (``comparison_mip_gap``)
+    currency: str = ""  # the money unit of both reports (``comparison_currency``)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -163,10 +197,13 @@ class Comparison:
                 lines.append(f"status: {row.a} → {row.b}")
                 continue
             spec = _terminal_format(row.metric)
+            unit = (f" {self.currency}" if self.currency
+                    and summary_metric(row.metric)[0] == MONEY else "")
             delta = ("" if _is_blank(row.delta)
                      else f" ({NO_CHANGE})" if row.delta == 0 and row.a != row.b
-                     else f" ({row.delta:+{spec}})")
-            lines.append(f"{row.metric}: {_shown(row.a, spec)} → {_shown(row.b, spec)}{delta}")
+                     else f" ({row.delta:+{spec}}{unit})")
+            lines.append(f"{row.metric}: {_shown(row.a, spec, unit)} → "
+                         f"{_shown(row.b, spec, unit)}{delta}")
         closure = self.by_ally[changed(self.by_ally["closed_pct_a"],
                                        self.by_ally["closed_pct_b"])]
         if closure.empty:
@@ -205,15 +242,21 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
         if missing:
             raise InputError([Problem(shown_path(path), f"has no {_listed(missing)} sheet, "
                                                  f"{NOT_A_REPORT}")])
-        wanted = ["Summary", *REPORT_TABLES, "Run info", *extra_sheets, *specs]
+        wanted = ["Run info", "Summary", *REPORT_TABLES, *extra_sheets, *specs]
         sheets = {sheet: read_table(workbook, sheet) for sheet in dict.fromkeys(wanted)
                   if sheet in workbook.sheet_names}
     finally:
         workbook.close()
+    currency = ""
+    for sheet, frame in sheets.items():  # Run info first: it names the currency
+        frame.columns = field_names(REPORT_SHEETS.get(sheet, ()), list(frame.columns))
+        if sheet == "Run info":
+            currency = report_currency_of(_key_values(frame))
     expected = {"Summary": SUMMARY_COLUMNS,
                 **{sheet: spec.columns for sheet, spec in specs.items() if sheet in sheets}}
     for sheet, columns in expected.items():
-        absent = [f"'{column}'" for column in columns if column not in sheets[sheet].columns]
+        absent = [_column_words(sheet, column, currency) for column in columns
+                  if column not in sheets[sheet].columns]
         if absent:
             raise InputError([Problem(shown_path(path), f"its {sheet} sheet has no "
                                                  f"{_listed(absent)} column, {NOT_A_REPORT}")])
@@ -226,20 +269,38 @@ def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
         tables[sheet] = typed_table(path, sheet, frame, spec, problems, warnings)
     if problems:
         raise InputError(problems, warnings)
-    run_info = sheets.get("Run info", pd.DataFrame()).reindex(
-        columns=["section", "key", "value"])
     return ReportTables(
         path=path,
         sha256=sha256_of(path),
         summary=summary,
         allocation=tables["Allocation"],
         readiness=tables["Readiness"],
-        run_info={(str(section), str(key)): value
-                  for section, key, value in run_info.itertuples(index=False)},
+        run_info=_key_values(sheets.get("Run info", pd.DataFrame())),
         sheets=sheets,
         tables=tables,
         warnings=tuple(warnings),
     )
+
+
+def _key_values(run_info: pd.DataFrame) -> dict[tuple[str, str], object]:
+    """A Run info sheet as (section, key) -> value."""
+    table = run_info.reindex(columns=["section", "key", "value"])
+    return {(str(section), str(key)): value
+            for section, key, value in table.itertuples(index=False)}
+
+
+def report_currency_of(run_info: Mapping[tuple[str, str], object]) -> str:
+    """The currency a report's Run info names (blank: none)."""
+    value = run_info.get(CURRENCY_KEY)
+    return "" if value is None else str(value).strip()
+
+
+def _column_words(sheet: str, field: str, currency: str) -> str:
+    """How a refusal names a column: its readable header and its field name."""
+    column = next((c for c in REPORT_SHEETS.get(sheet, ()) if c.name == field), None)
+    if column is None:
+        return f"'{field}'"
+    return f"'{column.heading(currency)}' ({field})"
 
 
 def read_table(workbook, sheet: str) -> pd.DataFrame:
@@ -384,6 +445,7 @@ def compare_reports(path_a: str | Path, path_b: str | Path) -> Comparison:
     if problems:
         raise InputError(problems, warnings)
     a, b = reports
+    currency = comparison_currency(a, b)
     mip_gap = comparison_mip_gap(a, b)
     ally_orders = _allocation_change(a.allocation, b.allocation, ALLY_KEYS)
     by_ally = _closure_change(a.readiness, b.readiness).merge(
@@ -402,7 +464,22 @@ def compare_reports(path_a: str | Path, path_b: str | Path) -> Comparison:
                                                             PERIOD_KEYS),
                                          ["cost", "quantity"], PERIOD_KEYS),
         mip_gap=mip_gap,
+        currency=currency,
     )
+
+
+def comparison_currency(a: ReportTables, b: ReportTables) -> str:
+    """The money unit of a comparison: the one the reports name (either may name none);
+    an ``InputError`` when they name two different ones, since their money figures
+    cannot be subtracted."""
+    named = {report.currency for report in (a, b)} - {""}
+    if len(named) > 1:
+        raise InputError([Problem(shown_path(b.path), f"names its money in {b.currency} "
+                                                      f"and {shown_path(a.path)} in "
+                                                      f"{a.currency}; compare two reports "
+                                                      "in the same currency ([report] "
+                                                      "currency)")])
+    return named.pop() if named else ""
 
 
 def report_mip_gap(report: ReportTables) -> float:
@@ -460,20 +537,27 @@ def _kpi_change(summary_a: dict[str, object], summary_b: dict[str, object],
 
 
 def _closure_by_ally(readiness: pd.DataFrame) -> pd.DataFrame:
-    """ally, gap = Σ gap, shortfall = Σ shortfall, closed_pct = 100 · (1 − Σ min(shortfall,
-    gap) / Σ gap), 100 for an ally with no gap."""
-    totals = readiness.groupby("ally", dropna=False)[["gap", "shortfall"]].sum()
+    """ally, weighted_gap = Σ p · gap, weighted_shortfall = Σ p · shortfall, closed_pct =
+    100 · (1 − Σ p · min(shortfall, gap) / Σ p · gap) with p each row's priority, 100 for
+    an ally with no gap."""
+    weighted = pd.DataFrame({
+        "ally": readiness["ally"],
+        "weighted_gap": readiness["priority"] * readiness["gap"],
+        "weighted_shortfall": readiness["priority"] * readiness["shortfall"]})
+    totals = weighted.groupby("ally", dropna=False)[["weighted_gap",
+                                                     "weighted_shortfall"]].sum()
     return totals.assign(closed_pct=gap_closed(readiness, by="ally")).reset_index()
 
 
 def _closure_change(readiness_a: pd.DataFrame, readiness_b: pd.DataFrame) -> pd.DataFrame:
-    """Per ally: gap, shortfall and closed_pct in A and B, and the shortfall and
-    closed_pct deltas (NaN for an ally in one report only)."""
+    """Per ally: weighted gap, weighted shortfall and closed_pct in A and B, and the
+    weighted shortfall and closed_pct deltas (NaN for an ally in one report only)."""
     joined = _closure_by_ally(readiness_a).merge(
         _closure_by_ally(readiness_b), on="ally", how="outer", suffixes=("_a", "_b"))
-    for measure in ("shortfall", "closed_pct"):
+    for measure in ("weighted_shortfall", "closed_pct"):
         joined[f"{measure}_delta"] = deltas(joined[f"{measure}_a"], joined[f"{measure}_b"])
-    return joined[["ally", "gap_a", "gap_b", "shortfall_a", "shortfall_b", "shortfall_delta",
+    return joined[["ally", "weighted_gap_a", "weighted_gap_b", "weighted_shortfall_a",
+                   "weighted_shortfall_b", "weighted_shortfall_delta",
                    "closed_pct_a", "closed_pct_b", "closed_pct_delta"]]
 
 
@@ -521,7 +605,7 @@ def _is_blank(value: object) -> bool:
 
 def _terminal_format(metric: str) -> str:
     """The Python format of a metric on the terminal, from its Summary number format."""
-    number_format = SUMMARY_METRICS.get(metric, (QUANTITY, ""))[0]
+    number_format = summary_metric(metric)[0]
     return {MONEY: ",.0f", PERCENT: ".1f"}.get(number_format, ",.2f")
 
 
@@ -563,41 +647,52 @@ def _report_names(path_a: Path, path_b: Path) -> tuple[str, str]:
             "_".join((b.stem, *folders_b[-depth:])))
 
 
-def _measure_columns(measure: str, what: str, number_format: str) -> tuple[Column, ...]:
-    """``<measure>_a``, ``<measure>_b`` and ``<measure>_delta`` (B − A); the About sheet
-    names reports A and B."""
-    return (Column(f"{measure}_a", f"{what}: in report A.", number_format),
-            Column(f"{measure}_b", f"{what}: in report B.", number_format),
-            Column(f"{measure}_delta", f"{what}: B − A.", number_format))
+def _measure_columns(measure: str, what: str, number_format: str, header: str,
+                     unit: str = "") -> tuple[Column, ...]:
+    """``<measure>_a``, ``<measure>_b`` and ``<measure>_delta`` (B − A), headed "<header>
+    in A", "… in B", "… B − A"; the About sheet names reports A and B."""
+    return (Column(f"{measure}_a", f"{what}: in report A.", number_format,
+                   f"{header} in A", unit),
+            Column(f"{measure}_b", f"{what}: in report B.", number_format,
+                   f"{header} in B", unit),
+            Column(f"{measure}_delta", f"{what}: B − A.", number_format,
+                   f"{header} B − A", unit))
 
 
-ORDERED = (*_measure_columns("quantity", "Units ordered", QUANTITY),
+QUANTITY_ORDERED = _measure_columns("quantity", "Units ordered, in the item's unit",
+                                    QUANTITY, "quantity ordered", ITEM_UNIT)
+ORDERED = (*_measure_columns("quantity", "Units ordered (of every item the key orders)",
+                             QUANTITY, "units ordered"),
            *_measure_columns("cost", "Money spent on orders (Σ total_cost of Allocation)",
-                             MONEY))
+                             MONEY, "cost of orders", MONEY_UNIT))
 
 KPI_COLUMNS = (
     Column("metric", "The Summary metric (status, headline numbers, cost terms)."),
-    Column("a", "Its value in report A (the About sheet names the file)."),
-    Column("b", "Its value in report B."),
+    Column("a", "Its value in report A (the About sheet names the file).", header="in A"),
+    Column("b", "Its value in report B.", header="in B"),
     Column("delta", "b − a; 0 where the difference is within the solver's tolerance "
-                    "(the About sheet says which)."),
+                    "(the About sheet says which).", header="B − A"),
     Column("change_pct", "100 · (b − a) / |a|: the relative change in percent (0-100 "
-                         "scale); blank when a is 0 or blank.", PERCENT),
+                         "scale); blank when a is 0 or blank.", PERCENT, "change", "%"),
 )
 
 BY_ALLY_COLUMNS = (
     Column("ally", "The ally."),
-    Column("gap_a", "Σ readiness gap over the ally's targets: in report A.", QUANTITY),
-    Column("gap_b", "Σ readiness gap over the ally's targets: in report B.", QUANTITY),
-    *_measure_columns("shortfall", "Σ shortfall over the ally's targets", QUANTITY),
-    *_measure_columns("closed_pct", "Share of the ally's gap closed, "
-                                    "100 · (1 − Σ min(shortfall, gap) / Σ gap), in percent "
-                                    "(0-100)", PERCENT),
+    Column("weighted_gap_a", "Σ priority × readiness gap over the ally's targets: in "
+                             "report A.", QUANTITY, "weighted gap in A"),
+    Column("weighted_gap_b", "Σ priority × readiness gap over the ally's targets: in "
+                             "report B.", QUANTITY, "weighted gap in B"),
+    *_measure_columns("weighted_shortfall", "Σ priority × shortfall over the ally's "
+                                            "targets", QUANTITY, "weighted shortfall"),
+    *_measure_columns("closed_pct", "Share of the ally's gap closed, weighted by priority: "
+                                    "100 · (1 − Σ p · min(shortfall, gap) / Σ p · gap), in "
+                                    "percent (0-100)", PERCENT, "gap closed", "%"),
     *ORDERED,
 )
 
 BY_LINE_COLUMNS = (Column("facility", "The production facility."),
-                   Column("item", "The item the line makes."), *ORDERED)
+                   Column("item", "The item the line makes."), *QUANTITY_ORDERED,
+                   *ORDERED[3:])
 
 BY_PERIOD_COLUMNS = (Column("delivery_period", "The period at whose end the units arrive."),
                      *ORDERED)
@@ -612,15 +707,18 @@ ABOUT_COLUMNS = (
 def write_comparison(comparison: Comparison, path: str | Path) -> Path:
     """Write the diff workbook (KPIs, By ally, By line, By period, About) to ``path``
     atomically and return the path."""
-    kpis = table_sheet(KPI_COLUMNS, comparison.kpis)
-    value_formats = [SUMMARY_METRICS.get(metric, (None, ""))[0]
-                     for metric in comparison.kpis["metric"]]
+    currency = comparison.currency
+    kpis = table_sheet(KPI_COLUMNS, comparison.kpis, currency)
+    value_formats = [money_format(currency) if spec == MONEY else spec
+                     for spec, _ in (summary_metric(metric, (None, ""))
+                                     for metric in comparison.kpis["metric"])]
     kpis.cell_formats = {column: value_formats for column in ("a", "b", "delta")}
+    units = {**comparison.a.units, **comparison.b.units}
     return write_workbook(path, {
         "KPIs": kpis,
-        "By ally": table_sheet(BY_ALLY_COLUMNS, comparison.by_ally),
-        "By line": table_sheet(BY_LINE_COLUMNS, comparison.by_line),
-        "By period": table_sheet(BY_PERIOD_COLUMNS, comparison.by_period),
+        "By ally": table_sheet(BY_ALLY_COLUMNS, comparison.by_ally, currency),
+        "By line": table_sheet(BY_LINE_COLUMNS, comparison.by_line, currency, units),
+        "By period": table_sheet(BY_PERIOD_COLUMNS, comparison.by_period, currency),
         "About": table_sheet(ABOUT_COLUMNS, _about(comparison)),
     })
 
@@ -639,6 +737,7 @@ def _about(comparison: Comparison) -> pd.DataFrame:
         ]
     rows += [
         ("comparison", "deltas", "B − A"),
+        ("comparison", "currency", comparison.currency or "none named"),
         ("comparison", "rows listed", "By ally, By line and By period list only what "
                                       f"changed by more than {RELATIVE:g} relative (the "
                                       "solver's round-off)"),

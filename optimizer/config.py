@@ -10,7 +10,8 @@ chooses, among those, the plan that moves least between allies
 whole-unit model are measured by a re-solve with the limit relaxed
 (``optimizer.explain.measured``); ``time_limit`` is what the re-solves behind the
 explanations (rule prices, measured limits) may take together, 0 for half of
-``solver.time_limit``.
+``solver.time_limit``. ``[report] currency`` names the money unit after every money
+header and figure of every output (SPEC §7.7; blank: none named).
 
 ``DEFAULTS`` is the contract; ``models/baseline.toml`` spells it out with comments and a
 test keeps the two identical. A configuration file may leave keys out (they take their
@@ -24,6 +25,7 @@ import copy
 import difflib
 import math
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -59,6 +61,9 @@ DEFAULTS: dict[str, dict[str, object]] = {
         "clean_plan": True,
         "measured_limits": 10,
         "time_limit": 0,
+    },
+    "report": {
+        "currency": "",
     },
 }
 
@@ -157,6 +162,21 @@ def _whole(value: object) -> str | None:
     return None
 
 
+MAX_CURRENCY = 8  # characters: "EUR", "€", "US$", "CHF"
+
+
+def _currency(value: object) -> str | None:
+    """A money unit to name after every money figure: blank, or at most MAX_CURRENCY
+    letters and currency symbols (no spaces, digits or punctuation)."""
+    if isinstance(value, str) and (value == "" or (
+            len(value) <= MAX_CURRENCY
+            and all(unicodedata.category(c)[0] == "L" or unicodedata.category(c) == "Sc"
+                    for c in value))):
+        return None
+    return (f"must be blank or a short money unit: at most {MAX_CURRENCY} letters or "
+            'currency symbols, such as "EUR", "€" or "US$"')
+
+
 CHECKS: dict[str, Callable[[object], str | None]] = {
     "objective.mode": _choice(("lexicographic", "weighted")),
     "objective.shortfall_penalty": _number(0),
@@ -177,6 +197,7 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "explain.clean_plan": _boolean,
     "explain.measured_limits": _whole,
     "explain.time_limit": _number(0),
+    "report.currency": _currency,
 }
 
 
@@ -283,3 +304,8 @@ def apply_settings(config: dict[str, dict[str, object]],
 def flatten(config: dict[str, dict[str, object]]) -> dict[str, object]:
     """``{"rules.work_share": True, …}``, for reports."""
     return {f"{s}.{k}": v for s, table in config.items() for k, v in table.items()}
+
+
+def report_currency(config: dict | None) -> str:
+    """The money unit of a run's outputs (``[report] currency``; blank: none named)."""
+    return str(((config or {}).get("report", {}) or {}).get("currency", "") or "")

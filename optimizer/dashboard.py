@@ -1,29 +1,32 @@
 """The Dashboard sheet of a report: the plan at a glance, with native Excel charts.
 
 On the left, the headline: status, whether the plan is proven optimal, total cost,
-weighted shortfall, the share of gaps closed, how many targets and allies are fully
-met, and the item with the most shortfall left. To the right, four small tables, each
-the data of one chart below the headline:
+weighted shortfall, the share of gaps closed (weighted by priority), how many targets and
+allies are fully met, and the item with the largest share of its gap left open. To the
+right, four small tables, each the data of one chart below the headline. No figure adds
+one item's units to another's (shells to missiles):
 
-- gap closed by ally: 100 · (1 − Σ min(shortfall, gap) / Σ gap) over the ally's
-  Readiness rows (``solution.gap_closed``);
-- spend against budget by ally: Σ budget and Σ spent over the periods (Budgets);
-- capacity utilisation by period: Σ used / Σ capacity over the lines (Capacity);
-- remaining shortfall by item: Σ shortfall and Σ gap over allies and periods, in the
-  item's units (Readiness).
+- gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) / Σ p ·
+  gap) over the ally's Readiness rows (``solution.gap_closed``);
+- spend against budget by ally: Σ budget and Σ spent over the periods (Budgets), in the
+  run's currency;
+- capacity utilisation by period: the mean over the lines with capacity of each line's
+  100 · used / capacity (Capacity);
+- gap left open by item: 100 · Σ min(shortfall, gap) / Σ gap over allies and periods, a
+  share every item reads alike, beside its shortfall and gap in the item's own unit
+  (Readiness).
 
 The tables are written here, in the sheet, so that every bar of a chart can be read as a
 number next to it; the charts point at those cells. The charts stand two by two below
 the headline, the tables to their right; the Dashboard prints the headline and the
 charts on one page (the tables, as long as the periods or items, are left off it). Value
-axes start at 0 (percentages run to 100); money and units read "2.5 bn", "400 M".
+axes start at 0 (percentages run to 100); money reads "2.5 bn", "400 M".
 
 A chart by period over more than ``MAX_CHART_POINTS`` periods draws blocks of
 consecutive periods instead (``group_periods``), and says so in its caption ("periods
-grouped in blocks of 25 (10,000 periods)"): capacity and units used, both flows over
-time, are summed over each block, and a block's utilisation is Σ used / Σ capacity over
-its periods and lines, so a block reads as one long period would. The workbook's
-Dashboard and the HTML page draw the same blocks.
+grouped in blocks of 25 (10,000 periods)"): a block's utilisation is the mean of its
+lines' utilisation over its periods, so a block reads as one long period would. The
+workbook's Dashboard and the HTML page draw the same blocks.
 """
 
 from __future__ import annotations
@@ -32,17 +35,26 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from optimizer.config import report_currency
+from optimizer.data import item_units
 from optimizer.excel import (
+    COUNT,
     HEADER_FORMAT,
+    ITEM_UNIT,
     MONEY,
+    MONEY_UNIT,
     PERCENT,
     QUANTITY,
     Cell,
+    Column,
     SheetContent,
     axis_number_format,
     finite_number,
+    money_format,
+    quantity_format,
     style,
 )
 from optimizer.model.solution import gap_closed
@@ -62,6 +74,28 @@ FIRST_TABLE_COLUMN = 4  # column E: the chart data start here, right of the char
 MAX_CHART_POINTS = 400  # a chart by period draws at most this many blocks of periods
 # (a 6-inch chart has about 1,800 pixels across at print resolution: 4 or more a bar)
 
+# The columns of the four chart tables (``chart_tables``).
+CHART_COLUMNS = {column.name: column for column in (
+    Column("ally", "The ally."),
+    Column("closed_pct", "Share of the ally's gaps closed, weighted by priority.", PERCENT,
+           header="gap closed", unit="%"),
+    Column("budget", "Σ budget over the periods.", MONEY, unit=MONEY_UNIT),
+    Column("spent", "Σ spent over the periods.", MONEY, unit=MONEY_UNIT),
+    Column("period", "The period (or block of periods)."),
+    Column("lines", "Production lines with capacity in the period (in a block of "
+                    "periods, summed over its periods: each line-period once).", COUNT,
+           header="lines with capacity"),
+    Column("utilisation_pct", "Mean over those lines of used / capacity.", PERCENT,
+           header="mean utilisation", unit="%"),
+    Column("item", "The item."),
+    Column("shortfall", "Σ shortfall over allies and periods, in the item's unit.",
+           QUANTITY, unit=ITEM_UNIT),
+    Column("gap", "Σ gap over allies and periods, in the item's unit.", QUANTITY,
+           unit=ITEM_UNIT),
+    Column("left_open_pct", "Share of the item's gap left open: 100 · Σ min(shortfall, "
+                            "gap) / Σ gap.", PERCENT, header="gap left open", unit="%"),
+)}
+
 
 @dataclass(frozen=True)
 class ChartTable:
@@ -69,45 +103,83 @@ class ChartTable:
 
     title: str
     frame: pd.DataFrame
-    formats: dict[str, str]
     chart_type: str  # xlsxwriter chart type: "bar", "column"
     series: tuple[str, ...]  # the columns drawn, one series each
     axis_title: str
     grouping: str = ""  # how the categories are grouped ("periods grouped in blocks …")
+    currency: str = ""  # the money unit of its money columns
+    row_units: tuple[str, ...] = ()  # each row's item unit, for the ITEM_UNIT columns
 
     @property
     def caption(self) -> str:
         """The title, with how the categories are grouped when they are."""
         return f"{self.title}: {self.grouping}" if self.grouping else self.title
 
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The declaration of each column of ``frame`` (``CHART_COLUMNS``)."""
+        return tuple(CHART_COLUMNS[name] for name in self.frame.columns)
 
-def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame,
-                 capacity: pd.DataFrame) -> list[ChartTable]:
+    @property
+    def formats(self) -> dict[str, str]:
+        return {c.name: c.number_format for c in self.columns if c.number_format}
+
+    def heading(self, name: str) -> str:
+        """A column's readable header, money in the table's currency."""
+        return CHART_COLUMNS[name].heading(self.currency)
+
+    def row_format(self, name: str, row: int) -> str | None:
+        """The number format of a column's value in a row: in the row's item unit for a
+        quantity of one item, else the column's (money with the currency)."""
+        column = CHART_COLUMNS[name]
+        if column.kind == "quantity" and self.row_units:
+            return quantity_format(self.row_units[row])
+        return column.number_format
+
+
+def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.DataFrame,
+                 currency: str = "", units: dict[str, str] | None = None) -> list[ChartTable]:
     """The four tables of the dashboard, from a plan's Readiness (ally, item, gap,
-    shortfall), Budgets (ally, budget, spent) and Capacity (period, capacity, used)
-    tables, as the report or its sheets hold them (see the module docstring)."""
+    shortfall, priority), Budgets (ally, budget, spent) and Capacity (period, capacity,
+    used) tables, as the report or its sheets hold them (see the module docstring);
+    money in ``currency``, quantities in each item's unit (``units``: item -> unit)."""
     closed = gap_closed(readiness, by="ally").rename("closed_pct").reset_index()
     budgets = budgets.groupby("ally", sort=False)[["budget", "spent"]].sum()
-    capacity = capacity.groupby("period", sort=False)[["capacity", "used"]].sum()
-    capacity, grouping = group_periods(capacity.reset_index(), "period",
-                                       ["capacity", "used"])
-    capacity["utilisation_pct"] = (100.0 * capacity["used"]
-                                   / capacity["capacity"].where(capacity["capacity"] > 0))
+    capacity = _utilisation_by_period(capacity)
+    capacity, grouping = group_periods(capacity, "period", ["lines", "utilisation_sum"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        capacity["utilisation_pct"] = (capacity["utilisation_sum"]
+                                       / capacity["lines"].where(capacity["lines"] > 0))
+    capacity = capacity[["period", "lines", "utilisation_pct"]]
     items = readiness.groupby("item", sort=False)[["shortfall", "gap"]].sum()
+    items["left_open_pct"] = 100.0 - gap_closed(readiness, by="item", weighted=False)
+    units = units or {}
+    row_units = tuple(units.get(str(item), "") for item in items.index) if units else ()
     return [
-        ChartTable("Gap closed by ally", closed, {"closed_pct": PERCENT}, "bar",
-                   ("closed_pct",), "share of the ally's gaps closed (%)"),
-        ChartTable("Spend against budget by ally", budgets.reset_index(),
-                   {"budget": MONEY, "spent": MONEY}, "bar", ("budget", "spent"),
-                   "money over the horizon"),
-        ChartTable("Capacity utilisation by period", capacity,
-                   {"capacity": QUANTITY, "used": QUANTITY, "utilisation_pct": PERCENT},
-                   "column", ("utilisation_pct",), "used / capacity of every line (%)",
-                   grouping),
-        ChartTable("Remaining shortfall by item", items.reset_index(),
-                   {"shortfall": QUANTITY, "gap": QUANTITY}, "bar", ("shortfall", "gap"),
-                   "units (each item in its own unit)"),
+        ChartTable("Gap closed by ally, weighted by priority", closed, "bar",
+                   ("closed_pct",), "share of the ally's gaps closed, weighted by "
+                   "priority (%)"),
+        ChartTable("Spend against budget by ally", budgets.reset_index(), "bar",
+                   ("budget", "spent"),
+                   "money over the horizon" + (f" ({currency})" if currency else ""),
+                   currency=currency),
+        ChartTable("Capacity utilisation by period", capacity, "column",
+                   ("utilisation_pct",), "mean used / capacity of the lines (%)", grouping),
+        ChartTable("Gap left open by item", items.reset_index(), "bar", ("left_open_pct",),
+                   "share of the item's gap left open (%)", row_units=row_units),
     ]
+
+
+def _utilisation_by_period(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Per period, in order: the lines with capacity and Σ of their 100 · used /
+    capacity (so that blocks of periods sum alike)."""
+    amount = capacity["capacity"].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        utilisation = (100.0 * capacity["used"].astype(float) / amount).where(amount > 0)
+    lines = pd.DataFrame({"period": capacity["period"], "lines": utilisation.notna(),
+                          "utilisation_sum": utilisation.fillna(0.0)})
+    totals = lines.groupby("period", sort=False)[["lines", "utilisation_sum"]].sum()
+    return totals.astype({"lines": int}).reset_index()
 
 
 def group_periods(frame: pd.DataFrame, period: str, sums: list[str],
@@ -148,17 +220,15 @@ def headline(result: RunResult) -> pd.DataFrame:
         readiness = plan.readiness
         met = plan.target_met
         allies_ready = met.groupby(readiness["ally"]).all()
-        items = readiness.groupby("item")["shortfall"].sum()
         rows += [
             ("total cost", plan.total_cost),
             ("weighted shortfall", plan.weighted_shortfall),
-            ("share of gaps closed (%)", plan.gap_closed_pct),
+            (CLOSED_HEADLINE, plan.gap_closed_pct),
             ("readiness targets met", f"{int(met.sum()):,} of {len(readiness):,}"),
             ("allies with every target met",
              f"{int(allies_ready.sum()):,} of {len(allies_ready):,}"),
-            ("most shortfall left (units)",
-             f"{items.idxmax()}: {items.max():,.0f}" if len(items) and items.max() > 0
-             else "none: every target met"),
+            ("largest share of an item's gap left open",
+             _most_left_open(readiness, _units(result))),
         ]
         if "equal_cost_plans" in summary:
             rows.append(("other plans of equal cost", summary["equal_cost_plans"]))
@@ -167,14 +237,35 @@ def headline(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["headline", "value"]).astype(object)
 
 
+CLOSED_HEADLINE = "share of gaps closed, weighted by priority (%)"
+
+
+def _most_left_open(readiness: pd.DataFrame, units: dict[str, str]) -> str:
+    """The item with the largest share of its gap left open, with that share and its
+    shortfall in its unit: "PAC3MSE: 40.0% of its gap (400 missiles short)"."""
+    left = 100.0 - gap_closed(readiness, by="item", weighted=False)
+    if not len(left) or left.max() <= 0:
+        return "none: every gap closed"
+    item = left.idxmax()
+    short = float(readiness.loc[readiness["item"] == item, "shortfall"].sum())
+    unit = units.get(str(item), "units")
+    return f"{item}: {left.max():.1f}% of its gap ({short:,.0f} {unit} short)"
+
+
+def _units(result: RunResult) -> dict[str, str]:
+    return item_units(getattr(getattr(result, "data", None), "items", None))
+
+
 def dashboard_sheet(result: RunResult) -> SheetContent:
     """The Dashboard: the headline table at A1, the chart tables and charts beside and
     below it (none when the run found no plan)."""
     frame = headline(result)
-    formats = {"total cost": MONEY, "weighted shortfall": QUANTITY,
-               "share of gaps closed (%)": PERCENT}
+    currency = report_currency(result.config)
+    formats = {"total cost": money_format(currency), "weighted shortfall": QUANTITY,
+               CLOSED_HEADLINE: PERCENT}
     plan = result.plan
-    tables = [] if plan is None else chart_tables(plan.readiness, plan.budgets, plan.capacity)
+    tables = [] if plan is None else chart_tables(plan.readiness, plan.budgets, plan.capacity,
+                                                  currency, _units(result))
     cells: list[Cell] = []
     columns = []
     column = FIRST_TABLE_COLUMN
@@ -205,22 +296,26 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
         print_pages=(1, 1), print_area=(0, 0, rows - 1, CHART_COLUMN),
         print_gridlines=False,
         cell_formats={"value": [formats.get(name) for name in frame["headline"]]},
+        headers={"headline": "Headline", "value": "Value"},
         header_notes={
-            "headline": "The plan at a glance; the sheets that follow give every number.",
-            "value": "Charts below; their data in the tables to the right.",
+            "headline": "Field: headline. The plan at a glance; the sheets that follow "
+                        "give every number.",
+            "value": "Field: value. Charts below; their data in the tables to the right.",
         })
 
 
 def _table_cells(row: int, column: int, table: ChartTable) -> list[Cell]:
-    """A chart's table with its header at (row, column): the cells it is made of."""
+    """A chart's table with its header at (row, column): the cells it is made of, each
+    header readable with its field in its note."""
     cells = []
-    for offset, name in enumerate(table.frame.columns):
-        cells.append(Cell(row, column + offset, str(name), style(**HEADER_FORMAT)))
-        spec = table.formats.get(name)
-        number_format = style(num_format=spec) if spec else ()
-        for line, value in enumerate(table.frame[name].tolist(), start=row + 1):
-            cells.append(Cell(line, column + offset, value,
-                              number_format if finite_number(value) is not None else ()))
+    for offset, spec in enumerate(table.columns):
+        cells.append(Cell(row, column + offset, table.heading(spec.name),
+                          style(**HEADER_FORMAT), note=spec.comment))
+        for line, value in enumerate(table.frame[spec.name].tolist()):
+            number_format = table.row_format(spec.name, line)
+            shown = (style(num_format=number_format)
+                     if number_format and finite_number(value) is not None else ())
+            cells.append(Cell(row + 1 + line, column + offset, value, shown))
     return cells
 
 
@@ -240,7 +335,7 @@ def _chart(workbook, sheet_name: str, row: int, column: int, table: ChartTable):
     ranges = chart_ranges(sheet_name, row, column, table)
     chart = workbook.add_chart({"type": table.chart_type})
     for name in table.series:
-        chart.add_series({"name": name.replace("_", " "),
+        chart.add_series({"name": table.heading(name),
                           "categories": ranges["categories"],
                           "values": ranges["values"][name]})
     chart.set_title({"name": table.caption, "name_font": {"size": 11}})

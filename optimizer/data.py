@@ -94,4 +94,17 @@ class AllianceData:
         return {p: t for t, p in enumerate(self.periods)}
 
 
+DEFAULT_UNIT = "units"  # an item whose unit the Items sheet leaves blank
+
+
+def item_units(items: pd.DataFrame | None) -> dict[str, str]:
+    """Item -> its unit of count (the Items sheet's unit column; ``DEFAULT_UNIT`` where
+    it is blank or absent), in the sheet's order; empty without an Items table."""
+    if not isinstance(items, pd.DataFrame) or "item" not in items.columns:
+        return {}
+    units = items["unit"] if "unit" in items.columns else pd.Series(None, index=items.index)
+    return {str(item): unit.strip() if isinstance(unit, str) and unit.strip() else DEFAULT_UNIT
+            for item, unit in zip(items["item"], units, strict=True)}
+
+
 TABLE_SHEETS = tuple(s.name for s in SHEETS if s.name != "Periods")

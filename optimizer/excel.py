@@ -70,6 +70,57 @@ WIDE = frozenset("mwMW%@")
 FOOTER = "&L&A&RPage &P of &N"  # the sheet's name; page n of N
 ROWS_AT_A_TIME = 10_000  # rows turned into Python values at once while writing a sheet
 
+# A Column's unit: "{money}" stands for the run's currency ([report] currency, blank:
+# none named); ITEM_UNIT for each row's item's own unit, named in each cell, not in the
+# header (a table's rows mix shells and missiles).
+MONEY_UNIT = "{money}"
+ITEM_UNIT = "{item}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an output table, declared once for every writer and reader: its
+    field name (what scripts and ``stockpile compare`` read; the header cell's note
+    names it), its readable header (blank: the field name with spaces), the unit its
+    figures are in (named in the header: "%", MONEY_UNIT, "{money} per unit of
+    capacity"; or ITEM_UNIT), its number format and its note."""
+
+    name: str
+    note: str
+    number_format: str | None = None
+    header: str = ""
+    unit: str = ""
+
+    def heading(self, currency: str = "") -> str:
+        """The readable header with its unit: "Total cost (EUR)"; "Total cost" with no
+        currency named; "Value of relaxing (per unit of money)"."""
+        readable = self.header or self.name.replace("_", " ")
+        readable = readable[:1].upper() + readable[1:]
+        unit = "" if self.unit == ITEM_UNIT else money_words(self.unit, currency)
+        return f"{readable} ({unit})" if unit else readable
+
+    @property
+    def kind(self) -> str:
+        """What the figures are: money, quantity (in an item's unit), share, or ""."""
+        if MONEY_UNIT in self.unit:
+            return "money"
+        if self.unit == ITEM_UNIT:
+            return "quantity"
+        return "share" if self.unit == "%" else ""
+
+    @property
+    def comment(self) -> str:
+        """The header cell's note: the field name, then what the column means."""
+        return f"Field: {self.name}. {self.note}"
+
+
+def money_words(text: str, currency: str = "") -> str:
+    """``text`` with MONEY_UNIT as ``currency``: "{money} per unit" reads "EUR per unit",
+    or "per unit" with none named; "per {money}" reads "per EUR", or "per unit of
+    money"."""
+    text = text.replace(f"per {MONEY_UNIT}", f"per {currency or 'unit of money'}")
+    return " ".join(text.replace(MONEY_UNIT, currency).split())
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -107,6 +158,8 @@ class SheetContent:
     frame: pd.DataFrame
     number_formats: dict[str, str] = field(default_factory=dict)
     header_notes: dict[str, str] = field(default_factory=dict)
+    # column -> its readable header (row 1 shows it; blank: the column's name)
+    headers: dict[str, str] = field(default_factory=dict)
     # Called with (worksheet, workbook, frame) after the cells are written: data
     # validation, conditional formats, column widths, charts; never a cell (see above).
     decorate: Callable[[Worksheet, xlsxwriter.Workbook, pd.DataFrame], None] | None = None
@@ -126,6 +179,26 @@ class SheetContent:
     # column -> format properties of its header cell beyond HEADER_FORMAT, e.g.
     # {"bold": False} for an optional column of an input sheet.
     header_styles: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+def table_sheet(columns: tuple[Column, ...], frame: pd.DataFrame, currency: str = "",
+                units: dict[str, str] | None = None) -> SheetContent:
+    """A table as a sheet: each column's readable header (money in ``currency``), its
+    number format and its note naming its field; a quantity in an item's unit shows
+    that unit in each cell ("1,200 missiles", from ``units``: item -> unit) when the
+    table has an item column."""
+    content = SheetContent(
+        frame=frame,
+        number_formats={c.name: c.number_format for c in columns if c.number_format},
+        header_notes={c.name: c.comment for c in columns},
+        headers={c.name: c.heading(currency) for c in columns},
+    )
+    if units and "item" in frame.columns:
+        formats = {item: quantity_format(unit) for item, unit in units.items()}
+        per_row = [formats.get(str(item), QUANTITY) for item in frame["item"]]
+        content.cell_formats = {c.name: per_row for c in columns
+                                if c.kind == "quantity" and c.name in frame.columns}
+    return content
 
 
 class _Formats:
@@ -209,12 +282,36 @@ def fractional(values: Iterable[object]) -> np.ndarray:
         return ~np.isnan(rounded) & (rounded % 1 != 0)
 
 
-def cell_number_format(spec: str | None, value: object) -> str | None:
+def money_format(currency: str = "") -> str:
+    """MONEY, with the currency after the number ("1,200 EUR") when one is named."""
+    return f'{MONEY}" {currency}"' if currency else MONEY
+
+
+def quantity_format(unit: str = "") -> str:
+    """QUANTITY, with ``unit`` after the number ("1,200 missiles") when given; like
+    QUANTITY, it spells out its negative section (money's formats do not)."""
+    text = "".join(c for c in unit if c.isprintable() and c not in '"\\').strip()
+    return f'#,##0" {text}";-#,##0" {text}"' if text else QUANTITY
+
+
+def is_quantity_format(spec: str | None) -> bool:
+    """``spec`` is QUANTITY or a ``quantity_format`` with a unit."""
+    return spec == QUANTITY or (spec is not None and spec.startswith('#,##0"')
+                                and ';-#,##0"' in spec)
+
+
+def cell_number_format(spec: str | None, value: object,
+                       has_fraction: bool | None = None) -> str | None:
     """The number format a cell of ``value`` takes in a column of format ``spec``: that
-    format, except FRACTIONAL_QUANTITY for a quantity with a fraction."""
-    if spec == QUANTITY and fractional([value])[0]:
-        return FRACTIONAL_QUANTITY
-    return spec
+    format, except, for a quantity with a fraction (``has_fraction``, when known), the
+    same to two decimals (FRACTIONAL_QUANTITY, "1.5 missiles")."""
+    if not is_quantity_format(spec):
+        return spec
+    if has_fraction is None:
+        has_fraction = bool(fractional([value])[0])
+    if not has_fraction:
+        return spec
+    return FRACTIONAL_QUANTITY if spec == QUANTITY else spec.replace("#,##0", "#,##0.0#")
 
 
 def axis_number_format(largest: float) -> str:
@@ -251,8 +348,9 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
     beside: dict[int, list[Cell]] = defaultdict(list)
     for cell in content.cells:
         beside[cell.row].append(cell)
-    widths = [_width(frame[name].head(WIDTH_SAMPLE), str(name), content.widths.get(name))
-              for name in frame.columns]
+    headers = [content.headers.get(name) or str(name) for name in frame.columns]
+    widths = [_width(frame[name].head(WIDTH_SAMPLE), header, content.widths.get(name))
+              for name, header in zip(frame.columns, headers, strict=True)]
     wrapped = {col: width for col, (width, wraps) in enumerate(widths) if wraps}
     # Top-aligned where a row may be lines tall, so that it reads across.
     top = {"valign": "top"} if wrapped else {}
@@ -261,7 +359,7 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
         properties = {**top, **({"num_format": spec} if spec else {}),
                       **({"text_wrap": True} if wraps else {})}
         sheet.set_column(col, col, width, formats.get(style(**properties)))
-        sheet.write_string(0, col, str(name), formats.get(
+        sheet.write_string(0, col, headers[col], formats.get(
             style(**{**HEADER_FORMAT, **content.header_styles.get(name, {})})))
         if name in content.header_notes:
             sheet.write_comment(0, col, content.header_notes[name])
@@ -279,6 +377,7 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
         # None: the column's format
         looks = {col: [fraction if shows else None for shows in fractional(columns[col])]
                  for col in quantities}
+        fractions = {col: fractional(columns[col]) for col in per_row}
         for offset, values in enumerate(zip(*columns, strict=True)):
             row = first + 1 + offset
             if wrapped:
@@ -296,8 +395,8 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
                 value, spec = values[col], specs[row - 1]
                 numbered = spec is not None and finite_number(value) is not None
                 write_value(sheet, row, col, value, formats.get(style(
-                    num_format=cell_number_format(spec, value), align="right",
-                    **top)) if numbered else None)
+                    num_format=cell_number_format(spec, value, fractions[col][offset]),
+                    align="right", **top)) if numbered else None)
             _write_cells(sheet, beside.pop(row, ()), formats)
     for row in sorted(beside):
         _write_cells(sheet, beside[row], formats)

@@ -10,18 +10,20 @@ Policy that forbids every fetch and every script but the page's own). It shows:
 - Summary: status and whether the plan is proven optimal, the headline numbers (total
   cost, weighted shortfall, share of gaps closed), the cost terms and every other row
   of the Summary sheet (equal-cost plans and the tie-break, the diagnosis, the counts),
-  each number in the report's own number format.
+  each number in the report's own number format, money in the report's currency (its
+  Run info's ``report.currency``).
 - Charts, the four of the workbook's Dashboard (``optimizer.dashboard.chart_tables``,
   computed here from the report's sheets, so both show the same numbers): gap closed by
-  ally, spend against budget by ally, capacity utilisation by period and remaining
-  shortfall by item; each an inline SVG drawn by matplotlib with its text as paths (no
+  ally, spend against budget by ally, capacity utilisation by period and gap left open
+  by item; each an inline SVG drawn by matplotlib with its text as paths (no
   font needed), with its data in a table under it. Over more than
   ``optimizer.dashboard.MAX_CHART_POINTS`` periods, the chart by period draws blocks of
   periods (``optimizer.dashboard.group_periods``), and its caption says how many each.
 - Advice (the ranked sentences) and Diagnosis (an infeasible input), when present.
 - Sortable tables (click a header; a small inline script) of Allocation (the largest
   orders first, at most ``max_table_rows``, saying how many were left out), Readiness
-  (the largest shortfall first), Budgets and Binding.
+  (the largest shortfall first), Budgets and Binding, under the report's readable
+  headers, a quantity of one item followed by its unit (the Run info's item units).
 
 Every text that came from the workbook is HTML-escaped: an ally named ``<script>`` shows
 as that text. The page prints (``@media print``). The file is written atomically, never
@@ -48,7 +50,16 @@ from matplotlib.ticker import FuncFormatter
 from optimizer import __version__
 from optimizer.compare import COST_METRICS, ReportTables, TableSpec, read_report
 from optimizer.dashboard import ChartTable, chart_tables
-from optimizer.excel import COUNT, DUAL, MONEY, PERCENT, QUANTITY, SECONDS, TINY, WHOLE
+from optimizer.excel import (
+    COUNT,
+    DUAL,
+    MONEY,
+    PERCENT,
+    QUANTITY,
+    SECONDS,
+    TINY,
+    WHOLE,
+)
 from optimizer.files import shown_path
 from optimizer.outputs import Output, check_outputs, write_text_atomically
 from optimizer.report import (
@@ -59,6 +70,7 @@ from optimizer.report import (
     READINESS,
     SUMMARY_METRICS,
     Column,
+    summary_metric,
 )
 
 MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
@@ -75,7 +87,7 @@ CHART_TABLES = {
 }
 HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
-                   "gap_closed_pct": "Gaps closed"}
+                   "gap_closed_pct": "Gaps closed, weighted by priority"}
 
 # The Excel number formats of the report, as Python formats; QUANTITY shows up to two
 # decimals, without trailing zeros (the workbook's whole and fractional quantities).
@@ -137,24 +149,25 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
     name = Path(str(input_file)).name if input_file else shown_path(report.path.name)
     sections = [
         ("summary", "Summary", _summary_section(report)),
-        ("charts", "Charts", _charts_section(report.tables)),
+        ("charts", "Charts", _charts_section(report.tables, report.currency, report.units)),
         ("advice", "Advice", _advice_section(sheets.get("Advice"))),
     ]
     if _has_rows(sheets.get("Diagnosis")):
         sections.append(("diagnosis", "Diagnosis", _table_section(
             "diagnosis", sheets["Diagnosis"], DIAGNOSIS, "conflicts and limits",
-            max_table_rows)))
+            max_table_rows, report)))
     sections += [
         ("allocation", "Allocation", _table_section(
             "allocation", sheets["Allocation"], ALLOCATION, "orders", max_table_rows,
-            largest_first="quantity")),
+            report, largest_first="quantity")),
         ("readiness", "Readiness", _table_section(
             "readiness", sheets["Readiness"], READINESS, "readiness targets",
-            max_table_rows, largest_first="shortfall")),
+            max_table_rows, report, largest_first="shortfall")),
         ("budgets", "Budgets", _table_section(
-            "budgets", sheets.get("Budgets"), BUDGETS, "budgets", max_table_rows)),
+            "budgets", sheets.get("Budgets"), BUDGETS, "budgets", max_table_rows, report)),
         ("binding", "Binding", _table_section(
-            "binding", sheets.get("Binding"), BINDING, "binding limits", max_table_rows)),
+            "binding", sheets.get("Binding"), BINDING, "binding limits", max_table_rows,
+            report)),
     ]
     navigation = " ".join(f'<a href="#{anchor}">{title}</a>' for anchor, title, _ in sections)
     body = "\n".join(f'<section id="{anchor}">\n<h2>{title}</h2>\n{content}\n</section>'
@@ -190,6 +203,8 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
 def _source_line(report: ReportTables) -> str:
     """Which report, input and solver the page was made from, and when."""
     facts = [f"From the report workbook {_text(shown_path(report.path.name))}"]
+    if report.currency:
+        facts.append(f"money in {_text(report.currency)}")
     for (section, key), label in {("input", "file"): "input",
                                   ("input", "SHA-256"): "input SHA-256",
                                   ("solver", "version"): "solver",
@@ -211,21 +226,24 @@ def _summary_section(report: ReportTables) -> str:
     status = report.status
     cards = [_card("Status", _text(status), SUMMARY_METRICS["status"][1],
                    f"status status-{_css_name(status)}")]
+    currency = report.currency
     for metric in HEADLINE_METRICS:
         if metric in summary:
             value = summary[metric]
-            shown = (_summary_value(metric, value) + (" %" if metric == "gap_closed_pct" else "")
+            shown = (_summary_value(metric, value, currency)
+                     + (" %" if metric == "gap_closed_pct" else "")
                      if _is_number(value) else "–")  # no plan, no number
-            cards.append(_card(HEADLINE_LABELS[metric], shown,
-                               SUMMARY_METRICS.get(metric, (None, ""))[1],
+            cards.append(_card(HEADLINE_LABELS[metric], shown, summary_metric(metric)[1],
                                f"kpi kpi-{metric}"))
     shown = {"status", *HEADLINE_METRICS}
     costs = [metric for metric in summary if metric in COST_METRICS]
     rest = [metric for metric in summary if metric not in shown and metric not in costs]
     parts = [f'<div class="cards">{"".join(cards)}</div>']
     if costs:
-        parts.append('<h3>Cost terms</h3>' + _metric_table("cost-terms", summary, costs))
-    parts.append('<h3>About the plan</h3>' + _metric_table("summary-rest", summary, rest))
+        parts.append('<h3>Cost terms</h3>'
+                     + _metric_table("cost-terms", summary, costs, currency))
+    parts.append('<h3>About the plan</h3>'
+                 + _metric_table("summary-rest", summary, rest, currency))
     return "\n".join(parts)
 
 
@@ -234,39 +252,48 @@ def _card(label: str, value_html: str, note: str, css: str) -> str:
             f'<div class="value">{value_html}</div></div>')
 
 
-def _metric_table(table_id: str, summary: dict[str, object], metrics: list[str]) -> str:
+def _metric_table(table_id: str, summary: dict[str, object], metrics: list[str],
+                  currency: str = "") -> str:
     rows = "".join(
         f'<tr><th scope="row">{_text(metric)}</th>'
         f'<td class="{"number" if _is_number(summary[metric]) else "text"}">'
-        f'{_summary_value(metric, summary[metric])}</td>'
-        f'<td class="note">{_text(SUMMARY_METRICS.get(metric, (None, ""))[1])}</td></tr>'
+        f'{_summary_value(metric, summary[metric], currency)}</td>'
+        f'<td class="note">{_text(summary_metric(metric)[1])}</td></tr>'
         for metric in metrics)
     return f'<table id="{table_id}" class="metrics"><tbody>{rows}</tbody></table>'
 
 
-def _summary_value(metric: str, value: object) -> str:
-    """A Summary value in its row's number format, escaped."""
-    return _formatted(value, SUMMARY_METRICS.get(metric, (None, ""))[0])
+def _summary_value(metric: str, value: object, currency: str = "") -> str:
+    """A Summary value in its row's number format, money with the currency, escaped."""
+    spec = summary_metric(metric, (None, ""))[0]
+    text = _plain_number(value, spec)
+    if spec == MONEY and currency and _is_number(value):
+        text += f" {currency}"
+    return _text(text)
 
 
 # --------------------------------------------------------------------------------------
 # Charts
 
 
-def _charts_section(tables: dict[str, pd.DataFrame]) -> str:
+def _charts_section(tables: dict[str, pd.DataFrame], currency: str = "",
+                    units: dict[str, str] | None = None) -> str:
     """The Dashboard's four charts (``optimizer.dashboard.chart_tables``) from the
     report's Readiness, Budgets and Capacity tables (``read_page_report``; no rows for a
     sheet the report lacks):
 
-    - Gap closed by ally: 100 · (1 − Σ min(shortfall, gap) / Σ gap) over the ally's
-      Readiness rows (``optimizer.model.solution.gap_closed``), 100 with no gap.
-    - Spend against budget by ally: Σ budget and Σ spent over the periods (Budgets).
-    - Capacity utilisation by period: 100 · Σ used / Σ capacity over every line
-      (Capacity); blank for a period without capacity.
-    - Remaining shortfall by item: Σ shortfall and Σ gap over every ally and period, in
-      the item's own unit (Readiness).
+    - Gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) /
+      Σ p · gap) over the ally's Readiness rows (``optimizer.model.solution.gap_closed``),
+      100 with no gap.
+    - Spend against budget by ally: Σ budget and Σ spent over the periods (Budgets), in
+      ``currency``.
+    - Capacity utilisation by period: the mean over the lines with capacity of 100 ·
+      used / capacity (Capacity); blank for a period without capacity.
+    - Gap left open by item: 100 · Σ min(shortfall, gap) / Σ gap over every ally and
+      period, beside Σ shortfall and Σ gap in the item's own unit (``units``).
     """
-    charts = chart_tables(tables["Readiness"], tables["Budgets"], tables["Capacity"])
+    charts = chart_tables(tables["Readiness"], tables["Budgets"], tables["Capacity"],
+                          currency, units)
     figures = [_chart_figure(f"chart-{index}", table)
                for index, table in enumerate(charts, start=1)]
     return f'<div class="charts">{"".join(figures)}</div>'
@@ -282,8 +309,9 @@ def _chart_figure(chart_id: str, table: ChartTable) -> str:
         return (f'<figure class="chart" id="{chart_id}">{caption}</figcaption>'
                 f'<p class="empty">Nothing to draw: the report has no rows for this chart.</p>'
                 f"</figure>")
-    columns = tuple(Column(name, "", table.formats.get(name)) for name in frame.columns)
-    data = _html_table(f"{chart_id}-data", frame, columns, sortable=False)
+    data = _html_table(f"{chart_id}-data", frame, table.columns, sortable=False,
+                       currency=table.currency,
+                       row_units=list(table.row_units) if table.row_units else None)
     return (f'<figure class="chart" id="{chart_id}">{caption}</figcaption>'
             f"{chart_svg(table, chart_id)}"
             f"<details><summary>The numbers</summary>{data}</details></figure>")
@@ -310,7 +338,7 @@ def chart_svg(table: ChartTable, id_prefix: str) -> str:
             offsets = positions + (number - (len(table.series) - 1) / 2) * width
             values = pd.to_numeric(frame[series], errors="coerce").fillna(0.0).to_numpy()
             draw = axes.barh if horizontal else axes.bar
-            draw(offsets, values, width, label=series.replace("_", " "),
+            draw(offsets, values, width, label=table.heading(series),
                  color=SERIES_COLOURS[number % len(SERIES_COLOURS)])
         if horizontal:
             axes.set_yticks(positions, categories)
@@ -339,7 +367,7 @@ def chart_svg(table: ChartTable, id_prefix: str) -> str:
         figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
     described = "; ".join(
         f"{category}: " + ", ".join(
-            f"{series.replace('_', ' ')} "
+            f"{table.heading(series)} "
             f"{_plain_number(row[series], table.formats.get(series))}"
             for series in table.series)
         for category, (_, row) in zip(categories, frame.iterrows(), strict=True))
@@ -394,9 +422,11 @@ def _advice_section(advice: pd.DataFrame | None) -> str:
 
 
 def _table_section(table_id: str, sheet: pd.DataFrame | None, columns: tuple[Column, ...],
-                   what: str, max_rows: int, largest_first: str | None = None) -> str:
+                   what: str, max_rows: int, report: ReportTables,
+                   largest_first: str | None = None) -> str:
     """A sheet as a sortable table of at most ``max_rows`` rows: the rows with the
-    largest ``largest_first`` when given, else the first in the sheet's order."""
+    largest ``largest_first`` when given, else the first in the sheet's order; headers
+    readable, money in the report's currency, a quantity of one item in its unit."""
     if not _has_rows(sheet):
         return f'<p class="empty">No {what} in this report.</p>'
     order = "in the report's order"
@@ -406,8 +436,13 @@ def _table_section(table_id: str, sheet: pd.DataFrame | None, columns: tuple[Col
         order = f"the largest {largest_first} first"
     known = {column.name: column for column in columns}
     shown = tuple(known.get(name, Column(name, "")) for name in sheet.columns)
+    head = sheet.head(max_rows)
+    units = report.units
+    row_units = ([units.get(str(item), "") for item in head["item"]]
+                 if units and "item" in head.columns else None)
     return (_left_out(len(sheet), max_rows, what, order)
-            + _html_table(f"{table_id}-table", sheet.head(max_rows), shown, sortable=True))
+            + _html_table(f"{table_id}-table", head, shown, sortable=True,
+                          currency=report.currency, row_units=row_units))
 
 
 def _left_out(total: int, shown: int, what: str, order: str) -> str:
@@ -418,23 +453,29 @@ def _left_out(total: int, shown: int, what: str, order: str) -> str:
 
 
 def _html_table(table_id: str, frame: pd.DataFrame, columns: Iterable[Column],
-                sortable: bool) -> str:
-    """A table with one header row (each header's note as its tooltip); numbers in the
-    column's number format, right-aligned, with the exact value to sort by."""
+                sortable: bool, currency: str = "",
+                row_units: list[str] | None = None) -> str:
+    """A table with one header row of readable headers (``Column.heading``, money in
+    ``currency``; each header's field and note as its tooltip); numbers in the column's
+    number format, right-aligned, with the exact value to sort by; a quantity of one
+    item followed by the row's unit (``row_units``)."""
     columns = tuple(columns)
     if sortable:
-        header = "".join(f'<th scope="col" title="{_text(column.note)}">'
-                         f'<button type="button">{_text(column.name)}</button></th>'
-                         for column in columns)
+        header = "".join(f'<th scope="col" title="{_text(column.comment)}">'
+                         f'<button type="button">{_text(column.heading(currency))}</button>'
+                         f'</th>' for column in columns)
     else:
-        header = "".join(f'<th scope="col">{_text(column.name)}</th>' for column in columns)
+        header = "".join(f'<th scope="col" title="{_text(column.comment)}">'
+                         f'{_text(column.heading(currency))}</th>' for column in columns)
     rows = []
-    for values in frame.itertuples(index=False):
+    for number, values in enumerate(frame.itertuples(index=False)):
         cells = []
         for column, value in zip(columns, values, strict=True):
             if _is_number(value):
+                unit = (f" {row_units[number]}" if row_units and row_units[number]
+                        and column.kind == "quantity" else "")
                 cells.append(f'<td class="number" data-value="{float(value)!r}">'
-                             f"{_formatted(value, column.number_format)}</td>")
+                             f"{_formatted(value, column.number_format)}{_text(unit)}</td>")
             else:
                 cells.append(f"<td>{_formatted(value, column.number_format)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")

@@ -11,6 +11,12 @@ Diagnosis (only for an infeasible input: the conflicting inputs), Transfers (onl
 header, even when the run found no plan (infeasible, error): the
 Summary and Run info sheets then say why.
 
+Each table's columns are declared once (``optimizer.excel.Column``, the catalogue
+below): row 1 shows readable headers, money ones naming ``[report] currency`` ("Total
+cost (EUR)"), each header cell's note names the field ("Field: total_cost. …"), and
+``field_names`` maps headers back to fields for every reader (compare, the HTML page,
+scripts). A quantity of one item shows that item's unit in its cell ("1,200 missiles").
+
 All writing goes through ``optimizer.excel.write_workbook``: strings are always text
 (an input value such as ``=HYPERLINK(…)`` never becomes a formula), header rows are
 frozen and filtered, and the save is atomic, so a failed write leaves any earlier
@@ -21,7 +27,7 @@ numbers and leaves every string exactly as ``write_workbook`` wrote it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,22 +35,32 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from optimizer.config import report_currency
 from optimizer.dashboard import dashboard_sheet
+from optimizer.data import item_units as units_of_items
 from optimizer.errors import InputError
 from optimizer.excel import (
     COUNT,
     DUAL,
+    ITEM_UNIT,
     MONEY,
+    MONEY_UNIT,
     PERCENT,
     QUANTITY,
     SECONDS,
     TINY,
     WHOLE,
+    Column,
     SheetContent,
     finite_number,
+    money_format,
+    quantity_format,
+    table_sheet,
     write_workbook,
 )
-from optimizer.model.solution import QUANTITY_TOLERANCE
+from optimizer.explain.advice import UNIT_COLUMN
+from optimizer.explain.binding import limit_unit
+from optimizer.model.solution import QUANTITY_TOLERANCE, gap_closed
 from optimizer.outputs import Output, check_outputs
 
 if TYPE_CHECKING:
@@ -62,66 +78,70 @@ DUAL_NOTE = (" A dual value of the final solve (for a problem with whole units, 
              "linear problem with the whole numbers fixed); blank when the solver gave none.")
 
 # --------------------------------------------------------------------------------------
-# The tables: columns in SPEC §5 order (extra columns after them), formats, notes
+# The tables: columns in SPEC §5 order (extra columns after them), each declared once
+# (``optimizer.excel.Column``): field name, readable header, unit, number format, note.
+# Row 1 of a sheet shows the readable headers, with the money unit ([report] currency)
+# in those of money; each header cell's note names its field, and the readers map the
+# headers back to the fields (``field_names``).
 
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    note: str
-    number_format: str | None = None
-
+ITEM = ITEM_UNIT
+PER_UNIT = f"{MONEY_UNIT} per unit"
 
 ALLOCATION = (
     Column("facility", "The production facility (from the Production sheet)."),
-    Column("host", "The country where the facility is located."),
+    Column("host", "The country where the facility is located.", header="host country"),
     Column("item", "The item ordered."),
     Column("ally", "The ally that orders, pays for and receives the units."),
     Column("order_period", "The period in which the order is placed and paid."),
     Column("delivery_period",
            "The period at whose end the units arrive in the ally's stock "
            "(order period + the line's lead time + the route's extra lead time)."),
-    Column("quantity", "Units ordered.", QUANTITY),
-    Column("unit_cost", "Price per unit at the facility (money).", MONEY),
+    Column("quantity", "Units ordered, in the item's unit.", QUANTITY, unit=ITEM),
+    Column("unit_cost", "Price per unit at the facility (money).", MONEY, unit=PER_UNIT),
     Column("transport_cost",
-           "Transport cost per unit from the host country to the ally (money).", MONEY),
-    Column("total_cost", "quantity × (unit_cost + transport_cost), in money.", MONEY),
+           "Transport cost per unit from the host country to the ally (money).", MONEY,
+           unit=PER_UNIT),
+    Column("total_cost", "quantity × (unit_cost + transport_cost), in money.", MONEY,
+           unit=MONEY_UNIT),
 )
 
 READINESS = (
     Column("ally", "The ally that must hold the stock."),
     Column("item", "The item."),
     Column("period", "The period at whose end the target applies."),
-    Column("target", "Stock the ally must hold at the end of the period (Requirements).",
-           QUANTITY),
-    Column("stock", "Stock the ally holds at the end of the period in this plan.", QUANTITY),
+    Column("target", "Stock the ally must hold at the end of the period (Requirements), "
+                     "in the item's unit.", QUANTITY, unit=ITEM),
+    Column("stock", "Stock the ally holds at the end of the period in this plan.", QUANTITY,
+           unit=ITEM),
     Column("shortfall", "Units by which the stock misses the target (0: target met).",
-           QUANTITY),
+           QUANTITY, unit=ITEM),
     Column("gap",
            "The readiness gap: target minus the stock the ally would hold with no new "
-           "orders (0 when that stock already meets the target).", QUANTITY),
-    Column("closed_pct", "Share of the gap this plan closes." + PERCENT_NOTE, PERCENT),
+           "orders (0 when that stock already meets the target).", QUANTITY, unit=ITEM),
+    Column("closed_pct", "Share of the gap this plan closes." + PERCENT_NOTE, PERCENT,
+           header="gap closed", unit="%"),
     Column("marginal_cost",
            "How much the optimised objective worsens per extra unit of this target "
-           "(in the objective's units: money in the cost phase)." + DUAL_NOTE, DUAL),
+           "(in the objective's units: money in the cost phase)." + DUAL_NOTE, DUAL,
+           header="cost of one more unit of target", unit=MONEY_UNIT),
     Column("priority", "The item's priority: weight of this shortfall in the weighted "
                        "shortfall.", QUANTITY),
     Column("requirements_row", "The row of this target on the input's Requirements sheet.",
-           WHOLE),
+           WHOLE, header="Requirements row"),
 )
 
 BUDGETS = (
     Column("ally", "The ally whose budget this is."),
     Column("period", "The period."),
     Column("budget", "Money the ally can spend in the period (Budgets; 0 for a period the "
-                     "ally left out).", MONEY),
+                     "ally left out).", MONEY, unit=MONEY_UNIT),
     Column("spent", "Money this plan spends in the period: orders, transport, transfers "
-                    "received and expansions the ally pays for.", MONEY),
-    Column("remaining", "budget − spent (money).", MONEY),
+                    "received and expansions the ally pays for.", MONEY, unit=MONEY_UNIT),
+    Column("remaining", "budget − spent (money).", MONEY, unit=MONEY_UNIT),
     Column("marginal_value",
            "How much the optimised objective improves per extra unit of money in this "
            "budget (0: the budget does not limit the plan)." + LEXICOGRAPHIC_NOTE + DUAL_NOTE,
-           DUAL),
+           DUAL, header="value of relaxing", unit=f"{MONEY_UNIT} saved per {MONEY_UNIT}"),
 )
 
 CAPACITY = (
@@ -129,35 +149,41 @@ CAPACITY = (
     Column("item", "The item the line makes."),
     Column("period", "The period."),
     Column("capacity", "Units the line can make in the period, including expansion "
-                       "capacity online by then.", QUANTITY),
-    Column("used", "Units ordered from the line in the period by all allies.", QUANTITY),
-    Column("utilisation_pct", "used / capacity." + PERCENT_NOTE, PERCENT),
+                       "capacity online by then.", QUANTITY, unit=ITEM),
+    Column("used", "Units ordered from the line in the period by all allies.", QUANTITY,
+           unit=ITEM),
+    Column("utilisation_pct", "used / capacity." + PERCENT_NOTE, PERCENT,
+           header="utilisation", unit="%"),
     Column("marginal_value",
            "How much the optimised objective improves per extra unit of capacity on this "
            "line in this period (0: the capacity does not limit the plan)."
-           + LEXICOGRAPHIC_NOTE + DUAL_NOTE, DUAL),
+           + LEXICOGRAPHIC_NOTE + DUAL_NOTE, DUAL, header="value of relaxing",
+           unit=f"{MONEY_UNIT} per unit of capacity"),
 )
 
 EXPANSION = (
     Column("facility", "The production facility to expand."),
     Column("item", "The item the line makes."),
     Column("period", "The period in which the investment is made and paid."),
-    Column("extra_capacity", "Extra units per period built on the line.", QUANTITY),
-    Column("cost", "extra_capacity × cost per unit of extra capacity (money).", MONEY),
+    Column("extra_capacity", "Extra units per period built on the line.", QUANTITY,
+           unit=ITEM),
+    Column("cost", "extra_capacity × cost per unit of extra capacity (money).", MONEY,
+           unit=MONEY_UNIT),
     Column("online_from", "The first period in which the extra capacity can be used."),
     Column("payer", "The ally whose budget pays (blank: funded outside the budgets)."),
 )
 
 TRANSFERS = (
-    Column("from", "The ally that hands over stock."),
-    Column("to", "The ally that receives it."),
+    Column("from", "The ally that hands over stock.", header="from ally"),
+    Column("to", "The ally that receives it.", header="to ally"),
     Column("item", "The item."),
     Column("period", "The period in which the stock leaves the giving ally."),
-    Column("quantity", "Units handed over.", QUANTITY),
+    Column("quantity", "Units handed over.", QUANTITY, unit=ITEM),
     Column("arrival_period", "The period at whose end the units arrive."),
     Column("transport_cost", "Transport cost per unit, paid by the receiving ally (money).",
-           MONEY),
-    Column("total_transport_cost", "quantity × transport_cost (money).", MONEY),
+           MONEY, unit=PER_UNIT),
+    Column("total_transport_cost", "quantity × transport_cost (money).", MONEY,
+           unit=MONEY_UNIT),
 )
 
 SIGN_NOTE = (" Positive: the plan gets better when the limit is relaxed by one step; "
@@ -166,17 +192,19 @@ FIGURE_COLUMNS = (
     Column("shortfall_closed", "Units of weighted shortfall closed per step (lexicographic "
                                "mode: phase 1's value; weighted mode: along the final "
                                "basis, blank when the solver gave none)." + SIGN_NOTE,
-           QUANTITY),
+           QUANTITY, header="weighted shortfall closed per step"),
     Column("cost_saved", "Money saved per step (lexicographic mode: at the new least "
                          "weighted shortfall; negative: what the step costs)." + SIGN_NOTE,
-           MONEY),
+           MONEY, header="cost saved per step", unit=MONEY_UNIT),
     Column("objective_improved", "Weighted mode: cost plus shortfall penalties saved per "
-                                 "step." + SIGN_NOTE, MONEY),
+                                 "step." + SIGN_NOTE, MONEY,
+           header="cost and penalties saved per step", unit=MONEY_UNIT),
 )
 HOW_NOTE = Column("how", "Where the figures come from: the dual of the linear program "
                          "(valid within holds_until), a re-solve with the limit moved one "
                          "step (whole-unit models, rule prices), or why it was not "
-                         "measured.")
+                         "measured.", header="how it is known")
+SET_BY = "set by"
 
 ADVICE = (
     Column("rank", "1 is the most valuable: rule prices first, then the limits by weighted "
@@ -187,31 +215,35 @@ ADVICE = (
     *FIGURE_COLUMNS,
     Column("per", "The step: a unit of capacity, a million of budget (a unit of money "
                   "where the figures hold for less), a percentage point of a share, or the "
-                  "whole rule."),
+                  "whole rule.", header="step"),
     Column("holds_until", "The figures hold at least until the limit reaches this value "
-                          "(HiGHS ranging); beyond it each further step may be worth less, "
-                          "never more. Blank: no end within reach, or not known.", QUANTITY),
+                          "(HiGHS ranging), in the limit's unit; beyond it each further "
+                          "step may be worth less, never more. Blank: no end within reach, "
+                          "or not known.", QUANTITY),
     HOW_NOTE,
-    Column("set_by", "The input cell or configuration key to change."),
+    Column("set_by", "The input cell or configuration key to change.", header=SET_BY),
 )
 
 BINDING = (
     Column("family", "The kind of limit: capacity, expansion limit, budget, minimum gap "
-                     "closure, supplier share or work share (SPEC §4 constraints 1, 2, 5-8)."),
+                     "closure, supplier share or work share (SPEC §4 constraints 1, 2, 5-8).",
+           header="kind of limit"),
     Column("ally", "The ally the limit belongs to (blank for a production line's limits)."),
     Column("item", "The item."),
     Column("facility", "The production facility (capacity and expansion limits)."),
     Column("host", "The country hosting the facility, or whose share of the ally's "
                    "deliveries is capped (supplier share)."),
     Column("period", "The period the limit applies to (blank: the whole horizon)."),
-    Column("limit", "The limit: units, money, or a share in percent (0-100).", QUANTITY),
+    Column("limit", "The limit: the item's units, money, or a share in percent (0-100).",
+           QUANTITY),
     Column("used", "How much of it the plan uses: equal to the limit, since it binds.",
            QUANTITY),
     Column("per", "The step of relaxing the figures are quoted for: a unit of capacity, a "
-                  "million of budget, a percentage point of a share."),
+                  "million of budget, a percentage point of a share.", header="step"),
     *FIGURE_COLUMNS,
     HOW_NOTE,
-    Column("set_by", "The input cell that set the limit, or the model configuration key."),
+    Column("set_by", "The input cell that set the limit, or the model configuration key.",
+           header=SET_BY),
 )
 
 RULE_PRICES = (
@@ -222,26 +254,31 @@ RULE_PRICES = (
                    "part of the rule's row, one row per ally whose weighted shortfall or "
                    "cost the rule changes; the allies' rows add up to the rule's row (but "
                    "for expansions funded outside the budgets)."),
-    Column("set_by", "Where the rule is set: input cells or model configuration keys."),
+    Column("set_by", "Where the rule is set: input cells or model configuration keys.",
+           header=SET_BY),
     Column("status", "Status of the solve without the rule (same mode and settings, "
-                     "checked by the independent verifier)."),
+                     "checked by the independent verifier).", header="status without it"),
     Column("price", "What the rule does to the plan, in words; differences within the "
                     "solver's tolerance are none."),
     Column("total_cost_without", "Total cost of the plan without the rule (money); on an "
                                  "ally's row, that ally's cost: its orders, transport, "
                                  "transfers received, expansions it pays for and holding "
-                                 "of its stock.", MONEY),
+                                 "of its stock.", MONEY, header="total cost without it",
+           unit=MONEY_UNIT),
     Column("cost_of_rule", "Total cost with the rule − without it (money): what the rule "
                            "costs, or saves when negative; on an ally's row, the same for "
-                           "that ally's cost.", MONEY),
+                           "that ally's cost.", MONEY, header="cost of the rule",
+           unit=MONEY_UNIT),
     Column("weighted_shortfall_without", "Weighted shortfall of the plan without the rule; "
-                                         "on an ally's row, that ally's.", QUANTITY),
+                                         "on an ally's row, that ally's.", QUANTITY,
+           header="weighted shortfall without it"),
     Column("shortfall_of_rule", "Weighted shortfall with the rule − without it: the "
                                 "readiness the rule gives up (negative: it gains); on an "
-                                "ally's row, that ally's.", QUANTITY),
+                                "ally's row, that ally's.", QUANTITY,
+           header="weighted shortfall of the rule"),
     Column("without_the_rule", "On an ally's row: better off (its weighted shortfall falls "
                                "without the rule, or stays while its cost falls) or worse "
-                               "off."),
+                               "off.", header="without the rule"),
 )
 
 DIAGNOSIS = (
@@ -251,7 +288,7 @@ DIAGNOSIS = (
                    "share, work share; or the limit's family."),
     Column("ally", "The ally concerned."),
     Column("item", "The item concerned."),
-    Column("host", "The host country (supplier share)."),
+    Column("host", "The host country (supplier share).", header="host country"),
     Column("period", "The period concerned."),
     Column("amount", "conflict: by how much the commitment must give at the least (units, "
                      "or money for work share); limit: by how much the total that must "
@@ -264,7 +301,7 @@ DIAGNOSIS = (
 SUMMARY_COLUMNS = (
     Column("metric", "What is measured."),
     Column("value", "Its value in this run."),
-    Column("note", "What the value means."),
+    Column("note", "What the value means.", header="what it means"),
 )
 
 RUN_INFO_COLUMNS = (
@@ -272,6 +309,44 @@ RUN_INFO_COLUMNS = (
     Column("key", "The setting or measurement."),
     Column("value", "Its value in this run."),
 )
+
+# Every table sheet of the report, as the readers find it (``field_names``).
+REPORT_SHEETS: dict[str, tuple[Column, ...]] = {
+    "Summary": SUMMARY_COLUMNS, "Allocation": ALLOCATION, "Readiness": READINESS,
+    "Budgets": BUDGETS, "Capacity": CAPACITY, "Expansion": EXPANSION, "Advice": ADVICE,
+    "Binding": BINDING, "Rule prices": RULE_PRICES, "Diagnosis": DIAGNOSIS,
+    "Transfers": TRANSFERS, "Run info": RUN_INFO_COLUMNS,
+}
+CURRENCY_KEY = ("configuration", "report.currency")  # where Run info names the currency
+ITEM_UNITS = "item units"  # the Run info section: one row per item, its unit
+
+
+CURRENCY_MARK = "\x00"  # stands for any currency in a heading matched by ``field_names``
+
+
+def field_names(columns: tuple[Column, ...], headers: list[str]) -> list[str]:
+    """The field name of each header of a sheet of ``columns``: its readable header
+    (``Column.heading``, whatever money unit it names, or none) or the field name itself
+    (a report written before readable headers) gives its field, in any case; any other
+    header stays as it is."""
+    known: dict[str, str] = {}
+    patterns: list[tuple[re.Pattern, str]] = []
+    for column in columns:
+        for text in (column.name, column.heading()):
+            known.setdefault(text.casefold(), column.name)
+        if MONEY_UNIT in column.unit:
+            # Any currency: the heading with a marker for it, the marker a word.
+            text = re.escape(column.heading(CURRENCY_MARK).casefold())
+            patterns.append((re.compile(text.replace(re.escape(CURRENCY_MARK), r"[^\s()]+")),
+                             column.name))
+    names = []
+    for header in headers:
+        text = str(header).strip().casefold()
+        name = known.get(text) or next(
+            (name for pattern, name in patterns if pattern.fullmatch(text)), str(header))
+        names.append(name)
+    return names
+
 
 # metric -> (number format, note) for the Summary sheet
 SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
@@ -285,8 +360,11 @@ SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
                           "(money)."),
     "weighted_shortfall": (QUANTITY, "Σ priority × shortfall over every readiness target "
                                      "(0: every target met)."),
-    "gap_closed_pct": (PERCENT, "Share of the total readiness gap the plan closes, in "
-                                "percent (0-100)."),
+    "gap_closed_pct": (PERCENT, "Share of the readiness gaps the plan closes, weighted "
+                                "by priority (a shell and a missile count as their "
+                                "priorities say): 100 · (1 − Σ priority × min(shortfall, "
+                                "gap) / Σ priority × gap), in percent (0-100); each item's "
+                                "own share follows."),
     "equal_cost_plans": (None, "Whether other plans reach the same cost and shortfall "
                                "(found by the tie-break; explain.tie_break)."),
     "tie_break": (None, "How this plan was chosen among plans of equal cost and "
@@ -313,6 +391,20 @@ SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
     "periods": (COUNT, "Planning periods."),
     "readiness_targets": (COUNT, "Rows of the Requirements sheet."),
 }
+
+ITEM_CLOSURE = "gap_closed_pct."  # + an item code: the share of that item's gaps closed
+
+
+def summary_metric(metric: str, default: tuple[str | None, str] = (QUANTITY, "")
+                   ) -> tuple[str | None, str]:
+    """(number format, note) of a Summary metric (``SUMMARY_METRICS``; an item's
+    ``gap_closed_pct.<item>``); ``default`` for any other."""
+    if metric.startswith(ITEM_CLOSURE) and metric not in SUMMARY_METRICS:
+        return PERCENT, (f"Share of the gaps of {metric[len(ITEM_CLOSURE):]} the plan "
+                         "closes, in the item's own unit: 100 · (1 − Σ min(shortfall, gap) "
+                         "/ Σ gap) over its targets, in percent (0-100).")
+    return SUMMARY_METRICS.get(metric, default)
+
 
 MAX_WORST_VIOLATIONS = 20
 MAX_WARNINGS = 1000
@@ -347,40 +439,57 @@ def write_report(result: RunResult, path: Path) -> Path:
     if result.input_path is not None:
         check_outputs([report_output(path)], {"the input workbook": result.input_path})
     plan = result.plan
+    currency, units = report_currency(result.config), item_units(result)
     periods = _period_order(result)
     allocation = _allocation(plan.orders if plan is not None else None, periods)
     allocation, left_out = _within_excel_rows(allocation, "total_cost")
+
+    def table(columns: tuple[Column, ...], frame: pd.DataFrame) -> SheetContent:
+        return table_sheet(columns, frame, currency, units)
+
     sheets: dict[str, SheetContent] = {"Dashboard": dashboard_sheet(result),
                                        "Summary": _summary_sheet(result, left_out)}
-    sheets["Allocation"] = table_sheet(ALLOCATION, allocation)
-    sheets["Readiness"] = table_sheet(
+    sheets["Allocation"] = table(ALLOCATION, allocation)
+    sheets["Readiness"] = table(
         READINESS, _frame(plan.readiness if plan is not None else None, READINESS,
                           rename={"row": "requirements_row"}))
     sheets["Readiness"].decorate = _shaded("closed_pct", CLOSURE_SCALE)
-    sheets["Budgets"] = table_sheet(
+    sheets["Budgets"] = table(
         BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
-    sheets["Capacity"] = table_sheet(
+    sheets["Capacity"] = table(
         CAPACITY, _frame(plan.capacity if plan is not None else None, CAPACITY))
     sheets["Capacity"].decorate = _shaded("utilisation_pct", UTILISATION_BAR)
-    sheets["Expansion"] = table_sheet(
+    sheets["Expansion"] = table(
         EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
                             "extra_capacity"))
-    sheets["Advice"] = table_sheet(ADVICE, _frame(result.advice, ADVICE))
-    sheets["Binding"] = table_sheet(BINDING, _frame(result.binding, BINDING))
+    sheets["Advice"] = table(ADVICE, _frame(result.advice, ADVICE))
+    if result.advice is not None and UNIT_COLUMN in result.advice.columns:
+        sheets["Advice"].cell_formats["holds_until"] = [
+            quantity_format(unit if isinstance(unit, str) else "")
+            for unit in result.advice[UNIT_COLUMN]]
+    binding = _frame(result.binding, BINDING)
+    sheets["Binding"] = table(BINDING, binding)
+    limit_formats = [quantity_format(limit_unit(family, item, units, currency))
+                     for family, item in zip(binding["family"], binding["item"], strict=True)]
+    sheets["Binding"].cell_formats.update(limit=limit_formats, used=limit_formats)
     if result.rule_prices is not None:
-        sheets["Rule prices"] = table_sheet(RULE_PRICES,
-                                             _frame(result.rule_prices, RULE_PRICES))
+        sheets["Rule prices"] = table(RULE_PRICES, _frame(result.rule_prices, RULE_PRICES))
     if result.diagnosis is not None:
-        sheets["Diagnosis"] = table_sheet(DIAGNOSIS,
-                                           _frame(result.diagnosis.table, DIAGNOSIS))
+        sheets["Diagnosis"] = table(DIAGNOSIS, _frame(result.diagnosis.table, DIAGNOSIS))
     if _transfers_allowed(result.config):
         transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
         transfers = _nonzero(transfers, "quantity")
         transfers["total_transport_cost"] = _product(transfers["quantity"],
                                                      transfers["transport_cost"])
-        sheets["Transfers"] = table_sheet(TRANSFERS, transfers)
+        sheets["Transfers"] = table(TRANSFERS, transfers)
     sheets["Run info"] = _run_info_sheet(result)
     return write_workbook(path, sheets)
+
+
+def item_units(result: RunResult) -> dict[str, str]:
+    """Item -> its unit (``optimizer.data.item_units``), from the run's input; empty
+    when the result does not carry its input."""
+    return units_of_items(getattr(getattr(result, "data", None), "items", None))
 
 
 # Conditional formats: closure from red (0 %) through yellow to green (100 %); a bar
@@ -405,14 +514,6 @@ def _shaded(column: str, rule: dict):
 def _transfers_allowed(config: dict | None) -> bool:
     rules = (config or {}).get("rules", {}) or {}
     return bool(rules.get("allow_transfers", False))
-
-
-def table_sheet(columns: tuple[Column, ...], frame: pd.DataFrame) -> SheetContent:
-    return SheetContent(
-        frame=frame,
-        number_formats={c.name: c.number_format for c in columns if c.number_format},
-        header_notes={c.name: c.note for c in columns},
-    )
 
 
 def _frame(source: pd.DataFrame | None, columns: tuple[Column, ...],
@@ -510,17 +611,24 @@ def _summary_rows(result: RunResult,
     summary = dict(result.summary())
     rows: list[tuple[str, object, str | None, str]] = []
 
+    currency = report_currency(result.config)
+
     def add(metric: str, value: object) -> None:
-        spec, note = SUMMARY_METRICS.get(metric, (QUANTITY, ""))
-        rows.append((metric, value, spec, note))
+        spec, note = summary_metric(metric)
+        rows.append((metric, value, money_format(currency) if spec == MONEY else spec, note))
 
     status = summary.pop("status", result.status)
     message = summary.pop("message", result.message)
     add("status", status)
     add("message", message)
     add("optimality", _optimality(str(status), str(message)))
-    for metric in ("total_cost", "weighted_shortfall", "gap_closed_pct",
-                   "equal_cost_plans", "tie_break", "movements"):
+    for metric in ("total_cost", "weighted_shortfall", "gap_closed_pct"):
+        if metric in summary:
+            add(metric, summary.pop(metric))
+    if result.plan is not None:
+        for item, closed in item_gap_closed(result.plan.readiness).items():
+            add(f"{ITEM_CLOSURE}{item}", closed)
+    for metric in ("equal_cost_plans", "tie_break", "movements"):
         if metric in summary:
             add(metric, summary.pop(metric))
     checked = "verifier_max_violation" in summary
@@ -534,6 +642,13 @@ def _summary_rows(result: RunResult,
     for metric, value in _counts(result).items():
         add(metric, value)
     return rows
+
+
+def item_gap_closed(readiness: pd.DataFrame) -> pd.Series:
+    """Item -> the share of its gaps closed (``gap_closed`` unweighted: the rows of one
+    item share a unit), the items in the order they first appear."""
+    closed = gap_closed(readiness, by="item", weighted=False)
+    return closed.reindex(pd.unique(readiness["item"]))
 
 
 def _optimality(status: str, message: str) -> str:
@@ -606,6 +721,8 @@ def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None
         _scenario_rows(result.scenario, add)
     for key, value in result.effective_config.items():
         add("configuration", key, value)
+    for item, unit in item_units(result).items():
+        add(ITEM_UNITS, item, unit)
     add("solver", "name", result.solver)
     add("solver", "version", result.solver_version)
     add("result", "status", result.status)
@@ -652,6 +769,7 @@ def _scenario_rows(scenario, add) -> None:
 
 
 def _verification_rows(result: RunResult, add) -> None:
+    money = money_format(report_currency(result.config))
     verification = result.verification
     if verification is None:
         add("verifier", "checked", "no: the run found no plan to check")
@@ -661,9 +779,9 @@ def _verification_rows(result: RunResult, add) -> None:
     add("verifier", "passed", "yes" if passed else "NO")
     add("verifier", "max violation (relative)", verification.max_violation, TINY)
     plan_cost = result.plan.total_cost if result.plan is not None else None
-    add("verifier", "total cost recomputed", verification.total_cost, MONEY)
+    add("verifier", "total cost recomputed", verification.total_cost, money)
     if plan_cost is not None:
-        add("verifier", "total cost of the plan", plan_cost, MONEY)
+        add("verifier", "total cost of the plan", plan_cost, money)
         add("verifier", "difference (recomputed − plan)",
             _difference(verification.total_cost, plan_cost), DUAL)
     shortfall = getattr(verification, "weighted_shortfall", None)
@@ -673,7 +791,7 @@ def _verification_rows(result: RunResult, add) -> None:
             add("verifier", "weighted shortfall of the plan", result.plan.weighted_shortfall,
                 QUANTITY)
     for term, value in (getattr(verification, "cost_terms", {}) or {}).items():
-        add("verifier", f"{term} recomputed", value, MONEY)
+        add("verifier", f"{term} recomputed", value, money)
     for family, count in (getattr(verification, "checked", {}) or {}).items():
         add("verifier checks (count)", str(family), count, COUNT)
     add("verifier", "violations found", len(violations), COUNT)

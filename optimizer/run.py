@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer import __version__
-from optimizer.config import flatten
-from optimizer.data import AllianceData
+from optimizer.config import flatten, report_currency
+from optimizer.data import AllianceData, item_units
 from optimizer.explain.advice import advise
-from optimizer.explain.binding import binding_limits, unvalued_limits
+from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
 from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.rule_prices import rule_prices
@@ -216,8 +216,11 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                          "objective": weighted_objective(outcome.phases),
                          "seconds": outcome.seconds},
                         resolve, deadline, progress)
+            currency = report_currency(config)
+            result.binding = with_money_steps(result.binding, currency)
             with timed(result.timings, "advice"):
                 result.advice = advise(model, result.binding, outcome.final,
                                        outcome.shortfall, result.rule_prices,
-                                       config["objective"]["mode"])
+                                       config["objective"]["mode"],
+                                       units=item_units(data.items), currency=currency)
     return result

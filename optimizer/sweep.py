@@ -33,17 +33,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.config import flatten
+from optimizer.config import flatten, report_currency
 from optimizer.data import AllianceData
 from optimizer.errors import InputError, StockpileError
 from optimizer.excel import (
     MONEY,
+    MONEY_UNIT,
     PERCENT,
     QUANTITY,
     SECONDS,
+    Column,
     Link,
-    SheetContent,
     axis_number_format,
+    table_sheet,
     write_workbook,
 )
 from optimizer.model.restrict import BasePlan
@@ -54,9 +56,35 @@ from optimizer.scenarios import Scenario
 
 BASE = Scenario("base", "the workbook as it is, with the base configuration")
 KPIS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
-RESULT_COLUMNS = ("scenario", "description", "status", "message", *KPIS,
-                  "delta_total_cost", "delta_weighted_shortfall", "delta_gap_closed_pct",
-                  "seconds", "warm_start", "report")
+STATUS_NOTE = ("optimal; feasible (stopped by a limit, not proven optimal); infeasible "
+               "(the scenario's commitments cannot all hold); error.")
+# The Scenarios and Most damaging sheets, one declaration per column (RESULT_COLUMNS).
+SWEEP_COLUMNS = (
+    Column("scenario", "The case: base, or the scenario's name."),
+    Column("description", "What the scenario changes."),
+    Column("status", STATUS_NOTE),
+    Column("message", "What the solver or the checks said."),
+    Column("total_cost", "Total cost of the case's plan (money).", MONEY, unit=MONEY_UNIT),
+    Column("weighted_shortfall", "Σ priority × shortfall of the case's plan.", QUANTITY),
+    Column("gap_closed_pct", "Share of the readiness gaps closed, weighted by priority, "
+                             "in percent (0-100).", PERCENT,
+           header="gap closed, weighted by priority", unit="%"),
+    Column("delta_total_cost", "Total cost minus the base case's (money).", MONEY,
+           header="total cost − base", unit=MONEY_UNIT),
+    Column("delta_weighted_shortfall", "Weighted shortfall minus the base case's: the "
+                                       "damage.", QUANTITY,
+           header="weighted shortfall − base"),
+    Column("delta_gap_closed_pct", "Share of gaps closed minus the base case's, "
+                                   "percentage points.", PERCENT,
+           header="gap closed − base", unit="points"),
+    Column("seconds", "Seconds the case took.", SECONDS),
+    Column("warm_start", "yes: solved from the base case's plan, adding what pricing "
+                         "called for (the scenario changed only capacities, budgets, "
+                         "targets or consumption of a linear program); the optimum is the "
+                         "same as cold."),
+    Column("report", "The case's full report (sweep --reports): a link to open it."),
+)
+RESULT_COLUMNS = tuple(column.name for column in SWEEP_COLUMNS)
 MOST_DAMAGING = 10  # scenarios in the chart
 
 
@@ -431,20 +459,7 @@ def most_damaging(results: pd.DataFrame, count: int = MOST_DAMAGING) -> pd.DataF
     return cases.drop(columns="no_plan").head(count).reset_index(drop=True)
 
 
-_FORMATS = {"total_cost": MONEY, "delta_total_cost": MONEY,
-            "weighted_shortfall": QUANTITY, "delta_weighted_shortfall": QUANTITY,
-            "gap_closed_pct": PERCENT, "delta_gap_closed_pct": PERCENT, "seconds": SECONDS}
-_NOTES = {
-    "status": "optimal; feasible (stopped by a limit, not proven optimal); infeasible "
-              "(the scenario's commitments cannot all hold); error.",
-    "delta_total_cost": "Total cost minus the base case's (money).",
-    "delta_weighted_shortfall": "Weighted shortfall minus the base case's: the damage.",
-    "delta_gap_closed_pct": "Share of gaps closed minus the base case's, percentage points.",
-    "report": "The case's full report (sweep --reports): a link to open it.",
-    "warm_start": "yes: solved from the base case's plan, adding what pricing called for "
-                  "(the scenario changed only capacities, budgets, targets or "
-                  "consumption of a linear program); the optimum is the same as cold.",
-}
+RUN_INFO_COLUMNS = (Column("key", "What is described."), Column("value", "Its value."))
 
 
 def write_sweep(results: pd.DataFrame, path: Path, *, input_path: Path, input_sha256: str,
@@ -463,11 +478,12 @@ def write_sweep(results: pd.DataFrame, path: Path, *, input_path: Path, input_sh
          *([("cases kept from the earlier run", kept)] if kept else []),
          *((f"config {key}", str(value)) for key, value in flatten(config).items())],
         columns=["key", "value"])
-    sheets = {
-        "Scenarios": SheetContent(_linked(results, path.parent), _FORMATS, _NOTES),
-        "Most damaging": SheetContent(worst, _FORMATS, _NOTES, decorate=_damage_chart),
-        "Run info": SheetContent(info),
-    }
+    currency = report_currency(config)
+    scenarios = table_sheet(SWEEP_COLUMNS, _linked(results, path.parent), currency)
+    damage = table_sheet(SWEEP_COLUMNS, worst, currency)
+    damage.decorate = _damage_chart
+    sheets = {"Scenarios": scenarios, "Most damaging": damage,
+              "Run info": table_sheet(RUN_INFO_COLUMNS, info)}
     return write_workbook(path, sheets)
 
 

@@ -15,7 +15,9 @@ from optimizer.model.sets import build_sets
 from optimizer.report import write_report
 from optimizer.run import RunResult, solve_data
 from optimizer.tolerance import noise
+from optimizer.words import number
 from tests.alliances import sheets, solve
+from tests.headers import fields, headers
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
 WEIGHTED = "objective.mode=weighted"
@@ -207,11 +209,12 @@ def test_limits_not_measured_say_so_and_show_no_figure(tmp_path):
 def test_the_report_has_the_advice_sheet(tmp_path):
     result = solve(tmp_path, alliance(), WEIGHTED)
     path = write_report(result, tmp_path / "report.xlsx")
-    workbook = openpyxl.load_workbook(path, read_only=True)
+    workbook = openpyxl.load_workbook(path)
     rows = list(workbook["Advice"].iter_rows(values_only=True))
-    workbook.close()
-    assert rows[0][:3] == ("rank", "kind", "advice")
-    assert "how" in rows[0] and "position" not in rows[0]
+    assert fields(workbook["Advice"])[:3] == ["rank", "kind", "advice"]
+    assert headers(workbook["Advice"])[:3] == ["Rank", "Kind", "Advice"]
+    assert "how" in fields(workbook["Advice"])
+    assert "position" not in fields(workbook["Advice"])
     assert len(rows) == len(result.advice) + 1
     assert any(str(row[2]).startswith("each more unit of capacity") for row in rows[1:])
 
@@ -227,3 +230,44 @@ def test_figures_in_sentences_never_print_in_scientific_notation(value, text):
     from optimizer.words import number
 
     assert number(value) == text
+
+
+def test_advice_names_the_currency_and_each_limits_unit(tmp_path):
+    """[report] currency = "EUR": money in the sentences reads "… EUR", a budget's step
+    "million EUR"; the value up to which a capacity's figures hold is in the item's unit
+    ("rounds", "missiles"), on the sheet too."""
+    result = solve(tmp_path, several_limits(), "report.currency=EUR")
+    limits = result.advice[result.advice["kind"] != "rule"]
+    capacity = limits[limits["kind"] == "capacity"]
+    budget = limits[limits["kind"] == "budget"]
+    assert len(capacity) and len(budget), limits["advice"].tolist()
+    units = {"I": "rounds", "J": "missiles"}
+    for row in capacity.itertuples():
+        unit = units[row.advice.split(" for ")[1].split(" ")[0]]
+        assert row.holds_until_unit == unit
+        if math.isfinite(row.holds_until):
+            assert f"at least until it reaches {number(row.holds_until)} {unit}" in row.advice
+    for row in budget.itertuples():
+        assert row.per in ("million EUR", "EUR")
+        assert row.advice.startswith(f"each more {row.per} in ")
+        assert row.holds_until_unit == "EUR"
+    for row in limits.itertuples():
+        if row.cost_saved != 0:
+            assert f"{number(abs(row.cost_saved))} EUR" in row.advice, row.advice
+    assert set(result.binding.loc[result.binding["family"] == "budget", "per"]) == {
+        "million EUR"}
+    workbook = openpyxl.load_workbook(write_report(result, tmp_path / "report.xlsx"))
+    sheet = workbook["Advice"]
+    column = fields(sheet).index("holds_until") + 1
+    formats = {sheet.cell(row, 3).value: sheet.cell(row, column).number_format
+               for row in range(2, sheet.max_row + 1)}
+    for row in capacity.itertuples():
+        if math.isfinite(row.holds_until):
+            assert f'" {row.holds_until_unit}"' in formats[row.advice]
+    binding = workbook["Binding"]
+    limit = fields(binding).index("limit") + 1
+    kinds = {binding.cell(row, 1).value: binding.cell(row, limit).number_format
+             for row in range(2, binding.max_row + 1)}
+    assert kinds["budget"] == '#,##0" EUR";-#,##0" EUR"'
+    assert kinds["capacity"] in ('#,##0" rounds";-#,##0" rounds"',
+                                 '#,##0" missiles";-#,##0" missiles"')

@@ -8,6 +8,7 @@ import pytest
 
 from optimizer.report import write_report
 from tests.alliances import sheets, solve
+from tests.headers import fields, headers
 
 WEIGHTED = "objective.mode=weighted"
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]  # shortfall penalty 1000 per unit
@@ -113,11 +114,11 @@ def test_the_report_has_a_binding_sheet_with_the_cells(tmp_path):
         production=[["L", "H", "I", 100, 10, 0]], requirements=[["A", "I", "P1", 150]]),
         WEIGHTED)
     path = write_report(result, tmp_path / "report.xlsx")
-    workbook = openpyxl.load_workbook(path, read_only=True)
+    workbook = openpyxl.load_workbook(path)
     rows = list(workbook["Binding"].iter_rows(values_only=True))
-    workbook.close()
-    header = list(rows[0])
+    header = fields(workbook["Binding"])
     assert header[:3] == ["family", "ally", "item"]
+    assert headers(workbook["Binding"])[:3] == ["Kind of limit", "Ally", "Item"]
     record = dict(zip(header, rows[1], strict=True))
     assert record["family"] == "capacity"
     assert record["set_by"] == "Production!D2"

@@ -122,6 +122,32 @@ def test_solve_prints_a_short_summary_table(tmp_path):
     assert result.stdout.splitlines()[-1] == f"report: {tmp_path / 'out' / 'short_report.xlsx'}"
 
 
+def test_the_summary_table_names_the_currency_and_how_gaps_are_counted(tmp_path):
+    """[report] currency = "EUR": a cost of 2.5 bn (100 at 25 M) reads "2.5 bn EUR";
+    the share of gaps closed says it is weighted by priority."""
+    from tests.alliances import sheets
+    from tests.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "dear.xlsx", sheets(
+        periods=["P1"], allies=[["A"]], items=[["I", "item", "units", False, 1, 1e9, 0]],
+        production=[["L", "H", "I", 100, 25e6, 0]], requirements=[["A", "I", "P1", 150]]))
+    result = _solve_cli(str(path), "--out", str(tmp_path / "out"), "--set",
+                        "report.currency=EUR")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.split() == ["total", "cost", "2.5", "bn", "EUR"] for line in lines), lines
+    assert any(line.split()[:5] == ["gaps", "closed,", "weighted", "by", "priority"]
+               and line.endswith("66.7%") for line in lines), lines
+
+
+@pytest.mark.parametrize("value", ["12 EUR", "E,U", "EUROSSSSS", "=1", 5])
+def test_a_currency_that_is_not_a_short_money_unit_is_refused(workbook_path, capsys, value):
+    code = main(["validate", str(workbook_path()), "--set", f"report.currency={value}"])
+    assert code == 2
+    assert ("--set: report.currency must be blank or a short money unit: at most 8 letters "
+            'or currency symbols, such as "EUR", "€" or "US$", got') in capsys.readouterr().err
+
+
 def test_infeasible_solve_exits_3_and_writes_its_diagnosis_beside_the_report(tmp_path):
     from tests.alliances import sheets
     from tests.conftest import write_workbook

@@ -27,6 +27,7 @@ from optimizer.errors import InputError
 from optimizer.report import write_report
 from tests.alliances import sheets, solve
 from tests.conftest import valid_sheets, write_workbook
+from tests.headers import columns, headers
 from tests.printing import TABLE, print_setup
 
 UNITS = 1e-3  # phase 2 may spend the shortfall tolerance (SPEC §4): about 1e-5 units
@@ -95,11 +96,11 @@ def test_closure_and_allocation_deltas_list_only_what_changed(reports):
     # A closes 100 % then 50 % of its gap of 60; B's plan does not change.
     assert comparison.by_ally["ally"].tolist() == ["A"]
     ally = comparison.by_ally.iloc[0]
-    assert (ally["gap_a"], ally["gap_b"]) == (60, 60)
+    assert (ally["weighted_gap_a"], ally["weighted_gap_b"]) == (60, 60)
     assert ally["closed_pct_a"] == pytest.approx(100)
     assert ally["closed_pct_b"] == pytest.approx(50, abs=UNITS)
     assert ally["closed_pct_delta"] == pytest.approx(-50, abs=UNITS)
-    assert ally["shortfall_delta"] == pytest.approx(30, abs=UNITS)
+    assert ally["weighted_shortfall_delta"] == pytest.approx(30, abs=UNITS)
     assert ally["quantity_delta"] == pytest.approx(-30, abs=UNITS)
     assert ally["cost_delta"] == pytest.approx(-300, abs=10 * UNITS)
 
@@ -268,7 +269,8 @@ def edit(path: Path, sheet: str, cells: dict[tuple[int, str], object] = (),
     in Excel; return each column's letter."""
     workbook = openpyxl.load_workbook(path)
     table = workbook[sheet]
-    letters = {cell.value: cell.column_letter for cell in table[1]}
+    letters = {name: table[1][position].column_letter
+               for name, position in columns(table).items()}
     for (row, column), value in dict(cells).items():
         table[f"{letters[column]}{row}"] = value
     for values in append:
@@ -281,10 +283,11 @@ def edit(path: Path, sheet: str, cells: dict[tuple[int, str], object] = (),
 
 def row_of(path: Path, sheet: str, **match: str) -> int:
     """The sheet row number of the one row whose cells equal ``match``."""
-    rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
-    header = rows[0]
+    table = openpyxl.load_workbook(path)[sheet]
+    position = columns(table)
+    rows = list(table.iter_rows(values_only=True))
     found = [number for number, row in enumerate(rows[1:], start=2)
-             if all(row[header.index(column)] == value for column, value in match.items())]
+             if all(row[position[column]] == value for column, value in match.items())]
     assert len(found) == 1, found
     return found[0]
 
@@ -376,5 +379,72 @@ def test_a_missing_column_names_the_file_sheet_and_column(reports, capsys):
     base, half = reports
     edit(half, "Allocation", {(1, "quantity"): "qty"})
     assert main(["compare", str(base), str(half)]) == 2
-    assert (f"{half}: its Allocation sheet has no 'quantity' column, so it is not a report "
-            "written by stockpile solve") in capsys.readouterr().err
+    assert (f"{half}: its Allocation sheet has no 'Quantity' (quantity) column, so it is "
+            "not a report written by stockpile solve") in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------
+# Money in a currency; readable headers read back to their fields
+
+
+@pytest.fixture(scope="module")
+def euro_reports(tmp_path_factory) -> tuple[Path, Path]:
+    """The two reports again, with [report] currency = "EUR"."""
+    folder = tmp_path_factory.mktemp("euro")
+    paths = []
+    for name, budget in (("base", 600), ("half_budget", 300)):
+        (folder / name).mkdir()
+        result = solve(folder / name, alliance(budget), "report.currency=EUR")
+        paths.append(write_report(result, folder / f"{name}_report.xlsx"))
+    return paths[0], paths[1]
+
+
+def test_a_comparison_names_the_reports_currency(euro_reports, tmp_path, capsys):
+    assert main(["compare", *map(str, euro_reports), "-o", str(tmp_path / "d.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "total_cost: 1,830 EUR → 1,470 EUR (-360 EUR)" in out
+    assert "weighted_shortfall: 0.00 → 30.00 (+30.00)" in out  # not money: no currency
+    workbook = openpyxl.load_workbook(tmp_path / "d.xlsx")
+    assert headers(workbook["By ally"])[-3:] == [
+        "Cost of orders in A (EUR)", "Cost of orders in B (EUR)", "Cost of orders B − A (EUR)"]
+    assert headers(workbook["KPIs"]) == ["Metric", "In A", "In B", "B − A", "Change (%)"]
+    kpis = {row[0].value: row for row in workbook["KPIs"].iter_rows(min_row=2)}
+    assert kpis["total_cost"][1].number_format == '#,##0" EUR"'
+    assert kpis["weighted_shortfall"][1].number_format != '#,##0" EUR"'
+    line = workbook["By line"]
+    assert headers(line)[2] == "Quantity ordered in A"
+    assert line["C2"].number_format == '#,##0" units";-#,##0" units"'
+    about = {(row[0], row[1]): row[2]
+             for row in workbook["About"].iter_rows(min_row=2, values_only=True)}
+    assert about[("comparison", "currency")] == "EUR"
+
+
+def test_readable_headers_read_back_without_loss_whatever_the_currency(
+        reports, euro_reports, tmp_path):
+    """Reports in EUR, and reports whose row 1 holds the field names (as written before
+    readable headers), compare to exactly the same tables as the reports without a
+    currency."""
+    plain = compare_reports(*reports)
+    euro = compare_reports(*euro_reports)
+    assert euro.currency == "EUR" and plain.currency == ""
+    old = []
+    for path in reports:
+        workbook = openpyxl.load_workbook(path)
+        for sheet in workbook.worksheets[1:]:  # every table but the Dashboard
+            for cell, field in zip(sheet[1], list(columns(sheet)), strict=False):
+                cell.value = field
+        old.append(tmp_path / f"old_{path.name}")
+        workbook.save(old[-1])
+    as_before = compare_reports(*old)
+    for table in ("kpis", "by_ally", "by_line", "by_period"):
+        pd.testing.assert_frame_equal(getattr(euro, table), getattr(plain, table))
+        pd.testing.assert_frame_equal(getattr(as_before, table), getattr(plain, table))
+
+
+def test_reports_in_two_currencies_are_not_compared(euro_reports, tmp_path, capsys):
+    dollars = Path(shutil.copy(euro_reports[1], tmp_path / "dollars_report.xlsx"))
+    row = row_of(dollars, "Run info", section="configuration", key="report.currency")
+    edit(dollars, "Run info", {(row, "value"): "USD"})
+    assert main(["compare", str(euro_reports[0]), str(dollars)]) == 2
+    assert (f"{dollars}: names its money in USD and {euro_reports[0]} in EUR; compare two "
+            "reports in the same currency ([report] currency)") in capsys.readouterr().err

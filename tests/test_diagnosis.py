@@ -11,6 +11,7 @@ import pytest
 
 from tests.alliances import sheets, solve
 from tests.conftest import write_workbook
+from tests.headers import fields
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
 
@@ -110,11 +111,11 @@ def test_solve_exits_3_says_why_and_writes_a_diagnosis_sheet(tmp_path):
     assert "why: Consumption!D2: A uses 5 I in P1" in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "alliance_report.xlsx").exists()  # a run without a plan
-    workbook = openpyxl.load_workbook(tmp_path / "alliance_diagnosis.xlsx", read_only=True)
+    workbook = openpyxl.load_workbook(tmp_path / "alliance_diagnosis.xlsx")
     rows = list(workbook["Diagnosis"].iter_rows(values_only=True))
     summary = {r[0]: r[1] for r in workbook["Summary"].iter_rows(min_row=2, values_only=True)}
-    workbook.close()
-    assert rows[0][:2] == ("kind", "rule")
+    assert fields(workbook["Diagnosis"])[:2] == ["kind", "rule"]
+    assert rows[0][:2] == ("Kind", "Rule")
     assert rows[1][0] == "conflict"
     assert summary["status"] == "infeasible"
     assert summary["diagnosis"].startswith("Consumption!D2")

@@ -219,7 +219,7 @@ def test_a_model_file_whose_name_is_not_utf8_is_read_and_named_escaped(tmp_path)
     refused_by_cli(stockpile("validate", workbook, "--model", os.fsencode(model)),
                    f"{tmp_path}/model-\\xff.toml: unknown key 'solver.time_limt' (did you mean "
                    "solver.time_limit?); the sections are [objective], [rules], [solver], "
-                   "[explain]")
+                   "[explain], [report]")
 
 
 def test_a_sweep_of_non_utf8_names_writes_them_escaped(tmp_path):
@@ -240,7 +240,7 @@ def test_a_sweep_of_non_utf8_names_writes_them_escaped(tmp_path):
     assert info["input"] == f"{tmp_path}/\\xff\\xfe.xlsx"
     assert info["scenario file"] == f"{tmp_path}/cases-\\xff.toml"
     header, *cases = sheet_rows(sweep, "Scenarios")
-    reports = [case[header.index("report")] for case in cases]
+    reports = [case[header.index("Report")] for case in cases]
     assert reports == [f"{out}/\\xff\\xfe_scenarios/base_report.xlsx",
                        f"{out}/\\xff\\xfe_scenarios/lean_report.xlsx"]
     assert undecodable(out, b"\xff\xfe_scenarios/lean_report.xlsx").is_file()

@@ -41,6 +41,7 @@ from optimizer.report import (
 )
 from tests.alliances import sheets, solve
 from tests.conftest import valid_sheets, write_workbook
+from tests.headers import fields
 
 HOSTILE = '<script>window.pwned = 1</script> "Q&A" $1'
 ALLIES = ["NOR", HOSTILE]
@@ -174,9 +175,9 @@ def test_a_long_table_shows_its_largest_rows_and_says_how_many_were_left_out(
 
 
 def test_a_chart_over_10_000_periods_draws_400_blocks_and_says_so(tmp_path):
-    """The capacity chart of 10,000 periods: 400 blocks of 25 periods, each summing
-    capacity and use (block 1, P1–P25: capacity 2 · 25 · 100 = 5,000, used 2 · (1 + …
-    + 25) = 650, 13 %). Drawing a bar and a label for every period took over a minute
+    """The capacity chart of 10,000 periods: 400 blocks of 25 periods, each the mean of
+    its line-periods' utilisation (block 1, P1–P25: 2 · 25 = 50 line-periods of capacity
+    100, using 1 … 25 each: 13 %). Drawing a bar and a label for every period took over a minute
     and 570 MB; the whole page must now take a fraction of that."""
     report = many_period_report(tmp_path / "many_periods_report.xlsx", 10_000,
                                 every_sheet=False)
@@ -190,9 +191,9 @@ def test_a_chart_over_10_000_periods_draws_400_blocks_and_says_so(tmp_path):
     rows = re.findall(r"<tr><td>([^<]*)</td>(.*?)</tr>", data)
     assert len(rows) == 400
     assert [rows[0][0], rows[1][0], rows[-1][0]] == ["P1–P25", "P26–P50", "P9976–P10000"]
-    assert re.findall(r'data-value="([^"]+)"', rows[0][1]) == ["5000.0", "650.0", "13.0"]
+    assert re.findall(r'data-value="([^"]+)"', rows[0][1]) == ["50.0", "13.0"]
     title = re.search(r'<title id="chart-3-title">(.*?)</title>', chart)[0]
-    assert title.count("utilisation pct") == 400
+    assert title.count("Mean utilisation (%)") == 400
     # One bar (a path in a patch group) per block, and a few for the axes' frame.
     assert 400 <= chart.count('id="chart-3-patch_') <= 410
 
@@ -357,7 +358,7 @@ def test_clicking_a_header_sorts_its_table(browser_page):
     page = browser_page[0]
     table = page.locator("#allocation-table")
     column = [header.strip() for header in table.locator("thead th").all_inner_texts()].index(
-        "quantity") + 1
+        "Quantity") + 1
 
     def quantities() -> list[float]:
         cells = table.locator(f"tbody td:nth-child({column})")
@@ -385,7 +386,7 @@ def test_a_hand_edited_report_is_refused_naming_the_cell_or_read_with_a_warning(
     edited = Path(shutil.copy(report_xlsx, tmp_path / "edited_report.xlsx"))
     workbook = openpyxl.load_workbook(edited)
     capacity = workbook["Capacity"]
-    used = [cell.value for cell in capacity[1]].index("used")
+    used = fields(capacity).index("used")
     capacity.cell(row=2, column=used + 1, value="full")
     workbook.save(edited)
     out = tmp_path / "edited.html"
@@ -399,7 +400,7 @@ def test_a_hand_edited_report_is_refused_naming_the_cell_or_read_with_a_warning(
     shutil.copy(report_xlsx, edited)
     workbook = openpyxl.load_workbook(edited)
     budgets = workbook["Budgets"]
-    header = [cell.value for cell in budgets[1]]
+    header = fields(budgets)
     budgets.append(["Total" if name == "ally" else None for name in header])
     budgets.cell(row=budgets.max_row, column=header.index("spent") + 1, value=1e9)
     workbook.save(edited)
@@ -410,3 +411,31 @@ def test_a_hand_edited_report_is_refused_naming_the_cell_or_read_with_a_warning(
     spend = re.search(r'<table id="chart-2-data".*?</table>', out.read_text("utf-8"),
                       re.DOTALL)[0]
     assert "Total" not in spend and "1,000,000,000" not in spend
+
+
+def test_the_page_names_the_currency_and_each_items_unit(tmp_path):
+    """[report] currency = "EUR": the page reads the report's readable headers back and
+    names the currency on every money header and headline figure; quantities of one item
+    carry its unit; the share of gaps closed says it is weighted by priority."""
+    result = solve(tmp_path, alliance(), "explain.rule_prices=false", "report.currency=EUR")
+    report = write_report(result, tmp_path / "euro_report.xlsx")
+    page = write_html_report(report, tmp_path / "euro.html").read_text("utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    cost = re.search(r'<div class="card kpi kpi-total_cost".*?</div></div>', page)[0]
+    assert f"{result.plan.total_cost:,.0f} EUR" in cost
+    assert "Gaps closed, weighted by priority" in text
+    assert "money in EUR" in text
+    allocation = re.search(r'<table id="allocation-table".*?</table>', page, re.DOTALL)[0]
+    headers = [html.unescape(h) for h in re.findall(r"<button[^>]*>([^<]*)</button>",
+                                                    allocation)]
+    assert headers[6:] == ["Quantity", "Unit cost (EUR per unit)",
+                           "Transport cost (EUR per unit)", "Total cost (EUR)"]
+    quantities = re.findall(r'<td class="number" data-value="[^"]+">([^<]*)</td>',
+                            allocation)
+    assert any(cell.endswith(" rounds") for cell in quantities)
+    assert any(cell.endswith(" units") for cell in quantities)
+    spend = re.search(r'<figure class="chart" id="chart-2">.*?</figure>', page, re.DOTALL)[0]
+    assert "money over the horizon (EUR)" in html.unescape(spend)
+    assert "Budget (EUR)" in html.unescape(spend)
+    for item in ITEMS:
+        assert f"gap_closed_pct.{item}" in text

@@ -25,6 +25,7 @@ from optimizer.outputs import check_outputs
 from optimizer.report import report_output, report_path, write_report
 from optimizer.run import RunResult
 from optimizer.schema import Problem
+from tests.headers import fields, headers
 from tests.printing import TABLE, print_setup
 
 try:
@@ -192,14 +193,89 @@ def written(tmp_path):
 
 
 def test_every_sheet_in_order_with_its_header(written):
+    """Row 1 shows readable headers; each header cell's note names the field a script
+    reads (SPEC §5's column names)."""
     _, _, workbook = written()
     assert workbook.sheetnames == SHEETS
     for name in SHEETS[:-1]:
-        header = [c.value for c in workbook[name][1]]
-        assert header[: len(HEADERS[name])] == HEADERS[name], name
-    assert [c.value for c in workbook["Readiness"][1]][9:] == ["priority", "requirements_row"]
-    assert [c.value for c in workbook["Expansion"][1]][6] == "payer"
-    assert [c.value for c in workbook["Run info"][1]] == ["section", "key", "value"]
+        assert fields(workbook[name])[: len(HEADERS[name])] == HEADERS[name], name
+    assert fields(workbook["Readiness"])[9:] == ["priority", "requirements_row"]
+    assert fields(workbook["Expansion"])[6] == "payer"
+    assert fields(workbook["Run info"]) == ["section", "key", "value"]
+    assert headers(workbook["Allocation"]) == [
+        "Facility", "Host country", "Item", "Ally", "Order period", "Delivery period",
+        "Quantity", "Unit cost (per unit)", "Transport cost (per unit)", "Total cost"]
+    assert headers(workbook["Capacity"])[5:] == [
+        "Utilisation (%)", "Value of relaxing (per unit of capacity)"]
+    assert headers(workbook["Budgets"])[5] == "Value of relaxing (saved per unit of money)"
+    assert headers(workbook["Run info"]) == ["Section", "Key", "Value"]
+
+
+def test_money_headers_and_figures_name_the_currency(tmp_path):
+    """[report] currency = "EUR": every money header says "(EUR)" (or "EUR per …"), and
+    each money figure of the Summary and Run info shows it after the number; a field
+    name never changes with it."""
+    result = make_result(tmp_path)
+    result.config["report"]["currency"] = "EUR"
+    workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
+    assert headers(workbook["Allocation"])[7:] == [
+        "Unit cost (EUR per unit)", "Transport cost (EUR per unit)", "Total cost (EUR)"]
+    assert fields(workbook["Allocation"]) == HEADERS["Allocation"]
+    assert headers(workbook["Budgets"])[2:] == [
+        "Budget (EUR)", "Spent (EUR)", "Remaining (EUR)",
+        "Value of relaxing (EUR saved per EUR)"]
+    assert headers(workbook["Capacity"])[6] == "Value of relaxing (EUR per unit of capacity)"
+    assert headers(workbook["Readiness"])[8] == "Cost of one more unit of target (EUR)"
+    assert headers(workbook["Expansion"])[4] == "Cost (EUR)"
+    assert headers(workbook["Binding"])[10:12] == [
+        "Cost saved per step (EUR)", "Cost and penalties saved per step (EUR)"]
+    assert headers(workbook["Advice"])[4] == "Cost saved per step (EUR)"
+    summary = {row[0].value: row[1] for row in workbook["Summary"].iter_rows(min_row=2)}
+    for metric in ("total_cost", "purchase_cost", "holding_cost"):
+        assert summary[metric].number_format == '#,##0" EUR"', metric
+    assert summary["weighted_shortfall"].number_format == "#,##0;-#,##0"
+    info = {(row[0].value, row[1].value): row[2]
+            for row in workbook["Run info"].iter_rows(min_row=2)}
+    assert info[("configuration", "report.currency")].value == "EUR"
+    assert info[("verifier", "total cost recomputed")].number_format == '#,##0" EUR"'
+    dashboard = {row[0].value: row[1] for row in workbook["Dashboard"].iter_rows(
+        min_row=2, max_col=2)}
+    assert dashboard["total cost"].number_format == '#,##0" EUR"'
+    assert "Budget (EUR)" in [cell.value for cell in workbook["Dashboard"][2]]
+
+
+def test_quantities_of_one_item_show_its_unit_and_no_headline_adds_items(tmp_path):
+    """Items.unit (blank: "units") follows every quantity of one item; the share of gaps
+    closed is weighted by priority overall and given per item in its own unit."""
+    result = make_result(tmp_path)
+    result.data = SimpleNamespace(items=pd.DataFrame({"item": ["SH", "MS"],
+                                                      "unit": ["shells", None]}))
+    workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
+    readiness = workbook["Readiness"]
+    assert readiness["B2"].value == "SH" and readiness["B3"].value == "MS"
+    assert readiness["D2"].number_format == '#,##0" shells";-#,##0" shells"'  # target 40
+    assert readiness["D3"].number_format == '#,##0" units";-#,##0" units"'
+    assert readiness["J2"].number_format == "#,##0;-#,##0"  # priority: no unit
+    allocation = workbook["Allocation"]  # A's 2 MS, 10 and 5 SH; B's 1.5 MS, 3 SH
+    assert [allocation[f"C{row}"].value for row in range(2, 7)] == ["MS", "SH", "SH",
+                                                                     "MS", "SH"]
+    assert allocation["G2"].number_format == '#,##0" units";-#,##0" units"'
+    assert allocation["G3"].number_format == '#,##0" shells";-#,##0" shells"'
+    assert allocation["G5"].number_format == '#,##0.0#" units";-#,##0.0#" units"'
+    assert workbook["Capacity"]["D2"].number_format == '#,##0" shells";-#,##0" shells"'
+    info = {(row[0], row[1]): row[2] for row in rows_of(workbook["Run info"])}
+    assert (info[("item units", "SH")], info[("item units", "MS")]) == ("shells", "units")
+    values = key_values(workbook["Summary"])
+    # Gaps of 30 and 0 SH (priority 1), 3 MS (priority 10); 5 SH and 1 MS left open:
+    # weighted 100 · (1 − (5 + 10) / (30 + 30)) = 75 (one for one it would read 1 − 6/33);
+    # per item 100 · (1 − 5/30) and 100 · (1 − 1/3).
+    assert values["gap_closed_pct"] == pytest.approx(75)
+    assert values["gap_closed_pct.SH"] == pytest.approx(100 * (1 - 5 / 30))
+    assert values["gap_closed_pct.MS"] == pytest.approx(100 * (1 - 1 / 3))
+    dashboard = key_values(workbook["Dashboard"])
+    assert dashboard["share of gaps closed, weighted by priority (%)"] == pytest.approx(75)
+    assert dashboard["largest share of an item's gap left open"] == (
+        "MS: 33.3% of its gap (1 units short)")
 
 
 def test_header_notes_frozen_headers_and_formats(written):
@@ -361,9 +437,8 @@ def test_transfers_sheet_only_when_transfers_are_allowed(written, tmp_path):
     assert "Transfers" not in without.sheetnames
     _, _, workbook = written(transfers=True)
     assert workbook.sheetnames == SHEETS_WITH_TRANSFERS
-    header = [c.value for c in workbook["Transfers"][1]]
-    assert header == HEADERS["Transfers"] + ["arrival_period", "transport_cost",
-                                             "total_transport_cost"]
+    assert fields(workbook["Transfers"]) == HEADERS["Transfers"] + [
+        "arrival_period", "transport_cost", "total_transport_cost"]
     assert rows_of(workbook["Transfers"]) == [("B", "A", "SH", "P9", 4, "P10", 2, 8)]
 
 
@@ -406,7 +481,7 @@ def test_a_run_without_a_plan_still_says_why(written, tmp_path):
     assert (dashboard["status"], dashboard["proven optimal"]) == ("infeasible", "NO")
     for name in SHEETS_WITH_TRANSFERS[2:-1]:
         sheet = workbook[name]
-        assert [c.value for c in sheet[1]][: len(HEADERS[name])] == HEADERS[name]
+        assert fields(sheet)[: len(HEADERS[name])] == HEADERS[name]
         assert sheet.max_row == 1, name
     info = run_info(workbook["Run info"])
     assert info[("result", "status")] == "infeasible"

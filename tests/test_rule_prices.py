@@ -13,6 +13,7 @@ from optimizer.explain.rule_prices import rule_rows
 from optimizer.report import write_report
 from optimizer.verify import Violation
 from tests.alliances import sheets, solve
+from tests.headers import fields, headers
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
 
@@ -74,7 +75,7 @@ def test_each_allys_row_is_its_part_of_the_rule_checked_against_a_solve_without_
     path = write_report(result, tmp_path / "report.xlsx")
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["Rule prices"]
-    header = [cell.value for cell in sheet[1]]
+    header = fields(sheet)
     rows = [{name: cell for name, cell in zip(header, row, strict=True)}
             for row in sheet.iter_rows(min_row=2)]
     workbook.close()
@@ -117,10 +118,11 @@ def test_every_active_rule_is_priced_and_written(tmp_path):
         near(400), 0, "better off")
     assert budgets["cost_of_rule"] == near(0)  # equal totals: no ally rows
     path = write_report(result, tmp_path / "report.xlsx")
-    workbook = openpyxl.load_workbook(path, read_only=True)
+    workbook = openpyxl.load_workbook(path)
     rows = list(workbook["Rule prices"].iter_rows(values_only=True))
-    workbook.close()
-    assert rows[0][:4] == ("rule", "ally", "set_by", "status")
+    assert fields(workbook["Rule prices"])[:4] == ["rule", "ally", "set_by", "status"]
+    assert headers(workbook["Rule prices"])[:4] == ["Rule", "Ally", "Set by",
+                                                    "Status without it"]
     assert [row[:2] for row in rows[1:]] == [
         ("supplier share", None), ("supplier share", "A"), ("budgets without carry-over", None)]
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import optimizer.run
@@ -21,6 +22,7 @@ import optimizer.sweep
 from optimizer.cli import main
 from optimizer.errors import ExitCode
 from optimizer.sweep import BASE, FILE_STEM_BYTES, report_file_names
+from tests.headers import fields, headers
 from tests.test_scenarios import WEIGHTED, two_lines
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +65,7 @@ def linked_reports(sweep: Path) -> list[tuple[str, Path]]:
     """(scenario, the file its report link opens) of each row of the Scenarios sheet."""
     book = openpyxl.load_workbook(sweep)
     sheet = book["Scenarios"]
-    column = [cell.value for cell in sheet[1]].index("report") + 1
+    column = fields(sheet).index("report") + 1
     found = []
     for row in range(2, sheet.max_row + 1):
         link = sheet.cell(row, column).hyperlink
@@ -231,7 +233,7 @@ def scenarios_sheet(sweep: Path) -> list[tuple]:
     finally:
         book.close()
     keep = [number for number, column in enumerate(sheet[0])
-            if column not in ("seconds", "warm_start", "report")]
+            if column not in ("Seconds", "Warm start", "Report")]
     return [tuple(row[number] for number in keep) for row in sheet[1:]]
 
 
@@ -411,3 +413,28 @@ def test_a_resume_against_another_workbook_or_configuration_is_refused(tmp_path,
     assert main(arguments) == 0  # a new sweep of the changed workbook replaces the record
     assert run_info(out / "a_scenarios" / "base_report.xlsx")["input", "SHA-256"] == \
         hashlib.sha256(workbook.read_bytes()).hexdigest()
+
+
+def test_the_sweep_workbook_has_readable_headers_and_names_the_currency(tmp_path):
+    """Row 1 of Scenarios and Most damaging reads as text, money in the currency
+    ([report] currency); each header's note names its field."""
+    from optimizer.config import load_config
+    from optimizer.sweep import RESULT_COLUMNS, with_deltas, write_sweep
+
+    cases = pd.DataFrame([
+        {"scenario": "base", "description": "as it is", "status": "optimal", "message": "",
+         "total_cost": 1000.0, "weighted_shortfall": 5.0, "gap_closed_pct": 90.0,
+         "seconds": 0.5, "warm_start": "no", "report": ""},
+        {"scenario": "cut", "description": "less", "status": "optimal", "message": "",
+         "total_cost": 900.0, "weighted_shortfall": 8.0, "gap_closed_pct": 80.0,
+         "seconds": 0.4, "warm_start": "yes", "report": ""}])
+    config = load_config(None, ["report.currency=EUR"])
+    path = write_sweep(with_deltas(cases), tmp_path / "a_sweep.xlsx", input_path=Path("a"),
+                       input_sha256="00", config=config, scenario_file=None)
+    book = openpyxl.load_workbook(path)
+    for name in ("Scenarios", "Most damaging"):
+        assert fields(book[name]) == list(RESULT_COLUMNS), name
+        shown = headers(book[name])
+        assert shown[4] == "Total cost (EUR)" and shown[7] == "Total cost − base (EUR)"
+        assert shown[6] == "Gap closed, weighted by priority (%)"
+    assert headers(book["Run info"]) == ["Key", "Value"]

@@ -14,6 +14,7 @@ import pytest
 
 from optimizer.generate import generate_workbook
 from optimizer.model import highs
+from optimizer.report import REPORT_SHEETS, field_names
 
 # Python's start, reading, building and writing the report come on top of the limits.
 SLACK = 3.0
@@ -28,7 +29,11 @@ def solve(workbook, out, *settings, timeout=120):
 
 
 def sheet(report, name):
-    return pd.read_excel(report, sheet_name=name, engine="calamine")
+    """A report sheet as a script reads it: pandas, then the readable headers renamed to
+    their field names (``optimizer.report.field_names``)."""
+    frame = pd.read_excel(report, sheet_name=name, engine="calamine")
+    frame.columns = field_names(REPORT_SHEETS[name], list(frame.columns))
+    return frame
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ from optimizer.report import write_report
 from optimizer.validation import load_workbook
 from tests.alliances import quantity, readiness, sheets, solve
 from tests.conftest import write_workbook
+from tests.headers import fields
 
 SOLVERS = ["highs", "cbc"]
 MISSILES_NEEDED = 1_500 + 1_400
@@ -125,7 +126,7 @@ def noisy_copy(report, path, relative: float, metrics=None):
     workbook = openpyxl.load_workbook(path)
 
     def scale(sheet, columns, rows=lambda row: True):
-        header = [cell.value for cell in workbook[sheet][1]]
+        header = fields(workbook[sheet])
         for row in workbook[sheet].iter_rows(min_row=2):
             if not rows(row):
                 continue

@@ -19,7 +19,8 @@ Sources, all of the solved plan:
 
 Each limit is quoted per natural step (a unit of capacity, a million of budget, a
 percentage point of a share); a budget whose figures hold for less than a million more
-is quoted per unit of money.
+is quoted per unit of money. Money is named in the run's currency, and the value up to
+which a figure holds in the limit's unit (``binding.limit_unit``: "1,450 missiles").
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.explain.binding import DUAL
+from optimizer.explain.binding import DUAL, limit_unit
 from optimizer.explain.rule_prices import rule_rows
 from optimizer.model.build import BUDGET, CAPACITY, EXPANSION, GAP_CLOSURE, AllocationModel
 from optimizer.model.solve import Sensitivity
-from optimizer.words import number
+from optimizer.words import money, number
 
 COLUMNS = ("rank", "kind", "advice", "shortfall_closed", "cost_saved", "objective_improved",
            "per", "holds_until", "how", "set_by")
+# Beside COLUMNS: the unit of holds_until, in words ("missiles", "EUR", "%").
+UNIT_COLUMN = "holds_until_unit"
 SMALL_BUDGET_STEP = "unit of money"
 
 
@@ -63,23 +66,24 @@ def _range_end(limit, upper: np.ndarray, *found: Sensitivity | None) -> float:
     return np.inf if not np.isfinite(end) or end >= 1e30 else float(end + shift)
 
 
-def _lexicographic_effect(closed: float, saved: float) -> str:
+def _lexicographic_effect(closed: float, saved: float, currency: str = "") -> str:
     if closed > 0:
         effect = f"close {_units(closed, 'unit')} of weighted shortfall"
         if saved < 0:
-            return f"{effect}, at a cost of {number(-saved)}"
-        return f"{effect} and save {number(saved)}" if saved > 0 else effect
-    return f"save {number(saved)} at the same weighted shortfall"
+            return f"{effect}, at a cost of {money(-saved, currency)}"
+        return f"{effect} and save {money(saved, currency)}" if saved > 0 else effect
+    return f"save {money(saved, currency)} at the same weighted shortfall"
 
 
-def _weighted_effect(improved: float, closed: float, saved: float) -> str:
-    effect = f"improve cost plus shortfall penalties by {number(improved)}"
+def _weighted_effect(improved: float, closed: float, saved: float,
+                     currency: str = "") -> str:
+    effect = f"improve cost plus shortfall penalties by {money(improved, currency)}"
     if np.isnan(closed) or np.isnan(saved):
         return effect
     if closed > 0:
-        money = (f"costing {number(-saved)}" if saved < 0
-                 else f"saving {number(saved)}" if saved > 0 else "at no cost")
-        return f"{effect} (it closes {_units(closed, 'unit')} of weighted shortfall, {money})"
+        spent = (f"costing {money(-saved, currency)}" if saved < 0
+                 else f"saving {money(saved, currency)}" if saved > 0 else "at no cost")
+        return f"{effect} (it closes {_units(closed, 'unit')} of weighted shortfall, {spent})"
     return f"{effect} (all of it in cost)"
 
 
@@ -102,12 +106,15 @@ def _rule_rows(rule_prices: pd.DataFrame | None) -> list[dict]:
 
 def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | None,
            shortfall: Sensitivity | None, rule_prices: pd.DataFrame | None,
-           mode: str) -> pd.DataFrame:
-    """The Advice rows (columns ``COLUMNS``): rule prices first, then the limits that
-    would improve the plan, most valuable first (by weighted shortfall closed, then by
-    cost saved, in lexicographic mode; by cost plus penalties saved in weighted mode).
-    ``binding`` carries each limit's figures per step; ``final`` and ``shortfall`` the
-    ranges of the final solve and of phase 1."""
+           mode: str, *, units: dict[str, str] | None = None,
+           currency: str = "") -> pd.DataFrame:
+    """The Advice rows (columns ``COLUMNS``, then ``UNIT_COLUMN``): rule prices first,
+    then the limits that would improve the plan, most valuable first (by weighted
+    shortfall closed, then by cost saved, in lexicographic mode; by cost plus penalties
+    saved in weighted mode). ``binding`` carries each limit's figures per step; ``final``
+    and ``shortfall`` the ranges of the final solve and of phase 1; ``units`` (item ->
+    unit) and ``currency`` name what the figures count."""
+    units = units or {}
     upper = model.linear.row_bounds()[1] / model.linear.row_scales()
     ranked = []
     for limit in binding.to_dict("records"):
@@ -123,30 +130,32 @@ def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | N
             end = _range_end(limit, upper, final, shortfall)
         per, divisor = limit["per"], 1.0
         if limit["family"] == BUDGET and end - float(limit["limit"]) < float(limit["step"]):
-            per, divisor = SMALL_BUDGET_STEP, float(limit["step"])
+            per, divisor = currency or SMALL_BUDGET_STEP, float(limit["step"])
         closed, saved, improved = closed / divisor, saved / divisor, improved / divisor
         if mode == "weighted":
-            effect, order = _weighted_effect(improved, closed, saved), (-improved,)
+            effect = _weighted_effect(improved, closed, saved, currency)
+            order = (-improved,)
         else:
-            effect = _lexicographic_effect(closed, saved)
+            effect = _lexicographic_effect(closed, saved, currency)
             order = (-np.nan_to_num(closed), -np.nan_to_num(saved))
+        unit = limit_unit(limit["family"], limit["item"], units, currency)
         if np.isnan(end):
             until = ""
         elif np.isinf(end):
             until = ", however far it is relaxed"
         else:
-            until = f", at least until it reaches {number(end)}"
+            until = f", at least until it reaches {number(end)}" + (f" {unit}" if unit else "")
         phrase = next(d.phrase for d in model.limits if d.family == limit["family"])
         ranked.append({
             "kind": limit["family"], "advice": f"{phrase(limit, per)} would {effect}{until}",
             "shortfall_closed": closed, "cost_saved": saved,
             "objective_improved": improved if mode == "weighted" else np.nan,
             "per": per, "holds_until": end if np.isfinite(end) else np.nan,
-            "how": limit["how"], "set_by": limit["set_by"], "order": order,
+            "how": limit["how"], "set_by": limit["set_by"], UNIT_COLUMN: unit, "order": order,
             "position": limit["position"],  # which limit: joins Advice to Binding
         })
     ranked.sort(key=lambda entry: entry.pop("order"))
     table = pd.DataFrame(_rule_rows(rule_prices) + ranked).reindex(
-        columns=[*COLUMNS, "position"])
+        columns=[*COLUMNS, UNIT_COLUMN, "position"])
     table["rank"] = np.arange(1, len(table) + 1)
     return table

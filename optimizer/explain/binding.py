@@ -51,10 +51,36 @@ COLUMNS = ("family", "ally", "item", "facility", "host", "period", "limit", "use
 POSITION = ("position", "on_rows", "rhs_per_step", "step", "step_words", "cell_value")
 FIGURES = ("shortfall_closed", "cost_saved", "objective_improved")
 FAMILIES = (CAPACITY, EXPANSION, BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE)
+# What a limit's value is counted in, per family: the item's unit, money, or percent.
+ITEM_LIMITS = (CAPACITY, EXPANSION, GAP_CLOSURE)
+SHARE_LIMITS = (SUPPLIER_SHARE, WORK_SHARE)
 DUAL = "dual of the linear program"
 UNPROVEN = ("not valued: the plan is not proven optimal (a limit stopped the solver), so "
             "no re-solve or dual can say what a step is worth; raise solver.time_limit")
 
+
+
+def limit_unit(family: object, item: object, units: dict[str, str],
+               currency: str = "") -> str:
+    """The unit of a limit's value (and of up to where its figures hold), in words: the
+    item's unit (``units``: item -> unit) for capacity, expansion and gap closure
+    limits, ``currency`` for a budget, "%" for a share; "" where none is known."""
+    if family in ITEM_LIMITS:
+        return units.get(str(item), "") if isinstance(item, str) else ""
+    if family == BUDGET:
+        return currency
+    return "%" if family in SHARE_LIMITS else ""
+
+
+def with_money_steps(binding: pd.DataFrame | None, currency: str) -> pd.DataFrame | None:
+    """The binding limits with the budget's step in ``currency`` ("million EUR"), when
+    one is named."""
+    if binding is None or not currency or binding.empty:
+        return binding
+    budget = (binding["family"] == BUDGET).to_numpy()
+    binding = binding.copy()
+    binding.loc[budget, "per"] = binding.loc[budget, "per"].astype(str) + f" {currency}"
+    return binding
 
 
 def own_gap_closure_cell(data: AllianceData, ally: str) -> str | None:

@@ -48,6 +48,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from optimizer.config import report_currency
 from optimizer.data import AllianceData
 from optimizer.explain.binding import limit_records
 from optimizer.explain.measured import quiet_config
@@ -56,7 +57,7 @@ from optimizer.model.restrict import BasePlan
 from optimizer.model.solution import Plan
 from optimizer.model.status import OPTIMAL, was_stopped
 from optimizer.tolerance import round_off, snapped
-from optimizer.words import number
+from optimizer.words import money, number
 
 COLUMNS = ("rule", "ally", "set_by", "status", "price", "total_cost_without",
            "cost_of_rule", "weighted_shortfall_without", "shortfall_of_rule",
@@ -118,20 +119,20 @@ def active_rules(data: AllianceData, config: dict) -> list[Rule]:
     return found
 
 
-def price_words(rule: str, cost: float, gap: float) -> str:
+def price_words(rule: str, cost: float, gap: float, currency: str = "") -> str:
     """What a rule does to the plan, from its price (with − without the rule; 0 where
-    the difference is within the solver's tolerance)."""
+    the difference is within the solver's tolerance), its money in ``currency``."""
     if cost == 0 and gap == 0:
         return f"the {rule} rule makes no difference within the solver's tolerance"
-    money = (f"costs {number(cost)}" if cost > 0 else f"saves {number(-cost)}" if cost < 0
-             else "costs nothing")
+    spent = (f"costs {money(cost, currency)}" if cost > 0
+             else f"saves {money(-cost, currency)}" if cost < 0 else "costs nothing")
     if gap == 0:
-        return f"the {rule} rule {money} at the same weighted shortfall"
+        return f"the {rule} rule {spent} at the same weighted shortfall"
     joint = " and" if (cost >= 0) == (gap > 0) else " but"
     units = "unit" if abs(gap) == 1 else "units"
     shortfall = (f"leaves {number(gap)} more {units} of weighted shortfall" if gap > 0
                  else f"closes {number(-gap)} more {units} of weighted shortfall")
-    return f"the {rule} rule {money}{joint} {shortfall}"
+    return f"the {rule} rule {spent}{joint} {shortfall}"
 
 
 def rule_rows(prices: pd.DataFrame) -> pd.DataFrame:
@@ -203,6 +204,7 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
     rows = []
     mip_gap = float(config["solver"]["mip_gap"]) if model.is_mip else 0.0
     lexicographic = config["objective"]["mode"] == "lexicographic"
+    currency = report_currency(config)
     binding = set(limit_records(model, values, data)["family"])
     start = BasePlan.of(model.linear, values)
     for rule in active_rules(data, config):
@@ -244,7 +246,7 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
             def shortfall_change(change):
                 return snapped(change, plan.weighted_shortfall, mip_gap)
         gap = float(shortfall_change(plan.weighted_shortfall - without.weighted_shortfall))
-        rows.append({**row, "price": price_words(rule.name, cost, gap),
+        rows.append({**row, "price": price_words(rule.name, cost, gap, currency),
                      "total_cost_without": without.total_cost, "cost_of_rule": cost,
                      "weighted_shortfall_without": without.weighted_shortfall,
                      "shortfall_of_rule": gap})

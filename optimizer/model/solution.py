@@ -66,14 +66,27 @@ class Plan:
 
     @property
     def gap_closed_pct(self) -> float:
-        """The share of gaps closed over every Requirements row (``gap_closed``)."""
+        """The share of gaps closed over every Requirements row, weighted by priority
+        (``gap_closed``)."""
         return float(gap_closed(self.readiness))
 
 
-def gap_closed(readiness: pd.DataFrame, by: str | None = None) -> float | pd.Series:
-    """100 · (1 − Σ min(shortfall, gap) / Σ gap) over Readiness rows (columns gap and
-    shortfall), in all or per value of the column ``by``; 100 where there is no gap."""
-    left = readiness.assign(left=np.minimum(readiness["shortfall"], readiness["gap"]))
+def gap_closed(readiness: pd.DataFrame, by: str | None = None, *,
+               weighted: bool = True) -> float | pd.Series:
+    """100 · (1 − Σ p · min(shortfall, gap) / Σ p · gap) over Readiness rows (columns
+    gap, shortfall and priority), in all or per value of the column ``by``; 100 where
+    there is no gap. With ``weighted``, p is each row's priority, so a shell and a
+    missile count as their priorities say, never one for one; without, p = 1 (the rows
+    of one item, which share a unit)."""
+    weight = (readiness["priority"].astype(float)
+              if weighted and "priority" in readiness.columns else 1.0)
+    left = pd.DataFrame({
+        "gap": weight * readiness["gap"].astype(float),
+        "left": weight * np.minimum(readiness["shortfall"].astype(float),
+                                    readiness["gap"].astype(float))},
+        index=readiness.index)
+    if by is not None:
+        left[by] = readiness[by]
     totals = (left[["gap", "left"]].sum() if by is None
               else left.groupby(by, dropna=False)[["gap", "left"]].sum())
     with np.errstate(invalid="ignore", divide="ignore"):
