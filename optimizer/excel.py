@@ -45,14 +45,15 @@ MONEY = "#,##0"
 # A quantity shows a whole number without a decimal point and a fraction to two decimals.
 # No one Excel format does both ("#,##0.##" shows 14,000 as "14,000."), so each cell of a
 # QUANTITY column gets the format its value needs (``cell_number_format``). QUANTITY
-# spells out its negative section only to stay a format of its own, apart from MONEY and
-# COUNT, which look the same: formats name kinds (here and in the HTML page), and money
-# with a fraction must not be taken for a quantity.
+# spells out its negative section only to stay a format of its own, apart from MONEY, and
+# COUNT its zero section: the three look the same, but formats name kinds (here and in
+# the HTML page): money with a fraction must not be taken for a quantity, nor a count for
+# money (which gets the currency).
 QUANTITY = "#,##0;-#,##0"
 FRACTIONAL_QUANTITY = "#,##0.0#;-#,##0.0#"
 PERCENT = "0.0"
 DUAL = "#,##0.00"
-COUNT = "#,##0"
+COUNT = "#,##0;-#,##0;0"
 SECONDS = "0.000"
 TINY = "0.00E+00"  # verifier violations: small relative numbers
 WHOLE = "0"
