@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -214,17 +215,35 @@ class _Formats:
         return self._made[properties]
 
 
-def _width(values: Iterable[object], header: str, width: float | None) -> tuple[float, bool]:
+def _width(values: Iterable[object], header: str, width: float | None,
+           number_text: int = 0) -> tuple[float, bool]:
     """A column's width in characters (``width``, or that of its longest value, at most
-    ``MAX_WIDTH``) and whether its text wraps to fit."""
+    ``MAX_WIDTH``) and whether its text wraps to fit; a number is as long as its digits
+    and the ``number_text`` characters its format writes after it (" rounds")."""
     longest = len(header)
     for value in values:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        longest = max(longest, len(f"{value:,.2f}" if isinstance(value, float) else str(value)))
+        if isinstance(value, str):
+            longest = max(longest, len(value))
+        else:
+            if isinstance(value, float | np.floating):
+                shown = f"{value:,.2f}"
+            elif isinstance(value, int | np.integer) and not isinstance(value, bool):
+                shown = f"{value:,}"
+            else:
+                shown = str(value)
+            longest = max(longest, len(shown) + number_text)
     if width is None:
         width = min(MAX_WIDTH, longest + PADDING)
     return width, longest + PADDING > width
+
+
+def _format_text(specs: Iterable[str | None]) -> int:
+    """The most characters any of the number formats ``specs`` writes as quoted text
+    beside a number (7 for '#,##0" rounds"')."""
+    return max((sum(len(text) for text in re.findall(r'"([^"]*)"', section))
+                for spec in specs if spec for section in spec.split(";")), default=0)
 
 
 def _fit_row(sheet: Worksheet, row: int, cells: Iterable[tuple[object, float]]) -> None:
@@ -348,7 +367,9 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
     for cell in content.cells:
         beside[cell.row].append(cell)
     headers = [content.headers.get(name) or str(name) for name in frame.columns]
-    widths = [_width(frame[name].head(WIDTH_SAMPLE), header, content.widths.get(name))
+    widths = [_width(frame[name].head(WIDTH_SAMPLE), header, content.widths.get(name),
+                     _format_text([content.number_formats.get(name),
+                                   *content.cell_formats.get(name, [])[:WIDTH_SAMPLE]]))
               for name, header in zip(frame.columns, headers, strict=True)]
     wrapped = {col: width for col, (width, wraps) in enumerate(widths) if wraps}
     # Top-aligned where a row may be lines tall, so that it reads across.
