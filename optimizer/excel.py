@@ -62,6 +62,7 @@ WHOLE = "0"
 HEADER_FORMAT = {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1}
 LINK_FORMAT = {"font_color": "#0563C1", "underline": 1}  # Excel's hyperlink style
 MAX_WIDTH = 50  # characters; a longer text wraps within a column this wide
+HEADER_WIDTH = 16  # characters; a longer header wraps, its column no wider than its values
 WIDTH_SAMPLE = 2000  # a column's width (and whether it wraps) is read from its first rows
 PADDING = 2  # characters of a column's width beside its text
 ROW_HEIGHT = 15  # points: one line of the default font
@@ -219,8 +220,10 @@ def _width(values: Iterable[object], header: str, width: float | None,
            number_text: int = 0) -> tuple[float, bool]:
     """A column's width in characters (``width``, or that of its longest value, at most
     ``MAX_WIDTH``) and whether its text wraps to fit; a number is as long as its digits
-    and the ``number_text`` characters its format writes after it (" rounds")."""
-    longest = len(header)
+    and the ``number_text`` characters its format writes after it (" rounds"). A header
+    sets the width up to ``HEADER_WIDTH`` (and its longest word): beyond, it wraps."""
+    longest = max(min(len(header), HEADER_WIDTH),
+                  max((len(word) for word in header.split()), default=0))
     for value in values:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
@@ -362,7 +365,7 @@ def _print_setup(sheet: Worksheet, pages: tuple[int, int] = (1, 0),
 def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> None:
     """The header row, then each data row with the cells beside it, top to bottom."""
     frame = content.frame
-    header = formats.get(style(**HEADER_FORMAT))
+    header = formats.get(style(**HEADER_FORMAT, text_wrap=True, valign="top"))
     beside: dict[int, list[Cell]] = defaultdict(list)
     for cell in content.cells:
         beside[cell.row].append(cell)
@@ -372,6 +375,8 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
                                    *content.cell_formats.get(name, [])[:WIDTH_SAMPLE]]))
               for name, header in zip(frame.columns, headers, strict=True)]
     wrapped = {col: width for col, (width, wraps) in enumerate(widths) if wraps}
+    _fit_row(sheet, 0, ((text, width) for text, (width, _) in zip(headers, widths,
+                                                                  strict=True)))
     # Top-aligned where a row may be lines tall, so that it reads across.
     top = {"valign": "top"} if wrapped else {}
     for col, (name, (width, wraps)) in enumerate(zip(frame.columns, widths, strict=True)):

@@ -128,3 +128,15 @@ def test_a_column_is_wide_enough_for_its_numbers_with_their_unit(tmp_path):
     sheet = openpyxl.load_workbook(path)["Readiness"]
     assert sheet.column_dimensions["A"].width >= len("1,050,000 rounds")
     assert sheet.column_dimensions["B"].width >= len("1,184,552")
+
+
+def test_a_long_header_wraps_over_a_narrow_column_and_its_row_grows(tmp_path):
+    """"Cost and penalties saved per step (EUR)" over numbers of six digits: the column
+    stays about as wide as the numbers, the header wraps, and row 1 is as tall as it."""
+    frame = pd.DataFrame({"saved": [120_000.0, 5.0]})
+    path = write_workbook(tmp_path / "book.xlsx", {"Advice": SheetContent(
+        frame, headers={"saved": "Cost and penalties saved per step (EUR)"})})
+    sheet = openpyxl.load_workbook(path)["Advice"]
+    assert sheet.column_dimensions["A"].width <= 20
+    assert sheet["A1"].alignment.wrap_text
+    assert sheet.row_dimensions[1].height >= 2 * ROW_HEIGHT
