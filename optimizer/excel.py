@@ -86,13 +86,15 @@ class Column:
     field name (what scripts and ``stockpile compare`` read; the header cell's note
     names it), its readable header (blank: the field name with spaces), the unit its
     figures are in (named in the header: "%", MONEY_UNIT, "{money} per unit of
-    capacity"; or ITEM_UNIT), its number format and its note."""
+    capacity"; or ITEM_UNIT), its number format, its note, and a width in characters
+    within which its text wraps (None: that of its longest value, up to MAX_WIDTH)."""
 
     name: str
     note: str
     number_format: str | None = None
     header: str = ""
     unit: str = ""
+    width: float | None = None
 
     def heading(self, currency: str = "") -> str:
         """The readable header with its unit: "Total cost (EUR)"; "Total cost" with no
@@ -192,6 +194,7 @@ def table_sheet(columns: tuple[Column, ...], frame: pd.DataFrame, currency: str 
         number_formats={c.name: c.number_format for c in columns if c.number_format},
         header_notes={c.name: c.comment for c in columns},
         headers={c.name: c.heading(currency) for c in columns},
+        widths={c.name: c.width for c in columns if c.width is not None},
     )
     if units and "item" in frame.columns:
         formats = {item: quantity_format(unit) for item, unit in units.items()}
