@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,14 +46,15 @@ MONEY = "#,##0"
 # A quantity shows a whole number without a decimal point and a fraction to two decimals.
 # No one Excel format does both ("#,##0.##" shows 14,000 as "14,000."), so each cell of a
 # QUANTITY column gets the format its value needs (``cell_number_format``). QUANTITY
-# spells out its negative section only to stay a format of its own, apart from MONEY and
-# COUNT, which look the same: formats name kinds (here and in the HTML page), and money
-# with a fraction must not be taken for a quantity.
+# spells out its negative section only to stay a format of its own, apart from MONEY, and
+# COUNT its zero section: the three look the same, but formats name kinds (here and in
+# the HTML page): money with a fraction must not be taken for a quantity, nor a count for
+# money (which gets the currency).
 QUANTITY = "#,##0;-#,##0"
 FRACTIONAL_QUANTITY = "#,##0.0#;-#,##0.0#"
 PERCENT = "0.0"
 DUAL = "#,##0.00"
-COUNT = "#,##0"
+COUNT = "#,##0;-#,##0;0"
 SECONDS = "0.000"
 TINY = "0.00E+00"  # verifier violations: small relative numbers
 WHOLE = "0"
@@ -60,6 +62,7 @@ WHOLE = "0"
 HEADER_FORMAT = {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1}
 LINK_FORMAT = {"font_color": "#0563C1", "underline": 1}  # Excel's hyperlink style
 MAX_WIDTH = 50  # characters; a longer text wraps within a column this wide
+HEADER_WIDTH = 16  # characters; a longer header wraps, its column no wider than its values
 WIDTH_SAMPLE = 2000  # a column's width (and whether it wraps) is read from its first rows
 PADDING = 2  # characters of a column's width beside its text
 ROW_HEIGHT = 15  # points: one line of the default font
@@ -83,13 +86,15 @@ class Column:
     field name (what scripts and ``stockpile compare`` read; the header cell's note
     names it), its readable header (blank: the field name with spaces), the unit its
     figures are in (named in the header: "%", MONEY_UNIT, "{money} per unit of
-    capacity"; or ITEM_UNIT), its number format and its note."""
+    capacity"; or ITEM_UNIT), its number format, its note, and a width in characters
+    within which its text wraps (None: that of its longest value, up to MAX_WIDTH)."""
 
     name: str
     note: str
     number_format: str | None = None
     header: str = ""
     unit: str = ""
+    width: float | None = None
 
     def heading(self, currency: str = "") -> str:
         """The readable header with its unit: "Total cost (EUR)"; "Total cost" with no
@@ -192,6 +197,7 @@ def table_sheet(columns: tuple[Column, ...], frame: pd.DataFrame, currency: str 
         number_formats={c.name: c.number_format for c in columns if c.number_format},
         header_notes={c.name: c.comment for c in columns},
         headers={c.name: c.heading(currency) for c in columns},
+        widths={c.name: c.width for c in columns if c.width is not None},
     )
     if units and "item" in frame.columns:
         formats = {item: quantity_format(unit) for item, unit in units.items()}
@@ -216,17 +222,37 @@ class _Formats:
         return self._made[properties]
 
 
-def _width(values: Iterable[object], header: str, width: float | None) -> tuple[float, bool]:
+def _width(values: Iterable[object], header: str, width: float | None,
+           number_text: int = 0) -> tuple[float, bool]:
     """A column's width in characters (``width``, or that of its longest value, at most
-    ``MAX_WIDTH``) and whether its text wraps to fit."""
-    longest = len(header)
+    ``MAX_WIDTH``) and whether its text wraps to fit; a number is as long as its digits
+    and the ``number_text`` characters its format writes after it (" rounds"). A header
+    sets the width up to ``HEADER_WIDTH`` (and its longest word): beyond, it wraps."""
+    longest = max(min(len(header), HEADER_WIDTH),
+                  max((len(word) for word in header.split()), default=0))
     for value in values:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
-        longest = max(longest, len(f"{value:,.2f}" if isinstance(value, float) else str(value)))
+        if isinstance(value, str):
+            longest = max(longest, len(value))
+        else:
+            if isinstance(value, float | np.floating):
+                shown = f"{value:,.2f}"
+            elif isinstance(value, int | np.integer) and not isinstance(value, bool):
+                shown = f"{value:,}"
+            else:
+                shown = str(value)
+            longest = max(longest, len(shown) + number_text)
     if width is None:
         width = min(MAX_WIDTH, longest + PADDING)
     return width, longest + PADDING > width
+
+
+def _format_text(specs: Iterable[str | None]) -> int:
+    """The most characters any of the number formats ``specs`` writes as quoted text
+    beside a number (7 for '#,##0" rounds"')."""
+    return max((sum(len(text) for text in re.findall(r'"([^"]*)"', section))
+                for spec in specs if spec for section in spec.split(";")), default=0)
 
 
 def _fit_row(sheet: Worksheet, row: int, cells: Iterable[tuple[object, float]]) -> None:
@@ -349,9 +375,13 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
     for cell in content.cells:
         beside[cell.row].append(cell)
     headers = [content.headers.get(name) or str(name) for name in frame.columns]
-    widths = [_width(frame[name].head(WIDTH_SAMPLE), header, content.widths.get(name))
+    widths = [_width(frame[name].head(WIDTH_SAMPLE), header, content.widths.get(name),
+                     _format_text([content.number_formats.get(name),
+                                   *content.cell_formats.get(name, [])[:WIDTH_SAMPLE]]))
               for name, header in zip(frame.columns, headers, strict=True)]
     wrapped = {col: width for col, (width, wraps) in enumerate(widths) if wraps}
+    _fit_row(sheet, 0, ((text, width) for text, (width, _) in zip(headers, widths,
+                                                                  strict=True)))
     # Top-aligned where a row may be lines tall, so that it reads across.
     top = {"valign": "top"} if wrapped else {}
     for col, (name, (width, wraps)) in enumerate(zip(frame.columns, widths, strict=True)):
@@ -360,7 +390,8 @@ def _write_table(sheet: Worksheet, content: SheetContent, formats: _Formats) -> 
                       **({"text_wrap": True} if wraps else {})}
         sheet.set_column(col, col, width, formats.get(style(**properties)))
         sheet.write_string(0, col, headers[col], formats.get(
-            style(**{**HEADER_FORMAT, **content.header_styles.get(name, {})})))
+            style(**{**HEADER_FORMAT, "text_wrap": True, "valign": "top",
+                     **content.header_styles.get(name, {})})))
         if name in content.header_notes:
             sheet.write_comment(0, col, content.header_notes[name])
     _write_cells(sheet, beside.pop(0, ()), formats)

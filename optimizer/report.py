@@ -203,7 +203,7 @@ FIGURE_COLUMNS = (
 HOW_NOTE = Column("how", "Where the figures come from: the dual of the linear program "
                          "(valid within holds_until), a re-solve with the limit moved one "
                          "step (whole-unit models, rule prices), or why it was not "
-                         "measured.", header="how it is known")
+                         "measured.", header="how it is known", width=30)
 SET_BY = "set by"
 
 ADVICE = (
@@ -221,7 +221,8 @@ ADVICE = (
                           "step may be worth less, never more. Blank: no end within reach, "
                           "or not known.", QUANTITY),
     HOW_NOTE,
-    Column("set_by", "The input cell or configuration key to change.", header=SET_BY),
+    Column("set_by", "The input cell or configuration key to change.", header=SET_BY,
+           width=24),
 )
 
 BINDING = (

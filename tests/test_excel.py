@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from optimizer.excel import (
+    COUNT,
     MAX_WIDTH,
     QUANTITY,
     ROW_HEIGHT,
@@ -17,6 +18,7 @@ from optimizer.excel import (
     Link,
     SheetContent,
     axis_number_format,
+    quantity_format,
     style,
     write_workbook,
 )
@@ -115,3 +117,26 @@ def test_a_declared_width_holds_and_a_longer_text_wraps_within_it(tmp_path):
 ])
 def test_a_chart_axis_reads_in_millions_and_billions(largest, expected):
     assert axis_number_format(largest) == expected
+
+
+def test_a_column_is_wide_enough_for_its_numbers_with_their_unit(tmp_path):
+    """A quantity shown with its unit ("1,050,000 rounds") fits its column: no "###"."""
+    frame = pd.DataFrame({"target": [1_050_000.0, 82_500.0], "count": [1_184_552, 3]})
+    path = write_workbook(tmp_path / "book.xlsx", {"Readiness": SheetContent(
+        frame, number_formats={"count": COUNT},
+        cell_formats={"target": [quantity_format("rounds")] * 2})})
+    sheet = openpyxl.load_workbook(path)["Readiness"]
+    assert sheet.column_dimensions["A"].width >= len("1,050,000 rounds")
+    assert sheet.column_dimensions["B"].width >= len("1,184,552")
+
+
+def test_a_long_header_wraps_over_a_narrow_column_and_its_row_grows(tmp_path):
+    """"Cost and penalties saved per step (EUR)" over numbers of six digits: the column
+    stays about as wide as the numbers, the header wraps, and row 1 is as tall as it."""
+    frame = pd.DataFrame({"saved": [120_000.0, 5.0]})
+    path = write_workbook(tmp_path / "book.xlsx", {"Advice": SheetContent(
+        frame, headers={"saved": "Cost and penalties saved per step (EUR)"})})
+    sheet = openpyxl.load_workbook(path)["Advice"]
+    assert sheet.column_dimensions["A"].width <= 20
+    assert sheet["A1"].alignment.wrap_text
+    assert sheet.row_dimensions[1].height >= 2 * ROW_HEIGHT

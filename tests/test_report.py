@@ -234,6 +234,8 @@ def test_money_headers_and_figures_name_the_currency(tmp_path):
     for metric in ("total_cost", "purchase_cost", "holding_cost"):
         assert summary[metric].number_format == '#,##0" EUR"', metric
     assert summary["weighted_shortfall"].number_format == "#,##0;-#,##0"
+    for count in ("allies", "items", "production_lines", "periods", "readiness_targets"):
+        assert "EUR" not in summary[count].number_format, count  # a count is not money
     info = {(row[0].value, row[1].value): row[2]
             for row in workbook["Run info"].iter_rows(min_row=2)}
     assert info[("configuration", "report.currency")].value == "EUR"
