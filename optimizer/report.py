@@ -60,6 +60,7 @@ from optimizer.excel import (
 )
 from optimizer.explain.advice import UNIT_COLUMN
 from optimizer.explain.binding import limit_unit
+from optimizer.explain.diagnosis import amount_unit
 from optimizer.model.solution import QUANTITY_TOLERANCE, gap_closed
 from optimizer.outputs import Output, check_outputs
 
@@ -476,7 +477,12 @@ def write_report(result: RunResult, path: Path) -> Path:
     if result.rule_prices is not None:
         sheets["Rule prices"] = table(RULE_PRICES, _frame(result.rule_prices, RULE_PRICES))
     if result.diagnosis is not None:
-        sheets["Diagnosis"] = table(DIAGNOSIS, _frame(result.diagnosis.table, DIAGNOSIS))
+        diagnosis = _frame(result.diagnosis.table, DIAGNOSIS)
+        sheets["Diagnosis"] = table(DIAGNOSIS, diagnosis)
+        sheets["Diagnosis"].cell_formats["amount"] = [
+            quantity_format(amount_unit(kind, rule, item, units, currency))
+            for kind, rule, item in zip(diagnosis["kind"], diagnosis["rule"],
+                                        diagnosis["item"], strict=True)]
     if _transfers_allowed(result.config):
         transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
         transfers = _nonzero(transfers, "quantity")

@@ -153,3 +153,24 @@ def test_validate_is_silent_about_a_feasible_alliance(tmp_path):
     config = load_config(None, [])
     data, _ = load_workbook(path, config["rules"])
     assert evident_conflicts(build_sets(data, config), data, config) == []
+
+
+def test_each_diagnosis_amount_shows_its_unit(tmp_path):
+    """A conflict's amount is in the item's unit, the work share's in money; a limit's
+    amount is a rate and shows none."""
+    path = write_workbook(tmp_path / "alliance.xlsx", sheets(
+        periods=["P1"], allies=[["A"], ["B", "Beta", None, 0.5, 0.2]],
+        items=[["I", "item", "rounds", False, 1, 1000, 0]],
+        production=[["L", "H", "I", 100, 10, 0]],
+        requirements=[["A", "I", "P1", 10], ["B", "I", "P1", 10]]))
+    run = subprocess.run(
+        [sys.executable, "-m", "optimizer", "solve", str(path), "--out", str(tmp_path),
+         "--set", "report.currency=EUR"], capture_output=True, text=True, check=False)
+    assert run.returncode == 3, run.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "alliance_diagnosis.xlsx")["Diagnosis"]
+    column = fields(sheet).index("amount") + 1
+    formats = {(row[0].value, row[1].value): row[column - 1].number_format
+               for row in sheet.iter_rows(min_row=2)}
+    assert '" rounds"' in formats[("conflict", "minimum gap closure")]
+    assert '" EUR"' in formats[("conflict", "work share")]
+    assert all('"' not in spec for (kind, _), spec in formats.items() if kind == "limit")

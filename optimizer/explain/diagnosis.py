@@ -50,6 +50,21 @@ class Diagnosis:
     minimal: bool = False  # True: dropping any one conflict lets the others hold
 
 
+WORK_SHARE = "work share"  # the one commitment measured in money
+
+
+def amount_unit(kind: object, rule: object, item: object, units: dict[str, str],
+                currency: str = "") -> str:
+    """The unit of a Diagnosis row's ``amount``: for a conflict, the item's unit
+    (``units``: item -> unit), or ``currency`` for work share; "" for a limit, whose
+    amount is a rate (the total that must give, per unit the limit is relaxed)."""
+    if kind != "conflict":
+        return ""
+    if rule == WORK_SHARE:
+        return currency
+    return units.get(str(item), "") if isinstance(item, str) else ""
+
+
 def _quantity(value: float) -> str:
     return f"{value:,.6g}"
 
@@ -272,7 +287,7 @@ def _work_short(model, values: np.ndarray, in_set: np.ndarray,
     rows = []
     for label, amount in _members(model, values, in_set, "work_short"):
         rows.append({
-            "kind": "conflict", "rule": "work share", "ally": label.ally,
+            "kind": "conflict", "rule": WORK_SHARE, "ally": label.ally,
             "amount": amount * MILLION,
             "cell": data.cell("Allies", "work_share_min", int(allies.at[label.ally, "row"])),
             "explanation": (f"{label.ally} must have {100 * label.work_share_min:g} % of its "
