@@ -28,7 +28,7 @@ def measure(path: str) -> dict:
     from optimizer.model.highs import HighsSession
     from optimizer.model.sets import build_sets
     from optimizer.model.solve import solver_output
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.validation import load_workbook
 
     config = load_config(None, ["objective.mode=weighted"])
     started = time.perf_counter()

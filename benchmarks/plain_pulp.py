@@ -229,7 +229,7 @@ def solve(model: PlainModel, config: dict, time_limit: float) -> dict:
 def solve_workbook(path, config: dict) -> dict:
     """Read, build and solve; timings in seconds under "timings"."""
     from optimizer.model.sets import build_sets
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.validation import load_workbook
 
     timings = {}
     started = time.perf_counter()

@@ -24,7 +24,7 @@ from benchmarks.measure import run_child
 def outage_file(path: Path, count: int) -> Path:
     """A scenario file with the outages of the ``count`` facilities of most capacity."""
     from optimizer.config import load_config
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.validation import load_workbook
 
     data, _ = load_workbook(path, load_config(None)["rules"])
     largest = data.production.groupby("facility")["capacity"].sum().sort_values(

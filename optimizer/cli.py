@@ -25,7 +25,7 @@ from optimizer import __version__
 from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
 from optimizer.errors import ExitCode, InputError, StockpileError
 from optimizer.files import shown_path, shown_text
-from optimizer.schema import Problem
+from optimizer.workbook.schema import Problem
 
 SHOWN_PROBLEMS = 200
 # Characters a terminal would act on rather than show: C0 and C1 controls (escape
@@ -64,7 +64,7 @@ def _command_validate(args: argparse.Namespace) -> int:
     seen to be infeasible (``evident_conflicts``); invalid input raises ``InputError``."""
     from optimizer.explain.diagnosis import evident_conflicts
     from optimizer.model.sets import build_sets
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.validation import load_workbook
 
     config = _model_config(args)
     data, warnings = load_workbook(args.workbook, config["rules"])
@@ -222,7 +222,7 @@ def _print_summary(result, out: Path) -> None:
 
 
 def _command_template(args: argparse.Namespace) -> int:
-    from optimizer.template import write_template
+    from optimizer.workbook.template import write_template
 
     path = write_template(args.out)
     print(f"wrote the input template {shown_path(path)}")
@@ -230,7 +230,7 @@ def _command_template(args: argparse.Namespace) -> int:
 
 
 def _command_generate(args: argparse.Namespace) -> int:
-    from optimizer.generate import generate_workbook
+    from optimizer.workbook.synthetic import generate_workbook
 
     try:
         path = generate_workbook(
@@ -302,7 +302,6 @@ def _add_progress_option(parser: argparse.ArgumentParser) -> None:
 
 def _command_sweep(args: argparse.Namespace) -> int:
     from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
-    from optimizer.reader import sha256_of
     from optimizer.scenarios import (
         load_scenarios,
         outage_each_facility,
@@ -317,7 +316,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
         sweep_identity,
         write_sweep,
     )
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.reader import sha256_of
+    from optimizer.workbook.validation import load_workbook
 
     config = _model_config(args)
     data, warnings = load_workbook(args.workbook, config["rules"])

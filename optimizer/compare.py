@@ -59,7 +59,6 @@ import numpy as np
 import pandas as pd
 
 from optimizer import __version__
-from optimizer.data import column_letter, sheet_ref
 from optimizer.errors import InputError
 from optimizer.excel import (
     ITEM_UNIT,
@@ -74,8 +73,6 @@ from optimizer.excel import (
 from optimizer.files import shown_path
 from optimizer.model.solution import gap_closed
 from optimizer.outputs import Output, check_outputs
-from optimizer.package import open_workbook
-from optimizer.reader import sha256_of
 from optimizer.report import (
     CURRENCY_KEY,
     ITEM_UNITS,
@@ -86,8 +83,11 @@ from optimizer.report import (
     summary_metric,
     table_sheet,
 )
-from optimizer.schema import Problem
 from optimizer.tolerance import RELATIVE, negligible, snapped
+from optimizer.workbook.data import column_letter, sheet_ref
+from optimizer.workbook.package import open_workbook
+from optimizer.workbook.reader import sha256_of
+from optimizer.workbook.schema import Problem
 
 NO_CHANGE = "no change within the solver's tolerance"
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from optimizer.errors import InputError
 from optimizer.files import not_a_regular_file, shown_path
 from optimizer.reach import out_of_reach
-from optimizer.schema import Problem
+from optimizer.workbook.schema import Problem
 
 DEFAULTS: dict[str, dict[str, object]] = {
     "objective": {

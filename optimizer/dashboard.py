@@ -39,7 +39,6 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import report_currency
-from optimizer.data import item_units
 from optimizer.excel import (
     COUNT,
     HEADER_FORMAT,
@@ -58,6 +57,7 @@ from optimizer.excel import (
     style,
 )
 from optimizer.model.solution import gap_closed
+from optimizer.workbook.data import item_units
 
 if TYPE_CHECKING:
     from optimizer.run import RunResult

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from optimizer.schema import Problem
+from optimizer.workbook.schema import Problem
 
 
 class ExitCode(IntEnum):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from optimizer.errors import InputError, StockpileError
 from optimizer.files import not_a_regular_file, shown_path, shown_text
-from optimizer.schema import Problem
+from optimizer.workbook.schema import Problem
 
 TEMPORARY_PREFIX = ".stockpile-"
 TEMPORARY_SUFFIX = ".tmp"

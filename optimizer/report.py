@@ -37,7 +37,6 @@ import pandas as pd
 
 from optimizer.config import report_currency
 from optimizer.dashboard import dashboard_sheet
-from optimizer.data import item_units as units_of_items
 from optimizer.errors import InputError
 from optimizer.excel import (
     COUNT,
@@ -63,6 +62,7 @@ from optimizer.explain.binding import limit_unit
 from optimizer.explain.diagnosis import amount_unit
 from optimizer.model.solution import QUANTITY_TOLERANCE, gap_closed
 from optimizer.outputs import Output, check_outputs
+from optimizer.workbook.data import item_units as units_of_items
 
 if TYPE_CHECKING:
     from optimizer.run import RunResult
@@ -494,7 +494,7 @@ def write_report(result: RunResult, path: Path) -> Path:
 
 
 def item_units(result: RunResult) -> dict[str, str]:
-    """Item -> its unit (``optimizer.data.item_units``), from the run's input; empty
+    """Item -> its unit (``optimizer.workbook.data.item_units``), from the run's input; empty
     when the result does not carry its input."""
     return units_of_items(getattr(getattr(result, "data", None), "items", None))
 

@@ -16,7 +16,6 @@ import pandas as pd
 
 from optimizer import __version__
 from optimizer.config import flatten, report_currency
-from optimizer.data import AllianceData, item_units
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
 from optimizer.explain.diagnosis import Diagnosis, diagnose
@@ -28,11 +27,12 @@ from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
 from optimizer.model.solve import CleanPlan, TieBreak, solve_model
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
-from optimizer.reader import sha256_of
 from optimizer.scenarios import Scenario
-from optimizer.schema import Problem
-from optimizer.validation import load_workbook
 from optimizer.verify import Verification, verify_plan
+from optimizer.workbook.data import AllianceData, item_units
+from optimizer.workbook.reader import sha256_of
+from optimizer.workbook.schema import Problem
+from optimizer.workbook.validation import load_workbook
 
 
 @dataclass

@@ -48,12 +48,12 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import apply_settings
-from optimizer.data import AllianceData
 from optimizer.errors import InputError
 from optimizer.files import not_a_regular_file, shown_path
 from optimizer.reach import LARGEST, SMALLEST, beyond_reach, out_of_reach
-from optimizer.schema import Problem, nearest
-from optimizer.validation import configuration_problems
+from optimizer.workbook.data import AllianceData
+from optimizer.workbook.schema import Problem, nearest
+from optimizer.workbook.validation import configuration_problems
 
 # kind -> (required fields, optional fields)
 EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

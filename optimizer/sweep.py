@@ -34,7 +34,6 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.config import flatten, report_currency
-from optimizer.data import AllianceData
 from optimizer.errors import InputError, StockpileError
 from optimizer.excel import (
     MONEY,
@@ -51,8 +50,9 @@ from optimizer.excel import (
 from optimizer.model.restrict import BasePlan
 from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL
 from optimizer.outputs import write_text_atomically
-from optimizer.reader import sha256_of
 from optimizer.scenarios import Scenario
+from optimizer.workbook.data import AllianceData
+from optimizer.workbook.reader import sha256_of
 
 BASE = Scenario("base", "the workbook as it is, with the base configuration")
 KPIS = ("total_cost", "weighted_shortfall", "gap_closed_pct")

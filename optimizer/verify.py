@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import DEFAULTS
-from optimizer.data import AllianceData
+from optimizer.workbook.data import AllianceData
 
 if TYPE_CHECKING:
     from optimizer.model.solution import Plan

@@ -30,8 +30,8 @@ if str(REPO) not in sys.path:  # run from a checkout without installing the pack
     sys.path.insert(0, str(REPO))
 
 from optimizer.excel import SheetContent, write_workbook  # noqa: E402
-from optimizer.schema import SHEETS, Kind  # noqa: E402
-from optimizer.template import README_WIDTHS, readme_rows, sheet_content  # noqa: E402
+from optimizer.workbook.schema import SHEETS, Kind  # noqa: E402
+from optimizer.workbook.template import README_WIDTHS, readme_rows, sheet_content  # noqa: E402
 
 DEFAULT_OUT = REPO / "inputs" / "sample_alliance.xlsx"
 
@@ -503,7 +503,7 @@ def write_sample(path: str | Path = DEFAULT_OUT) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.validation import load_workbook
 
     path = write_sample(Path(argv[0]) if argv else DEFAULT_OUT)
     data, warnings = load_workbook(path)  # raises InputError listing every problem

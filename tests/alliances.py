@@ -6,7 +6,7 @@ from pathlib import Path
 
 from optimizer.config import load_config
 from optimizer.run import RunResult, solve_workbook
-from optimizer.schema import SHEETS_BY_NAME
+from optimizer.workbook.schema import SHEETS_BY_NAME
 from tests.conftest import write_workbook
 
 TOLERANCE = 1e-6  # relative agreement expected between solver results and hand answers

@@ -17,8 +17,8 @@ import pytest
 
 from benchmarks import limit, plain_pulp
 from benchmarks.instances import benchmark_config, model_arrays
-from optimizer.generate import generate_workbook
 from optimizer.run import solve_workbook
+from optimizer.workbook.synthetic import generate_workbook
 
 EXACT = ("solver.mip_gap=0", "objective.shortfall_tolerance=0")
 

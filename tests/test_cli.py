@@ -211,7 +211,7 @@ def test_template_and_generate_commands_write_workbooks_that_validate(tmp_path, 
     first = generated.read_bytes()
     assert main(args) == 0
     assert capsys.readouterr().out.count("is valid: 3 allies, 4 items, 6 production lines") == 1
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.validation import load_workbook
 
     again, _ = load_workbook(generated)
     assert len(first) > 0 and len(again.requirements) == 3 * 4 * 4

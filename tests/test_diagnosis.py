@@ -145,9 +145,9 @@ def test_validate_exits_3_with_what_it_sees_without_solving(tmp_path):
 def test_validate_is_silent_about_a_feasible_alliance(tmp_path):
     from optimizer.config import load_config
     from optimizer.explain.diagnosis import evident_conflicts
-    from optimizer.generate import generate_workbook
     from optimizer.model.sets import build_sets
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.synthetic import generate_workbook
+    from optimizer.workbook.validation import load_workbook
 
     path = generate_workbook(tmp_path / "alliance.xlsx", 4, 5, 10, 6, seed=3)
     config = load_config(None, [])

@@ -25,10 +25,10 @@ from optimizer.cli import main
 from optimizer.config import MAX_THREADS, load_config
 from optimizer.errors import InputError
 from optimizer.files import shown_path, shown_text
-from optimizer.generate import generate_workbook
 from optimizer.reach import LARGEST, SMALLEST
 from optimizer.scenarios import load_scenarios, scaled
-from optimizer.validation import load_workbook
+from optimizer.workbook.synthetic import generate_workbook
+from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import valid_sheets, write_workbook
 

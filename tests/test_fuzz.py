@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
-from optimizer.validation import load_workbook
+from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
 

@@ -164,7 +164,7 @@ def test_validate_points_at_the_first_period_when_the_rule_cannot_be_met(tmp_pat
 def test_a_scenario_setting_a_period_not_in_periods_names_the_scenario(tmp_path):
     from optimizer.errors import InputError
     from optimizer.scenarios import load_scenarios
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.validation import load_workbook
 
     path = write_workbook(tmp_path / "alliance.xlsx", alliance())
     config = load_config(None, [RULE])

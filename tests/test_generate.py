@@ -7,9 +7,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.generate import generate_tables, generate_workbook
-from optimizer.schema import SHEETS, Kind
-from optimizer.validation import load_workbook
+from optimizer.workbook.schema import SHEETS, Kind
+from optimizer.workbook.synthetic import generate_tables, generate_workbook
+from optimizer.workbook.validation import load_workbook
 
 SMALL = {"allies": 5, "items": 10, "lines": 40, "periods": 12}  # the benchmark's S
 OPTIONAL = ["Capacity", "Expansion", "Stocks", "Consumption", "Budgets", "Transport",

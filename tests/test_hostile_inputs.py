@@ -22,10 +22,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from optimizer import package
 from optimizer.cli import main
 from optimizer.errors import InputError
-from optimizer.validation import load_workbook
+from optimizer.workbook import package
+from optimizer.workbook.validation import load_workbook
 from tests.conftest import valid_sheets, write_workbook
 
 SECONDS = 2.0  # every refusal takes well under this, even on a busy two-core machine

@@ -21,8 +21,8 @@ import pytest
 from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.reach import LARGEST, SMALLEST
-from optimizer.reader import MisreadNumber, parse_number
-from optimizer.validation import load_workbook
+from optimizer.workbook.reader import MisreadNumber, parse_number
+from optimizer.workbook.validation import load_workbook
 from tests.conftest import valid_sheets, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,13 +11,13 @@ from optimizer.cli import main
 from optimizer.config import load_config
 from optimizer.errors import InputError
 from optimizer.explain.diagnosis import evident_conflicts
-from optimizer.generate import generate_tables, generate_workbook
 from optimizer.model.sets import build_sets
-from optimizer.numerics import money_slip_warnings
 from optimizer.run import RunResult, solve_data
 from optimizer.scenarios import load_scenarios
-from optimizer.schema import nearest
-from optimizer.validation import load_workbook
+from optimizer.workbook.numerics import money_slip_warnings
+from optimizer.workbook.schema import nearest
+from optimizer.workbook.synthetic import generate_tables, generate_workbook
+from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets, solve
 from tests.conftest import write_workbook
 from tests.test_sample import SAMPLE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from optimizer.cli import main
 from optimizer.config import load_config
-from optimizer.validation import load_workbook
+from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
 

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from optimizer.config import load_config
-from optimizer.generate import generate_workbook
 from optimizer.run import RunResult, solve_data
-from optimizer.validation import load_workbook
+from optimizer.workbook.synthetic import generate_workbook
+from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
 

@@ -24,7 +24,7 @@ from optimizer.model.solution import Plan
 from optimizer.outputs import check_outputs
 from optimizer.report import report_output, report_path, write_report
 from optimizer.run import RunResult
-from optimizer.schema import Problem
+from optimizer.workbook.schema import Problem
 from tests.headers import fields, headers
 from tests.printing import TABLE, print_setup
 
@@ -539,8 +539,8 @@ def test_the_same_input_twice_gives_byte_identical_plan_sheets(tmp_path):
     """Reproducible: two runs of one workbook write the same Allocation, Readiness,
     Budgets, Capacity, Advice and Binding sheets, byte for byte."""
     from optimizer.config import load_config
-    from optimizer.generate import generate_workbook
     from optimizer.run import solve_workbook
+    from optimizer.workbook.synthetic import generate_workbook
 
     path = generate_workbook(tmp_path / "alliance.xlsx", 4, 5, 10, 6, seed=5)
     sheets = {}

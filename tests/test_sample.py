@@ -14,8 +14,8 @@ import pytest
 
 from optimizer.config import load_config
 from optimizer.run import solve_workbook
-from optimizer.schema import SHEETS
-from optimizer.validation import load_workbook
+from optimizer.workbook.schema import SHEETS
+from optimizer.workbook.validation import load_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "inputs" / "sample_alliance.xlsx"

@@ -13,7 +13,7 @@ from optimizer.config import load_config
 from optimizer.errors import InputError
 from optimizer.scenarios import load_scenarios, outage_each_facility, scaled
 from optimizer.sweep import run_sweep
-from optimizer.validation import load_workbook
+from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
 from tests.printing import TABLE, print_setup
@@ -265,8 +265,8 @@ def test_a_sweep_with_nothing_to_sweep_is_refused(tmp_path, capsys):
 
 def test_outages_of_a_linear_program_start_from_the_base_plan_and_match_cold_solves(
         tmp_path):
-    from optimizer.generate import generate_workbook
     from optimizer.sweep import run_scenario
+    from optimizer.workbook.synthetic import generate_workbook
 
     workbook = generate_workbook(tmp_path / "g.xlsx", 3, 4, 8, 4, seed=2, whole_units=False)
     for mode in ("weighted", "lexicographic"):

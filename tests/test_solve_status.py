@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook as open_xlsx
 from pulp import LpSolveStatus
 
-from optimizer.generate import generate_workbook
 from optimizer.model import highs, pulp_backend
+from optimizer.workbook.synthetic import generate_workbook
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from optimizer.config import load_config
-from optimizer.generate import generate_workbook
 from optimizer.run import solve_workbook
+from optimizer.workbook.synthetic import generate_workbook
 
 
 @pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
@@ -68,8 +68,8 @@ def test_interior_point_gives_the_simplex_optimum(tmp_path, monkeypatch, mode):
     """Large LPs are solved by interior point with crossover (see
     ``optimizer.model.highs.method``); forced here on a small one, it must give the
     simplex path's optimum, in both modes (phase 2 on phase 1's optimal face)."""
-    from optimizer.generate import generate_workbook as generate
     from optimizer.model import highs
+    from optimizer.workbook.synthetic import generate_workbook as generate
 
     path = generate(tmp_path / "lp.xlsx", 4, 5, 12, 6, seed=2, whole_units=False)
     config = load_config(None, [f"objective.mode={mode}"])

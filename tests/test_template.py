@@ -1,4 +1,4 @@
-"""The empty input workbook (``optimizer.template``): sheets, headers, README, data
+"""The empty input workbook (``optimizer.workbook.template``): sheets, headers, README, data
 validation, and a round trip through openpyxl and the reader."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import sys
 import openpyxl
 import pytest
 
-from optimizer.data import column_letter
 from optimizer.errors import InputError
-from optimizer.schema import SHEETS, SHEETS_BY_NAME, Kind
-from optimizer.template import LAST_DATA_ROW, write_template
-from optimizer.validation import load_workbook
+from optimizer.workbook.data import column_letter
+from optimizer.workbook.schema import SHEETS, SHEETS_BY_NAME, Kind
+from optimizer.workbook.template import LAST_DATA_ROW, write_template
+from optimizer.workbook.validation import load_workbook
 
 
 @pytest.fixture(scope="module")

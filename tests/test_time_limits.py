@@ -12,9 +12,9 @@ import time
 import pandas as pd
 import pytest
 
-from optimizer.generate import generate_workbook
 from optimizer.model import highs
 from optimizer.report import REPORT_SHEETS, field_names
+from optimizer.workbook.synthetic import generate_workbook
 
 # Python's start, reading, building and writing the report come on top of the limits.
 SLACK = 3.0
@@ -53,7 +53,7 @@ def test_each_run_of_a_whole_unit_model_keeps_to_the_seconds_it_is_given(slow_al
     from optimizer.model.build import create_model
     from optimizer.model.sets import build_sets
     from optimizer.model.solve import dense_objective
-    from optimizer.validation import load_workbook
+    from optimizer.workbook.validation import load_workbook
 
     config = load_config(None, [])
     data, _ = load_workbook(slow_alliance)

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from optimizer.errors import InputError
-from optimizer.validation import load_workbook
+from optimizer.workbook.validation import load_workbook
 
 
 def problems_of(path, rules=None) -> list[str]:

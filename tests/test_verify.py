@@ -24,9 +24,9 @@ import pytest
 
 from optimizer.config import DEFAULTS
 from optimizer.model.solution import Plan
-from optimizer.schema import SHEETS_BY_NAME
-from optimizer.validation import load_workbook
 from optimizer.verify import TOLERANCE, verify_plan
+from optimizer.workbook.schema import SHEETS_BY_NAME
+from optimizer.workbook.validation import load_workbook
 from tests.conftest import write_workbook
 
 PERIODS = ["P1", "P2", "P3"]

@@ -30,7 +30,7 @@ from optimizer.model.sets import build_sets
 from optimizer.model.solution import extract_plan
 from optimizer.model.solve import solve_model
 from optimizer.report import write_report
-from optimizer.validation import load_workbook
+from optimizer.workbook.validation import load_workbook
 from tests.alliances import quantity, readiness, sheets, solve
 from tests.conftest import write_workbook
 from tests.headers import fields

@@ -31,7 +31,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.data import AllianceData
 from optimizer.model.build import (
     BUDGET,
     CAPACITY,
@@ -43,6 +42,7 @@ from optimizer.model.build import (
 )
 from optimizer.model.solve import Sensitivity
 from optimizer.tolerance import round_off
+from optimizer.workbook.data import AllianceData
 
 COLUMNS = ("family", "ally", "item", "facility", "host", "period", "limit", "used", "per",
            "shortfall_closed", "cost_saved", "objective_improved", "how", "set_by")

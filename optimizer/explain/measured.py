@@ -31,7 +31,6 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from optimizer.data import AllianceData
 from optimizer.explain.binding import binding_limits, limit_records, without_figures
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel
@@ -39,6 +38,7 @@ from optimizer.model.restrict import BasePlan
 from optimizer.model.solve import solve_model
 from optimizer.model.status import OPTIMAL
 from optimizer.tolerance import snapped
+from optimizer.workbook.data import AllianceData
 
 # One re-solve may take this many times the plan's own solve (and at least MIN_SECONDS):
 # a step can make a MIP much harder (the sample alliance: 11 s against 0.6 s), and one

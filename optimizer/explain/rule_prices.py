@@ -49,7 +49,6 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import report_currency
-from optimizer.data import AllianceData
 from optimizer.explain.binding import limit_records
 from optimizer.explain.measured import quiet_config
 from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
@@ -58,6 +57,7 @@ from optimizer.model.solution import Plan
 from optimizer.model.status import OPTIMAL, was_stopped
 from optimizer.tolerance import round_off, snapped
 from optimizer.words import money, number
+from optimizer.workbook.data import AllianceData
 
 COLUMNS = ("rule", "ally", "set_by", "status", "price", "total_cost_without",
            "cost_of_rule", "weighted_shortfall_without", "shortfall_of_rule",

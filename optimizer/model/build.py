@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.data import ROW, AllianceData
 from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily, dense_objective
 from optimizer.model.pulp_backend import write_lp
 from optimizer.model.sets import ModelSets
+from optimizer.workbook.data import ROW, AllianceData
 
 Terms = tuple[np.ndarray, np.ndarray]  # (columns, coefficients) of a linear expression
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.data import ROW, AllianceData
+from optimizer.workbook.data import ROW, AllianceData
 
 
 @dataclass(frozen=True)

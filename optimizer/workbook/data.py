@@ -1,7 +1,7 @@
 """The validated, typed in-memory data model that the model builder reads.
 
 Every table is a pandas DataFrame with exactly the columns of its sheet in SPEC §2 (see
-``optimizer.schema``), defaults filled in, plus ``row``: the Excel row the record came
+``optimizer.workbook.schema``), defaults filled in, plus ``row``: the Excel row the record came
 from, so that any later finding (a binding limit, a conflict) can name its cell.
 
 Column types: codes and texts are ``str`` (``None`` where an optional cell is blank);
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.schema import SHEETS, SHEETS_BY_NAME, Kind
+from optimizer.workbook.schema import SHEETS, SHEETS_BY_NAME, Kind
 
 ROW = "row"
 

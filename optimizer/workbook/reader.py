@@ -6,13 +6,13 @@ value such as ``#N/A`` — are looked up with openpyxl, and only in workbooks wh
 XML contains a formula or an error cell at all, so that large generated workbooks stay
 on the fast path. Merged ranges come from calamine.
 
-Before either parser sees a file, ``optimizer.package.inspect_package`` checks it as a
+Before either parser sees a file, ``optimizer.workbook.package.inspect_package`` checks it as a
 zip package, cheaply and in bounded memory: what it is (an old .xls, an encrypted
 workbook, a CSV, an .xlsb, a truncated download) and whether it is safe to parse (zip
 bombs, XML entity bombs, sheets beyond the caps).
 
 ``read_tables`` returns the converted tables and every problem found; the checks that
-need several tables at once live in ``optimizer.validation``.
+need several tables at once live in ``optimizer.workbook.validation``.
 """
 
 from __future__ import annotations
@@ -28,18 +28,18 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from optimizer.data import ROW, column_letter, empty_table, sheet_ref
 from optimizer.errors import WorkbookFormatError
 from optimizer.files import shown_path
-from optimizer.package import (
+from optimizer.reach import beyond_reach, out_of_reach
+from optimizer.workbook.data import ROW, column_letter, empty_table, sheet_ref
+from optimizer.workbook.package import (
     DAMAGED,
     SAVE_AGAIN,
     inspect_package,
     is_reader_failure,
     open_inspected,
 )
-from optimizer.reach import beyond_reach, out_of_reach
-from optimizer.schema import (
+from optimizer.workbook.schema import (
     NOTE_SHEETS,
     SHEETS,
     SHEETS_BY_NAME,

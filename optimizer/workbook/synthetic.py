@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.excel import SheetContent, write_workbook
-from optimizer.schema import SHEETS, SHEETS_BY_NAME, Kind
+from optimizer.workbook.schema import SHEETS, SHEETS_BY_NAME, Kind
 
 FIRST_YEAR = 2027
 EXCEL_MAX_DATA_ROWS = 1_048_575  # rows of an Excel sheet below the header
@@ -123,7 +123,7 @@ def generate_tables(
     allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
     whole_units: bool = True,
 ) -> dict[str, pd.DataFrame]:
-    """One frame per sheet of SPEC §2, columns as in ``optimizer.schema``, from ``seed``.
+    """One frame per sheet of SPEC §2, columns as in ``optimizer.workbook.schema``, from ``seed``.
 
     With ``whole_units`` the expensive items are bought in whole units (Items.integer,
     so the model is a MILP); without it every item is fractional and the model a linear

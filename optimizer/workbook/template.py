@@ -1,6 +1,6 @@
 """The input workbook analysts fill in (``stockpile template``).
 
-Everything here is derived from ``optimizer.schema``: the README sheet explains every
+Everything here is derived from ``optimizer.workbook.schema``: the README sheet explains every
 sheet and column from the schema's descriptions, kinds, units and defaults; each sheet
 gets its header row (required columns in bold, the description as a note on every header
 cell), one example row (``EXAMPLE_ROWS``: codes starting ``EXAMPLE-``, together a valid
@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from optimizer.data import column_letter, sheet_ref
 from optimizer.excel import Cell, ReadmeRow, SheetContent, write_workbook
-from optimizer.schema import EXAMPLE_PREFIX, SHEETS, Column, Kind, Sheet
 from optimizer.words import with_article
+from optimizer.workbook.data import column_letter, sheet_ref
+from optimizer.workbook.schema import EXAMPLE_PREFIX, SHEETS, Column, Kind, Sheet
 
 FIRST_DATA_ROW = 2  # Excel row numbers, 1-based
 LAST_DATA_ROW = 10_000
