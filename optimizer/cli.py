@@ -25,6 +25,7 @@ from optimizer import __version__
 from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
 from optimizer.errors import ExitCode, InputError, StockpileError
 from optimizer.files import shown_path, shown_text
+from optimizer.model.status import WITH_PLAN, has_plan
 from optimizer.workbook.schema import Problem
 
 SHOWN_PROBLEMS = 200
@@ -187,7 +188,7 @@ def _print_summary(result, out: Path) -> None:
     from optimizer.words import compact_money
 
     summary = result.summary()
-    if result.status not in ("optimal", "feasible"):
+    if not has_plan(result.status):
         print(f"{result.status}: {result.message}", file=sys.stderr)
         if result.diagnosis is not None:
             print(f"why: {result.diagnosis.message} (all conflicts: the Diagnosis sheet "
@@ -360,7 +361,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         raise
     kept = results.attrs["kept"]
     worst = most_damaging(results, 5)
-    failed = int((~results["status"].isin(["optimal", "feasible"])).sum())
+    failed = int((~results["status"].isin(WITH_PLAN)).sum())
     if args.json:
         cases = results[["scenario", "status", "total_cost", "weighted_shortfall",
                          "gap_closed_pct", "seconds", "warm_start"]]
@@ -379,7 +380,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
     print(f"{len(results) - 1} scenarios, {failed} without a plan; most damaging:")
     for _, case in worst.iterrows():
         name = terminal_text(case["scenario"])
-        if case["status"] in ("optimal", "feasible"):
+        if has_plan(case["status"]):
             print(f"  {name}: weighted shortfall "
                   f"{case['delta_weighted_shortfall']:+,.2f}, "
                   f"cost {case['delta_total_cost']:+,.0f}{money}")

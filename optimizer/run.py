@@ -26,7 +26,7 @@ from optimizer.model.restrict import BasePlan
 from optimizer.model.sets import build_sets
 from optimizer.model.solution import Plan, extract_plan
 from optimizer.model.solve import CleanPlan, TieBreak, solve_model
-from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
+from optimizer.model.status import ERROR, INFEASIBLE, OPTIMAL, has_plan
 from optimizer.scenarios import Scenario
 from optimizer.verify import Verification, verify_plan
 from optimizer.workbook.data import AllianceData, item_units
@@ -173,7 +173,7 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
             limit = float(config["solver"]["time_limit"])
             result.diagnosis = diagnose(model.sets, data, config, time_limit=limit,
                                         verbose=verbose)
-    if outcome.status in (OPTIMAL, FEASIBLE):
+    if has_plan(outcome.status):
         with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)
             if outcome.status != OPTIMAL:

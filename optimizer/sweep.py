@@ -48,7 +48,7 @@ from optimizer.excel import (
     write_workbook,
 )
 from optimizer.model.restrict import BasePlan
-from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL
+from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL, has_plan
 from optimizer.outputs import write_text_atomically
 from optimizer.scenarios import Scenario
 from optimizer.workbook.data import AllianceData
@@ -228,7 +228,7 @@ class SweepProgress:
     def count(self, row: dict) -> None:
         """One more case done, with its row of results."""
         self.done += 1
-        self.failed += row["status"] not in (OPTIMAL, FEASIBLE)
+        self.failed += not has_plan(row["status"])
 
     def __str__(self) -> str:
         kept = f", {self.kept} kept from the earlier run" if self.kept else ""

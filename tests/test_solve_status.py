@@ -100,3 +100,15 @@ def test_a_solver_that_is_not_installed_names_what_to_install(tmp_path, capsys):
     assert "solver 'scip' is not installed; install it with: pip install 'pulp[scip]'" in err
     assert "Traceback" not in err
     assert not list(tmp_path.glob("*_report.xlsx"))
+
+
+def test_a_status_is_its_own_text_and_says_whether_a_plan_was_left():
+    """The report, --json and the sweep's records write a status as its text; a plan
+    exists for optimal and feasible only."""
+    from optimizer.model.status import Status, has_plan
+
+    assert [str(status) for status in Status] == ["optimal", "feasible", "infeasible",
+                                                  "error"]
+    assert json.dumps({"status": Status.FEASIBLE}) == '{"status": "feasible"}'
+    assert [status.has_plan for status in Status] == [True, True, False, False]
+    assert has_plan("optimal") and not has_plan("infeasible")

@@ -32,6 +32,7 @@ from optimizer.explain.binding import DUAL, limit_unit
 from optimizer.explain.rule_prices import rule_rows
 from optimizer.model.build import BUDGET, CAPACITY, EXPANSION, GAP_CLOSURE, AllocationModel
 from optimizer.model.solve import Sensitivity
+from optimizer.model.status import has_plan
 from optimizer.words import money, number
 
 COLUMNS = ("rank", "kind", "advice", "shortfall_closed", "cost_saved", "objective_improved",
@@ -95,7 +96,7 @@ def _rule_rows(rule_prices: pd.DataFrame | None) -> list[dict]:
         return []
     rows = []
     for price in rule_rows(rule_prices).to_dict("records"):
-        if price["status"] not in ("optimal", "feasible") or pd.isna(price["cost_of_rule"]):
+        if not has_plan(price["status"]) or pd.isna(price["cost_of_rule"]):
             continue
         cost, gap = float(price["cost_of_rule"]), float(price["shortfall_of_rule"])
         rows.append({"kind": "rule", "advice": price["price"], "shortfall_closed": gap,

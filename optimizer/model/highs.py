@@ -14,11 +14,11 @@ import numpy as np
 from optimizer.model.linear import LinearModel
 from optimizer.model.status import (
     ERROR,
-    FEASIBLE,
     INFEASIBLE,
     NO_PLAN,
     OPTIMAL,
     SOLVED,
+    has_plan,
     stopped_by,
 )
 
@@ -244,7 +244,7 @@ class HighsSession:
         if stopped and model_status in _INTERRUPTED:
             model_status = "kTimeLimit"
         status, message = classify(model_status, has_solution)
-        return status, message, status in (OPTIMAL, FEASIBLE)
+        return status, message, has_plan(status)
 
     def values(self) -> np.ndarray:
         return np.asarray(self.highs.getSolution().col_value, dtype=float)

@@ -18,7 +18,7 @@ import pulp
 from pulp import LpSolveStatus
 
 from optimizer.model.linear import LinearModel
-from optimizer.model.status import ERROR, FEASIBLE, NO_PLAN, OPTIMAL, SOLVED, stopped_by
+from optimizer.model.status import ERROR, NO_PLAN, OPTIMAL, SOLVED, has_plan, stopped_by
 from optimizer.outputs import TEMPORARY_SUFFIX, atomic_output
 
 # PuLP's LP writer refuses longer names (the LP format itself allows 255).
@@ -154,7 +154,7 @@ class PulpSession:
             # reports (as 0) when a limit stopped it with nothing; ask HiGHS itself.
             has_solution = int(highs.getInfo().primal_solution_status) == 2
         status, message = classify(stats.status, has_solution)
-        return status, message, status in (OPTIMAL, FEASIBLE)
+        return status, message, has_plan(status)
 
     def values(self) -> np.ndarray:
         return np.array([v.varValue or 0.0 for v in self.variables], dtype=float)

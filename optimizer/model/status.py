@@ -8,7 +8,31 @@ functions built from the outcomes below.
 
 from __future__ import annotations
 
-OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = "optimal", "feasible", "infeasible", "error"
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A solve's status; each is its own text ("optimal"), as the report, ``--json``
+    and the sweep's records write it, and equal to that text."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+    @property
+    def has_plan(self) -> bool:
+        return has_plan(self)
+
+
+OPTIMAL, FEASIBLE, INFEASIBLE, ERROR = Status
+WITH_PLAN = (OPTIMAL, FEASIBLE)
+
+
+def has_plan(status: str) -> bool:
+    """Whether a solve of this status (a ``Status`` or its text) left a plan: optimal,
+    or feasible (stopped by a limit with a solution)."""
+    return status in WITH_PLAN
 
 SOLVED = (OPTIMAL, "solved to optimality")
 # Every variable is ≥ 0 and every cost ≥ 0, so the objective is bounded below by 0 and a
