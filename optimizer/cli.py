@@ -23,10 +23,9 @@ from pathlib import Path
 
 from optimizer import __version__
 from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
-from optimizer.errors import ExitCode, InputError, StockpileError
+from optimizer.errors import ExitCode, InputError, Problem, StockpileError
 from optimizer.files import shown_path, shown_text
 from optimizer.model.status import WITH_PLAN, has_plan
-from optimizer.workbook.schema import Problem
 
 SHOWN_PROBLEMS = 200
 # Characters a terminal would act on rather than show: C0 and C1 controls (escape

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer import __version__
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.excel import (
     ITEM_UNIT,
     MONEY,
@@ -87,7 +87,6 @@ from optimizer.tolerance import RELATIVE, negligible, snapped
 from optimizer.workbook.data import column_letter, sheet_ref
 from optimizer.workbook.package import open_workbook
 from optimizer.workbook.reader import sha256_of
-from optimizer.workbook.schema import Problem
 
 NO_CHANGE = "no change within the solver's tolerance"
 

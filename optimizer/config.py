@@ -29,10 +29,9 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.files import not_a_regular_file, shown_path
 from optimizer.reach import out_of_reach
-from optimizer.workbook.schema import Problem
 
 DEFAULTS: dict[str, dict[str, object]] = {
     "objective": {

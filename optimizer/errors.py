@@ -1,10 +1,23 @@
-"""Exceptions a user can act on, and the exit code each one leads to (SPEC §6)."""
+"""What a user is told: a finding located in the input (``Problem``), the exceptions a
+user can act on, and the exit code each one leads to (SPEC §6)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
-from optimizer.workbook.schema import Problem
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the input, located at a sheet and cell (or a sheet, or a file)."""
+
+    where: str  # "Production!D7", "Production!1:1", "Periods" or a file path
+    message: str
+    severity: str = "error"  # "warning", or "infeasible": valid, but no plan can hold it
+
+    def __str__(self) -> str:
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{prefix}{self.where}: {self.message}"
 
 
 class ExitCode(IntEnum):

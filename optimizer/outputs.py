@@ -24,9 +24,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.errors import InputError, StockpileError
+from optimizer.errors import InputError, Problem, StockpileError
 from optimizer.files import not_a_regular_file, shown_path, shown_text
-from optimizer.workbook.schema import Problem
 
 TEMPORARY_PREFIX = ".stockpile-"
 TEMPORARY_SUFFIX = ".tmp"

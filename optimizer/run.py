@@ -16,6 +16,7 @@ import pandas as pd
 
 from optimizer import __version__
 from optimizer.config import flatten, report_currency
+from optimizer.errors import Problem
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
 from optimizer.explain.diagnosis import Diagnosis, diagnose
@@ -31,7 +32,6 @@ from optimizer.scenarios import Scenario
 from optimizer.verify import Verification, verify_plan
 from optimizer.workbook.data import AllianceData, item_units
 from optimizer.workbook.reader import sha256_of
-from optimizer.workbook.schema import Problem
 from optimizer.workbook.validation import load_workbook
 
 

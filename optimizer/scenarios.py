@@ -48,11 +48,11 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import apply_settings
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.files import not_a_regular_file, shown_path
 from optimizer.reach import LARGEST, SMALLEST, beyond_reach, out_of_reach
 from optimizer.workbook.data import AllianceData
-from optimizer.workbook.schema import Problem, nearest
+from optimizer.workbook.schema import nearest
 from optimizer.workbook.validation import configuration_problems
 
 # kind -> (required fields, optional fields)

@@ -19,12 +19,11 @@ import pandas as pd
 import pytest
 
 from optimizer.config import DEFAULTS
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.model.solution import Plan
 from optimizer.outputs import check_outputs
 from optimizer.report import report_output, report_path, write_report
 from optimizer.run import RunResult
-from optimizer.workbook.schema import Problem
 from tests.headers import fields, headers
 from tests.printing import TABLE, print_setup
 

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.errors import Problem
 from optimizer.explain.binding import binding_limits, own_gap_closure_cell
 from optimizer.model.build import MILLION, _stock_position, create_model
 from optimizer.model.sets import ModelSets
 from optimizer.model.status import INFEASIBLE, OPTIMAL
 from optimizer.workbook.data import AllianceData
-from optimizer.workbook.schema import Problem
 
 GIVE = 1e-6  # a slack above this (relative to max(1, commitment)) must give
 

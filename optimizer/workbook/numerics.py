@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.errors import Problem
 from optimizer.words import number
 from optimizer.workbook.data import AllianceData
-from optimizer.workbook.schema import Problem
 
 SPREAD_LIMIT = 1e9
 

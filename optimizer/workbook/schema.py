@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from optimizer.errors import Problem
+
 
 class Kind(StrEnum):
     """What a column holds, and so how its cells are read and checked."""
@@ -391,19 +393,6 @@ def nearest(name: str, known: Iterable[str]) -> str | None:
 def _ratio(candidate: str, spelling: str) -> float:
     """The ratio as ``difflib.get_close_matches`` computes it."""
     return difflib.SequenceMatcher(None, candidate, spelling).ratio()
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about the input, located at a sheet and cell (or a sheet, or a file)."""
-
-    where: str  # "Production!D7", "Production!1:1", "Periods" or a file path
-    message: str
-    severity: str = "error"  # "warning", or "infeasible": valid, but no plan can hold it
-
-    def __str__(self) -> str:
-        prefix = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{prefix}{self.where}: {self.message}"
 
 
 @dataclass

@@ -12,19 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.workbook.data import ROW, AllianceData, empty_table, sheet_ref
 from optimizer.workbook.numerics import money_slip_warnings, numeric_range_warnings
 from optimizer.workbook.reader import RawTable, read_tables
-from optimizer.workbook.schema import (
-    EXAMPLE_PREFIX,
-    SHEETS,
-    Findings,
-    Kind,
-    Nearest,
-    Problem,
-    nearest,
-)
+from optimizer.workbook.schema import EXAMPLE_PREFIX, SHEETS, Findings, Kind, Nearest, nearest
 
 
 def _cell(table: RawTable, column: str, row: int) -> str:
