@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LINT = ("import sys; from importlinter.cli import lint_imports; "
+        "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True))")
 
 
 def test_the_import_contracts_hold():
-    command = shutil.which("lint-imports")
-    assert command is not None, "import-linter is part of the test extra"
-    run = subprocess.run([command, "--no-cache"], cwd=ROOT, capture_output=True, text=True,
-                         check=False)
+    """Run as ``lint-imports`` would be, by the interpreter running the tests (whose
+    scripts folder need not be on PATH)."""
+    run = subprocess.run([sys.executable, "-c", LINT], cwd=ROOT, capture_output=True,
+                         text=True, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "broken" in run.stdout and "0 broken" in run.stdout
+    assert "0 broken" in run.stdout
