@@ -52,7 +52,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.files import not_a_regular_file, shown_path
 from optimizer.reach import LARGEST, SMALLEST, beyond_reach, out_of_reach
 from optimizer.workbook.data import AllianceData
-from optimizer.workbook.schema import nearest
+from optimizer.workbook.schema import did_you_mean, nearest
 from optimizer.workbook.validation import configuration_problems
 
 # kind -> (required fields, optional fields)
@@ -309,7 +309,7 @@ def _edit(raw: object, where: str, data: AllianceData,
             what = "period" if key in ("from", "to") else key
             meant = nearest(str(value), sorted(known[key]))
             problems.append(Problem(where, f"{key} {value!r} is not a {what} of the workbook"
-                                    + (f"; did you mean '{meant}'?" if meant else "")))
+                                    + did_you_mean(meant)))
     if {"from", "to"} <= set(fields) and not problems:
         order = data.period_index
         if order[str(fields["from"])] > order[str(fields["to"])]:

@@ -390,6 +390,12 @@ def nearest(name: str, known: Iterable[str]) -> str | None:
     return Nearest(known)(name)
 
 
+def did_you_mean(meant: str | None) -> str:
+    """The end of a sentence about an unknown code: "; did you mean 'POL'?" when a
+    known one is meant (``Nearest``), else ""."""
+    return f"; did you mean '{meant}'?" if meant is not None else ""
+
+
 def _ratio(candidate: str, spelling: str) -> float:
     """The ratio as ``difflib.get_close_matches`` computes it."""
     return difflib.SequenceMatcher(None, candidate, spelling).ratio()

@@ -16,7 +16,15 @@ from optimizer.errors import InputError, Problem
 from optimizer.workbook.data import ROW, AllianceData, empty_table, sheet_ref
 from optimizer.workbook.numerics import money_slip_warnings, numeric_range_warnings
 from optimizer.workbook.reader import RawTable, read_tables
-from optimizer.workbook.schema import EXAMPLE_PREFIX, SHEETS, Findings, Kind, Nearest, nearest
+from optimizer.workbook.schema import (
+    EXAMPLE_PREFIX,
+    SHEETS,
+    Findings,
+    Kind,
+    Nearest,
+    did_you_mean,
+    nearest,
+)
 
 
 def _cell(table: RawTable, column: str, row: int) -> str:
@@ -50,12 +58,6 @@ def _check_unique_keys(table: RawTable, findings: Findings) -> None:
         )
 
 
-def _did_you_mean(value: str, slip: Nearest) -> str:
-    """"; did you mean 'POL'?" when a known code is close to ``value``, else ""."""
-    meant = slip(value)
-    return f"; did you mean '{meant}'?" if meant is not None else ""
-
-
 def _check_reference(
     table: RawTable, column: str, codes: set[str], slip: Nearest, defined_in: str,
     findings: Findings, *, warn: bool = False,
@@ -66,10 +68,10 @@ def _check_reference(
         where = _cell(table, column, row)
         if warn:
             findings.warn(where, f"{column} '{value}' is {defined_in}; the row has no effect"
-                                 + _did_you_mean(value, slip))
+                                 + did_you_mean(slip(value)))
         else:
             findings.error(where, f"{column} '{value}' is not defined in {defined_in}"
-                                  + _did_you_mean(value, slip))
+                                  + did_you_mean(slip(value)))
 
 
 def _check_line_reference(table: RawTable, production: pd.DataFrame,
