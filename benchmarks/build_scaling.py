@@ -25,9 +25,9 @@ def measure(path: str) -> dict:
     """One size, in this process: the phase times, model size and peak memory."""
     from optimizer.config import load_config
     from optimizer.model.build import create_model
-    from optimizer.model.highs import HighsSession
     from optimizer.model.sets import build_sets
-    from optimizer.model.solve import solver_output
+    from optimizer.solve.highs import HighsSession
+    from optimizer.solve.phases import solver_output
     from optimizer.workbook.validation import load_workbook
 
     config = load_config(None, ["objective.mode=weighted"])

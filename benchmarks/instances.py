@@ -85,10 +85,10 @@ def benchmark_config(mode: str, time_limit: float, overrides: tuple[str, ...] = 
 def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
     """Our model of a workbook as plain arrays: bounds, CSR matrix, objective vectors."""
     from optimizer.model.build import create_model
-    from optimizer.model.highs import crossover, method
     from optimizer.model.linear import dense_objective
     from optimizer.model.sets import build_sets
-    from optimizer.model.solve import objective_scale
+    from optimizer.solve.highs import crossover, method
+    from optimizer.solve.phases import objective_scale
     from optimizer.workbook.validation import load_workbook
 
     data, _ = load_workbook(path, config["rules"])

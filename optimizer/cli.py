@@ -89,8 +89,8 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 def _command_solve(args: argparse.Namespace) -> int:
     from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
-    from optimizer.report import report_output, report_path, write_report
-    from optimizer.run import solve_workbook, timed
+    from optimizer.pipeline import solve_workbook, timed
+    from optimizer.reports.tables import report_output, report_path, write_report
 
     config = _model_config(args)
     out = report_path(args.workbook, args.out)
@@ -114,7 +114,7 @@ def _command_solve(args: argparse.Namespace) -> int:
             write_report(result, out)
         html = None
         if html_out is not None and result.plan is not None:
-            from optimizer.html_report import write_html_report
+            from optimizer.reports.html import write_html_report
 
             progress("writing the HTML report")
             html = write_html_report(out, html_out)
@@ -248,8 +248,8 @@ def _command_generate(args: argparse.Namespace) -> int:
 
 
 def _command_compare(args: argparse.Namespace) -> int:
-    from optimizer.compare import compare_reports, comparison_path, write_comparison
     from optimizer.outputs import remove_stale_temporaries
+    from optimizer.reports.compare import compare_reports, comparison_path, write_comparison
 
     out = comparison_path(args.report_a, args.report_b, args.out)
     remove_stale_temporaries([out.parent])
@@ -263,7 +263,7 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from optimizer.html_report import read_page_report, write_html_page
+    from optimizer.reports.html import read_page_report, write_html_page
 
     out = args.html if args.html is not None else args.report.with_suffix(".html")
     report = read_page_report(args.report)
@@ -302,13 +302,13 @@ def _add_progress_option(parser: argparse.ArgumentParser) -> None:
 
 def _command_sweep(args: argparse.Namespace) -> int:
     from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
-    from optimizer.scenarios import (
+    from optimizer.scenarios.edits import (
         load_scenarios,
         outage_each_facility,
         require_distinct_names,
         scaled,
     )
-    from optimizer.sweep import (
+    from optimizer.scenarios.sweep import (
         SweepRecord,
         most_damaging,
         record_path,

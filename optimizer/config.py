@@ -4,9 +4,9 @@ Beyond SPEC §3, ``[explain]`` says which explanations a report gets that cost e
 solves: ``rule_prices`` re-solves once per active rule (``optimizer.explain.rule_prices``);
 ``ranging`` asks HiGHS up to where each dual holds (the Advice sheet's ranges);
 ``tie_break`` chooses among plans of equal cost and shortfall by a neutral rule and says
-whether such plans exist (``optimizer.model.solve.break_ties``); ``clean_plan`` then
+whether such plans exist (``optimizer.solve.phases.break_ties``); ``clean_plan`` then
 chooses, among those, the plan that moves least between allies
-(``optimizer.model.solve.clean_plan``); ``measured_limits`` is how many limits of a
+(``optimizer.solve.phases.clean_plan``); ``measured_limits`` is how many limits of a
 whole-unit model are measured by a re-solve with the limit relaxed
 (``optimizer.explain.measured``); ``time_limit`` is what the re-solves behind the
 explanations (rule prices, measured limits) may take together, 0 for half of

@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(REPO))
 
-from optimizer.excel import SheetContent, write_workbook  # noqa: E402
 from optimizer.workbook.schema import SHEETS, Kind  # noqa: E402
 from optimizer.workbook.template import README_WIDTHS, readme_rows, sheet_content  # noqa: E402
+from optimizer.workbook.writer import SheetContent, write_workbook  # noqa: E402
 
 DEFAULT_OUT = REPO / "inputs" / "sample_alliance.xlsx"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from optimizer.config import load_config
-from optimizer.run import RunResult, solve_workbook
+from optimizer.pipeline import RunResult, solve_workbook
 from optimizer.workbook.schema import SHEETS_BY_NAME
 from tests.conftest import write_workbook
 

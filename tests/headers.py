@@ -1,5 +1,5 @@
 """The header row of a written sheet, as openpyxl reads it back: for tests of every
-workbook whose tables have readable headers (``optimizer.excel.Column``)."""
+workbook whose tables have readable headers (``optimizer.workbook.writer.Column``)."""
 
 from __future__ import annotations
 

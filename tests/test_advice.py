@@ -12,8 +12,8 @@ from optimizer.config import load_config
 from optimizer.explain.measured import weighted_objective
 from optimizer.model.build import create_model
 from optimizer.model.sets import build_sets
-from optimizer.report import write_report
-from optimizer.run import RunResult, solve_data
+from optimizer.pipeline import RunResult, solve_data
+from optimizer.reports.tables import write_report
 from optimizer.tolerance import noise
 from optimizer.words import number
 from tests.alliances import sheets, solve

@@ -17,7 +17,7 @@ import pytest
 
 from benchmarks import limit, plain_pulp
 from benchmarks.instances import benchmark_config, model_arrays
-from optimizer.run import solve_workbook
+from optimizer.pipeline import solve_workbook
 from optimizer.workbook.synthetic import generate_workbook
 
 EXACT = ("solver.mip_gap=0", "objective.shortfall_tolerance=0")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from optimizer.report import write_report
+from optimizer.reports.tables import write_report
 from tests.alliances import sheets, solve
 from tests.headers import fields, headers
 

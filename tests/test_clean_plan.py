@@ -9,7 +9,7 @@ import itertools
 import openpyxl
 import pytest
 
-from optimizer.report import write_report
+from optimizer.reports.tables import write_report
 from tests.alliances import sheets, solve
 
 ALLIES = ["A", "B", "C", "D"]

@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 
 from optimizer.cli import main
-from optimizer.compare import compare_reports, comparison_path, write_comparison
 from optimizer.errors import InputError
-from optimizer.report import write_report
+from optimizer.reports.compare import compare_reports, comparison_path, write_comparison
+from optimizer.reports.tables import write_report
 from tests.alliances import sheets, solve
 from tests.conftest import valid_sheets, write_workbook
 from tests.headers import columns, headers

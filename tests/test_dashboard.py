@@ -10,8 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.dashboard import chart_tables, group_periods
-from optimizer.report import write_report
+from optimizer.reports.dashboard import chart_tables, group_periods
+from optimizer.reports.tables import write_report
 from tests.alliances import sheets, solve
 from tests.printing import TABLE, print_setup
 

@@ -1,4 +1,4 @@
-"""The workbook writer every output goes through (``optimizer.excel``): how its sheets
+"""The workbook writer every output goes through (``optimizer.workbook.writer``): how its sheets
 print, how quantities are shown and how long sentences wrap; by hand."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.excel import (
+from optimizer.workbook.writer import (
     COUNT,
     MAX_WIDTH,
     QUANTITY,

@@ -26,7 +26,7 @@ from optimizer.config import MAX_THREADS, load_config
 from optimizer.errors import InputError
 from optimizer.files import shown_path, shown_text
 from optimizer.reach import LARGEST, SMALLEST
-from optimizer.scenarios import load_scenarios, scaled
+from optimizer.scenarios.edits import load_scenarios, scaled
 from optimizer.workbook.synthetic import generate_workbook
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets

@@ -21,7 +21,7 @@ import sys
 import pytest
 
 from optimizer.config import load_config
-from optimizer.verify import verify_plan
+from optimizer.verify.check import verify_plan
 from tests.alliances import readiness, sheets, solve
 from tests.conftest import write_workbook
 
@@ -68,7 +68,7 @@ def test_from_2028q1_every_ally_closes_sixty_percent_of_each_gap(tmp_path):
 
 def test_the_verifier_checks_the_rule_from_its_first_period_only(tmp_path):
     path = write_workbook(tmp_path / "alliance.xlsx", alliance())
-    from optimizer.run import solve_workbook
+    from optimizer.pipeline import solve_workbook
 
     result = solve_workbook(path, load_config(None, [RULE, FROM_2028]))
     every_period = verify_plan(result.data, load_config(None, [RULE]), result.plan)
@@ -163,7 +163,7 @@ def test_validate_points_at_the_first_period_when_the_rule_cannot_be_met(tmp_pat
 
 def test_a_scenario_setting_a_period_not_in_periods_names_the_scenario(tmp_path):
     from optimizer.errors import InputError
-    from optimizer.scenarios import load_scenarios
+    from optimizer.scenarios.edits import load_scenarios
     from optimizer.workbook.validation import load_workbook
 
     path = write_workbook(tmp_path / "alliance.xlsx", alliance())

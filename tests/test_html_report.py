@@ -27,9 +27,8 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.errors import InputError
-from optimizer.excel import write_workbook as excel_workbook
-from optimizer.html_report import write_html_report
-from optimizer.report import (
+from optimizer.reports.html import write_html_report
+from optimizer.reports.tables import (
     ALLOCATION,
     BUDGETS,
     CAPACITY,
@@ -39,6 +38,7 @@ from optimizer.report import (
     table_sheet,
     write_report,
 )
+from optimizer.workbook.writer import write_workbook as excel_workbook
 from tests.alliances import sheets, solve
 from tests.conftest import valid_sheets, write_workbook
 from tests.headers import fields
@@ -381,7 +381,7 @@ def test_clicking_a_header_sorts_its_table(browser_page):
 
 def test_a_hand_edited_report_is_refused_naming_the_cell_or_read_with_a_warning(
         report_xlsx, tmp_path, capsys):
-    """The page reads a report as compare does (``optimizer.compare.read_report``): text
+    """The page reads a report as compare does (``optimizer.reports.compare.read_report``): text
     in a figure its charts draw is refused; a totals row is left out, with a warning."""
     edited = Path(shutil.copy(report_xlsx, tmp_path / "edited_report.xlsx"))
     workbook = openpyxl.load_workbook(edited)

@@ -12,8 +12,8 @@ from optimizer.config import load_config
 from optimizer.errors import InputError
 from optimizer.explain.diagnosis import evident_conflicts
 from optimizer.model.sets import build_sets
-from optimizer.run import RunResult, solve_data
-from optimizer.scenarios import load_scenarios
+from optimizer.pipeline import RunResult, solve_data
+from optimizer.scenarios.edits import load_scenarios
 from optimizer.workbook.numerics import money_slip_warnings
 from optimizer.workbook.schema import nearest
 from optimizer.workbook.synthetic import generate_tables, generate_workbook

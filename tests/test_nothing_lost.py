@@ -51,8 +51,8 @@ def test_a_failed_write_leaves_the_earlier_report_and_no_temporary_file(
     report = out / "a_report.xlsx"
     before, input_before = digest(report), digest(workbook)
     capsys.readouterr()
-    import optimizer.excel as excel
     import optimizer.outputs as outputs
+    import optimizer.workbook.writer as excel
 
     if failing == "replace":
         def refuse(source, target):

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from optimizer.config import load_config
-from optimizer.run import RunResult, solve_data
+from optimizer.pipeline import RunResult, solve_data
 from optimizer.workbook.synthetic import generate_workbook
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets

@@ -20,15 +20,15 @@ import pytest
 
 from optimizer.config import DEFAULTS
 from optimizer.errors import InputError, Problem
-from optimizer.model.solution import Plan
+from optimizer.model.plan import Plan
 from optimizer.outputs import check_outputs
-from optimizer.report import report_output, report_path, write_report
-from optimizer.run import RunResult
+from optimizer.pipeline import RunResult
+from optimizer.reports.tables import report_output, report_path, write_report
 from tests.headers import fields, headers
 from tests.printing import TABLE, print_setup
 
 try:
-    from optimizer.verify import Verification, Violation
+    from optimizer.verify.check import Verification, Violation
 except ImportError:  # the verifier is written concurrently; a stand-in has its attributes
     Verification = Violation = None
 
@@ -538,7 +538,7 @@ def test_the_same_input_twice_gives_byte_identical_plan_sheets(tmp_path):
     """Reproducible: two runs of one workbook write the same Allocation, Readiness,
     Budgets, Capacity, Advice and Binding sheets, byte for byte."""
     from optimizer.config import load_config
-    from optimizer.run import solve_workbook
+    from optimizer.pipeline import solve_workbook
     from optimizer.workbook.synthetic import generate_workbook
 
     path = generate_workbook(tmp_path / "alliance.xlsx", 4, 5, 10, 6, seed=5)
@@ -567,7 +567,7 @@ def test_an_allocation_beyond_excels_rows_keeps_the_largest_orders(monkeypatch, 
     """Excel holds 1,048,575 rows under a header; here the limit is lowered to 3 rows
     (2 orders): the two largest by total cost stay, in their order, and Summary counts
     the rest."""
-    import optimizer.report as report
+    import optimizer.reports.tables as report
 
     monkeypatch.setattr(report, "EXCEL_ROWS", 3)
     result, _, workbook = written()

@@ -8,10 +8,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.excel import MONEY, QUANTITY
 from optimizer.explain.rule_prices import rule_rows
-from optimizer.report import write_report
-from optimizer.verify import Violation
+from optimizer.reports.tables import write_report
+from optimizer.verify.check import Violation
+from optimizer.workbook.writer import MONEY, QUANTITY
 from tests.alliances import sheets, solve
 from tests.headers import fields, headers
 
@@ -144,16 +144,16 @@ def supplier_share_case(*, integer: bool = False) -> dict:
 
 def test_every_rule_price_re_solve_is_checked_by_the_verifier_against_the_input_without_it(
         tmp_path, monkeypatch):
-    import optimizer.run
+    import optimizer.pipeline
 
     checked = []
-    verify = optimizer.run.verify_plan
+    verify = optimizer.pipeline.verify_plan
 
     def recording(data, config, plan):
         checked.append(config["rules"]["max_supplier_share"])
         return verify(data, config, plan)
 
-    monkeypatch.setattr(optimizer.run, "verify_plan", recording)
+    monkeypatch.setattr(optimizer.pipeline, "verify_plan", recording)
     result = solve(tmp_path, supplier_share_case(), "rules.max_supplier_share=0.6")
     assert checked == [0.6, 1.0]  # the plan, then the plan without the rule
     [price] = rule_rows(result.rule_prices).to_dict("records")
@@ -161,9 +161,9 @@ def test_every_rule_price_re_solve_is_checked_by_the_verifier_against_the_input_
 
 
 def test_a_re_solve_the_verifier_rejects_is_not_priced(tmp_path, monkeypatch):
-    import optimizer.run
+    import optimizer.pipeline
 
-    verify = optimizer.run.verify_plan
+    verify = optimizer.pipeline.verify_plan
 
     def rejecting_without_the_rule(data, config, plan):
         verification = verify(data, config, plan)
@@ -172,7 +172,7 @@ def test_a_re_solve_the_verifier_rejects_is_not_priced(tmp_path, monkeypatch):
             return dataclasses.replace(verification, violations=[planted])
         return verification
 
-    monkeypatch.setattr(optimizer.run, "verify_plan", rejecting_without_the_rule)
+    monkeypatch.setattr(optimizer.pipeline, "verify_plan", rejecting_without_the_rule)
     result = solve(tmp_path, supplier_share_case(), "rules.max_supplier_share=0.6")
     [price] = result.rule_prices.to_dict("records")
     assert price["status"] == "error"
@@ -185,11 +185,11 @@ def test_a_re_solve_the_verifier_rejects_is_not_priced(tmp_path, monkeypatch):
 def test_a_rule_that_binds_nowhere_in_a_linear_program_is_priced_without_a_re_solve(
         tmp_path, monkeypatch):
     """Budgets of 2,000 a period against a spend of 1,000: carry-over cannot help."""
-    import optimizer.run
+    import optimizer.pipeline
 
     solves = []
-    solve_data = optimizer.run.solve_data
-    monkeypatch.setattr(optimizer.run, "solve_data",
+    solve_data = optimizer.pipeline.solve_data
+    monkeypatch.setattr(optimizer.pipeline, "solve_data",
                         lambda *a, **k: solves.append(1) or solve_data(*a, **k))
     result = solve(tmp_path, sheets(
         periods=["P1", "P2"], allies=[["A"]], items=ONE_ITEM,

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from optimizer.config import load_config
-from optimizer.run import solve_workbook
+from optimizer.pipeline import solve_workbook
 from optimizer.workbook.schema import SHEETS
 from optimizer.workbook.validation import load_workbook
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer.config import load_config
-from optimizer.run import solve_workbook
+from optimizer.pipeline import solve_workbook
 from optimizer.workbook.synthetic import generate_workbook
 
 
@@ -32,7 +32,7 @@ def test_highs_and_cbc_agree_on_generated_alliances(tmp_path, mode, seed):
 
 def test_a_plan_the_verifier_rejects_is_an_error(tmp_path, monkeypatch):
     """A solution that breaks a constraint of the input is never reported as a plan."""
-    import optimizer.run as run
+    import optimizer.pipeline as run
 
     path = generate_workbook(tmp_path / "alliance.xlsx", 2, 2, 3, 3, seed=1)
     extract = run.extract_plan
@@ -66,9 +66,9 @@ def test_write_lp_names_rows_and_columns_after_the_workbook(tmp_path):
 @pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
 def test_interior_point_gives_the_simplex_optimum(tmp_path, monkeypatch, mode):
     """Large LPs are solved by interior point with crossover (see
-    ``optimizer.model.highs.method``); forced here on a small one, it must give the
+    ``optimizer.solve.highs.method``); forced here on a small one, it must give the
     simplex path's optimum, in both modes (phase 2 on phase 1's optimal face)."""
-    from optimizer.model import highs
+    from optimizer.solve import highs
     from optimizer.workbook.synthetic import generate_workbook as generate
 
     path = generate(tmp_path / "lp.xlsx", 4, 5, 12, 6, seed=2, whole_units=False)
@@ -89,7 +89,7 @@ def test_interior_point_gives_the_simplex_optimum(tmp_path, monkeypatch, mode):
 def test_objective_scale_is_a_power_of_two_that_brings_the_largest_cost_near_64():
     import numpy as np
 
-    from optimizer.model.solve import objective_scale
+    from optimizer.solve.phases import objective_scale
 
     for largest in (1e-3, 0.5, 1.0, 63.0, 64.0, 5e6, 6e7):
         scale = objective_scale(np.array([0.0, -largest, largest / 10]))

@@ -17,11 +17,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-import optimizer.run
-import optimizer.sweep
+import optimizer.pipeline
+import optimizer.scenarios.sweep
 from optimizer.cli import main
 from optimizer.errors import ExitCode
-from optimizer.sweep import BASE, FILE_STEM_BYTES, report_file_names
+from optimizer.scenarios.sweep import BASE, FILE_STEM_BYTES, report_file_names
 from tests.headers import fields, headers
 from tests.test_scenarios import WEIGHTED, two_lines
 
@@ -305,13 +305,13 @@ def test_a_killed_sweep_resumes_with_only_the_cases_it_had_not_finished(tmp_path
 def solved(monkeypatch):
     """The scenarios the sweep solves, each as (name, whether it wrote a report)."""
     calls: list[tuple[str, bool]] = []
-    real = optimizer.sweep.run_scenario
+    real = optimizer.scenarios.sweep.run_scenario
 
     def spy(data, config, scenario, input_path, report=None, *args, **kwargs):
         calls.append((scenario.name, report is not None))
         return real(data, config, scenario, input_path, report, *args, **kwargs)
 
-    monkeypatch.setattr(optimizer.sweep, "run_scenario", spy)
+    monkeypatch.setattr(optimizer.scenarios.sweep, "run_scenario", spy)
     return calls
 
 
@@ -327,14 +327,14 @@ def test_a_resumed_sweep_solves_what_failed_changed_or_lost_its_report(
                  "--set", WEIGHTED, "--out", str(out)]
     # The fourth scenario stops the whole run (Ctrl-C): the base case and three
     # scenarios are finished, their reports written.
-    solve = optimizer.run.solve_data
+    solve = optimizer.pipeline.solve_data
 
     def interrupted(data, config, result, **kwargs):
         if result.scenario is not None and result.scenario.name == "cut 3":
             raise KeyboardInterrupt
         return solve(data, config, result, **kwargs)
 
-    monkeypatch.setattr(optimizer.run, "solve_data", interrupted)
+    monkeypatch.setattr(optimizer.pipeline, "solve_data", interrupted)
     assert main(arguments) == ExitCode.INTERRUPTED
     error = capsys.readouterr().err
     assert "stopped by Ctrl-C (SIGINT)" in error
@@ -342,7 +342,7 @@ def test_a_resumed_sweep_solves_what_failed_changed_or_lost_its_report(
             "same sweep with --resume solves only the others") in error
     assert not (out / "a_sweep.xlsx").exists()
     assert [name for name, _ in solved] == ["base", "cut 0", "cut 1", "cut 2", "cut 3"]
-    monkeypatch.setattr(optimizer.run, "solve_data", solve)
+    monkeypatch.setattr(optimizer.pipeline, "solve_data", solve)
     reports = out / "a_scenarios"
     before = modified(reports)
     assert sorted(before) == sorted(f"{stem}_report.xlsx" for stem in
@@ -419,7 +419,7 @@ def test_the_sweep_workbook_has_readable_headers_and_names_the_currency(tmp_path
     """Row 1 of Scenarios and Most damaging reads as text, money in the currency
     ([report] currency); each header's note names its field."""
     from optimizer.config import load_config
-    from optimizer.sweep import RESULT_COLUMNS, with_deltas, write_sweep
+    from optimizer.scenarios.sweep import RESULT_COLUMNS, with_deltas, write_sweep
 
     cases = pd.DataFrame([
         {"scenario": "base", "description": "as it is", "status": "optimal", "message": "",

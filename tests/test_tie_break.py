@@ -6,7 +6,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from optimizer.report import write_report
+from optimizer.reports.tables import write_report
 from tests.alliances import quantity, sheets, solve
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]  # priority 1, penalty 1000 a unit

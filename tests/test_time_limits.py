@@ -12,8 +12,8 @@ import time
 import pandas as pd
 import pytest
 
-from optimizer.model import highs
-from optimizer.report import REPORT_SHEETS, field_names
+from optimizer.reports.tables import REPORT_SHEETS, field_names
+from optimizer.solve import highs
 from optimizer.workbook.synthetic import generate_workbook
 
 # Python's start, reading, building and writing the report come on top of the limits.
@@ -30,7 +30,7 @@ def solve(workbook, out, *settings, timeout=120):
 
 def sheet(report, name):
     """A report sheet as a script reads it: pandas, then the readable headers renamed to
-    their field names (``optimizer.report.field_names``)."""
+    their field names (``optimizer.reports.tables.field_names``)."""
     frame = pd.read_excel(report, sheet_name=name, engine="calamine")
     frame.columns = field_names(REPORT_SHEETS[name], list(frame.columns))
     return frame
@@ -52,7 +52,7 @@ def test_each_run_of_a_whole_unit_model_keeps_to_the_seconds_it_is_given(slow_al
     from optimizer.config import load_config
     from optimizer.model.build import create_model
     from optimizer.model.sets import build_sets
-    from optimizer.model.solve import dense_objective
+    from optimizer.solve.phases import dense_objective
     from optimizer.workbook.validation import load_workbook
 
     config = load_config(None, [])

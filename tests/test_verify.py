@@ -23,8 +23,8 @@ import pandas as pd
 import pytest
 
 from optimizer.config import DEFAULTS
-from optimizer.model.solution import Plan
-from optimizer.verify import TOLERANCE, verify_plan
+from optimizer.model.plan import Plan
+from optimizer.verify.check import TOLERANCE, verify_plan
 from optimizer.workbook.schema import SHEETS_BY_NAME
 from optimizer.workbook.validation import load_workbook
 from tests.conftest import write_workbook

@@ -23,13 +23,13 @@ import openpyxl
 import pytest
 
 from optimizer.cli import main
-from optimizer.compare import compare_reports
 from optimizer.config import load_config
 from optimizer.model.build import create_model
+from optimizer.model.plan import extract_plan
 from optimizer.model.sets import build_sets
-from optimizer.model.solution import extract_plan
-from optimizer.model.solve import solve_model
-from optimizer.report import write_report
+from optimizer.reports.compare import compare_reports
+from optimizer.reports.tables import write_report
+from optimizer.solve.phases import solve_model
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import quantity, readiness, sheets, solve
 from tests.conftest import write_workbook

@@ -31,8 +31,8 @@ import pandas as pd
 from optimizer.explain.binding import DUAL, limit_unit
 from optimizer.explain.rule_prices import rule_rows
 from optimizer.model.build import BUDGET, CAPACITY, EXPANSION, GAP_CLOSURE, AllocationModel
-from optimizer.model.solve import Sensitivity
 from optimizer.model.status import has_plan
+from optimizer.solve.phases import Sensitivity
 from optimizer.words import money, number
 
 COLUMNS = ("rank", "kind", "advice", "shortfall_closed", "cost_saved", "objective_improved",

@@ -40,7 +40,7 @@ from optimizer.model.build import (
     WORK_SHARE,
     AllocationModel,
 )
-from optimizer.model.solve import Sensitivity
+from optimizer.solve.phases import Sensitivity
 from optimizer.tolerance import round_off
 from optimizer.workbook.data import AllianceData
 

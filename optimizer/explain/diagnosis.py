@@ -90,7 +90,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     Every solve starts from the previous one's basis. Should the time limit end the
     deletion filter early, the set found so far is reported and said not to be minimal.
     """
-    from optimizer.model.solve import objective_scale, open_session, sensitivity, solver_output
+    from optimizer.solve.phases import objective_scale, open_session, sensitivity, solver_output
 
     started = time.perf_counter()
     model = create_model(sets, config, elastic=True)

@@ -35,8 +35,8 @@ from optimizer.explain.binding import binding_limits, limit_records, without_fig
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel
 from optimizer.model.restrict import BasePlan
-from optimizer.model.solve import solve_model
 from optimizer.model.status import OPTIMAL
+from optimizer.solve.phases import solve_model
 from optimizer.tolerance import snapped
 from optimizer.workbook.data import AllianceData
 
@@ -92,7 +92,7 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
     the module docstring). ``base`` holds the plan's weighted_shortfall, total_cost,
     objective (cost + penalties) and the seconds its solve took;
     ``resolve(data, config, start)`` solves, extracts and
-    verifies an input as the plan's run does (``optimizer.run.solve_data``), starting
+    verifies an input as the plan's run does (``optimizer.pipeline.solve_data``), starting
     from the plan ``start``; the re-solves end by ``deadline`` (``time.perf_counter``)."""
     mode = config["objective"]["mode"]
     count = int(config.get("explain", {}).get("measured_limits", 10))

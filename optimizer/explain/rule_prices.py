@@ -2,7 +2,7 @@
 
 For every rule of SPEC §4 that is active in a run, the same input is solved again with
 only that rule lifted, in the same objective mode and through the same path as the plan
-(``optimizer.run.solve_data``: the same solver options and output, verified by the
+(``optimizer.pipeline.solve_data``: the same solver options and output, verified by the
 independent verifier against the input without the rule), from the plan as a start:
 
 - minimum gap closure (rule 6 with ρ > 0): every ρ_a set to 0 (rule 6 at ρ = 0 stays:
@@ -52,8 +52,8 @@ from optimizer.config import report_currency
 from optimizer.explain.binding import limit_records
 from optimizer.explain.measured import quiet_config
 from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
+from optimizer.model.plan import Plan
 from optimizer.model.restrict import BasePlan
-from optimizer.model.solution import Plan
 from optimizer.model.status import OPTIMAL, was_stopped
 from optimizer.tolerance import round_off, snapped
 from optimizer.words import money, number

@@ -15,13 +15,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily, dense_objective
-from optimizer.model.pulp_backend import write_lp
+from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily
 from optimizer.model.sets import ModelSets
 from optimizer.workbook.data import ROW, AllianceData
 
@@ -639,10 +637,3 @@ def create_model(sets: ModelSets, config: dict, *, elastic: bool = False) -> All
     define_work_share_constraints(model, bool(rules["work_share"]))
     define_objective_terms(model)
     return model
-
-
-def write_lp_file(model: AllocationModel, path: str | Path) -> Path:
-    """The model as an LP file, with the weighted objective (cost + shortfall penalty)."""
-    n_columns = model.linear.n_columns
-    return write_lp(model.linear, dense_objective(
-        n_columns, [*model.cost_terms.values(), model.shortfall_penalty]), path)

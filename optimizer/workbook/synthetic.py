@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.excel import SheetContent, write_workbook
 from optimizer.workbook.schema import SHEETS, SHEETS_BY_NAME, Kind
+from optimizer.workbook.writer import SheetContent, write_workbook
 
 FIRST_YEAR = 2027
 EXCEL_MAX_DATA_ROWS = 1_048_575  # rows of an Excel sheet below the header

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from optimizer.excel import Cell, ReadmeRow, SheetContent, write_workbook
 from optimizer.words import with_article
 from optimizer.workbook.data import column_letter, sheet_ref
 from optimizer.workbook.schema import EXAMPLE_PREFIX, SHEETS, Column, Kind, Sheet
+from optimizer.workbook.writer import Cell, ReadmeRow, SheetContent, write_workbook
 
 FIRST_DATA_ROW = 2  # Excel row numbers, 1-based
 LAST_DATA_ROW = 10_000

@@ -22,14 +22,15 @@ from optimizer.explain.binding import binding_limits, unvalued_limits, with_mone
 from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.rule_prices import rule_prices
-from optimizer.model.build import create_model, write_lp_file
+from optimizer.model.build import create_model
+from optimizer.model.plan import Plan, extract_plan
 from optimizer.model.restrict import BasePlan
 from optimizer.model.sets import build_sets
-from optimizer.model.solution import Plan, extract_plan
-from optimizer.model.solve import CleanPlan, TieBreak, solve_model
 from optimizer.model.status import ERROR, INFEASIBLE, OPTIMAL, has_plan
-from optimizer.scenarios import Scenario
-from optimizer.verify import Verification, verify_plan
+from optimizer.scenarios.edits import Scenario
+from optimizer.solve.lp_file import write_lp_file
+from optimizer.solve.phases import CleanPlan, TieBreak, solve_model
+from optimizer.verify.check import Verification, verify_plan
 from optimizer.workbook.data import AllianceData, item_units
 from optimizer.workbook.reader import sha256_of
 from optimizer.workbook.validation import load_workbook

@@ -38,12 +38,12 @@ import pulp
 
 from optimizer.config import KNOWN_SOLVERS, solver_class_name
 from optimizer.errors import SolverFailure
-from optimizer.model import highs
 from optimizer.model.build import AllocationModel, open_share_rows
 from optimizer.model.linear import dense_objective
-from optimizer.model.pulp_backend import INSTALL_HINTS, PulpSession
 from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
+from optimizer.solve import highs
+from optimizer.solve.pulp import INSTALL_HINTS, PulpSession
 from optimizer.tolerance import ROUND_OFF
 from optimizer.words import number
 

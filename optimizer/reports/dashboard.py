@@ -39,7 +39,9 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import report_currency
-from optimizer.excel import (
+from optimizer.model.plan import gap_closed
+from optimizer.workbook.data import item_units
+from optimizer.workbook.writer import (
     COUNT,
     HEADER_FORMAT,
     ITEM_UNIT,
@@ -56,11 +58,9 @@ from optimizer.excel import (
     quantity_format,
     style,
 )
-from optimizer.model.solution import gap_closed
-from optimizer.workbook.data import item_units
 
 if TYPE_CHECKING:
-    from optimizer.run import RunResult
+    from optimizer.pipeline import RunResult
 
 # The charts' grid: columns A:B (the headline, 215 + 285 pixels) hold one chart, column C
 # (73 characters, 516 pixels) the other, with a gap; two rows of charts below the headline.

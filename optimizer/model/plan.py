@@ -10,12 +10,15 @@ capacity is −dual (how much the optimised objective improves per extra unit);
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from optimizer.model.build import AllocationModel, spending_terms
-from optimizer.model.solve import SolveOutcome
+
+if TYPE_CHECKING:  # the solve stage hands its outcome down; the plan never calls it
+    from optimizer.solve.phases import SolveOutcome
 
 QUANTITY_TOLERANCE = 1e-7
 NOISE = 1e-9  # relative: solver round-off below this is shown as 0

@@ -30,7 +30,7 @@ from optimizer.config import DEFAULTS
 from optimizer.workbook.data import AllianceData
 
 if TYPE_CHECKING:
-    from optimizer.model.solution import Plan
+    from optimizer.model.plan import Plan
 
 TOLERANCE = 1e-6
 """Relative tolerance: a constraint fails when its violation exceeds TOLERANCE · max(1, scale)."""

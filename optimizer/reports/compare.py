@@ -25,13 +25,13 @@ round-off (``tolerance.RELATIVE``) are no change, a different plan within the MI
 still being a different plan. The three tables list only the rows where something
 changed (``changed``) and put the largest changes first. ``write_comparison`` writes
 them, with an About sheet naming both reports and their SHA-256, through
-``optimizer.excel.write_workbook`` (atomic save, the report's number formats and header
+``optimizer.workbook.writer.write_workbook`` (atomic save, the report's number formats and header
 notes).
 
 Money is named in the reports' currency (their Run info's ``report.currency``; two
 reports that name different currencies are not compared). Each sheet's header row holds
 readable headers, read back to their field names through the report's column catalogue
-(``optimizer.report.field_names``), so a report reads alike whatever its currency, and a
+(``optimizer.reports.tables.field_names``), so a report reads alike whatever its currency, and a
 report whose header row holds the field names reads too.
 
 A report is read as ``stockpile solve`` wrote it; a hand-edited one is refused, or read
@@ -60,20 +60,10 @@ import pandas as pd
 
 from optimizer import __version__
 from optimizer.errors import InputError, Problem
-from optimizer.excel import (
-    ITEM_UNIT,
-    MONEY,
-    MONEY_UNIT,
-    PERCENT,
-    QUANTITY,
-    finite_number,
-    money_format,
-    write_workbook,
-)
 from optimizer.files import shown_path
-from optimizer.model.solution import gap_closed
+from optimizer.model.plan import gap_closed
 from optimizer.outputs import Output, check_outputs
-from optimizer.report import (
+from optimizer.reports.tables import (
     CURRENCY_KEY,
     ITEM_UNITS,
     REPORT_SHEETS,
@@ -87,6 +77,16 @@ from optimizer.tolerance import RELATIVE, negligible, snapped
 from optimizer.workbook.data import column_letter, sheet_ref
 from optimizer.workbook.package import open_workbook
 from optimizer.workbook.reader import sha256_of
+from optimizer.workbook.writer import (
+    ITEM_UNIT,
+    MONEY,
+    MONEY_UNIT,
+    PERCENT,
+    QUANTITY,
+    finite_number,
+    money_format,
+    write_workbook,
+)
 
 NO_CHANGE = "no change within the solver's tolerance"
 

@@ -35,7 +35,13 @@ import pandas as pd
 
 from optimizer.config import flatten, report_currency
 from optimizer.errors import InputError, StockpileError
-from optimizer.excel import (
+from optimizer.model.restrict import BasePlan
+from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL, has_plan
+from optimizer.outputs import write_text_atomically
+from optimizer.scenarios.edits import Scenario
+from optimizer.workbook.data import AllianceData
+from optimizer.workbook.reader import sha256_of
+from optimizer.workbook.writer import (
     MONEY,
     MONEY_UNIT,
     PERCENT,
@@ -47,12 +53,6 @@ from optimizer.excel import (
     table_sheet,
     write_workbook,
 )
-from optimizer.model.restrict import BasePlan
-from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL, has_plan
-from optimizer.outputs import write_text_atomically
-from optimizer.scenarios import Scenario
-from optimizer.workbook.data import AllianceData
-from optimizer.workbook.reader import sha256_of
 
 BASE = Scenario("base", "the workbook as it is, with the base configuration")
 KPIS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
@@ -104,8 +104,8 @@ def run_scenario(data: AllianceData, base_config: dict, scenario: Scenario,
     budgets, targets, consumption) starts from ``base_plan``, the base case's plan
     (``solve_model``); the row says whether it did. ``explain`` (default: when a report
     is written) keeps the configuration's explanations on."""
-    from optimizer.report import write_report
-    from optimizer.run import RunResult, solve_data
+    from optimizer.pipeline import RunResult, solve_data
+    from optimizer.reports.tables import write_report
 
     started = time.perf_counter()
     row: dict[str, object] = {"scenario": scenario.name, "description": scenario.description}

@@ -2,7 +2,7 @@
 ``stockpile report REPORT.xlsx --html OUT.html``).
 
 ``write_html_report(report_xlsx, out_html)`` reads a report written by ``stockpile
-solve`` (``optimizer.compare.read_report``: a file that is not a report is an
+solve`` (``optimizer.reports.compare.read_report``: a file that is not a report is an
 ``InputError`` naming it) and writes one HTML file that needs nothing else: no request
 leaves the page (no external URL in any ``src`` or ``href``, and a Content Security
 Policy that forbids every fetch and every script but the page's own). It shows:
@@ -12,13 +12,13 @@ Policy that forbids every fetch and every script but the page's own). It shows:
   of the Summary sheet (equal-cost plans and the tie-break, the diagnosis, the counts),
   each number in the report's own number format, money in the report's currency (its
   Run info's ``report.currency``).
-- Charts, the four of the workbook's Dashboard (``optimizer.dashboard.chart_tables``,
+- Charts, the four of the workbook's Dashboard (``optimizer.reports.dashboard.chart_tables``,
   computed here from the report's sheets, so both show the same numbers): gap closed by
   ally, spend against budget by ally, capacity utilisation by period and gap left open
   by item; each an inline SVG drawn by matplotlib with its text as paths (no
   font needed), with its data in a table under it. Over more than
-  ``optimizer.dashboard.MAX_CHART_POINTS`` periods, the chart by period draws blocks of
-  periods (``optimizer.dashboard.group_periods``), and its caption says how many each.
+  ``optimizer.reports.dashboard.MAX_CHART_POINTS`` periods, the chart by period draws blocks of
+  periods (``optimizer.reports.dashboard.group_periods``), and its caption says how many each.
 - Advice (the ranked sentences) and Diagnosis (an infeasible input), when present.
 - Sortable tables (click a header; a small inline script) of Allocation (the largest
   orders first, at most ``max_table_rows``, saying how many were left out), Readiness
@@ -48,21 +48,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from optimizer import __version__
-from optimizer.compare import COST_METRICS, ReportTables, TableSpec, read_report
-from optimizer.dashboard import ChartTable, chart_tables
-from optimizer.excel import (
-    COUNT,
-    DUAL,
-    MONEY,
-    PERCENT,
-    QUANTITY,
-    SECONDS,
-    TINY,
-    WHOLE,
-)
 from optimizer.files import shown_path
 from optimizer.outputs import Output, check_outputs, write_text_atomically
-from optimizer.report import (
+from optimizer.reports.compare import COST_METRICS, ReportTables, TableSpec, read_report
+from optimizer.reports.dashboard import ChartTable, chart_tables
+from optimizer.reports.tables import (
     ALLOCATION,
     BINDING,
     BUDGETS,
@@ -71,6 +61,16 @@ from optimizer.report import (
     SUMMARY_METRICS,
     Column,
     summary_metric,
+)
+from optimizer.workbook.writer import (
+    COUNT,
+    DUAL,
+    MONEY,
+    PERCENT,
+    QUANTITY,
+    SECONDS,
+    TINY,
+    WHOLE,
 )
 
 MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
@@ -278,12 +278,12 @@ def _summary_value(metric: str, value: object, currency: str = "") -> str:
 
 def _charts_section(tables: dict[str, pd.DataFrame], currency: str = "",
                     units: dict[str, str] | None = None) -> str:
-    """The Dashboard's four charts (``optimizer.dashboard.chart_tables``) from the
+    """The Dashboard's four charts (``optimizer.reports.dashboard.chart_tables``) from the
     report's Readiness, Budgets and Capacity tables (``read_page_report``; no rows for a
     sheet the report lacks):
 
     - Gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) /
-      Σ p · gap) over the ally's Readiness rows (``optimizer.model.solution.gap_closed``),
+      Σ p · gap) over the ally's Readiness rows (``optimizer.model.plan.gap_closed``),
       100 with no gap.
     - Spend against budget by ally: Σ budget and Σ spent over the periods (Budgets), in
       ``currency``.

@@ -1,6 +1,6 @@
 """The report workbook of one ``stockpile solve`` run (SPEC §5).
 
-Sheets, in order: Dashboard (the plan at a glance, with charts: ``optimizer.dashboard``),
+Sheets, in order: Dashboard (the plan at a glance, with charts: ``optimizer.reports.dashboard``),
 Summary, Allocation, Readiness (closure shaded red to green), Budgets, Capacity
 (utilisation as a bar), Expansion, Advice
 (what relaxing each rule or limit would be worth, and up to where), Binding (the limits
@@ -11,13 +11,13 @@ Diagnosis (only for an infeasible input: the conflicting inputs), Transfers (onl
 header, even when the run found no plan (infeasible, error): the
 Summary and Run info sheets then say why.
 
-Each table's columns are declared once (``optimizer.excel.Column``, the catalogue
+Each table's columns are declared once (``optimizer.workbook.writer.Column``, the catalogue
 below): row 1 shows readable headers, money ones naming ``[report] currency`` ("Total
 cost (EUR)"), each header cell's note names the field ("Field: total_cost. …"), and
 ``field_names`` maps headers back to fields for every reader (compare, the HTML page,
 scripts). A quantity of one item shows that item's unit in its cell ("1,200 missiles").
 
-All writing goes through ``optimizer.excel.write_workbook``: strings are always text
+All writing goes through ``optimizer.workbook.writer.write_workbook``: strings are always text
 (an input value such as ``=HYPERLINK(…)`` never becomes a formula), header rows are
 frozen and filtered, and the save is atomic, so a failed write leaves any earlier
 report intact. Tables with one value column of mixed kinds (Summary, Run info) get a
@@ -36,9 +36,15 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import report_currency
-from optimizer.dashboard import dashboard_sheet
 from optimizer.errors import InputError
-from optimizer.excel import (
+from optimizer.explain.advice import UNIT_COLUMN
+from optimizer.explain.binding import limit_unit
+from optimizer.explain.diagnosis import amount_unit
+from optimizer.model.plan import QUANTITY_TOLERANCE, gap_closed
+from optimizer.outputs import Output, check_outputs
+from optimizer.reports.dashboard import dashboard_sheet
+from optimizer.workbook.data import item_units as units_of_items
+from optimizer.workbook.writer import (
     COUNT,
     DUAL,
     ITEM_UNIT,
@@ -57,15 +63,9 @@ from optimizer.excel import (
     table_sheet,
     write_workbook,
 )
-from optimizer.explain.advice import UNIT_COLUMN
-from optimizer.explain.binding import limit_unit
-from optimizer.explain.diagnosis import amount_unit
-from optimizer.model.solution import QUANTITY_TOLERANCE, gap_closed
-from optimizer.outputs import Output, check_outputs
-from optimizer.workbook.data import item_units as units_of_items
 
 if TYPE_CHECKING:
-    from optimizer.run import RunResult
+    from optimizer.pipeline import RunResult
 
 # --------------------------------------------------------------------------------------
 # Number formats
@@ -80,7 +80,7 @@ DUAL_NOTE = (" A dual value of the final solve (for a problem with whole units, 
 
 # --------------------------------------------------------------------------------------
 # The tables: columns in SPEC §5 order (extra columns after them), each declared once
-# (``optimizer.excel.Column``): field name, readable header, unit, number format, note.
+# (``optimizer.workbook.writer.Column``): field name, readable header, unit, number format, note.
 # Row 1 of a sheet shows the readable headers, with the money unit ([report] currency)
 # in those of money; each header cell's note names its field, and the readers map the
 # headers back to the fields (``field_names``).
