@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import json
 import re
@@ -21,11 +22,12 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from optimizer import __version__
+import optimizer
 from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
 from optimizer.errors import ExitCode, InputError, Problem, StockpileError
 from optimizer.files import shown_path, shown_text
 from optimizer.model.status import WITH_PLAN, has_plan
+from optimizer.version import __version__
 
 SHOWN_PROBLEMS = 200
 # Characters a terminal would act on rather than show: C0 and C1 controls (escape
@@ -62,13 +64,9 @@ def _model_config(args: argparse.Namespace) -> dict:
 def _command_validate(args: argparse.Namespace) -> int:
     """Exit 0 when the workbook is valid, 3 when it is valid but the solve can already be
     seen to be infeasible (``evident_conflicts``); invalid input raises ``InputError``."""
-    from optimizer.explain.diagnosis import evident_conflicts
-    from optimizer.model.sets import build_sets
-    from optimizer.workbook.validation import load_workbook
+    from optimizer.pipeline import check_workbook
 
-    config = _model_config(args)
-    data, warnings = load_workbook(args.workbook, config["rules"])
-    conflicts = evident_conflicts(build_sets(data, config), data, config)
+    data, warnings, conflicts = check_workbook(args.workbook, _model_config(args))
     _print_problems(warnings + conflicts, args.all)
     print(
         f"{shown_path(args.workbook)} is valid: {len(data.allies)} allies, "
@@ -89,8 +87,8 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 def _command_solve(args: argparse.Namespace) -> int:
     from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
-    from optimizer.pipeline import solve_workbook, timed
-    from optimizer.reports.tables import report_output, report_path, write_report
+    from optimizer.pipeline import timed
+    from optimizer.reports.tables import report_output, report_path
 
     config = _model_config(args)
     out = report_path(args.workbook, args.out)
@@ -105,19 +103,20 @@ def _command_solve(args: argparse.Namespace) -> int:
     check_outputs(outputs, {"the input workbook": args.workbook})
     remove_stale_temporaries({output.path.parent for output in outputs})
     with _progress_display(args) as progress:
-        result = solve_workbook(args.workbook, config, verbose=args.verbose and not args.json,
-                                write_lp=args.write_lp, progress=progress)
+        result = optimizer.solve(args.workbook, config=config,
+                                 verbose=args.verbose and not args.json,
+                                 write_lp=args.write_lp, progress=progress)
         if result.plan is None:
             out = diagnosis_out
         progress("writing the report")
-        with timed(result.timings, "report"):
-            write_report(result, out)
+        timings = dict(result.timings)
+        with timed(timings, "report"):
+            result.write_report(out)
+        result = dataclasses.replace(result, timings=timings)
         html = None
         if html_out is not None and result.plan is not None:
-            from optimizer.reports.html import write_html_report
-
             progress("writing the HTML report")
-            html = write_html_report(out, html_out)
+            html = result.to_html(html_out, report_xlsx=out)
     if not args.json:
         _print_problems(result.warnings, show_all=False)
     summary = result.summary()

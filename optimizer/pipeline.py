@@ -7,19 +7,20 @@ findings travel in ``RunResult`` into the report's Run info sheet and the JSON s
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from optimizer import __version__
 from optimizer.config import flatten, report_currency
 from optimizer.errors import Problem
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
-from optimizer.explain.diagnosis import Diagnosis, diagnose
+from optimizer.explain.diagnosis import Diagnosis, diagnose, evident_conflicts
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.rule_prices import rule_prices
 from optimizer.model.build import create_model
@@ -27,22 +28,31 @@ from optimizer.model.plan import Plan, extract_plan
 from optimizer.model.restrict import BasePlan
 from optimizer.model.sets import build_sets
 from optimizer.model.status import ERROR, INFEASIBLE, OPTIMAL, has_plan
+from optimizer.reports import tables as report
 from optimizer.scenarios.edits import Scenario
 from optimizer.solve.lp_file import write_lp_file
 from optimizer.solve.phases import CleanPlan, TieBreak, solve_model
 from optimizer.verify.check import Verification, verify_plan
+from optimizer.version import __version__
 from optimizer.workbook.data import AllianceData, item_units
 from optimizer.workbook.reader import sha256_of
 from optimizer.workbook.validation import load_workbook
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunResult:
-    """Everything a report or a JSON summary says about one run."""
+    """Everything a report or a JSON summary says about one run, built once when the run
+    ends and never changed after: a derived run (a later phase's timing, the warnings of
+    the reading) is a new result, ``dataclasses.replace(result, …)``.
+
+    ``tables`` holds the report's sheets as frames, ``write_report`` and ``to_html``
+    write the report workbook and its HTML page; all three come from one table
+    generation (``optimizer.reports.tables.report_sheets``), so they never disagree."""
 
     input_path: Path
     input_sha256: str
     config: dict
+    data: AllianceData
     status: str = ERROR
     message: str = ""
     solver: str = ""
@@ -55,7 +65,6 @@ class RunResult:
     model_size: dict[str, int] = field(default_factory=dict)
     weighted_shortfall_optimum: float | None = None
     tool_version: str = __version__
-    data: AllianceData | None = None
     binding: pd.DataFrame | None = None  # the binding limits (optimizer.explain.binding)
     diagnosis: Diagnosis | None = None  # why an infeasible input is (explain.diagnosis)
     rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
@@ -92,6 +101,34 @@ class RunResult:
             summary["movements"] = self.clean_plan.message
         return summary
 
+    # A frozen dataclass without slots: ``cached_property`` keeps its value in the
+    # instance's ``__dict__``, past the frozen ``__setattr__``; ``replace`` starts afresh.
+    @cached_property
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """Sheet name -> the report's table on that sheet, every sheet in the report's
+        order (``report.report_tables``): ``result.tables["Allocation"]`` has the
+        columns ``facility`` … ``total_cost`` and the Allocation sheet's rows. Made on
+        first use, then kept."""
+        return report.report_tables(self)
+
+    def write_report(self, path: str | Path) -> Path:
+        """Write the report workbook ``stockpile solve`` writes to ``path`` (atomically,
+        never over the input workbook) and return its path."""
+        return report.write_report(self, Path(path))
+
+    def to_html(self, path: str | Path, *, report_xlsx: str | Path | None = None) -> Path:
+        """Write the page ``stockpile solve --html`` writes to ``path`` and return its
+        path: the page of ``report_xlsx``, this result's report workbook when already
+        written, else of the report written to a temporary folder under the name
+        ``stockpile solve`` gives it (the page names the report it is made from)."""
+        from optimizer.reports.html import write_html_report
+
+        if report_xlsx is not None:
+            return write_html_report(report_xlsx, path)
+        with tempfile.TemporaryDirectory() as folder:
+            written = self.write_report(report.report_path(self.input_path, Path(folder)))
+            return write_html_report(written, path)
+
 
 @contextlib.contextmanager
 def timed(timings: dict[str, float], phase: str):
@@ -114,13 +151,24 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     input. The result's status follows SPEC §4; a verified violation makes it ``error``.
     ``progress`` is told each stage as it starts (for a terminal display)."""
     path = Path(path)
-    result = RunResult(input_path=path, input_sha256="", config=config)
+    timings: dict[str, float] = {}
     progress("reading the workbook")
-    with timed(result.timings, "read"):
-        data, result.warnings = load_workbook(path, config["rules"])
-        result.input_sha256 = sha256_of(path)
-    return solve_data(data, config, result, verbose=verbose, write_lp=write_lp,
-                      progress=progress)
+    with timed(timings, "read"):
+        data, warnings = load_workbook(path, config["rules"])
+        input_sha256 = sha256_of(path)
+    result = solve_data(data, config, input_path=path, input_sha256=input_sha256,
+                        verbose=verbose, write_lp=write_lp, progress=progress)
+    return replace(result, warnings=warnings, timings={**timings, **result.timings})
+
+
+def check_workbook(path: Path, config: dict
+                   ) -> tuple[AllianceData, list[Problem], list[Problem]]:
+    """Without solving (``stockpile validate``): the workbook's data, its warnings and
+    the conflicts that already show the solve infeasible (``evident_conflicts``,
+    severity ``infeasible``); raises ``InputError`` listing every error when the input
+    is not valid."""
+    data, warnings = load_workbook(Path(path), config["rules"])
+    return data, warnings, evident_conflicts(build_sets(data, config), data, config)
 
 
 def value_binding_limits(model, outcome, plan: Plan, data: AllianceData,
@@ -138,18 +186,18 @@ def value_binding_limits(model, outcome, plan: Plan, data: AllianceData,
                     "objective_improved": plan.total_cost + penalty})
 
 
-def solve_data(data: AllianceData, config: dict, result: RunResult, *,
-               verbose: bool = False, write_lp: Path | None = None,
-               progress: Callable[[str], None] = _silent,
+def solve_data(data: AllianceData, config: dict, *, input_path: Path, input_sha256: str,
+               scenario: Scenario | None = None, verbose: bool = False,
+               write_lp: Path | None = None, progress: Callable[[str], None] = _silent,
                base_plan: BasePlan | None = None, keep_plan: bool = False) -> RunResult:
-    """Build, solve, extract and verify ``data`` (a workbook as read, or as a scenario
-    edited it) into ``result``, which names the input. ``base_plan`` and
-    ``keep_plan``: see ``solve_model``."""
-    result.data = data
+    """Build, solve, extract and verify ``data`` (a workbook as read, or as ``scenario``
+    edited it) into the run's result, which names the input (``input_path``, whose bytes
+    hash to ``input_sha256``). ``base_plan`` and ``keep_plan``: see ``solve_model``."""
+    timings: dict[str, float] = {}
     progress("building the model")
-    with timed(result.timings, "build"):
+    with timed(timings, "build"):
         model = create_model(build_sets(data, config), config)
-        result.model_size = {
+        model_size = {
             "variables": model.linear.n_columns,
             "constraints": model.linear.n_rows,
             "nonzeros": model.linear.n_nonzeros,
@@ -158,70 +206,67 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
         }
     if write_lp is not None:
         write_lp_file(model, write_lp)
-    with timed(result.timings, "solve"):
+    with timed(timings, "solve"):
         outcome = solve_model(model, config, verbose=verbose, progress=progress,
                               base_plan=base_plan, keep_plan=keep_plan)
-    result.base_plan, result.from_base = outcome.base_plan, outcome.from_base
-    result.status, result.message = outcome.status, outcome.message
-    result.solver, result.solver_version = outcome.solver, outcome.solver_version
-    result.phases = outcome.phases
-    result.weighted_shortfall_optimum = outcome.weighted_shortfall_optimum
-    result.tie_break = outcome.tie_break
-    result.clean_plan = outcome.clean_plan
+    status, message = outcome.status, outcome.message
+    diagnosis = plan = verification = binding = prices = advice = None
     if outcome.status == INFEASIBLE:
         progress("finding the conflicting inputs")
-        with timed(result.timings, "diagnose"):
+        with timed(timings, "diagnose"):
             limit = float(config["solver"]["time_limit"])
-            result.diagnosis = diagnose(model.sets, data, config, time_limit=limit,
-                                        verbose=verbose)
+            diagnosis = diagnose(model.sets, data, config, time_limit=limit, verbose=verbose)
     if has_plan(outcome.status):
-        with timed(result.timings, "extract"):
-            result.plan = extract_plan(model, outcome)
+        with timed(timings, "extract"):
+            plan = extract_plan(model, outcome)
             if outcome.status != OPTIMAL:
-                result.binding = unvalued_limits(model, outcome.values, data)
+                binding = unvalued_limits(model, outcome.values, data)
             elif not model.is_mip:
-                result.binding = value_binding_limits(model, outcome, result.plan, data,
-                                                      config)
+                binding = value_binding_limits(model, outcome, plan, data, config)
         progress("checking the solution against the input")
-        with timed(result.timings, "verify"):
-            result.verification = verify_plan(data, config, result.plan)
-        if not result.verification.passed:
-            result.status = ERROR
-            result.message = (
-                "the independent check of the solution found a violation: "
-                + result.verification.worst
-            )
+        with timed(timings, "verify"):
+            verification = verify_plan(data, config, plan)
+        if not verification.passed:
+            status = ERROR
+            message = ("the independent check of the solution found a violation: "
+                       + verification.worst)
         else:
             # The explaining re-solves go the plan's way: built, solved from the plan,
             # extracted and verified, with the same output; they share one time limit.
             deadline = time.perf_counter() + explain_time_limit(config)
 
             def resolve(moved: AllianceData, quiet: dict, start: BasePlan) -> RunResult:
-                return solve_data(moved, quiet, RunResult(
-                    input_path=result.input_path, input_sha256=result.input_sha256,
-                    config=quiet), verbose=verbose, base_plan=start)
+                return solve_data(moved, quiet, input_path=input_path,
+                                  input_sha256=input_sha256, verbose=verbose,
+                                  base_plan=start)
 
             if config.get("explain", {}).get("rule_prices", False):
                 progress("pricing each rule (one solve without it)")
-                with timed(result.timings, "rule_prices"):
-                    result.rule_prices = rule_prices(model, outcome.values, data, config,
-                                                     result.plan, resolve, deadline,
-                                                     outcome.status, progress)
+                with timed(timings, "rule_prices"):
+                    prices = rule_prices(model, outcome.values, data, config, plan, resolve,
+                                         deadline, outcome.status, progress)
             if model.is_mip and outcome.status == OPTIMAL:
                 progress("measuring what relaxing each limit is worth (re-solves)")
-                with timed(result.timings, "measured_limits"):
-                    result.binding = measure_limits(
+                with timed(timings, "measured_limits"):
+                    binding = measure_limits(
                         model, outcome.values, data, config,
-                        {"weighted_shortfall": result.plan.weighted_shortfall,
-                         "total_cost": result.plan.total_cost,
+                        {"weighted_shortfall": plan.weighted_shortfall,
+                         "total_cost": plan.total_cost,
                          "objective": weighted_objective(outcome.phases),
                          "seconds": outcome.seconds},
                         resolve, deadline, progress)
             currency = report_currency(config)
-            result.binding = with_money_steps(result.binding, currency)
-            with timed(result.timings, "advice"):
-                result.advice = advise(model, result.binding, outcome.final,
-                                       outcome.shortfall, result.rule_prices,
-                                       config["objective"]["mode"],
-                                       units=item_units(data.items), currency=currency)
-    return result
+            binding = with_money_steps(binding, currency)
+            with timed(timings, "advice"):
+                advice = advise(model, binding, outcome.final, outcome.shortfall, prices,
+                                config["objective"]["mode"], units=item_units(data.items),
+                                currency=currency)
+    return RunResult(
+        input_path=Path(input_path), input_sha256=input_sha256, config=config, data=data,
+        status=status, message=message, solver=outcome.solver,
+        solver_version=outcome.solver_version, plan=plan, verification=verification,
+        timings=timings, phases=outcome.phases, model_size=model_size,
+        weighted_shortfall_optimum=outcome.weighted_shortfall_optimum, binding=binding,
+        diagnosis=diagnosis, rule_prices=prices, advice=advice, tie_break=outcome.tie_break,
+        clean_plan=outcome.clean_plan, base_plan=outcome.base_plan,
+        from_base=outcome.from_base, scenario=scenario)

@@ -85,7 +85,8 @@ def relaxed_resolve(result, advice, amount: float) -> RunResult:
                             & (result.binding["position"] == advice["position"])]
     assert len(record) == 1
     moved = declaration.relax(result.data, record.iloc[0].to_dict(), amount)
-    again = solve_data(moved, config, RunResult(result.input_path, "", config))
+    again = solve_data(moved, config, input_path=result.input_path,
+                       input_sha256=result.input_sha256)
     assert again.status == "optimal" and again.verification.passed
     return again
 

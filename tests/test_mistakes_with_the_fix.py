@@ -12,9 +12,10 @@ from optimizer.config import load_config
 from optimizer.errors import InputError
 from optimizer.explain.diagnosis import evident_conflicts
 from optimizer.model.sets import build_sets
-from optimizer.pipeline import RunResult, solve_data
+from optimizer.pipeline import solve_data
 from optimizer.scenarios.edits import load_scenarios
 from optimizer.workbook.numerics import money_slip_warnings
+from optimizer.workbook.reader import sha256_of
 from optimizer.workbook.schema import nearest
 from optimizer.workbook.synthetic import generate_tables, generate_workbook
 from optimizer.workbook.validation import load_workbook
@@ -340,8 +341,7 @@ def test_every_conflict_validate_claims_is_confirmed_by_the_solver(tmp_path):
         config = load_config(None, list(settings))
         data, _ = load_workbook(path, config["rules"])
         conflicts = evident_conflicts(build_sets(data, config), data, config)
-        result = solve_data(data, config, RunResult(input_path=path, input_sha256="",
-                                                    config=config))
+        result = solve_data(data, config, input_path=path, input_sha256=sha256_of(path))
         if conflicts:  # an unclaimed infeasibility is allowed: the check is not complete
             claimed += 1
             assert result.status == "infeasible", (case, [str(c) for c in conflicts])

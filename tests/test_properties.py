@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from optimizer.config import load_config
-from optimizer.pipeline import RunResult, solve_data
+from optimizer.pipeline import solve_data
 from optimizer.workbook.synthetic import generate_workbook
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
@@ -61,8 +61,7 @@ def optimum(data, config, *settings_: str):
     if settings_:
         config = load_config(None, [*(f"{s}.{k}={_toml(v)}" for s, table in config.items()
                                       for k, v in table.items()), *settings_])
-    result = solve_data(data, config, RunResult(input_path=Path("x.xlsx"), input_sha256="",
-                                                config=config))
+    result = solve_data(data, config, input_path=Path("x.xlsx"), input_sha256="")
     assert result.status == "optimal", result.message
     assert result.verification.passed
     return result.plan

@@ -10,8 +10,8 @@ import math
 import os
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import openpyxl
@@ -24,13 +24,10 @@ from optimizer.model.plan import Plan
 from optimizer.outputs import check_outputs
 from optimizer.pipeline import RunResult
 from optimizer.reports.tables import report_output, report_path, write_report
+from optimizer.verify.check import Verification, Violation
+from optimizer.workbook.data import AllianceData, empty_table
 from tests.headers import fields, headers
 from tests.printing import TABLE, print_setup
-
-try:
-    from optimizer.verify.check import Verification, Violation
-except ImportError:  # the verifier is written concurrently; a stand-in has its attributes
-    Verification = Violation = None
 
 NASTY = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"]
 
@@ -107,8 +104,8 @@ def make_plan() -> Plan:
                 cost_terms)
 
 
-def make_verification(plan: Plan, violations: list | None = None):
-    fields = dict(
+def make_verification(plan: Plan, violations: list[Violation] | None = None) -> Verification:
+    return Verification(
         max_violation=0.0 if not violations else 2.5e-3,
         violations=violations or [],
         cost_terms=dict(plan.cost_terms),
@@ -116,26 +113,41 @@ def make_verification(plan: Plan, violations: list | None = None):
         weighted_shortfall=plan.weighted_shortfall,
         checked={"capacity": 4, "budget": 2, "readiness": 3},
     )
-    if Verification is not None:
-        return Verification(**fields)
-    namespace = SimpleNamespace(**fields)
-    namespace.passed = not namespace.violations
-    namespace.worst = "every constraint holds"
-    return namespace
 
 
-def make_violation(family: str, where: str, amount: float):
-    if Violation is not None:
-        return Violation(family, where, amount)
-    return SimpleNamespace(family=family, where=where, amount=amount,
-                           sentence=f"{family} of {where} off by {amount}")
+def table(sheet: str, rows: list[dict] | None = None) -> pd.DataFrame:
+    """The table of an input sheet, with its columns, holding ``rows``."""
+    columns = empty_table(sheet).columns
+    return pd.DataFrame(rows or [], columns=columns) if rows else empty_table(sheet)
+
+
+def make_data(units: dict[str, str | None] | None = None) -> AllianceData:
+    """The input of ``make_plan``'s plan: allies A and B, items SH and MS (in ``units``),
+    the lines F1/SH and F2/SH, periods P9 and P10 and three readiness targets."""
+    units = units or {"SH": None, "MS": None}
+    tables = {sheet: table(sheet) for sheet in (
+        "Capacity", "Expansion", "Stocks", "Consumption", "Budgets", "Transport",
+        "Restrictions")}
+    return AllianceData(
+        periods=("P9", "P10"),
+        allies=table("Allies", [{"ally": "A"}, {"ally": "B"}]),
+        items=table("Items", [{"item": item, "unit": unit} for item, unit in units.items()]),
+        production=table("Production", [{"facility": "F1", "item": "SH"},
+                                        {"facility": "F2", "item": "SH"}]),
+        requirements=table("Requirements", [
+            {"ally": "A", "item": "SH", "period": "P10"},
+            {"ally": "A", "item": "MS", "period": "P10"},
+            {"ally": "B", "item": "SH", "period": "P9"}]),
+        **{sheet.lower(): frame for sheet, frame in tables.items()})
 
 
 def make_result(tmp_path: Path, *, status: str = "optimal", plan: Plan | None = None,
                 transfers: bool = False, violations: list | None = None,
-                with_plan: bool = True) -> RunResult:
+                with_plan: bool = True, data: AllianceData | None = None,
+                currency: str = "") -> RunResult:
     config = copy.deepcopy(DEFAULTS)
     config["rules"]["allow_transfers"] = transfers
+    config["report"]["currency"] = currency
     input_path = tmp_path / "alliance.xlsx"
     input_path.write_bytes(b"not really a workbook")
     if with_plan and plan is None:
@@ -147,6 +159,7 @@ def make_result(tmp_path: Path, *, status: str = "optimal", plan: Plan | None = 
         input_path=input_path,
         input_sha256="ab" * 32,
         config=config,
+        data=data or make_data(),
         status=status,
         message=messages.get(status, "something went wrong"),
         solver="highs",
@@ -214,8 +227,7 @@ def test_money_headers_and_figures_name_the_currency(tmp_path):
     """[report] currency = "EUR": every money header says "(EUR)" (or "EUR per …"), and
     each money figure of the Summary and Run info shows it after the number; a field
     name never changes with it."""
-    result = make_result(tmp_path)
-    result.config["report"]["currency"] = "EUR"
+    result = make_result(tmp_path, currency="EUR")
     workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
     assert headers(workbook["Allocation"])[7:] == [
         "Unit cost (EUR per unit)", "Transport cost (EUR per unit)", "Total cost (EUR)"]
@@ -248,9 +260,7 @@ def test_money_headers_and_figures_name_the_currency(tmp_path):
 def test_quantities_of_one_item_show_its_unit_and_no_headline_adds_items(tmp_path):
     """Items.unit (blank: "units") follows every quantity of one item; the share of gaps
     closed is weighted by priority overall and given per item in its own unit."""
-    result = make_result(tmp_path)
-    result.data = SimpleNamespace(items=pd.DataFrame({"item": ["SH", "MS"],
-                                                      "unit": ["shells", None]}))
+    result = make_result(tmp_path, data=make_data({"SH": "shells", "MS": None}))
     workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
     readiness = workbook["Readiness"]
     assert readiness["B2"].value == "SH" and readiness["B3"].value == "MS"
@@ -289,10 +299,12 @@ def test_header_notes_frozen_headers_and_formats(written):
                 assert cell.comment is not None and cell.comment.text.strip(), (name,
                                                                                 cell.value)
     allocation = workbook["Allocation"]
-    # Quantities: whole without a decimal point ("2", not "2."), a fraction to two places.
-    assert allocation["G2"].value == 2 and allocation["G2"].number_format == "#,##0;-#,##0"
+    # Quantities: whole without a decimal point ("2", not "2."), a fraction to two places,
+    # each in its item's unit (blank: "units").
+    assert allocation["G2"].value == 2
+    assert allocation["G2"].number_format == '#,##0" units";-#,##0" units"'
     assert allocation["G5"].value == 1.5
-    assert allocation["G5"].number_format == "#,##0.0#;-#,##0.0#"
+    assert allocation["G5"].number_format == '#,##0.0#" units";-#,##0.0#" units"'
     assert allocation["J2"].number_format == "#,##0"  # total_cost
     readiness = workbook["Readiness"]
     assert readiness["H2"].number_format == "0.0"  # closed_pct
@@ -355,10 +367,15 @@ def test_summary_values_equal_the_summary(written):
     assert values["readiness_targets"] == 3
 
 
-def test_counts_come_from_the_input_data_when_present(tmp_path):
-    result = make_result(tmp_path)
-    result.data = SimpleNamespace(allies=[1, 2, 3], items=[1], production=[1, 2, 3, 4],
-                                  periods=("P9", "P10"), requirements=list(range(7)))
+def test_counts_come_from_the_input_data(tmp_path):
+    data = make_data()
+    data = replace(data, allies=table("Allies", [{"ally": a} for a in "ABC"]),
+                   items=data.items.iloc[:1],
+                   production=table("Production", [{"facility": f"F{n}", "item": "SH"}
+                                                   for n in range(4)]),
+                   requirements=table("Requirements", [{"ally": "A", "item": "SH",
+                                                        "period": "P9"}] * 7))
+    result = make_result(tmp_path, data=data)
     workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
     values = key_values(workbook["Summary"])
     assert (values["allies"], values["items"], values["production_lines"],
@@ -444,7 +461,7 @@ def test_transfers_sheet_only_when_transfers_are_allowed(written, tmp_path):
 
 
 def test_run_info_tells_the_whole_story(written):
-    violation = make_violation("capacity", "line F1/SH in P9", 1.5)
+    violation = Violation("capacity", "line F1/SH in P9", 1.5)
     result, _, workbook = written(violations=[violation])
     info = run_info(workbook["Run info"])
     assert info[("input", "file")] == str(result.input_path.resolve())
@@ -513,8 +530,7 @@ def test_report_path_and_refusing_the_input(tmp_path):
     # the input itself, named like a report, given as the report path
     named = tmp_path / "x_report.xlsx"
     named.write_bytes(b"input")
-    result = make_result(tmp_path)
-    result.input_path = named
+    result = replace(make_result(tmp_path), input_path=named)
     with pytest.raises(InputError, match="overwrite the input"):
         write_report(result, named)
     assert named.read_bytes() == b"input"
@@ -528,7 +544,7 @@ def test_nan_and_numpy_values_are_blank_or_numbers(tmp_path):
     plan = make_plan()
     plan.cost_terms["holding_cost"] = np.float64(63.5)
     result = make_result(tmp_path, plan=plan)
-    result.timings["verify"] = math.nan
+    result = replace(result, timings={**result.timings, "verify": math.nan})
     workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
     assert key_values(workbook["Summary"])["holding_cost"] == pytest.approx(63.5)
     assert run_info(workbook["Run info"])[("timings (seconds)", "verify")] is None

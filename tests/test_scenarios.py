@@ -13,6 +13,7 @@ from optimizer.config import load_config
 from optimizer.errors import InputError
 from optimizer.scenarios.edits import load_scenarios, outage_each_facility, scaled
 from optimizer.scenarios.sweep import run_sweep
+from optimizer.workbook.reader import sha256_of
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
@@ -216,11 +217,13 @@ def test_a_scenario_report_from_the_base_plan_has_the_cold_solve_s_explanations(
     config = load_config(None, [WEIGHTED])
     data, _ = load_workbook(workbook, config["rules"])
     outage = [case for case in outage_each_facility(data) if "FI" in case.name.split()][0]
-    base = run_scenario(data, config, BASE, str(workbook), keep_plan=True)
+    base = run_scenario(data, config, BASE, str(workbook), keep_plan=True,
+                        input_sha256=sha256_of(workbook))
     rows = {}
     for label, plan in (("warm", base.base_plan), ("cold", None)):
         rows[label] = run_scenario(data, config, outage, str(workbook),
-                                   tmp_path / label / "report.xlsx", base_plan=plan).row
+                                   tmp_path / label / "report.xlsx", base_plan=plan,
+                                   input_sha256=sha256_of(workbook)).row
     assert rows["warm"]["warm_start"] == "yes" and rows["cold"]["warm_start"] == "no"
     books = {label: openpyxl.load_workbook(row["report"], read_only=True)
              for label, row in rows.items()}
@@ -277,7 +280,8 @@ def test_outages_of_a_linear_program_start_from_the_base_plan_and_match_cold_sol
         # A budget cut touches every item the allies buy: nothing to hold back.
         assert results["warm_start"].tolist() == ["no", "yes", "yes", "yes", "no"]
         for case in outages:
-            cold = run_scenario(data, config, case, str(workbook)).row
+            cold = run_scenario(data, config, case, str(workbook),
+                                input_sha256=sha256_of(workbook)).row
             warm = kpis(results, case.name)
             assert warm["status"] == cold["status"] == "optimal"
             assert warm["total_cost"] == pytest.approx(cold["total_cost"], rel=1e-7)
@@ -317,7 +321,8 @@ def test_a_line_the_base_plan_left_unused_is_priced_back_in(tmp_path, mode):
     assert warm["status"] == "optimal"
     assert warm["weighted_shortfall"] == pytest.approx(400 / 3)
     assert warm["total_cost"] == pytest.approx(1500)
-    cold = run_scenario(data, config, outage[0], str(workbook)).row
+    cold = run_scenario(data, config, outage[0], str(workbook),
+                        input_sha256=sha256_of(workbook)).row
     assert cold["total_cost"] == pytest.approx(warm["total_cost"])
     assert cold["weighted_shortfall"] == pytest.approx(warm["weighted_shortfall"])
 

@@ -329,10 +329,10 @@ def test_a_resumed_sweep_solves_what_failed_changed_or_lost_its_report(
     # scenarios are finished, their reports written.
     solve = optimizer.pipeline.solve_data
 
-    def interrupted(data, config, result, **kwargs):
-        if result.scenario is not None and result.scenario.name == "cut 3":
+    def interrupted(data, config, **kwargs):
+        if kwargs.get("scenario") is not None and kwargs["scenario"].name == "cut 3":
             raise KeyboardInterrupt
-        return solve(data, config, result, **kwargs)
+        return solve(data, config, **kwargs)
 
     monkeypatch.setattr(optimizer.pipeline, "solve_data", interrupted)
     assert main(arguments) == ExitCode.INTERRUPTED

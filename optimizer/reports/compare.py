@@ -58,7 +58,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer import __version__
 from optimizer.errors import InputError, Problem
 from optimizer.files import shown_path
 from optimizer.model.plan import gap_closed
@@ -74,6 +73,7 @@ from optimizer.reports.tables import (
     table_sheet,
 )
 from optimizer.tolerance import RELATIVE, negligible, snapped
+from optimizer.version import __version__
 from optimizer.workbook.data import column_letter, sheet_ref
 from optimizer.workbook.package import open_workbook
 from optimizer.workbook.reader import sha256_of

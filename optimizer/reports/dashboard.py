@@ -253,7 +253,7 @@ def _most_left_open(readiness: pd.DataFrame, units: dict[str, str]) -> str:
 
 
 def _units(result: RunResult) -> dict[str, str]:
-    return item_units(getattr(getattr(result, "data", None), "items", None))
+    return item_units(result.data.items)
 
 
 def dashboard_sheet(result: RunResult) -> SheetContent:

@@ -47,7 +47,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from optimizer import __version__
 from optimizer.files import shown_path
 from optimizer.outputs import Output, check_outputs, write_text_atomically
 from optimizer.reports.compare import COST_METRICS, ReportTables, TableSpec, read_report
@@ -62,6 +61,7 @@ from optimizer.reports.tables import (
     Column,
     summary_metric,
 )
+from optimizer.version import __version__
 from optimizer.workbook.writer import (
     COUNT,
     DUAL,

@@ -28,8 +28,10 @@ numbers and leaves every string exactly as ``write_workbook`` wrote it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -436,10 +438,24 @@ def report_output(path: Path) -> Output:
 
 
 def write_report(result: RunResult, path: Path) -> Path:
-    """Write the report of ``result`` to ``path`` atomically and return the path."""
+    """Write the report of ``result`` (``report_sheets``) to ``path`` atomically and
+    return the path; never over the input workbook."""
     path = Path(path)
-    if result.input_path is not None:
-        check_outputs([report_output(path)], {"the input workbook": result.input_path})
+    check_outputs([report_output(path)], {"the input workbook": result.input_path})
+    return write_workbook(path, report_sheets(result))
+
+
+def report_tables(result: RunResult) -> Mapping[str, pd.DataFrame]:
+    """Sheet name -> the table the report writes on it, in the report's order: the
+    columns are the fields each header's note names (``total_cost``), the rows the
+    sheet's. Read-only: the same tables as the workbook, by construction."""
+    return MappingProxyType({name: content.frame
+                             for name, content in report_sheets(result).items()})
+
+
+def report_sheets(result: RunResult) -> dict[str, SheetContent]:
+    """Every sheet of the report of ``result``, in order (the module docstring): the one
+    table generation behind the workbook, ``RunResult.tables`` and so the HTML page."""
     plan = result.plan
     currency, units = report_currency(result.config), item_units(result)
     periods = _period_order(result)
@@ -483,20 +499,19 @@ def write_report(result: RunResult, path: Path) -> Path:
             quantity_format(amount_unit(kind, rule, item, units, currency))
             for kind, rule, item in zip(diagnosis["kind"], diagnosis["rule"],
                                         diagnosis["item"], strict=True)]
-    if _transfers_allowed(result.config):
+    if result.config["rules"]["allow_transfers"]:
         transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
         transfers = _nonzero(transfers, "quantity")
         transfers["total_transport_cost"] = _product(transfers["quantity"],
                                                      transfers["transport_cost"])
         sheets["Transfers"] = table(TRANSFERS, transfers)
     sheets["Run info"] = _run_info_sheet(result)
-    return write_workbook(path, sheets)
+    return sheets
 
 
 def item_units(result: RunResult) -> dict[str, str]:
-    """Item -> its unit (``optimizer.workbook.data.item_units``), from the run's input; empty
-    when the result does not carry its input."""
-    return units_of_items(getattr(getattr(result, "data", None), "items", None))
+    """Item -> its unit (``optimizer.workbook.data.item_units``), from the run's input."""
+    return units_of_items(result.data.items)
 
 
 # Conditional formats: closure from red (0 %) through yellow to green (100 %); a bar
@@ -516,11 +531,6 @@ def _shaded(column: str, rule: dict):
             index = list(frame.columns).index(column)
             sheet.conditional_format(1, index, len(frame), index, rule)
     return decorate
-
-
-def _transfers_allowed(config: dict | None) -> bool:
-    rules = (config or {}).get("rules", {}) or {}
-    return bool(rules.get("allow_transfers", False))
 
 
 def _frame(source: pd.DataFrame | None, columns: tuple[Column, ...],
@@ -565,21 +575,8 @@ def _product(left: pd.Series, right: pd.Series) -> pd.Series:
 
 
 def _period_order(result: RunResult) -> dict[str, int]:
-    """Period code -> position, in sheet order (from the input when the result has it,
-    else in order of first appearance in the plan)."""
-    data = getattr(result, "data", None)
-    periods: list[object] = list(getattr(data, "periods", ()) or ())
-    plan = result.plan
-    if plan is not None:
-        for frame, column in ((plan.capacity, "period"), (plan.budgets, "period"),
-                              (plan.readiness, "period"), (plan.stocks, "period"),
-                              (plan.orders, "order_period")):
-            if frame is not None and column in frame.columns:
-                periods.extend(frame[column].tolist())
-    order: dict[str, int] = {}
-    for period in periods:
-        order.setdefault(str(period), len(order))
-    return order
+    """Period code -> position, in the input's sheet order."""
+    return {str(period): index for index, period in enumerate(result.data.periods)}
 
 
 def _allocation(orders: pd.DataFrame | None, periods: dict[str, int]) -> pd.DataFrame:
@@ -668,38 +665,13 @@ def _optimality(status: str, message: str) -> str:
 
 
 def _counts(result: RunResult) -> dict[str, int]:
-    data = getattr(result, "data", None)
-    if data is not None:
-        try:
-            return {
-                "allies": len(data.allies),
-                "items": len(data.items),
-                "production_lines": len(data.production),
-                "periods": len(data.periods),
-                "readiness_targets": len(data.requirements),
-            }
-        except (AttributeError, TypeError):
-            pass
-    plan = result.plan
-    if plan is None:
-        return {}
-    allies: set[str] = set()
-    items: set[str] = set()
-    for frame in (plan.readiness, plan.budgets, plan.orders, plan.stocks):
-        if frame is not None and "ally" in frame.columns:
-            allies.update(frame["ally"].astype(str))
-    for frame in (plan.readiness, plan.capacity, plan.orders, plan.stocks):
-        if frame is not None and "item" in frame.columns:
-            items.update(frame["item"].astype(str))
-    lines = (plan.capacity[["facility", "item"]].drop_duplicates().shape[0]
-             if plan.capacity is not None and {"facility", "item"} <= set(plan.capacity.columns)
-             else 0)
+    data = result.data
     return {
-        "allies": len(allies),
-        "items": len(items),
-        "production_lines": lines,
-        "periods": len(_period_order(result)),
-        "readiness_targets": len(plan.readiness) if plan.readiness is not None else 0,
+        "allies": len(data.allies),
+        "items": len(data.items),
+        "production_lines": len(data.production),
+        "periods": len(data.periods),
+        "readiness_targets": len(data.requirements),
     }
 
 
@@ -721,9 +693,8 @@ def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None
     def add(section: str, key: str, value: object, spec: str | None = None) -> None:
         rows.append((section, key, value, spec))
 
-    input_path = Path(result.input_path) if result.input_path is not None else None
-    add("input", "file", str(input_path.resolve()) if input_path is not None else "")
-    add("input", "SHA-256", result.input_sha256 or "")
+    add("input", "file", str(Path(result.input_path).resolve()))
+    add("input", "SHA-256", result.input_sha256)
     if result.scenario is not None:
         _scenario_rows(result.scenario, add)
     for key, value in result.effective_config.items():
@@ -752,9 +723,7 @@ def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None
     _verification_rows(result, add)
     add("warnings", "count", len(result.warnings), COUNT)
     for problem in result.warnings[:MAX_WARNINGS]:
-        where = getattr(problem, "where", "")
-        message = getattr(problem, "message", str(problem))
-        add("warnings", str(where), str(message))
+        add("warnings", problem.where, problem.message)
     if len(result.warnings) > MAX_WARNINGS:
         add("warnings", "…", f"{len(result.warnings) - MAX_WARNINGS} more not listed")
     add("tool", "version", result.tool_version)
@@ -781,9 +750,8 @@ def _verification_rows(result: RunResult, add) -> None:
     if verification is None:
         add("verifier", "checked", "no: the run found no plan to check")
         return
-    violations = list(getattr(verification, "violations", []) or [])
-    passed = getattr(verification, "passed", not violations)
-    add("verifier", "passed", "yes" if passed else "NO")
+    violations = verification.violations
+    add("verifier", "passed", "yes" if verification.passed else "NO")
     add("verifier", "max violation (relative)", verification.max_violation, TINY)
     plan_cost = result.plan.total_cost if result.plan is not None else None
     add("verifier", "total cost recomputed", verification.total_cost, money)
@@ -791,34 +759,22 @@ def _verification_rows(result: RunResult, add) -> None:
         add("verifier", "total cost of the plan", plan_cost, money)
         add("verifier", "difference (recomputed − plan)",
             _difference(verification.total_cost, plan_cost), DUAL)
-    shortfall = getattr(verification, "weighted_shortfall", None)
-    if shortfall is not None:
-        add("verifier", "weighted shortfall recomputed", shortfall, QUANTITY)
-        if result.plan is not None:
-            add("verifier", "weighted shortfall of the plan", result.plan.weighted_shortfall,
-                QUANTITY)
-    for term, value in (getattr(verification, "cost_terms", {}) or {}).items():
+    add("verifier", "weighted shortfall recomputed", verification.weighted_shortfall, QUANTITY)
+    if result.plan is not None:
+        add("verifier", "weighted shortfall of the plan", result.plan.weighted_shortfall,
+            QUANTITY)
+    for term, value in verification.cost_terms.items():
         add("verifier", f"{term} recomputed", value, money)
-    for family, count in (getattr(verification, "checked", {}) or {}).items():
+    for family, count in verification.checked.items():
         add("verifier checks (count)", str(family), count, COUNT)
     add("verifier", "violations found", len(violations), COUNT)
     for number, violation in enumerate(violations[:MAX_WORST_VIOLATIONS], start=1):
-        add("verifier worst violations", f"{number}", _violation_text(violation))
+        add("verifier worst violations", f"{number}", violation.sentence)
 
 
 def _difference(left: object, right: object) -> float | None:
     a, b = finite_number(left), finite_number(right)
     return None if a is None or b is None else a - b
-
-
-def _violation_text(violation: object) -> str:
-    sentence = getattr(violation, "sentence", None)
-    if isinstance(sentence, str):
-        return sentence
-    family = getattr(violation, "family", "")
-    where = getattr(violation, "where", "")
-    amount = getattr(violation, "amount", "")
-    return f"{family} {where}: violated by {amount}"
 
 
 def _run_info_sheet(result: RunResult) -> SheetContent:
@@ -833,4 +789,4 @@ def _run_info_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-__all__ = ["report_output", "report_path", "write_report"]
+__all__ = ["report_output", "report_path", "report_sheets", "report_tables", "write_report"]

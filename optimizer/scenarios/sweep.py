@@ -97,15 +97,15 @@ class CaseResult:
 def run_scenario(data: AllianceData, base_config: dict, scenario: Scenario,
                  input_path: str, report: str | Path | None = None,
                  base_plan: BasePlan | None = None, keep_plan: bool = False, *,
-                 input_sha256: str = "", explain: bool | None = None) -> CaseResult:
+                 input_sha256: str, explain: bool | None = None) -> CaseResult:
     """Solve one scenario into its row of results (never raises for a scenario's
     outcome), writing its full report to the file ``report`` when given. A scenario that
     changes only bounds, right-hand sides or costs of the base case's model (capacities,
     budgets, targets, consumption) starts from ``base_plan``, the base case's plan
     (``solve_model``); the row says whether it did. ``explain`` (default: when a report
-    is written) keeps the configuration's explanations on."""
-    from optimizer.pipeline import RunResult, solve_data
-    from optimizer.reports.tables import write_report
+    is written) keeps the configuration's explanations on. ``input_sha256``: the digest
+    of the input workbook at ``input_path`` (``sha256_of``), which the report names."""
+    from optimizer.pipeline import solve_data
 
     started = time.perf_counter()
     row: dict[str, object] = {"scenario": scenario.name, "description": scenario.description}
@@ -116,9 +116,8 @@ def run_scenario(data: AllianceData, base_config: dict, scenario: Scenario,
             # Only a full report shows rule prices, ranges and how ties were broken; the
             # sweep's numbers (cost, shortfall, closure) are the same without them.
             config = {**config, "explain": {key: False for key in config["explain"]}}
-        result = solve_data(scenario.apply(data), config,
-                            RunResult(input_path=Path(input_path), input_sha256=input_sha256,
-                                      config=config, scenario=scenario),
+        result = solve_data(scenario.apply(data), config, input_path=Path(input_path),
+                            input_sha256=input_sha256, scenario=scenario,
                             base_plan=base_plan, keep_plan=keep_plan)
         row.update(status=result.status, message=result.message)
         row["warm_start"] = "yes" if result.from_base else "no"
@@ -128,7 +127,7 @@ def run_scenario(data: AllianceData, base_config: dict, scenario: Scenario,
         if result.plan is not None:
             row.update({kpi: float(getattr(result.plan, kpi)) for kpi in KPIS})
         if report is not None:
-            row["report"] = str(write_report(result, Path(report)))
+            row["report"] = str(result.write_report(report))
     except StockpileError as error:
         row.update(status=ERROR, message=str(error))
     row["seconds"] = time.perf_counter() - started
