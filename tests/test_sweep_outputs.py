@@ -20,8 +20,11 @@ import pytest
 import optimizer.pipeline
 import optimizer.scenarios.sweep
 from optimizer.cli import main
+from optimizer.config import load_config
 from optimizer.errors import ExitCode
-from optimizer.scenarios.sweep import BASE, FILE_STEM_BYTES, report_file_names
+from optimizer.scenarios.edits import scaled
+from optimizer.scenarios.sweep import BASE, FILE_STEM_BYTES, report_file_names, run_sweep
+from optimizer.workbook.validation import load_workbook
 from tests.headers import fields, headers
 from tests.test_scenarios import WEIGHTED, two_lines
 
@@ -169,6 +172,21 @@ def test_a_scenario_report_s_run_info_names_the_scenario_its_edits_and_the_input
     base = run_info(reports["base"])
     assert base["input", "SHA-256"] == digest
     assert base["scenario", "changes"].startswith("none")
+
+
+def test_every_case_s_report_names_the_input_s_sha256(tmp_path):
+    """A sweep run from a script (``run_sweep``, no digest given) hashes the input
+    itself: each case's report names the workbook's SHA-256 in its Run info."""
+    workbook = two_lines(tmp_path / "a.xlsx")
+    config = load_config(None, [WEIGHTED])
+    data, _ = load_workbook(workbook, config["rules"])
+    results = run_sweep(data, config, scaled("scale_budget", [0.5], data), workbook,
+                        report_dir=tmp_path / "reports")
+    digest = hashlib.sha256(workbook.read_bytes()).hexdigest()
+    reports = [Path(report) for report in results["report"]]
+    assert len(reports) == 2 and reports[0].name == "base_report.xlsx"
+    for report in reports:
+        assert run_info(report)["input", "SHA-256"] == digest
 
 
 def sweep_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
