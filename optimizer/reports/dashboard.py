@@ -40,6 +40,7 @@ import pandas as pd
 
 from optimizer.config import report_currency
 from optimizer.model.plan import gap_closed
+from optimizer.model.status import OPTIMAL
 from optimizer.workbook.data import item_units
 from optimizer.workbook.writer import (
     COUNT,
@@ -212,7 +213,7 @@ def headline(result: RunResult) -> pd.DataFrame:
     summary = result.summary()
     rows: list[tuple[str, object]] = [
         ("status", result.status),
-        ("proven optimal", "yes" if result.status == "optimal" else "NO"),
+        ("proven optimal", "yes" if result.status == OPTIMAL else "NO"),
         ("message", result.message),
     ]
     plan = result.plan
