@@ -31,9 +31,8 @@ from optimizer.explain.binding import binding_limits, own_gap_closure_cell
 from optimizer.model.build import MILLION, _stock_position, create_model
 from optimizer.model.sets import ModelSets
 from optimizer.model.status import INFEASIBLE, OPTIMAL
+from optimizer.tolerance import GIVE
 from optimizer.workbook.data import AllianceData
-
-GIVE = 1e-6  # a slack above this (relative to max(1, commitment)) must give
 
 HOLDING_BACK = ("capacity", "expansion limit", "budget")  # limits, not commitments
 COLUMNS = ("kind", "rule", "ally", "item", "host", "period", "amount", "cell", "explanation")

@@ -21,6 +21,7 @@ import pandas as pd
 
 from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily
 from optimizer.model.sets import ModelSets
+from optimizer.tolerance import TIGHT
 from optimizer.workbook.data import ROW, AllianceData
 
 Terms = tuple[np.ndarray, np.ndarray]  # (columns, coefficients) of a linear expression
@@ -34,7 +35,6 @@ MILLION = 1e6
 CAPACITY, EXPANSION, BUDGET = "capacity", "expansion limit", "budget"
 GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier share",
                                            "work share")
-TIGHT = 1e-6  # a limit binds when its use is within TIGHT · max(1, |limit|) of it
 
 
 @dataclass(frozen=True)

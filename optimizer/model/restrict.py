@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 
 from optimizer.model.linear import LinearModel
+from optimizer.tolerance import ROUND_OFF
 
 # Column families that may be held back: orders, transfers and expansions, of which a
 # plan uses few. Holding back stock and shortfall columns too took many more pricing
 # rounds (S: eight times as long as a cold solve).
 FAMILIES = ("x", "y", "e")
-ZERO = 1e-9  # a base value at most this is 0
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def held_back_columns(linear: LinearModel, base: BasePlan) -> np.ndarray:
             [family.labels["item"] for family in families], ignore_index=True))[0]
     has_item = item >= 0
     touched = np.unique(item[has_item & (in_changed_rows | changed_columns)])
-    candidates = (has_item & ~np.isin(item, touched) & (np.abs(base.values) <= ZERO)
+    candidates = (has_item & ~np.isin(item, touched) & (np.abs(base.values) <= ROUND_OFF)
                   & (column_upper > 0))
     return np.flatnonzero(candidates)
 

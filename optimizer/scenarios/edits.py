@@ -50,7 +50,8 @@ import pandas as pd
 from optimizer.config import apply_settings
 from optimizer.errors import InputError, Problem
 from optimizer.files import not_a_regular_file, shown_path
-from optimizer.reach import LARGEST, SMALLEST, beyond_reach, out_of_reach
+from optimizer.reach import beyond_reach, out_of_reach
+from optimizer.tolerance import LARGEST, SMALLEST
 from optimizer.workbook.data import AllianceData
 from optimizer.workbook.schema import did_you_mean, nearest
 from optimizer.workbook.validation import configuration_problems

@@ -10,7 +10,7 @@ costs and delays, restrictions, capacities, budgets and gaps are all derived aga
 Every constraint is written as ``amount = how far it is violated`` (> 0 means violated,
 in the constraint's own units) together with a ``scale``: the size of its right-hand side
 (for the stock balance, an equality, the largest term). A constraint fails when
-``amount > TOLERANCE · max(1, |scale|)``; ``max_violation`` is the largest
+``amount > VERIFIER_TOLERANCE · max(1, |scale|)``; ``max_violation`` is the largest
 ``amount / max(1, |scale|)`` over every constraint checked.
 
 Periods are positions 0 … T-1 in sheet order; the grids below are numpy arrays indexed
@@ -27,13 +27,11 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import DEFAULTS
+from optimizer.tolerance import VERIFIER_TOLERANCE
 from optimizer.workbook.data import AllianceData
 
 if TYPE_CHECKING:
     from optimizer.model.plan import Plan
-
-TOLERANCE = 1e-6
-"""Relative tolerance: a constraint fails when its violation exceeds TOLERANCE · max(1, scale)."""
 
 MAX_LISTED = 50
 """At most this many violations are kept, worst first."""
@@ -219,7 +217,7 @@ class _Checker:
     def record(self, family: str, amount, scale, describe: Callable[[np.ndarray], list[str]],
                count: int | None = None) -> None:
         """Note ``len(amount)`` constraints of ``family`` (or ``count``) as checked, and
-        every one whose violation ``amount`` exceeds TOLERANCE · max(1, |scale|)."""
+        every one whose violation ``amount`` exceeds VERIFIER_TOLERANCE · max(1, |scale|)."""
         amount = np.asarray(amount, dtype=float)
         scale = np.broadcast_to(np.asarray(scale, dtype=float), amount.shape).ravel()
         amount = amount.ravel()
@@ -231,7 +229,7 @@ class _Checker:
         size = np.maximum(1.0, np.abs(np.nan_to_num(scale)))
         scaled = amount / size
         self.max_violation = max(self.max_violation, float(np.max(scaled, initial=0.0)))
-        bad = np.flatnonzero(amount > TOLERANCE * size)
+        bad = np.flatnonzero(amount > VERIFIER_TOLERANCE * size)
         if not len(bad):
             return
         bad = bad[np.argsort(-scaled[bad], kind="stable")[:MAX_LISTED]]

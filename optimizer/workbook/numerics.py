@@ -22,10 +22,9 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import Problem
+from optimizer.tolerance import SPREAD_LIMIT
 from optimizer.words import number
 from optimizer.workbook.data import AllianceData
-
-SPREAD_LIMIT = 1e9
 
 MONEY = (("Production", "unit_cost"), ("Transport", "cost_per_unit"),
          ("Expansion", "cost_per_unit"), ("Budgets", "budget"),
