@@ -32,6 +32,7 @@ from optimizer.model.build import MILLION, _stock_position, create_model
 from optimizer.model.sets import ModelSets
 from optimizer.model.status import INFEASIBLE, OPTIMAL
 from optimizer.tolerance import GIVE
+from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
 
 HOLDING_BACK = ("capacity", "expansion limit", "budget")  # limits, not commitments
@@ -64,13 +65,9 @@ def amount_unit(kind: object, rule: object, item: object, units: dict[str, str],
     return units.get(str(item), "") if isinstance(item, str) else ""
 
 
-def _quantity(value: float) -> str:
-    return f"{value:,.6g}"
-
-
 def _gives(amount: float, what: str) -> str:
     """"; 3 cannot be covered" for a member of the conflict set that gives, else ""."""
-    return f"; {_quantity(amount)} {what}" if amount > GIVE else ""
+    return f"; {figure(amount, what)}" if amount > GIVE else ""
 
 
 def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: float,
@@ -161,7 +158,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
             "host": limit.host, "period": limit.period, "amount": limit.objective_improved,
             "cell": limit.set_by,
             "explanation": (f"holds these commitments back: each {limit.per} more would "
-                            f"let {_quantity(limit.objective_improved)} more of them hold"),
+                            f"let {figure(limit.objective_improved)} more of them hold"),
         })
     table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
     count = int(hard.sum())
@@ -211,7 +208,7 @@ def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
                                                                     period]))
         if (label.ally, label.item) in stocks.index:
             on_hand = stocks.loc[(label.ally, label.item)]
-            held = (f"Stocks holds {_quantity(on_hand['on_hand'])} "
+            held = (f"Stocks holds {figure(on_hand['on_hand'])} "
                     f"({data.cell('Stocks', 'on_hand', int(on_hand['row']))})")
         else:
             held = "Stocks holds none"
@@ -234,7 +231,7 @@ def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
         rows.append({
             "kind": "conflict", "rule": "stock cover of consumption", "ally": label.ally,
             "item": label.item, "period": period, "amount": amount, "cell": cell,
-            "explanation": (f"{label.ally} uses {_quantity(label.consumption)} {label.item} "
+            "explanation": (f"{label.ally} uses {figure(label.consumption)} {label.item} "
                             f"in {period}, but {held} and {cause}"
                             + _gives(amount, "cannot be covered")),
         })
@@ -252,9 +249,9 @@ def _unclosed(model, values: np.ndarray, in_set: np.ndarray,
             "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
             "item": label.item, "period": period, "amount": amount, "cell": cell,
             "explanation": (f"{label.ally} must close {100 * label.closure:g} % of its gap "
-                            f"of {_quantity(label.gap)} {label.item} in {period}"
+                            f"of {figure(label.gap)} {label.item} in {period}"
                             + (f", but can close only "
-                               f"{_quantity(label.gap - label.upper - amount)}"
+                               f"{figure(label.gap - label.upper - amount)}"
                                if amount > GIVE else "")
                             + _gives(amount, "more stays open")),
         })
@@ -406,8 +403,8 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
         period = periods[row.period]
         found.append(Problem(
             data.cell("Consumption", "quantity", int(consumption[row.ally, row.item, period])),
-            f"{row.ally} uses {_quantity(row.used)} {row.item} up to {period} but holds "
-            f"{_quantity(row.on_hand)} and {_what_can_arrive(row, periods, data, config)}",
+            f"{row.ally} uses {figure(row.used)} {row.item} up to {period} but holds "
+            f"{figure(row.on_hand)} and {_what_can_arrive(row, periods, data, config)}",
             severity="infeasible"))
 
     gaps = sets.shortfalls.merge(reach, on=["ally", "item", "period"], how="left")
@@ -426,7 +423,7 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
         found.append(Problem(
             data.cell("Requirements", "target", int(row.row)),
             f"{row.ally} must close {100 * row.closure:g} % of its gap of "
-            f"{_quantity(row.gap)} {row.item} in {periods[row.period]} ({rule}), but "
+            f"{figure(row.gap)} {row.item} in {periods[row.period]} ({rule}), but "
             f"{_what_can_arrive(row, periods, data, config)}{later}",
             severity="infeasible"))
     return found
@@ -447,7 +444,7 @@ def _what_can_arrive(row, periods: np.ndarray, data: AllianceData, config: dict)
     if row.arrivals > GIVE:
         within = (f", within {ally}'s budgets" if row.budgeted else "") + (
             f"; and only free deliveries, as {work_share}" if row.no_work_share else "")
-        return (f"at most {_quantity(row.arrivals)} can be delivered by then (the capacity "
+        return (f"at most {figure(row.arrivals)} can be delivered by then (the capacity "
                 f"of the lines making it, with every expansion built{within})")
     if row.earliest > row.period:
         return f"the earliest delivery arrives at the end of {periods[int(row.earliest)]}"

@@ -41,6 +41,7 @@ import pandas as pd
 from optimizer.config import report_currency
 from optimizer.model.plan import gap_closed
 from optimizer.model.status import OPTIMAL
+from optimizer.words import figure
 from optimizer.workbook.data import item_units
 from optimizer.workbook.writer import (
     COUNT,
@@ -250,7 +251,7 @@ def _most_left_open(readiness: pd.DataFrame, units: dict[str, str]) -> str:
     item = left.idxmax()
     short = float(readiness.loc[readiness["item"] == item, "shortfall"].sum())
     unit = units.get(str(item), "units")
-    return f"{item}: {left.max():.1f}% of its gap ({short:,.0f} {unit} short)"
+    return f"{item}: {left.max():.1f}% of its gap ({figure(short, unit)} short)"
 
 
 def _units(result: RunResult) -> dict[str, str]:

@@ -45,7 +45,7 @@ from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.solve import highs
 from optimizer.solve.pulp import INSTALL_HINTS, PulpSession
 from optimizer.tolerance import DUAL_TOLERANCE, RELATIVE, ROUND_OFF, with_round_off
-from optimizer.words import number
+from optimizer.words import figure
 
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
 _PHASE_TEXT = {
@@ -513,11 +513,11 @@ class CleanPlan:
 def _cleaned(first: float, moved: float, values: np.ndarray | None) -> CleanPlan:
     if moved < first - RELATIVE * max(1.0, first):
         return CleanPlan(True, first, moved,
-                         f"moves {number(moved)} units between allies, the least any plan of "
+                         f"moves {figure(moved)} units between allies, the least any plan of "
                          f"equal cost and shortfall moves (the first one found moved "
-                         f"{number(first)})", values)
+                         f"{figure(first)})", values)
     return CleanPlan(False, first, first,
-                     f"moves {number(first)} units between allies; no plan of equal cost and "
+                     f"moves {figure(first)} units between allies; no plan of equal cost and "
                      "shortfall moves less", None)
 
 
