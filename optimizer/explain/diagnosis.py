@@ -29,7 +29,7 @@ import pandas as pd
 from optimizer.errors import Problem
 from optimizer.explain.binding import binding_limits, own_gap_closure_cell
 from optimizer.model.build import MILLION, _stock_position, create_model
-from optimizer.model.sets import ModelSets
+from optimizer.model.sets import ModelSets, no_order_stock
 from optimizer.model.status import INFEASIBLE, OPTIMAL
 from optimizer.tolerance import GIVE
 from optimizer.words import figure
@@ -322,7 +322,7 @@ def most_deliverable(sets: ModelSets, config: dict) -> pd.DataFrame:
     online = orders["line"].map(expansions["online"]).to_numpy(float)
     bound = bound + np.where(orders["period"].to_numpy() >= online,
                              orders["line"].map(expansions["extra"]).to_numpy(float), 0.0)
-    price = (orders["unit_cost"] + orders["route_cost"]).to_numpy(float)
+    price = orders["price"].to_numpy(float)
     paid = price > 0
 
     money = sets.budgets.copy()
@@ -377,8 +377,8 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
 
         s(a,i,t) = P(a,i,t) + Σ orders delivered to a by t,  P = on_hand − Σ_{τ≤t} consumption,
 
-    and the deliveries are at most ``arrivals`` of ``most_deliverable``. So the solve is
-    infeasible when, for some ally, item and period,
+    (P: ``no_order_stock``), and the deliveries are at most ``arrivals`` of
+    ``most_deliverable``. So the solve is infeasible when, for some ally, item and period,
 
     - P + arrivals < 0: consumption cannot be covered (constraint 3);
     - ρ_a·gap > arrivals, with ρ_a > 0: the minimum gap closure cannot be met (rule 6;
@@ -393,10 +393,8 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
     reach = most_deliverable(sets, config)
     found: list[Problem] = []
 
-    stocks = sets.stocks.merge(sets.on_hand, on=["ally", "item"]).merge(
-        reach, on=["ally", "item", "period"])
-    stocks["used"] = stocks.groupby(["ally", "item"])["consumption"].cumsum()
-    left = stocks["on_hand"] - stocks["used"] + stocks["arrivals"]
+    stocks = no_order_stock(sets.stocks, sets.on_hand).merge(reach, on=["ally", "item", "period"])
+    left = stocks["no_order_stock"] + stocks["arrivals"]
     short = stocks[left < -GIVE * np.maximum(1.0, stocks["used"])]
     consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
     for row in short.drop_duplicates(["ally", "item"]).itertuples(index=False):

@@ -142,18 +142,15 @@ def rule_rows(prices: pd.DataFrame) -> pd.DataFrame:
 
 def _by_ally(plan: Plan, holding_cost: pd.Series) -> pd.DataFrame:
     """Weighted shortfall and cost of every ally in a plan: Σ priority · shortfall over
-    its targets; its orders (purchase and transport), the transport of the transfers it
-    receives, the expansions it pays for and Σ holding_cost(item) · stock of its stock.
-    ``holding_cost`` is per item code."""
+    its targets; what it spends (``Plan.spending``: its orders with their transport, the
+    transport of the transfers it receives, the expansions it pays for) and
+    Σ holding_cost(item) · stock of its stock. ``holding_cost`` is per item code."""
     readiness = plan.readiness
     shortfall = (readiness["shortfall"] * readiness["priority"]).groupby(
         readiness["ally"]).sum()
     stocks = plan.stocks
     cost = pd.concat([
-        plan.orders.groupby("ally")["total_cost"].sum(),
-        plan.expansions.groupby("payer")["cost"].sum(),
-        (plan.transfers["quantity"] * plan.transfers["transport_cost"]).groupby(
-            plan.transfers["to"]).sum(),
+        plan.spending(),
         (stocks["stock"] * stocks["item"].map(holding_cost)).groupby(stocks["ally"]).sum(),
     ]).groupby(level=0).sum()
     return pd.DataFrame({"shortfall": shortfall, "cost": cost}).fillna(0.0)

@@ -382,7 +382,7 @@ def spending_terms(model: AllocationModel) -> pd.DataFrame:
                                   expansions["period"].to_numpy()[paid]]).astype(np.int64),
         "column": np.concatenate([model.x, model.y, model.e[paid]]),
         "coefficient": np.concatenate([
-            (orders["unit_cost"] + orders["route_cost"]).to_numpy(float),
+            orders["price"].to_numpy(float),
             transfers["route_cost"].to_numpy(float),
             expansions["cost_per_unit"].to_numpy(float)[paid]]),
     })

@@ -57,6 +57,19 @@ class Plan:
         """Per Readiness row: the target is met (shortfall within QUANTITY_TOLERANCE)."""
         return self.readiness["shortfall"] <= QUANTITY_TOLERANCE
 
+    def spending(self) -> pd.Series:
+        """What each ally spends in the plan (SPEC §4, constraint 5: the terms
+        ``spending_terms`` puts in the budget rows), as amounts indexed by the ally, one
+        per kind: its orders with their transport, the expansions it pays for, and the
+        transport of the transfers it receives (expansions funded outside the budgets are
+        no ally's). Summed by ally they are Σ_t spend(a,t)."""
+        transfers = self.transfers
+        return pd.concat([
+            self.orders.groupby("ally")["total_cost"].sum(),
+            self.expansions.groupby("payer")["cost"].sum(),
+            (transfers["quantity"] * transfers["transport_cost"]).groupby(transfers["to"]).sum(),
+        ])
+
     @property
     def gap_closed_pct(self) -> float:
         """The share of gaps closed over every Requirements row, weighted by priority
@@ -102,7 +115,7 @@ def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:
     orders["order_period"] = periods[orders["period"]]
     orders["delivery_period"] = periods[orders["delivery"]]
     orders["transport_cost"] = orders["route_cost"]
-    orders["total_cost"] = orders["quantity"] * (orders["unit_cost"] + orders["route_cost"])
+    orders["total_cost"] = orders["quantity"] * orders["price"]
     orders = orders[["facility", "host", "item", "ally", "order_period", "delivery_period",
                      "quantity", "unit_cost", "transport_cost", "total_cost"]]
 

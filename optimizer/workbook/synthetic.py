@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.workbook.data import route_terms
 from optimizer.workbook.schema import SHEETS, SHEETS_BY_NAME, Kind
 from optimizer.workbook.writer import SheetContent, write_workbook
 
@@ -461,13 +462,7 @@ def _arrival_offsets(na, ally, item, line_host, line_item, lead_time, allowed,
         "to": np.tile(ally, nl),
         "item": np.repeat(item[line_item], na),
     })
-    named = transport.dropna(subset=["item"])
-    general = transport[transport["item"].isna()]
-    by_item = pairs.merge(named[["from", "to", "item", "lead_time"]], how="left",
-                          on=["from", "to", "item"])["lead_time"]
-    by_route = pairs.merge(general[["from", "to", "lead_time"]], how="left",
-                           on=["from", "to"])["lead_time"]
-    route = by_item.fillna(by_route).fillna(0).to_numpy()
+    _, route = route_terms(transport, pairs["from"], pairs["to"], pairs["item"])
     offset = np.repeat(lead_time, na) + route
     return np.where(allowed.ravel(), offset, np.inf).reshape(nl, na).astype(float)
 
