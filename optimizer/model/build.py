@@ -22,7 +22,7 @@ import pandas as pd
 from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily
 from optimizer.model.sets import ModelSets
 from optimizer.tolerance import TIGHT
-from optimizer.workbook.data import ROW, AllianceData
+from optimizer.workbook.data import ROW, AllianceData, ranges
 
 Terms = tuple[np.ndarray, np.ndarray]  # (columns, coefficients) of a linear expression
 
@@ -178,8 +178,7 @@ def define_capacity_constraints(model: AllocationModel) -> None:
     # Each e(ℓ,τ) enters every row (ℓ,t) with t ≥ online_from.
     reach = horizon - expansions["online_from"].to_numpy()
     e_index = np.repeat(np.arange(len(expansions)), reach)
-    e_period = expansions["online_from"].to_numpy()[e_index] + (
-        np.arange(len(e_index)) - np.repeat(np.cumsum(reach) - reach, reach))
+    e_period = expansions["online_from"].to_numpy()[e_index] + ranges(reach)
     row = np.concatenate([
         orders["line"].to_numpy() * horizon + orders["period"].to_numpy(),
         expansions["line"].to_numpy()[e_index] * horizon + e_period,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.workbook.data import ROW, AllianceData, forbidding_rows, route_terms
+from optimizer.workbook.data import ROW, AllianceData, forbidding_rows, ranges, route_terms
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def build_sets(data: AllianceData, config: dict) -> ModelSets:
     delay = pairs["lead_time"].to_numpy() + pairs["route_delay"].to_numpy()
     usable = np.clip(horizon - delay, 0, None)  # order periods whose delivery is in time
     orders = pairs.loc[pairs.index.repeat(usable)].reset_index(drop=True)
-    orders["period"] = _ranges(usable)
+    orders["period"] = ranges(usable)
     orders["delivery"] = orders["period"] + np.repeat(delay, usable)
     orders["integer"] = orders["item"].map(items["integer"]).astype(bool)
     orders["price"] = orders["unit_cost"] + orders["route_cost"]
@@ -116,7 +116,7 @@ def build_sets(data: AllianceData, config: dict) -> ModelSets:
     ).rename(columns={ROW: "expansion_row"})
     count = np.clip(horizon - expansion["lead_time"].to_numpy(), 0, None)
     expansions = expansion.loc[expansion.index.repeat(count)].reset_index(drop=True)
-    expansions["period"] = _ranges(count)
+    expansions["period"] = ranges(count)
     expansions["online_from"] = expansions["period"] + expansions["lead_time"]
     expansions = expansions[
         ["line", "facility", "item", "period", "online_from", "cost_per_unit", "payer",
@@ -152,16 +152,6 @@ def build_sets(data: AllianceData, config: dict) -> ModelSets:
     )
 
 
-def _ranges(counts: np.ndarray) -> np.ndarray:
-    """[0, 1, …, c₀−1, 0, 1, …, c₁−1, …] for counts c."""
-    counts = np.asarray(counts, dtype="int64")
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype="int64")
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total, dtype="int64") - starts
-
-
 def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame) -> pd.DataFrame:
     """y(a,b,i,t) for every ordered pair of allies a ≠ b, item and period, in time."""
     codes = data.allies["ally"].to_numpy()
@@ -177,7 +167,7 @@ def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame) -> pd.D
     triples = route_costs(data, triples)
     usable = np.clip(horizon - triples["route_delay"].to_numpy(), 0, None)
     transfers = triples.loc[triples.index.repeat(usable)].reset_index(drop=True)
-    transfers["period"] = _ranges(usable)
+    transfers["period"] = ranges(usable)
     transfers["arrival"] = transfers["period"] + np.repeat(triples["route_delay"].to_numpy(),
                                                            usable)
     transfers["integer"] = transfers["item"].map(items["integer"]).astype(bool)

@@ -124,6 +124,17 @@ def route_terms(transport: pd.DataFrame, origin, destination,
     return pick("cost_per_unit", "float64"), pick("lead_time", "int64")
 
 
+def ranges(counts) -> np.ndarray:
+    """[0, 1, …, c₀−1, 0, 1, …, c₁−1, …] for counts c: the position of each row within its
+    block when a table's rows are repeated c times each (``np.repeat``)."""
+    counts = np.asarray(counts, dtype="int64")
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype="int64")
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype="int64") - starts
+
+
 RESTRICTED = ("host", "facility", "ally", "item")  # the fields a Restrictions row may name
 
 
