@@ -71,6 +71,16 @@ def test_importing_the_package_loads_no_stage():
     assert run.returncode == 0, run.stderr
 
 
+def test_solve_is_the_function_beside_the_solver_stage_of_that_name():
+    """The subpackage ``optimizer.solve`` (the solver stage), once imported, does not
+    hide the function: both forms of import give it."""
+    from optimizer import solve
+    from optimizer.solve import phases
+
+    assert callable(optimizer.solve) and solve is optimizer.solve
+    assert phases.solve_model.__module__ == "optimizer.solve.phases"
+
+
 def test_the_tables_are_the_report_s_sheets(sample_run):
     """``result.tables[sheet]`` holds the report's columns (the fields its header notes
     name) and the sheet's rows, as the written workbook holds them."""
