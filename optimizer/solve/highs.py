@@ -128,7 +128,14 @@ def _run_interruptibly(highs: highspy.Highs, seconds: float) -> bool:
 
 class HighsSession:
     """One HiGHS instance holding the model; ``run`` solves it with the current costs,
-    bounds and rows and says what came of it in SPEC terms."""
+    bounds and rows and says what came of it in SPEC terms (``SolverSession``)."""
+
+    # HiGHS hands its basis over: ranges, another objective's duals, priced columns, and
+    # duals of its own precision (``optimizer.solve.session.SolverSession``).
+    gives_ranging = True
+    gives_basis = True
+    prices_held_back = True
+    keeps_optimal_face = True
 
     def __init__(self, linear: LinearModel, *, verbose: bool, mip_gap: float,
                  threads: int) -> None:
