@@ -17,7 +17,7 @@ from optimizer.model.build import create_model
 from optimizer.model.sets import build_sets
 from optimizer.solve.highs import HighsSession
 from optimizer.solve.pulp import PulpSession
-from optimizer.solve.session import SolverSession
+from optimizer.solve.session import SolverSession, TimeBudget
 from optimizer.workbook.synthetic import generate_workbook
 from optimizer.workbook.validation import load_workbook
 from tests.test_restrict import orders
@@ -95,7 +95,7 @@ def test_the_solve_stage_never_asks_which_class_a_session_is(module):
 
 
 @pytest.mark.parametrize("session_class", SESSIONS)
-def test_a_pulp_session_reads_and_fixes_rows_as_highs_does(session_class):
+def test_both_sessions_read_and_fix_rows_alike(session_class):
     """Row activity and fixed rows, which the optimal face needs, agree between the two
     sessions on the same model: x0 + x1 ≥ 1, x2 + x3 ≥ 1, x0 ≤ 5."""
     session = open_on_orders(session_class)
@@ -152,3 +152,29 @@ def test_the_flag_not_the_class_chooses_the_optimal_face(tmp_path, monkeypatch, 
     reference = phases.solve_model(*lp_model(tmp_path, "highs", "lexicographic"))
     cost = phases.dense_objective(model.linear.n_columns, list(model.cost_terms.values()))
     assert cost @ outcome.values == pytest.approx(cost @ reference.values, rel=1e-5)
+
+
+def test_a_time_budget_never_hands_out_zero_seconds():
+    spent = TimeBudget(2.0, started=0.0)  # long over
+    assert spent.remaining() == 1e-3
+    assert TimeBudget(60.0).remaining() == pytest.approx(60.0, abs=1.0)
+
+
+@pytest.mark.parametrize("session_class", SESSIONS)
+def test_a_phase_runner_scales_records_and_keeps_the_worst_status(session_class):
+    """x0 + x1 ≥ 1, x2 + x3 ≥ 1, x0 ≤ 5 at costs (1e6, 2e6, 1e6, 5e6): the solver holds
+    the objective times 2^-17 (its largest coefficient 38.1, in [32, 64)); the phase records the
+    objective as stated. A phase that sets no status cannot lower the run's."""
+    session = open_on_orders(session_class)
+    runner = phases.PhaseRunner(session, TimeBudget(60.0))
+    cost = np.array([1e6, 2e6, 1e6, 5e6])
+    assert runner.run("weighted", cost)
+    assert runner.scale == 2.0 ** -17
+    assert runner.held_cost == pytest.approx(cost * 2.0 ** -17)
+    assert [(p["phase"], p["status"]) for p in runner.phases] == [("weighted", "optimal")]
+    assert runner.phases[0]["objective"] == pytest.approx(2e6)
+    session.fix_columns(np.array([0, 1]), np.zeros(2))  # item I can no longer be met
+    assert not runner.run("tie-break", np.ones(4), sets_status=False)
+    assert (runner.status, runner.phases[-1]["status"]) == ("optimal", "infeasible")
+    assert not runner.run("cost", cost)
+    assert runner.status == "infeasible"

@@ -32,6 +32,7 @@ from optimizer.model.build import MILLION, _stock_position, create_model
 from optimizer.model.sets import ModelSets
 from optimizer.model.status import INFEASIBLE, OPTIMAL
 from optimizer.solve.phases import PhaseRunner, open_session, sensitivity
+from optimizer.solve.session import TimeBudget
 from optimizer.workbook.data import AllianceData
 
 GIVE = 1e-6  # a slack above this (relative to max(1, commitment)) must give
@@ -88,9 +89,9 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     3. With only the conflict set elastic (every other commitment free), the least total
        give says how much each member gives, and the duals which limits hold them back.
 
-    Every solve starts from the previous one's basis, on the session and within the
-    time budget of a ``PhaseRunner`` (``time_limit`` seconds from the start, the elastic
-    model's building included). Should the time limit end the deletion filter early, the
+    Every solve starts from the previous one's basis, through a ``PhaseRunner`` whose
+    budget is ``time_limit`` seconds from the start (the elastic model's building
+    included). Should the time limit end the deletion filter early, the
     set found so far is reported and said not to be minimal.
     """
     started = time.perf_counter()
@@ -99,7 +100,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     natural = model.linear.column_bounds()[1][slack]
     n_columns = model.linear.n_columns
     session, _ = open_session(model, config, verbose)
-    runner = PhaseRunner(session, time_limit=time_limit, started=started, verbose=verbose)
+    runner = PhaseRunner(session, TimeBudget(time_limit, started), verbose=verbose)
 
     def solve(elastic: np.ndarray, hard: np.ndarray) -> tuple[str, str]:
         """Slack costs 1 where ``elastic``, is fixed at 0 where ``hard``, free elsewhere."""

@@ -21,6 +21,7 @@ from optimizer.model.status import (
     has_plan,
     stopped_by,
 )
+from optimizer.solve.session import TimeBudget
 
 try:
     import highspy
@@ -202,10 +203,9 @@ class HighsSession:
         the last basis, until none is; release them all if the restricted model has no
         plan (``optimizer.model.restrict`` states why the result is the whole model's
         optimum)."""
-        started = time.perf_counter()
+        budget = TimeBudget(time_limit)
         while True:
-            left = max(1e-3, time_limit - (time.perf_counter() - started))
-            status, message, has_solution = self._run_once(left)
+            status, message, has_solution = self._run_once(budget.remaining())
             if not self.held_back.any() or status not in (OPTIMAL, INFEASIBLE):
                 return status, message, has_solution
             if status == INFEASIBLE:

@@ -7,13 +7,13 @@ Objective modes (SPEC §4):
 
 Phase 2 of an LP keeps phase 1's optimal face instead of adding a dense row, when the
 session's duals allow it (``SolverSession.keeps_optimal_face``: HiGHS): by complementary
-slackness, with phase 1's duals fixed, the optimal plans are
-exactly the feasible plans that keep every column with a non-zero reduced cost at its
-bound and every row with a non-zero dual tight. Those columns and rows are fixed and
-phase 2 is solved again (from phase 1's basis when the simplex method is used; large
-LPs use interior point, see ``highs.method``). If W should still leave the bound
-(numerical tolerance), the bound row is added and phase 2 solved again. A MIP, or any
-other session, gets the bound row; a MIP starts phase 2 from phase 1's solution.
+slackness, with phase 1's duals fixed, the optimal plans are exactly the feasible plans
+that keep every column with a non-zero reduced cost at its bound and every row with a
+non-zero dual tight. Those columns and rows are fixed and phase 2 is solved again (from
+phase 1's basis when the simplex method is used; large LPs use interior point, see
+``highs.method``). If W should still leave the bound (numerical tolerance), the bound
+row is added and phase 2 solved again. A MIP, or any other session, gets the bound row;
+a MIP starts phase 2 from phase 1's solution.
 
 The solves of a run go through one ``PhaseRunner``: its time limit, the objective
 scaling, the record of the phases and the run's status.
@@ -48,7 +48,7 @@ from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.solve import highs
 from optimizer.solve.pulp import INSTALL_HINTS, PulpSession
-from optimizer.solve.session import RowHandle, SolverSession
+from optimizer.solve.session import RowHandle, SolverSession, TimeBudget
 from optimizer.tolerance import ROUND_OFF
 from optimizer.words import number
 
@@ -213,8 +213,7 @@ def open_session(model: AllocationModel, config: dict,
 
 
 class PhaseRunner:
-    """The solves of one run on one session against one time limit, ``time_limit``
-    seconds from ``started`` (``time.perf_counter``).
+    """The solves of one run on one session within one time budget (the run's limit).
 
     Each solve's objective reaches the solver multiplied by ``objective_scale`` (a
     power of two; ``scale`` and ``held_cost`` are those of the last solve, so that its
@@ -224,26 +223,16 @@ class PhaseRunner:
     and the run's ``status`` and ``message`` are those of the worst status any phase
     that sets the status gave (optimal < feasible < infeasible < error)."""
 
-    def __init__(self, session: SolverSession, *, time_limit: float, started: float,
-                 verbose: bool = False, progress=lambda stage: None) -> None:
+    def __init__(self, session: SolverSession, budget: TimeBudget, *, verbose: bool = False,
+                 progress=lambda stage: None) -> None:
         self.session = session
-        self.time_limit = time_limit
-        self.started = started
+        self.budget = budget
         self.verbose = verbose
         self.progress = progress
         self.phases: list[dict] = []
         self.status, self.message = OPTIMAL, "solved to optimality"
         self.scale = 1.0
         self.held_cost = np.zeros(0)  # the objective the solver holds (none set yet)
-
-    def elapsed(self) -> float:
-        """Seconds since the run started."""
-        return time.perf_counter() - self.started
-
-    def remaining(self) -> float:
-        """Seconds left of the run's limit; never zero, which solvers read as "no
-        limit"."""
-        return max(1e-3, self.time_limit - self.elapsed())
 
     def solve(self, cost: np.ndarray, *, seconds: float | None = None,
               own_objective: bool = False) -> tuple[str, str, bool]:
@@ -279,7 +268,7 @@ class PhaseRunner:
 
     def _solve_held(self, seconds: float | None) -> tuple[str, str, bool]:
         with solver_output(self.verbose):
-            return self.session.run(self.remaining() if seconds is None else seconds)
+            return self.session.run(self.budget.remaining() if seconds is None else seconds)
 
 
 def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
@@ -297,8 +286,8 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
     ranging = bool(explain.get("ranging", False))
     n_columns = model.linear.n_columns
     session, version = open_session(model, config, verbose)
-    runner = PhaseRunner(session, time_limit=time_limit, started=started, verbose=verbose,
-                         progress=progress)
+    budget = TimeBudget(time_limit, started)
+    runner = PhaseRunner(session, budget, verbose=verbose, progress=progress)
     outcome = SolveOutcome(OPTIMAL, "solved to optimality", str(config["solver"]["name"]),
                            version, phases=runner.phases)
 
@@ -336,7 +325,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         if ranging and restartable and session.held_back.any():
             # Ranging reads every column's bounds: give the held-back ones theirs (the
             # basis stays optimal, their reduced costs being ≥ 0).
-            session.release_held_back(runner.remaining())
+            session.release_held_back(budget.remaining())
             values, duals, reduced = (session.values(), session.row_duals(),
                                       session.reduced_costs())
         clean_first = None
@@ -345,7 +334,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             # MIP, within a quarter of the time the plan took (what it finds is kept).
             clean_first = clean_whole_unit_transfers(
                 runner, model, runner.held_cost, values,
-                min(runner.remaining(), max(MIN_CLEAN_SECONDS, 0.25 * runner.elapsed())))
+                min(budget.remaining(), max(MIN_CLEAN_SECONDS, 0.25 * budget.elapsed())))
             if clean_first is not None and clean_first.applied:
                 values = clean_first.values
         if session.is_mip:
@@ -353,7 +342,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             # limit even when the MIP used it all, so that a limited plan still has
             # marginal values.
             fixed = _resolve_with_integers_fixed(runner, model, objective, values, bound_row,
-                                                 max(runner.remaining(), 0.1 * time_limit),
+                                                 max(budget.remaining(), 0.1 * time_limit),
                                                  ranging)
             values, duals, reduced = fixed.values, fixed.duals, fixed.reduced_costs
             if fixed.weighted_shortfall is not None:  # lexicographic
@@ -393,7 +382,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         if keep_plan and restartable:
             outcome.base_plan = BasePlan.of(model.linear, outcome.values)
     outcome.status, outcome.message = runner.status, runner.message
-    outcome.seconds = runner.elapsed()
+    outcome.seconds = budget.elapsed()
     return outcome
 
 
@@ -488,9 +477,8 @@ def break_ties(runner: PhaseRunner, model: AllocationModel, held_cost: np.ndarra
     The face is kept by fixing what the duals of the last LP solve fix (a session that
     ``keeps_optimal_face``; for a MILP, the LP with its integers fixed, so whole-unit
     decisions stay as found) or, with another, by a row holding the objective at its
-    optimum. Comparing the chosen
-    plan with the first one found says whether other plans of equal cost and shortfall
-    exist. None when no ally has a gap to share."""
+    optimum. Comparing the chosen plan with the first one found says whether other plans
+    of equal cost and shortfall exist. None when no ally has a gap to share."""
     shares = open_share_rows(model)
     if shares.labels.empty:
         return None
@@ -690,11 +678,11 @@ def _resolve_with_integers_fixed(runner: PhaseRunner, model: AllocationModel,
     when ``ranging``). ``bound_row``: the W row of the MIP's phase 2 (lexicographic mode);
     ``seconds``: the time these LP solves may take together."""
     session = runner.session
-    deadline = time.perf_counter() + seconds
+    together = TimeBudget(seconds)
 
     def solve_lp(name: str, objective_now: np.ndarray) -> bool:
-        left = max(1e-3, deadline - time.perf_counter())
-        return runner.run(name, objective_now, sets_status=False, seconds=left)
+        return runner.run(name, objective_now, sets_status=False,
+                          seconds=together.remaining())
 
     integer = np.flatnonzero(session.integer)
     session.fix_columns(integer, np.round(values[integer]))

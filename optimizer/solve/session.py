@@ -14,11 +14,13 @@ column or row position, the model's columns first and those added later after th
 
 The solvers differ in what they can give beyond a plan and its duals; each session
 states it in its capability flags, which decide the method the phases use, never the
-session's class.
+session's class. ``TimeBudget`` is the one measure of the seconds a run or a solve has.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -26,6 +28,22 @@ import numpy as np
 # The handle ``add_row`` gives for an added row: its position (HiGHS) or the row object
 # (PuLP). Only the session that gave it reads it.
 RowHandle = Any
+
+
+@dataclass
+class TimeBudget:
+    """``seconds`` to spend from ``started`` (``time.perf_counter``)."""
+
+    seconds: float
+    started: float = field(default_factory=time.perf_counter)
+
+    def elapsed(self) -> float:
+        """Seconds since the start."""
+        return time.perf_counter() - self.started
+
+    def remaining(self) -> float:
+        """Seconds left; never zero, which solvers read as "no limit"."""
+        return max(1e-3, self.seconds - self.elapsed())
 
 
 @runtime_checkable
