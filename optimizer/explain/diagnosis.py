@@ -20,7 +20,6 @@ lowers the total that must give by ``objective_improved`` units.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,16 +89,16 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
 
     Every solve starts from the previous one's basis, through a ``PhaseRunner`` whose
     budget is ``time_limit`` seconds from the start (the elastic model's building
-    included). Should the time limit end the deletion filter early, the
-    set found so far is reported and said not to be minimal.
+    included). Should the time limit end the deletion filter early, the set found so far
+    is reported and said not to be minimal.
     """
-    started = time.perf_counter()
+    budget = TimeBudget(time_limit)
     model = create_model(sets, config, elastic=True)
     slack = np.concatenate([c for c in model.slack.values()] or [np.zeros(0, np.int64)])
     natural = model.linear.column_bounds()[1][slack]
     n_columns = model.linear.n_columns
     session, _ = open_session(model, config, verbose)
-    runner = PhaseRunner(session, TimeBudget(time_limit, started), verbose=verbose)
+    runner = PhaseRunner(session, budget, verbose=verbose)
 
     def solve(elastic: np.ndarray, hard: np.ndarray) -> tuple[str, str]:
         """Slack costs 1 where ``elastic``, is fixed at 0 where ``hard``, free elsewhere."""
