@@ -74,11 +74,16 @@ def test_importing_the_package_loads_no_stage():
 def test_solve_is_the_function_beside_the_solver_stage_of_that_name():
     """The subpackage ``optimizer.solve`` (the solver stage), once imported, does not
     hide the function: both forms of import give it."""
-    from optimizer import solve
-    from optimizer.solve import phases
+    import inspect
 
-    assert callable(optimizer.solve) and solve is optimizer.solve
+    import optimizer.solve.phases as phases
+    from optimizer import solve
+    from optimizer.solve import highs
+
+    assert solve is optimizer.solve and callable(solve)
+    assert "settings" in inspect.signature(solve).parameters
     assert phases.solve_model.__module__ == "optimizer.solve.phases"
+    assert optimizer.solve.highs is highs and optimizer.solve.phases is phases
 
 
 def test_the_tables_are_the_report_s_sheets(sample_run):
