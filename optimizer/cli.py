@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from optimizer import __version__
-from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
+from optimizer.config import DEFAULT_MODEL_FILE, Config, load_config
 from optimizer.errors import ExitCode, InputError, Problem, StockpileError
 from optimizer.files import shown_path, shown_text
 from optimizer.model.status import WITH_PLAN, has_plan
@@ -52,7 +52,7 @@ def _print_problems(problems: list[Problem], show_all: bool) -> None:
         )
 
 
-def _model_config(args: argparse.Namespace) -> dict:
+def _model_config(args: argparse.Namespace) -> Config:
     model = args.model
     if model is None and DEFAULT_MODEL_FILE.exists():
         model = DEFAULT_MODEL_FILE
@@ -67,7 +67,7 @@ def _command_validate(args: argparse.Namespace) -> int:
     from optimizer.workbook.validation import load_workbook
 
     config = _model_config(args)
-    data, warnings = load_workbook(args.workbook, config["rules"])
+    data, warnings = load_workbook(args.workbook, config.rules)
     conflicts = evident_conflicts(build_sets(data, config), data, config)
     _print_problems(warnings + conflicts, args.all)
     print(
@@ -203,7 +203,7 @@ def _print_summary(result, out: Path) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("status", f"{result.status} ({result.message})")
-    currency = report_currency(result.config)
+    currency = result.config.report.currency
     table.add_row("total cost", compact_money(summary["total_cost"], currency))
     table.add_row("weighted shortfall", f"{summary['weighted_shortfall']:,.2f}")
     table.add_row("gaps closed, weighted by priority", f"{summary['gap_closed_pct']:.1f}%")
@@ -320,7 +320,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
     from optimizer.workbook.validation import load_workbook
 
     config = _model_config(args)
-    data, warnings = load_workbook(args.workbook, config["rules"])
+    data, warnings = load_workbook(args.workbook, config.rules)
     scenarios = []
     if args.scenarios is not None:
         scenarios += load_scenarios(args.scenarios, data, config)
@@ -373,7 +373,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         print(f"resumed: {kept:,} of {len(results):,} cases kept from the earlier run, "
               f"{len(results) - kept:,} solved")
     base = results.iloc[0]
-    money = f" {report_currency(config)}" if report_currency(config) else ""
+    money = f" {config.report.currency}" if config.report.currency else ""
     print(f"base: {base['status']}, weighted shortfall {base['weighted_shortfall']:,.2f}, "
           f"cost {base['total_cost']:,.0f}{money}")
     print(f"{len(results) - 1} scenarios, {failed} without a plan; most damaging:")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer import __version__
-from optimizer.config import flatten, report_currency
+from optimizer.config import Config
 from optimizer.errors import Problem
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
@@ -42,7 +42,7 @@ class RunResult:
 
     input_path: Path
     input_sha256: str
-    config: dict
+    config: Config
     status: str = ERROR
     message: str = ""
     solver: str = ""
@@ -68,7 +68,7 @@ class RunResult:
 
     @property
     def effective_config(self) -> dict[str, object]:
-        return flatten(self.config)
+        return self.config.flat()
 
     def summary(self) -> dict[str, object]:
         """The headline numbers: the Summary sheet and the JSON line."""
@@ -107,7 +107,7 @@ def _silent(stage: str) -> None:
     return None
 
 
-def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
+def solve_workbook(path: Path, config: Config, *, verbose: bool = False,
                    write_lp: Path | None = None,
                    progress: Callable[[str], None] = _silent) -> RunResult:
     """Read, validate, build, solve, extract and verify; raises ``InputError`` for bad
@@ -117,18 +117,18 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     result = RunResult(input_path=path, input_sha256="", config=config)
     progress("reading the workbook")
     with timed(result.timings, "read"):
-        data, result.warnings = load_workbook(path, config["rules"])
+        data, result.warnings = load_workbook(path, config.rules)
         result.input_sha256 = sha256_of(path)
     return solve_data(data, config, result, verbose=verbose, write_lp=write_lp,
                       progress=progress)
 
 
 def value_binding_limits(model, outcome, plan: Plan, data: AllianceData,
-                         config: dict) -> pd.DataFrame:
+                         config: Config) -> pd.DataFrame:
     """The binding limits of the plan valued per step: in weighted mode by the final
     solve (the objective) and its split along the final basis; in lexicographic mode by
     phase 1 (weighted shortfall) and the cost at the new least shortfall."""
-    weighted = config["objective"]["mode"] == "weighted"
+    weighted = config.objective.mode == "weighted"
     penalty = float(model.shortfall_penalty[1] @ outcome.values[model.shortfall_penalty[0]])
     return binding_limits(
         model, outcome.values, data, objective=outcome.final if weighted else None,
@@ -138,7 +138,7 @@ def value_binding_limits(model, outcome, plan: Plan, data: AllianceData,
                     "objective_improved": plan.total_cost + penalty})
 
 
-def solve_data(data: AllianceData, config: dict, result: RunResult, *,
+def solve_data(data: AllianceData, config: Config, result: RunResult, *,
                verbose: bool = False, write_lp: Path | None = None,
                progress: Callable[[str], None] = _silent,
                base_plan: BasePlan | None = None, keep_plan: bool = False) -> RunResult:
@@ -171,9 +171,8 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
     if outcome.status == INFEASIBLE:
         progress("finding the conflicting inputs")
         with timed(result.timings, "diagnose"):
-            limit = float(config["solver"]["time_limit"])
-            result.diagnosis = diagnose(model.sets, data, config, time_limit=limit,
-                                        verbose=verbose)
+            result.diagnosis = diagnose(model.sets, data, config,
+                                        time_limit=config.solver.time_limit, verbose=verbose)
     if has_plan(outcome.status):
         with timed(result.timings, "extract"):
             result.plan = extract_plan(model, outcome)
@@ -196,12 +195,12 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
             # extracted and verified, with the same output; they share one time limit.
             deadline = time.perf_counter() + explain_time_limit(config)
 
-            def resolve(moved: AllianceData, quiet: dict, start: BasePlan) -> RunResult:
+            def resolve(moved: AllianceData, quiet: Config, start: BasePlan) -> RunResult:
                 return solve_data(moved, quiet, RunResult(
                     input_path=result.input_path, input_sha256=result.input_sha256,
                     config=quiet), verbose=verbose, base_plan=start)
 
-            if config.get("explain", {}).get("rule_prices", False):
+            if config.explain.rule_prices:
                 progress("pricing each rule (one solve without it)")
                 with timed(result.timings, "rule_prices"):
                     result.rule_prices = rule_prices(model, outcome.values, data, config,
@@ -217,11 +216,11 @@ def solve_data(data: AllianceData, config: dict, result: RunResult, *,
                          "objective": weighted_objective(outcome.phases),
                          "seconds": outcome.seconds},
                         resolve, deadline, progress)
-            currency = report_currency(config)
+            currency = config.report.currency
             result.binding = with_money_steps(result.binding, currency)
             with timed(result.timings, "advice"):
                 result.advice = advise(model, result.binding, outcome.final,
                                        outcome.shortfall, result.rule_prices,
-                                       config["objective"]["mode"],
+                                       config.objective.mode,
                                        units=item_units(data.items), currency=currency)
     return result

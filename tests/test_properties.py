@@ -53,7 +53,7 @@ def generated(tmp_path: Path, shape) -> tuple:
                              allies, items, lines, periods, seed=seed, whole_units=False)
     config = load_config(None, ["explain.rule_prices=false", "explain.ranging=false",
                                 "explain.tie_break=false", "solver.mip_gap=0"])
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     return data, config
 
 
@@ -184,7 +184,7 @@ def test_a_plan_built_by_hand_is_never_beaten_by_a_dearer_or_shorter_optimum(
         Budgets=[[allies[a], periods[t], float(spend[a, t]) + slack]
                  for a in range(2) for t in range(2)]))
     config = load_config(None, ["explain.rule_prices=false", "explain.tie_break=false"])
-    data, _ = load_workbook(workbook, config["rules"])
+    data, _ = load_workbook(workbook, config.rules)
     plan = optimum(data, config)
     assert plan.weighted_shortfall == pytest.approx(0, abs=1e-6)
     assert plan.total_cost <= hand_cost * (1 + 1e-9) + 1e-6

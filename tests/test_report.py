@@ -5,7 +5,7 @@ to write over the input."""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import math
 import os
 import re
@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.config import DEFAULTS
+from optimizer.config import Config
 from optimizer.errors import InputError, Problem
 from optimizer.model.plan import Plan
 from optimizer.outputs import check_outputs
@@ -134,8 +134,7 @@ def make_violation(family: str, where: str, amount: float):
 def make_result(tmp_path: Path, *, status: str = "optimal", plan: Plan | None = None,
                 transfers: bool = False, violations: list | None = None,
                 with_plan: bool = True) -> RunResult:
-    config = copy.deepcopy(DEFAULTS)
-    config["rules"]["allow_transfers"] = transfers
+    config = Config().with_settings({"rules.allow_transfers": transfers})
     input_path = tmp_path / "alliance.xlsx"
     input_path.write_bytes(b"not really a workbook")
     if with_plan and plan is None:
@@ -215,7 +214,8 @@ def test_money_headers_and_figures_name_the_currency(tmp_path):
     each money figure of the Summary and Run info shows it after the number; a field
     name never changes with it."""
     result = make_result(tmp_path)
-    result.config["report"]["currency"] = "EUR"
+    result = dataclasses.replace(result, config=result.config.with_settings(
+        {"report.currency": "EUR"}))
     workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
     assert headers(workbook["Allocation"])[7:] == [
         "Unit cost (EUR per unit)", "Transport cost (EUR per unit)", "Total cost (EUR)"]

@@ -48,7 +48,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from optimizer.config import report_currency
+from optimizer.config import Config
 from optimizer.explain.binding import limit_records
 from optimizer.explain.measured import quiet_config
 from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
@@ -79,43 +79,38 @@ class Rule:
     name: str
     set_by: str
     family: str
-    lift: Callable[[AllianceData, dict], tuple[AllianceData, dict]]
+    lift: Callable[[AllianceData, Config], tuple[AllianceData, Config]]
 
 
-def _with(config: dict, key: str, value: object) -> dict:
-    section, name = key.split(".")
-    return {**config, section: {**config[section], name: value}}
-
-
-def active_rules(data: AllianceData, config: dict) -> list[Rule]:
+def active_rules(data: AllianceData, config: Config) -> list[Rule]:
     """The rules of SPEC §4 that constrain this run, each with how to lift it."""
-    rules = config["rules"]
+    rules = config.rules
     found: list[Rule] = []
     own = data.allies["min_gap_closure"].fillna(0) > 0
-    if float(rules["min_gap_closure"]) > 0 or own.any():
+    if rules.min_gap_closure > 0 or own.any():
         starts = data.allies["min_gap_closure_from"].notna()
         set_by = ", ".join(
-            (["rules.min_gap_closure"] if float(rules["min_gap_closure"]) > 0 else [])
+            (["rules.min_gap_closure"] if rules.min_gap_closure > 0 else [])
             + [data.cell("Allies", "min_gap_closure", int(row))
                for row in data.allies.loc[own, "row"]]
-            + (["rules.min_gap_closure_from"] if rules["min_gap_closure_from"] else [])
+            + (["rules.min_gap_closure_from"] if rules.min_gap_closure_from else [])
             + [data.cell("Allies", "min_gap_closure_from", int(row))
                for row in data.allies.loc[starts, "row"]])
         found.append(Rule("minimum gap closure", set_by, GAP_CLOSURE, lambda d, c: (
             dataclasses.replace(d, allies=d.allies.assign(min_gap_closure=np.nan)),
-            _with(c, "rules.min_gap_closure", 0.0))))
-    if float(rules["max_supplier_share"]) < 1:
+            c.with_settings({"rules.min_gap_closure": 0.0}))))
+    if rules.max_supplier_share < 1:
         found.append(Rule("supplier share", "rules.max_supplier_share", SUPPLIER_SHARE,
-                          lambda d, c: (d, _with(c, "rules.max_supplier_share", 1.0))))
+                          lambda d, c: (d, c.with_settings({"rules.max_supplier_share": 1.0}))))
     ruled = data.allies["work_share_min"].fillna(0) > 0
-    if rules["work_share"] and ruled.any():
+    if rules.work_share and ruled.any():
         found.append(Rule("work share", ", ".join(
             data.cell("Allies", "work_share_min", int(row))
             for row in data.allies.loc[ruled, "row"]), WORK_SHARE, lambda d, c: (
-                d, _with(c, "rules.work_share", False))))
-    if not rules["budget_carryover"] and not data.budgets.empty:
+                d, c.with_settings({"rules.work_share": False}))))
+    if not rules.budget_carryover and not data.budgets.empty:
         found.append(Rule("budgets without carry-over", "rules.budget_carryover", BUDGET,
-                          lambda d, c: (d, _with(c, "rules.budget_carryover", True))))
+                          lambda d, c: (d, c.with_settings({"rules.budget_carryover": True}))))
     return found
 
 
@@ -185,8 +180,8 @@ def _ally_rows(rule: str, status: str, plan: Plan, without: Plan, data: Alliance
 
 
 def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
-                config: dict, plan: Plan,
-                resolve: Callable[[AllianceData, dict, BasePlan], object],
+                config: Config, plan: Plan,
+                resolve: Callable[[AllianceData, Config, BasePlan], object],
                 deadline: float, plan_status: str = OPTIMAL,
                 progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
     """One row per active rule (columns ``COLUMNS``, ``ally`` blank): the plan's numbers
@@ -202,9 +197,9 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
              "price": UNPROVEN_PLAN} for rule in active_rules(data, config)
         ]).reindex(columns=list(COLUMNS))
     rows = []
-    mip_gap = float(config["solver"]["mip_gap"]) if model.is_mip else 0.0
-    lexicographic = config["objective"]["mode"] == "lexicographic"
-    currency = report_currency(config)
+    mip_gap = config.solver.mip_gap if model.is_mip else 0.0
+    lexicographic = config.objective.mode == "lexicographic"
+    currency = config.report.currency
     binding = set(limit_records(model, values, data)["family"])
     start = BasePlan.of(model.linear, values)
     for rule in active_rules(data, config):

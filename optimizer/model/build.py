@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from optimizer.config import Config
 from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily
 from optimizer.model.sets import ModelSets
 from optimizer.workbook.data import ROW, AllianceData
@@ -620,11 +621,11 @@ def _concat(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             np.concatenate(coefficients).astype(float))
 
 
-def create_model(sets: ModelSets, config: dict, *, elastic: bool = False) -> AllocationModel:
+def create_model(sets: ModelSets, config: Config, *, elastic: bool = False) -> AllocationModel:
     """Build SPEC §4 for the given index sets and configuration. ``elastic`` adds to each
     hard constraint (3, 6, 7, 8) a slack column that lets it give (``model.slack``): the
     elastic model is always feasible, and minimising the slacks shows which must give."""
-    rules = config["rules"]
+    rules = config.rules
     model = AllocationModel(linear=LinearModel(), sets=sets, elastic=elastic)
     define_variables(model)
     define_capacity_constraints(model)
@@ -632,8 +633,8 @@ def create_model(sets: ModelSets, config: dict, *, elastic: bool = False) -> All
     define_stock_balance(model)
     define_readiness_constraints(model)
     define_min_gap_closure(model)
-    define_budget_constraints(model, bool(rules["budget_carryover"]))
-    define_supplier_share_constraints(model, float(rules["max_supplier_share"]))
-    define_work_share_constraints(model, bool(rules["work_share"]))
+    define_budget_constraints(model, rules.budget_carryover)
+    define_supplier_share_constraints(model, rules.max_supplier_share)
+    define_work_share_constraints(model, rules.work_share)
     define_objective_terms(model)
     return model

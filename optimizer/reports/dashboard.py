@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from optimizer.config import report_currency
 from optimizer.model.plan import gap_closed
 from optimizer.workbook.data import item_units
 from optimizer.workbook.writer import (
@@ -260,7 +259,7 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
     """The Dashboard: the headline table at A1, the chart tables and charts beside and
     below it (none when the run found no plan)."""
     frame = headline(result)
-    currency = report_currency(result.config)
+    currency = result.config.report.currency
     formats = {"total cost": money_format(currency), "weighted shortfall": QUANTITY,
                CLOSED_HEADLINE: PERCENT}
     plan = result.plan

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from optimizer.config import report_currency
 from optimizer.errors import InputError
 from optimizer.explain.advice import UNIT_COLUMN
 from optimizer.explain.binding import limit_unit
@@ -441,7 +440,7 @@ def write_report(result: RunResult, path: Path) -> Path:
     if result.input_path is not None:
         check_outputs([report_output(path)], {"the input workbook": result.input_path})
     plan = result.plan
-    currency, units = report_currency(result.config), item_units(result)
+    currency, units = result.config.report.currency, item_units(result)
     periods = _period_order(result)
     allocation = _allocation(plan.orders if plan is not None else None, periods)
     allocation, left_out = _within_excel_rows(allocation, "total_cost")
@@ -483,7 +482,7 @@ def write_report(result: RunResult, path: Path) -> Path:
             quantity_format(amount_unit(kind, rule, item, units, currency))
             for kind, rule, item in zip(diagnosis["kind"], diagnosis["rule"],
                                         diagnosis["item"], strict=True)]
-    if _transfers_allowed(result.config):
+    if result.config.rules.allow_transfers:
         transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
         transfers = _nonzero(transfers, "quantity")
         transfers["total_transport_cost"] = _product(transfers["quantity"],
@@ -516,11 +515,6 @@ def _shaded(column: str, rule: dict):
             index = list(frame.columns).index(column)
             sheet.conditional_format(1, index, len(frame), index, rule)
     return decorate
-
-
-def _transfers_allowed(config: dict | None) -> bool:
-    rules = (config or {}).get("rules", {}) or {}
-    return bool(rules.get("allow_transfers", False))
 
 
 def _frame(source: pd.DataFrame | None, columns: tuple[Column, ...],
@@ -618,7 +612,7 @@ def _summary_rows(result: RunResult,
     summary = dict(result.summary())
     rows: list[tuple[str, object, str | None, str]] = []
 
-    currency = report_currency(result.config)
+    currency = result.config.report.currency
 
     def add(metric: str, value: object) -> None:
         spec, note = summary_metric(metric)
@@ -776,7 +770,7 @@ def _scenario_rows(scenario, add) -> None:
 
 
 def _verification_rows(result: RunResult, add) -> None:
-    money = money_format(report_currency(result.config))
+    money = money_format(result.config.report.currency)
     verification = result.verification
     if verification is None:
         add("verifier", "checked", "no: the run found no plan to check")

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from optimizer.config import KNOWN_SOLVERS, solver_class_name
+from optimizer.config import KNOWN_SOLVERS, Config, ObjectiveConfig, solver_class_name
 from optimizer.errors import SolverFailure
 from optimizer.model.build import AllocationModel, open_share_rows
 from optimizer.model.linear import dense_objective
@@ -181,14 +181,13 @@ def solver_output(verbose: bool):
         os.close(target)
 
 
-def open_session(model: AllocationModel, config: dict, verbose: bool):
+def open_session(model: AllocationModel, config: Config, verbose: bool):
     """The solver named by ``solver.name`` holding the model: HiGHS in-process for
     "highs", else the PuLP solver of that name. A sentence says what to install when it
     is missing."""
-    settings = config["solver"]
-    requested = str(settings["name"]).strip()
-    common = {"verbose": verbose, "mip_gap": float(settings["mip_gap"]),
-              "threads": int(settings["threads"])}
+    settings = config.solver
+    requested = settings.name.strip()
+    common = {"verbose": verbose, "mip_gap": settings.mip_gap, "threads": settings.threads}
     if requested.lower() == "highs" and highs.available():
         return highs.HighsSession(model.linear, **common), highs.version()
     class_name = solver_class_name(requested)
@@ -202,7 +201,7 @@ def open_session(model: AllocationModel, config: dict, verbose: bool):
     return PulpSession(model.linear, class_name, **common), f"{class_name} (through PuLP)"
 
 
-def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
+def solve_model(model: AllocationModel, config: Config, *, verbose: bool = False,
                 progress=lambda stage: None, base_plan: BasePlan | None = None,
                 keep_plan: bool = False) -> SolveOutcome:
     """Solve in the configured objective mode; the outcome holds the final values and
@@ -211,15 +210,14 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
     values as the first incumbent; with ``keep_plan`` an LP hands its own plan back as
     one (``outcome.base_plan``)."""
     started = time.perf_counter()
-    objective = config["objective"]
-    time_limit = float(config["solver"]["time_limit"])
-    explain = config.get("explain", {})
-    ranging = bool(explain.get("ranging", False))
+    objective = config.objective
+    time_limit = config.solver.time_limit
+    explain = config.explain
+    ranging = explain.ranging
     n_columns = model.linear.n_columns
     with solver_output(verbose):
         session, version = open_session(model, config, verbose)
-    outcome = SolveOutcome(OPTIMAL, "solved to optimality", str(config["solver"]["name"]),
-                           version)
+    outcome = SolveOutcome(OPTIMAL, "solved to optimality", config.solver.name, version)
 
     def remaining() -> float:
         # What is left of the run's limit; never zero, which solvers read as "no limit".
@@ -264,7 +262,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
 
     cost = dense_objective(n_columns, list(model.cost_terms.values()))
     bound_row = None
-    if objective["mode"] == "weighted":
+    if objective.mode == "weighted":
         solved = phase("weighted", cost + dense_objective(n_columns, [model.shortfall_penalty]))
     else:
         shortfall = dense_objective(n_columns, [model.weighted_shortfall])
@@ -275,7 +273,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         if solved:
             optimum = float(shortfall @ session.values())
             outcome.weighted_shortfall_optimum = optimum
-            tolerance = float(objective["shortfall_tolerance"])
+            tolerance = objective.shortfall_tolerance
             bound = optimum * (1 + tolerance) + tolerance
             solved, bound_row = _minimise_cost_within(session, phase, cost, shortfall,
                                                       optimum, bound)
@@ -288,7 +286,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             values, duals, reduced = (session.values(), session.row_duals(),
                                       session.reduced_costs())
         clean_first = None
-        if session.is_mip and explain.get("clean_plan", False) and outcome.status == OPTIMAL:
+        if session.is_mip and explain.clean_plan and outcome.status == OPTIMAL:
             # Whole-unit transfers are fixed with the integers below: cleaned here, in the
             # MIP, within a quarter of the time the plan took (what it finds is kept).
             clean_first = clean_whole_unit_transfers(
@@ -325,13 +323,13 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
                 outcome.cost = _basis_sensitivity(session, model.linear, cost)
         elif outcome.shortfall is not None:  # lexicographic: the LP with the integers fixed
             outcome.cost = outcome.final
-        if (explain.get("tie_break", False) and outcome.status == OPTIMAL
+        if (explain.tie_break and outcome.status == OPTIMAL
                 and np.isfinite(duals).all()):
             outcome.tie_break = break_ties(session, model, phase, outcome.phases,
                                            held["cost"], values)
             if outcome.tie_break is not None and outcome.tie_break.applied:
                 outcome.values = outcome.tie_break.values
-        if (explain.get("clean_plan", False) and outcome.status == OPTIMAL
+        if (explain.clean_plan and outcome.status == OPTIMAL
                 and np.isfinite(duals).all()
                 and (outcome.tie_break is None or outcome.tie_break.applied)):
             outcome.clean_plan = clean_plan(session, model, phase, held["cost"],
@@ -603,9 +601,9 @@ class IntegersFixed:
     shortfall: Sensitivity | None = None
 
 
-def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objective: dict,
-                                 values: np.ndarray, bound_row, seconds: float,
-                                 ranging: bool = False) -> IntegersFixed:
+def _resolve_with_integers_fixed(session, phase, model: AllocationModel,
+                                 objective: ObjectiveConfig, values: np.ndarray, bound_row,
+                                 seconds: float, ranging: bool = False) -> IntegersFixed:
     """Fix every integer column at its value (rounded) and solve the LP of the continuous
     columns in the configured objective mode; its plan is the one reported and its duals
     the marginal values (a MILP has none).
@@ -642,7 +640,7 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
         return IntegersFixed(values, np.full(len(session.row_duals()), np.nan),
                              np.full(len(values), np.nan))
 
-    if objective["mode"] == "weighted":
+    if objective.mode == "weighted":
         if not solve_lp("weighted, integers fixed",
                         cost + dense_objective(n_columns, [model.shortfall_penalty])):
             return failed()
@@ -660,7 +658,7 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
     # In stated units (a MIP's phases are held unscaled), with ranges read before the
     # next solve replaces them.
     stated = sensitivity(session, model.linear, 1.0, ranging=ranging)
-    tolerance = float(objective["shortfall_tolerance"])
+    tolerance = objective.shortfall_tolerance
     held_to = least + ROUND_OFF * max(1.0, abs(least))
     solved = False
     if isinstance(session, highs.HighsSession):
