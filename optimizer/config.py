@@ -37,9 +37,9 @@ class ObjectiveConfig:
     """``[objective]``: what the plan minimises (SPEC §4, the objective)."""
 
     mode: str = "lexicographic"
-    """"lexicographic": least weighted shortfall first, then least cost at that shortfall
-    (within ``shortfall_tolerance``); "weighted": one sum, cost plus each shortfall times
-    its penalty."""
+    """Either "lexicographic": least weighted shortfall first, then least cost at that
+    shortfall (within ``shortfall_tolerance``); or "weighted": one sum, cost plus each
+    unit of shortfall times its penalty."""
     shortfall_penalty: float = 1e6
     """Weighted mode: the cost of one unit of shortfall of an item whose
     Items.shortfall_penalty is blank."""
