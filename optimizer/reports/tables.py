@@ -470,8 +470,10 @@ def write_report(result: RunResult, path: Path) -> Path:
             for unit in result.advice[UNIT_COLUMN]]
     binding = _frame(result.binding, BINDING)
     sheets["Binding"] = table(BINDING, binding)
-    limit_formats = [quantity_format(limit_unit(family, item, units, currency))
-                     for family, item in zip(binding["family"], binding["item"], strict=True)]
+    counted_in = (result.binding["counted_in"] if result.binding is not None
+                  else pd.Series(dtype=object))
+    limit_formats = [quantity_format(limit_unit(measure, item, units, currency))
+                     for measure, item in zip(counted_in, binding["item"], strict=True)]
     sheets["Binding"].cell_formats.update(limit=limit_formats, used=limit_formats)
     if result.rule_prices is not None:
         sheets["Rule prices"] = table(RULE_PRICES, _frame(result.rule_prices, RULE_PRICES))
