@@ -57,20 +57,14 @@ def generated(tmp_path: Path, shape) -> tuple:
     return data, config
 
 
-def optimum(data, config, *settings_: str):
-    if settings_:
-        config = load_config(None, [*(f"{s}.{k}={_toml(v)}" for s, table in config.items()
-                                      for k, v in table.items()), *settings_])
+def optimum(data, config, settings: dict[str, object] | None = None):
+    if settings:
+        config = config.with_settings(settings)
     result = solve_data(data, config, RunResult(input_path=Path("x.xlsx"), input_sha256="",
                                                 config=config))
     assert result.status == "optimal", result.message
     assert result.verification.passed
     return result.plan
-
-
-def _toml(value) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else (
-        f'"{value}"' if isinstance(value, str) else repr(value))
 
 
 def scaled(table: pd.DataFrame, columns: list[str], factor: float) -> pd.DataFrame:
@@ -145,8 +139,8 @@ def test_highs_and_cbc_agree(tmp_path, shape):
     """In weighted mode, one LP: the two solvers' optima agree to their tolerances (in
     lexicographic mode CBC's bound row may spend SPEC §4's slack on W for cost)."""
     data, config = generated(tmp_path, shape)
-    highs = optimum(data, config, "objective.mode=weighted")
-    cbc = optimum(data, config, "objective.mode=weighted", "solver.name=cbc")
+    highs = optimum(data, config, {"objective.mode": "weighted"})
+    cbc = optimum(data, config, {"objective.mode": "weighted", "solver.name": "cbc"})
     assert cbc.weighted_shortfall == pytest.approx(highs.weighted_shortfall, rel=AGREE,
                                                    abs=AGREE)
     assert cbc.total_cost == pytest.approx(highs.total_cost, rel=AGREE)
