@@ -21,6 +21,7 @@ from optimizer.model.status import (
     has_plan,
     stopped_by,
 )
+from optimizer.tolerance import DUAL_TOLERANCE
 
 try:
     import highspy
@@ -46,7 +47,6 @@ _INTERRUPTED = frozenset(status for status, reason in _LIMIT_REASONS.items()
 _FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
 OVERRUN = 0.5  # seconds HiGHS may take beyond its limit before it is asked to stop
 DUAL, PRIMAL = 1, 4  # HiGHS's simplex_strategy: dual (its default), primal
-PRICING_TOLERANCE = 1e-7  # relative to the largest cost: a reduced cost below −this counts
 
 # From this many columns an LP is solved by interior point (with crossover, so that a
 # basis and basic duals follow), every time: HiGHS's dual simplex needs many times
@@ -191,7 +191,7 @@ class HighsSession:
     def run(self, time_limit: float) -> tuple[str, str, bool]:
         """Solve; return (status, sentence, has a feasible solution). With columns held
         back, price them after each optimal solve and release those whose reduced cost
-        is below −PRICING_TOLERANCE · max|cost|, then solve again by primal simplex from
+        is below −DUAL_TOLERANCE · max|cost|, then solve again by primal simplex from
         the last basis, until none is; release them all if the restricted model has no
         plan (``optimizer.model.restrict`` states why the result is the whole model's
         optimum)."""
@@ -205,7 +205,7 @@ class HighsSession:
                 entering = self.held_back.copy()
             else:
                 entering = self.held_back & (
-                    self.reduced_costs() < -PRICING_TOLERANCE * self.largest_cost)
+                    self.reduced_costs() < -DUAL_TOLERANCE * self.largest_cost)
                 if not entering.any():
                     return status, message, has_solution
                 self.next_method = "simplex"

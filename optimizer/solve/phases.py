@@ -44,8 +44,8 @@ from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.solve import highs
 from optimizer.solve.pulp import INSTALL_HINTS, PulpSession
-from optimizer.tolerance import ROUND_OFF
-from optimizer.words import number
+from optimizer.tolerance import DUAL_TOLERANCE, RELATIVE, ROUND_OFF, with_round_off
+from optimizer.words import figure
 
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
 _PHASE_TEXT = {
@@ -63,7 +63,6 @@ _PHASE_TEXT = {
 }
 # Phases whose objective is ours, not the data's: scaled even in a MIP (objective_scale).
 _OWN_OBJECTIVE = ("tie-break", "clean plan")
-DUAL_TOLERANCE = 1e-7  # relative to the largest phase-1 cost: below it a dual counts as 0
 
 
 def objective_scale(cost: np.ndarray, *, is_mip: bool = False) -> float:
@@ -365,7 +364,7 @@ def _minimise_cost_within(session, phase, cost: np.ndarray, shortfall: np.ndarra
         # Outside the bound after all: add it, as for any other solver.
     elif session.is_mip:
         session.start_from(session.values())
-    held_to = bound if session.is_mip else min(bound, optimum + ROUND_OFF * max(1.0, abs(optimum)))
+    held_to = bound if session.is_mip else min(bound, with_round_off(optimum))
     bound_row = session.add_row(used, shortfall[used], -np.inf, held_to)
     if held_to < bound:
         if phase("cost", cost, sets_status=False):
@@ -414,12 +413,6 @@ def _keep_to_optimal_face(session, held_cost: np.ndarray) -> None:
     session.fix_rows(rows, activity[rows])
 
 
-# Below this change in a share of a gap, or relative change in a value, two optimal
-# plans count as the same (solver round-off).
-SAME_PLAN = 1e-6
-# Another solver keeps the optimum by a row: objective ≤ optimum · (1 + OBJECTIVE_SLACK),
-# the slack only round-off needs (the tie-break would otherwise trade cost for it).
-OBJECTIVE_SLACK = 1e-9
 
 
 def break_ties(session, model: AllocationModel, phase, phases: list[dict],
@@ -456,9 +449,9 @@ def break_ties(session, model: AllocationModel, phase, phases: list[dict],
         return TieBreak(False, False, False, _largest(shares, first),
                         "the tie-break's plan cost more than the optimum (round-off); the "
                         "plan is the first optimal one found")
-    other_split = bool(np.abs(shares.shares(chosen) - first).max() > SAME_PLAN)
+    other_split = bool(np.abs(shares.shares(chosen) - first).max() > RELATIVE)
     other_plans = other_split or bool(
-        (np.abs(chosen - values) > SAME_PLAN * np.maximum(1.0, np.abs(values))).any())
+        (np.abs(chosen - values) > RELATIVE * np.maximum(1.0, np.abs(values))).any())
     if other_split:
         message = ("other plans of equal cost and shortfall exist that split the gaps "
                    "between allies differently; this one leaves, item by item, the "
@@ -475,16 +468,15 @@ def break_ties(session, model: AllocationModel, phase, phases: list[dict],
 def _keep_optimum(session, held_cost: np.ndarray, name: str, *, face: bool = True):
     """Restrict the model to the optima of the LP just solved, whose objective the
     solver held as ``held_cost``: HiGHS by its optimal face (``_keep_to_optimal_face``,
-    when ``face``), else by a row objective ≤ optimum · (1 + OBJECTIVE_SLACK), whose
-    handle is returned (None for the face)."""
+    when ``face``), else by a row objective ≤ optimum plus round-off (``with_round_off``:
+    the slack only round-off needs, which the tie-break would otherwise trade cost for),
+    whose handle is returned (None for the face)."""
     if face and isinstance(session, highs.HighsSession):
         _keep_to_optimal_face(session, held_cost)
         return None
     used = np.flatnonzero(held_cost)
     optimum = float(held_cost @ session.values())
-    return session.add_row(used, held_cost[used], -np.inf,
-                           optimum + OBJECTIVE_SLACK * max(1.0, abs(optimum)),
-                           name=name)
+    return session.add_row(used, held_cost[used], -np.inf, with_round_off(optimum), name=name)
 
 
 MIN_CLEAN_SECONDS = 1.0  # the whole-unit clean-plan MIP may take at least this long
@@ -492,9 +484,9 @@ MIN_CLEAN_SECONDS = 1.0  # the whole-unit clean-plan MIP may take at least this 
 
 def _costs_more(economic: np.ndarray, chosen: np.ndarray, values: np.ndarray) -> bool:
     """Whether a plan chosen on the optimal face costs more than the optimum ``values``
-    by more than round-off (``SAME_PLAN``): it left the face, and is not used."""
+    by more than round-off (``RELATIVE``): it left the face, and is not used."""
     optimum = float(economic @ values)
-    return float(economic @ chosen) > optimum + SAME_PLAN * max(1.0, abs(optimum))
+    return float(economic @ chosen) > optimum + RELATIVE * max(1.0, abs(optimum))
 
 
 def _volume_moved(transfers: np.ndarray, n_columns: int) -> np.ndarray:
@@ -517,13 +509,13 @@ class CleanPlan:
 
 
 def _cleaned(first: float, moved: float, values: np.ndarray | None) -> CleanPlan:
-    if moved < first - SAME_PLAN * max(1.0, first):
+    if moved < first - RELATIVE * max(1.0, first):
         return CleanPlan(True, first, moved,
-                         f"moves {number(moved)} units between allies, the least any plan of "
+                         f"moves {figure(moved)} units between allies, the least any plan of "
                          f"equal cost and shortfall moves (the first one found moved "
-                         f"{number(first)})", values)
+                         f"{figure(first)})", values)
     return CleanPlan(False, first, first,
-                     f"moves {number(first)} units between allies; no plan of equal cost and "
+                     f"moves {figure(first)} units between allies; no plan of equal cost and "
                      "shortfall moves less", None)
 
 
@@ -659,7 +651,7 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel,
     # next solve replaces them.
     stated = sensitivity(session, model.linear, 1.0, ranging=ranging)
     tolerance = objective.shortfall_tolerance
-    held_to = least + ROUND_OFF * max(1.0, abs(least))
+    held_to = with_round_off(least)
     solved = False
     if isinstance(session, highs.HighsSession):
         # Held as stated: a MIP's phases are not scaled (``objective_scale``).
