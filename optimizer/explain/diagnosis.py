@@ -20,7 +20,6 @@ lowers the total that must give by ``objective_improved`` units.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +31,8 @@ from optimizer.explain.binding import binding_limits, own_gap_closure_cell
 from optimizer.model.build import MILLION, _stock_position, create_model
 from optimizer.model.sets import ModelSets, no_order_stock
 from optimizer.model.status import INFEASIBLE, OPTIMAL
+from optimizer.solve.phases import PhaseRunner, open_session, sensitivity
+from optimizer.solve.session import TimeBudget
 from optimizer.tolerance import GIVE
 from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
@@ -83,30 +84,25 @@ def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit:
     3. With only the conflict set elastic (every other commitment free), the least total
        give says how much each member gives, and the duals which limits hold them back.
 
-    Every solve starts from the previous one's basis. Should the time limit end the
-    deletion filter early, the set found so far is reported and said not to be minimal.
+    Every solve starts from the previous one's basis, through a ``PhaseRunner`` whose
+    budget is ``time_limit`` seconds from the start (the elastic model's building
+    included). Should the time limit end the deletion filter early, the set found so far
+    is reported and said not to be minimal.
     """
-    from optimizer.solve.phases import objective_scale, open_session, sensitivity, solver_output
-
-    started = time.perf_counter()
+    budget = TimeBudget(time_limit)
     model = create_model(sets, config, elastic=True)
     slack = np.concatenate([c for c in model.slack.values()] or [np.zeros(0, np.int64)])
     natural = model.linear.column_bounds()[1][slack]
     n_columns = model.linear.n_columns
-    with solver_output(verbose):
-        session, _ = open_session(model, config, verbose)
-    state = {"scale": 1.0}
+    session, _ = open_session(model, config, verbose)
+    runner = PhaseRunner(session, budget, verbose=verbose)
 
     def solve(elastic: np.ndarray, hard: np.ndarray) -> tuple[str, str]:
         """Slack costs 1 where ``elastic``, is fixed at 0 where ``hard``, free elsewhere."""
         session.set_column_bounds(slack, 0.0, np.where(hard, 0.0, natural))
         cost = np.zeros(n_columns)
         cost[slack[elastic]] = 1.0
-        state["scale"] = objective_scale(cost, is_mip=session.is_mip)
-        session.set_cost(cost * state["scale"])
-        with solver_output(verbose):
-            status, message, _ = session.run(
-                max(1e-3, time_limit - (time.perf_counter() - started)))
+        status, message, _ = runner.solve(cost)
         return status, message
 
     def unsolved(message: str) -> Diagnosis:
@@ -141,7 +137,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit:
     if status != OPTIMAL:
         return unsolved(message)
     values = session.values()
-    found = sensitivity(session, model.linear, state["scale"], ranging=False)
+    found = sensitivity(session, model.linear, runner.scale, ranging=False)
     in_set = np.zeros(n_columns, dtype=bool)
     in_set[slack[hard]] = True
 

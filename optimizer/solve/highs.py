@@ -21,6 +21,7 @@ from optimizer.model.status import (
     has_plan,
     stopped_by,
 )
+from optimizer.solve.session import TimeBudget
 from optimizer.tolerance import DUAL_TOLERANCE
 
 try:
@@ -128,7 +129,14 @@ def _run_interruptibly(highs: highspy.Highs, seconds: float) -> bool:
 
 class HighsSession:
     """One HiGHS instance holding the model; ``run`` solves it with the current costs,
-    bounds and rows and says what came of it in SPEC terms."""
+    bounds and rows and says what came of it in SPEC terms (``SolverSession``)."""
+
+    # HiGHS hands its basis over: ranges, another objective's duals, priced columns, and
+    # duals of its own precision (``optimizer.solve.session.SolverSession``).
+    gives_ranging = True
+    gives_basis = True
+    prices_held_back = True
+    keeps_optimal_face = True
 
     def __init__(self, linear: LinearModel, *, verbose: bool, mip_gap: float,
                  threads: int) -> None:
@@ -195,10 +203,9 @@ class HighsSession:
         the last basis, until none is; release them all if the restricted model has no
         plan (``optimizer.model.restrict`` states why the result is the whole model's
         optimum)."""
-        started = time.perf_counter()
+        budget = TimeBudget(time_limit)
         while True:
-            left = max(1e-3, time_limit - (time.perf_counter() - started))
-            status, message, has_solution = self._run_once(left)
+            status, message, has_solution = self._run_once(budget.remaining())
             if not self.held_back.any() or status not in (OPTIMAL, INFEASIBLE):
                 return status, message, has_solution
             if status == INFEASIBLE:
