@@ -30,7 +30,7 @@ import pandas as pd
 
 from optimizer.explain.binding import DUAL, limit_unit
 from optimizer.explain.rule_prices import rule_rows
-from optimizer.model.build import BUDGET, CAPACITY, EXPANSION, GAP_CLOSURE, AllocationModel
+from optimizer.model.build import MONEY, PERCENT, AllocationModel
 from optimizer.model.status import has_plan
 from optimizer.solve.phases import Sensitivity
 from optimizer.words import money, number
@@ -54,15 +54,15 @@ def _range_end(limit, upper: np.ndarray, *found: Sensitivity | None) -> float:
     if limit["how"] != DUAL or not ranges or any(f.row_up is None for f in ranges):
         return np.nan
     position = int(limit["position"])
-    if limit["family"] in (CAPACITY, EXPANSION, BUDGET):
+    if limit["counted_in"] == PERCENT:
+        return np.nan
+    if limit["on_rows"]:
         ends = [f.row_up[position] for f in ranges]
         # The Binding limit of a capacity adds the extra capacity online to the row's
         # right-hand side; the range moves the right-hand side.
         shift = float(limit["limit"]) - upper[position]
-    elif limit["family"] == GAP_CLOSURE:
+    else:  # a column's upper bound (the shortfall a minimum gap closure allows)
         ends, shift = [f.column_up[position] for f in ranges], 0.0
-    else:
-        return np.nan
     end = min(ends)
     return np.inf if not np.isfinite(end) or end >= 1e30 else float(end + shift)
 
@@ -130,7 +130,7 @@ def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | N
                 continue
             end = _range_end(limit, upper, final, shortfall)
         per, divisor = limit["per"], 1.0
-        if limit["family"] == BUDGET and end - float(limit["limit"]) < float(limit["step"]):
+        if limit["counted_in"] == MONEY and end - float(limit["limit"]) < float(limit["step"]):
             per, divisor = currency or SMALL_BUDGET_STEP, float(limit["step"])
         closed, saved, improved = closed / divisor, saved / divisor, improved / divisor
         if mode == "weighted":
@@ -139,7 +139,7 @@ def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | N
         else:
             effect = _lexicographic_effect(closed, saved, currency)
             order = (-np.nan_to_num(closed), -np.nan_to_num(saved))
-        unit = limit_unit(limit["family"], limit["item"], units, currency)
+        unit = limit_unit(limit["counted_in"], limit["item"], units, currency)
         if np.isnan(end):
             until = ""
         elif np.isinf(end):

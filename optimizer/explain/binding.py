@@ -32,12 +32,9 @@ import numpy as np
 import pandas as pd
 
 from optimizer.model.build import (
-    BUDGET,
-    CAPACITY,
-    EXPANSION,
-    GAP_CLOSURE,
-    SUPPLIER_SHARE,
-    WORK_SHARE,
+    ITEM,
+    MONEY,
+    PERCENT,
     AllocationModel,
 )
 from optimizer.solve.phases import Sensitivity
@@ -48,28 +45,26 @@ COLUMNS = ("family", "ally", "item", "facility", "host", "period", "limit", "use
            "shortfall_closed", "cost_saved", "objective_improved", "how", "set_by")
 # Where each limit sits in the model and how a step moves it (for Advice and the
 # measured re-solves): the row or column, and the right-hand side moved per step.
-POSITION = ("position", "on_rows", "rhs_per_step", "step", "step_words", "cell_value")
+POSITION = ("position", "on_rows", "rhs_per_step", "step", "step_words", "cell_value",
+            "counted_in", "holds_back", "declared")
 FIGURES = ("shortfall_closed", "cost_saved", "objective_improved")
-FAMILIES = (CAPACITY, EXPANSION, BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE)
-# What a limit's value is counted in, per family: the item's unit, money, or percent.
-ITEM_LIMITS = (CAPACITY, EXPANSION, GAP_CLOSURE)
-SHARE_LIMITS = (SUPPLIER_SHARE, WORK_SHARE)
 DUAL = "dual of the linear program"
 UNPROVEN = ("not valued: the plan is not proven optimal (a limit stopped the solver), so "
             "no re-solve or dual can say what a step is worth; raise solver.time_limit")
 
 
 
-def limit_unit(family: object, item: object, units: dict[str, str],
+def limit_unit(counted_in: object, item: object, units: dict[str, str],
                currency: str = "") -> str:
-    """The unit of a limit's value (and of up to where its figures hold), in words: the
-    item's unit (``units``: item -> unit) for capacity, expansion and gap closure
-    limits, ``currency`` for a budget, "%" for a share; "" where none is known."""
-    if family in ITEM_LIMITS:
+    """The unit of a limit's value (and of up to where its figures hold), in words, from
+    what its declaration says it is counted in (``Limit.counted_in``): the item's unit
+    (``units``: item -> unit), ``currency`` for money, "%" for a share; "" where none is
+    known."""
+    if counted_in == ITEM:
         return units.get(str(item), "") if isinstance(item, str) else ""
-    if family == BUDGET:
+    if counted_in == MONEY:
         return currency
-    return "%" if family in SHARE_LIMITS else ""
+    return "%" if counted_in == PERCENT else ""
 
 
 def with_money_steps(binding: pd.DataFrame | None, currency: str) -> pd.DataFrame | None:
@@ -77,7 +72,7 @@ def with_money_steps(binding: pd.DataFrame | None, currency: str) -> pd.DataFram
     one is named."""
     if binding is None or not currency or binding.empty:
         return binding
-    budget = (binding["family"] == BUDGET).to_numpy()
+    budget = (binding["counted_in"] == MONEY).to_numpy()
     binding = binding.copy()
     binding.loc[budget, "per"] = binding.loc[budget, "per"].astype(str) + f" {currency}"
     return binding
@@ -96,9 +91,10 @@ def limit_records(model: AllocationModel, values: np.ndarray, data: AllianceData
                   *, tight_only: bool = True) -> pd.DataFrame:
     """Every declared limit of the model at ``values`` (only the binding ones with
     ``tight_only``), one record each: columns ``COLUMNS`` (figures blank) and
-    ``POSITION``, grouped by family in SPEC order."""
+    ``POSITION``, grouped by family: the limits that hold back what can be delivered
+    first, then the rules, each in the order the model declares them."""
     frames = []
-    for limit in model.limits:
+    for declared, limit in enumerate(model.limits):
         records = limit.read(model, values)
         if tight_only:
             records = records[records["tight"].to_numpy(dtype=bool)]
@@ -106,6 +102,7 @@ def limit_records(model: AllocationModel, values: np.ndarray, data: AllianceData
             continue
         frames.append(records.assign(
             family=limit.family, per=limit.step_words, on_rows=limit.on_rows,
+            counted_in=limit.counted_in, holds_back=limit.holds_back, declared=declared,
             step=limit.step, step_words=limit.step_words,
             rhs_per_step=records["rhs_per_unit"].to_numpy(float) * limit.step,
             set_by=[data.cell(*where) if isinstance(where, tuple) else where
@@ -167,8 +164,8 @@ def without_figures(binding: pd.DataFrame, how: str) -> pd.DataFrame:
 
 
 def _most_valuable_first(binding: pd.DataFrame) -> pd.DataFrame:
-    order = binding["family"].map({family: k for k, family in enumerate(FAMILIES)})
     keys = [np.nan_to_num(-binding[figure].to_numpy(float)) for figure in
             ("cost_saved", "shortfall_closed", "objective_improved")]
-    ranked = np.lexsort((*keys, order.to_numpy()))
+    rule = ~binding["holds_back"].to_numpy(dtype=bool)
+    ranked = np.lexsort((*keys, binding["declared"].to_numpy(dtype=float), rule))
     return binding.iloc[ranked].reset_index(drop=True)

@@ -35,7 +35,6 @@ from optimizer.workbook.data import AllianceData
 
 GIVE = 1e-6  # a slack above this (relative to max(1, commitment)) must give
 
-HOLDING_BACK = ("capacity", "expansion limit", "budget")  # limits, not commitments
 COLUMNS = ("kind", "rule", "ally", "item", "host", "period", "amount", "cell", "explanation")
 
 
@@ -155,7 +154,8 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     rows += _over_share(model, values, in_set, config)
     rows += _work_short(model, values, in_set, data)
     limits = binding_limits(model, values, data, objective=found)
-    limits = limits[limits["family"].isin(HOLDING_BACK) & (limits["objective_improved"] > GIVE)]
+    limits = limits[limits["holds_back"].to_numpy(dtype=bool)
+                    & (limits["objective_improved"] > GIVE)]
     for limit in limits.itertuples(index=False):
         rows.append({
             "kind": "limit", "rule": limit.family, "ally": limit.ally, "item": limit.item,

@@ -34,6 +34,8 @@ MILLION = 1e6
 CAPACITY, EXPANSION, BUDGET = "capacity", "expansion limit", "budget"
 GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier share",
                                            "work share")
+# What a limit's value is counted in: the item's unit, money, or percent.
+ITEM, MONEY, PERCENT = "item", "money", "percent"
 TIGHT = 1e-6  # a limit binds when its use is within TIGHT · max(1, |limit|) of it
 
 
@@ -54,7 +56,12 @@ class Limit:
     of money), and ``phrase(record, step_words)`` says where the step goes, in words.
     ``relax(data, record, amount)``, where a limit is one input cell, is the input with
     that limit relaxed by ``amount`` units, as an analyst would move it (for re-solves
-    that measure what a step is worth); None where a limit is a rule over many rows."""
+    that measure what a step is worth); None where a limit is a rule over many rows.
+    ``counted_in`` says what the limit's value is counted in (``ITEM``: the item's unit,
+    ``MONEY``, ``PERCENT``); ``holds_back`` marks a limit on what can be delivered
+    (capacity, expansion, budget) as opposed to a rule the plan must keep: the Binding
+    sheet lists those first, and an infeasible input's Diagnosis names them as what holds
+    its commitments back."""
 
     family: str
     unit: str
@@ -64,6 +71,8 @@ class Limit:
     read: Callable[[AllocationModel, np.ndarray], pd.DataFrame]
     phrase: Callable[[dict, str], str]
     relax: Callable[[AllianceData, dict, float], AllianceData] | None = None
+    counted_in: str = ITEM
+    holds_back: bool = False
 
 
 @dataclass
@@ -194,7 +203,8 @@ def define_capacity_constraints(model: AllocationModel) -> None:
     model.limits.append(Limit(
         CAPACITY, "unit of capacity", 1.0, "unit of capacity", True, _read_capacity,
         lambda r, step: (f"each more {step} at {r['facility']} ({r['host']}) for "
-                         f"{r['item']} in {r['period']}"), _relax_capacity))
+                         f"{r['item']} in {r['period']}"), _relax_capacity,
+        counted_in=ITEM, holds_back=True))
 
 
 def _read_capacity(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
@@ -244,7 +254,8 @@ def define_expansion_limits(model: AllocationModel) -> None:
         EXPANSION, "unit of extra capacity", 1.0, "unit of extra capacity", True,
         _read_expansion_limit,
         lambda r, step: (f"each more {step} allowed at {r['facility']} ({r['host']}) for "
-                         f"{r['item']}"), _relax_expansion_limit))
+                         f"{r['item']}"), _relax_expansion_limit,
+        counted_in=ITEM, holds_back=True))
 
 
 def _relax_expansion_limit(data: AllianceData, record: dict, amount: float) -> AllianceData:
@@ -342,7 +353,7 @@ def define_min_gap_closure(model: AllocationModel) -> None:
         GAP_CLOSURE, "unit of shortfall allowed", 1.0, "unit of shortfall allowed", False,
         _read_gap_closure,
         lambda r, step: (f"each more {step} to {r['ally']} for {r['item']} in "
-                         f"{r['period']} (minimum gap closure)")))
+                         f"{r['period']} (minimum gap closure)"), counted_in=ITEM))
 
 
 def _read_gap_closure(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
@@ -417,7 +428,7 @@ def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
     model.limits.append(Limit(
         BUDGET, "unit of money", MILLION, "million", True, _read_budget,
         lambda r, step: f"each more {step} in {r['ally']}'s {r['period']} budget",
-        _relax_budget))
+        _relax_budget, counted_in=MONEY, holds_back=True))
 
 
 def _relax_budget(data: AllianceData, record: dict, amount: float) -> AllianceData:
@@ -499,7 +510,8 @@ def define_supplier_share_constraints(model: AllocationModel, share: float) -> N
     model.limits.append(Limit(
         SUPPLIER_SHARE, "percentage point of the share", 1.0, "percentage point of share",
         True, read,
-        lambda r, step: f"each more {step} for {r['host']} in {r['ally']}'s {r['item']}"))
+        lambda r, step: f"each more {step} for {r['host']} in {r['ally']}'s {r['item']}",
+        counted_in=PERCENT))
 
 
 def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None:
@@ -530,7 +542,8 @@ def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None
                           coefficient, GREATER, np.zeros(len(labels)), scale=1 / MILLION)
     model.limits.append(Limit(
         WORK_SHARE, "percentage point of the work share", 1.0, "percentage point", True,
-        _read_work_share, lambda r, step: f"each {step} less of {r['ally']}'s work share"))
+        _read_work_share, lambda r, step: f"each {step} less of {r['ally']}'s work share",
+        counted_in=PERCENT))
 
 
 def _read_work_share(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:

@@ -632,8 +632,10 @@ def binding_sheet(result: RunResult) -> SheetContent:
     binding = _frame(result.binding, BINDING)
     content = _table(result, BINDING, binding)
     currency, units = report_currency(result.config), item_units(result)
-    limit_formats = [quantity_format(limit_unit(family, item, units, currency))
-                     for family, item in zip(binding["family"], binding["item"], strict=True)]
+    counted_in = (result.binding["counted_in"] if result.binding is not None
+                  else pd.Series(dtype=object))
+    limit_formats = [quantity_format(limit_unit(measure, item, units, currency))
+                     for measure, item in zip(counted_in, binding["item"], strict=True)]
     content.cell_formats.update(limit=limit_formats, used=limit_formats)
     return content
 
