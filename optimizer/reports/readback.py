@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
-from optimizer.files import shown_path
+from optimizer.files import shown_path, shown_text
 from optimizer.reports.tables import (
     COST_TERMS,
     CURRENCY_KEY,
@@ -295,10 +295,12 @@ def summary_values(path: Path, summary: pd.DataFrame,
 
 
 def as_stored(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The tables as ``read_report`` reads them back from the workbook they make: every
-    cell an object, a blank (None, NaN, "") None, a number to the ``STORED_DIGITS``
-    significant digits the workbook stores; rows with no cell filled left out; index
-    from 0. Tables read back are so already."""
+    """The tables as ``read_report`` reads them back from the workbook they make, cell by
+    cell as ``optimizer.workbook.writer.write_value`` writes it: a blank (None, NaN, "")
+    None; a number to the ``STORED_DIGITS`` significant digits the workbook stores; any
+    other value its text, a file name's bytes that are not UTF-8 escaped
+    (``shown_text``); rows with no cell filled left out; index from 0. Tables read back
+    are so already."""
     return {sheet: _stored(frame) for sheet, frame in tables.items()}
 
 
@@ -310,16 +312,14 @@ def _stored(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _stored_value(value: object) -> object:
-    if value is None or (isinstance(value, str) and value == ""):
-        return None
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    number = finite_number(value)
-    if number is not None:
-        return float(f"{number:.{STORED_DIGITS}G}")
-    if isinstance(value, float | np.floating) and math.isnan(value):
-        return None
-    return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(f"{value:.{STORED_DIGITS}G}") if math.isfinite(value) else None
+    text = shown_text(str(value))
+    return text or None
 
 
 def _refusal(column: str, value: object, code: bool) -> str:
