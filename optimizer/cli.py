@@ -25,7 +25,7 @@ from optimizer import __version__
 from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
 from optimizer.errors import ExitCode, InputError, Problem, StockpileError
 from optimizer.files import shown_path, shown_text
-from optimizer.model.status import WITH_PLAN, has_plan
+from optimizer.model.status import ERROR, INFEASIBLE, has_plan
 
 SHOWN_PROBLEMS = 200
 # Characters a terminal would act on rather than show: C0 and C1 controls (escape
@@ -150,7 +150,7 @@ def _command_solve(args: argparse.Namespace) -> int:
         _print_summary(result, out)
         if html is not None:
             print(f"html report: {shown_path(html)}")
-    return _EXIT_FOR_STATUS[result.status]
+    return _exit_for_status(result.status)
 
 
 @contextlib.contextmanager
@@ -177,12 +177,12 @@ def _progress_display(args: argparse.Namespace):
         yield lambda stage: display.update(task, description=stage)
 
 
-_EXIT_FOR_STATUS = {
-    "optimal": ExitCode.SOLVED,
-    "feasible": ExitCode.SOLVED,
-    "infeasible": ExitCode.INFEASIBLE,
-    "error": ExitCode.SOLVER_FAILURE,
-}
+_EXIT_WITHOUT_PLAN = {INFEASIBLE: ExitCode.INFEASIBLE, ERROR: ExitCode.SOLVER_FAILURE}
+
+
+def _exit_for_status(status: str) -> ExitCode:
+    """A run with a plan (``has_plan``) succeeded; one without says why by its code."""
+    return ExitCode.SOLVED if has_plan(status) else _EXIT_WITHOUT_PLAN[status]
 
 
 def _print_summary(result, out: Path) -> None:
@@ -321,6 +321,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         record_path,
         run_sweep,
         sweep_identity,
+        without_plan,
         write_sweep,
     )
     from optimizer.workbook.reader import sha256_of
@@ -367,7 +368,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         raise
     kept = results.attrs["kept"]
     worst = most_damaging(results, 5)
-    failed = int((~results["status"].isin(WITH_PLAN)).sum())
+    failed = int(without_plan(results).sum())
     if args.json:
         cases = results[["scenario", "status", "total_cost", "weighted_shortfall",
                          "gap_closed_pct", "seconds", "warm_start"]]

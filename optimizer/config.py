@@ -32,6 +32,7 @@ from pathlib import Path
 from optimizer.errors import InputError, Problem
 from optimizer.files import not_a_regular_file, shown_path
 from optimizer.reach import out_of_reach
+from optimizer.words import with_article
 
 DEFAULTS: dict[str, dict[str, object]] = {
     "objective": {
@@ -225,6 +226,24 @@ def parse_override(text: str) -> tuple[str, object]:
     return key.strip(), value
 
 
+def read_toml(path: Path, what: str) -> tuple[str, dict]:
+    """The text and the document of the TOML file ``path``, a ``what`` ("model
+    configuration", "scenario"). Raises ``InputError`` naming the file when it is not a
+    regular file, does not exist, or is not UTF-8 TOML."""
+    where = shown_path(path)
+    try:
+        kind = not_a_regular_file(path)
+        if kind is not None:
+            raise InputError([Problem(where, f"is {kind}, not a regular file; give the "
+                                             f"path of {with_article(what)} TOML file")])
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError([Problem(where, f"no such {what} file")]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(where, f"is not valid TOML ({exc})")]) from None
+
+
 def load_config(
     path: str | Path | None = None, overrides: Iterable[str] = ()
 ) -> dict[str, dict[str, object]]:
@@ -238,16 +257,7 @@ def load_config(
     if path is not None:
         path = Path(path)
         where = shown_path(path)
-        try:
-            kind = not_a_regular_file(path)
-            if kind is not None:
-                raise InputError([Problem(where, f"is {kind}, not a regular file; give the "
-                                                 "path of a model configuration TOML file")])
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, NotADirectoryError):
-            raise InputError([Problem(where, "no such model configuration file")]) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError([Problem(where, f"is not valid TOML ({exc})")]) from None
+        _, document = read_toml(path, "model configuration")
         for section, table in document.items():
             if not isinstance(table, dict):
                 problems.append(_unknown_key(where, section))

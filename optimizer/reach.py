@@ -12,12 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-LARGEST = 1e15
-# Far below HiGHS's infinity (1e20), and far above any real figure: a budget of a
-# quadrillion in any currency, or a stock of a quadrillion rounds. Within this bound and
-# SMALLEST, two figures are at most 1e24 apart, so their ratio is a finite float.
-SMALLEST = 1e-9
-# A non-zero figure below this is lost in the solver's tolerances (1e-7 after scaling).
+from optimizer.tolerance import LARGEST, SMALLEST
 
 COARSER_UNIT = "state the column in a coarser unit (thousands, millions)"
 CELL_TOO_LARGE = f"give a realistic figure, or {COARSER_UNIT}"

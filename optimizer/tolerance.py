@@ -10,6 +10,9 @@ solves whose objectives differ by less than
 
 (``mip_gap`` 0 for a linear program) have not shown a difference, and a report says
 "no change within the solver's tolerance" rather than quoting it.
+
+Every stage reads its tolerances here, the verifier too (it checks the plan with its own
+``VERIFIER_TOLERANCE``, not with the model's); the values below are the whole list.
 """
 
 from __future__ import annotations
@@ -17,7 +20,20 @@ from __future__ import annotations
 import numpy as np
 
 RELATIVE = 1e-6  # relative agreement of two LP optima that the solver cannot improve on
-
+ROUND_OFF = 1e-9  # relative: float round-off of a solve (duals of 1e-16), far below HiGHS's 1e-7
+DUAL_TOLERANCE = 1e-7  # relative to the largest cost: HiGHS's dual feasibility tolerance
+QUANTITY_TOLERANCE = 1e-7  # a planned quantity at most this is none: HiGHS's primal tolerance
+TIGHT = 1e-6  # a limit binds within TIGHT · max(1, |limit|): ten times the primal tolerance
+GIVE = 1e-6  # an elastic slack gives above this · max(1, commitment), as TIGHT binds
+# The verifier's own judgement, not the model's: a constraint fails when broken by more
+# than this · max(1, |right-hand side|), ten times what HiGHS leaves after scaling.
+VERIFIER_TOLERANCE = 1e-6
+# A figure's size must be 0 or within [SMALLEST, LARGEST] to be given to the solver.
+# LARGEST is far below HiGHS's infinity (1e20) and far above any real figure (a budget of a
+# quadrillion); within both bounds two figures are at most 1e24 apart, a finite ratio.
+LARGEST = 1e15
+SMALLEST = 1e-9  # a non-zero figure below this is lost in the solver's 1e-7 after scaling
+SPREAD_LIMIT = 1e9  # one kind of figure spread wider than 1/ROUND_OFF loses the smallest
 
 def noise(reference, mip_gap: float = 0.0):
     """The largest difference from ``reference`` (a scalar or an array) that is within
@@ -38,11 +54,16 @@ def snapped(change, reference, mip_gap: float = 0.0):
     return np.where(negligible(change, reference, mip_gap), 0.0, change)
 
 
-ROUND_OFF = 1e-9  # relative: a dual or a derivative this small next to its objective is 0
-
-
-def round_off(values, reference: float = 1.0):
+def round_off(values, reference=1.0):
     """``values`` with solver round-off (|v| ≤ ROUND_OFF · max(1, |reference|), e.g. a
-    dual of −8.9e-16) set to exactly 0; NaN stays NaN."""
+    dual of −8.9e-16, a remaining budget of −1e-7 of 1e9) set to exactly 0; ``reference``
+    is a scalar or an array of the shape of ``values``; NaN stays NaN."""
     values = np.asarray(values, dtype=float)
-    return np.where(np.abs(values) <= ROUND_OFF * max(1.0, abs(float(reference))), 0.0, values)
+    size = np.fmax(1.0, np.abs(np.asarray(reference, dtype=float)))
+    return np.where(np.abs(values) <= ROUND_OFF * size, 0.0, values)
+
+
+def with_round_off(optimum: float) -> float:
+    """``optimum`` plus the round-off a solver needs to meet it again (a row holding an
+    objective at its optimum): optimum + ROUND_OFF · max(1, |optimum|)."""
+    return optimum + ROUND_OFF * max(1.0, abs(optimum))

@@ -15,7 +15,7 @@ from optimizer.model.sets import build_sets
 from optimizer.pipeline import RunResult, solve_data
 from optimizer.reports.tables import write_report
 from optimizer.tolerance import noise
-from optimizer.words import number
+from optimizer.words import figure
 from tests.alliances import sheets, solve
 from tests.headers import fields, headers
 
@@ -227,9 +227,8 @@ def test_configuration_knows_the_measured_limits_key():
                                          (999.96, "1,000"), (12.345, "12.35"),
                                          (212_000.4, "212,000")])
 def test_figures_in_sentences_never_print_in_scientific_notation(value, text):
-    from optimizer.words import number
 
-    assert number(value) == text
+    assert figure(value) == text
 
 
 def test_advice_names_the_currency_and_each_limits_unit(tmp_path):
@@ -246,14 +245,14 @@ def test_advice_names_the_currency_and_each_limits_unit(tmp_path):
         unit = units[row.advice.split(" for ")[1].split(" ")[0]]
         assert row.holds_until_unit == unit
         if math.isfinite(row.holds_until):
-            assert f"at least until it reaches {number(row.holds_until)} {unit}" in row.advice
+            assert f"at least until it reaches {figure(row.holds_until)} {unit}" in row.advice
     for row in budget.itertuples():
         assert row.per in ("million EUR", "EUR")
         assert row.advice.startswith(f"each more {row.per} in ")
         assert row.holds_until_unit == "EUR"
     for row in limits.itertuples():
         if row.cost_saved != 0:
-            assert f"{number(abs(row.cost_saved))} EUR" in row.advice, row.advice
+            assert f"{figure(abs(row.cost_saved))} EUR" in row.advice, row.advice
     assert set(result.binding.loc[result.binding["family"] == "budget", "per"]) == {
         "million EUR"}
     workbook = openpyxl.load_workbook(write_report(result, tmp_path / "report.xlsx"))

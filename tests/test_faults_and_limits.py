@@ -25,8 +25,8 @@ from optimizer.cli import main
 from optimizer.config import MAX_THREADS, load_config
 from optimizer.errors import InputError
 from optimizer.files import shown_path, shown_text
-from optimizer.reach import LARGEST, SMALLEST
 from optimizer.scenarios.edits import load_scenarios, scaled
+from optimizer.tolerance import LARGEST, SMALLEST
 from optimizer.workbook.synthetic import generate_workbook
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets

@@ -20,7 +20,7 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.errors import InputError
-from optimizer.reach import LARGEST, SMALLEST
+from optimizer.tolerance import LARGEST, SMALLEST
 from optimizer.workbook.reader import MisreadNumber, parse_number
 from optimizer.workbook.validation import load_workbook
 from tests.conftest import valid_sheets, write_workbook

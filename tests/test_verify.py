@@ -24,7 +24,8 @@ import pytest
 
 from optimizer.config import DEFAULTS
 from optimizer.model.plan import Plan
-from optimizer.verify.check import TOLERANCE, verify_plan
+from optimizer.tolerance import VERIFIER_TOLERANCE
+from optimizer.verify.check import verify_plan
 from optimizer.workbook.schema import SHEETS_BY_NAME
 from optimizer.workbook.validation import load_workbook
 from tests.conftest import write_workbook
@@ -417,11 +418,11 @@ def test_an_order_of_an_unknown_line(data):
 
 def test_a_violation_within_the_relative_tolerance_passes(data):
     plan = correct_plan()
-    set_order(plan, "LA", "P1", quantity=50.0 * (1 + TOLERANCE / 2))
-    shift_stock(plan, "A", "SH", "P1", 50.0 * TOLERANCE / 2)
+    set_order(plan, "LA", "P1", quantity=50.0 * (1 + VERIFIER_TOLERANCE / 2))
+    shift_stock(plan, "A", "SH", "P1", 50.0 * VERIFIER_TOLERANCE / 2)
     result = verify_plan(data, config(), plan)
     assert result.passed
-    assert 0 < result.max_violation < TOLERANCE
+    assert 0 < result.max_violation < VERIFIER_TOLERANCE
 
 
 def test_at_most_50_violations_are_kept_worst_first(data):

@@ -33,7 +33,7 @@ from optimizer.explain.rule_prices import rule_rows
 from optimizer.model.build import MONEY, PERCENT, AllocationModel
 from optimizer.model.status import has_plan
 from optimizer.solve.phases import Sensitivity
-from optimizer.words import money, number
+from optimizer.words import figure
 
 COLUMNS = ("rank", "kind", "advice", "shortfall_closed", "cost_saved", "objective_improved",
            "per", "holds_until", "how", "set_by")
@@ -43,7 +43,7 @@ SMALL_BUDGET_STEP = "unit of money"
 
 
 def _units(value: float, what: str) -> str:
-    return f"{number(value)} {what}{'' if value == 1 else 's'}"
+    return figure(value, what if value == 1 else f"{what}s")
 
 
 def _range_end(limit, upper: np.ndarray, *found: Sensitivity | None) -> float:
@@ -71,19 +71,19 @@ def _lexicographic_effect(closed: float, saved: float, currency: str = "") -> st
     if closed > 0:
         effect = f"close {_units(closed, 'unit')} of weighted shortfall"
         if saved < 0:
-            return f"{effect}, at a cost of {money(-saved, currency)}"
-        return f"{effect} and save {money(saved, currency)}" if saved > 0 else effect
-    return f"save {money(saved, currency)} at the same weighted shortfall"
+            return f"{effect}, at a cost of {figure(-saved, currency)}"
+        return f"{effect} and save {figure(saved, currency)}" if saved > 0 else effect
+    return f"save {figure(saved, currency)} at the same weighted shortfall"
 
 
 def _weighted_effect(improved: float, closed: float, saved: float,
                      currency: str = "") -> str:
-    effect = f"improve cost plus shortfall penalties by {money(improved, currency)}"
+    effect = f"improve cost plus shortfall penalties by {figure(improved, currency)}"
     if np.isnan(closed) or np.isnan(saved):
         return effect
     if closed > 0:
-        spent = (f"costing {money(-saved, currency)}" if saved < 0
-                 else f"saving {money(saved, currency)}" if saved > 0 else "at no cost")
+        spent = (f"costing {figure(-saved, currency)}" if saved < 0
+                 else f"saving {figure(saved, currency)}" if saved > 0 else "at no cost")
         return f"{effect} (it closes {_units(closed, 'unit')} of weighted shortfall, {spent})"
     return f"{effect} (all of it in cost)"
 
@@ -145,7 +145,7 @@ def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | N
         elif np.isinf(end):
             until = ", however far it is relaxed"
         else:
-            until = f", at least until it reaches {number(end)}" + (f" {unit}" if unit else "")
+            until = f", at least until it reaches {figure(end, unit)}"
         phrase = next(d.phrase for d in model.limits if d.family == limit["family"])
         ranked.append({
             "kind": limit["family"], "advice": f"{phrase(limit, per)} would {effect}{until}",

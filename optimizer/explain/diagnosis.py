@@ -20,7 +20,6 @@ lowers the total that must give by ``objective_improved`` units.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,11 +28,13 @@ import pandas as pd
 from optimizer.errors import Problem
 from optimizer.explain.binding import binding_limits, own_gap_closure_cell
 from optimizer.model.build import MILLION, _stock_position, create_model
-from optimizer.model.sets import ModelSets
+from optimizer.model.sets import ModelSets, no_order_stock
 from optimizer.model.status import INFEASIBLE, OPTIMAL
+from optimizer.solve.phases import PhaseRunner, open_session, sensitivity
+from optimizer.solve.session import TimeBudget
+from optimizer.tolerance import GIVE
+from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
-
-GIVE = 1e-6  # a slack above this (relative to max(1, commitment)) must give
 
 COLUMNS = ("kind", "rule", "ally", "item", "host", "period", "amount", "cell", "explanation")
 
@@ -64,13 +65,9 @@ def amount_unit(kind: object, rule: object, item: object, units: dict[str, str],
     return units.get(str(item), "") if isinstance(item, str) else ""
 
 
-def _quantity(value: float) -> str:
-    return f"{value:,.6g}"
-
-
 def _gives(amount: float, what: str) -> str:
     """"; 3 cannot be covered" for a member of the conflict set that gives, else ""."""
-    return f"; {_quantity(amount)} {what}" if amount > GIVE else ""
+    return f"; {figure(amount, what)}" if amount > GIVE else ""
 
 
 def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: float,
@@ -86,30 +83,25 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     3. With only the conflict set elastic (every other commitment free), the least total
        give says how much each member gives, and the duals which limits hold them back.
 
-    Every solve starts from the previous one's basis. Should the time limit end the
-    deletion filter early, the set found so far is reported and said not to be minimal.
+    Every solve starts from the previous one's basis, through a ``PhaseRunner`` whose
+    budget is ``time_limit`` seconds from the start (the elastic model's building
+    included). Should the time limit end the deletion filter early, the set found so far
+    is reported and said not to be minimal.
     """
-    from optimizer.solve.phases import objective_scale, open_session, sensitivity, solver_output
-
-    started = time.perf_counter()
+    budget = TimeBudget(time_limit)
     model = create_model(sets, config, elastic=True)
     slack = np.concatenate([c for c in model.slack.values()] or [np.zeros(0, np.int64)])
     natural = model.linear.column_bounds()[1][slack]
     n_columns = model.linear.n_columns
-    with solver_output(verbose):
-        session, _ = open_session(model, config, verbose)
-    state = {"scale": 1.0}
+    session, _ = open_session(model, config, verbose)
+    runner = PhaseRunner(session, budget, verbose=verbose)
 
     def solve(elastic: np.ndarray, hard: np.ndarray) -> tuple[str, str]:
         """Slack costs 1 where ``elastic``, is fixed at 0 where ``hard``, free elsewhere."""
         session.set_column_bounds(slack, 0.0, np.where(hard, 0.0, natural))
         cost = np.zeros(n_columns)
         cost[slack[elastic]] = 1.0
-        state["scale"] = objective_scale(cost, is_mip=session.is_mip)
-        session.set_cost(cost * state["scale"])
-        with solver_output(verbose):
-            status, message, _ = session.run(
-                max(1e-3, time_limit - (time.perf_counter() - started)))
+        status, message, _ = runner.solve(cost)
         return status, message
 
     def unsolved(message: str) -> Diagnosis:
@@ -144,7 +136,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
     if status != OPTIMAL:
         return unsolved(message)
     values = session.values()
-    found = sensitivity(session, model.linear, state["scale"], ranging=False)
+    found = sensitivity(session, model.linear, runner.scale, ranging=False)
     in_set = np.zeros(n_columns, dtype=bool)
     in_set[slack[hard]] = True
 
@@ -162,7 +154,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: f
             "host": limit.host, "period": limit.period, "amount": limit.objective_improved,
             "cell": limit.set_by,
             "explanation": (f"holds these commitments back: each {limit.per} more would "
-                            f"let {_quantity(limit.objective_improved)} more of them hold"),
+                            f"let {figure(limit.objective_improved)} more of them hold"),
         })
     table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
     count = int(hard.sum())
@@ -212,7 +204,7 @@ def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
                                                                     period]))
         if (label.ally, label.item) in stocks.index:
             on_hand = stocks.loc[(label.ally, label.item)]
-            held = (f"Stocks holds {_quantity(on_hand['on_hand'])} "
+            held = (f"Stocks holds {figure(on_hand['on_hand'])} "
                     f"({data.cell('Stocks', 'on_hand', int(on_hand['row']))})")
         else:
             held = "Stocks holds none"
@@ -235,7 +227,7 @@ def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
         rows.append({
             "kind": "conflict", "rule": "stock cover of consumption", "ally": label.ally,
             "item": label.item, "period": period, "amount": amount, "cell": cell,
-            "explanation": (f"{label.ally} uses {_quantity(label.consumption)} {label.item} "
+            "explanation": (f"{label.ally} uses {figure(label.consumption)} {label.item} "
                             f"in {period}, but {held} and {cause}"
                             + _gives(amount, "cannot be covered")),
         })
@@ -253,9 +245,9 @@ def _unclosed(model, values: np.ndarray, in_set: np.ndarray,
             "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
             "item": label.item, "period": period, "amount": amount, "cell": cell,
             "explanation": (f"{label.ally} must close {100 * label.closure:g} % of its gap "
-                            f"of {_quantity(label.gap)} {label.item} in {period}"
+                            f"of {figure(label.gap)} {label.item} in {period}"
                             + (f", but can close only "
-                               f"{_quantity(label.gap - label.upper - amount)}"
+                               f"{figure(label.gap - label.upper - amount)}"
                                if amount > GIVE else "")
                             + _gives(amount, "more stays open")),
         })
@@ -326,7 +318,7 @@ def most_deliverable(sets: ModelSets, config: dict) -> pd.DataFrame:
     online = orders["line"].map(expansions["online"]).to_numpy(float)
     bound = bound + np.where(orders["period"].to_numpy() >= online,
                              orders["line"].map(expansions["extra"]).to_numpy(float), 0.0)
-    price = (orders["unit_cost"] + orders["route_cost"]).to_numpy(float)
+    price = orders["price"].to_numpy(float)
     paid = price > 0
 
     money = sets.budgets.copy()
@@ -381,8 +373,8 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
 
         s(a,i,t) = P(a,i,t) + Σ orders delivered to a by t,  P = on_hand − Σ_{τ≤t} consumption,
 
-    and the deliveries are at most ``arrivals`` of ``most_deliverable``. So the solve is
-    infeasible when, for some ally, item and period,
+    (P: ``no_order_stock``), and the deliveries are at most ``arrivals`` of
+    ``most_deliverable``. So the solve is infeasible when, for some ally, item and period,
 
     - P + arrivals < 0: consumption cannot be covered (constraint 3);
     - ρ_a·gap > arrivals, with ρ_a > 0: the minimum gap closure cannot be met (rule 6;
@@ -397,18 +389,16 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
     reach = most_deliverable(sets, config)
     found: list[Problem] = []
 
-    stocks = sets.stocks.merge(sets.on_hand, on=["ally", "item"]).merge(
-        reach, on=["ally", "item", "period"])
-    stocks["used"] = stocks.groupby(["ally", "item"])["consumption"].cumsum()
-    left = stocks["on_hand"] - stocks["used"] + stocks["arrivals"]
+    stocks = no_order_stock(sets.stocks, sets.on_hand).merge(reach, on=["ally", "item", "period"])
+    left = stocks["no_order_stock"] + stocks["arrivals"]
     short = stocks[left < -GIVE * np.maximum(1.0, stocks["used"])]
     consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
     for row in short.drop_duplicates(["ally", "item"]).itertuples(index=False):
         period = periods[row.period]
         found.append(Problem(
             data.cell("Consumption", "quantity", int(consumption[row.ally, row.item, period])),
-            f"{row.ally} uses {_quantity(row.used)} {row.item} up to {period} but holds "
-            f"{_quantity(row.on_hand)} and {_what_can_arrive(row, periods, data, config)}",
+            f"{row.ally} uses {figure(row.used)} {row.item} up to {period} but holds "
+            f"{figure(row.on_hand)} and {_what_can_arrive(row, periods, data, config)}",
             severity="infeasible"))
 
     gaps = sets.shortfalls.merge(reach, on=["ally", "item", "period"], how="left")
@@ -427,7 +417,7 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
         found.append(Problem(
             data.cell("Requirements", "target", int(row.row)),
             f"{row.ally} must close {100 * row.closure:g} % of its gap of "
-            f"{_quantity(row.gap)} {row.item} in {periods[row.period]} ({rule}), but "
+            f"{figure(row.gap)} {row.item} in {periods[row.period]} ({rule}), but "
             f"{_what_can_arrive(row, periods, data, config)}{later}",
             severity="infeasible"))
     return found
@@ -448,7 +438,7 @@ def _what_can_arrive(row, periods: np.ndarray, data: AllianceData, config: dict)
     if row.arrivals > GIVE:
         within = (f", within {ally}'s budgets" if row.budgeted else "") + (
             f"; and only free deliveries, as {work_share}" if row.no_work_share else "")
-        return (f"at most {_quantity(row.arrivals)} can be delivered by then (the capacity "
+        return (f"at most {figure(row.arrivals)} can be delivered by then (the capacity "
                 f"of the lines making it, with every expansion built{within})")
     if row.earliest > row.period:
         return f"the earliest delivery arrives at the end of {periods[int(row.earliest)]}"

@@ -56,7 +56,7 @@ from optimizer.model.plan import Plan
 from optimizer.model.restrict import BasePlan
 from optimizer.model.status import OPTIMAL, was_stopped
 from optimizer.tolerance import round_off, snapped
-from optimizer.words import money, number
+from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
 
 COLUMNS = ("rule", "ally", "set_by", "status", "price", "total_cost_without",
@@ -124,14 +124,14 @@ def price_words(rule: str, cost: float, gap: float, currency: str = "") -> str:
     the difference is within the solver's tolerance), its money in ``currency``."""
     if cost == 0 and gap == 0:
         return f"the {rule} rule makes no difference within the solver's tolerance"
-    spent = (f"costs {money(cost, currency)}" if cost > 0
-             else f"saves {money(-cost, currency)}" if cost < 0 else "costs nothing")
+    spent = (f"costs {figure(cost, currency)}" if cost > 0
+             else f"saves {figure(-cost, currency)}" if cost < 0 else "costs nothing")
     if gap == 0:
         return f"the {rule} rule {spent} at the same weighted shortfall"
     joint = " and" if (cost >= 0) == (gap > 0) else " but"
     units = "unit" if abs(gap) == 1 else "units"
-    shortfall = (f"leaves {number(gap)} more {units} of weighted shortfall" if gap > 0
-                 else f"closes {number(-gap)} more {units} of weighted shortfall")
+    shortfall = (f"leaves {figure(gap)} more {units} of weighted shortfall" if gap > 0
+                 else f"closes {figure(-gap)} more {units} of weighted shortfall")
     return f"the {rule} rule {spent}{joint} {shortfall}"
 
 
@@ -142,18 +142,15 @@ def rule_rows(prices: pd.DataFrame) -> pd.DataFrame:
 
 def _by_ally(plan: Plan, holding_cost: pd.Series) -> pd.DataFrame:
     """Weighted shortfall and cost of every ally in a plan: Σ priority · shortfall over
-    its targets; its orders (purchase and transport), the transport of the transfers it
-    receives, the expansions it pays for and Σ holding_cost(item) · stock of its stock.
-    ``holding_cost`` is per item code."""
+    its targets; what it spends (``Plan.spending``: its orders with their transport, the
+    transport of the transfers it receives, the expansions it pays for) and
+    Σ holding_cost(item) · stock of its stock. ``holding_cost`` is per item code."""
     readiness = plan.readiness
     shortfall = (readiness["shortfall"] * readiness["priority"]).groupby(
         readiness["ally"]).sum()
     stocks = plan.stocks
     cost = pd.concat([
-        plan.orders.groupby("ally")["total_cost"].sum(),
-        plan.expansions.groupby("payer")["cost"].sum(),
-        (plan.transfers["quantity"] * plan.transfers["transport_cost"]).groupby(
-            plan.transfers["to"]).sum(),
+        plan.spending(),
         (stocks["stock"] * stocks["item"].map(holding_cost)).groupby(stocks["ally"]).sum(),
     ]).groupby(level=0).sum()
     return pd.DataFrame({"shortfall": shortfall, "cost": cost}).fillna(0.0)

@@ -21,7 +21,8 @@ import pandas as pd
 
 from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily
 from optimizer.model.sets import ModelSets
-from optimizer.workbook.data import ROW, AllianceData
+from optimizer.tolerance import TIGHT
+from optimizer.workbook.data import ROW, AllianceData, ranges
 
 Terms = tuple[np.ndarray, np.ndarray]  # (columns, coefficients) of a linear expression
 
@@ -36,7 +37,6 @@ GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier shar
                                            "work share")
 # What a limit's value is counted in: the item's unit, money, or percent.
 ITEM, MONEY, PERCENT = "item", "money", "percent"
-TIGHT = 1e-6  # a limit binds when its use is within TIGHT · max(1, |limit|) of it
 
 
 @dataclass(frozen=True)
@@ -187,8 +187,7 @@ def define_capacity_constraints(model: AllocationModel) -> None:
     # Each e(ℓ,τ) enters every row (ℓ,t) with t ≥ online_from.
     reach = horizon - expansions["online_from"].to_numpy()
     e_index = np.repeat(np.arange(len(expansions)), reach)
-    e_period = expansions["online_from"].to_numpy()[e_index] + (
-        np.arange(len(e_index)) - np.repeat(np.cumsum(reach) - reach, reach))
+    e_period = expansions["online_from"].to_numpy()[e_index] + ranges(reach)
     row = np.concatenate([
         orders["line"].to_numpy() * horizon + orders["period"].to_numpy(),
         expansions["line"].to_numpy()[e_index] * horizon + e_period,
@@ -393,7 +392,7 @@ def spending_terms(model: AllocationModel) -> pd.DataFrame:
                                   expansions["period"].to_numpy()[paid]]).astype(np.int64),
         "column": np.concatenate([model.x, model.y, model.e[paid]]),
         "coefficient": np.concatenate([
-            (orders["unit_cost"] + orders["route_cost"]).to_numpy(float),
+            orders["price"].to_numpy(float),
             transfers["route_cost"].to_numpy(float),
             expansions["cost_per_unit"].to_numpy(float)[paid]]),
     })

@@ -16,20 +16,10 @@ import numpy as np
 import pandas as pd
 
 from optimizer.model.build import AllocationModel, spending_terms
+from optimizer.tolerance import QUANTITY_TOLERANCE, round_off
 
 if TYPE_CHECKING:  # the solve stage hands its outcome down; the plan never calls it
     from optimizer.solve.phases import SolveOutcome
-
-QUANTITY_TOLERANCE = 1e-7
-NOISE = 1e-9  # relative: solver round-off below this is shown as 0
-
-
-def _snap(values: np.ndarray, scale: np.ndarray | float = 1.0) -> np.ndarray:
-    """Solver round-off (a dual of -8.9e-16, a remaining budget of -1e-7) shown as 0."""
-    values = np.asarray(values, dtype=float)
-    tiny = np.abs(values) <= NOISE * np.maximum(1.0, np.abs(scale))
-    return np.where(tiny, 0.0, values)
-
 
 def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray:
     """The dual of every row of a family, aligned with its labels (NaN: row not built)."""
@@ -38,7 +28,7 @@ def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray
         return np.zeros(0)
     aligned = np.full(len(rows.labels), np.nan)
     aligned[rows.positions] = duals[rows.start:rows.stop]
-    return _snap(aligned)
+    return round_off(aligned)
 
 
 @dataclass
@@ -66,6 +56,19 @@ class Plan:
     def target_met(self) -> pd.Series:
         """Per Readiness row: the target is met (shortfall within QUANTITY_TOLERANCE)."""
         return self.readiness["shortfall"] <= QUANTITY_TOLERANCE
+
+    def spending(self) -> pd.Series:
+        """What each ally spends in the plan (SPEC §4, constraint 5: the terms
+        ``spending_terms`` puts in the budget rows), as amounts indexed by the ally, one
+        per kind: its orders with their transport, the expansions it pays for, and the
+        transport of the transfers it receives (expansions funded outside the budgets are
+        no ally's). Summed by ally they are Σ_t spend(a,t)."""
+        transfers = self.transfers
+        return pd.concat([
+            self.orders.groupby("ally")["total_cost"].sum(),
+            self.expansions.groupby("payer")["cost"].sum(),
+            (transfers["quantity"] * transfers["transport_cost"]).groupby(transfers["to"]).sum(),
+        ])
 
     @property
     def gap_closed_pct(self) -> float:
@@ -112,7 +115,7 @@ def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:
     orders["order_period"] = periods[orders["period"]]
     orders["delivery_period"] = periods[orders["delivery"]]
     orders["transport_cost"] = orders["route_cost"]
-    orders["total_cost"] = orders["quantity"] * (orders["unit_cost"] + orders["route_cost"])
+    orders["total_cost"] = orders["quantity"] * orders["price"]
     orders = orders[["facility", "host", "item", "ally", "order_period", "delivery_period",
                      "quantity", "unit_cost", "transport_cost", "total_cost"]]
 
@@ -157,7 +160,7 @@ def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:
     budgets["spent"] = pd.MultiIndex.from_frame(budgets[["ally", "period"]]).map(
         spent).to_numpy(float)
     budgets["spent"] = budgets["spent"].fillna(0.0)
-    budgets["remaining"] = _snap(budgets["budget"] - budgets["spent"], budgets["budget"])
+    budgets["remaining"] = round_off(budgets["budget"] - budgets["spent"], budgets["budget"])
     budgets["marginal_value"] = 0.0 - _duals(model, duals, "budget")
     budgets["period"] = periods[budgets["period"]]
     budgets = budgets[["ally", "period", "budget", "spent", "remaining", "marginal_value"]]

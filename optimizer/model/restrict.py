@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 
 from optimizer.model.linear import LinearModel
+from optimizer.tolerance import ROUND_OFF
+from optimizer.workbook.data import ranges
 
 # Column families that may be held back: orders, transfers and expansions, of which a
 # plan uses few. Holding back stock and shortfall columns too took many more pricing
 # rounds (S: eight times as long as a cold solve).
 FAMILIES = ("x", "y", "e")
-ZERO = 1e-9  # a base value at most this is 0
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def held_back_columns(linear: LinearModel, base: BasePlan) -> np.ndarray:
     in_changed_rows = np.zeros(linear.n_columns, dtype=bool)
     if len(changed_rows):
         lengths = starts[changed_rows + 1] - starts[changed_rows]
-        terms = np.repeat(starts[changed_rows], lengths) + _ranges(lengths)
+        terms = np.repeat(starts[changed_rows], lengths) + ranges(lengths)
         in_changed_rows[columns[terms]] = True
     families = [linear.columns[name] for name in FAMILIES if name in linear.columns]
     item = np.full(linear.n_columns, -1, dtype=np.int64)
@@ -79,12 +80,7 @@ def held_back_columns(linear: LinearModel, base: BasePlan) -> np.ndarray:
             [family.labels["item"] for family in families], ignore_index=True))[0]
     has_item = item >= 0
     touched = np.unique(item[has_item & (in_changed_rows | changed_columns)])
-    candidates = (has_item & ~np.isin(item, touched) & (np.abs(base.values) <= ZERO)
+    candidates = (has_item & ~np.isin(item, touched) & (np.abs(base.values) <= ROUND_OFF)
                   & (column_upper > 0))
     return np.flatnonzero(candidates)
 
-
-def _ranges(lengths: np.ndarray) -> np.ndarray:
-    """0 … n−1 for each n of ``lengths``, concatenated."""
-    total = int(lengths.sum())
-    return np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)

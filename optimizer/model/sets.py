@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.workbook.data import ROW, AllianceData
+from optimizer.workbook.data import ROW, AllianceData, forbidding_rows, ranges, route_terms
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class ModelSets:
     lines        ℓ: facility, host, item, unit_cost, lead_time, row (Production row)
     capacity     (ℓ, t): capacity cap(ℓ,t), source ("Production" or "Capacity") and row
     orders       x(ℓ,a,t): line, facility, host, item, ally, period, delivery, unit_cost,
-                 route_cost, integer
+                 route_cost, price (= c(ℓ) + k, what a unit costs the ordering ally),
+                 integer
     expansions   e(ℓ,t): line, facility, item, period, online_from, cost_per_unit, payer,
                  max_extra, expansion_row
     transfers    y(a,b,i,t): giver, ally, item, period, arrival, route_cost, integer
@@ -49,52 +50,12 @@ class ModelSets:
 
 
 def route_costs(data: AllianceData, routes: pd.DataFrame) -> pd.DataFrame:
-    """Per-unit cost k(from,to,i) and extra lead time r(from,to,i) of each route.
-
-    ``routes`` has columns from, to, item. A Transport row naming the item wins over the
-    blank-item row of the same pair; a pair with no row costs 0 and adds no lead time.
-    """
-    transport = data.transport.rename(
-        columns={"cost_per_unit": "route_cost", "lead_time": "route_delay"}
-    )
-    specific = transport[transport["item"].notna()]
-    general = transport[transport["item"].isna()].drop(columns="item")
-    keys = routes[["from", "to", "item"]]
-    keyed = keys.merge(
-        specific[["from", "to", "item", "route_cost", "route_delay"]],
-        on=["from", "to", "item"], how="left",
-    ).merge(
-        general[["from", "to", "route_cost", "route_delay"]],
-        on=["from", "to"], how="left", suffixes=("", "_general"),
-    )
-    has_specific = keyed["route_cost"].notna().to_numpy()
+    """``routes`` (columns from, to, item) with the per-unit cost ``route_cost`` and the
+    extra lead time ``route_delay`` of each (``workbook.data.route_terms``)."""
     out = routes.copy()
-    out["route_cost"] = np.where(
-        has_specific, keyed["route_cost"], keyed["route_cost_general"].fillna(0.0)
-    ).astype(float)
-    out["route_delay"] = np.where(
-        has_specific, keyed["route_delay"], keyed["route_delay_general"].fillna(0)
-    ).astype("int64")
+    out["route_cost"], out["route_delay"] = route_terms(
+        data.transport, routes["from"], routes["to"], routes["item"])
     return out
-
-
-def _forbidden(data: AllianceData, pairs: pd.DataFrame, *, transfers: bool) -> np.ndarray:
-    """Mask of ``pairs`` (host, facility, ally, item) that some Restrictions row forbids.
-
-    A row forbids a delivery that matches all its non-blank fields. For transfers the
-    giving ally plays the host, and only rows with a blank facility apply.
-    """
-    mask = np.zeros(len(pairs), dtype=bool)
-    for restriction in data.restrictions.itertuples(index=False):
-        if transfers and restriction.facility is not None:
-            continue
-        match = np.ones(len(pairs), dtype=bool)
-        for field in ("host", "facility", "ally", "item"):
-            value = getattr(restriction, field)
-            if value is not None:
-                match &= (pairs[field] == value).to_numpy()
-        mask |= match
-    return mask
 
 
 def build_sets(data: AllianceData, config: dict) -> ModelSets:
@@ -133,19 +94,20 @@ def build_sets(data: AllianceData, config: dict) -> ModelSets:
     ally_codes = data.allies["ally"].to_numpy()
     pairs = lines.loc[lines.index.repeat(len(ally_codes))].reset_index(drop=True)
     pairs["ally"] = np.tile(ally_codes, len(lines))
-    pairs = pairs[~_forbidden(data, pairs, transfers=False)]
+    pairs = pairs[forbidding_rows(data.restrictions, pairs, transfers=False) == 0]
     pairs = route_costs(data, pairs.rename(columns={"host": "from", "ally": "to"})).rename(
         columns={"from": "host", "to": "ally"}
     )
     delay = pairs["lead_time"].to_numpy() + pairs["route_delay"].to_numpy()
     usable = np.clip(horizon - delay, 0, None)  # order periods whose delivery is in time
     orders = pairs.loc[pairs.index.repeat(usable)].reset_index(drop=True)
-    orders["period"] = _ranges(usable)
+    orders["period"] = ranges(usable)
     orders["delivery"] = orders["period"] + np.repeat(delay, usable)
     orders["integer"] = orders["item"].map(items["integer"]).astype(bool)
+    orders["price"] = orders["unit_cost"] + orders["route_cost"]
     orders = orders[
         ["line", "facility", "host", "item", "ally", "period", "delivery", "unit_cost",
-         "route_cost", "integer"]
+         "route_cost", "price", "integer"]
     ]
 
     # Expansions e(ℓ,t), usable from t + lead_time, created only when that is in the horizon.
@@ -154,7 +116,7 @@ def build_sets(data: AllianceData, config: dict) -> ModelSets:
     ).rename(columns={ROW: "expansion_row"})
     count = np.clip(horizon - expansion["lead_time"].to_numpy(), 0, None)
     expansions = expansion.loc[expansion.index.repeat(count)].reset_index(drop=True)
-    expansions["period"] = _ranges(count)
+    expansions["period"] = ranges(count)
     expansions["online_from"] = expansions["period"] + expansions["lead_time"]
     expansions = expansions[
         ["line", "facility", "item", "period", "online_from", "cost_per_unit", "payer",
@@ -190,16 +152,6 @@ def build_sets(data: AllianceData, config: dict) -> ModelSets:
     )
 
 
-def _ranges(counts: np.ndarray) -> np.ndarray:
-    """[0, 1, …, c₀−1, 0, 1, …, c₁−1, …] for counts c."""
-    counts = np.asarray(counts, dtype="int64")
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype="int64")
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total, dtype="int64") - starts
-
-
 def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame) -> pd.DataFrame:
     """y(a,b,i,t) for every ordered pair of allies a ≠ b, item and period, in time."""
     codes = data.allies["ally"].to_numpy()
@@ -210,11 +162,12 @@ def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame) -> pd.D
     triples = pairs.loc[pairs.index.repeat(len(item_codes))].reset_index(drop=True)
     triples["item"] = np.tile(item_codes, len(pairs))
     check = triples.rename(columns={"from": "host", "to": "ally"}).assign(facility=None)
-    triples = triples[~_forbidden(data, check, transfers=True)].reset_index(drop=True)
+    triples = triples[forbidding_rows(data.restrictions, check, transfers=True) == 0].reset_index(
+        drop=True)
     triples = route_costs(data, triples)
     usable = np.clip(horizon - triples["route_delay"].to_numpy(), 0, None)
     transfers = triples.loc[triples.index.repeat(usable)].reset_index(drop=True)
-    transfers["period"] = _ranges(usable)
+    transfers["period"] = ranges(usable)
     transfers["arrival"] = transfers["period"] + np.repeat(triples["route_delay"].to_numpy(),
                                                            usable)
     transfers["integer"] = transfers["item"].map(items["integer"]).astype(bool)
@@ -223,22 +176,30 @@ def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame) -> pd.D
     ]
 
 
+def no_order_stock(stocks: pd.DataFrame, on_hand: pd.DataFrame) -> pd.DataFrame:
+    """P(a,i,t) = on_hand(a,i) − Σ_{τ≤t} consumption(a,i,τ), the stock with no orders,
+    for each row of the stock grid ``stocks`` (``ModelSets.stocks``, ``on_hand``): columns
+    ally, item, period, consumption, used (= Σ_{τ≤t} consumption), on_hand, no_order_stock."""
+    grid = stocks[["ally", "item", "period", "consumption"]].copy()
+    grid["used"] = grid.groupby(["ally", "item"])["consumption"].cumsum()
+    grid = grid.merge(on_hand, on=["ally", "item"])
+    grid["no_order_stock"] = grid["on_hand"] - grid["used"]
+    return grid
+
+
 def _shortfall_set(
     data: AllianceData, config: dict, stocks: pd.DataFrame, on_hand: pd.DataFrame,
     items: pd.DataFrame, allies: pd.DataFrame, period_of: dict[str, int],
 ) -> pd.DataFrame:
     """One shortfall u per Requirements row, with its gap and the bound of rule 6.
 
-    P(a,i,t) = on_hand − Σ_{τ≤t} consumption(a,i,τ); gap = max(0, target − P);
+    P(a,i,t) = ``no_order_stock``; gap = max(0, target − P);
     u ≤ (1 − ρ(a,t)) · gap, where ρ(a,t) = ρ_a from the ally's first period t_a on and
     0 before it (the ρ = 0 form holds in every period); ρ_a = Allies.min_gap_closure,
     else rules.min_gap_closure; t_a = Allies.min_gap_closure_from, else
     rules.min_gap_closure_from, else the first period.
     """
-    no_orders = stocks[["ally", "item", "period", "consumption"]].copy()
-    no_orders["used"] = no_orders.groupby(["ally", "item"])["consumption"].cumsum()
-    no_orders = no_orders.merge(on_hand, on=["ally", "item"])
-    no_orders["no_order_stock"] = no_orders["on_hand"] - no_orders["used"]
+    no_orders = no_order_stock(stocks, on_hand)
     requirements = data.requirements.assign(
         period=data.requirements["period"].map(period_of)
     )

@@ -40,6 +40,8 @@ import pandas as pd
 
 from optimizer.config import report_currency
 from optimizer.model.plan import gap_closed
+from optimizer.model.status import OPTIMAL
+from optimizer.words import figure
 from optimizer.workbook.data import item_units
 from optimizer.workbook.writer import (
     COUNT,
@@ -212,7 +214,7 @@ def headline(result: RunResult) -> pd.DataFrame:
     summary = result.summary()
     rows: list[tuple[str, object]] = [
         ("status", result.status),
-        ("proven optimal", "yes" if result.status == "optimal" else "NO"),
+        ("proven optimal", "yes" if result.status == OPTIMAL else "NO"),
         ("message", result.message),
     ]
     plan = result.plan
@@ -249,7 +251,7 @@ def _most_left_open(readiness: pd.DataFrame, units: dict[str, str]) -> str:
     item = left.idxmax()
     short = float(readiness.loc[readiness["item"] == item, "shortfall"].sum())
     unit = units.get(str(item), "units")
-    return f"{item}: {left.max():.1f}% of its gap ({short:,.0f} {unit} short)"
+    return f"{item}: {left.max():.1f}% of its gap ({figure(short, unit)} short)"
 
 
 def _units(result: RunResult) -> dict[str, str]:

@@ -50,9 +50,11 @@ from optimizer.errors import InputError
 from optimizer.explain.advice import UNIT_COLUMN
 from optimizer.explain.binding import limit_unit
 from optimizer.explain.diagnosis import amount_unit
-from optimizer.model.plan import QUANTITY_TOLERANCE, gap_closed
+from optimizer.model.plan import gap_closed
+from optimizer.model.status import FEASIBLE, OPTIMAL
 from optimizer.outputs import Output, check_outputs
 from optimizer.reports.dashboard import dashboard_sheet
+from optimizer.tolerance import QUANTITY_TOLERANCE
 from optimizer.workbook.data import item_units as units_of_items
 from optimizer.workbook.writer import (
     COUNT,
@@ -833,9 +835,9 @@ def item_gap_closed(readiness: pd.DataFrame) -> pd.Series:
 
 
 def _optimality(status: str, message: str) -> str:
-    if status == "optimal":
+    if status == OPTIMAL:
         return "yes: proven optimal"
-    if status == "feasible":
+    if status == FEASIBLE:
         return ("NO: the solver was stopped by a limit; this plan is feasible but NOT "
                 "proven optimal" + (f" ({message})" if message else ""))
     return f"no plan: the run ended {status}; see the message"

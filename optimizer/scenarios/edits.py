@@ -40,17 +40,17 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import tomllib
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from optimizer.config import apply_settings
+from optimizer.config import apply_settings, read_toml
 from optimizer.errors import InputError, Problem
-from optimizer.files import not_a_regular_file, shown_path
-from optimizer.reach import LARGEST, SMALLEST, beyond_reach, out_of_reach
+from optimizer.files import shown_path
+from optimizer.reach import beyond_reach, out_of_reach
+from optimizer.tolerance import LARGEST, SMALLEST
 from optimizer.workbook.data import AllianceData
 from optimizer.workbook.schema import did_you_mean, nearest
 from optimizer.workbook.validation import configuration_problems
@@ -154,18 +154,7 @@ def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> l
     listing every problem, each naming file, line, scenario and edit."""
     path = Path(path)
     shown = shown_path(path)
-    try:
-        kind = not_a_regular_file(path)
-        if kind is not None:
-            raise InputError([Problem(shown, f"is {kind}, not a regular file; give the path "
-                                             "of a scenario TOML file")])
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
-        raise InputError([Problem(shown, "no such scenario file")]) from None
-    try:
-        document = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputError([Problem(shown, f"is not valid TOML ({error})")]) from None
+    text, document = read_toml(path, "scenario")
     tables = document.get("scenario")
     unknown = sorted(set(document) - {"scenario"})
     problems = [Problem(shown, f"unknown table '{key}'; a scenario file holds "

@@ -36,7 +36,7 @@ import pandas as pd
 from optimizer.config import flatten, report_currency
 from optimizer.errors import InputError, StockpileError
 from optimizer.model.restrict import BasePlan
-from optimizer.model.status import ERROR, FEASIBLE, OPTIMAL, has_plan
+from optimizer.model.status import ERROR, WITH_PLAN, has_plan
 from optimizer.outputs import write_text_atomically
 from optimizer.scenarios.edits import Scenario
 from optimizer.workbook.data import AllianceData
@@ -449,11 +449,16 @@ def with_deltas(results: pd.DataFrame) -> pd.DataFrame:
     return results[list(RESULT_COLUMNS)]
 
 
+def without_plan(results: pd.DataFrame) -> pd.Series:
+    """Per case, whether its solve left no plan (``has_plan`` false: infeasible, error)."""
+    return ~results["status"].isin(WITH_PLAN)
+
+
 def most_damaging(results: pd.DataFrame, count: int = MOST_DAMAGING) -> pd.DataFrame:
     """The scenarios that hurt most: first those with no plan (infeasible, errors), then
     by the rise in weighted shortfall, then by the rise in cost."""
     cases = results.iloc[1:].copy()
-    cases["no_plan"] = ~cases["status"].isin([OPTIMAL, FEASIBLE])
+    cases["no_plan"] = without_plan(cases)
     cases = cases.sort_values(["no_plan", "delta_weighted_shortfall", "delta_total_cost"],
                               ascending=False, kind="stable")
     return cases.drop(columns="no_plan").head(count).reset_index(drop=True)
@@ -474,7 +479,7 @@ def write_sweep(results: pd.DataFrame, path: Path, *, input_path: Path, input_sh
         [("input", str(input_path)), ("input SHA-256", input_sha256),
          ("scenario file", scenario_file or "(built-in sweep)"),
          ("scenarios", len(results) - 1),
-         ("without a plan", int((~results["status"].isin([OPTIMAL, FEASIBLE])).sum())),
+         ("without a plan", int(without_plan(results).sum())),
          *([("cases kept from the earlier run", kept)] if kept else []),
          *((f"config {key}", str(value)) for key, value in flatten(config).items())],
         columns=["key", "value"])

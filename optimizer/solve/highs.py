@@ -21,6 +21,8 @@ from optimizer.model.status import (
     has_plan,
     stopped_by,
 )
+from optimizer.solve.session import TimeBudget
+from optimizer.tolerance import DUAL_TOLERANCE
 
 try:
     import highspy
@@ -46,7 +48,6 @@ _INTERRUPTED = frozenset(status for status, reason in _LIMIT_REASONS.items()
 _FEASIBLE = 2  # highspy.SolutionStatus.kSolutionStatusFeasible
 OVERRUN = 0.5  # seconds HiGHS may take beyond its limit before it is asked to stop
 DUAL, PRIMAL = 1, 4  # HiGHS's simplex_strategy: dual (its default), primal
-PRICING_TOLERANCE = 1e-7  # relative to the largest cost: a reduced cost below −this counts
 
 # From this many columns an LP is solved by interior point (with crossover, so that a
 # basis and basic duals follow), every time: HiGHS's dual simplex needs many times
@@ -128,7 +129,14 @@ def _run_interruptibly(highs: highspy.Highs, seconds: float) -> bool:
 
 class HighsSession:
     """One HiGHS instance holding the model; ``run`` solves it with the current costs,
-    bounds and rows and says what came of it in SPEC terms."""
+    bounds and rows and says what came of it in SPEC terms (``SolverSession``)."""
+
+    # HiGHS hands its basis over: ranges, another objective's duals, priced columns, and
+    # duals of its own precision (``optimizer.solve.session.SolverSession``).
+    gives_ranging = True
+    gives_basis = True
+    prices_held_back = True
+    keeps_optimal_face = True
 
     def __init__(self, linear: LinearModel, *, verbose: bool, mip_gap: float,
                  threads: int) -> None:
@@ -191,21 +199,20 @@ class HighsSession:
     def run(self, time_limit: float) -> tuple[str, str, bool]:
         """Solve; return (status, sentence, has a feasible solution). With columns held
         back, price them after each optimal solve and release those whose reduced cost
-        is below −PRICING_TOLERANCE · max|cost|, then solve again by primal simplex from
+        is below −DUAL_TOLERANCE · max|cost|, then solve again by primal simplex from
         the last basis, until none is; release them all if the restricted model has no
         plan (``optimizer.model.restrict`` states why the result is the whole model's
         optimum)."""
-        started = time.perf_counter()
+        budget = TimeBudget(time_limit)
         while True:
-            left = max(1e-3, time_limit - (time.perf_counter() - started))
-            status, message, has_solution = self._run_once(left)
+            status, message, has_solution = self._run_once(budget.remaining())
             if not self.held_back.any() or status not in (OPTIMAL, INFEASIBLE):
                 return status, message, has_solution
             if status == INFEASIBLE:
                 entering = self.held_back.copy()
             else:
                 entering = self.held_back & (
-                    self.reduced_costs() < -PRICING_TOLERANCE * self.largest_cost)
+                    self.reduced_costs() < -DUAL_TOLERANCE * self.largest_cost)
                 if not entering.any():
                     return status, message, has_solution
                 self.next_method = "simplex"

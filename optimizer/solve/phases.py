@@ -5,14 +5,18 @@ Objective modes (SPEC §4):
 - lexicographic: phase 1 minimises W = Σ priority(i) · u(a,i,t), giving W*; phase 2
   minimises cost over the plans whose W stays within W* · (1 + tol) + tol.
 
-Phase 2 of an LP solved with HiGHS keeps phase 1's optimal face instead of adding a dense
-row: by complementary slackness, with phase 1's duals fixed, the optimal plans are
-exactly the feasible plans that keep every column with a non-zero reduced cost at its
-bound and every row with a non-zero dual tight. Those columns and rows are fixed and
-phase 2 is solved again (from phase 1's basis when the simplex method is used; large
-LPs use interior point, see ``highs.method``). If W should still leave the bound
-(numerical tolerance), the bound row is added and phase 2 solved again. A MIP, or any
-other solver, gets the bound row; a MIP starts phase 2 from phase 1's solution.
+Phase 2 of an LP keeps phase 1's optimal face instead of adding a dense row, when the
+session's duals allow it (``SolverSession.keeps_optimal_face``: HiGHS): by complementary
+slackness, with phase 1's duals fixed, the optimal plans are exactly the feasible plans
+that keep every column with a non-zero reduced cost at its bound and every row with a
+non-zero dual tight. Those columns and rows are fixed and phase 2 is solved again (from
+phase 1's basis when the simplex method is used; large LPs use interior point, see
+``highs.method``). If W should still leave the bound (numerical tolerance), the bound
+row is added and phase 2 solved again. A MIP, or any other session, gets the bound row;
+a MIP starts phase 2 from phase 1's solution.
+
+The solves of a run go through one ``PhaseRunner``: its time limit, the objective
+scaling, the record of the phases and the run's status.
 
 A MILP's plan is then made exact in its continuous part (``_resolve_with_integers_fixed``):
 the integers fixed at their values, the LP of the other columns solved again in the
@@ -44,8 +48,9 @@ from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
 from optimizer.solve import highs
 from optimizer.solve.pulp import INSTALL_HINTS, PulpSession
-from optimizer.tolerance import ROUND_OFF
-from optimizer.words import number
+from optimizer.solve.session import RowHandle, SolverSession, TimeBudget
+from optimizer.tolerance import DUAL_TOLERANCE, RELATIVE, ROUND_OFF, with_round_off
+from optimizer.words import figure
 
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
 _PHASE_TEXT = {
@@ -63,7 +68,6 @@ _PHASE_TEXT = {
 }
 # Phases whose objective is ours, not the data's: scaled even in a MIP (objective_scale).
 _OWN_OBJECTIVE = ("tie-break", "clean plan")
-DUAL_TOLERANCE = 1e-7  # relative to the largest phase-1 cost: below it a dual counts as 0
 
 
 def objective_scale(cost: np.ndarray, *, is_mip: bool = False) -> float:
@@ -97,16 +101,17 @@ class Sensitivity:
     column_up: np.ndarray | None = None
 
 
-def sensitivity(session, linear, objective_scale_now: float, *, duals=None, reduced=None,
-                ranging: bool = True) -> Sensitivity:
-    """The session's last solve, in stated units (see RowFamily.scale, objective_scale)."""
+def sensitivity(session: SolverSession, linear, objective_scale_now: float, *, duals=None,
+                reduced=None, ranging: bool = True) -> Sensitivity:
+    """The session's last solve, in stated units (see RowFamily.scale, objective_scale);
+    with ranges when ``ranging`` and the session gives them (``gives_ranging``)."""
     scales = linear.row_scales()
     n_rows = linear.n_rows
     duals = session.row_duals() if duals is None else duals
     reduced = session.reduced_costs() if reduced is None else reduced
     found = Sensitivity(duals[:n_rows] * scales / objective_scale_now,
                         reduced / objective_scale_now)
-    ranges = session.ranging() if ranging else None
+    ranges = session.ranging() if ranging and session.gives_ranging else None
     if ranges is not None:
         row_up, column_up = ranges
         found.row_up, found.column_up = row_up[:n_rows] / scales, column_up
@@ -181,76 +186,111 @@ def solver_output(verbose: bool):
         os.close(target)
 
 
-def open_session(model: AllocationModel, config: dict, verbose: bool):
-    """The solver named by ``solver.name`` holding the model: HiGHS in-process for
-    "highs", else the PuLP solver of that name. A sentence says what to install when it
-    is missing."""
+def open_session(model: AllocationModel, config: dict,
+                 verbose: bool) -> tuple[SolverSession, str]:
+    """The solver named by ``solver.name`` holding the model, and its name and version:
+    HiGHS in-process for "highs", else the PuLP solver of that name (its log, as it
+    takes the model, kept off standard output: ``solver_output``). A sentence says what
+    to install when it is missing."""
     settings = config["solver"]
     requested = str(settings["name"]).strip()
     common = {"verbose": verbose, "mip_gap": float(settings["mip_gap"]),
               "threads": int(settings["threads"])}
-    if requested.lower() == "highs" and highs.available():
-        return highs.HighsSession(model.linear, **common), highs.version()
-    class_name = solver_class_name(requested)
-    if class_name is None:
-        raise SolverFailure(
-            f"solver.name '{requested}' is not a solver PuLP can drive; use one of "
-            f"{KNOWN_SOLVERS}")
-    if not pulp.getSolver(class_name, msg=False).available():
-        hint = INSTALL_HINTS.get(class_name, "install it and its PuLP interface")
-        raise SolverFailure(f"solver '{requested}' is not installed; {hint}")
-    return PulpSession(model.linear, class_name, **common), f"{class_name} (through PuLP)"
+    with solver_output(verbose):
+        if requested.lower() == "highs" and highs.available():
+            return highs.HighsSession(model.linear, **common), highs.version()
+        class_name = solver_class_name(requested)
+        if class_name is None:
+            raise SolverFailure(
+                f"solver.name '{requested}' is not a solver PuLP can drive; use one of "
+                f"{KNOWN_SOLVERS}")
+        if not pulp.getSolver(class_name, msg=False).available():
+            hint = INSTALL_HINTS.get(class_name, "install it and its PuLP interface")
+            raise SolverFailure(f"solver '{requested}' is not installed; {hint}")
+        return (PulpSession(model.linear, class_name, **common),
+                f"{class_name} (through PuLP)")
+
+
+class PhaseRunner:
+    """The solves of one run on one session within one time budget (the run's limit).
+
+    Each solve's objective reaches the solver multiplied by ``objective_scale`` (a
+    power of two; ``scale`` and ``held_cost`` are those of the last solve, so that its
+    duals can be divided back), and its log is kept off standard output
+    (``solver_output``). A named phase (``run``) is also announced (``progress``) and
+    recorded (``phases``: name, SPEC status, sentence, seconds, objective as stated),
+    and the run's ``status`` and ``message`` are those of the worst status any phase
+    that sets the status gave (optimal < feasible < infeasible < error)."""
+
+    def __init__(self, session: SolverSession, budget: TimeBudget, *, verbose: bool = False,
+                 progress=lambda stage: None) -> None:
+        self.session = session
+        self.budget = budget
+        self.verbose = verbose
+        self.progress = progress
+        self.phases: list[dict] = []
+        self.status, self.message = OPTIMAL, "solved to optimality"
+        self.scale = 1.0
+        self.held_cost = np.zeros(0)  # the objective the solver holds (none set yet)
+
+    def solve(self, cost: np.ndarray, *, seconds: float | None = None,
+              own_objective: bool = False) -> tuple[str, str, bool]:
+        """Minimise ``cost`` for at most ``seconds`` (default: what is left of the
+        limit); what the session's ``run`` returns. ``own_objective``: the objective is
+        the run's own, not the data's, and is scaled even in a MIP (``objective_scale``)."""
+        self._hold(cost, own_objective)
+        return self._solve_held(seconds)
+
+    def run(self, name: str, cost: np.ndarray, *, sets_status: bool = True,
+            seconds: float | None = None, any_solution: bool = False) -> bool:
+        """The phase ``name``: minimise ``cost``; whether it gave a plan to use: one
+        proven optimal, or any feasible one when the phase sets the run's status (a limit
+        then makes the run ``feasible``) or ``any_solution`` (each is as good as the
+        start)."""
+        self.progress(_PHASE_TEXT[name])
+        self._hold(cost, name in _OWN_OBJECTIVE)
+        phase_started = time.perf_counter()
+        status, message, has_solution = self._solve_held(seconds)
+        self.phases.append({
+            "phase": name, "status": status, "message": message,
+            "seconds": time.perf_counter() - phase_started,
+            "objective": float(cost @ self.session.values()) if has_solution else None,
+        })
+        if sets_status and _SEVERITY[status] > _SEVERITY[self.status]:
+            self.status, self.message = status, message
+        return has_solution and (sets_status or any_solution or status == OPTIMAL)
+
+    def _hold(self, cost: np.ndarray, own_objective: bool) -> None:
+        self.scale = objective_scale(cost, is_mip=self.session.is_mip and not own_objective)
+        self.held_cost = cost * self.scale
+        self.session.set_cost(self.held_cost)
+
+    def _solve_held(self, seconds: float | None) -> tuple[str, str, bool]:
+        with solver_output(self.verbose):
+            return self.session.run(self.budget.remaining() if seconds is None else seconds)
 
 
 def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
                 progress=lambda stage: None, base_plan: BasePlan | None = None,
                 keep_plan: bool = False) -> SolveOutcome:
     """Solve in the configured objective mode; the outcome holds the final values and
-    duals (integers fixed for a MILP). An LP solved by HiGHS starts from ``base_plan``
-    when the model has its structure (``optimizer.model.restrict``), a MIP from its
-    values as the first incumbent; with ``keep_plan`` an LP hands its own plan back as
-    one (``outcome.base_plan``)."""
+    duals (integers fixed for a MILP). An LP solved by a session that prices held-back
+    columns (HiGHS) starts from ``base_plan`` when the model has its structure
+    (``optimizer.model.restrict``), a MIP from its values as the first incumbent; with
+    ``keep_plan`` such an LP hands its own plan back as one (``outcome.base_plan``)."""
     started = time.perf_counter()
     objective = config["objective"]
     time_limit = float(config["solver"]["time_limit"])
     explain = config.get("explain", {})
     ranging = bool(explain.get("ranging", False))
     n_columns = model.linear.n_columns
-    with solver_output(verbose):
-        session, version = open_session(model, config, verbose)
+    session, version = open_session(model, config, verbose)
+    budget = TimeBudget(time_limit, started)
+    runner = PhaseRunner(session, budget, verbose=verbose, progress=progress)
     outcome = SolveOutcome(OPTIMAL, "solved to optimality", str(config["solver"]["name"]),
-                           version)
+                           version, phases=runner.phases)
 
-    def remaining() -> float:
-        # What is left of the run's limit; never zero, which solvers read as "no limit".
-        return max(1e-3, time_limit - (time.perf_counter() - started))
-
-    held = {"scale": 1.0, "cost": np.zeros(n_columns)}  # the objective the solver holds
-
-    def phase(name: str, cost: np.ndarray, *, sets_status: bool = True,
-              seconds: float | None = None, any_solution: bool = False) -> bool:
-        """Solve with objective ``cost``; whether it gave a plan to use: one proven
-        optimal, or any feasible one when the phase sets the run's status (a limit then
-        makes the run ``feasible``) or ``any_solution`` (each is as good as the start)."""
-        progress(_PHASE_TEXT[name])
-        held["scale"] = objective_scale(cost, is_mip=session.is_mip
-                                        and name not in _OWN_OBJECTIVE)
-        held["cost"] = cost * held["scale"]
-        session.set_cost(held["cost"])
-        phase_started = time.perf_counter()
-        with solver_output(verbose):
-            status, message, has_solution = session.run(
-                remaining() if seconds is None else seconds)
-        outcome.phases.append({
-            "phase": name, "status": status, "message": message,
-            "seconds": time.perf_counter() - phase_started,
-            "objective": float(cost @ session.values()) if has_solution else None,
-        })
-        if sets_status and _SEVERITY[status] > _SEVERITY[outcome.status]:
-            outcome.status, outcome.message = status, message
-        return has_solution and (sets_status or any_solution or status == OPTIMAL)
-
-    restartable = isinstance(session, highs.HighsSession) and not session.is_mip
+    restartable = session.prices_held_back and not session.is_mip
     if restartable and base_plan is not None:
         held_back = held_back_columns(model.linear, base_plan)
         session.hold_back(held_back)
@@ -265,44 +305,43 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
     cost = dense_objective(n_columns, list(model.cost_terms.values()))
     bound_row = None
     if objective["mode"] == "weighted":
-        solved = phase("weighted", cost + dense_objective(n_columns, [model.shortfall_penalty]))
+        solved = runner.run("weighted",
+                            cost + dense_objective(n_columns, [model.shortfall_penalty]))
     else:
         shortfall = dense_objective(n_columns, [model.weighted_shortfall])
-        solved = phase("shortfall", shortfall)
+        solved = runner.run("shortfall", shortfall)
         if solved and not session.is_mip:
-            outcome.shortfall = sensitivity(session, model.linear, held["scale"],
+            outcome.shortfall = sensitivity(session, model.linear, runner.scale,
                                             ranging=ranging)
         if solved:
             optimum = float(shortfall @ session.values())
             outcome.weighted_shortfall_optimum = optimum
             tolerance = float(objective["shortfall_tolerance"])
             bound = optimum * (1 + tolerance) + tolerance
-            solved, bound_row = _minimise_cost_within(session, phase, cost, shortfall,
-                                                      optimum, bound)
+            solved, bound_row = _minimise_cost_within(runner, cost, shortfall, optimum, bound)
     if solved:
         values, duals, reduced = session.values(), session.row_duals(), session.reduced_costs()
         if ranging and restartable and session.held_back.any():
             # Ranging reads every column's bounds: give the held-back ones theirs (the
             # basis stays optimal, their reduced costs being ≥ 0).
-            session.release_held_back(remaining())
+            session.release_held_back(budget.remaining())
             values, duals, reduced = (session.values(), session.row_duals(),
                                       session.reduced_costs())
         clean_first = None
-        if session.is_mip and explain.get("clean_plan", False) and outcome.status == OPTIMAL:
+        if session.is_mip and explain.get("clean_plan", False) and runner.status == OPTIMAL:
             # Whole-unit transfers are fixed with the integers below: cleaned here, in the
             # MIP, within a quarter of the time the plan took (what it finds is kept).
             clean_first = clean_whole_unit_transfers(
-                session, phase, model, held["cost"], values,
-                min(remaining(), max(MIN_CLEAN_SECONDS,
-                                     0.25 * (time.perf_counter() - started))))
+                runner, model, runner.held_cost, values,
+                min(budget.remaining(), max(MIN_CLEAN_SECONDS, 0.25 * budget.elapsed())))
             if clean_first is not None and clean_first.applied:
                 values = clean_first.values
         if session.is_mip:
             # LPs with every integer fixed are quick; together they may use a tenth of the
             # limit even when the MIP used it all, so that a limited plan still has
             # marginal values.
-            fixed = _resolve_with_integers_fixed(session, phase, model, objective, values,
-                                                 bound_row, max(remaining(), 0.1 * time_limit),
+            fixed = _resolve_with_integers_fixed(runner, model, objective, values, bound_row,
+                                                 max(budget.remaining(), 0.1 * time_limit),
                                                  ranging)
             values, duals, reduced = fixed.values, fixed.duals, fixed.reduced_costs
             if fixed.weighted_shortfall is not None:  # lexicographic
@@ -311,13 +350,13 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         # Per unit of each row as SPEC §4 states it (a euro, not a million: see RowFamily)
         # and of the objective as stated (see objective_scale).
         outcome.values = values
-        outcome.final = sensitivity(session, model.linear, held["scale"], duals=duals,
+        outcome.final = sensitivity(session, model.linear, runner.scale, duals=duals,
                                     reduced=reduced, ranging=ranging)
         if not session.is_mip:
             if outcome.shortfall is not None:  # lexicographic
                 if bound_row is not None:
                     _lexicographic_cost(outcome.final, outcome.shortfall,
-                                        session.row_dual(bound_row) / held["scale"])
+                                        session.row_dual(bound_row) / runner.scale)
                 outcome.cost = outcome.final
             else:
                 outcome.shortfall = _basis_sensitivity(
@@ -325,56 +364,58 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
                 outcome.cost = _basis_sensitivity(session, model.linear, cost)
         elif outcome.shortfall is not None:  # lexicographic: the LP with the integers fixed
             outcome.cost = outcome.final
-        if (explain.get("tie_break", False) and outcome.status == OPTIMAL
+        if (explain.get("tie_break", False) and runner.status == OPTIMAL
                 and np.isfinite(duals).all()):
-            outcome.tie_break = break_ties(session, model, phase, outcome.phases,
-                                           held["cost"], values)
+            outcome.tie_break = break_ties(runner, model, runner.held_cost, values)
             if outcome.tie_break is not None and outcome.tie_break.applied:
                 outcome.values = outcome.tie_break.values
-        if (explain.get("clean_plan", False) and outcome.status == OPTIMAL
+        if (explain.get("clean_plan", False) and runner.status == OPTIMAL
                 and np.isfinite(duals).all()
                 and (outcome.tie_break is None or outcome.tie_break.applied)):
-            outcome.clean_plan = clean_plan(session, model, phase, held["cost"],
-                                            outcome.values, first=clean_first)
+            outcome.clean_plan = clean_plan(runner, model, runner.held_cost, outcome.values,
+                                            first=clean_first)
             if outcome.clean_plan is not None and outcome.clean_plan.applied:
                 outcome.values = outcome.clean_plan.values
         elif clean_first is not None:
             outcome.clean_plan = clean_first
         if keep_plan and restartable:
             outcome.base_plan = BasePlan.of(model.linear, outcome.values)
-    outcome.seconds = time.perf_counter() - started
+    outcome.status, outcome.message = runner.status, runner.message
+    outcome.seconds = budget.elapsed()
     return outcome
 
 
-def _minimise_cost_within(session, phase, cost: np.ndarray, shortfall: np.ndarray,
-                          optimum: float, bound: float) -> tuple[bool, object]:
-    """Phase 2: least cost with W ≤ bound (see the module docstring for the method).
-    Returns whether it solved and the W row when one was added (else None).
+def _minimise_cost_within(runner: PhaseRunner, cost: np.ndarray, shortfall: np.ndarray,
+                          optimum: float, bound: float) -> tuple[bool, RowHandle | None]:
+    """Phase 2: least cost with W ≤ bound (see the module docstring for the method: an
+    LP on a session that ``keeps_optimal_face`` keeps phase 1's face). Returns whether
+    it solved and the W row when one was added (else None).
 
     An LP's row holds W to phase 1's optimum plus round-off (``ROUND_OFF``), within the
     configured bound: phase 1's own plan meets it, and a cost phase given the whole
     ``shortfall_tolerance`` spends it all, trading shortfall for money below what the
     solver can tell apart (a plan 60.00006 short where 60 is the optimum). A MIP keeps
     the configured bound, which its integrality tolerances need."""
+    session = runner.session
     used = np.flatnonzero(shortfall)
-    if isinstance(session, highs.HighsSession) and not session.is_mip:
+    if session.keeps_optimal_face and not session.is_mip:
         # Phase 1's duals are those of its objective as the solver held it.
         _keep_to_optimal_face(session, shortfall * objective_scale(shortfall))
-        if not phase("cost", cost):
+        if not runner.run("cost", cost):
             return False, None
         if float(shortfall @ session.values()) <= bound:
             return True, None
         # Outside the bound after all: add it, as for any other solver.
     elif session.is_mip:
         session.start_from(session.values())
-    held_to = bound if session.is_mip else min(bound, optimum + ROUND_OFF * max(1.0, abs(optimum)))
+    held_to = bound if session.is_mip else min(bound, with_round_off(optimum))
     bound_row = session.add_row(used, shortfall[used], -np.inf, held_to)
     if held_to < bound:
-        if phase("cost", cost, sets_status=False):
+        if runner.run("cost", cost, sets_status=False):
             return True, bound_row
         # The solver's own precision (CBC's solution file) can miss the held value.
         session.set_row_upper(bound_row, bound)
-    return phase("cost", cost), bound_row
+    return runner.run("cost", cost), bound_row
 
 
 def _lexicographic_cost(final: Sensitivity, shortfall: Sensitivity, bound_dual: float) -> None:
@@ -388,11 +429,13 @@ def _lexicographic_cost(final: Sensitivity, shortfall: Sensitivity, bound_dual: 
     final.reduced_costs = final.reduced_costs + bound_dual * shortfall.reduced_costs
 
 
-def _basis_sensitivity(session, linear, objective: np.ndarray) -> Sensitivity | None:
+def _basis_sensitivity(session: SolverSession, linear,
+                       objective: np.ndarray) -> Sensitivity | None:
     """d(objective · x)/d(limit) as the plan moves along the final optimal basis, for an
-    objective other than the one solved (HiGHS, an LP with a basis; else None): row
-    duals y = B⁻ᵀ c_B, reduced costs c − Aᵀy, per unit of each row as stated."""
-    duals = session.basis_duals(objective)
+    objective other than the one solved (a session that ``gives_basis``, an LP with a
+    basis; else None): row duals y = B⁻ᵀ c_B, reduced costs c − Aᵀy, per unit of each
+    row as stated."""
+    duals = session.basis_duals(objective) if session.gives_basis else None
     if duals is None:
         return None
     starts, columns, values = linear.matrix()
@@ -402,7 +445,7 @@ def _basis_sensitivity(session, linear, objective: np.ndarray) -> Sensitivity | 
     return sensitivity(session, linear, 1.0, duals=duals, reduced=reduced, ranging=False)
 
 
-def _keep_to_optimal_face(session, held_cost: np.ndarray) -> None:
+def _keep_to_optimal_face(session: SolverSession, held_cost: np.ndarray) -> None:
     """Restrict the model to the optimal plans of the LP just solved, whose objective the
     solver held as ``held_cost``: by complementary slackness with its (optimal) duals,
     those are the feasible plans that keep each column with a non-zero reduced cost at
@@ -416,28 +459,23 @@ def _keep_to_optimal_face(session, held_cost: np.ndarray) -> None:
     session.fix_rows(rows, activity[rows])
 
 
-# Below this change in a share of a gap, or relative change in a value, two optimal
-# plans count as the same (solver round-off).
-SAME_PLAN = 1e-6
-# Another solver keeps the optimum by a row: objective ≤ optimum · (1 + OBJECTIVE_SLACK),
-# the slack only round-off needs (the tie-break would otherwise trade cost for it).
-OBJECTIVE_SLACK = 1e-9
 
 
-def break_ties(session, model: AllocationModel, phase, phases: list[dict],
-               held_cost: np.ndarray, values: np.ndarray) -> TieBreak | None:
+def break_ties(runner: PhaseRunner, model: AllocationModel, held_cost: np.ndarray,
+               values: np.ndarray) -> TieBreak | None:
     """The neutral tie-break: among the plans of the optimum just found (same cost, same
     shortfall), the one that, item by item, leaves the smallest largest share of any
     ally's gap open: min Σ_i z_i subject to ``open_share_rows`` on the optimal face.
 
-    The face is kept by fixing what the duals of the last LP solve fix (HiGHS; for a
-    MILP, the LP with its integers fixed, so whole-unit decisions stay as found) or, with
-    another solver, by a row holding the objective at its optimum. Comparing the chosen
-    plan with the first one found says whether other plans of equal cost and shortfall
-    exist. None when no ally has a gap to share."""
+    The face is kept by fixing what the duals of the last LP solve fix (a session that
+    ``keeps_optimal_face``; for a MILP, the LP with its integers fixed, so whole-unit
+    decisions stay as found) or, with another, by a row holding the objective at its
+    optimum. Comparing the chosen plan with the first one found says whether other plans
+    of equal cost and shortfall exist. None when no ally has a gap to share."""
     shares = open_share_rows(model)
     if shares.labels.empty:
         return None
+    session = runner.session
     n_columns = model.linear.n_columns
     first = shares.shares(values)
     _keep_optimum(session, held_cost, "objective_bound")
@@ -449,18 +487,19 @@ def break_ties(session, model: AllocationModel, phase, phases: list[dict],
                      np.full(k, -np.inf), np.zeros(k))
     objective = np.zeros(z[-1] + 1)
     objective[z] = 1.0
-    if not phase("tie-break", objective, sets_status=False):
+    if not runner.run("tie-break", objective, sets_status=False):
         return TieBreak(False, False, False, _largest(shares, first),
                         "the tie-break among plans of equal cost did not finish "
-                        f"({phases[-1]['message']}); the plan is the first optimal one found")
+                        f"({runner.phases[-1]['message']}); the plan is the first optimal "
+                        "one found")
     chosen = session.values()[:n_columns]
     if _costs_more(held_cost[:n_columns], chosen, values):
         return TieBreak(False, False, False, _largest(shares, first),
                         "the tie-break's plan cost more than the optimum (round-off); the "
                         "plan is the first optimal one found")
-    other_split = bool(np.abs(shares.shares(chosen) - first).max() > SAME_PLAN)
+    other_split = bool(np.abs(shares.shares(chosen) - first).max() > RELATIVE)
     other_plans = other_split or bool(
-        (np.abs(chosen - values) > SAME_PLAN * np.maximum(1.0, np.abs(values))).any())
+        (np.abs(chosen - values) > RELATIVE * np.maximum(1.0, np.abs(values))).any())
     if other_split:
         message = ("other plans of equal cost and shortfall exist that split the gaps "
                    "between allies differently; this one leaves, item by item, the "
@@ -474,19 +513,20 @@ def break_ties(session, model: AllocationModel, phase, phases: list[dict],
                     message, chosen)
 
 
-def _keep_optimum(session, held_cost: np.ndarray, name: str, *, face: bool = True):
+def _keep_optimum(session: SolverSession, held_cost: np.ndarray, name: str, *,
+                  face: bool = True) -> RowHandle | None:
     """Restrict the model to the optima of the LP just solved, whose objective the
-    solver held as ``held_cost``: HiGHS by its optimal face (``_keep_to_optimal_face``,
-    when ``face``), else by a row objective ≤ optimum · (1 + OBJECTIVE_SLACK), whose
-    handle is returned (None for the face)."""
-    if face and isinstance(session, highs.HighsSession):
+    solver held as ``held_cost``: by its optimal face (``_keep_to_optimal_face``) when
+    ``face`` and the session ``keeps_optimal_face``, else by a row objective ≤ optimum
+    plus round-off (``with_round_off``: the slack only round-off needs, which the
+    tie-break would otherwise trade cost for), whose handle is returned (None for the
+    face)."""
+    if face and session.keeps_optimal_face:
         _keep_to_optimal_face(session, held_cost)
         return None
     used = np.flatnonzero(held_cost)
     optimum = float(held_cost @ session.values())
-    return session.add_row(used, held_cost[used], -np.inf,
-                           optimum + OBJECTIVE_SLACK * max(1.0, abs(optimum)),
-                           name=name)
+    return session.add_row(used, held_cost[used], -np.inf, with_round_off(optimum), name=name)
 
 
 MIN_CLEAN_SECONDS = 1.0  # the whole-unit clean-plan MIP may take at least this long
@@ -494,9 +534,9 @@ MIN_CLEAN_SECONDS = 1.0  # the whole-unit clean-plan MIP may take at least this 
 
 def _costs_more(economic: np.ndarray, chosen: np.ndarray, values: np.ndarray) -> bool:
     """Whether a plan chosen on the optimal face costs more than the optimum ``values``
-    by more than round-off (``SAME_PLAN``): it left the face, and is not used."""
+    by more than round-off (``RELATIVE``): it left the face, and is not used."""
     optimum = float(economic @ values)
-    return float(economic @ chosen) > optimum + SAME_PLAN * max(1.0, abs(optimum))
+    return float(economic @ chosen) > optimum + RELATIVE * max(1.0, abs(optimum))
 
 
 def _volume_moved(transfers: np.ndarray, n_columns: int) -> np.ndarray:
@@ -519,17 +559,17 @@ class CleanPlan:
 
 
 def _cleaned(first: float, moved: float, values: np.ndarray | None) -> CleanPlan:
-    if moved < first - SAME_PLAN * max(1.0, first):
+    if moved < first - RELATIVE * max(1.0, first):
         return CleanPlan(True, first, moved,
-                         f"moves {number(moved)} units between allies, the least any plan of "
+                         f"moves {figure(moved)} units between allies, the least any plan of "
                          f"equal cost and shortfall moves (the first one found moved "
-                         f"{number(first)})", values)
+                         f"{figure(first)})", values)
     return CleanPlan(False, first, first,
-                     f"moves {number(first)} units between allies; no plan of equal cost and "
+                     f"moves {figure(first)} units between allies; no plan of equal cost and "
                      "shortfall moves less", None)
 
 
-def clean_plan(session, model: AllocationModel, phase, held_cost: np.ndarray,
+def clean_plan(runner: PhaseRunner, model: AllocationModel, held_cost: np.ndarray,
                values: np.ndarray, *, first: CleanPlan | None = None) -> CleanPlan | None:
     """Among the optima of the last LP solve (after the tie-break, its optima: the
     tie-break's choice holds), the plan that moves least: min Σ y(g,a,i,t) on that
@@ -538,6 +578,7 @@ def clean_plan(session, model: AllocationModel, phase, held_cost: np.ndarray,
     one moves only what the optimum needs. For a MILP it runs on the LP with the
     integers fixed (its continuous transfers), after ``clean_whole_unit_transfers``.
     None when the plan moves nothing."""
+    session = runner.session
     transfers = model.y
     n_columns = model.linear.n_columns
     moved_first = float(values[transfers].sum()) if first is None else first.moved_first
@@ -545,7 +586,7 @@ def clean_plan(session, model: AllocationModel, phase, held_cost: np.ndarray,
         return None if first is None else _cleaned(moved_first, 0.0, values)
     _keep_optimum(session, held_cost, "clean_plan_bound")
     objective = _volume_moved(transfers, len(held_cost))
-    if not phase("clean plan", objective, sets_status=False):
+    if not runner.run("clean plan", objective, sets_status=False):
         return first or CleanPlan(False, moved_first, moved_first,
                                   "the search for a plan that moves less did not finish; "
                                   "the plan is the first optimal one found")
@@ -557,7 +598,7 @@ def clean_plan(session, model: AllocationModel, phase, held_cost: np.ndarray,
     return _cleaned(moved_first, float(chosen[transfers].sum()), chosen)
 
 
-def clean_whole_unit_transfers(session, phase, model: AllocationModel,
+def clean_whole_unit_transfers(runner: PhaseRunner, model: AllocationModel,
                                held_cost: np.ndarray, values: np.ndarray,
                                seconds: float) -> CleanPlan | None:
     """A MILP's clean-plan phase over its whole-unit transfers, which fixing the
@@ -566,6 +607,7 @@ def clean_whole_unit_transfers(session, phase, model: AllocationModel,
     incumbent, for at most ``seconds``; the best plan found is kept (it is never worse
     than the incumbent). The row is lifted afterwards, for the LPs with the integers
     fixed. None when no whole-unit transfer is in the plan."""
+    session = runner.session
     transfers = model.y
     whole = transfers[session.integer[transfers]] if len(transfers) else transfers
     if not len(whole) or float(values[whole].sum()) <= ROUND_OFF:
@@ -574,8 +616,8 @@ def clean_whole_unit_transfers(session, phase, model: AllocationModel,
     row = _keep_optimum(session, held_cost, "whole_unit_clean_plan_bound", face=False)
     objective = _volume_moved(transfers, len(held_cost))
     session.start_from(values)
-    found = phase("clean plan, whole units", objective, sets_status=False, seconds=seconds,
-                  any_solution=True)
+    found = runner.run("clean plan, whole units", objective, sets_status=False,
+                       seconds=seconds, any_solution=True)
     chosen = session.values() if found else values
     session.drop_row(row)
     if not found or float(chosen[transfers].sum()) > moved_first:
@@ -603,8 +645,9 @@ class IntegersFixed:
     shortfall: Sensitivity | None = None
 
 
-def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objective: dict,
-                                 values: np.ndarray, bound_row, seconds: float,
+def _resolve_with_integers_fixed(runner: PhaseRunner, model: AllocationModel,
+                                 objective: dict, values: np.ndarray,
+                                 bound_row: RowHandle | None, seconds: float,
                                  ranging: bool = False) -> IntegersFixed:
     """Fix every integer column at its value (rounded) and solve the LP of the continuous
     columns in the configured objective mode; its plan is the one reported and its duals
@@ -612,10 +655,11 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
 
     - weighted: min cost + Σ shortfall_penalty(i) · u(a,i,t), integers fixed;
     - lexicographic: min W = Σ priority(i) · u(a,i,t), integers fixed, giving W_c; then
-      min cost with W held at W_c, by the LP path's method (HiGHS: the W solve's optimal
-      face, ``_keep_to_optimal_face``; another solver, or W leaving the face by round-off:
-      the W row held at W_c plus round-off, else at W_c · (1 + tol) + tol), the duals
-      then made the lexicographic cost's derivative (``_lexicographic_cost``).
+      min cost with W held at W_c, by the LP path's method (a session that
+      ``keeps_optimal_face``: the W solve's optimal face, ``_keep_to_optimal_face``;
+      another, or W leaving the face by round-off: the W row held at W_c plus round-off,
+      else at W_c · (1 + tol) + tol), the duals then made the lexicographic cost's
+      derivative (``_lexicographic_cost``).
 
     Why: the MIP's phases stop within ``solver.mip_gap``, and its phase 2 may spend the
     whole ``shortfall_tolerance`` on the continuous items (799.998 of 800 shells to save
@@ -626,11 +670,12 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
     returned too (``SolveOutcome.shortfall``, as the LP path's phase 1; with its ranges
     when ``ranging``). ``bound_row``: the W row of the MIP's phase 2 (lexicographic mode);
     ``seconds``: the time these LP solves may take together."""
-    deadline = time.perf_counter() + seconds
+    session = runner.session
+    together = TimeBudget(seconds)
 
     def solve_lp(name: str, objective_now: np.ndarray) -> bool:
-        left = max(1e-3, deadline - time.perf_counter())
-        return phase(name, objective_now, sets_status=False, seconds=left)
+        return runner.run(name, objective_now, sets_status=False,
+                          seconds=together.remaining())
 
     integer = np.flatnonzero(session.integer)
     session.fix_columns(integer, np.round(values[integer]))
@@ -661,9 +706,9 @@ def _resolve_with_integers_fixed(session, phase, model: AllocationModel, objecti
     # next solve replaces them.
     stated = sensitivity(session, model.linear, 1.0, ranging=ranging)
     tolerance = float(objective["shortfall_tolerance"])
-    held_to = least + ROUND_OFF * max(1.0, abs(least))
+    held_to = with_round_off(least)
     solved = False
-    if isinstance(session, highs.HighsSession):
+    if session.keeps_optimal_face:
         # Held as stated: a MIP's phases are not scaled (``objective_scale``).
         _keep_to_optimal_face(session, shortfall)
         solved = (solve_lp("cost, integers fixed", cost)

@@ -117,7 +117,17 @@ def build_problem(linear: LinearModel, names: LpNames | None = None,
 
 
 class PulpSession:
-    """The model in PuLP, solved with the PuLP solver named in the configuration."""
+    """The model in PuLP, solved with the PuLP solver named in the configuration
+    (``SolverSession``)."""
+
+    # PuLP hands over a plan and its duals, as read from the solver's solution, and no
+    # basis: no ranges, no other objective's duals, no pricing of held-back columns, and
+    # duals of a solution file's precision, too coarse to fix an optimal face by
+    # (``optimizer.solve.session.SolverSession``).
+    gives_ranging = False
+    gives_basis = False
+    prices_held_back = False
+    keeps_optimal_face = False
 
     def __init__(self, linear: LinearModel, solver_name: str, *, verbose: bool,
                  mip_gap: float, threads: int) -> None:
@@ -128,6 +138,7 @@ class PulpSession:
         if threads > 0:
             self.options["threads"] = int(threads)
         self.warm_start = False
+        self.held_back = np.zeros(len(self.variables), dtype=bool)  # none: see hold_back
 
     @property
     def is_mip(self) -> bool:
@@ -161,6 +172,11 @@ class PulpSession:
 
     def ranging(self) -> None:
         return None  # PuLP gives no sensitivity ranges
+
+    def row_activity(self) -> np.ndarray:
+        """Σ terms of each model row at the last plan (NaN where a term has no value)."""
+        return np.array([np.nan if c.value() is None else c.value() - c.constant
+                         for c in self.constraints], dtype=float)
 
     def reduced_costs(self) -> np.ndarray:
         return np.array([np.nan if v.dj is None else v.dj for v in self.variables],
@@ -206,6 +222,7 @@ class PulpSession:
         for position in range(first, first + count):
             self.variables.append(self.problem.add_variable(f"added_{position}", lower, upper))
         self.integer = np.concatenate([self.integer, np.zeros(count, dtype=bool)])
+        self.held_back = np.concatenate([self.held_back, np.zeros(count, dtype=bool)])
         return np.arange(first, first + count)
 
     def add_rows(self, row: np.ndarray, column: np.ndarray, coefficient: np.ndarray,
@@ -236,6 +253,24 @@ class PulpSession:
         for column, low, up in zip(columns, lower, upper, strict=True):
             self.variables[column].lowBound = float(low)
             self.variables[column].upBound = None if np.isinf(up) else float(up)
+
+    def fix_rows(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Fix each model row at its value: Σ terms = value."""
+        for row, value in zip(rows, values, strict=True):
+            constraint = self.constraints[row]
+            constraint.sense = pulp.LpConstraintEQ
+            constraint.changeRHS(float(value))
+
+    def hold_back(self, columns: np.ndarray) -> None:
+        """PuLP's solvers are not priced between solves (``prices_held_back`` is False): a
+        column held back could stay out of an optimum that needs it, so none may be."""
+        if len(columns):
+            raise ValueError("a PuLP session does not price held-back columns; "
+                             "solve with every column free")
+
+    def release_held_back(self, time_limit: float) -> tuple[str, str, bool]:
+        """No column is held back (``hold_back``): solve again as the model stands."""
+        return self.run(time_limit)
 
     def start_from(self, values: np.ndarray) -> None:
         self.warm_start = True  # PuLP passes the variables' current values as the start

@@ -4,13 +4,15 @@ This is a second implementation, deliberately separate from ``optimizer.model``:
 only the validated input data and the decision quantities of the plan (orders x,
 expansions e, transfers y, stocks s, shortfalls u) and recomputes every constraint of
 SPEC §4 with plain pandas and numpy. It never looks at the solver's slacks, duals or any
-derived column of the plan (costs, spend, used capacity, gaps). Delivery periods, route
-costs and delays, restrictions, capacities, budgets and gaps are all derived again here.
+derived column of the plan (costs, spend, used capacity, gaps). Delivery periods,
+capacities, budgets and gaps are all derived again here; what a route costs and adds to
+the lead time, and which Restrictions row forbids a delivery, it reads as the input
+defines them (``workbook.data.route_terms``, ``forbidding_rows``), as the model does.
 
 Every constraint is written as ``amount = how far it is violated`` (> 0 means violated,
 in the constraint's own units) together with a ``scale``: the size of its right-hand side
 (for the stock balance, an equality, the largest term). A constraint fails when
-``amount > TOLERANCE · max(1, |scale|)``; ``max_violation`` is the largest
+``amount > VERIFIER_TOLERANCE · max(1, |scale|)``; ``max_violation`` is the largest
 ``amount / max(1, |scale|)`` over every constraint checked.
 
 Periods are positions 0 … T-1 in sheet order; the grids below are numpy arrays indexed
@@ -27,13 +29,11 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import DEFAULTS
-from optimizer.workbook.data import AllianceData
+from optimizer.tolerance import VERIFIER_TOLERANCE
+from optimizer.workbook.data import AllianceData, forbidding_rows, positions, route_terms
 
 if TYPE_CHECKING:
     from optimizer.model.plan import Plan
-
-TOLERANCE = 1e-6
-"""Relative tolerance: a constraint fails when its violation exceeds TOLERANCE · max(1, scale)."""
 
 MAX_LISTED = 50
 """At most this many violations are kept, worst first."""
@@ -65,7 +65,6 @@ EXPANSION_COLUMNS = ["facility", "item", "period", "extra_capacity", "online_fro
 TRANSFER_COLUMNS = ["from", "to", "item", "period", "arrival_period", "quantity"]
 STOCK_COLUMNS = ["ally", "item", "period", "stock"]
 READINESS_COLUMNS = ["ally", "item", "period", "shortfall"]
-RESTRICTION_FIELDS = ("host", "facility", "ally", "item")
 
 
 @dataclass
@@ -131,14 +130,6 @@ def _table(frame: pd.DataFrame | None, columns: list[str], name: str) -> pd.Data
     return frame[columns].reset_index(drop=True)
 
 
-def _positions(table: pd.DataFrame, columns: list[str], query: pd.DataFrame) -> np.ndarray:
-    """Position in ``table`` (unique on ``columns``) of each row of ``query``; -1: none."""
-    if table.empty or query.empty:
-        return np.full(len(query), -1, dtype="int64")
-    index = pd.MultiIndex.from_frame(table[columns].astype(object))
-    return index.get_indexer(pd.MultiIndex.from_frame(query[columns].astype(object)))
-
-
 def _take(values: pd.Series | np.ndarray, positions: np.ndarray, missing: object = None):
     """``values[positions]``, with ``missing`` where the position is -1."""
     values = np.asarray(values)
@@ -157,40 +148,6 @@ def _described(frame: pd.DataFrame, template: str,
         return [template.format(**record, **{k: f(row) for k, f in extra.items()})
                 for row, record in zip(rows, records, strict=True)]
     return describe
-
-
-def _routes(data: AllianceData, origin, destination, item) -> tuple[np.ndarray, np.ndarray]:
-    """Per-unit cost and extra lead time of moving ``item`` from ``origin`` to
-    ``destination`` (arrays of codes). A Transport row naming the item replaces the
-    blank-item row of the same pair, whole; with no row the route costs 0 and adds no delay."""
-    query = pd.DataFrame({"from": origin, "to": destination, "item": item})
-    transport = data.transport
-    named = transport[transport["item"].notna()].reset_index(drop=True)
-    every = transport[transport["item"].isna()].reset_index(drop=True)
-    at_named = _positions(named, ["from", "to", "item"], query)
-    at_every = _positions(every, ["from", "to"], query)
-    cost = np.where(at_named >= 0, _take(named["cost_per_unit"], at_named, 0.0),
-                    _take(every["cost_per_unit"], at_every, 0.0)).astype(float)
-    delay = np.where(at_named >= 0, _take(named["lead_time"], at_named, 0),
-                     _take(every["lead_time"], at_every, 0)).astype("int64")
-    return cost, delay
-
-
-def _forbidding_row(data: AllianceData, records: pd.DataFrame, *, transfers: bool) -> np.ndarray:
-    """For each record (host, facility, ally, item), the Restrictions row that forbids it
-    (0: none). A row forbids what matches all its non-blank fields; for transfers only
-    rows with a blank facility apply, the giving ally in the role of host."""
-    found = np.zeros(len(records), dtype="int64")
-    for restriction in data.restrictions.to_dict("records"):
-        if transfers and not pd.isna(restriction["facility"]):
-            continue
-        match = np.ones(len(records), dtype=bool)
-        for name in RESTRICTION_FIELDS:
-            value = restriction[name]
-            if not pd.isna(value):
-                match &= records[name].to_numpy(dtype=object) == value
-        found = np.where((found == 0) & match, restriction["row"], found)
-    return found
 
 
 # --------------------------------------------------------------------------------------
@@ -219,7 +176,7 @@ class _Checker:
     def record(self, family: str, amount, scale, describe: Callable[[np.ndarray], list[str]],
                count: int | None = None) -> None:
         """Note ``len(amount)`` constraints of ``family`` (or ``count``) as checked, and
-        every one whose violation ``amount`` exceeds TOLERANCE · max(1, |scale|)."""
+        every one whose violation ``amount`` exceeds VERIFIER_TOLERANCE · max(1, |scale|)."""
         amount = np.asarray(amount, dtype=float)
         scale = np.broadcast_to(np.asarray(scale, dtype=float), amount.shape).ravel()
         amount = amount.ravel()
@@ -231,7 +188,7 @@ class _Checker:
         size = np.maximum(1.0, np.abs(np.nan_to_num(scale)))
         scaled = amount / size
         self.max_violation = max(self.max_violation, float(np.max(scaled, initial=0.0)))
-        bad = np.flatnonzero(amount > TOLERANCE * size)
+        bad = np.flatnonzero(amount > VERIFIER_TOLERANCE * size)
         if not len(bad):
             return
         bad = bad[np.argsort(-scaled[bad], kind="stable")[:MAX_LISTED]]
@@ -300,7 +257,7 @@ class _Checker:
         o = _table(self.plan.orders, ORDER_COLUMNS, "orders")
         o["quantity"] = o["quantity"].astype(float)
         name = "order of {ally} from line {facility}/{item} in {order_period}"
-        line = _positions(self.lines, ["facility", "item"], o)
+        line = positions(self.lines, ["facility", "item"], o)
         a = self.allies.get_indexer(o["ally"])
         t = self.periods.get_indexer(o["order_period"])
         host = _take(self.lines["host"], line)
@@ -320,7 +277,7 @@ class _Checker:
         o["i"] = self.items.get_indexer(o["item"])
         o["host"] = self.lines["host"].to_numpy(dtype=object)[line]
         o["unit_cost"] = self.lines["unit_cost"].to_numpy(dtype=float)[line]
-        o["route_cost"], delay = _routes(self.data, o["host"], o["ally"], o["item"])
+        o["route_cost"], delay = route_terms(self.data.transport, o["host"], o["ally"], o["item"])
         o["d"] = t + self.lines["lead_time"].to_numpy(dtype="int64")[line] + delay
 
         # Delivery at t + d(ℓ) + r(h,a,i), inside the horizon and as stated.
@@ -329,8 +286,8 @@ class _Checker:
         self.record("delivery_in_horizon", off, 1.0,
                     self.timing_cells(o, "d", name + " (due {due}, stated {delivery_period})"))
 
-        self.check_quantities(o, name, forbidding=_forbidding_row(
-            self.data, o, transfers=False))
+        self.check_quantities(o, name, forbidding=forbidding_rows(
+            self.data.restrictions, o, transfers=False))
         return o
 
     def expansions(self) -> pd.DataFrame:
@@ -340,7 +297,7 @@ class _Checker:
         e["extra_capacity"] = e["extra_capacity"].astype(float)
         name = "expansion of line {facility}/{item} in {period}"
         expansion = self.data.expansion.reset_index(drop=True)
-        at = _positions(expansion, ["facility", "item"], e)
+        at = positions(expansion, ["facility", "item"], e)
         t = self.periods.get_indexer(e["period"])
         stated = self.periods.get_indexer(e["online_from"])
         self.reference_problems(e, name, [
@@ -352,7 +309,7 @@ class _Checker:
         e = e[known].reset_index(drop=True)
         at, t, stated = at[known], t[known], stated[known]
         e["t"] = t
-        e["line"] = _positions(self.lines, ["facility", "item"], e)
+        e["line"] = positions(self.lines, ["facility", "item"], e)
         e["cost_per_unit"] = expansion["cost_per_unit"].to_numpy(dtype=float)[at]
         e["payer"] = expansion["payer"].to_numpy(dtype=object)[at]
         e["online"] = t + expansion["lead_time"].to_numpy(dtype="int64")[at]
@@ -392,7 +349,7 @@ class _Checker:
         y = y[known].reset_index(drop=True)
         y["giver"], y["a"], y["i"], y["t"] = giver[known], a[known], i[known], t[known]
         stated = stated[known]
-        y["route_cost"], delay = _routes(self.data, y["from"], y["to"], y["item"])
+        y["route_cost"], delay = route_terms(self.data.transport, y["from"], y["to"], y["item"])
         y["d"] = y["t"] + delay
 
         late = y["d"].to_numpy() - (self.T - 1)
@@ -402,7 +359,8 @@ class _Checker:
 
         roles = pd.DataFrame({"host": y["from"], "facility": None, "ally": y["to"],
                               "item": y["item"]})
-        self.check_quantities(y, name, forbidding=_forbidding_row(self.data, roles, transfers=True))
+        self.check_quantities(y, name, forbidding=forbidding_rows(
+            self.data.restrictions, roles, transfers=True))
         return y
 
     def check_quantities(self, frame: pd.DataFrame, name: str, forbidding: np.ndarray) -> None:
@@ -436,7 +394,7 @@ class _Checker:
         lines, T = self.lines, self.T
         cap = np.repeat(lines["capacity"].to_numpy(dtype=float)[:, None], T, axis=1)
         override = self.data.capacity
-        cap[_positions(lines, ["facility", "item"], override),
+        cap[positions(lines, ["facility", "item"], override),
             self.periods.get_indexer(override["period"])] = override["capacity"].to_numpy(
                 dtype=float)
 
@@ -464,7 +422,7 @@ class _Checker:
         expansion = self.data.expansion.reset_index(drop=True)
         total = expansions.groupby(["facility", "item"])["extra_capacity"].sum()
         built = _take(total.to_numpy(dtype=float),
-                      _positions(total.index.to_frame(index=False), ["facility", "item"],
+                      positions(total.index.to_frame(index=False), ["facility", "item"],
                                  expansion), 0.0).astype(float)
         limit = expansion["max_extra"].to_numpy(dtype=float)
         self.record("expansion_limit", built - limit, limit,
@@ -543,13 +501,13 @@ class _Checker:
         r["shortfall"] = r["shortfall"].astype(float)
         duplicated = r.duplicated(["ally", "item", "period"]).to_numpy()
         self.reference_problems(r, "readiness of {ally} {item} {period}", [
-            (_positions(need, ["ally", "item", "period"], r) < 0,
+            (positions(need, ["ally", "item", "period"], r) < 0,
              "no such row in Requirements"),
             (duplicated, "a second row for the same ally, item and period"),
         ])
         r = r[~duplicated].reset_index(drop=True)
         u = _take(r["shortfall"].to_numpy(dtype=float),
-                  _positions(r, ["ally", "item", "period"], need), 0.0).astype(float)
+                  positions(r, ["ally", "item", "period"], need), 0.0).astype(float)
 
         a = self.allies.get_indexer(need["ally"])
         i = self.items.get_indexer(need["item"])
@@ -624,7 +582,7 @@ class _Checker:
         total = orders.groupby(["ally", "item"])["quantity"].sum()
         by_host["allowed"] = share * _take(
             total.to_numpy(dtype=float),
-            _positions(total.index.to_frame(index=False), ["ally", "item"], by_host), 0.0
+            positions(total.index.to_frame(index=False), ["ally", "item"], by_host), 0.0
         ).astype(float)
         self.record("supplier_share", by_host["quantity"] - by_host["allowed"],
                     by_host["allowed"], _described(by_host, "{ally}'s {item} from {host}"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from optimizer.workbook.schema import SHEETS, SHEETS_BY_NAME, Kind
@@ -92,6 +93,68 @@ class AllianceData:
     def period_index(self) -> dict[str, int]:
         """Period code -> position 0 … T-1 in sheet order."""
         return {p: t for t, p in enumerate(self.periods)}
+
+
+def positions(table: pd.DataFrame, columns: list[str], query: pd.DataFrame) -> np.ndarray:
+    """Position in ``table`` (unique on ``columns``) of each row of ``query``; -1: none."""
+    if table.empty or query.empty:
+        return np.full(len(query), -1, dtype="int64")
+    index = pd.MultiIndex.from_frame(table[columns].astype(object))
+    return index.get_indexer(pd.MultiIndex.from_frame(query[columns].astype(object)))
+
+
+def route_terms(transport: pd.DataFrame, origin, destination,
+                item) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit cost k(from,to,i) and extra lead time r(from,to,i) of moving ``item`` from
+    ``origin`` to ``destination`` (arrays of codes, one route each), by the Transport
+    table: a row naming the item replaces the blank-item row of the same pair, whole; a
+    pair with no row costs 0 and adds no lead time."""
+    query = pd.DataFrame({"from": origin, "to": destination, "item": item})
+    named = transport[transport["item"].notna()].reset_index(drop=True)
+    every = transport[transport["item"].isna()].reset_index(drop=True)
+    at_named = positions(named, ["from", "to", "item"], query)
+    at_every = positions(every, ["from", "to"], query)
+
+    def pick(column: str, dtype: str) -> np.ndarray:
+        values = np.zeros(len(query))
+        from_every = (at_named < 0) & (at_every >= 0)
+        values[at_named >= 0] = named[column].to_numpy(float)[at_named[at_named >= 0]]
+        values[from_every] = every[column].to_numpy(float)[at_every[from_every]]
+        return values.astype(dtype)
+    return pick("cost_per_unit", "float64"), pick("lead_time", "int64")
+
+
+def ranges(counts) -> np.ndarray:
+    """[0, 1, …, c₀−1, 0, 1, …, c₁−1, …] for counts c: the position of each row within its
+    block when a table's rows are repeated c times each (``np.repeat``)."""
+    counts = np.asarray(counts, dtype="int64")
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype="int64")
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype="int64") - starts
+
+
+RESTRICTED = ("host", "facility", "ally", "item")  # the fields a Restrictions row may name
+
+
+def forbidding_rows(restrictions: pd.DataFrame, deliveries: pd.DataFrame, *,
+                    transfers: bool) -> np.ndarray:
+    """For each delivery (columns ``RESTRICTED``), the Excel row of the first Restrictions
+    row that forbids it, 0 where none does. A row forbids what matches all its non-blank
+    fields; for transfers only rows with a blank facility apply, the giving ally in the
+    role of host."""
+    found = np.zeros(len(deliveries), dtype="int64")
+    for restriction in restrictions.to_dict("records"):
+        if transfers and not pd.isna(restriction["facility"]):
+            continue
+        match = np.ones(len(deliveries), dtype=bool)
+        for name in RESTRICTED:
+            value = restriction[name]
+            if not pd.isna(value):
+                match &= deliveries[name].to_numpy(dtype=object) == value
+        found = np.where((found == 0) & match, restriction[ROW], found)
+    return found
 
 
 DEFAULT_UNIT = "units"  # an item whose unit the Items sheet leaves blank

@@ -22,10 +22,9 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import Problem
-from optimizer.words import number
+from optimizer.tolerance import SPREAD_LIMIT
+from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
-
-SPREAD_LIMIT = 1e9
 
 MONEY = (("Production", "unit_cost"), ("Transport", "cost_per_unit"),
          ("Expansion", "cost_per_unit"), ("Budgets", "budget"),
@@ -119,8 +118,8 @@ def money_slip_warnings(data: AllianceData) -> list[Problem]:
             phrase, question = _slip(float(ratio[index]))
             warnings.append(Problem(
                 data.cell(sheet, column, int(used.at[index, "row"])),
-                f"{column} {number(float(used.at[index, column]))} is {phrase} {peers} "
-                f"(median {number(float(median[index]))}); {question}",
+                f"{column} {figure(float(used.at[index, column]))} is {phrase} {peers} "
+                f"(median {figure(float(median[index]))}); {question}",
                 severity="warning"))
     return warnings
 
@@ -137,5 +136,5 @@ def _slip(ratio: float) -> tuple[str, str]:
         return (f"about a {scale} times",
                 f"was it written in units while the others are in {scale}s?")
     if ratio < 1:
-        return f"1/{number(1 / ratio)} of", "check its unit"
-    return f"{number(ratio)} times", "check its unit"
+        return f"1/{figure(1 / ratio)} of", "check its unit"
+    return f"{figure(ratio)} times", "check its unit"

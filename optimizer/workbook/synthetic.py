@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.workbook.data import ranges, route_terms
 from optimizer.workbook.schema import SHEETS, SHEETS_BY_NAME, Kind
 from optimizer.workbook.writer import SheetContent, write_workbook
 
@@ -287,15 +288,13 @@ def generate_tables(
     ramping = chosen[:n_ramp]
     ramp_length = rng.integers(1, min(4, nt) + 1, n_ramp)
     ramp_line = np.repeat(ramping, ramp_length)
-    ramp_period = np.arange(len(ramp_line)) - np.repeat(np.cumsum(ramp_length) - ramp_length,
-                                                        ramp_length)
+    ramp_period = ranges(ramp_length)
     ramp_level = (ramp_period + 1) / (np.repeat(ramp_length, ramp_length) + 1)
     failing = chosen[n_ramp:n_ramp + n_out]
     start = rng.integers(0, nt, n_out)
     out_length = np.minimum(rng.integers(1, 3, n_out), nt - start)
     out_line = np.repeat(failing, out_length)
-    out_period = np.repeat(start, out_length) + (
-        np.arange(len(out_line)) - np.repeat(np.cumsum(out_length) - out_length, out_length))
+    out_period = np.repeat(start, out_length) + ranges(out_length)
     out_level = np.repeat(rng.choice([0.0, 0.25, 0.5], n_out), out_length)
     override_line = np.concatenate([ramp_line, out_line]).astype(int)
     override_period = np.concatenate([ramp_period, out_period]).astype(int)
@@ -461,13 +460,7 @@ def _arrival_offsets(na, ally, item, line_host, line_item, lead_time, allowed,
         "to": np.tile(ally, nl),
         "item": np.repeat(item[line_item], na),
     })
-    named = transport.dropna(subset=["item"])
-    general = transport[transport["item"].isna()]
-    by_item = pairs.merge(named[["from", "to", "item", "lead_time"]], how="left",
-                          on=["from", "to", "item"])["lead_time"]
-    by_route = pairs.merge(general[["from", "to", "lead_time"]], how="left",
-                           on=["from", "to"])["lead_time"]
-    route = by_item.fillna(by_route).fillna(0).to_numpy()
+    _, route = route_terms(transport, pairs["from"], pairs["to"], pairs["item"])
     offset = np.repeat(lead_time, na) + route
     return np.where(allowed.ravel(), offset, np.inf).reshape(nl, na).astype(float)
 
