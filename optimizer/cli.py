@@ -90,7 +90,13 @@ def _command_validate(args: argparse.Namespace) -> int:
 def _command_solve(args: argparse.Namespace) -> int:
     from optimizer.outputs import Output, check_outputs, remove_stale_temporaries
     from optimizer.pipeline import solve_workbook, timed
-    from optimizer.reports.tables import report_output, report_path, write_report
+    from optimizer.reports.tables import (
+        report_output,
+        report_path,
+        report_sheets,
+        tables_of,
+        write_report,
+    )
 
     config = _model_config(args)
     out = report_path(args.workbook, args.out)
@@ -111,13 +117,14 @@ def _command_solve(args: argparse.Namespace) -> int:
             out = diagnosis_out
         progress("writing the report")
         with timed(result.timings, "report"):
-            write_report(result, out)
+            sheets = report_sheets(result)
+            write_report(result, out, sheets)
         html = None
         if html_out is not None and result.plan is not None:
-            from optimizer.reports.html import write_html_report
+            from optimizer.reports.html import write_html
 
             progress("writing the HTML report")
-            html = write_html_report(out, html_out)
+            html = write_html(tables_of(sheets), html_out, workbook=out)
     if not args.json:
         _print_problems(result.warnings, show_all=False)
     summary = result.summary()
@@ -263,12 +270,12 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from optimizer.reports.html import read_page_report, write_html_page
+    from optimizer.reports.html import read_page_report, write_html
 
     out = args.html if args.html is not None else args.report.with_suffix(".html")
     report = read_page_report(args.report)
     _print_problems(list(report.warnings), show_all=False)
-    print(f"html report: {shown_path(write_html_page(report, out))}")
+    print(f"html report: {shown_path(write_html(report.tables, out, workbook=report.path))}")
     return ExitCode.SOLVED
 
 
