@@ -41,7 +41,6 @@ limits.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 
@@ -51,7 +50,7 @@ import pandas as pd
 from optimizer.config import Config
 from optimizer.explain.binding import limit_records
 from optimizer.explain.measured import quiet_config
-from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
+from optimizer.model.build import AllocationModel, active_rules
 from optimizer.model.plan import Plan
 from optimizer.model.restrict import BasePlan
 from optimizer.model.status import OPTIMAL, was_stopped
@@ -69,49 +68,6 @@ UNPROVEN_PLAN = ("not priced: the plan itself is not proven optimal, so its diff
                  "undone; raise solver.time_limit")
 NOT_BINDING = ("makes no difference: none of its limits binds in the plan, so lifting it "
                "cannot change the optimum of a linear program (no re-solve needed)")
-
-
-@dataclasses.dataclass(frozen=True)
-class Rule:
-    """An active rule: its name, where it is set, the family of its limits (Binding) and
-    how to lift it from the input and configuration."""
-
-    name: str
-    set_by: str
-    family: str
-    lift: Callable[[AllianceData, Config], tuple[AllianceData, Config]]
-
-
-def active_rules(data: AllianceData, config: Config) -> list[Rule]:
-    """The rules of SPEC §4 that constrain this run, each with how to lift it."""
-    rules = config.rules
-    found: list[Rule] = []
-    own = data.allies["min_gap_closure"].fillna(0) > 0
-    if rules.min_gap_closure > 0 or own.any():
-        starts = data.allies["min_gap_closure_from"].notna()
-        set_by = ", ".join(
-            (["rules.min_gap_closure"] if rules.min_gap_closure > 0 else [])
-            + [data.cell("Allies", "min_gap_closure", int(row))
-               for row in data.allies.loc[own, "row"]]
-            + (["rules.min_gap_closure_from"] if rules.min_gap_closure_from else [])
-            + [data.cell("Allies", "min_gap_closure_from", int(row))
-               for row in data.allies.loc[starts, "row"]])
-        found.append(Rule("minimum gap closure", set_by, GAP_CLOSURE, lambda d, c: (
-            dataclasses.replace(d, allies=d.allies.assign(min_gap_closure=np.nan)),
-            c.with_settings({"rules.min_gap_closure": 0.0}))))
-    if rules.max_supplier_share < 1:
-        found.append(Rule("supplier share", "rules.max_supplier_share", SUPPLIER_SHARE,
-                          lambda d, c: (d, c.with_settings({"rules.max_supplier_share": 1.0}))))
-    ruled = data.allies["work_share_min"].fillna(0) > 0
-    if rules.work_share and ruled.any():
-        found.append(Rule("work share", ", ".join(
-            data.cell("Allies", "work_share_min", int(row))
-            for row in data.allies.loc[ruled, "row"]), WORK_SHARE, lambda d, c: (
-                d, c.with_settings({"rules.work_share": False}))))
-    if not rules.budget_carryover and not data.budgets.empty:
-        found.append(Rule("budgets without carry-over", "rules.budget_carryover", BUDGET,
-                          lambda d, c: (d, c.with_settings({"rules.budget_carryover": True}))))
-    return found
 
 
 def price_words(rule: str, cost: float, gap: float, currency: str = "") -> str:
