@@ -76,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _known_keys() -> set[str]:
-    from optimizer.config import flatten, load_config
+    from optimizer.config import load_config
 
-    return set(flatten(load_config(None, [])))
+    return set(load_config(None, []).flat())
 
 
 if __name__ == "__main__":

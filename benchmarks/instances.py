@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from optimizer.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -71,7 +75,7 @@ EXPLANATIONS_OFF = ("explain.rule_prices=false", "explain.ranging=false",
                     "explain.tie_break=false")
 
 
-def benchmark_config(mode: str, time_limit: float, overrides: tuple[str, ...] = ()) -> dict:
+def benchmark_config(mode: str, time_limit: float, overrides: tuple[str, ...] = ()) -> Config:
     """The configuration ``stockpile solve`` runs with in the suite: the default model
     file (as the command line finds it from the repository root), the mode and limit."""
     from optimizer.config import DEFAULT_MODEL_FILE, load_config
@@ -82,7 +86,7 @@ def benchmark_config(mode: str, time_limit: float, overrides: tuple[str, ...] = 
                         *EXPLANATIONS_OFF, *overrides])
 
 
-def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
+def model_arrays(path: Path, config: Config) -> dict[str, np.ndarray]:
     """Our model of a workbook as plain arrays: bounds, CSR matrix, objective vectors."""
     from optimizer.model.build import create_model
     from optimizer.model.linear import dense_objective
@@ -91,7 +95,7 @@ def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
     from optimizer.solve.phases import objective_scale
     from optimizer.workbook.validation import load_workbook
 
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     model = create_model(build_sets(data, config), config)
     linear = model.linear
     n = linear.n_columns
@@ -113,12 +117,12 @@ def model_arrays(path: Path, config: dict) -> dict[str, np.ndarray]:
         "scale_cost": np.array(objective_scale(cost, is_mip=is_mip)),
         "solver": np.array(method(n, is_mip)),
         "crossover": np.array(crossover(n)),
-        "mip_gap": np.array(float(config["solver"]["mip_gap"])),
-        "tolerance": np.array(float(config["objective"]["shortfall_tolerance"])),
+        "mip_gap": np.array(config.solver.mip_gap),
+        "tolerance": np.array(config.objective.shortfall_tolerance),
     }
 
 
-def export_model(path: Path, config: dict, out: Path) -> dict[str, int]:
+def export_model(path: Path, config: Config, out: Path) -> dict[str, int]:
     """Save ``model_arrays`` to ``out`` (.npz); return the model's size."""
     arrays = model_arrays(path, config)
     out.parent.mkdir(parents=True, exist_ok=True)

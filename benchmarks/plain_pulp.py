@@ -24,8 +24,12 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulp
+
+if TYPE_CHECKING:
+    from optimizer.config import Config
 
 
 @dataclass
@@ -36,9 +40,9 @@ class PlainModel:
     penalty: pulp.LpAffineExpression  # Σ shortfall_penalty · u
 
 
-def build(sets, config: dict) -> PlainModel:
+def build(sets, config: Config) -> PlainModel:
     """SPEC §4 for the index sets ``sets`` (``optimizer.model.sets.ModelSets``)."""
-    rules = config["rules"]
+    rules = config.rules
     periods = list(sets.periods)
     prob = pulp.LpProblem("stockpile_plain", pulp.LpMinimize)
 
@@ -132,7 +136,7 @@ def build(sets, config: dict) -> PlainModel:
                                              e[r.facility, r.item, periods[r.period]]))
     budget = {(r.ally, r.period): r.budget for r in sets.budgets.itertuples(index=False)}
     for (a, t), money in budget.items():
-        if rules["budget_carryover"]:  # Σ_{τ<=t} spend(a,τ) <= Σ_{τ<=t} budget(a,τ)
+        if rules.budget_carryover:  # Σ_{τ<=t} spend(a,τ) <= Σ_{τ<=t} budget(a,τ)
             terms = [term for tau in range(t + 1) for term in spend[a, tau]]
             limit = sum(budget[a, tau] for tau in range(t + 1))
         else:
@@ -141,7 +145,7 @@ def build(sets, config: dict) -> PlainModel:
             prob += lpSum(price * var for price, var in terms) <= limit
 
     # --- 7. Supplier share ------------------------------------------------------------------
-    share = float(rules["max_supplier_share"])
+    share = rules.max_supplier_share
     if share < 1.0:
         hosts_of = defaultdict(set)  # item -> host countries of its lines
         for line in sets.lines.itertuples(index=False):
@@ -157,7 +161,7 @@ def build(sets, config: dict) -> PlainModel:
                          <= share * lpSum(x[k] for k in keys))
 
     # --- 8. Work share ----------------------------------------------------------------------
-    if rules["work_share"]:
+    if rules.work_share:
         made_by = defaultdict(list)  # host -> (unit cost, x key)
         for n, o in enumerate(orders):
             made_by[o.host].append((o.unit_cost, x_key[n]))
@@ -184,10 +188,10 @@ def build(sets, config: dict) -> PlainModel:
 lpSum = pulp.lpSum
 
 
-def solve(model: PlainModel, config: dict, time_limit: float) -> dict:
+def solve(model: PlainModel, config: Config, time_limit: float) -> dict:
     """Solve in the configuration's objective mode; the phases share ``time_limit``."""
-    mode = config["objective"]["mode"]
-    gap = float(config["solver"]["mip_gap"])
+    mode = config.objective.mode
+    gap = config.solver.mip_gap
     prob = model.prob
     phases: list[dict] = []
 
@@ -208,7 +212,7 @@ def solve(model: PlainModel, config: dict, time_limit: float) -> dict:
         solved = run("shortfall")
         if solved:
             optimum = pulp.value(model.shortfall)
-            tolerance = float(config["objective"]["shortfall_tolerance"])
+            tolerance = config.objective.shortfall_tolerance
             prob += model.shortfall <= optimum * (1 + tolerance) + tolerance
             prob.setObjective(model.cost)
             solved = run("cost")
@@ -226,21 +230,21 @@ def solve(model: PlainModel, config: dict, time_limit: float) -> dict:
     return result
 
 
-def solve_workbook(path, config: dict) -> dict:
+def solve_workbook(path, config: Config) -> dict:
     """Read, build and solve; timings in seconds under "timings"."""
     from optimizer.model.sets import build_sets
     from optimizer.workbook.validation import load_workbook
 
     timings = {}
     started = time.perf_counter()
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     sets = build_sets(data, config)
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     model = build(sets, config)
     timings["build"] = time.perf_counter() - started
     started = time.perf_counter()
-    result = solve(model, config, float(config["solver"]["time_limit"]))
+    result = solve(model, config, config.solver.time_limit)
     timings["solve"] = time.perf_counter() - started
     result["timings"] = timings
     result["model_size"] = {"variables": model.prob.numVariables(),

@@ -26,7 +26,7 @@ def outage_file(path: Path, count: int) -> Path:
     from optimizer.config import load_config
     from optimizer.workbook.validation import load_workbook
 
-    data, _ = load_workbook(path, load_config(None)["rules"])
+    data, _ = load_workbook(path, load_config(None).rules)
     largest = data.production.groupby("facility")["capacity"].sum().sort_values(
         ascending=False, kind="stable").index[:count]
     lines = []

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from optimizer.version import __version__
 
 if TYPE_CHECKING:
+    from optimizer.config import Config
     from optimizer.errors import Problem
     from optimizer.pipeline import RunResult
 
@@ -38,7 +39,7 @@ __all__ = ["__version__", "solve", "validate"]
 SETTINGS = "settings"  # where a problem with a key of ``settings`` says it was given
 
 
-def solve(workbook: str | Path, *, config: str | Path | Mapping | None = None,
+def solve(workbook: str | Path, *, config: str | Path | Config | None = None,
           settings: Mapping[str, object] | None = None, verbose: bool = False,
           write_lp: str | Path | None = None,
           progress: Callable[[str], None] | None = None) -> RunResult:
@@ -48,7 +49,7 @@ def solve(workbook: str | Path, *, config: str | Path | Mapping | None = None,
     ``to_html``.
 
     ``config``: a model configuration TOML file, or a configuration as
-    ``optimizer.config.load_config`` returns it; none: the defaults. ``settings``:
+    ``optimizer.config.load_config`` returns it (``Config``); none: the defaults. ``settings``:
     dotted key -> value, applied over it, e.g. ``{"objective.mode": "weighted",
     "rules.max_supplier_share": 0.5}``. ``verbose`` shows the solver's log,
     ``write_lp`` writes the model as an LP file, ``progress`` is told each stage as it
@@ -61,7 +62,7 @@ def solve(workbook: str | Path, *, config: str | Path | Mapping | None = None,
                           progress=progress or (lambda stage: None))
 
 
-def validate(workbook: str | Path, *, config: str | Path | Mapping | None = None,
+def validate(workbook: str | Path, *, config: str | Path | Config | None = None,
              settings: Mapping[str, object] | None = None) -> list[Problem]:
     """Every problem ``stockpile validate`` finds in the workbook at ``workbook``, as
     data, without solving: ``optimizer.errors.Problem`` (``where``: "Sheet!B7", a
@@ -79,17 +80,16 @@ def validate(workbook: str | Path, *, config: str | Path | Mapping | None = None
         return [*error.problems, *error.warnings]
 
 
-def configuration(config: str | Path | Mapping | None = None,
-                  settings: Mapping[str, object] | None = None) -> dict:
-    """The effective model configuration: the defaults, ``config`` (a TOML file's keys,
-    or a whole configuration as ``load_config`` returns it), then each of ``settings``
-    (dotted key -> value) in turn; an ``InputError`` lists every unknown key and bad
-    value, each where it was given."""
-    from optimizer.config import apply_settings, load_config
+def configuration(config: str | Path | Config | None = None,
+                  settings: Mapping[str, object] | None = None) -> Config:
+    """The effective model configuration: the defaults, or ``config`` (a TOML file's
+    keys over them, or a whole ``optimizer.config.Config``), then each of ``settings``
+    (dotted key -> value) in turn (``Config.with_settings``); an ``InputError`` lists
+    every unknown key and bad value, each where it was given."""
+    from optimizer.config import Config, load_config
 
-    base = dict(config) if isinstance(config, Mapping) else load_config(config)
-    given = [(SETTINGS, key, value) for key, value in (settings or {}).items()]
-    return apply_settings(base, given) if given else base
+    base = config if isinstance(config, Config) else load_config(config)
+    return base.with_settings(settings, where=SETTINGS) if settings else base
 
 
 class _Solve:

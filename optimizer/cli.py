@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import optimizer
-from optimizer.config import DEFAULT_MODEL_FILE, load_config, report_currency
+from optimizer.config import DEFAULT_MODEL_FILE, Config, load_config
 from optimizer.errors import ExitCode, InputError, Problem, StockpileError
 from optimizer.files import shown_path, shown_text
 from optimizer.model.status import ERROR, INFEASIBLE, has_plan
@@ -54,7 +54,7 @@ def _print_problems(problems: list[Problem], show_all: bool) -> None:
         )
 
 
-def _model_config(args: argparse.Namespace) -> dict:
+def _model_config(args: argparse.Namespace) -> Config:
     model = args.model
     if model is None and DEFAULT_MODEL_FILE.exists():
         model = DEFAULT_MODEL_FILE
@@ -112,11 +112,11 @@ def _command_solve(args: argparse.Namespace) -> int:
         timings = dict(result.timings)
         with timed(timings, "report"):
             result.write_report(out)
-        result = dataclasses.replace(result, timings=timings)
         html = None
         if html_out is not None and result.plan is not None:
             progress("writing the HTML report")
-            html = result.to_html(html_out, report_xlsx=out)
+            html = result.to_html(html_out, report_xlsx=out)  # the workbook's very tables
+        result = dataclasses.replace(result, timings=timings)
     if not args.json:
         _print_problems(result.warnings, show_all=False)
     summary = result.summary()
@@ -202,7 +202,7 @@ def _print_summary(result, out: Path) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("status", f"{result.status} ({result.message})")
-    currency = report_currency(result.config)
+    currency = result.config.report.currency
     table.add_row("total cost", compact_money(summary["total_cost"], currency))
     table.add_row("weighted shortfall", f"{summary['weighted_shortfall']:,.2f}")
     table.add_row("gaps closed, weighted by priority", f"{summary['gap_closed_pct']:.1f}%")
@@ -262,12 +262,12 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from optimizer.reports.html import read_page_report, write_html_page
+    from optimizer.reports.html import read_page_report, write_html
 
     out = args.html if args.html is not None else args.report.with_suffix(".html")
     report = read_page_report(args.report)
     _print_problems(list(report.warnings), show_all=False)
-    print(f"html report: {shown_path(write_html_page(report, out))}")
+    print(f"html report: {shown_path(write_html(report.tables, out, workbook=report.path))}")
     return ExitCode.SOLVED
 
 
@@ -320,7 +320,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
     from optimizer.workbook.validation import load_workbook
 
     config = _model_config(args)
-    data, warnings = load_workbook(args.workbook, config["rules"])
+    data, warnings = load_workbook(args.workbook, config.rules)
     scenarios = []
     if args.scenarios is not None:
         scenarios += load_scenarios(args.scenarios, data, config)
@@ -373,7 +373,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         print(f"resumed: {kept:,} of {len(results):,} cases kept from the earlier run, "
               f"{len(results) - kept:,} solved")
     base = results.iloc[0]
-    money = f" {report_currency(config)}" if report_currency(config) else ""
+    money = f" {config.report.currency}" if config.report.currency else ""
     print(f"base: {base['status']}, weighted shortfall {base['weighted_shortfall']:,.2f}, "
           f"cost {base['total_cost']:,.0f}{money}")
     print(f"{len(results) - 1} scenarios, {failed} without a plan; most damaging:")

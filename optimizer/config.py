@@ -1,32 +1,30 @@
 """The model configuration (SPEC §3): policy knobs in a TOML file, overridable per run.
 
-Beyond SPEC §3, ``[explain]`` says which explanations a report gets that cost extra
-solves: ``rule_prices`` re-solves once per active rule (``optimizer.explain.rule_prices``);
-``ranging`` asks HiGHS up to where each dual holds (the Advice sheet's ranges);
-``tie_break`` chooses among plans of equal cost and shortfall by a neutral rule and says
-whether such plans exist (``optimizer.solve.phases.break_ties``); ``clean_plan`` then
-chooses, among those, the plan that moves least between allies
-(``optimizer.solve.phases.clean_plan``); ``measured_limits`` is how many limits of a
-whole-unit model are measured by a re-solve with the limit relaxed
-(``optimizer.explain.measured``); ``time_limit`` is what the re-solves behind the
-explanations (rule prices, measured limits) may take together, 0 for half of
-``solver.time_limit``. ``[report] currency`` names the money unit after every money
-header and figure of every output (SPEC §7.7; blank: none named).
+``Config`` holds one frozen section per TOML table (``ObjectiveConfig``, ``RulesConfig``,
+``SolverConfig``, ``ExplainConfig``, ``ReportConfig``); each field is a key of that table,
+with the type its check admits and its meaning in its docstring. ``load_config`` reads
+defaults, then a file, then ``--set`` overrides, checks every value once and returns a
+``Config``; ``Config.with_settings`` derives a changed one through the same checks (a
+scenario, a rule lifted to price it, a quiet re-solve). Beyond SPEC §3, ``[explain]``
+says which explanations a report gets that cost extra solves, and ``[report]`` how its
+money is named.
 
-``DEFAULTS`` is the contract; ``models/baseline.toml`` spells it out with comments and a
-test keeps the two identical. A configuration file may leave keys out (they take their
-defaults); an unknown key, a wrong type, a value out of range or a number beyond the
-solver's reach is an error naming the key, with a suggestion when it looks like a typo.
+``DEFAULTS`` (the sections' defaults, as TOML tables) is the contract;
+``models/baseline.toml`` spells it out with comments and a test keeps the two identical.
+A configuration file may leave keys out (they take their defaults); an unknown key, a
+wrong type, a value out of range or a number beyond the solver's reach is an error
+naming the key, with a suggestion when it looks like a typo.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import difflib
 import math
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer.errors import InputError, Problem
@@ -34,38 +32,139 @@ from optimizer.files import not_a_regular_file, shown_path
 from optimizer.reach import out_of_reach
 from optimizer.words import with_article
 
-DEFAULTS: dict[str, dict[str, object]] = {
-    "objective": {
-        "mode": "lexicographic",
-        "shortfall_penalty": 1e6,
-        "shortfall_tolerance": 1e-6,
-    },
-    "rules": {
-        "budget_carryover": False,
-        "allow_transfers": False,
-        "min_gap_closure": 0.0,
-        "min_gap_closure_from": "",
-        "max_supplier_share": 1.0,
-        "work_share": True,
-    },
-    "solver": {
-        "name": "highs",
-        "time_limit": 600,
-        "mip_gap": 1e-4,
-        "threads": 0,
-    },
-    "explain": {
-        "rule_prices": True,
-        "ranging": True,
-        "tie_break": True,
-        "clean_plan": True,
-        "measured_limits": 10,
-        "time_limit": 0,
-    },
-    "report": {
-        "currency": "",
-    },
-}
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    """``[objective]``: what the plan minimises (SPEC §4, the objective)."""
+
+    mode: str = "lexicographic"
+    """Either "lexicographic": least weighted shortfall first, then least cost at that
+    shortfall (within ``shortfall_tolerance``); or "weighted": one sum, cost plus each
+    unit of shortfall times its penalty."""
+    shortfall_penalty: float = 1e6
+    """Weighted mode: the cost of one unit of shortfall of an item whose
+    Items.shortfall_penalty is blank."""
+    shortfall_tolerance: float = 1e-6
+    """Lexicographic mode: the relative slack ε allowed on the phase-1 optimum W*; the
+    cost phase keeps W ≤ W*·(1 + ε) + ε."""
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """``[rules]``: the policy rules of SPEC §4 that a run switches or sets."""
+
+    budget_carryover: bool = False
+    """Unspent budget rolls into later periods: Σ_{τ≤t} spend ≤ Σ_{τ≤t} budget, instead
+    of spend ≤ budget in each period."""
+    allow_transfers: bool = False
+    """Allies may hand stock to each other."""
+    min_gap_closure: float = 0.0
+    """In [0, 1]: every ally closes at least this share of every gap (an ally's
+    Allies.min_gap_closure overrides it)."""
+    min_gap_closure_from: str = ""
+    """The first period in which ``min_gap_closure`` applies, a period code of the
+    workbook such as "2028Q1"; "": every period (an ally's Allies.min_gap_closure_from
+    overrides it)."""
+    max_supplier_share: float = 1.0
+    """In (0, 1]: the most of an ally's deliveries of an item that one host country may
+    supply."""
+    work_share: bool = True
+    """Enforce Allies.work_share_min where it is given: that share of an ally's spending
+    goes to its own industry."""
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    """``[solver]``: which solver runs and how long it may search."""
+
+    name: str = "highs"
+    """A name of ``SOLVER_NAMES`` or of a PuLP solver class, in any case; "highs" runs
+    HiGHS in-process."""
+    time_limit: float = 600
+    """Seconds the whole solve (all its phases) may take, > 0. A whole number stays
+    whole, so that outputs show it as written."""
+    mip_gap: float = 1e-4
+    """In [0, 1]: the relative MIP gap at which a solve with integer items stops."""
+    threads: int = 0
+    """0: the solver decides; else 1 to ``MAX_THREADS``."""
+
+
+@dataclass(frozen=True)
+class ExplainConfig:
+    """``[explain]``: the explanations of a report that cost extra solves."""
+
+    rule_prices: bool = True
+    """Re-solve once without each active rule to show its price
+    (``optimizer.explain.rule_prices``)."""
+    ranging: bool = True
+    """Ask HiGHS up to where each marginal value holds (the Advice sheet's ranges)."""
+    tie_break: bool = True
+    """Among plans of equal cost and shortfall, choose by a neutral rule (leave the
+    smallest largest share of any ally's gap open) and say whether such plans exist
+    (``optimizer.solve.phases.break_ties``)."""
+    clean_plan: bool = True
+    """Then, among those, choose the plan that moves least between allies, with no round
+    trips (``optimizer.solve.phases.clean_plan``)."""
+    measured_limits: int = 10
+    """Whole-unit models: how many limits, those the LP relaxation ranks highest, are
+    measured by a re-solve with the limit relaxed by one step
+    (``optimizer.explain.measured``)."""
+    time_limit: float = 0
+    """Seconds the explanations' re-solves (rule prices, measured limits) may take
+    together, ≥ 0; 0: half of ``solver.time_limit``. A whole number stays whole."""
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """``[report]``: how every output names its figures."""
+
+    currency: str = ""
+    """The money unit named after every money header and figure of every output
+    (SPEC §7.7), at most ``MAX_CURRENCY`` letters or currency symbols; "": none named."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A run's effective model configuration, checked (``load_config``) and immutable:
+    ``config.rules.max_supplier_share``. A changed one is derived by ``with_settings``."""
+
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    solver: SolverConfig = field(default_factory=SolverConfig)
+    explain: ExplainConfig = field(default_factory=ExplainConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+    def as_dict(self) -> dict[str, dict[str, object]]:
+        """The configuration as TOML tables: ``{"rules": {"work_share": True, …}, …}``,
+        in the order of ``models/baseline.toml``."""
+        return {section.name: dataclasses.asdict(getattr(self, section.name))
+                for section in dataclasses.fields(self)}
+
+    def flat(self) -> dict[str, object]:
+        """``{"rules.work_share": True, …}``: dotted key to value, for reports and run
+        records."""
+        return {f"{section}.{key}": value
+                for section, table in self.as_dict().items() for key, value in table.items()}
+
+    def with_settings(self, settings: Mapping[str, object] | Iterable[tuple[str, object]],
+                      *, where: str = "model configuration") -> Config:
+        """This configuration with each dotted key set to its value, in turn (a mapping or
+        (key, value) pairs), checked as ``load_config`` checks a file's keys; raises
+        ``InputError`` naming ``where`` for every unknown key or bad value."""
+        pairs = settings.items() if isinstance(settings, Mapping) else settings
+        return _applied(self, [(where, key, value) for key, value in pairs])
+
+    def without_explanations(self, keep: Iterable[str] = ()) -> Config:
+        """This configuration with none of the explanations that cost extra solves (every
+        ``[explain]`` switch off, no measured limits) but the switches named in ``keep``."""
+        keep = set(keep)
+        switched_off = {f"explain.{key}": False
+                        for key, value in dataclasses.asdict(self.explain).items()
+                        if isinstance(value, bool) and key not in keep}
+        return self.with_settings({**switched_off, "explain.measured_limits": 0})
+
+
+DEFAULTS: dict[str, dict[str, object]] = Config().as_dict()
 
 DEFAULT_MODEL_FILE = Path("models/baseline.toml")
 SETTING_TOO_LARGE = "give a realistic value"
@@ -74,7 +173,7 @@ SETTING_TOO_LARGE = "give a realistic value"
 def _number(low: float, high: float = math.inf, *, low_open: bool = False) -> Callable:
     """A check that a value is a number in [low, high] ((low, high] with ``low_open``);
     NaN is refused with that range, as in a cell. An infinite value within the range is
-    left to ``apply_settings``'s reach check, which refuses it as too large."""
+    left to ``_applied``'s reach check, which refuses it as too large."""
 
     def check(value: object) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -244,14 +343,12 @@ def read_toml(path: Path, what: str) -> tuple[str, dict]:
         raise InputError([Problem(where, f"is not valid TOML ({exc})")]) from None
 
 
-def load_config(
-    path: str | Path | None = None, overrides: Iterable[str] = ()
-) -> dict[str, dict[str, object]]:
+def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
     """The effective configuration: defaults, then the file's keys, then ``--set`` overrides.
 
     Raises ``InputError`` listing every unknown key and bad value.
     """
-    config = copy.deepcopy(DEFAULTS)
+    config = Config()
     problems: list[Problem] = []
     settings: list[tuple[str, str, object]] = []  # (where, dotted key, value)
     if path is not None:
@@ -267,7 +364,7 @@ def load_config(
         key, value = parse_override(text)
         settings.append(("--set", key, value))
     try:
-        config = apply_settings(config, settings)
+        config = _applied(config, settings)
     except InputError as error:
         problems.extend(error.problems)
     if problems:
@@ -275,21 +372,23 @@ def load_config(
     return config
 
 
-def apply_settings(config: dict[str, dict[str, object]],
-                   settings: Iterable[tuple[str, str, object]]) -> dict[str, dict[str, object]]:
-    """A copy of ``config`` with each (where, dotted key, value) applied in turn; raises
-    ``InputError`` naming where every unknown key or bad value was given. Every number,
-    once in its key's range, must be within the solver's reach as a cell's figure must
-    (``optimizer.reach``): "objective.shortfall_penalty 1e+20 is too large for the solver
-    (at most 1e+15); give a realistic value"."""
-    config = copy.deepcopy(config)
+def _applied(config: Config, settings: Iterable[tuple[str, str, object]]) -> Config:
+    """``config`` with each (where, dotted key, value) applied in turn; raises
+    ``InputError`` naming where every unknown key or bad value was given. A whole number
+    given for a key whose default is fractional becomes a float (the one cast); a code
+    is read as the workbook reads it. Every number, once in its key's range, must be
+    within the solver's reach as a cell's figure must (``optimizer.reach``):
+    "objective.shortfall_penalty 1e+20 is too large for the solver (at most 1e+15); give
+    a realistic value"."""
+    tables = config.as_dict()
     problems: list[Problem] = []
     for where, key, value in settings:
         if key not in CHECKS:
             problems.append(_unknown_key(where, key))
             continue
+        section, name = key.split(".")
         if isinstance(value, int) and not isinstance(value, bool) and isinstance(
-            DEFAULTS[key.split(".")[0]][key.split(".")[1]], float
+            DEFAULTS[section][name], float
         ):
             value = float(value)
         if key in CODE_KEYS and isinstance(value, int | str) and not isinstance(value, bool):
@@ -303,18 +402,9 @@ def apply_settings(config: dict[str, dict[str, object]],
             if beyond:
                 problems.append(Problem(where, f"{key} {value:g} {beyond}"))
                 continue
-        section, name = key.split(".")
-        config[section][name] = value
+        tables[section][name] = value
     if problems:
         raise InputError(problems)
-    return config
-
-
-def flatten(config: dict[str, dict[str, object]]) -> dict[str, object]:
-    """``{"rules.work_share": True, …}``, for reports."""
-    return {f"{s}.{k}": v for s, table in config.items() for k, v in table.items()}
-
-
-def report_currency(config: dict | None) -> str:
-    """The money unit of a run's outputs (``[report] currency``; blank: none named)."""
-    return str(((config or {}).get("report", {}) or {}).get("currency", "") or "")
+    return dataclasses.replace(config, **{
+        section: dataclasses.replace(getattr(config, section), **tables[section])
+        for section in tables})

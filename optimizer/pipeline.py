@@ -7,16 +7,16 @@ findings travel in ``RunResult`` into the report's Run info sheet and the JSON s
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
-from optimizer.config import flatten, report_currency
+from optimizer.config import Config
 from optimizer.errors import Problem
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
@@ -37,6 +37,7 @@ from optimizer.version import __version__
 from optimizer.workbook.data import AllianceData, item_units
 from optimizer.workbook.reader import sha256_of
 from optimizer.workbook.validation import load_workbook
+from optimizer.workbook.writer import SheetContent
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class RunResult:
 
     input_path: Path
     input_sha256: str
-    config: dict
+    config: Config
     data: AllianceData
     status: str = ERROR
     message: str = ""
@@ -77,7 +78,7 @@ class RunResult:
 
     @property
     def effective_config(self) -> dict[str, object]:
-        return flatten(self.config)
+        return self.config.flat()
 
     def summary(self) -> dict[str, object]:
         """The headline numbers: the Summary sheet and the JSON line."""
@@ -104,30 +105,30 @@ class RunResult:
     # A frozen dataclass without slots: ``cached_property`` keeps its value in the
     # instance's ``__dict__``, past the frozen ``__setattr__``; ``replace`` starts afresh.
     @cached_property
+    def sheets(self) -> Mapping[str, SheetContent]:
+        """Every sheet of the report (``report.report_sheets``), made on first use and
+        kept: the workbook, ``tables`` and the page all come from these."""
+        return MappingProxyType(report.report_sheets(self))
+
+    @cached_property
     def tables(self) -> Mapping[str, pd.DataFrame]:
-        """Sheet name -> the report's table on that sheet, every sheet in the report's
-        order (``report.report_tables``): ``result.tables["Allocation"]`` has the
-        columns ``facility`` … ``total_cost`` and the Allocation sheet's rows. Made on
-        first use, then kept."""
-        return report.report_tables(self)
+        """Sheet name -> the report's table on that sheet, every table in the report's
+        order (``report.tables_of``): ``result.tables["Allocation"]`` has the columns
+        ``facility`` … ``total_cost`` and the Allocation sheet's rows."""
+        return MappingProxyType(report.tables_of(self.sheets))
 
     def write_report(self, path: str | Path) -> Path:
         """Write the report workbook ``stockpile solve`` writes to ``path`` (atomically,
         never over the input workbook) and return its path."""
-        return report.write_report(self, Path(path))
+        return report.write_report(self, Path(path), self.sheets)
 
     def to_html(self, path: str | Path, *, report_xlsx: str | Path | None = None) -> Path:
-        """Write the page ``stockpile solve --html`` writes to ``path`` and return its
-        path: the page of ``report_xlsx``, this result's report workbook when already
-        written, else of the report written to a temporary folder under the name
-        ``stockpile solve`` gives it (the page names the report it is made from)."""
-        from optimizer.reports.html import write_html_report
+        """Write the page ``stockpile solve --html`` writes to ``path``, drawn from
+        ``tables``, and return its path; ``report_xlsx``: this result's report workbook,
+        when written, which the page names (and is never written over)."""
+        from optimizer.reports.html import write_html
 
-        if report_xlsx is not None:
-            return write_html_report(report_xlsx, path)
-        with tempfile.TemporaryDirectory() as folder:
-            written = self.write_report(report.report_path(self.input_path, Path(folder)))
-            return write_html_report(written, path)
+        return write_html(self.tables, path, workbook=report_xlsx)
 
 
 @contextlib.contextmanager
@@ -144,7 +145,7 @@ def _silent(stage: str) -> None:
     return None
 
 
-def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
+def solve_workbook(path: Path, config: Config, *, verbose: bool = False,
                    write_lp: Path | None = None,
                    progress: Callable[[str], None] = _silent) -> RunResult:
     """Read, validate, build, solve, extract and verify; raises ``InputError`` for bad
@@ -154,29 +155,29 @@ def solve_workbook(path: Path, config: dict, *, verbose: bool = False,
     timings: dict[str, float] = {}
     progress("reading the workbook")
     with timed(timings, "read"):
-        data, warnings = load_workbook(path, config["rules"])
+        data, warnings = load_workbook(path, config.rules)
         input_sha256 = sha256_of(path)
     result = solve_data(data, config, input_path=path, input_sha256=input_sha256,
                         verbose=verbose, write_lp=write_lp, progress=progress)
     return replace(result, warnings=warnings, timings={**timings, **result.timings})
 
 
-def check_workbook(path: Path, config: dict
+def check_workbook(path: Path, config: Config
                    ) -> tuple[AllianceData, list[Problem], list[Problem]]:
     """Without solving (``stockpile validate``): the workbook's data, its warnings and
     the conflicts that already show the solve infeasible (``evident_conflicts``,
     severity ``infeasible``); raises ``InputError`` listing every error when the input
     is not valid."""
-    data, warnings = load_workbook(Path(path), config["rules"])
+    data, warnings = load_workbook(Path(path), config.rules)
     return data, warnings, evident_conflicts(build_sets(data, config), data, config)
 
 
 def value_binding_limits(model, outcome, plan: Plan, data: AllianceData,
-                         config: dict) -> pd.DataFrame:
+                         config: Config) -> pd.DataFrame:
     """The binding limits of the plan valued per step: in weighted mode by the final
     solve (the objective) and its split along the final basis; in lexicographic mode by
     phase 1 (weighted shortfall) and the cost at the new least shortfall."""
-    weighted = config["objective"]["mode"] == "weighted"
+    weighted = config.objective.mode == "weighted"
     penalty = float(model.shortfall_penalty[1] @ outcome.values[model.shortfall_penalty[0]])
     return binding_limits(
         model, outcome.values, data, objective=outcome.final if weighted else None,
@@ -186,7 +187,7 @@ def value_binding_limits(model, outcome, plan: Plan, data: AllianceData,
                     "objective_improved": plan.total_cost + penalty})
 
 
-def solve_data(data: AllianceData, config: dict, *, input_path: Path, input_sha256: str,
+def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sha256: str,
                scenario: Scenario | None = None, verbose: bool = False,
                write_lp: Path | None = None, progress: Callable[[str], None] = _silent,
                base_plan: BasePlan | None = None, keep_plan: bool = False) -> RunResult:
@@ -214,8 +215,8 @@ def solve_data(data: AllianceData, config: dict, *, input_path: Path, input_sha2
     if outcome.status == INFEASIBLE:
         progress("finding the conflicting inputs")
         with timed(timings, "diagnose"):
-            limit = float(config["solver"]["time_limit"])
-            diagnosis = diagnose(model.sets, data, config, time_limit=limit, verbose=verbose)
+            diagnosis = diagnose(model.sets, data, config,
+                                 time_limit=config.solver.time_limit, verbose=verbose)
     if has_plan(outcome.status):
         with timed(timings, "extract"):
             plan = extract_plan(model, outcome)
@@ -235,12 +236,12 @@ def solve_data(data: AllianceData, config: dict, *, input_path: Path, input_sha2
             # extracted and verified, with the same output; they share one time limit.
             deadline = time.perf_counter() + explain_time_limit(config)
 
-            def resolve(moved: AllianceData, quiet: dict, start: BasePlan) -> RunResult:
+            def resolve(moved: AllianceData, quiet: Config, start: BasePlan) -> RunResult:
                 return solve_data(moved, quiet, input_path=input_path,
                                   input_sha256=input_sha256, verbose=verbose,
                                   base_plan=start)
 
-            if config.get("explain", {}).get("rule_prices", False):
+            if config.explain.rule_prices:
                 progress("pricing each rule (one solve without it)")
                 with timed(timings, "rule_prices"):
                     prices = rule_prices(model, outcome.values, data, config, plan, resolve,
@@ -255,11 +256,11 @@ def solve_data(data: AllianceData, config: dict, *, input_path: Path, input_sha2
                          "objective": weighted_objective(outcome.phases),
                          "seconds": outcome.seconds},
                         resolve, deadline, progress)
-            currency = report_currency(config)
+            currency = config.report.currency
             binding = with_money_steps(binding, currency)
             with timed(timings, "advice"):
                 advice = advise(model, binding, outcome.final, outcome.shortfall, prices,
-                                config["objective"]["mode"], units=item_units(data.items),
+                                config.objective.mode, units=item_units(data.items),
                                 currency=currency)
     return RunResult(
         input_path=Path(input_path), input_sha256=input_sha256, config=config, data=data,

@@ -97,7 +97,7 @@ def check_every_limit_against_a_re_solve(result) -> int:
     shortfall, the cost and the weighted objective by the figures times the move.
     Returns how many rows were checked."""
     checked = 0
-    weighted = result.config["objective"]["mode"] == "weighted"
+    weighted = result.config.objective.mode == "weighted"
     for advice in result.advice[result.advice["kind"] != "rule"].to_dict("records"):
         if advice["kind"] not in ("capacity", "budget", "expansion limit"):
             continue
@@ -113,7 +113,7 @@ def check_every_limit_against_a_re_solve(result) -> int:
         closed = result.plan.weighted_shortfall - again.plan.weighted_shortfall
         saved = result.plan.total_cost - again.plan.total_cost
         # A MIP's figures are differences of two solves, each within solver.mip_gap.
-        gap = float(result.config["solver"]["mip_gap"]) if advice["how"].startswith(
+        gap = result.config.solver.mip_gap if advice["how"].startswith(
             "measured") else 0.0
 
         def agrees(value, reference, gap=gap):
@@ -221,7 +221,7 @@ def test_the_report_has_the_advice_sheet(tmp_path):
 
 
 def test_configuration_knows_the_measured_limits_key():
-    assert load_config(None, ["explain.measured_limits=5"])["explain"]["measured_limits"] == 5
+    assert load_config(None, ["explain.measured_limits=5"]).explain.measured_limits == 5
 
 
 @pytest.mark.parametrize("value, text", [(9_999.6, "10,000"), (1_234.5, "1,234"),

@@ -23,7 +23,9 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.errors import InputError
+from optimizer.reports import tables
 from optimizer.reports.compare import compare_reports, comparison_path, write_comparison
+from optimizer.reports.html import write_html_report
 from optimizer.reports.tables import write_report
 from tests.alliances import sheets, solve
 from tests.conftest import valid_sheets, write_workbook
@@ -65,6 +67,11 @@ def reports(tmp_path, solved_reports) -> tuple[Path, Path]:
 def summary_sheet(path: Path) -> dict[str, object]:
     rows = openpyxl.load_workbook(path)["Summary"].iter_rows(min_row=2, values_only=True)
     return {row[0]: row[1] for row in rows}
+
+
+def summary_notes(path: Path) -> dict[str, str]:
+    rows = openpyxl.load_workbook(path)["Summary"].iter_rows(min_row=2, values_only=True)
+    return {row[0]: row[2] for row in rows}
 
 
 def kpi(comparison, metric: str):
@@ -123,6 +130,40 @@ def test_a_report_compared_with_itself_has_no_changes(reports):
     assert comparison.by_period.empty
     assert (comparison.kpis["delta"].dropna() == 0).all()
     assert "no ally's gap closure changed" in comparison.summary_lines()
+
+
+def test_the_cost_terms_are_the_plans_declared_once(tmp_path):
+    """The Summary's cost terms are the metrics declared ``cost_term``: exactly the terms
+    the plan's total cost adds up, in the order the model makes them."""
+    result = solve(tmp_path, alliance(600))
+    assert tuple(result.plan.cost_terms) == tables.COST_TERMS
+
+
+def test_a_reworded_cost_term_note_keeps_its_row_in_the_comparison_and_the_page(
+        monkeypatch, tmp_path):
+    """Readers take a cost term by its declaration, never by the words of its note: with
+    every cost term's note reworded (no "Cost term" left in any), each is still a KPI of
+    the comparison and a row of the page's cost terms."""
+    for metric in tables.COST_TERMS:
+        monkeypatch.setitem(tables.SUMMARY_METRICS, metric, tables.SUMMARY_METRICS[metric]
+                            ._replace(note=f"Money spent as {metric} (money)."))
+    paths = []
+    for name, budget in (("base", 600), ("half_budget", 300)):
+        (tmp_path / name).mkdir()
+        paths.append(write_report(solve(tmp_path / name, alliance(budget)),
+                                  tmp_path / f"{name}_report.xlsx"))
+    notes = summary_notes(paths[0])
+    assert not any("Cost term" in note for note in notes.values())
+    assert notes["purchase_cost"] == "Money spent as purchase_cost (money)."
+    comparison = compare_reports(*paths)
+    assert comparison.kpis["metric"].tolist()[-len(tables.COST_TERMS):] == list(
+        tables.COST_TERMS)
+    assert kpi(comparison, "purchase_cost")["delta"] == pytest.approx(-300, abs=10 * UNITS)
+    page = write_html_report(paths[0], tmp_path / "base.html").read_text("utf-8")
+    cost_terms = page.split('<table id="cost-terms"', 1)[1].split("</table>", 1)[0]
+    for metric in tables.COST_TERMS:
+        assert f'<th scope="row">{metric}</th>' in cost_terms
+        assert f"Money spent as {metric} (money)." in cost_terms
 
 
 def test_the_diff_workbook_has_every_sheet_and_names_both_reports(reports, tmp_path):

@@ -151,7 +151,7 @@ def test_validate_is_silent_about_a_feasible_alliance(tmp_path):
 
     path = generate_workbook(tmp_path / "alliance.xlsx", 4, 5, 10, 6, seed=3)
     config = load_config(None, [])
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     assert evident_conflicts(build_sets(data, config), data, config) == []
 
 

@@ -291,7 +291,7 @@ def test_threads_must_be_a_whole_number_in_reach(value):
 
 @pytest.mark.parametrize("value", [0, 1, MAX_THREADS])
 def test_threads_in_reach_are_accepted(value):
-    assert load_config(None, [f"solver.threads={value}"])["solver"]["threads"] == value
+    assert load_config(None, [f"solver.threads={value}"]).solver.threads == value
 
 
 SETTING_TOO_LARGE = "is too large for the solver (at most 1e+15); give a realistic value"
@@ -362,7 +362,7 @@ def test_settings_beyond_reach_exit_2_from_the_command_line_and_a_model_file(tmp
 
 @pytest.mark.parametrize("name", ["highs", "HiGHS", "cbc", "SCIP_CMD"])
 def test_known_solver_names_are_accepted(name):
-    assert load_config(None, [f"solver.name={name}"])["solver"]["name"] == name
+    assert load_config(None, [f"solver.name={name}"]).solver.name == name
 
 
 # --------------------------------------------------------------------------------------
@@ -382,7 +382,7 @@ def scenario_problems(tmp_path: Path, text: str) -> tuple[Path, list[str]]:
     path = tmp_path / "scenarios.toml"
     path.write_text(text, encoding="utf-8")
     config = load_config(None)
-    data, _ = load_workbook(two_periods(tmp_path / "a.xlsx"), config["rules"])
+    data, _ = load_workbook(two_periods(tmp_path / "a.xlsx"), config.rules)
     with pytest.raises(InputError) as caught:
         load_scenarios(path, data, config)
     return path, [str(problem) for problem in caught.value.problems]

@@ -139,8 +139,8 @@ def test_a_config_period_not_in_periods_is_an_error_naming_the_key(tmp_path):
     assert ("model configuration: rules.min_gap_closure_from '2028q1' is not a period of "
             "the workbook; did you mean '2028Q1'? give one of Periods (2027Q1 … 2028Q2), "
             'or "" for every period') in run.stderr
-    year = load_config(None, ["rules.min_gap_closure_from=2028"])["rules"]
-    assert year["min_gap_closure_from"] == "2028"  # a code, as the workbook reads 2028
+    year = load_config(None, ["rules.min_gap_closure_from=2028"]).rules
+    assert year.min_gap_closure_from == "2028"  # a code, as the workbook reads 2028
     number = validate(tmp_path, alliance(), "rules.min_gap_closure_from=true")
     assert number.returncode == 2
     assert ('--set: rules.min_gap_closure_from must be a period code in quotes, e.g. '
@@ -168,7 +168,7 @@ def test_a_scenario_setting_a_period_not_in_periods_names_the_scenario(tmp_path)
 
     path = write_workbook(tmp_path / "alliance.xlsx", alliance())
     config = load_config(None, [RULE])
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     scenarios = tmp_path / "scenarios.toml"
     scenarios.write_text('[[scenario]]\nname = "late"\n'
                          'set = { "rules.min_gap_closure_from" = "2029Q1" }\n', "utf-8")
@@ -181,4 +181,4 @@ def test_a_scenario_setting_a_period_not_in_periods_names_the_scenario(tmp_path)
     scenarios.write_text('[[scenario]]\nname = "later"\n'
                          'set = { "rules.min_gap_closure_from" = "2028Q1" }\n', "utf-8")
     [later] = load_scenarios(scenarios, data, config)
-    assert later.config(config)["rules"]["min_gap_closure_from"] == "2028Q1"
+    assert later.config(config).rules.min_gap_closure_from == "2028Q1"

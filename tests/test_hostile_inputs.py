@@ -86,7 +86,7 @@ def refused(path: Path, capsys, words: str) -> str:
     before = sha256(path)
     started = time.perf_counter()
     with pytest.raises(InputError) as caught:
-        load_workbook(path, {})
+        load_workbook(path)
     elapsed = time.perf_counter() - started
     assert elapsed < SECONDS, f"took {elapsed:.2f} s"
     problems = [str(problem) for problem in caught.value.problems]
@@ -100,7 +100,7 @@ def refused(path: Path, capsys, words: str) -> str:
     tracemalloc.start()
     try:
         with pytest.raises(InputError):
-            load_workbook(path, {})
+            load_workbook(path)
         _, python_peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -414,7 +414,7 @@ def reported(path: Path, capsys, sentence: str) -> list[str]:
     before = sha256(path)
     started = time.perf_counter()
     with pytest.raises(InputError) as caught:
-        load_workbook(path, {})
+        load_workbook(path)
     assert time.perf_counter() - started < SECONDS
     problems = [str(problem) for problem in caught.value.problems]
     assert sentence in problems, problems

@@ -27,15 +27,19 @@ import pytest
 
 from optimizer.cli import main
 from optimizer.errors import InputError
-from optimizer.reports.html import write_html_report
+from optimizer.reports.html import html_page, read_page_report, write_html, write_html_report
+from optimizer.reports.readback import as_stored, read_report
 from optimizer.reports.tables import (
     ALLOCATION,
     BUDGETS,
     CAPACITY,
     READINESS,
+    REPORT_TABLES,
     RUN_INFO_COLUMNS,
     SUMMARY_COLUMNS,
+    report_sheets,
     table_sheet,
+    tables_of,
     write_report,
 )
 from optimizer.workbook.writer import write_workbook as excel_workbook
@@ -220,6 +224,39 @@ def test_a_run_without_a_plan_shows_its_diagnosis_and_empty_charts(tmp_path):
     assert "No orders in this report." in text
 
 
+@pytest.mark.parametrize("settings", [
+    ("explain.rule_prices=false",),
+    ("report.currency=EUR", "rules.allow_transfers=true"),
+], ids=["plain", "euro-transfers"])
+def test_the_page_of_the_run_is_the_page_of_its_read_back_workbook(tmp_path, settings):
+    """``solve --html`` draws the page from the run's own tables, never reading back the
+    workbook it has just written; ``stockpile report`` draws it from the tables read
+    back. Both are the same tables, every number as the workbook stores it, so both
+    pages are one, byte for byte."""
+    result = solve(tmp_path, alliance(), *settings)
+    sheets = report_sheets(result)
+    workbook = write_report(result, tmp_path / "alliance_report.xlsx", sheets)
+    tables = tables_of(sheets)
+    read_back = read_report(workbook, extra_sheets=list(REPORT_TABLES))
+    assert sorted(read_back.tables) == sorted(tables)
+    stored = as_stored(tables)
+    for sheet, frame in read_back.tables.items():
+        pd.testing.assert_frame_equal(frame, stored[sheet], check_dtype=False, obj=sheet)
+
+    in_process = write_html(tables, tmp_path / "run.html", workbook=workbook)
+    from_workbook = write_html_report(workbook, tmp_path / "read_back.html")
+    assert in_process.read_bytes() == from_workbook.read_bytes()
+    assert html_page(read_page_report(workbook).tables, workbook=workbook) == (
+        in_process.read_text("utf-8"))
+
+
+def test_the_page_of_a_run_without_a_workbook_names_none(tmp_path):
+    result = solve(tmp_path, alliance(), "explain.rule_prices=false")
+    page = html_page(tables_of(report_sheets(result)))
+    assert "From the run's own tables; input " in page
+    assert "report workbook" not in page.split("<main>")[0]
+
+
 # --------------------------------------------------------------------------------------
 # The commands
 
@@ -381,7 +418,7 @@ def test_clicking_a_header_sorts_its_table(browser_page):
 
 def test_a_hand_edited_report_is_refused_naming_the_cell_or_read_with_a_warning(
         report_xlsx, tmp_path, capsys):
-    """The page reads a report as compare does (``optimizer.reports.compare.read_report``): text
+    """The page reads a report as compare does (``optimizer.reports.readback.read_report``): text
     in a figure its charts draw is refused; a totals row is left out, with a warning."""
     edited = Path(shutil.copy(report_xlsx, tmp_path / "edited_report.xlsx"))
     workbook = openpyxl.load_workbook(edited)

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def problems_of(path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
-        load_workbook(path, {})
+        load_workbook(path)
     return [str(problem) for problem in caught.value.problems]
 
 
@@ -211,7 +211,7 @@ def test_the_extremes_the_reader_accepts_give_a_finite_spread_warning(tmp_path):
     path = production_with(tmp_path, E2=SMALLEST, E3=LARGEST)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        _, found = load_workbook(path, {})
+        _, found = load_workbook(path)
     assert any("money figures span 1e+24" in str(warning) for warning in found)
     result = validate_cli(path, "-W", "error::RuntimeWarning")
     assert result.returncode == 0, result.stderr

@@ -339,7 +339,7 @@ def test_every_conflict_validate_claims_is_confirmed_by_the_solver(tmp_path):
             table.notna(), None).to_numpy().tolist() for name, table in tables.items()}
         path = write_workbook(tmp_path / f"case{case}.xlsx", workbook)
         config = load_config(None, list(settings))
-        data, _ = load_workbook(path, config["rules"])
+        data, _ = load_workbook(path, config.rules)
         conflicts = evident_conflicts(build_sets(data, config), data, config)
         result = solve_data(data, config, input_path=path, input_sha256=sha256_of(path))
         if conflicts:  # an unclaimed infeasibility is allowed: the check is not complete
@@ -361,7 +361,7 @@ def test_a_scenario_naming_a_code_nearly_right_gets_the_code_meant(tmp_path):
     path.write_text('[[scenario]]\nname = "cut"\n[[scenario.edit]]\nkind = "remove_facility"\n'
                     'facility = "f1"\n', encoding="utf-8")
     config = load_config(None, [])
-    data, _ = load_workbook(workbook, config["rules"])
+    data, _ = load_workbook(workbook, config.rules)
     with pytest.raises(InputError) as raised:
         load_scenarios(path, data, config)
     assert [problem.message for problem in raised.value.problems] == [

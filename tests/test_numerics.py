@@ -19,7 +19,7 @@ def workbook(tmp_path, price: float, budget: float, target: float = 100):
 
 
 def warnings_of(path):
-    return [str(w) for w in load_workbook(path, load_config(None)["rules"])[1]]
+    return [str(w) for w in load_workbook(path, load_config(None).rules)[1]]
 
 
 def test_money_twelve_orders_apart_is_named_cell_by_cell(tmp_path, capsys):

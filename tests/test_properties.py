@@ -53,23 +53,17 @@ def generated(tmp_path: Path, shape) -> tuple:
                              allies, items, lines, periods, seed=seed, whole_units=False)
     config = load_config(None, ["explain.rule_prices=false", "explain.ranging=false",
                                 "explain.tie_break=false", "solver.mip_gap=0"])
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     return data, config
 
 
-def optimum(data, config, *settings_: str):
-    if settings_:
-        config = load_config(None, [*(f"{s}.{k}={_toml(v)}" for s, table in config.items()
-                                      for k, v in table.items()), *settings_])
+def optimum(data, config, settings: dict[str, object] | None = None):
+    if settings:
+        config = config.with_settings(settings)
     result = solve_data(data, config, input_path=Path("x.xlsx"), input_sha256="")
     assert result.status == "optimal", result.message
     assert result.verification.passed
     return result.plan
-
-
-def _toml(value) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else (
-        f'"{value}"' if isinstance(value, str) else repr(value))
 
 
 def scaled(table: pd.DataFrame, columns: list[str], factor: float) -> pd.DataFrame:
@@ -144,8 +138,8 @@ def test_highs_and_cbc_agree(tmp_path, shape):
     """In weighted mode, one LP: the two solvers' optima agree to their tolerances (in
     lexicographic mode CBC's bound row may spend SPEC §4's slack on W for cost)."""
     data, config = generated(tmp_path, shape)
-    highs = optimum(data, config, "objective.mode=weighted")
-    cbc = optimum(data, config, "objective.mode=weighted", "solver.name=cbc")
+    highs = optimum(data, config, {"objective.mode": "weighted"})
+    cbc = optimum(data, config, {"objective.mode": "weighted", "solver.name": "cbc"})
     assert cbc.weighted_shortfall == pytest.approx(highs.weighted_shortfall, rel=AGREE,
                                                    abs=AGREE)
     assert cbc.total_cost == pytest.approx(highs.total_cost, rel=AGREE)
@@ -183,7 +177,7 @@ def test_a_plan_built_by_hand_is_never_beaten_by_a_dearer_or_shorter_optimum(
         Budgets=[[allies[a], periods[t], float(spend[a, t]) + slack]
                  for a in range(2) for t in range(2)]))
     config = load_config(None, ["explain.rule_prices=false", "explain.tie_break=false"])
-    data, _ = load_workbook(workbook, config["rules"])
+    data, _ = load_workbook(workbook, config.rules)
     plan = optimum(data, config)
     assert plan.weighted_shortfall == pytest.approx(0, abs=1e-6)
     assert plan.total_cost <= hand_cost * (1 + 1e-9) + 1e-6

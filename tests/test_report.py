@@ -5,7 +5,6 @@ to write over the input."""
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import re
@@ -18,7 +17,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.config import DEFAULTS
+from optimizer.config import Config
 from optimizer.errors import InputError, Problem
 from optimizer.model.plan import Plan
 from optimizer.outputs import check_outputs
@@ -145,9 +144,8 @@ def make_result(tmp_path: Path, *, status: str = "optimal", plan: Plan | None = 
                 transfers: bool = False, violations: list | None = None,
                 with_plan: bool = True, data: AllianceData | None = None,
                 currency: str = "") -> RunResult:
-    config = copy.deepcopy(DEFAULTS)
-    config["rules"]["allow_transfers"] = transfers
-    config["report"]["currency"] = currency
+    config = Config().with_settings({"rules.allow_transfers": transfers,
+                                     "report.currency": currency})
     input_path = tmp_path / "alliance.xlsx"
     input_path.write_bytes(b"not really a workbook")
     if with_plan and plan is None:

@@ -150,7 +150,7 @@ def test_every_rule_price_re_solve_is_checked_by_the_verifier_against_the_input_
     verify = optimizer.pipeline.verify_plan
 
     def recording(data, config, plan):
-        checked.append(config["rules"]["max_supplier_share"])
+        checked.append(config.rules.max_supplier_share)
         return verify(data, config, plan)
 
     monkeypatch.setattr(optimizer.pipeline, "verify_plan", recording)
@@ -167,7 +167,7 @@ def test_a_re_solve_the_verifier_rejects_is_not_priced(tmp_path, monkeypatch):
 
     def rejecting_without_the_rule(data, config, plan):
         verification = verify(data, config, plan)
-        if config["rules"]["max_supplier_share"] == 1.0:
+        if config.rules.max_supplier_share == 1.0:
             planted = Violation("capacity", "at L1 (a planted violation)", 5.0)
             return dataclasses.replace(verification, violations=[planted])
         return verification

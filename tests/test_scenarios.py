@@ -40,7 +40,7 @@ def scenario_file(tmp_path, text: str):
 
 def load(path, scenarios_path, *settings):
     config = load_config(None, [WEIGHTED, *settings])
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     return data, config, load_scenarios(scenarios_path, data, config)
 
 
@@ -166,7 +166,7 @@ def test_local_processes_and_a_loopback_dask_cluster_give_the_same_numbers(tmp_p
     distributed = pytest.importorskip("distributed")
     workbook = two_lines(tmp_path / "a.xlsx")
     config = load_config(None, [WEIGHTED])
-    data, _ = load_workbook(workbook, config["rules"])
+    data, _ = load_workbook(workbook, config.rules)
     scenarios = outage_each_facility(data) + scaled("scale_targets", [0.5, 2.0], data)
     alone = run_sweep(data, config, scenarios, workbook)
     in_processes = run_sweep(data, config, scenarios, workbook, workers=2)
@@ -215,7 +215,7 @@ def test_a_scenario_report_from_the_base_plan_has_the_cold_solve_s_explanations(
         requirements=[["A", "I", "P1", 100], ["A", "J", "P1", 150], ["A", "K", "P1", 10]],
         Budgets=[["A", "P1", 1600]]))
     config = load_config(None, [WEIGHTED])
-    data, _ = load_workbook(workbook, config["rules"])
+    data, _ = load_workbook(workbook, config.rules)
     outage = [case for case in outage_each_facility(data) if "FI" in case.name.split()][0]
     base = run_scenario(data, config, BASE, str(workbook), keep_plan=True,
                         input_sha256=sha256_of(workbook))
@@ -274,7 +274,7 @@ def test_outages_of_a_linear_program_start_from_the_base_plan_and_match_cold_sol
     workbook = generate_workbook(tmp_path / "g.xlsx", 3, 4, 8, 4, seed=2, whole_units=False)
     for mode in ("weighted", "lexicographic"):
         config = load_config(None, [f"objective.mode={mode}"])
-        data, _ = load_workbook(workbook, config["rules"])
+        data, _ = load_workbook(workbook, config.rules)
         outages = outage_each_facility(data)[:3] + scaled("scale_budget", [0.7], data)
         results = run_sweep(data, config, outages, workbook, warm_start=True)
         # A budget cut touches every item the allies buy: nothing to hold back.
@@ -312,7 +312,7 @@ def test_a_line_the_base_plan_left_unused_is_priced_back_in(tmp_path, mode):
 
     workbook = freed_budget(tmp_path / "a.xlsx")
     config = load_config(None, [f"objective.mode={mode}"])
-    data, _ = load_workbook(workbook, config["rules"])
+    data, _ = load_workbook(workbook, config.rules)
     outage = [case for case in outage_each_facility(data) if "FI" in case.name.split()]
     results = run_sweep(data, config, outage, workbook, warm_start=True)
     base, warm = kpis(results, "base"), kpis(results, outage[0].name)

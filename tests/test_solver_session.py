@@ -120,7 +120,7 @@ def lp_model(folder: Path, solver: str, mode: str):
     path = generate_workbook(folder / "lp.xlsx", 3, 4, 8, 4, seed=3, whole_units=False)
     config = load_config(None, [f"solver.name={solver}", f"objective.mode={mode}",
                                 "explain.ranging=true", "solver.mip_gap=0"])
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     return create_model(build_sets(data, config), config), config
 
 

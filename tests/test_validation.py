@@ -7,6 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from optimizer.config import RulesConfig
 from optimizer.errors import InputError
 from optimizer.workbook.validation import load_workbook
 
@@ -227,7 +228,7 @@ def test_warnings_unknown_sheets_columns_and_policy(workbook_path):
         sheets["Notes"] = [["anything"]]
         sheets["Production"][0].append("comment")
 
-    rules = {"max_supplier_share": 0.5, "work_share": True}
+    rules = RulesConfig(max_supplier_share=0.5, work_share=True)
     data, warnings = load_workbook(workbook_path(edit), rules)
     shown = [str(w) for w in warnings]
     assert "warning: Notes: unknown sheet is ignored" in shown
@@ -244,12 +245,12 @@ def test_work_share_ally_that_hosts_no_line_is_warned(workbook_path):
         sheets["Allies"][2][4] = 0.3  # DEU hosts F2 ...
         sheets["Production"][2][1] = "FRA"  # ... until F2 moves to France
 
-    _, warnings = load_workbook(workbook_path(edit), {"work_share": True})
+    _, warnings = load_workbook(workbook_path(edit), RulesConfig(work_share=True))
     assert (
         "warning: Allies!E3: ally 'DEU' must place 30% of its spending with its own industry "
         "but hosts no production line, so it can spend nothing" in [str(w) for w in warnings]
     )
-    _, quiet = load_workbook(workbook_path(edit), {"work_share": False})
+    _, quiet = load_workbook(workbook_path(edit), RulesConfig(work_share=False))
     assert not any("DEU" in str(w) for w in quiet)
 
 

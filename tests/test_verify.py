@@ -17,12 +17,10 @@ P3), 3 MS from LX in P1 (arrives in P2), and builds 20 extra on LA in P1.
 
 from __future__ import annotations
 
-import copy
-
 import pandas as pd
 import pytest
 
-from optimizer.config import DEFAULTS
+from optimizer.config import Config
 from optimizer.model.plan import Plan
 from optimizer.tolerance import VERIFIER_TOLERANCE
 from optimizer.verify.check import verify_plan
@@ -79,10 +77,8 @@ def edited(tmp_path_factory):
     return lambda edit: load(tmp_path_factory, edit)
 
 
-def config(**rules):
-    effective = copy.deepcopy(DEFAULTS)
-    effective["rules"].update(rules)
-    return effective
+def config(**rules) -> Config:
+    return Config().with_settings({f"rules.{key}": value for key, value in rules.items()})
 
 
 ORDER_COLUMNS = ["facility", "host", "item", "ally", "order_period", "delivery_period",

@@ -92,7 +92,7 @@ def test_lexicographic_marginal_values_of_a_whole_unit_plan_are_its_continuous_p
     A's missiles."""
     path = write_workbook(tmp_path / "alliance.xlsx", alliance())
     config = load_config(None, [f"solver.name={solver}", "explain.ranging=true"])
-    data, _ = load_workbook(path, config["rules"])
+    data, _ = load_workbook(path, config.rules)
     model = create_model(build_sets(data, config), config)
     outcome = solve_model(model, config)
     assert outcome.status == "optimal"

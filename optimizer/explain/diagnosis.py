@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.config import Config
 from optimizer.errors import Problem
 from optimizer.explain.binding import binding_limits, own_gap_closure_cell
 from optimizer.model.build import MILLION, _stock_position, create_model
@@ -70,7 +71,7 @@ def _gives(amount: float, what: str) -> str:
     return f"; {figure(amount, what)}" if amount > GIVE else ""
 
 
-def diagnose(sets: ModelSets, data: AllianceData, config: dict, *, time_limit: float,
+def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit: float,
              verbose: bool = False) -> Diagnosis:
     """Find a small set of commitments that cannot hold together, and explain it.
 
@@ -254,8 +255,8 @@ def _unclosed(model, values: np.ndarray, in_set: np.ndarray,
     return rows
 
 
-def _over_share(model, values: np.ndarray, in_set: np.ndarray, config: dict) -> list[dict]:
-    share = float(config["rules"]["max_supplier_share"])
+def _over_share(model, values: np.ndarray, in_set: np.ndarray, config: Config) -> list[dict]:
+    share = config.rules.max_supplier_share
     hosts = model.sets.lines.groupby("item")["host"].nunique()
     rows = []
     for label, amount in _members(model, values, in_set, "over_share"):
@@ -291,7 +292,7 @@ def _work_short(model, values: np.ndarray, in_set: np.ndarray,
     return rows
 
 
-def most_deliverable(sets: ModelSets, config: dict) -> pd.DataFrame:
+def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
     """An upper bound on what orders can bring each ally, without solving (no transfers).
 
     Each order x(ℓ,a,τ) is at most
@@ -309,7 +310,7 @@ def most_deliverable(sets: ModelSets, config: dict) -> pd.DataFrame:
     period an order can be delivered (NaN: none can); and the flags ``budgeted``,
     ``one_host`` (that host, or "") and ``no_work_share`` of the limits that applied.
     """
-    rules = config["rules"]
+    rules = config.rules
     orders = sets.orders
     bound = sets.capacity.set_index(["line", "period"])["capacity"].reindex(
         pd.MultiIndex.from_frame(orders[["line", "period"]])).to_numpy(float)
@@ -322,7 +323,7 @@ def most_deliverable(sets: ModelSets, config: dict) -> pd.DataFrame:
     paid = price > 0
 
     money = sets.budgets.copy()
-    if rules["budget_carryover"]:
+    if rules.budget_carryover:
         money["budget"] = money.groupby("ally")["budget"].cumsum()
     money = money.set_index(["ally", "period"])["budget"]
     budget = money.reindex(pd.MultiIndex.from_frame(orders[["ally", "period"]])).to_numpy(float)
@@ -333,7 +334,7 @@ def most_deliverable(sets: ModelSets, config: dict) -> pd.DataFrame:
 
     work_share = sets.allies.set_index("ally")["work_share_min"].fillna(0.0)
     idle = set(work_share.index[work_share > 0]) - set(orders["host"])
-    no_work_share = (orders["ally"].isin(idle).to_numpy() & paid if rules["work_share"]
+    no_work_share = (orders["ally"].isin(idle).to_numpy() & paid if rules.work_share
                      else np.zeros(len(orders), bool))
     bound = np.where(no_work_share, 0.0, bound)
 
@@ -359,7 +360,7 @@ def most_deliverable(sets: ModelSets, config: dict) -> pd.DataFrame:
     lowest, highest = np.full(pairs, len(host_names)), np.full(pairs, -1)
     np.minimum.at(lowest, pair, host_code)
     np.maximum.at(highest, pair, host_code)
-    single = (lowest == highest) & (float(rules["max_supplier_share"]) < 1.0)
+    single = (lowest == highest) & (rules.max_supplier_share < 1.0)
     one_host = np.full(pairs, "", dtype=object)
     one_host[single] = np.asarray(host_names, dtype=object)[lowest[single]]
     grid["one_host"] = np.repeat(one_host, horizon)
@@ -367,7 +368,7 @@ def most_deliverable(sets: ModelSets, config: dict) -> pd.DataFrame:
     return grid
 
 
-def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list[Problem]:
+def evident_conflicts(sets: ModelSets, data: AllianceData, config: Config) -> list[Problem]:
     """Commitments that cannot hold whatever the plan, seen without solving (for
     ``stockpile validate``). Without transfers an ally's stock at the end of period t is
 
@@ -383,7 +384,7 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
     With transfers other allies might help, so nothing is claimed then. At most one
     finding per (ally, item) and rule: the first period it happens. Each is a Problem of
     severity "infeasible" naming the cell of the commitment."""
-    if config["rules"]["allow_transfers"]:
+    if config.rules.allow_transfers:
         return []
     periods = np.asarray(sets.periods, dtype=object)
     reach = most_deliverable(sets, config)
@@ -423,7 +424,7 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: dict) -> list
     return found
 
 
-def _what_can_arrive(row, periods: np.ndarray, data: AllianceData, config: dict) -> str:
+def _what_can_arrive(row, periods: np.ndarray, data: AllianceData, config: Config) -> str:
     """What can reach ``row.ally`` of ``row.item`` by the end of ``row.period``, and the
     limit that allows no more, as the end of a sentence."""
     ally, item = row.ally, row.item
@@ -443,7 +444,7 @@ def _what_can_arrive(row, periods: np.ndarray, data: AllianceData, config: dict)
     if row.earliest > row.period:
         return f"the earliest delivery arrives at the end of {periods[int(row.earliest)]}"
     if row.one_host:
-        share = float(config["rules"]["max_supplier_share"])
+        share = config.rules.max_supplier_share
         return (f"only {row.one_host} can deliver {item} to {ally}, and "
                 f"rules.max_supplier_share = {share:g} lets no host country supply all of it")
     if row.no_work_share:

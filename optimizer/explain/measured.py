@@ -31,6 +31,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from optimizer.config import Config
 from optimizer.explain.binding import binding_limits, limit_records, without_figures
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel
@@ -58,21 +59,18 @@ def as_linear_program(model: AllocationModel) -> AllocationModel:
     return dataclasses.replace(model, linear=linear)
 
 
-def explain_time_limit(config: dict) -> float:
+def explain_time_limit(config: Config) -> float:
     """Seconds the explanations' re-solves share: ``explain.time_limit``, or half of
-    ``solver.time_limit`` where it is 0 or not given."""
-    given = float(config.get("explain", {}).get("time_limit", 0) or 0)
-    return given if given > 0 else 0.5 * float(config["solver"]["time_limit"])
+    ``solver.time_limit`` where it is 0."""
+    given = config.explain.time_limit
+    return given if given > 0 else 0.5 * config.solver.time_limit
 
 
-def quiet_config(config: dict, time_limit: float, *, keep: tuple[str, ...] = ()) -> dict:
+def quiet_config(config: Config, time_limit: float, *, keep: tuple[str, ...] = ()) -> Config:
     """The configuration of an explaining re-solve: the plan's, with its own time limit
     and none of the explanations that cost extra solves but those in ``keep``."""
-    explain = {key: (False if isinstance(value, bool) and key not in keep else value)
-               for key, value in config.get("explain", {}).items()}
-    explain["measured_limits"] = 0
-    return {**config, "explain": explain,
-            "solver": {**config["solver"], "time_limit": max(1.0, time_limit)}}
+    return config.without_explanations(keep).with_settings(
+        {"solver.time_limit": max(1.0, time_limit)})
 
 
 def _rank(binding: pd.DataFrame, mode: str) -> pd.DataFrame:
@@ -84,8 +82,8 @@ def _rank(binding: pd.DataFrame, mode: str) -> pd.DataFrame:
 
 
 def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceData,
-                   config: dict, base: dict[str, float],
-                   resolve: Callable[[AllianceData, dict, BasePlan], object],
+                   config: Config, base: dict[str, float],
+                   resolve: Callable[[AllianceData, Config, BasePlan], object],
                    deadline: float,
                    progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
     """The Binding table of a whole-unit plan (``values``), with measured figures (see
@@ -94,9 +92,9 @@ def measure_limits(model: AllocationModel, values: np.ndarray, data: AllianceDat
     ``resolve(data, config, start)`` solves, extracts and
     verifies an input as the plan's run does (``optimizer.pipeline.solve_data``), starting
     from the plan ``start``; the re-solves end by ``deadline`` (``time.perf_counter``)."""
-    mode = config["objective"]["mode"]
-    count = int(config.get("explain", {}).get("measured_limits", 10))
-    mip_gap = float(config["solver"]["mip_gap"])
+    mode = config.objective.mode
+    count = config.explain.measured_limits
+    mip_gap = config.solver.mip_gap
     binding = limit_records(model, values, data)
     measured = pd.DataFrame(columns=binding.columns)
     if count > 0 and deadline <= time.perf_counter():

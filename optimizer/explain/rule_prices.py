@@ -41,17 +41,16 @@ limits.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from optimizer.config import report_currency
+from optimizer.config import Config
 from optimizer.explain.binding import limit_records
 from optimizer.explain.measured import quiet_config
-from optimizer.model.build import BUDGET, GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE, AllocationModel
+from optimizer.model.build import AllocationModel, active_rules
 from optimizer.model.plan import Plan
 from optimizer.model.restrict import BasePlan
 from optimizer.model.status import OPTIMAL, was_stopped
@@ -69,54 +68,6 @@ UNPROVEN_PLAN = ("not priced: the plan itself is not proven optimal, so its diff
                  "undone; raise solver.time_limit")
 NOT_BINDING = ("makes no difference: none of its limits binds in the plan, so lifting it "
                "cannot change the optimum of a linear program (no re-solve needed)")
-
-
-@dataclasses.dataclass(frozen=True)
-class Rule:
-    """An active rule: its name, where it is set, the family of its limits (Binding) and
-    how to lift it from the input and configuration."""
-
-    name: str
-    set_by: str
-    family: str
-    lift: Callable[[AllianceData, dict], tuple[AllianceData, dict]]
-
-
-def _with(config: dict, key: str, value: object) -> dict:
-    section, name = key.split(".")
-    return {**config, section: {**config[section], name: value}}
-
-
-def active_rules(data: AllianceData, config: dict) -> list[Rule]:
-    """The rules of SPEC §4 that constrain this run, each with how to lift it."""
-    rules = config["rules"]
-    found: list[Rule] = []
-    own = data.allies["min_gap_closure"].fillna(0) > 0
-    if float(rules["min_gap_closure"]) > 0 or own.any():
-        starts = data.allies["min_gap_closure_from"].notna()
-        set_by = ", ".join(
-            (["rules.min_gap_closure"] if float(rules["min_gap_closure"]) > 0 else [])
-            + [data.cell("Allies", "min_gap_closure", int(row))
-               for row in data.allies.loc[own, "row"]]
-            + (["rules.min_gap_closure_from"] if rules["min_gap_closure_from"] else [])
-            + [data.cell("Allies", "min_gap_closure_from", int(row))
-               for row in data.allies.loc[starts, "row"]])
-        found.append(Rule("minimum gap closure", set_by, GAP_CLOSURE, lambda d, c: (
-            dataclasses.replace(d, allies=d.allies.assign(min_gap_closure=np.nan)),
-            _with(c, "rules.min_gap_closure", 0.0))))
-    if float(rules["max_supplier_share"]) < 1:
-        found.append(Rule("supplier share", "rules.max_supplier_share", SUPPLIER_SHARE,
-                          lambda d, c: (d, _with(c, "rules.max_supplier_share", 1.0))))
-    ruled = data.allies["work_share_min"].fillna(0) > 0
-    if rules["work_share"] and ruled.any():
-        found.append(Rule("work share", ", ".join(
-            data.cell("Allies", "work_share_min", int(row))
-            for row in data.allies.loc[ruled, "row"]), WORK_SHARE, lambda d, c: (
-                d, _with(c, "rules.work_share", False))))
-    if not rules["budget_carryover"] and not data.budgets.empty:
-        found.append(Rule("budgets without carry-over", "rules.budget_carryover", BUDGET,
-                          lambda d, c: (d, _with(c, "rules.budget_carryover", True))))
-    return found
 
 
 def price_words(rule: str, cost: float, gap: float, currency: str = "") -> str:
@@ -182,8 +133,8 @@ def _ally_rows(rule: str, status: str, plan: Plan, without: Plan, data: Alliance
 
 
 def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
-                config: dict, plan: Plan,
-                resolve: Callable[[AllianceData, dict, BasePlan], object],
+                config: Config, plan: Plan,
+                resolve: Callable[[AllianceData, Config, BasePlan], object],
                 deadline: float, plan_status: str = OPTIMAL,
                 progress: Callable[[str], None] = lambda stage: None) -> pd.DataFrame:
     """One row per active rule (columns ``COLUMNS``, ``ally`` blank): the plan's numbers
@@ -199,9 +150,9 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
              "price": UNPROVEN_PLAN} for rule in active_rules(data, config)
         ]).reindex(columns=list(COLUMNS))
     rows = []
-    mip_gap = float(config["solver"]["mip_gap"]) if model.is_mip else 0.0
-    lexicographic = config["objective"]["mode"] == "lexicographic"
-    currency = report_currency(config)
+    mip_gap = config.solver.mip_gap if model.is_mip else 0.0
+    lexicographic = config.objective.mode == "lexicographic"
+    currency = config.report.currency
     binding = set(limit_records(model, values, data)["family"])
     start = BasePlan.of(model.linear, values)
     for rule in active_rules(data, config):

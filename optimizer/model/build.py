@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from optimizer.config import Config
 from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily
 from optimizer.model.sets import ModelSets
 from optimizer.tolerance import TIGHT
@@ -73,6 +74,20 @@ class Limit:
     relax: Callable[[AllianceData, dict, float], AllianceData] | None = None
     counted_in: str = ITEM
     holds_back: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of SPEC §4 that constrains a run, declared beside the rows that enforce it:
+    its name, where it is set (cells and configuration keys, in words), the family of its
+    limits (as Binding names them) and ``lift(data, config)``: the input and
+    configuration without the rule, for the re-solve that prices it
+    (``optimizer.explain.rule_prices``)."""
+
+    name: str
+    set_by: str
+    family: str
+    lift: Callable[[AllianceData, Config], tuple[AllianceData, Config]]
 
 
 @dataclass
@@ -398,6 +413,25 @@ def spending_terms(model: AllocationModel) -> pd.DataFrame:
     })
 
 
+def _gap_closure_rule(data: AllianceData, config: Config) -> Rule | None:
+    """Minimum gap closure is in force where rules.min_gap_closure or an ally's own
+    min_gap_closure is above 0; lifted, every ρ_a is 0."""
+    own = data.allies["min_gap_closure"].fillna(0) > 0
+    if not (config.rules.min_gap_closure > 0 or own.any()):
+        return None
+    starts = data.allies["min_gap_closure_from"].notna()
+    set_by = ", ".join(
+        (["rules.min_gap_closure"] if config.rules.min_gap_closure > 0 else [])
+        + [data.cell("Allies", "min_gap_closure", int(row))
+           for row in data.allies.loc[own, "row"]]
+        + (["rules.min_gap_closure_from"] if config.rules.min_gap_closure_from else [])
+        + [data.cell("Allies", "min_gap_closure_from", int(row))
+           for row in data.allies.loc[starts, "row"]])
+    return Rule("minimum gap closure", set_by, GAP_CLOSURE, lambda d, c: (
+        dataclasses.replace(d, allies=d.allies.assign(min_gap_closure=np.nan)),
+        c.with_settings({"rules.min_gap_closure": 0.0})))
+
+
 def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
     """5. Budget, for every ally with Budgets rows and every period:
     spend(a,t) ≤ budget(a,t); with budget_carryover, Σ_{τ≤t} spend(a,τ) ≤ Σ_{τ≤t} budget(a,τ),
@@ -461,6 +495,15 @@ def _read_budget(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
         "position": family.start + np.arange(len(labels)), "rhs_per_unit": 1.0})
 
 
+def _budget_rule(data: AllianceData, config: Config) -> Rule | None:
+    """Budgets without carry-over are in force where there are budgets; lifted, unspent
+    money carries over."""
+    if config.rules.budget_carryover or data.budgets.empty:
+        return None
+    return Rule("budgets without carry-over", "rules.budget_carryover", BUDGET,
+                lambda d, c: (d, c.with_settings({"rules.budget_carryover": True})))
+
+
 def define_supplier_share_constraints(model: AllocationModel, share: float) -> None:
     """7. Supplier share (σ < 1), for every ally a, item i and host country g of a line of i:
     Σ_{ℓ: h(ℓ)=g, i(ℓ)=i} Σ_t x(ℓ,a,t) − σ · Σ_{ℓ: i(ℓ)=i} Σ_t x(ℓ,a,t) ≤ 0."""
@@ -513,6 +556,14 @@ def define_supplier_share_constraints(model: AllocationModel, share: float) -> N
         counted_in=PERCENT))
 
 
+def _supplier_share_rule(data: AllianceData, config: Config) -> Rule | None:
+    """The supplier share is in force below 1; lifted, it is 1."""
+    if config.rules.max_supplier_share >= 1:
+        return None
+    return Rule("supplier share", "rules.max_supplier_share", SUPPLIER_SHARE,
+                lambda d, c: (d, c.with_settings({"rules.max_supplier_share": 1.0})))
+
+
 def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None:
     """8. Work share (ω_a = Allies.work_share_min > 0, when rules.work_share), per ally a:
     Σ_{ℓ: h(ℓ)=a} Σ_{b,t} c(ℓ) x(ℓ,b,t) − ω_a · Σ_t spend(a,t) ≥ 0, held in millions."""
@@ -562,6 +613,18 @@ def _read_work_share(model: AllocationModel, values: np.ndarray) -> pd.DataFrame
         "tight": (spend > TIGHT) & _tight(made, omega * spend),
         "set_by": _cells("Allies", "work_share_min", labels["ally"].map(rows)),
         "position": family.start + np.arange(len(labels)), "rhs_per_unit": -spend / 100})
+
+
+def _work_share_rule(data: AllianceData, config: Config) -> Rule | None:
+    """Work share is in force where rules.work_share is on and an ally asks for one;
+    lifted, rules.work_share is off."""
+    ruled = data.allies["work_share_min"].fillna(0) > 0
+    if not (config.rules.work_share and ruled.any()):
+        return None
+    return Rule("work share", ", ".join(
+        data.cell("Allies", "work_share_min", int(row))
+        for row in data.allies.loc[ruled, "row"]), WORK_SHARE, lambda d, c: (
+            d, c.with_settings({"rules.work_share": False})))
 
 
 def define_objective_terms(model: AllocationModel) -> None:
@@ -632,11 +695,11 @@ def _concat(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             np.concatenate(coefficients).astype(float))
 
 
-def create_model(sets: ModelSets, config: dict, *, elastic: bool = False) -> AllocationModel:
+def create_model(sets: ModelSets, config: Config, *, elastic: bool = False) -> AllocationModel:
     """Build SPEC §4 for the given index sets and configuration. ``elastic`` adds to each
     hard constraint (3, 6, 7, 8) a slack column that lets it give (``model.slack``): the
     elastic model is always feasible, and minimising the slacks shows which must give."""
-    rules = config["rules"]
+    rules = config.rules
     model = AllocationModel(linear=LinearModel(), sets=sets, elastic=elastic)
     define_variables(model)
     define_capacity_constraints(model)
@@ -644,8 +707,17 @@ def create_model(sets: ModelSets, config: dict, *, elastic: bool = False) -> All
     define_stock_balance(model)
     define_readiness_constraints(model)
     define_min_gap_closure(model)
-    define_budget_constraints(model, bool(rules["budget_carryover"]))
-    define_supplier_share_constraints(model, float(rules["max_supplier_share"]))
-    define_work_share_constraints(model, bool(rules["work_share"]))
+    define_budget_constraints(model, rules.budget_carryover)
+    define_supplier_share_constraints(model, rules.max_supplier_share)
+    define_work_share_constraints(model, rules.work_share)
     define_objective_terms(model)
     return model
+
+
+# The rules in SPEC order, each declared beside its rows; a new rule adds its own here.
+RULES = (_gap_closure_rule, _supplier_share_rule, _work_share_rule, _budget_rule)
+
+
+def active_rules(data: AllianceData, config: Config) -> list[Rule]:
+    """The rules of SPEC §4 that constrain this run, each with how to lift it."""
+    return [rule for declared in RULES if (rule := declared(data, config)) is not None]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.config import Config
 from optimizer.workbook.data import ROW, AllianceData, forbidding_rows, ranges, route_terms
 
 
@@ -58,9 +59,9 @@ def route_costs(data: AllianceData, routes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_sets(data: AllianceData, config: dict) -> ModelSets:
+def build_sets(data: AllianceData, config: Config) -> ModelSets:
     """Derive every index set of SPEC §4 from the validated data and the configuration."""
-    rules = config["rules"]
+    rules = config.rules
     periods = data.periods
     horizon = len(periods)
     period_of = data.period_index
@@ -123,7 +124,7 @@ def build_sets(data: AllianceData, config: dict) -> ModelSets:
          "max_extra", "expansion_row"]
     ]
 
-    transfers = _transfer_set(data, horizon, items) if rules["allow_transfers"] else (
+    transfers = _transfer_set(data, horizon, items) if rules.allow_transfers else (
         pd.DataFrame(columns=["giver", "ally", "item", "period", "arrival", "route_cost",
                               "integer"])
     )
@@ -188,7 +189,7 @@ def no_order_stock(stocks: pd.DataFrame, on_hand: pd.DataFrame) -> pd.DataFrame:
 
 
 def _shortfall_set(
-    data: AllianceData, config: dict, stocks: pd.DataFrame, on_hand: pd.DataFrame,
+    data: AllianceData, config: Config, stocks: pd.DataFrame, on_hand: pd.DataFrame,
     items: pd.DataFrame, allies: pd.DataFrame, period_of: dict[str, int],
 ) -> pd.DataFrame:
     """One shortfall u per Requirements row, with its gap and the bound of rule 6.
@@ -208,15 +209,15 @@ def _shortfall_set(
         on=["ally", "item", "period"], how="left",
     )
     shortfalls["gap"] = (shortfalls["target"] - shortfalls["no_order_stock"]).clip(lower=0.0)
-    rules = config["rules"]
-    closure = allies["min_gap_closure"].fillna(float(rules["min_gap_closure"]))
-    first = allies["min_gap_closure_from"].fillna(rules["min_gap_closure_from"] or
+    rules = config.rules
+    closure = allies["min_gap_closure"].fillna(rules.min_gap_closure)
+    first = allies["min_gap_closure_from"].fillna(rules.min_gap_closure_from or
                                                    data.periods[0])
     applies = shortfalls["period"] >= shortfalls["ally"].map(first.map(period_of))
     shortfalls["closure"] = np.where(applies, shortfalls["ally"].map(closure), 0.0)
     shortfalls["upper"] = (1.0 - shortfalls["closure"]) * shortfalls["gap"]
     shortfalls["priority"] = shortfalls["item"].map(items["priority"]).astype(float)
-    penalty = items["shortfall_penalty"].fillna(float(config["objective"]["shortfall_penalty"]))
+    penalty = items["shortfall_penalty"].fillna(config.objective.shortfall_penalty)
     shortfalls["penalty"] = shortfalls["item"].map(penalty).astype(float)
     return shortfalls[
         ["ally", "item", "period", "target", "no_order_stock", "gap", "closure", "upper",

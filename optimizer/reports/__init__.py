@@ -1,4 +1,5 @@
-"""The report stage: the report's tables (``tables``: one column declaration per sheet),
-the Dashboard (``dashboard``), the HTML page (``html``), and comparing two reports
-(``compare``), which reads a report workbook back into the same tables.
+"""The report stage: the report's tables (``tables``: each table declared once, made by
+one function per sheet), the Dashboard (``dashboard``), the HTML page (``html``, drawn
+from a run's tables or from those read back), reading a report workbook back into the
+same tables (``readback``), and comparing two reports (``compare``).
 """

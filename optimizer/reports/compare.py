@@ -29,29 +29,17 @@ them, with an About sheet naming both reports and their SHA-256, through
 notes).
 
 Money is named in the reports' currency (their Run info's ``report.currency``; two
-reports that name different currencies are not compared). Each sheet's header row holds
-readable headers, read back to their field names through the report's column catalogue
-(``optimizer.reports.tables.field_names``), so a report reads alike whatever its currency, and a
-report whose header row holds the field names reads too.
-
-A report is read as ``stockpile solve`` wrote it; a hand-edited one is refused, or read
-with a warning that names what was left out, never read into a wrong delta
-(``read_report``, ``typed_table``):
-
-- a sheet or column the comparison reads that is missing: refused, one sentence naming
-  the file, the sheet and the column;
-- text (or any other value that is not a number) in a figure's cell, and a blank figure
-  where the report always writes one: refused, naming the cell;
-- a totals row, one whose code cell reads total, totals, sum, subtotal or grand total
-  (in any case): left out of every sum, with a warning naming the sheet and row;
-- any other row with a blank code cell: refused, naming the cell.
+reports that name different currencies are not compared). The reports are read with
+``optimizer.reports.readback.read_report``: a hand-edited one is refused, or read with a
+warning that names what was left out (totals rows), never read into a wrong delta. The
+cost terms compared are the Summary metrics declared so
+(``optimizer.reports.tables.SUMMARY_METRICS``, ``cost_term``), whatever their notes say.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,111 +50,32 @@ from optimizer.errors import InputError, Problem
 from optimizer.files import shown_path
 from optimizer.model.plan import gap_closed
 from optimizer.outputs import Output, check_outputs
+from optimizer.reports.readback import ReportTables, read_report
 from optimizer.reports.tables import (
-    CURRENCY_KEY,
-    ITEM_UNITS,
-    REPORT_SHEETS,
-    SUMMARY_METRICS,
+    COST_TERMS,
+    HEADLINE_METRICS,
+    UNFORMATTED_METRIC,
     Column,
-    field_names,
     summary_metric,
     table_sheet,
 )
 from optimizer.tolerance import RELATIVE, negligible, snapped
 from optimizer.version import __version__
-from optimizer.workbook.data import column_letter, sheet_ref
-from optimizer.workbook.package import open_workbook
-from optimizer.workbook.reader import sha256_of
 from optimizer.workbook.writer import (
     ITEM_UNIT,
     MONEY,
     MONEY_UNIT,
     PERCENT,
     QUANTITY,
-    finite_number,
     money_format,
     write_workbook,
 )
 
 NO_CHANGE = "no change within the solver's tolerance"
 
-HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
-# The cost terms, in the Summary's order: the metrics its notes call a cost term.
-COST_METRICS = tuple(metric for metric, (_, note) in SUMMARY_METRICS.items()
-                     if note.startswith("Cost term"))
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """The columns of a report sheet read as typed values (``typed_table``): its codes
-    (``keys``, read as text) and its figures (``numbers``, read as floats)."""
-
-    keys: tuple[str, ...]
-    numbers: tuple[str, ...]
-    # A blank figure reads as NaN (the report leaves such a figure blank for "none");
-    # otherwise a blank figure is refused, as the report always writes one there.
-    blank_numbers: bool = False
-    # Every report has the sheet; otherwise a report without it has no rows of it.
-    required: bool = True
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return (*self.keys, *self.numbers)
-
-
-# The Summary's columns, and the tables of the sheets every report has that a comparison
-# reads; each sheet and column must be in a report for it to be compared.
-SUMMARY_COLUMNS = ("metric", "value")
-REPORT_TABLES = {
-    "Allocation": TableSpec(("facility", "item", "ally", "delivery_period"),
-                            ("quantity", "total_cost")),
-    "Readiness": TableSpec(("ally", "item", "period"), ("gap", "shortfall", "priority")),
-}
-NOT_A_REPORT = "so it is not a report written by stockpile solve"
-AS_WRITTEN = "a report is read as stockpile solve wrote it"
-# A code cell reading one of these (in any case, blanks and a trailing colon aside)
-# marks a totals row an analyst added: left out of every sum, with a warning.
-TOTAL_WORDS = frozenset({"total", "totals", "sum", "subtotal", "sub-total", "grand total"})
-
 ALLY_KEYS = ["ally"]
 LINE_KEYS = ["facility", "item"]
 PERIOD_KEYS = ["delivery_period"]
-
-
-@dataclass(frozen=True)
-class ReportTables:
-    """What a comparison reads from one report workbook."""
-
-    path: Path
-    sha256: str
-    summary: dict[str, object]  # Summary: metric -> value (None for a blank cell)
-    allocation: pd.DataFrame  # Allocation: codes as text, quantity and total_cost numbers
-    readiness: pd.DataFrame  # Readiness: ally, item, period, gap, shortfall
-    run_info: dict[tuple[str, str], object]  # Run info: (section, key) -> value
-    # Every sheet read, as ``read_table`` gives it (all columns, cells as stored, the
-    # sheet's row numbers as index): the Summary, Allocation, Readiness and Run info
-    # sheets, and the ``extra_sheets`` asked for that the workbook has.
-    sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
-    # Every table read with ``typed_table``: Allocation, Readiness and the
-    # ``extra_tables`` asked for (no rows for an optional sheet the report lacks).
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    # What was read but left out (totals rows), one warning each.
-    warnings: tuple[Problem, ...] = ()
-
-    @property
-    def status(self) -> str:
-        return str(self.summary.get("status") or "unknown")
-
-    @property
-    def currency(self) -> str:
-        """The money unit the report names (Run info; blank: none)."""
-        return report_currency_of(self.run_info)
-
-    @property
-    def units(self) -> dict[str, str]:
-        """Item -> its unit, as the report's Run info records them."""
-        return {key: str(value) for (section, key), value in self.run_info.items()
-                if section == ITEM_UNITS and value is not None}
 
 
 @dataclass(frozen=True)
@@ -197,7 +106,7 @@ class Comparison:
                 continue
             spec = _terminal_format(row.metric)
             unit = (f" {self.currency}" if self.currency
-                    and summary_metric(row.metric)[0] == MONEY else "")
+                    and summary_metric(row.metric).number_format == MONEY else "")
             delta = ("" if _is_blank(row.delta)
                      else f" ({NO_CHANGE})" if row.delta == 0 and row.a != row.b
                      else f" ({row.delta:+{spec}}{unit})")
@@ -215,210 +124,6 @@ class Comparison:
             lines.append(f"  {row.ally}: {_shown(row.closed_pct_a, '.1f', '%')} → "
                          f"{_shown(row.closed_pct_b, '.1f', '%')} closed{delta}")
         return lines
-
-
-# --------------------------------------------------------------------------------------
-# Reading
-
-
-def read_report(path: str | Path, extra_sheets: Sequence[str] = (),
-                extra_tables: Mapping[str, TableSpec] | None = None) -> ReportTables:
-    """The Summary, Allocation, Readiness and Run info tables of a report workbook (each
-    table's header is its sheet's first row), the ``extra_sheets`` it has, as read, in
-    ``ReportTables.sheets``, and the ``extra_tables`` typed, with Allocation and
-    Readiness, in ``ReportTables.tables``.
-
-    An ``InputError`` naming the file when it is missing or not an .xlsx workbook, or
-    when it lacks a sheet or column a report has; naming every cell a report would not
-    hold (``typed_table``, ``summary_values``). Totals rows are left out, each with a
-    warning in ``ReportTables.warnings``."""
-    path = Path(path)
-    specs = {**REPORT_TABLES, **(extra_tables or {})}
-    workbook = open_workbook(path)  # one sentence on why a file is not an .xlsx workbook
-    try:
-        required = ["Summary", *(sheet for sheet, spec in specs.items() if spec.required)]
-        missing = [sheet for sheet in required if sheet not in workbook.sheet_names]
-        if missing:
-            raise InputError([Problem(shown_path(path), f"has no {_listed(missing)} sheet, "
-                                                 f"{NOT_A_REPORT}")])
-        wanted = ["Run info", "Summary", *REPORT_TABLES, *extra_sheets, *specs]
-        sheets = {sheet: read_table(workbook, sheet) for sheet in dict.fromkeys(wanted)
-                  if sheet in workbook.sheet_names}
-    finally:
-        workbook.close()
-    currency = ""
-    for sheet, frame in sheets.items():  # Run info first: it names the currency
-        frame.columns = field_names(REPORT_SHEETS.get(sheet, ()), list(frame.columns))
-        if sheet == "Run info":
-            currency = report_currency_of(_key_values(frame))
-    expected = {"Summary": SUMMARY_COLUMNS,
-                **{sheet: spec.columns for sheet, spec in specs.items() if sheet in sheets}}
-    for sheet, columns in expected.items():
-        absent = [_column_words(sheet, column, currency) for column in columns
-                  if column not in sheets[sheet].columns]
-        if absent:
-            raise InputError([Problem(shown_path(path), f"its {sheet} sheet has no "
-                                                 f"{_listed(absent)} column, {NOT_A_REPORT}")])
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    summary = summary_values(path, sheets["Summary"], problems)
-    tables = {}
-    for sheet, spec in specs.items():
-        frame = sheets.get(sheet, pd.DataFrame(columns=list(spec.columns), dtype=object))
-        tables[sheet] = typed_table(path, sheet, frame, spec, problems, warnings)
-    if problems:
-        raise InputError(problems, warnings)
-    return ReportTables(
-        path=path,
-        sha256=sha256_of(path),
-        summary=summary,
-        allocation=tables["Allocation"],
-        readiness=tables["Readiness"],
-        run_info=_key_values(sheets.get("Run info", pd.DataFrame())),
-        sheets=sheets,
-        tables=tables,
-        warnings=tuple(warnings),
-    )
-
-
-def _key_values(run_info: pd.DataFrame) -> dict[tuple[str, str], object]:
-    """A Run info sheet as (section, key) -> value."""
-    table = run_info.reindex(columns=["section", "key", "value"])
-    return {(str(section), str(key)): value
-            for section, key, value in table.itertuples(index=False)}
-
-
-def report_currency_of(run_info: Mapping[tuple[str, str], object]) -> str:
-    """The currency a report's Run info names (blank: none)."""
-    value = run_info.get(CURRENCY_KEY)
-    return "" if value is None else str(value).strip()
-
-
-def _column_words(sheet: str, field: str, currency: str) -> str:
-    """How a refusal names a column: its readable header and its field name."""
-    column = next((c for c in REPORT_SHEETS.get(sheet, ()) if c.name == field), None)
-    if column is None:
-        return f"'{field}'"
-    return f"'{column.heading(currency)}' ({field})"
-
-
-def read_table(workbook, sheet: str) -> pd.DataFrame:
-    """A sheet as a frame: the first row is the header; blank cells are None; rows with
-    no cell filled are left out; the index is each row's number on the sheet (2 for
-    the first row under the header)."""
-    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    header = [str(name).strip() for name in rows[0]] if rows else []
-    numbered = [(number, [None if value == "" else value for value in row])
-                for number, row in enumerate(rows[1:], start=2)
-                if any(value != "" for value in row)]
-    return pd.DataFrame([row for _, row in numbered], columns=header, dtype=object,
-                        index=pd.Index([number for number, _ in numbered], dtype="int64"))
-
-
-def typed_table(path: Path, sheet: str, frame: pd.DataFrame, spec: TableSpec,
-                problems: list[Problem], warnings: list[Problem]) -> pd.DataFrame:
-    """The ``spec`` columns of a sheet read by ``read_table``: codes as text, figures as
-    floats, one row per data row (index from 0).
-
-    Each row, in order: a totals row (a code cell reading one of ``TOTAL_WORDS``) is
-    left out, with a warning naming the sheet and row; otherwise a blank code cell, a
-    figure cell holding anything but a number (text, a date, true or false, an Excel
-    error) and a blank figure cell (unless ``spec.blank_numbers``) are each a problem
-    naming the cell. Problems and warnings are appended to ``problems`` and
-    ``warnings``."""
-    position = {name: list(frame.columns).index(name) for name in spec.columns}
-    row_numbers = frame.index.to_numpy()
-    totals = pd.DataFrame({key: _total_words(frame[key]) for key in spec.keys},
-                          index=frame.index)
-    is_total = totals.any(axis=1).to_numpy()
-    figures = {name: _figures(frame[name]) for name in spec.numbers}
-    found: list[tuple[int, int, Problem]] = []  # (row, column, problem): in sheet order
-    for row in np.flatnonzero(is_total):
-        key = totals.columns[totals.iloc[row].to_numpy().argmax()]
-        number = int(row_numbers[row])
-        warnings.append(Problem(
-            _cell(path, sheet, column_letter(position[key]), number),
-            f"row {number} reads {frame[key].iloc[row]!r} in {key}: a totals row, left out "
-            "of every sum (the sums are of the other rows)", "warning"))
-    for name in spec.columns:
-        cells = frame[name]
-        blank = cells.isna().to_numpy(dtype=bool)
-        bad = (blank if name in spec.keys
-               else ~figures[name] & ~(blank & spec.blank_numbers))
-        for row in np.flatnonzero(bad & ~is_total):
-            number = int(row_numbers[row])
-            found.append((number, position[name], Problem(
-                _cell(path, sheet, column_letter(position[name]), number),
-                _refusal(name, cells.iloc[row], code=name in spec.keys))))
-    problems.extend(problem for *_, problem in sorted(found, key=lambda entry: entry[:2]))
-    out = pd.DataFrame({name: frame[name].astype(str) for name in spec.keys},
-                       index=frame.index)
-    for name in spec.numbers:
-        out[name] = pd.to_numeric(frame[name].where(figures[name]),
-                                  errors="coerce").astype(float)
-    return out[~is_total].reset_index(drop=True)
-
-
-def summary_values(path: Path, summary: pd.DataFrame,
-                   problems: list[Problem]) -> dict[str, object]:
-    """The Summary sheet as metric -> value (None for a blank cell). A headline metric
-    or cost term holds a number, or is blank for a run without a plan: anything else in
-    its value cell is a problem naming the cell, appended to ``problems``."""
-    letter = column_letter(list(summary.columns).index("value"))
-    values: dict[str, object] = {}
-    for number, metric, value in zip(summary.index, summary["metric"], summary["value"],
-                                     strict=True):
-        metric = str(metric)
-        if (metric in (*HEADLINE_METRICS, *COST_METRICS) and value is not None
-                and finite_number(value) is None):
-            problems.append(Problem(_cell(path, "Summary", letter, number),
-                                    _refusal(metric, value, code=False)))
-        values[metric] = value
-    return values
-
-
-def _refusal(column: str, value: object, code: bool) -> str:
-    """Why a cell is refused, and what to do: restore it as solve wrote it."""
-    what = f"the {column} is blank" if value is None else f"{_quoted(value)} is not a number"
-    fix = "restore the code, delete the row if it is a total," if code else "restore the figure"
-    return f"{what}; {AS_WRITTEN} — {fix} or re-run solve"
-
-
-def _is_total_word(value: object) -> bool:
-    return (isinstance(value, str)
-            and " ".join(value.strip().rstrip(":").split()).lower() in TOTAL_WORDS)
-
-
-def _total_words(cells: pd.Series) -> np.ndarray:
-    """Whether each cell reads a total word (``_is_total_word``), each distinct value
-    looked at once (a report's codes repeat on many rows)."""
-    words = [value for value in pd.unique(cells) if _is_total_word(value)]
-    return cells.isin(words).to_numpy(dtype=bool)
-
-
-def _figures(cells: pd.Series) -> np.ndarray:
-    """Whether each cell holds a finite number (``excel.finite_number``: not text, a
-    date, true or false, or blank); a column of numbers and blanks only is checked at
-    once."""
-    if pd.api.types.infer_dtype(cells, skipna=True) in ("floating", "integer",
-                                                         "mixed-integer-float", "empty"):
-        return np.isfinite(cells.to_numpy(dtype=float, na_value=np.nan))
-    return cells.map(lambda value: finite_number(value) is not None).to_numpy(dtype=bool)
-
-
-def _cell(path: Path, sheet: str, letter: str, row: int) -> str:
-    """Where a problem is: ``B.xlsx Allocation!F12``."""
-    return f"{path} {sheet_ref(sheet)}!{letter}{row}"
-
-
-def _quoted(value: object) -> str:
-    """A cell's value as the reader saw it: 'abc', True, 2024-01-01 00:00:00."""
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _listed(names: list[str]) -> str:
-    """'Summary', 'Summary or Readiness', 'Summary, Allocation or Readiness'."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 # --------------------------------------------------------------------------------------
@@ -522,7 +227,7 @@ def _kpi_change(summary_a: dict[str, object], summary_b: dict[str, object],
         "metric": "status", "a": summary_a.get("status"), "b": summary_b.get("status"),
         "delta": None, "change_pct": None,
     }]
-    costs = [m for m in COST_METRICS if m in summary_a or m in summary_b]
+    costs = [m for m in COST_TERMS if m in summary_a or m in summary_b]
     for metric in (*HEADLINE_METRICS, *costs):
         a, b = _number(summary_a.get(metric)), _number(summary_b.get(metric))
         moved = (None if a is None or b is None
@@ -604,7 +309,7 @@ def _is_blank(value: object) -> bool:
 
 def _terminal_format(metric: str) -> str:
     """The Python format of a metric on the terminal, from its Summary number format."""
-    number_format = summary_metric(metric)[0]
+    number_format = summary_metric(metric).number_format
     return {MONEY: ",.0f", PERCENT: ".1f"}.get(number_format, ",.2f")
 
 
@@ -708,9 +413,9 @@ def write_comparison(comparison: Comparison, path: str | Path) -> Path:
     atomically and return the path."""
     currency = comparison.currency
     kpis = table_sheet(KPI_COLUMNS, comparison.kpis, currency)
-    value_formats = [money_format(currency) if spec == MONEY else spec
-                     for spec, _ in (summary_metric(metric, (None, ""))
-                                     for metric in comparison.kpis["metric"])]
+    specs = [summary_metric(metric, UNFORMATTED_METRIC).number_format
+             for metric in comparison.kpis["metric"]]
+    value_formats = [money_format(currency) if spec == MONEY else spec for spec in specs]
     kpis.cell_formats = {column: value_formats for column in ("a", "b", "delta")}
     units = {**comparison.a.units, **comparison.b.units}
     return write_workbook(path, {
@@ -750,5 +455,4 @@ def _about(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "key", "value"], dtype=object)
 
 
-__all__ = ["Comparison", "TableSpec", "compare_reports", "comparison_path", "read_report",
-           "read_table", "typed_table", "write_comparison"]
+__all__ = ["Comparison", "compare_reports", "comparison_path", "write_comparison"]

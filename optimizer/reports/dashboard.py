@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from optimizer.config import report_currency
 from optimizer.model.plan import gap_closed
 from optimizer.model.status import OPTIMAL
 from optimizer.words import figure
@@ -262,7 +261,7 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
     """The Dashboard: the headline table at A1, the chart tables and charts beside and
     below it (none when the run found no plan)."""
     frame = headline(result)
-    currency = report_currency(result.config)
+    currency = result.config.report.currency
     formats = {"total cost": money_format(currency), "weighted shortfall": QUANTITY,
                CLOSED_HEADLINE: PERCENT}
     plan = result.plan

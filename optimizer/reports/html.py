@@ -1,14 +1,20 @@
-"""One self-contained HTML page of a report workbook (``stockpile solve --html``,
-``stockpile report REPORT.xlsx --html OUT.html``).
+"""One self-contained HTML page of a report (``stockpile solve --html``, ``stockpile
+report REPORT.xlsx --html OUT.html``).
 
-``write_html_report(report_xlsx, out_html)`` reads a report written by ``stockpile
-solve`` (``optimizer.reports.compare.read_report``: a file that is not a report is an
-``InputError`` naming it) and writes one HTML file that needs nothing else: no request
+``write_html(tables, out_html)`` draws the page from a report's tables, sheet -> frame
+under field names: a run's own (``optimizer.reports.tables.report_tables``, as ``solve
+--html`` does, never reading back the workbook it has just written) or those read back
+from a report workbook (``optimizer.reports.readback.read_report``, as
+``write_html_report(report_xlsx, out_html)`` does: a file that is not a report is an
+``InputError`` naming it). Each number is drawn as the workbook stores it
+(``readback.as_stored``), so the page of a run and the page of its workbook are one.
+The page is one HTML file that needs nothing else: no request
 leaves the page (no external URL in any ``src`` or ``href``, and a Content Security
 Policy that forbids every fetch and every script but the page's own). It shows:
 
 - Summary: status and whether the plan is proven optimal, the headline numbers (total
-  cost, weighted shortfall, share of gaps closed), the cost terms and every other row
+  cost, weighted shortfall, share of gaps closed), the cost terms (the metrics
+  ``optimizer.reports.tables.SUMMARY_METRICS`` declares ``cost_term``) and every other row
   of the Summary sheet (equal-cost plans and the tie-break, the diagnosis, the counts),
   each number in the report's own number format, money in the report's currency (its
   Run info's ``report.currency``).
@@ -27,7 +33,7 @@ Policy that forbids every fetch and every script but the page's own). It shows:
 
 Every text that came from the workbook is HTML-escaped: an ally named ``<script>`` shows
 as that text. The page prints (``@media print``). The file is written atomically, never
-over the report it is made from.
+over the report workbook it is made from.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import html
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import matplotlib
@@ -49,15 +55,18 @@ from matplotlib.ticker import FuncFormatter
 
 from optimizer.files import shown_path
 from optimizer.outputs import Output, check_outputs, write_text_atomically
-from optimizer.reports.compare import COST_METRICS, ReportTables, TableSpec, read_report
 from optimizer.reports.dashboard import ChartTable, chart_tables
+from optimizer.reports.readback import ReportTables, as_stored, read_report
 from optimizer.reports.tables import (
     ALLOCATION,
     BINDING,
     BUDGETS,
+    COST_TERMS,
     DIAGNOSIS,
+    HEADLINE_METRICS,
     READINESS,
     SUMMARY_METRICS,
+    UNFORMATTED_METRIC,
     Column,
     summary_metric,
 )
@@ -76,16 +85,8 @@ from optimizer.workbook.writer import (
 MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
 MAX_ADVICE = 30  # advice sentences shown, the most valuable first
 
-# The sheets the page is made from, beyond those every report has (read_report), and
-# the figures its charts read from them, typed (a report may leave a budget blank).
+# The sheets the page is made from, beyond those every report has (read_report).
 PAGE_SHEETS = ("Budgets", "Capacity", "Advice", "Binding", "Diagnosis")
-CHART_TABLES = {
-    "Budgets": TableSpec(("ally", "period"), ("budget", "spent"), blank_numbers=True,
-                         required=False),
-    "Capacity": TableSpec(("facility", "item", "period"), ("capacity", "used"),
-                          blank_numbers=True, required=False),
-}
-HEADLINE_METRICS = ("total_cost", "weighted_shortfall", "gap_closed_pct")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed, weighted by priority"}
 
@@ -113,43 +114,52 @@ MAX_COLUMN_LABELS = 25  # a column chart labels every k-th category to show at m
 # The page
 
 
+def write_html(tables: Mapping[str, pd.DataFrame], out_html: str | Path, *,
+               workbook: str | Path | None = None,
+               max_table_rows: int = MAX_TABLE_ROWS) -> Path:
+    """Write the page of a report's tables (sheet -> frame, as ``report_tables`` makes
+    them or ``read_report`` reads them back) to ``out_html`` atomically and return its
+    path. ``workbook``: the report workbook the tables are (the page names it, and is
+    never written over it; None: the run's tables, with no workbook named). An
+    ``InputError`` when ``out_html`` is that workbook or a folder."""
+    out_html = Path(out_html)
+    workbook = Path(workbook) if workbook is not None else None
+    check_outputs([Output(out_html, "the HTML report", "--html")],
+                  {"the report workbook": workbook} if workbook is not None else {})
+    write_text_atomically(out_html, html_page(tables, workbook=workbook,
+                                              max_table_rows=max_table_rows))
+    return out_html
+
+
 def write_html_report(report_xlsx: str | Path, out_html: str | Path, *,
                       max_table_rows: int = MAX_TABLE_ROWS) -> Path:
     """Write the HTML page of the report workbook ``report_xlsx`` to ``out_html``
     atomically and return its path. An ``InputError`` when ``report_xlsx`` is missing or
     not a report, or when ``out_html`` is the report itself or a folder."""
-    report_xlsx, out_html = Path(report_xlsx), Path(out_html)
-    return write_html_page(read_page_report(report_xlsx), out_html,
-                           max_table_rows=max_table_rows)
+    report = read_page_report(report_xlsx)
+    return write_html(report.tables, out_html, workbook=report.path,
+                      max_table_rows=max_table_rows)
 
 
 def read_page_report(report_xlsx: str | Path) -> ReportTables:
-    """The report workbook with every sheet and table the page is made from
-    (``read_report``: refused cells are an ``InputError``, totals rows left out are in
-    its ``warnings``)."""
-    return read_report(report_xlsx, extra_sheets=PAGE_SHEETS, extra_tables=CHART_TABLES)
+    """The report workbook with every sheet the page is made from (``read_report``:
+    refused cells are an ``InputError``, totals rows left out are in its
+    ``warnings``)."""
+    return read_report(report_xlsx, extra_sheets=PAGE_SHEETS)
 
 
-def write_html_page(report: ReportTables, out_html: str | Path, *,
-                    max_table_rows: int = MAX_TABLE_ROWS) -> Path:
-    """Write the page of a report read by ``read_page_report`` to ``out_html``
-    atomically and return its path (an ``InputError`` when that is the report itself
-    or a folder)."""
-    out_html = Path(out_html)
-    check_outputs([Output(out_html, "the HTML report", "--html")],
-                  {"the report workbook": report.path})
-    write_text_atomically(out_html, html_page(report, max_table_rows=max_table_rows))
-    return out_html
-
-
-def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> str:
-    """The whole page of one report read by ``read_page_report``, as text."""
-    sheets = report.sheets
+def html_page(tables: Mapping[str, pd.DataFrame], *, workbook: str | Path | None = None,
+              max_table_rows: int = MAX_TABLE_ROWS) -> str:
+    """The whole page of a report's tables (``write_html``), as text."""
+    workbook = Path(workbook) if workbook is not None else None
+    report = ReportTables(as_stored(tables), path=workbook)
+    sheets = report.tables
     input_file = report.run_info.get(("input", "file"))
-    name = Path(str(input_file)).name if input_file else shown_path(report.path.name)
+    name = (Path(str(input_file)).name if input_file
+            else shown_path(workbook.name) if workbook is not None else "this run")
     sections = [
         ("summary", "Summary", _summary_section(report)),
-        ("charts", "Charts", _charts_section(report.tables, report.currency, report.units)),
+        ("charts", "Charts", _charts_section(report)),
         ("advice", "Advice", _advice_section(sheets.get("Advice"))),
     ]
     if _has_rows(sheets.get("Diagnosis")):
@@ -158,10 +168,10 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
             max_table_rows, report)))
     sections += [
         ("allocation", "Allocation", _table_section(
-            "allocation", sheets["Allocation"], ALLOCATION, "orders", max_table_rows,
+            "allocation", sheets.get("Allocation"), ALLOCATION, "orders", max_table_rows,
             report, largest_first="quantity")),
         ("readiness", "Readiness", _table_section(
-            "readiness", sheets["Readiness"], READINESS, "readiness targets",
+            "readiness", sheets.get("Readiness"), READINESS, "readiness targets",
             max_table_rows, report, largest_first="shortfall")),
         ("budgets", "Budgets", _table_section(
             "budgets", sheets.get("Budgets"), BUDGETS, "budgets", max_table_rows, report)),
@@ -202,7 +212,8 @@ def html_page(report: ReportTables, *, max_table_rows: int = MAX_TABLE_ROWS) -> 
 
 def _source_line(report: ReportTables) -> str:
     """Which report, input and solver the page was made from, and when."""
-    facts = [f"From the report workbook {_text(shown_path(report.path.name))}"]
+    facts = [f"From the report workbook {_text(shown_path(report.path.name))}"
+             if report.path is not None else "From the run's own tables"]
     if report.currency:
         facts.append(f"money in {_text(report.currency)}")
     for (section, key), label in {("input", "file"): "input",
@@ -224,7 +235,7 @@ def _summary_section(report: ReportTables) -> str:
     Summary row (metric, value, what it means)."""
     summary = report.summary
     status = report.status
-    cards = [_card("Status", _text(status), SUMMARY_METRICS["status"][1],
+    cards = [_card("Status", _text(status), SUMMARY_METRICS["status"].note,
                    f"status status-{_css_name(status)}")]
     currency = report.currency
     for metric in HEADLINE_METRICS:
@@ -233,10 +244,10 @@ def _summary_section(report: ReportTables) -> str:
             shown = (_summary_value(metric, value, currency)
                      + (" %" if metric == "gap_closed_pct" else "")
                      if _is_number(value) else "–")  # no plan, no number
-            cards.append(_card(HEADLINE_LABELS[metric], shown, summary_metric(metric)[1],
+            cards.append(_card(HEADLINE_LABELS[metric], shown, summary_metric(metric).note,
                                f"kpi kpi-{metric}"))
     shown = {"status", *HEADLINE_METRICS}
-    costs = [metric for metric in summary if metric in COST_METRICS]
+    costs = [metric for metric in summary if metric in COST_TERMS]
     rest = [metric for metric in summary if metric not in shown and metric not in costs]
     parts = [f'<div class="cards">{"".join(cards)}</div>']
     if costs:
@@ -258,14 +269,14 @@ def _metric_table(table_id: str, summary: dict[str, object], metrics: list[str],
         f'<tr><th scope="row">{_text(metric)}</th>'
         f'<td class="{"number" if _is_number(summary[metric]) else "text"}">'
         f'{_summary_value(metric, summary[metric], currency)}</td>'
-        f'<td class="note">{_text(summary_metric(metric)[1])}</td></tr>'
+        f'<td class="note">{_text(summary_metric(metric).note)}</td></tr>'
         for metric in metrics)
     return f'<table id="{table_id}" class="metrics"><tbody>{rows}</tbody></table>'
 
 
 def _summary_value(metric: str, value: object, currency: str = "") -> str:
     """A Summary value in its row's number format, money with the currency, escaped."""
-    spec = summary_metric(metric, (None, ""))[0]
+    spec = summary_metric(metric, UNFORMATTED_METRIC).number_format
     text = _plain_number(value, spec)
     if spec == MONEY and currency and _is_number(value):
         text += f" {currency}"
@@ -276,24 +287,22 @@ def _summary_value(metric: str, value: object, currency: str = "") -> str:
 # Charts
 
 
-def _charts_section(tables: dict[str, pd.DataFrame], currency: str = "",
-                    units: dict[str, str] | None = None) -> str:
+def _charts_section(report: ReportTables) -> str:
     """The Dashboard's four charts (``optimizer.reports.dashboard.chart_tables``) from the
-    report's Readiness, Budgets and Capacity tables (``read_page_report``; no rows for a
-    sheet the report lacks):
+    report's Readiness, Budgets and Capacity tables, typed (``ReportTables.typed``; no
+    rows for a sheet the report lacks), money in its currency:
 
     - Gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) /
       Σ p · gap) over the ally's Readiness rows (``optimizer.model.plan.gap_closed``),
       100 with no gap.
-    - Spend against budget by ally: Σ budget and Σ spent over the periods (Budgets), in
-      ``currency``.
+    - Spend against budget by ally: Σ budget and Σ spent over the periods (Budgets).
     - Capacity utilisation by period: the mean over the lines with capacity of 100 ·
       used / capacity (Capacity); blank for a period without capacity.
     - Gap left open by item: 100 · Σ min(shortfall, gap) / Σ gap over every ally and
-      period, beside Σ shortfall and Σ gap in the item's own unit (``units``).
+      period, beside Σ shortfall and Σ gap in the item's own unit (Run info).
     """
-    charts = chart_tables(tables["Readiness"], tables["Budgets"], tables["Capacity"],
-                          currency, units)
+    charts = chart_tables(report.readiness, report.typed("Budgets"), report.typed("Capacity"),
+                          report.currency, report.units)
     figures = [_chart_figure(f"chart-{index}", table)
                for index, table in enumerate(charts, start=1)]
     return f'<div class="charts">{"".join(figures)}</div>'
@@ -633,4 +642,4 @@ SORT_SCRIPT = """
 })();
 """
 
-__all__ = ["chart_svg", "html_page", "read_page_report", "write_html_page", "write_html_report"]
+__all__ = ["chart_svg", "html_page", "read_page_report", "write_html", "write_html_report"]

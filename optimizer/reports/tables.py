@@ -11,11 +11,19 @@ Diagnosis (only for an infeasible input: the conflicting inputs), Transfers (onl
 header, even when the run found no plan (infeasible, error): the
 Summary and Run info sheets then say why.
 
-Each table's columns are declared once (``optimizer.workbook.writer.Column``, the catalogue
-below): row 1 shows readable headers, money ones naming ``[report] currency`` ("Total
-cost (EUR)"), each header cell's note names the field ("Field: total_cost. …"), and
-``field_names`` maps headers back to fields for every reader (compare, the HTML page,
-scripts). A quantity of one item shows that item's unit in its cell ("1,200 missiles").
+Each table is declared once (``TableSpec`` in ``REPORT_TABLES``: its columns, each an
+``optimizer.workbook.writer.Column``, and the codes and figures its readers type), and
+made by one function named after its sheet (``summary_sheet``, ``allocation_sheet``, …,
+``run_info_sheet``; ``report_sheets`` makes them all). ``report_tables(result)`` gives
+the tables themselves, sheet -> frame under field names: the page of ``solve --html`` is
+drawn from them, and ``optimizer.reports.readback`` reads a written report back into
+them. Each Summary metric is declared once too (``SUMMARY_METRICS``), with whether it is
+a headline figure or a cost term, so that readers pick rows by declaration, never by
+the words of a note. Row 1 of a sheet shows readable headers, money ones naming
+``[report] currency`` ("Total cost (EUR)"), each header cell's note names the field
+("Field: total_cost. …"), and ``field_names`` maps headers back to fields for every
+reader (compare, the HTML page, scripts). A quantity of one item shows that item's unit
+in its cell ("1,200 missiles").
 
 All writing goes through ``optimizer.workbook.writer.write_workbook``: strings are always text
 (an input value such as ``=HYPERLINK(…)`` never becomes a formula), header rows are
@@ -29,15 +37,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from optimizer.config import report_currency
 from optimizer.errors import InputError
 from optimizer.explain.advice import UNIT_COLUMN
 from optimizer.explain.binding import limit_unit
@@ -316,13 +323,56 @@ RUN_INFO_COLUMNS = (
     Column("value", "Its value in this run."),
 )
 
-# Every table sheet of the report, as the readers find it (``field_names``).
-REPORT_SHEETS: dict[str, tuple[Column, ...]] = {
-    "Summary": SUMMARY_COLUMNS, "Allocation": ALLOCATION, "Readiness": READINESS,
-    "Budgets": BUDGETS, "Capacity": CAPACITY, "Expansion": EXPANSION, "Advice": ADVICE,
-    "Binding": BINDING, "Rule prices": RULE_PRICES, "Diagnosis": DIAGNOSIS,
-    "Transfers": TRANSFERS, "Run info": RUN_INFO_COLUMNS,
+@dataclass(frozen=True)
+class TableSpec:
+    """One table sheet of the report, declared once for its writer and its readers: its
+    columns (``Column``, in order), and the columns a reader types (``typed``): the
+    codes that name a row (``keys``, read as text, never blank) and the figures readers
+    add up (``figures``, read as numbers; blank only where ``blank_figures``: the report
+    leaves such a figure blank for "none")."""
+
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    blank_figures: bool = False
+
+    def __post_init__(self) -> None:
+        undeclared = set(self.typed_columns) - {column.name for column in self.columns}
+        if undeclared:
+            raise ValueError(f"typed columns not among the table's: {sorted(undeclared)}")
+
+    @property
+    def typed_columns(self) -> tuple[str, ...]:
+        return (*self.keys, *self.figures)
+
+    def column(self, name: str) -> Column | None:
+        """The declaration of the column ``name`` (None: the table has none)."""
+        return next((column for column in self.columns if column.name == name), None)
+
+
+# Every table sheet of the report, in the workbook's order (the Dashboard, no table,
+# stands first), as its writer makes it (``report_tables``) and its readers find it
+# (``field_names``, ``optimizer.reports.readback``).
+REPORT_TABLES: dict[str, TableSpec] = {
+    "Summary": TableSpec(SUMMARY_COLUMNS),
+    "Allocation": TableSpec(ALLOCATION, keys=("facility", "item", "ally", "delivery_period"),
+                            figures=("quantity", "total_cost")),
+    "Readiness": TableSpec(READINESS, keys=("ally", "item", "period"),
+                           figures=("gap", "shortfall", "priority")),
+    "Budgets": TableSpec(BUDGETS, keys=("ally", "period"), figures=("budget", "spent"),
+                         blank_figures=True),
+    "Capacity": TableSpec(CAPACITY, keys=("facility", "item", "period"),
+                          figures=("capacity", "used"), blank_figures=True),
+    "Expansion": TableSpec(EXPANSION),
+    "Advice": TableSpec(ADVICE),
+    "Binding": TableSpec(BINDING),
+    "Rule prices": TableSpec(RULE_PRICES),
+    "Diagnosis": TableSpec(DIAGNOSIS),
+    "Transfers": TableSpec(TRANSFERS),
+    "Run info": TableSpec(RUN_INFO_COLUMNS),
 }
+REPORT_SHEETS: dict[str, tuple[Column, ...]] = {
+    sheet: spec.columns for sheet, spec in REPORT_TABLES.items()}
 CURRENCY_KEY = ("configuration", "report.currency")  # where Run info names the currency
 ITEM_UNITS = "item units"  # the Run info section: one row per item, its unit
 
@@ -354,61 +404,93 @@ def field_names(columns: tuple[Column, ...], headers: list[str]) -> list[str]:
     return names
 
 
-# metric -> (number format, note) for the Summary sheet
-SUMMARY_METRICS: dict[str, tuple[str | None, str]] = {
-    "status": (None, "optimal; feasible (stopped by a limit, NOT proven optimal); "
-                     "infeasible; error."),
-    "message": (None, "What the solver or the checks said."),
-    "optimality": (None, "Whether the plan is proven optimal."),
-    "diagnosis": (None, "Why no plan can meet every commitment: the first conflict; the "
-                        "Diagnosis sheet lists them all with their cells."),
-    "total_cost": (MONEY, "Total cost of the plan: the sum of the cost terms below "
-                          "(money)."),
-    "weighted_shortfall": (QUANTITY, "Σ priority × shortfall over every readiness target "
-                                     "(0: every target met)."),
-    "gap_closed_pct": (PERCENT, "Share of the readiness gaps the plan closes, weighted "
-                                "by priority (a shell and a missile count as their "
-                                "priorities say): 100 · (1 − Σ priority × min(shortfall, "
-                                "gap) / Σ priority × gap), in percent (0-100); each item's "
-                                "own share follows."),
-    "equal_cost_plans": (None, "Whether other plans reach the same cost and shortfall "
-                               "(found by the tie-break; explain.tie_break)."),
-    "tie_break": (None, "How this plan was chosen among plans of equal cost and "
-                        "shortfall: item by item, the largest share of any ally's gap "
-                        "left open is as small as it can be."),
-    "movements": (None, "What the plan moves between allies: among plans of equal cost "
-                        "and shortfall, the least any moves (explain.clean_plan)."),
-    "purchase_cost": (MONEY, "Cost term: units ordered × price at the facility (money)."),
-    "transport_cost": (MONEY, "Cost term: transport of orders and transfers (money)."),
-    "expansion_cost": (MONEY, "Cost term: capacity expansions (money)."),
-    "holding_cost": (MONEY, "Cost term: holding cost of the stock at the end of every "
-                            "period (money)."),
-    "shortfall_penalty": (MONEY, "Weighted mode: Σ shortfall_penalty × shortfall, the "
-                                 "penalty in the objective (money)."),
-    "allocation_rows_left_out": (COUNT, "Orders left out of the Allocation sheet, which "
-                                        "holds at most Excel's 1,048,575 rows: the smallest "
-                                        "by total cost. Every order is in the plan."),
-    "verifier_max_violation": (TINY, "Largest violation of any constraint found by the "
-                                     "independent check, relative to the constraint's size "
-                                     "(0: every constraint holds)."),
-    "allies": (COUNT, "Allies in the input."),
-    "items": (COUNT, "Items in the input."),
-    "production_lines": (COUNT, "Production lines (facility and item) in the input."),
-    "periods": (COUNT, "Planning periods."),
-    "readiness_targets": (COUNT, "Rows of the Requirements sheet."),
+class SummaryMetric(NamedTuple):
+    """A row of the Summary sheet: its value's number format, its note, and what its
+    readers take it for: a headline figure (shown first, with status) or a cost term
+    (one of the terms total_cost adds up, listed after the headline)."""
+
+    number_format: str | None
+    note: str
+    headline: bool = False
+    cost_term: bool = False
+
+
+SUMMARY_METRICS: dict[str, SummaryMetric] = {
+    "status": SummaryMetric(None, "optimal; feasible (stopped by a limit, NOT proven "
+                                  "optimal); infeasible; error."),
+    "message": SummaryMetric(None, "What the solver or the checks said."),
+    "optimality": SummaryMetric(None, "Whether the plan is proven optimal."),
+    "diagnosis": SummaryMetric(None, "Why no plan can meet every commitment: the first "
+                                     "conflict; the Diagnosis sheet lists them all with "
+                                     "their cells."),
+    "total_cost": SummaryMetric(MONEY, "Total cost of the plan: the sum of the cost terms "
+                                       "below (money).", headline=True),
+    "weighted_shortfall": SummaryMetric(QUANTITY, "Σ priority × shortfall over every "
+                                                  "readiness target (0: every target met).",
+                                        headline=True),
+    "gap_closed_pct": SummaryMetric(PERCENT, "Share of the readiness gaps the plan closes, "
+                                             "weighted by priority (a shell and a missile "
+                                             "count as their priorities say): 100 · (1 − Σ "
+                                             "priority × min(shortfall, gap) / Σ priority × "
+                                             "gap), in percent (0-100); each item's own "
+                                             "share follows.", headline=True),
+    "equal_cost_plans": SummaryMetric(None, "Whether other plans reach the same cost and "
+                                            "shortfall (found by the tie-break; "
+                                            "explain.tie_break)."),
+    "tie_break": SummaryMetric(None, "How this plan was chosen among plans of equal cost "
+                                     "and shortfall: item by item, the largest share of any "
+                                     "ally's gap left open is as small as it can be."),
+    "movements": SummaryMetric(None, "What the plan moves between allies: among plans of "
+                                     "equal cost and shortfall, the least any moves "
+                                     "(explain.clean_plan)."),
+    # The cost terms: the Summary's rows of ``Plan.cost_terms``, which total_cost adds up.
+    "purchase_cost": SummaryMetric(MONEY, "Cost term: units ordered × price at the facility "
+                                          "(money).", cost_term=True),
+    "transport_cost": SummaryMetric(MONEY, "Cost term: transport of orders and transfers "
+                                           "(money).", cost_term=True),
+    "expansion_cost": SummaryMetric(MONEY, "Cost term: capacity expansions (money).",
+                                    cost_term=True),
+    "holding_cost": SummaryMetric(MONEY, "Cost term: holding cost of the stock at the end "
+                                         "of every period (money).", cost_term=True),
+    "shortfall_penalty": SummaryMetric(MONEY, "Weighted mode: Σ shortfall_penalty × "
+                                              "shortfall, the penalty in the objective "
+                                              "(money)."),
+    "allocation_rows_left_out": SummaryMetric(COUNT, "Orders left out of the Allocation "
+                                                     "sheet, which holds at most Excel's "
+                                                     "1,048,575 rows: the smallest by total "
+                                                     "cost. Every order is in the plan."),
+    "verifier_max_violation": SummaryMetric(TINY, "Largest violation of any constraint "
+                                                  "found by the independent check, relative "
+                                                  "to the constraint's size (0: every "
+                                                  "constraint holds)."),
+    "allies": SummaryMetric(COUNT, "Allies in the input."),
+    "items": SummaryMetric(COUNT, "Items in the input."),
+    "production_lines": SummaryMetric(COUNT, "Production lines (facility and item) in the "
+                                             "input."),
+    "periods": SummaryMetric(COUNT, "Planning periods."),
+    "readiness_targets": SummaryMetric(COUNT, "Rows of the Requirements sheet."),
 }
+# The headline figures and the cost terms, in the Summary's order.
+HEADLINE_METRICS = tuple(metric for metric, row in SUMMARY_METRICS.items() if row.headline)
+COST_TERMS = tuple(metric for metric, row in SUMMARY_METRICS.items() if row.cost_term)
 
 ITEM_CLOSURE = "gap_closed_pct."  # + an item code: the share of that item's gaps closed
 
 
-def summary_metric(metric: str, default: tuple[str | None, str] = (QUANTITY, "")
-                   ) -> tuple[str | None, str]:
-    """(number format, note) of a Summary metric (``SUMMARY_METRICS``; an item's
+# A metric not declared: a quantity (the Summary sheet), or of no number format (a
+# reader's choice, as for the comparison's KPIs).
+OTHER_METRIC = SummaryMetric(QUANTITY, "")
+UNFORMATTED_METRIC = SummaryMetric(None, "")
+
+
+def summary_metric(metric: str, default: SummaryMetric = OTHER_METRIC) -> SummaryMetric:
+    """The declaration of a Summary metric (``SUMMARY_METRICS``; an item's
     ``gap_closed_pct.<item>``); ``default`` for any other."""
     if metric.startswith(ITEM_CLOSURE) and metric not in SUMMARY_METRICS:
-        return PERCENT, (f"Share of the gaps of {metric[len(ITEM_CLOSURE):]} the plan "
-                         "closes, in the item's own unit: 100 · (1 − Σ min(shortfall, gap) "
-                         "/ Σ gap) over its targets, in percent (0-100).")
+        item = metric[len(ITEM_CLOSURE):]
+        return SummaryMetric(PERCENT, f"Share of the gaps of {item} the plan closes, in the "
+                                      "item's own unit: 100 · (1 − Σ min(shortfall, gap) / Σ "
+                                      "gap) over its targets, in percent (0-100).")
     return SUMMARY_METRICS.get(metric, default)
 
 
@@ -439,78 +521,149 @@ def report_output(path: Path) -> Output:
 # Writing
 
 
-def write_report(result: RunResult, path: Path) -> Path:
-    """Write the report of ``result`` (``report_sheets``) to ``path`` atomically and
-    return the path; never over the input workbook."""
+def write_report(result: RunResult, path: Path,
+                 sheets: Mapping[str, SheetContent] | None = None) -> Path:
+    """Write the report of ``result`` to ``path`` atomically and return the path.
+    ``sheets``: its sheets when already made (``report_sheets(result)``), so that the
+    workbook holds the very tables a page is drawn from (``tables_of``), its Run info's
+    time written included."""
     path = Path(path)
     check_outputs([report_output(path)], {"the input workbook": result.input_path})
-    return write_workbook(path, report_sheets(result))
+    return write_workbook(path, dict(sheets) if sheets is not None else report_sheets(result))
 
 
-def report_tables(result: RunResult) -> Mapping[str, pd.DataFrame]:
-    """Sheet name -> the table the report writes on it, in the report's order: the
-    columns are the fields each header's note names (``total_cost``), the rows the
-    sheet's. Read-only: the same tables as the workbook, by construction."""
-    return MappingProxyType({name: content.frame
-                             for name, content in report_sheets(result).items()})
+def report_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+    """Every table of the report of ``result``: sheet -> frame, in the workbook's order
+    (``REPORT_TABLES``; Rule prices, Diagnosis and Transfers when the run has them),
+    columns under their field names, a blank None (NaN in a column of numbers). What
+    ``optimizer.reports.readback.read_report`` reads back from the workbook."""
+    return tables_of(report_sheets(result))
+
+
+def tables_of(sheets: Mapping[str, SheetContent]) -> dict[str, pd.DataFrame]:
+    """The tables of a report's sheets (``report_sheets``): every sheet's frame but the
+    Dashboard's, which is no table."""
+    return {sheet: content.frame for sheet, content in sheets.items() if sheet in REPORT_TABLES}
 
 
 def report_sheets(result: RunResult) -> dict[str, SheetContent]:
-    """Every sheet of the report of ``result``, in order (the module docstring): the one
-    table generation behind the workbook, ``RunResult.tables`` and so the HTML page."""
+    """Every sheet of the report workbook of ``result``, in order: the Dashboard, then
+    each table, made by the function named after its sheet."""
+    allocation, left_out = allocation_sheet(result)
+    sheets = {
+        "Dashboard": dashboard_sheet(result),
+        "Summary": summary_sheet(result, left_out),
+        "Allocation": allocation,
+        "Readiness": readiness_sheet(result),
+        "Budgets": budgets_sheet(result),
+        "Capacity": capacity_sheet(result),
+        "Expansion": expansion_sheet(result),
+        "Advice": advice_sheet(result),
+        "Binding": binding_sheet(result),
+    }
+    if result.rule_prices is not None:
+        sheets["Rule prices"] = rule_prices_sheet(result)
+    if result.diagnosis is not None:
+        sheets["Diagnosis"] = diagnosis_sheet(result)
+    if result.config.rules.allow_transfers:
+        sheets["Transfers"] = transfers_sheet(result)
+    sheets["Run info"] = run_info_sheet(result)
+    return sheets
+
+
+def _table(result: RunResult, columns: tuple[Column, ...], frame: pd.DataFrame
+           ) -> SheetContent:
+    """``table_sheet`` of ``frame``: money in the run's currency, a quantity of one item
+    in that item's unit."""
+    return table_sheet(columns, frame, result.config.report.currency, item_units(result))
+
+
+def allocation_sheet(result: RunResult) -> tuple[SheetContent, int]:
+    """The orders of the plan (``_allocation``), as many as a worksheet holds (the
+    largest by total cost), and how many were left out."""
     plan = result.plan
-    currency, units = report_currency(result.config), item_units(result)
-    periods = _period_order(result)
-    allocation = _allocation(plan.orders if plan is not None else None, periods)
+    allocation = _allocation(plan.orders if plan is not None else None, _period_order(result))
     allocation, left_out = _within_excel_rows(allocation, "total_cost")
+    return _table(result, ALLOCATION, allocation), left_out
 
-    def table(columns: tuple[Column, ...], frame: pd.DataFrame) -> SheetContent:
-        return table_sheet(columns, frame, currency, units)
 
-    sheets: dict[str, SheetContent] = {"Dashboard": dashboard_sheet(result),
-                                       "Summary": _summary_sheet(result, left_out)}
-    sheets["Allocation"] = table(ALLOCATION, allocation)
-    sheets["Readiness"] = table(
-        READINESS, _frame(plan.readiness if plan is not None else None, READINESS,
-                          rename={"row": "requirements_row"}))
-    sheets["Readiness"].decorate = _shaded("closed_pct", CLOSURE_SCALE)
-    sheets["Budgets"] = table(
-        BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
-    sheets["Capacity"] = table(
-        CAPACITY, _frame(plan.capacity if plan is not None else None, CAPACITY))
-    sheets["Capacity"].decorate = _shaded("utilisation_pct", UTILISATION_BAR)
-    sheets["Expansion"] = table(
-        EXPANSION, _nonzero(_frame(plan.expansions if plan is not None else None, EXPANSION),
-                            "extra_capacity"))
-    sheets["Advice"] = table(ADVICE, _frame(result.advice, ADVICE))
+def readiness_sheet(result: RunResult) -> SheetContent:
+    """Every readiness target, its gap closed shaded red to green."""
+    plan = result.plan
+    content = _table(result, READINESS, _frame(plan.readiness if plan is not None else None,
+                                               READINESS, rename={"row": "requirements_row"}))
+    content.decorate = _shaded("closed_pct", CLOSURE_SCALE)
+    return content
+
+
+def budgets_sheet(result: RunResult) -> SheetContent:
+    plan = result.plan
+    return _table(result, BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
+
+
+def capacity_sheet(result: RunResult) -> SheetContent:
+    """Every line and period, its utilisation drawn as a bar."""
+    plan = result.plan
+    content = _table(result, CAPACITY,
+                     _frame(plan.capacity if plan is not None else None, CAPACITY))
+    content.decorate = _shaded("utilisation_pct", UTILISATION_BAR)
+    return content
+
+
+def expansion_sheet(result: RunResult) -> SheetContent:
+    """The expansions the plan builds (none of 0 extra capacity)."""
+    plan = result.plan
+    expansions = _frame(plan.expansions if plan is not None else None, EXPANSION)
+    return _table(result, EXPANSION, _nonzero(expansions, "extra_capacity"))
+
+
+def advice_sheet(result: RunResult) -> SheetContent:
+    """The advice, holds_until in the unit of the limit it is about."""
+    content = _table(result, ADVICE, _frame(result.advice, ADVICE))
     if result.advice is not None and UNIT_COLUMN in result.advice.columns:
-        sheets["Advice"].cell_formats["holds_until"] = [
+        content.cell_formats["holds_until"] = [
             quantity_format(unit if isinstance(unit, str) else "")
             for unit in result.advice[UNIT_COLUMN]]
+    return content
+
+
+def binding_sheet(result: RunResult) -> SheetContent:
+    """The binding limits, limit and used in the unit of the limit."""
     binding = _frame(result.binding, BINDING)
-    sheets["Binding"] = table(BINDING, binding)
+    content = _table(result, BINDING, binding)
+    currency, units = result.config.report.currency, item_units(result)
     counted_in = (result.binding["counted_in"] if result.binding is not None
                   else pd.Series(dtype=object))
     limit_formats = [quantity_format(limit_unit(measure, item, units, currency))
                      for measure, item in zip(counted_in, binding["item"], strict=True)]
-    sheets["Binding"].cell_formats.update(limit=limit_formats, used=limit_formats)
-    if result.rule_prices is not None:
-        sheets["Rule prices"] = table(RULE_PRICES, _frame(result.rule_prices, RULE_PRICES))
-    if result.diagnosis is not None:
-        diagnosis = _frame(result.diagnosis.table, DIAGNOSIS)
-        sheets["Diagnosis"] = table(DIAGNOSIS, diagnosis)
-        sheets["Diagnosis"].cell_formats["amount"] = [
-            quantity_format(amount_unit(kind, rule, item, units, currency))
-            for kind, rule, item in zip(diagnosis["kind"], diagnosis["rule"],
-                                        diagnosis["item"], strict=True)]
-    if result.config["rules"]["allow_transfers"]:
-        transfers = _frame(plan.transfers if plan is not None else None, TRANSFERS)
-        transfers = _nonzero(transfers, "quantity")
-        transfers["total_transport_cost"] = _product(transfers["quantity"],
-                                                     transfers["transport_cost"])
-        sheets["Transfers"] = table(TRANSFERS, transfers)
-    sheets["Run info"] = _run_info_sheet(result)
-    return sheets
+    content.cell_formats.update(limit=limit_formats, used=limit_formats)
+    return content
+
+
+def rule_prices_sheet(result: RunResult) -> SheetContent:
+    return _table(result, RULE_PRICES, _frame(result.rule_prices, RULE_PRICES))
+
+
+def diagnosis_sheet(result: RunResult) -> SheetContent:
+    """The conflicting inputs of an infeasible run, each amount in its own unit."""
+    diagnosis = _frame(result.diagnosis.table, DIAGNOSIS)
+    content = _table(result, DIAGNOSIS, diagnosis)
+    currency, units = result.config.report.currency, item_units(result)
+    content.cell_formats["amount"] = [
+        quantity_format(amount_unit(kind, rule, item, units, currency))
+        for kind, rule, item in zip(diagnosis["kind"], diagnosis["rule"], diagnosis["item"],
+                                    strict=True)]
+    return content
+
+
+def transfers_sheet(result: RunResult) -> SheetContent:
+    """The transfers the plan makes (none of 0 units), with their transport cost."""
+    plan = result.plan
+    transfers = _nonzero(_frame(plan.transfers if plan is not None else None, TRANSFERS),
+                         "quantity")
+    transfers["total_transport_cost"] = _product(transfers["quantity"],
+                                                 transfers["transport_cost"])
+    return _table(result, TRANSFERS, transfers)
 
 
 def item_units(result: RunResult) -> dict[str, str]:
@@ -619,18 +772,19 @@ def _summary_rows(result: RunResult,
     summary = dict(result.summary())
     rows: list[tuple[str, object, str | None, str]] = []
 
-    currency = report_currency(result.config)
+    currency = result.config.report.currency
 
     def add(metric: str, value: object) -> None:
-        spec, note = summary_metric(metric)
-        rows.append((metric, value, money_format(currency) if spec == MONEY else spec, note))
+        row = summary_metric(metric)
+        spec = money_format(currency) if row.number_format == MONEY else row.number_format
+        rows.append((metric, value, spec, row.note))
 
     status = summary.pop("status", result.status)
     message = summary.pop("message", result.message)
     add("status", status)
     add("message", message)
     add("optimality", _optimality(str(status), str(message)))
-    for metric in ("total_cost", "weighted_shortfall", "gap_closed_pct"):
+    for metric in HEADLINE_METRICS:
         if metric in summary:
             add(metric, summary.pop(metric))
     if result.plan is not None:
@@ -679,7 +833,7 @@ def _counts(result: RunResult) -> dict[str, int]:
     }
 
 
-def _summary_sheet(result: RunResult, allocation_left_out: int = 0) -> SheetContent:
+def summary_sheet(result: RunResult, allocation_left_out: int = 0) -> SheetContent:
     rows = _summary_rows(result, allocation_left_out)
     frame = pd.DataFrame(
         {"metric": [r[0] for r in rows], "value": [r[1] for r in rows],
@@ -749,7 +903,7 @@ def _scenario_rows(scenario, add) -> None:
 
 
 def _verification_rows(result: RunResult, add) -> None:
-    money = money_format(report_currency(result.config))
+    money = money_format(result.config.report.currency)
     verification = result.verification
     if verification is None:
         add("verifier", "checked", "no: the run found no plan to check")
@@ -781,7 +935,7 @@ def _difference(left: object, right: object) -> float | None:
     return None if a is None or b is None else a - b
 
 
-def _run_info_sheet(result: RunResult) -> SheetContent:
+def run_info_sheet(result: RunResult) -> SheetContent:
     rows = _run_info_rows(result)
     frame = pd.DataFrame(
         {"section": [r[0] for r in rows], "key": [r[1] for r in rows],
@@ -793,4 +947,5 @@ def _run_info_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-__all__ = ["report_output", "report_path", "report_sheets", "report_tables", "write_report"]
+__all__ = ["REPORT_TABLES", "SummaryMetric", "TableSpec", "report_output", "report_path",
+           "report_sheets", "report_tables", "tables_of", "write_report"]

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.config import apply_settings, read_toml
+from optimizer.config import Config, read_toml
 from optimizer.errors import InputError, Problem
 from optimizer.files import shown_path
 from optimizer.reach import beyond_reach, out_of_reach
@@ -119,9 +119,10 @@ class Scenario:
     settings: tuple[tuple[str, str, object], ...] = ()
     edits: tuple[Edit, ...] = ()
 
-    def config(self, base: dict) -> dict:
+    def config(self, base: Config) -> Config:
         """The base configuration with this scenario's settings applied."""
-        return apply_settings(base, self.settings)
+        return base.with_settings([(key, value) for _, key, value in self.settings],
+                                  where=f"scenario '{self.name}'")
 
     def apply(self, data: AllianceData) -> AllianceData:
         """The data as this scenario changes it (the input itself is left alone)."""
@@ -149,7 +150,8 @@ def require_distinct_names(scenarios: list[Scenario]) -> None:
         seen.add(scenario.name)
 
 
-def load_scenarios(path: str | Path, data: AllianceData, base_config: dict) -> list[Scenario]:
+def load_scenarios(path: str | Path, data: AllianceData,
+                   base_config: Config) -> list[Scenario]:
     """Read and check a scenario file against the workbook's data; raises ``InputError``
     listing every problem, each naming file, line, scenario and edit."""
     path = Path(path)
@@ -213,7 +215,7 @@ def _codes(data: AllianceData) -> dict[str, set[str]]:
 
 def _scenario(table: object, where: str, shown: str, edit_lines: list[int],
               data: AllianceData, known: dict[str, set[str]],
-              base_config: dict) -> tuple[Scenario | None, list[Problem]]:
+              base_config: Config) -> tuple[Scenario | None, list[Problem]]:
     if not isinstance(table, dict):
         return None, [Problem(where, "a scenario must be a table")]
     problems: list[Problem] = []
@@ -225,14 +227,15 @@ def _scenario(table: object, where: str, shown: str, edit_lines: list[int],
     for key in sorted(set(table) - {"name", "description", "set", "edit"}):
         problems.append(Problem(where, f"unknown field '{key}'; a scenario has name, "
                                        "description, set and [[scenario.edit]] tables"))
-    settings = tuple((where, key, value) for key, value in _flat(table.get("set", {})))
+    changes = _flat(table.get("set", {}))
+    settings = tuple((where, key, value) for key, value in changes)
     if settings:
         try:
-            applied = apply_settings(base_config, settings)
+            applied = base_config.with_settings(changes, where=where)
         except InputError as error:
             problems.extend(error.problems)
         else:
-            problems.extend(configuration_problems(data.periods, applied["rules"], where))
+            problems.extend(configuration_problems(data.periods, applied.rules, where))
     edits = []
     edited = data  # as the edits so far leave it: two scalings of one figure compound
     raw_edits = table.get("edit", [])

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.config import flatten, report_currency
+from optimizer.config import Config
 from optimizer.errors import InputError, StockpileError
 from optimizer.model.restrict import BasePlan
 from optimizer.model.status import ERROR, WITH_PLAN, has_plan
@@ -94,7 +94,7 @@ class CaseResult:
     base_plan: BasePlan | None = None
 
 
-def run_scenario(data: AllianceData, base_config: dict, scenario: Scenario,
+def run_scenario(data: AllianceData, base_config: Config, scenario: Scenario,
                  input_path: str, report: str | Path | None = None,
                  base_plan: BasePlan | None = None, keep_plan: bool = False, *,
                  input_sha256: str, explain: bool | None = None) -> CaseResult:
@@ -115,7 +115,7 @@ def run_scenario(data: AllianceData, base_config: dict, scenario: Scenario,
         if not (report is not None if explain is None else explain):
             # Only a full report shows rule prices, ranges and how ties were broken; the
             # sweep's numbers (cost, shortfall, closure) are the same without them.
-            config = {**config, "explain": {key: False for key in config["explain"]}}
+            config = config.without_explanations()
         result = solve_data(scenario.apply(data), config, input_path=Path(input_path),
                             input_sha256=input_sha256, scenario=scenario,
                             base_plan=base_plan, keep_plan=keep_plan)
@@ -237,11 +237,11 @@ class SweepProgress:
 
 # The record of a sweep's finished cases ----------------------------------------------
 
-def sweep_identity(input_sha256: str, config: dict) -> dict[str, object]:
+def sweep_identity(input_sha256: str, config: Config) -> dict[str, object]:
     """What a resumed sweep must share with the earlier one: the input workbook's
     SHA-256 and the model configuration (with --model and --set)."""
     return {"input_sha256": input_sha256,
-            "config": json.loads(json.dumps(flatten(config), default=str))}
+            "config": json.loads(json.dumps(config.flat(), default=str))}
 
 
 def record_path(sweep_path: Path) -> Path:
@@ -338,7 +338,7 @@ def _difference(then: dict, now: dict) -> str | None:
 
 # The sweep --------------------------------------------------------------------------
 
-def run_sweep(data: AllianceData, base_config: dict, scenarios: list[Scenario],
+def run_sweep(data: AllianceData, base_config: Config, scenarios: list[Scenario],
               input_path: str | Path, *, workers: int = 1, scheduler: str | None = None,
               report_dir: str | Path | None = None, warm_start: bool = True,
               progress: Callable[[SweepProgress], None] = lambda state: None,
@@ -467,7 +467,7 @@ RUN_INFO_COLUMNS = (Column("key", "What is described."), Column("value", "Its va
 
 
 def write_sweep(results: pd.DataFrame, path: Path, *, input_path: Path, input_sha256: str,
-                config: dict, scenario_file: str | None) -> Path:
+                config: Config, scenario_file: str | None) -> Path:
     """The sweep workbook: Scenarios (one row each, linking each case's report), Most
     damaging (with a chart of the rise in weighted shortfall) and Run info (with the
     cases a resumed sweep kept from the earlier run, ``run_sweep``)."""
@@ -480,9 +480,9 @@ def write_sweep(results: pd.DataFrame, path: Path, *, input_path: Path, input_sh
          ("scenarios", len(results) - 1),
          ("without a plan", int(without_plan(results).sum())),
          *([("cases kept from the earlier run", kept)] if kept else []),
-         *((f"config {key}", str(value)) for key, value in flatten(config).items())],
+         *((f"config {key}", str(value)) for key, value in config.flat().items())],
         columns=["key", "value"])
-    currency = report_currency(config)
+    currency = config.report.currency
     scenarios = table_sheet(SWEEP_COLUMNS, _linked(results, path.parent), currency)
     damage = table_sheet(SWEEP_COLUMNS, worst, currency)
     damage.decorate = _damage_chart

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from optimizer.config import KNOWN_SOLVERS, solver_class_name
+from optimizer.config import KNOWN_SOLVERS, Config, ObjectiveConfig, solver_class_name
 from optimizer.errors import SolverFailure
 from optimizer.model.build import AllocationModel, open_share_rows
 from optimizer.model.linear import dense_objective
@@ -186,16 +186,15 @@ def solver_output(verbose: bool):
         os.close(target)
 
 
-def open_session(model: AllocationModel, config: dict,
+def open_session(model: AllocationModel, config: Config,
                  verbose: bool) -> tuple[SolverSession, str]:
     """The solver named by ``solver.name`` holding the model, and its name and version:
     HiGHS in-process for "highs", else the PuLP solver of that name (its log, as it
     takes the model, kept off standard output: ``solver_output``). A sentence says what
     to install when it is missing."""
-    settings = config["solver"]
-    requested = str(settings["name"]).strip()
-    common = {"verbose": verbose, "mip_gap": float(settings["mip_gap"]),
-              "threads": int(settings["threads"])}
+    settings = config.solver
+    requested = settings.name.strip()
+    common = {"verbose": verbose, "mip_gap": settings.mip_gap, "threads": settings.threads}
     with solver_output(verbose):
         if requested.lower() == "highs" and highs.available():
             return highs.HighsSession(model.linear, **common), highs.version()
@@ -270,7 +269,7 @@ class PhaseRunner:
             return self.session.run(self.budget.remaining() if seconds is None else seconds)
 
 
-def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
+def solve_model(model: AllocationModel, config: Config, *, verbose: bool = False,
                 progress=lambda stage: None, base_plan: BasePlan | None = None,
                 keep_plan: bool = False) -> SolveOutcome:
     """Solve in the configured objective mode; the outcome holds the final values and
@@ -279,16 +278,16 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
     (``optimizer.model.restrict``), a MIP from its values as the first incumbent; with
     ``keep_plan`` such an LP hands its own plan back as one (``outcome.base_plan``)."""
     started = time.perf_counter()
-    objective = config["objective"]
-    time_limit = float(config["solver"]["time_limit"])
-    explain = config.get("explain", {})
-    ranging = bool(explain.get("ranging", False))
+    objective = config.objective
+    time_limit = config.solver.time_limit
+    explain = config.explain
+    ranging = explain.ranging
     n_columns = model.linear.n_columns
     session, version = open_session(model, config, verbose)
     budget = TimeBudget(time_limit, started)
     runner = PhaseRunner(session, budget, verbose=verbose, progress=progress)
-    outcome = SolveOutcome(OPTIMAL, "solved to optimality", str(config["solver"]["name"]),
-                           version, phases=runner.phases)
+    outcome = SolveOutcome(OPTIMAL, "solved to optimality", config.solver.name, version,
+                           phases=runner.phases)
 
     restartable = session.prices_held_back and not session.is_mip
     if restartable and base_plan is not None:
@@ -304,7 +303,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
 
     cost = dense_objective(n_columns, list(model.cost_terms.values()))
     bound_row = None
-    if objective["mode"] == "weighted":
+    if objective.mode == "weighted":
         solved = runner.run("weighted",
                             cost + dense_objective(n_columns, [model.shortfall_penalty]))
     else:
@@ -316,7 +315,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
         if solved:
             optimum = float(shortfall @ session.values())
             outcome.weighted_shortfall_optimum = optimum
-            tolerance = float(objective["shortfall_tolerance"])
+            tolerance = objective.shortfall_tolerance
             bound = optimum * (1 + tolerance) + tolerance
             solved, bound_row = _minimise_cost_within(runner, cost, shortfall, optimum, bound)
     if solved:
@@ -328,7 +327,7 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
             values, duals, reduced = (session.values(), session.row_duals(),
                                       session.reduced_costs())
         clean_first = None
-        if session.is_mip and explain.get("clean_plan", False) and runner.status == OPTIMAL:
+        if session.is_mip and explain.clean_plan and runner.status == OPTIMAL:
             # Whole-unit transfers are fixed with the integers below: cleaned here, in the
             # MIP, within a quarter of the time the plan took (what it finds is kept).
             clean_first = clean_whole_unit_transfers(
@@ -364,12 +363,12 @@ def solve_model(model: AllocationModel, config: dict, *, verbose: bool = False,
                 outcome.cost = _basis_sensitivity(session, model.linear, cost)
         elif outcome.shortfall is not None:  # lexicographic: the LP with the integers fixed
             outcome.cost = outcome.final
-        if (explain.get("tie_break", False) and runner.status == OPTIMAL
+        if (explain.tie_break and runner.status == OPTIMAL
                 and np.isfinite(duals).all()):
             outcome.tie_break = break_ties(runner, model, runner.held_cost, values)
             if outcome.tie_break is not None and outcome.tie_break.applied:
                 outcome.values = outcome.tie_break.values
-        if (explain.get("clean_plan", False) and runner.status == OPTIMAL
+        if (explain.clean_plan and runner.status == OPTIMAL
                 and np.isfinite(duals).all()
                 and (outcome.tie_break is None or outcome.tie_break.applied)):
             outcome.clean_plan = clean_plan(runner, model, runner.held_cost, outcome.values,
@@ -646,7 +645,7 @@ class IntegersFixed:
 
 
 def _resolve_with_integers_fixed(runner: PhaseRunner, model: AllocationModel,
-                                 objective: dict, values: np.ndarray,
+                                 objective: ObjectiveConfig, values: np.ndarray,
                                  bound_row: RowHandle | None, seconds: float,
                                  ranging: bool = False) -> IntegersFixed:
     """Fix every integer column at its value (rounded) and solve the LP of the continuous
@@ -687,7 +686,7 @@ def _resolve_with_integers_fixed(runner: PhaseRunner, model: AllocationModel,
         return IntegersFixed(values, np.full(len(session.row_duals()), np.nan),
                              np.full(len(values), np.nan))
 
-    if objective["mode"] == "weighted":
+    if objective.mode == "weighted":
         if not solve_lp("weighted, integers fixed",
                         cost + dense_objective(n_columns, [model.shortfall_penalty])):
             return failed()
@@ -705,7 +704,7 @@ def _resolve_with_integers_fixed(runner: PhaseRunner, model: AllocationModel,
     # In stated units (a MIP's phases are held unscaled), with ranges read before the
     # next solve replaces them.
     stated = sensitivity(session, model.linear, 1.0, ranging=ranging)
-    tolerance = float(objective["shortfall_tolerance"])
+    tolerance = objective.shortfall_tolerance
     held_to = with_round_off(least)
     solved = False
     if session.keeps_optimal_face:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from optimizer.config import DEFAULTS
+from optimizer.config import Config, RulesConfig
 from optimizer.tolerance import VERIFIER_TOLERANCE
 from optimizer.workbook.data import AllianceData, forbidding_rows, positions, route_terms
 
@@ -110,10 +110,9 @@ class Verification:
         return self.violations[0].sentence
 
 
-def verify_plan(data: AllianceData, config: dict, plan: Plan) -> Verification:
+def verify_plan(data: AllianceData, config: Config, plan: Plan) -> Verification:
     """Recompute every constraint of SPEC §4 for ``plan`` from ``data`` and ``config``."""
-    rules = {**DEFAULTS["rules"], **config.get("rules", {})}
-    return _Checker(data, rules, plan).run()
+    return _Checker(data, config.rules, plan).run()
 
 
 # --------------------------------------------------------------------------------------
@@ -157,7 +156,7 @@ def _described(frame: pd.DataFrame, template: str,
 class _Checker:
     """Holds the data, the plan's decision quantities on grids, and the findings."""
 
-    def __init__(self, data: AllianceData, rules: dict, plan: Plan) -> None:
+    def __init__(self, data: AllianceData, rules: RulesConfig, plan: Plan) -> None:
         self.data = data
         self.rules = rules
         self.plan = plan
@@ -329,7 +328,7 @@ class _Checker:
         y = _table(self.plan.transfers, TRANSFER_COLUMNS, "transfers")
         y["quantity"] = y["quantity"].astype(float)
         name = "transfer {from}->{to} {item} in {period}"
-        if not self.rules["allow_transfers"]:
+        if not self.rules.allow_transfers:
             self.record("restriction", np.abs(y["quantity"]), 1.0,
                         _described(y, name + " (rules.allow_transfers is false)"))
         giver = self.allies.get_indexer(y["from"])
@@ -523,10 +522,10 @@ class _Checker:
         gap = np.maximum(0.0, target - no_orders[a, i, t])
         allies = self.data.allies
         closure = allies["min_gap_closure"].fillna(
-            float(self.rules["min_gap_closure"])).to_numpy(dtype=float)[a]
+            self.rules.min_gap_closure).to_numpy(dtype=float)[a]
         # Before an ally's first period of the rule only its ρ = 0 form holds.
         starts = allies["min_gap_closure_from"].where(allies["min_gap_closure_from"].notna(),
-                                                      self.rules["min_gap_closure_from"])
+                                                      self.rules.min_gap_closure_from)
         first = np.where(starts == "", 0, self.periods.get_indexer(starts))[a]
         allowed = (1.0 - np.where(t >= first, closure, 0.0)) * gap
         self.record("min_gap_closure", u - allowed, allowed, cells)
@@ -560,7 +559,7 @@ class _Checker:
             = rows["budget"].to_numpy(dtype=float)
         spent = spend[self.allies.get_indexer(limited)] if len(limited) else budget
         template = "{ally} in {period}"
-        if self.rules["budget_carryover"]:
+        if self.rules.budget_carryover:
             budget, spent = np.cumsum(budget, axis=1), np.cumsum(spent, axis=1)
             template = "{ally} up to {period} (unspent budget carried over)"
         cells = pd.DataFrame({
@@ -573,7 +572,7 @@ class _Checker:
 
     def supplier_share(self, orders: pd.DataFrame) -> None:
         """7. Σ_t x from lines hosted in g ≤ σ · Σ_t x, per ally and item (σ < 1)."""
-        share = float(self.rules["max_supplier_share"])
+        share = self.rules.max_supplier_share
         if share >= 1.0:
             self.checked["supplier_share"] = 0
             return
@@ -591,7 +590,7 @@ class _Checker:
     def work_share(self, orders: pd.DataFrame, spend: np.ndarray) -> None:
         """8. Σ_{ℓ hosted by a} c(ℓ)·x (to anyone) ≥ ω_a · Σ_t spend(a,t)."""
         minimum = self.data.allies["work_share_min"].fillna(0.0).to_numpy(dtype=float)
-        if not self.rules["work_share"]:
+        if not self.rules.work_share:
             minimum = np.zeros_like(minimum)
         made = np.zeros(len(self.allies))
         host = self.allies.get_indexer(orders["host"])

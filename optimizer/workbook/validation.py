@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.config import RulesConfig
 from optimizer.errors import InputError, Problem
 from optimizer.workbook.data import ROW, AllianceData, empty_table, sheet_ref
 from optimizer.workbook.numerics import money_slip_warnings, numeric_range_warnings
@@ -161,11 +162,11 @@ def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
             _check_restrictions(table, findings)
 
 
-def configuration_problems(periods: tuple[str, ...], rules: dict,
+def configuration_problems(periods: tuple[str, ...], rules: RulesConfig,
                            where: str = "model configuration") -> list[Problem]:
     """Errors of configuration keys that name the workbook's codes:
     ``rules.min_gap_closure_from`` must be blank or a period of the Periods sheet."""
-    first = str(rules.get("min_gap_closure_from", "")).strip()
+    first = rules.min_gap_closure_from
     if not first or first in periods or not periods:
         return []
     close = nearest(first, periods)
@@ -175,10 +176,10 @@ def configuration_problems(periods: tuple[str, ...], rules: dict,
         f"give one of Periods ({periods[0]} … {periods[-1]}), or \"\" for every period"))]
 
 
-def policy_warnings(data: AllianceData, rules: dict) -> list[Problem]:
+def policy_warnings(data: AllianceData, rules: RulesConfig) -> list[Problem]:
     """Warnings that depend on the model configuration's rules (SPEC §4, rules 7 and 8)."""
     found = Findings()
-    share = float(rules.get("max_supplier_share", 1.0))
+    share = rules.max_supplier_share
     if share < 1.0:
         countries = data.production.groupby("item")["host"].nunique()
         demanded = set(data.requirements["item"])
@@ -190,7 +191,7 @@ def policy_warnings(data: AllianceData, rules: dict) -> list[Problem]:
                     f"item '{item}' is made in one country only ({host}); with "
                     f"rules.max_supplier_share = {share:g} no ally can buy it from a line",
                 )
-    if rules.get("work_share", True):
+    if rules.work_share:
         hosts = set(data.production["host"])
         needs_share = data.allies["work_share_min"].fillna(0) > 0
         for ally, minimum, row in data.allies.loc[
@@ -206,14 +207,16 @@ def policy_warnings(data: AllianceData, rules: dict) -> list[Problem]:
 
 
 def load_workbook(
-    path: str | Path, rules: dict | None = None
+    path: str | Path, rules: RulesConfig | None = None
 ) -> tuple[AllianceData, list[Problem]]:
-    """Read and validate an input workbook (SPEC §2).
+    """Read and validate an input workbook (SPEC §2), against the model configuration's
+    ``rules`` (default: ``RulesConfig()``, the defaults).
 
     Returns the typed data and the warnings; raises ``InputError`` listing every problem,
     each with its sheet and cell, when the workbook is not valid. The file is only read.
     """
     path = Path(path)
+    rules = RulesConfig() if rules is None else rules
     findings = Findings()
     tables = read_tables(path, findings)
     for table in tables.values():
@@ -222,7 +225,7 @@ def load_workbook(
     _check_references(tables, findings)
     if "Periods" in tables:
         findings.errors += configuration_problems(
-            tuple(tables["Periods"].frame["period"].dropna()), rules or {})
+            tuple(tables["Periods"].frame["period"].dropna()), rules)
     if findings.errors:
         raise InputError(findings.errors, findings.warnings)
 
@@ -244,6 +247,6 @@ def load_workbook(
         findings.warn(
             tables["Requirements"].actual_name, "no readiness targets; there is nothing to plan"
         )
-    warnings = (findings.warnings + policy_warnings(data, rules or {})
+    warnings = (findings.warnings + policy_warnings(data, rules)
                 + numeric_range_warnings(data) + money_slip_warnings(data))
     return data, warnings
