@@ -179,7 +179,7 @@ def test_every_case_s_report_names_the_input_s_sha256(tmp_path):
     itself: each case's report names the workbook's SHA-256 in its Run info."""
     workbook = two_lines(tmp_path / "a.xlsx")
     config = load_config(None, [WEIGHTED])
-    data, _ = load_workbook(workbook, config["rules"])
+    data, _ = load_workbook(workbook, config.rules)
     results = run_sweep(data, config, scaled("scale_budget", [0.5], data), workbook,
                         report_dir=tmp_path / "reports")
     digest = hashlib.sha256(workbook.read_bytes()).hexdigest()
