@@ -27,8 +27,8 @@ import pandas as pd
 
 from optimizer.config import Config
 from optimizer.errors import Problem
-from optimizer.explain.binding import binding_limits, own_gap_closure_cell
-from optimizer.model.build import MILLION, _stock_position, create_model
+from optimizer.explain.binding import binding_limits
+from optimizer.model.build import MONEY, create_model, own_gap_closure_cell, stock_position
 from optimizer.model.sets import ModelSets, no_order_stock
 from optimizer.model.status import INFEASIBLE, OPTIMAL
 from optimizer.solve.phases import PhaseRunner, open_session, sensitivity
@@ -38,6 +38,9 @@ from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
 
 COLUMNS = ("kind", "rule", "ally", "item", "host", "period", "amount", "cell", "explanation")
+# Beside the columns the report shows: what a conflict's amount is counted in
+# (``Commitment.counted_in``; blank for a limit, whose amount is a rate).
+COUNTED_IN = "counted_in"
 
 
 @dataclass
@@ -51,24 +54,17 @@ class Diagnosis:
     minimal: bool = False  # True: dropping any one conflict lets the others hold
 
 
-WORK_SHARE = "work share"  # the one commitment measured in money
-
-
-def amount_unit(kind: object, rule: object, item: object, units: dict[str, str],
+def amount_unit(kind: object, counted_in: object, item: object, units: dict[str, str],
                 currency: str = "") -> str:
-    """The unit of a Diagnosis row's ``amount``: for a conflict, the item's unit
-    (``units``: item -> unit), or ``currency`` for work share; "" for a limit, whose
-    amount is a rate (the total that must give, per unit the limit is relaxed)."""
+    """The unit of a Diagnosis row's ``amount``: for a conflict, what its commitment is
+    counted in (``counted_in``): the item's unit (``units``: item -> unit) or
+    ``currency``; "" for a limit, whose amount is a rate (the total that must give, per
+    unit the limit is relaxed)."""
     if kind != "conflict":
         return ""
-    if rule == WORK_SHARE:
+    if counted_in == MONEY:
         return currency
     return units.get(str(item), "") if isinstance(item, str) else ""
-
-
-def _gives(amount: float, what: str) -> str:
-    """"; 3 cannot be covered" for a member of the conflict set that gives, else ""."""
-    return f"; {figure(amount, what)}" if amount > GIVE else ""
 
 
 def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit: float,
@@ -142,10 +138,10 @@ def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit:
     in_set[slack[hard]] = True
 
     rows: list[dict] = []
-    rows += _uncovered(model, values, in_set, data)
-    rows += _unclosed(model, values, in_set, data)
-    rows += _over_share(model, values, in_set, config)
-    rows += _work_short(model, values, in_set, data)
+    for commitment in model.commitments:
+        members = list(_members(model, values, in_set, commitment.slack))
+        rows += [{**row, "counted_in": commitment.counted_in}
+                 for row in commitment.in_words(model, members, data, config)]
     limits = binding_limits(model, values, data, objective=found)
     limits = limits[limits["holds_back"].to_numpy(dtype=bool)
                     & (limits["objective_improved"] > GIVE)]
@@ -157,7 +153,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit:
             "explanation": (f"holds these commitments back: each {limit.per} more would "
                             f"let {figure(limit.objective_improved)} more of them hold"),
         })
-    table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
+    table = pd.DataFrame(rows).reindex(columns=[*COLUMNS, COUNTED_IN])
     count = int(hard.sum())
     if count == 1:
         summary = "this commitment cannot hold, whatever the rest of the plan does"
@@ -178,7 +174,7 @@ def _natural_scale(upper: np.ndarray) -> np.ndarray:
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in (*COLUMNS, COUNTED_IN)})
 
 
 def _members(model, values: np.ndarray, in_set: np.ndarray, family: str):
@@ -189,107 +185,6 @@ def _members(model, values: np.ndarray, in_set: np.ndarray, family: str):
     labels = model.linear.columns[family].labels
     give = in_set[columns]
     yield from zip(labels[give].itertuples(index=False), values[columns][give], strict=True)
-
-
-def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
-               data: AllianceData) -> list[dict]:
-    sets = model.sets
-    periods = np.asarray(sets.periods, dtype=object)
-    consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
-    stocks = data.stocks.set_index(["ally", "item"])
-    orders = sets.orders
-    rows = []
-    for label, amount in _members(model, values, in_set, "uncovered"):
-        period = periods[label.period]
-        cell = data.cell("Consumption", "quantity", int(consumption[label.ally, label.item,
-                                                                    period]))
-        if (label.ally, label.item) in stocks.index:
-            on_hand = stocks.loc[(label.ally, label.item)]
-            held = (f"Stocks holds {figure(on_hand['on_hand'])} "
-                    f"({data.cell('Stocks', 'on_hand', int(on_hand['row']))})")
-        else:
-            held = "Stocks holds none"
-        reach = orders[(orders["ally"] == label.ally) & (orders["item"] == label.item)]
-        if reach.empty:
-            cause = (f"no production line can deliver {label.item} to {label.ally} "
-                     "(Production, Restrictions)")
-        elif int(reach["delivery"].min()) > label.period:
-            first = reach.loc[reach["delivery"].idxmin()]
-            line = sets.lines.loc[int(first["line"])]
-            cause = (f"the earliest delivery arrives at the end of "
-                     f"{periods[int(first['delivery'])]} "
-                     f"({data.cell('Production', 'lead_time', int(line['row']))}, lead time "
-                     f"{int(line['lead_time'])}"
-                     + (f", route {int(first['delivery'] - first['period'] - line['lead_time'])}"
-                        if first["delivery"] - first["period"] > line["lead_time"] else "")
-                     + ")")
-        else:
-            cause = "the deliveries that can arrive by then are held back by the limits listed"
-        rows.append({
-            "kind": "conflict", "rule": "stock cover of consumption", "ally": label.ally,
-            "item": label.item, "period": period, "amount": amount, "cell": cell,
-            "explanation": (f"{label.ally} uses {figure(label.consumption)} {label.item} "
-                            f"in {period}, but {held} and {cause}"
-                            + _gives(amount, "cannot be covered")),
-        })
-    return rows
-
-
-def _unclosed(model, values: np.ndarray, in_set: np.ndarray,
-              data: AllianceData) -> list[dict]:
-    periods = np.asarray(model.sets.periods, dtype=object)
-    rows = []
-    for label, amount in _members(model, values, in_set, "unclosed"):
-        cell = own_gap_closure_cell(data, label.ally) or "model: rules.min_gap_closure"
-        period = periods[label.period]
-        rows.append({
-            "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
-            "item": label.item, "period": period, "amount": amount, "cell": cell,
-            "explanation": (f"{label.ally} must close {100 * label.closure:g} % of its gap "
-                            f"of {figure(label.gap)} {label.item} in {period}"
-                            + (f", but can close only "
-                               f"{figure(label.gap - label.upper - amount)}"
-                               if amount > GIVE else "")
-                            + _gives(amount, "more stays open")),
-        })
-    return rows
-
-
-def _over_share(model, values: np.ndarray, in_set: np.ndarray, config: Config) -> list[dict]:
-    share = config.rules.max_supplier_share
-    hosts = model.sets.lines.groupby("item")["host"].nunique()
-    rows = []
-    for label, amount in _members(model, values, in_set, "over_share"):
-        only = hosts.get(label.item, 0) == 1
-        rows.append({
-            "kind": "conflict", "rule": "supplier share", "ally": label.ally,
-            "item": label.item, "host": label.host, "amount": amount,
-            "cell": "model: rules.max_supplier_share",
-            "explanation": (f"no host country may supply more than {100 * share:g} % of "
-                            f"{label.ally}'s {label.item}"
-                            + (f", but only {label.host} makes it" if only else "")
-                            + _gives(amount, f"units from {label.host} are over the share")),
-        })
-    return rows
-
-
-def _work_short(model, values: np.ndarray, in_set: np.ndarray,
-                data: AllianceData) -> list[dict]:
-    allies = data.allies.set_index("ally")
-    hosting = set(model.sets.lines["host"])
-    rows = []
-    for label, amount in _members(model, values, in_set, "work_short"):
-        rows.append({
-            "kind": "conflict", "rule": WORK_SHARE, "ally": label.ally,
-            "amount": amount * MILLION,
-            "cell": data.cell("Allies", "work_share_min", int(allies.at[label.ally, "row"])),
-            "explanation": (f"{label.ally} must have {100 * label.work_share_min:g} % of its "
-                            "spending made by its own industry"
-                            + (", but it hosts no production line"
-                               if label.ally not in hosting else "")
-                            + _gives(amount * MILLION, "of home-made value is missing")),
-        })
-    return rows
 
 
 def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
@@ -341,7 +236,7 @@ def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
     # Positions in the stock grid (ally, item, period): pair p = position // horizon.
     horizon = len(sets.periods)
     grid = sets.stocks[["ally", "item", "period"]].copy()
-    delivered = _stock_position(sets, orders["ally"], orders["item"], orders["delivery"])
+    delivered = stock_position(sets, orders["ally"], orders["item"], orders["delivery"])
     pair = delivered // horizon
     pairs = len(grid) // horizon
     arrivals = np.bincount(delivered, weights=bound, minlength=len(grid))
