@@ -62,7 +62,7 @@ def _model_config(args: argparse.Namespace) -> Config:
 def _command_validate(args: argparse.Namespace) -> int:
     """Exit 0 when the workbook is valid, 3 when it is valid but the solve can already be
     seen to be infeasible (``evident_conflicts``); invalid input raises ``InputError``."""
-    from optimizer.explain.diagnosis import evident_conflicts
+    from optimizer.explain.prechecks import evident_conflicts
     from optimizer.model.sets import build_sets
     from optimizer.workbook.validation import load_workbook
 
