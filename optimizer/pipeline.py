@@ -20,8 +20,9 @@ from optimizer.config import Config
 from optimizer.errors import Problem
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
-from optimizer.explain.diagnosis import Diagnosis, diagnose, evident_conflicts
+from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
+from optimizer.explain.prechecks import evident_conflicts
 from optimizer.explain.rule_prices import rule_prices
 from optimizer.model.build import create_model
 from optimizer.model.plan import Plan, extract_plan

@@ -144,7 +144,7 @@ def test_validate_exits_3_with_what_it_sees_without_solving(tmp_path):
 
 def test_validate_is_silent_about_a_feasible_alliance(tmp_path):
     from optimizer.config import load_config
-    from optimizer.explain.diagnosis import evident_conflicts
+    from optimizer.explain.prechecks import evident_conflicts
     from optimizer.model.sets import build_sets
     from optimizer.workbook.synthetic import generate_workbook
     from optimizer.workbook.validation import load_workbook

@@ -10,7 +10,7 @@ import pytest
 from optimizer.cli import main
 from optimizer.config import load_config
 from optimizer.errors import InputError
-from optimizer.explain.diagnosis import evident_conflicts
+from optimizer.explain.prechecks import evident_conflicts
 from optimizer.model.sets import build_sets
 from optimizer.pipeline import solve_data
 from optimizer.scenarios.edits import load_scenarios

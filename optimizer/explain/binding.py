@@ -78,15 +78,6 @@ def with_money_steps(binding: pd.DataFrame | None, currency: str) -> pd.DataFram
     return binding
 
 
-def own_gap_closure_cell(data: AllianceData, ally: str) -> str | None:
-    """The Allies cell that gives ``ally`` its own minimum gap closure, or None when the
-    model configuration's ``rules.min_gap_closure`` applies."""
-    allies = data.allies.set_index("ally")
-    if pd.isna(allies.at[ally, "min_gap_closure"]):
-        return None
-    return data.cell("Allies", "min_gap_closure", int(allies.at[ally, "row"]))
-
-
 def limit_records(model: AllocationModel, values: np.ndarray, data: AllianceData,
                   *, tight_only: bool = True) -> pd.DataFrame:
     """Every declared limit of the model at ``values`` (only the binding ones with

@@ -26,10 +26,9 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import Config
-from optimizer.errors import Problem
-from optimizer.explain.binding import binding_limits, own_gap_closure_cell
-from optimizer.model.build import MILLION, _stock_position, create_model
-from optimizer.model.sets import ModelSets, no_order_stock
+from optimizer.explain.binding import binding_limits
+from optimizer.model.build import MONEY, create_model
+from optimizer.model.sets import ModelSets
 from optimizer.model.status import INFEASIBLE, OPTIMAL
 from optimizer.solve.phases import PhaseRunner, open_session, sensitivity
 from optimizer.solve.session import TimeBudget
@@ -38,6 +37,9 @@ from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
 
 COLUMNS = ("kind", "rule", "ally", "item", "host", "period", "amount", "cell", "explanation")
+# Beside the columns the report shows: what a conflict's amount is counted in
+# (``Commitment.counted_in``; blank for a limit, whose amount is a rate).
+COUNTED_IN = "counted_in"
 
 
 @dataclass
@@ -51,24 +53,17 @@ class Diagnosis:
     minimal: bool = False  # True: dropping any one conflict lets the others hold
 
 
-WORK_SHARE = "work share"  # the one commitment measured in money
-
-
-def amount_unit(kind: object, rule: object, item: object, units: dict[str, str],
+def amount_unit(kind: object, counted_in: object, item: object, units: dict[str, str],
                 currency: str = "") -> str:
-    """The unit of a Diagnosis row's ``amount``: for a conflict, the item's unit
-    (``units``: item -> unit), or ``currency`` for work share; "" for a limit, whose
-    amount is a rate (the total that must give, per unit the limit is relaxed)."""
+    """The unit of a Diagnosis row's ``amount``: for a conflict, what its commitment is
+    counted in (``counted_in``): the item's unit (``units``: item -> unit) or
+    ``currency``; "" for a limit, whose amount is a rate (the total that must give, per
+    unit the limit is relaxed)."""
     if kind != "conflict":
         return ""
-    if rule == WORK_SHARE:
+    if counted_in == MONEY:
         return currency
     return units.get(str(item), "") if isinstance(item, str) else ""
-
-
-def _gives(amount: float, what: str) -> str:
-    """"; 3 cannot be covered" for a member of the conflict set that gives, else ""."""
-    return f"; {figure(amount, what)}" if amount > GIVE else ""
 
 
 def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit: float,
@@ -142,10 +137,10 @@ def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit:
     in_set[slack[hard]] = True
 
     rows: list[dict] = []
-    rows += _uncovered(model, values, in_set, data)
-    rows += _unclosed(model, values, in_set, data)
-    rows += _over_share(model, values, in_set, config)
-    rows += _work_short(model, values, in_set, data)
+    for commitment in model.commitments:
+        members = list(_members(model, values, in_set, commitment.slack))
+        rows += [{**row, "counted_in": commitment.counted_in}
+                 for row in commitment.in_words(model, members, data, config)]
     limits = binding_limits(model, values, data, objective=found)
     limits = limits[limits["holds_back"].to_numpy(dtype=bool)
                     & (limits["objective_improved"] > GIVE)]
@@ -157,7 +152,7 @@ def diagnose(sets: ModelSets, data: AllianceData, config: Config, *, time_limit:
             "explanation": (f"holds these commitments back: each {limit.per} more would "
                             f"let {figure(limit.objective_improved)} more of them hold"),
         })
-    table = pd.DataFrame(rows).reindex(columns=list(COLUMNS))
+    table = pd.DataFrame(rows).reindex(columns=[*COLUMNS, COUNTED_IN])
     count = int(hard.sum())
     if count == 1:
         summary = "this commitment cannot hold, whatever the rest of the plan does"
@@ -178,7 +173,7 @@ def _natural_scale(upper: np.ndarray) -> np.ndarray:
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in (*COLUMNS, COUNTED_IN)})
 
 
 def _members(model, values: np.ndarray, in_set: np.ndarray, family: str):
@@ -189,266 +184,3 @@ def _members(model, values: np.ndarray, in_set: np.ndarray, family: str):
     labels = model.linear.columns[family].labels
     give = in_set[columns]
     yield from zip(labels[give].itertuples(index=False), values[columns][give], strict=True)
-
-
-def _uncovered(model, values: np.ndarray, in_set: np.ndarray,
-               data: AllianceData) -> list[dict]:
-    sets = model.sets
-    periods = np.asarray(sets.periods, dtype=object)
-    consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
-    stocks = data.stocks.set_index(["ally", "item"])
-    orders = sets.orders
-    rows = []
-    for label, amount in _members(model, values, in_set, "uncovered"):
-        period = periods[label.period]
-        cell = data.cell("Consumption", "quantity", int(consumption[label.ally, label.item,
-                                                                    period]))
-        if (label.ally, label.item) in stocks.index:
-            on_hand = stocks.loc[(label.ally, label.item)]
-            held = (f"Stocks holds {figure(on_hand['on_hand'])} "
-                    f"({data.cell('Stocks', 'on_hand', int(on_hand['row']))})")
-        else:
-            held = "Stocks holds none"
-        reach = orders[(orders["ally"] == label.ally) & (orders["item"] == label.item)]
-        if reach.empty:
-            cause = (f"no production line can deliver {label.item} to {label.ally} "
-                     "(Production, Restrictions)")
-        elif int(reach["delivery"].min()) > label.period:
-            first = reach.loc[reach["delivery"].idxmin()]
-            line = sets.lines.loc[int(first["line"])]
-            cause = (f"the earliest delivery arrives at the end of "
-                     f"{periods[int(first['delivery'])]} "
-                     f"({data.cell('Production', 'lead_time', int(line['row']))}, lead time "
-                     f"{int(line['lead_time'])}"
-                     + (f", route {int(first['delivery'] - first['period'] - line['lead_time'])}"
-                        if first["delivery"] - first["period"] > line["lead_time"] else "")
-                     + ")")
-        else:
-            cause = "the deliveries that can arrive by then are held back by the limits listed"
-        rows.append({
-            "kind": "conflict", "rule": "stock cover of consumption", "ally": label.ally,
-            "item": label.item, "period": period, "amount": amount, "cell": cell,
-            "explanation": (f"{label.ally} uses {figure(label.consumption)} {label.item} "
-                            f"in {period}, but {held} and {cause}"
-                            + _gives(amount, "cannot be covered")),
-        })
-    return rows
-
-
-def _unclosed(model, values: np.ndarray, in_set: np.ndarray,
-              data: AllianceData) -> list[dict]:
-    periods = np.asarray(model.sets.periods, dtype=object)
-    rows = []
-    for label, amount in _members(model, values, in_set, "unclosed"):
-        cell = own_gap_closure_cell(data, label.ally) or "model: rules.min_gap_closure"
-        period = periods[label.period]
-        rows.append({
-            "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
-            "item": label.item, "period": period, "amount": amount, "cell": cell,
-            "explanation": (f"{label.ally} must close {100 * label.closure:g} % of its gap "
-                            f"of {figure(label.gap)} {label.item} in {period}"
-                            + (f", but can close only "
-                               f"{figure(label.gap - label.upper - amount)}"
-                               if amount > GIVE else "")
-                            + _gives(amount, "more stays open")),
-        })
-    return rows
-
-
-def _over_share(model, values: np.ndarray, in_set: np.ndarray, config: Config) -> list[dict]:
-    share = config.rules.max_supplier_share
-    hosts = model.sets.lines.groupby("item")["host"].nunique()
-    rows = []
-    for label, amount in _members(model, values, in_set, "over_share"):
-        only = hosts.get(label.item, 0) == 1
-        rows.append({
-            "kind": "conflict", "rule": "supplier share", "ally": label.ally,
-            "item": label.item, "host": label.host, "amount": amount,
-            "cell": "model: rules.max_supplier_share",
-            "explanation": (f"no host country may supply more than {100 * share:g} % of "
-                            f"{label.ally}'s {label.item}"
-                            + (f", but only {label.host} makes it" if only else "")
-                            + _gives(amount, f"units from {label.host} are over the share")),
-        })
-    return rows
-
-
-def _work_short(model, values: np.ndarray, in_set: np.ndarray,
-                data: AllianceData) -> list[dict]:
-    allies = data.allies.set_index("ally")
-    hosting = set(model.sets.lines["host"])
-    rows = []
-    for label, amount in _members(model, values, in_set, "work_short"):
-        rows.append({
-            "kind": "conflict", "rule": WORK_SHARE, "ally": label.ally,
-            "amount": amount * MILLION,
-            "cell": data.cell("Allies", "work_share_min", int(allies.at[label.ally, "row"])),
-            "explanation": (f"{label.ally} must have {100 * label.work_share_min:g} % of its "
-                            "spending made by its own industry"
-                            + (", but it hosts no production line"
-                               if label.ally not in hosting else "")
-                            + _gives(amount * MILLION, "of home-made value is missing")),
-        })
-    return rows
-
-
-def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
-    """An upper bound on what orders can bring each ally, without solving (no transfers).
-
-    Each order x(ℓ,a,τ) is at most
-
-        cap(ℓ,τ) + max_extra(ℓ)·[τ ≥ first period an expansion of ℓ is online]   (1, 2)
-
-    and, with a budget, at most B(a,τ) / (c(ℓ) + k) when that price is positive, B being
-    budget(a,τ), or Σ_{p≤τ} budget(a,p) with budget_carryover (5). It is 0 when the ally
-    can receive item i from one host country only and σ < 1, as its row of rule 7 reads
-    (1 − σ)·Σ x ≤ 0; and 0 when its price is positive for an ally with a work share
-    whose industry makes nothing it can sell (rule 8 then holds its spending at 0).
-
-    Returns the stock grid (ally, item, period) with ``arrivals``: the sum of these
-    bounds over the orders delivered by the end of the period; ``earliest``: the first
-    period an order can be delivered (NaN: none can); and the flags ``budgeted``,
-    ``one_host`` (that host, or "") and ``no_work_share`` of the limits that applied.
-    """
-    rules = config.rules
-    orders = sets.orders
-    bound = sets.capacity.set_index(["line", "period"])["capacity"].reindex(
-        pd.MultiIndex.from_frame(orders[["line", "period"]])).to_numpy(float)
-    expansions = sets.expansions.groupby("line").agg(
-        online=("online_from", "min"), extra=("max_extra", "first"))
-    online = orders["line"].map(expansions["online"]).to_numpy(float)
-    bound = bound + np.where(orders["period"].to_numpy() >= online,
-                             orders["line"].map(expansions["extra"]).to_numpy(float), 0.0)
-    price = orders["price"].to_numpy(float)
-    paid = price > 0
-
-    money = sets.budgets.copy()
-    if rules.budget_carryover:
-        money["budget"] = money.groupby("ally")["budget"].cumsum()
-    money = money.set_index(["ally", "period"])["budget"]
-    budget = money.reindex(pd.MultiIndex.from_frame(orders[["ally", "period"]])).to_numpy(float)
-    budgeted = paid & ~np.isnan(budget)
-    bound = np.where(budgeted, np.minimum(bound, np.divide(budget, price, where=paid,
-                                                           out=np.full_like(price, np.inf))),
-                     bound)
-
-    work_share = sets.allies.set_index("ally")["work_share_min"].fillna(0.0)
-    idle = set(work_share.index[work_share > 0]) - set(orders["host"])
-    no_work_share = (orders["ally"].isin(idle).to_numpy() & paid if rules.work_share
-                     else np.zeros(len(orders), bool))
-    bound = np.where(no_work_share, 0.0, bound)
-
-    # Positions in the stock grid (ally, item, period): pair p = position // horizon.
-    horizon = len(sets.periods)
-    grid = sets.stocks[["ally", "item", "period"]].copy()
-    delivered = _stock_position(sets, orders["ally"], orders["item"], orders["delivery"])
-    pair = delivered // horizon
-    pairs = len(grid) // horizon
-    arrivals = np.bincount(delivered, weights=bound, minlength=len(grid))
-    grid["arrivals"] = arrivals.reshape(pairs, horizon).cumsum(axis=1).ravel()
-
-    def per_pair(flags: np.ndarray) -> np.ndarray:
-        return np.repeat(np.bincount(pair, weights=flags, minlength=pairs) > 0, horizon)
-
-    earliest = np.full(pairs, np.inf)
-    np.minimum.at(earliest, pair, orders["delivery"].to_numpy(float))
-    grid["earliest"] = np.repeat(np.where(np.isfinite(earliest), earliest, np.nan), horizon)
-    grid["budgeted"] = per_pair(budgeted)
-    grid["no_work_share"] = per_pair(no_work_share)
-    # Rule 7 with one host country g: (1 − σ)·Σ x ≤ 0, so nothing arrives at all.
-    host_code, host_names = pd.factorize(orders["host"])
-    lowest, highest = np.full(pairs, len(host_names)), np.full(pairs, -1)
-    np.minimum.at(lowest, pair, host_code)
-    np.maximum.at(highest, pair, host_code)
-    single = (lowest == highest) & (rules.max_supplier_share < 1.0)
-    one_host = np.full(pairs, "", dtype=object)
-    one_host[single] = np.asarray(host_names, dtype=object)[lowest[single]]
-    grid["one_host"] = np.repeat(one_host, horizon)
-    grid.loc[grid["one_host"] != "", "arrivals"] = 0.0
-    return grid
-
-
-def evident_conflicts(sets: ModelSets, data: AllianceData, config: Config) -> list[Problem]:
-    """Commitments that cannot hold whatever the plan, seen without solving (for
-    ``stockpile validate``). Without transfers an ally's stock at the end of period t is
-
-        s(a,i,t) = P(a,i,t) + Σ orders delivered to a by t,  P = on_hand − Σ_{τ≤t} consumption,
-
-    (P: ``no_order_stock``), and the deliveries are at most ``arrivals`` of
-    ``most_deliverable``. So the solve is infeasible when, for some ally, item and period,
-
-    - P + arrivals < 0: consumption cannot be covered (constraint 3);
-    - ρ_a·gap > arrivals, with ρ_a > 0: the minimum gap closure cannot be met (rule 6;
-      s + u ≥ target and u ≤ (1 − ρ_a)·gap need s ≥ P + ρ_a·gap).
-
-    With transfers other allies might help, so nothing is claimed then. At most one
-    finding per (ally, item) and rule: the first period it happens. Each is a Problem of
-    severity "infeasible" naming the cell of the commitment."""
-    if config.rules.allow_transfers:
-        return []
-    periods = np.asarray(sets.periods, dtype=object)
-    reach = most_deliverable(sets, config)
-    found: list[Problem] = []
-
-    stocks = no_order_stock(sets.stocks, sets.on_hand).merge(reach, on=["ally", "item", "period"])
-    left = stocks["no_order_stock"] + stocks["arrivals"]
-    short = stocks[left < -GIVE * np.maximum(1.0, stocks["used"])]
-    consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
-    for row in short.drop_duplicates(["ally", "item"]).itertuples(index=False):
-        period = periods[row.period]
-        found.append(Problem(
-            data.cell("Consumption", "quantity", int(consumption[row.ally, row.item, period])),
-            f"{row.ally} uses {figure(row.used)} {row.item} up to {period} but holds "
-            f"{figure(row.on_hand)} and {_what_can_arrive(row, periods, data, config)}",
-            severity="infeasible"))
-
-    gaps = sets.shortfalls.merge(reach, on=["ally", "item", "period"], how="left")
-    needed = gaps["closure"] * gaps["gap"]
-    unmet = gaps[(gaps["closure"] > 0) & (needed > gaps["arrivals"]
-                                          + GIVE * np.maximum(1.0, needed))]
-    allies = data.allies.set_index("ally")
-    for row in unmet.drop_duplicates(["ally", "item"]).itertuples(index=False):
-        rule = own_gap_closure_cell(data, row.ally) or "rules.min_gap_closure"
-        later = ""
-        if row.arrivals <= GIVE and row.earliest > row.period:  # lead times: start later
-            start = ("rules.min_gap_closure_from"
-                     if pd.isna(allies.at[row.ally, "min_gap_closure_from"]) else
-                     data.cell("Allies", "min_gap_closure_from", int(allies.at[row.ally, "row"])))
-            later = f"; a later period in {start} starts the rule after it"
-        found.append(Problem(
-            data.cell("Requirements", "target", int(row.row)),
-            f"{row.ally} must close {100 * row.closure:g} % of its gap of "
-            f"{figure(row.gap)} {row.item} in {periods[row.period]} ({rule}), but "
-            f"{_what_can_arrive(row, periods, data, config)}{later}",
-            severity="infeasible"))
-    return found
-
-
-def _what_can_arrive(row, periods: np.ndarray, data: AllianceData, config: Config) -> str:
-    """What can reach ``row.ally`` of ``row.item`` by the end of ``row.period``, and the
-    limit that allows no more, as the end of a sentence."""
-    ally, item = row.ally, row.item
-    if row.earliest != row.earliest:  # NaN: no order exists
-        return f"no production line can deliver {item} to {ally}"
-    if row.no_work_share:
-        allies = data.allies.set_index("ally")
-        work_share = (f"{ally} hosts no production line that delivers within the horizon, so "
-                      f"its work share "
-                      f"({data.cell('Allies', 'work_share_min', int(allies.at[ally, 'row']))}) "
-                      "lets it spend nothing")
-    if row.arrivals > GIVE:
-        within = (f", within {ally}'s budgets" if row.budgeted else "") + (
-            f"; and only free deliveries, as {work_share}" if row.no_work_share else "")
-        return (f"at most {figure(row.arrivals)} can be delivered by then (the capacity "
-                f"of the lines making it, with every expansion built{within})")
-    if row.earliest > row.period:
-        return f"the earliest delivery arrives at the end of {periods[int(row.earliest)]}"
-    if row.one_host:
-        share = config.rules.max_supplier_share
-        return (f"only {row.one_host} can deliver {item} to {ally}, and "
-                f"rules.max_supplier_share = {share:g} lets no host country supply all of it")
-    if row.no_work_share:
-        return work_share
-    if row.budgeted:
-        return f"{ally}'s budgets leave no money for it by then"
-    return "the lines making it have no capacity by then"

@@ -22,7 +22,8 @@ import pandas as pd
 from optimizer.config import Config
 from optimizer.model.linear import EQUAL, GREATER, LESS, LinearModel, RowFamily
 from optimizer.model.sets import ModelSets
-from optimizer.tolerance import TIGHT
+from optimizer.tolerance import GIVE, TIGHT
+from optimizer.words import figure
 from optimizer.workbook.data import ROW, AllianceData, ranges
 
 Terms = tuple[np.ndarray, np.ndarray]  # (columns, coefficients) of a linear expression
@@ -90,6 +91,21 @@ class Rule:
     lift: Callable[[AllianceData, Config], tuple[AllianceData, Config]]
 
 
+
+@dataclass(frozen=True)
+class Commitment:
+    """A hard constraint of SPEC §4 as an infeasible input's Diagnosis reads it, declared
+    beside its rows: in the elastic model ``slack`` names the slack family that lets its
+    rows give, and ``in_words(model, members, data, config)`` gives one Diagnosis record
+    (kind, rule, ally, item, host, period, amount, cell, explanation) per member of the
+    conflict set, ``members`` the (label, slack value) of each of its slack columns there.
+    ``counted_in`` is what a record's amount is counted in (``ITEM`` or ``MONEY``)."""
+
+    slack: str
+    counted_in: str
+    in_words: Callable[[AllocationModel, list, AllianceData, Config], list[dict]]
+
+
 @dataclass
 class AllocationModel:
     """A built model: the linear model, the column positions of each variable family
@@ -112,6 +128,7 @@ class AllocationModel:
     elastic: bool = False
     slack: dict[str, np.ndarray] = field(default_factory=dict)
     limits: list[Limit] = field(default_factory=list)  # declared by the define_* functions
+    commitments: list[Commitment] = field(default_factory=list)  # of the elastic form
 
     @property
     def cost(self) -> Terms:
@@ -133,7 +150,7 @@ def _period_codes(sets: ModelSets, period: pd.Series | np.ndarray) -> np.ndarray
     return np.asarray(sets.periods, dtype=object)[np.asarray(period, dtype=np.int64)]
 
 
-def _stock_position(sets: ModelSets, ally: pd.Series, item: pd.Series,
+def stock_position(sets: ModelSets, ally: pd.Series, item: pd.Series,
                     period: pd.Series | np.ndarray) -> np.ndarray:
     """Position of s(a,i,t) in ``sets.stocks`` (ordered ally, item, period)."""
     ally_index = pd.Index(sets.allies["ally"]).get_indexer(ally)
@@ -168,6 +185,11 @@ def _cells(sheet, column: str, rows) -> list[tuple]:
     """(sheet, column, Excel row) of each record, for ``AllianceData.cell``."""
     sheets = [sheet] * len(rows) if isinstance(sheet, str) else list(sheet)
     return [(name, column, int(row)) for name, row in zip(sheets, rows, strict=True)]
+
+
+def _gives(amount: float, what: str) -> str:
+    """"; 3 cannot be covered" for a member of the conflict set that gives, else ""."""
+    return f"; {figure(amount, what)}" if amount > GIVE else ""
 
 
 def define_variables(model: AllocationModel) -> None:
@@ -305,12 +327,12 @@ def define_stock_balance(model: AllocationModel) -> None:
     parts = [
         (here, model.s, np.ones(len(stocks))),
         (later, model.s[later - 1], -np.ones(len(later))),
-        (_stock_position(sets, orders["ally"], orders["item"], orders["delivery"]),
+        (stock_position(sets, orders["ally"], orders["item"], orders["delivery"]),
          model.x, -np.ones(len(orders))),
-        (_stock_position(sets, transfers["ally"], transfers["item"],
+        (stock_position(sets, transfers["ally"], transfers["item"],
                          transfers["arrival"].to_numpy(dtype=np.int64)),
          model.y, -np.ones(len(transfers))),
-        (_stock_position(sets, transfers["giver"], transfers["item"],
+        (stock_position(sets, transfers["giver"], transfers["item"],
                          transfers["period"].to_numpy(dtype=np.int64)),
          model.y, np.ones(len(transfers))),
     ]
@@ -326,10 +348,56 @@ def define_stock_balance(model: AllocationModel) -> None:
                                         _period_codes(sets, used["period"])])
         parts.append((used.index.to_numpy(), model.slack["uncovered"],
                       -np.ones(len(used))))
+        model.commitments.append(Commitment("uncovered", ITEM, _uncovered_in_words))
     model.linear.add_rows(
         "stock_balance", stocks,
         lambda: [stocks["ally"], stocks["item"], _period_codes(sets, stocks["period"])],
         *_concat(parts), EQUAL, rhs)
+
+
+def _uncovered_in_words(model: AllocationModel, members: list, data: AllianceData,
+                        config: Config) -> list[dict]:
+    """Stock balance (3) in words: consumption that no stock or delivery can cover."""
+    sets = model.sets
+    periods = np.asarray(sets.periods, dtype=object)
+    consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
+    stocks = data.stocks.set_index(["ally", "item"])
+    orders = sets.orders
+    rows = []
+    for label, amount in members:
+        period = periods[label.period]
+        cell = data.cell("Consumption", "quantity", int(consumption[label.ally, label.item,
+                                                                    period]))
+        if (label.ally, label.item) in stocks.index:
+            on_hand = stocks.loc[(label.ally, label.item)]
+            held = (f"Stocks holds {figure(on_hand['on_hand'])} "
+                    f"({data.cell('Stocks', 'on_hand', int(on_hand['row']))})")
+        else:
+            held = "Stocks holds none"
+        reach = orders[(orders["ally"] == label.ally) & (orders["item"] == label.item)]
+        if reach.empty:
+            cause = (f"no production line can deliver {label.item} to {label.ally} "
+                     "(Production, Restrictions)")
+        elif int(reach["delivery"].min()) > label.period:
+            first = reach.loc[reach["delivery"].idxmin()]
+            line = sets.lines.loc[int(first["line"])]
+            cause = (f"the earliest delivery arrives at the end of "
+                     f"{periods[int(first['delivery'])]} "
+                     f"({data.cell('Production', 'lead_time', int(line['row']))}, lead time "
+                     f"{int(line['lead_time'])}"
+                     + (f", route {int(first['delivery'] - first['period'] - line['lead_time'])}"
+                        if first["delivery"] - first["period"] > line["lead_time"] else "")
+                     + ")")
+        else:
+            cause = "the deliveries that can arrive by then are held back by the limits listed"
+        rows.append({
+            "kind": "conflict", "rule": "stock cover of consumption", "ally": label.ally,
+            "item": label.item, "period": period, "amount": amount, "cell": cell,
+            "explanation": (f"{label.ally} uses {figure(label.consumption)} {label.item} "
+                            f"in {period}, but {held} and {cause}"
+                            + _gives(amount, "cannot be covered")),
+        })
+    return rows
 
 
 def define_readiness_constraints(model: AllocationModel) -> None:
@@ -337,7 +405,7 @@ def define_readiness_constraints(model: AllocationModel) -> None:
     sets = model.sets
     shortfalls = sets.shortfalls
     here = np.arange(len(shortfalls))
-    stock = _stock_position(sets, shortfalls["ally"], shortfalls["item"], shortfalls["period"])
+    stock = stock_position(sets, shortfalls["ally"], shortfalls["item"], shortfalls["period"])
     rows, columns = [here, here], [model.s[stock], model.u]
     if model.elastic:
         # Gap left open beyond rule 6's bound on u (see define_min_gap_closure).
@@ -349,12 +417,44 @@ def define_readiness_constraints(model: AllocationModel) -> None:
             upper=(labels["gap"] - labels["upper"]).to_numpy(float))
         rows.append(ruled)
         columns.append(model.slack["unclosed"])
+        model.commitments.append(Commitment("unclosed", ITEM, _unclosed_in_words))
     rows, columns = np.concatenate(rows), np.concatenate(columns)
     model.linear.add_rows(
         "readiness", shortfalls,
         lambda: [shortfalls["ally"], shortfalls["item"],
                  _period_codes(sets, shortfalls["period"])],
         rows, columns, np.ones(len(rows)), GREATER, shortfalls["target"].to_numpy())
+
+
+def own_gap_closure_cell(data: AllianceData, ally: str) -> str | None:
+    """The Allies cell that gives ``ally`` its own minimum gap closure, or None when the
+    model configuration's ``rules.min_gap_closure`` applies."""
+    allies = data.allies.set_index("ally")
+    if pd.isna(allies.at[ally, "min_gap_closure"]):
+        return None
+    return data.cell("Allies", "min_gap_closure", int(allies.at[ally, "row"]))
+
+
+def _unclosed_in_words(model: AllocationModel, members: list, data: AllianceData,
+                       config: Config) -> list[dict]:
+    """Readiness (4) with minimum gap closure (6) in words: a gap that cannot be closed
+    as far as the rule asks."""
+    periods = np.asarray(model.sets.periods, dtype=object)
+    rows = []
+    for label, amount in members:
+        cell = own_gap_closure_cell(data, label.ally) or "model: rules.min_gap_closure"
+        period = periods[label.period]
+        rows.append({
+            "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
+            "item": label.item, "period": period, "amount": amount, "cell": cell,
+            "explanation": (f"{label.ally} must close {100 * label.closure:g} % of its gap "
+                            f"of {figure(label.gap)} {label.item} in {period}"
+                            + (f", but can close only "
+                               f"{figure(label.gap - label.upper - amount)}"
+                               if amount > GIVE else "")
+                            + _gives(amount, "more stays open")),
+        })
+    return rows
 
 
 def define_min_gap_closure(model: AllocationModel) -> None:
@@ -524,6 +624,7 @@ def define_supplier_share_constraints(model: AllocationModel, share: float) -> N
         row = np.concatenate([row, np.arange(len(labels))])
         column = np.concatenate([column, model.slack["over_share"]])
         coefficient = np.concatenate([coefficient, -np.ones(len(labels))])
+        model.commitments.append(Commitment("over_share", ITEM, _over_share_in_words))
     model.linear.add_rows(
         "supplier_share", labels, lambda: [labels["ally"], labels["item"], labels["host"]],
         row, column, coefficient, LESS, np.zeros(len(labels)))
@@ -554,6 +655,27 @@ def define_supplier_share_constraints(model: AllocationModel, share: float) -> N
         True, read,
         lambda r, step: f"each more {step} for {r['host']} in {r['ally']}'s {r['item']}",
         counted_in=PERCENT))
+
+
+def _over_share_in_words(model: AllocationModel, members: list, data: AllianceData,
+                         config: Config) -> list[dict]:
+    """Supplier share (7) in words: units that would have to come from one host beyond
+    its share."""
+    share = config.rules.max_supplier_share
+    hosts = model.sets.lines.groupby("item")["host"].nunique()
+    rows = []
+    for label, amount in members:
+        only = hosts.get(label.item, 0) == 1
+        rows.append({
+            "kind": "conflict", "rule": "supplier share", "ally": label.ally,
+            "item": label.item, "host": label.host, "amount": amount,
+            "cell": "model: rules.max_supplier_share",
+            "explanation": (f"no host country may supply more than {100 * share:g} % of "
+                            f"{label.ally}'s {label.item}"
+                            + (f", but only {label.host} makes it" if only else "")
+                            + _gives(amount, f"units from {label.host} are over the share")),
+        })
+    return rows
 
 
 def _supplier_share_rule(data: AllianceData, config: Config) -> Rule | None:
@@ -588,6 +710,7 @@ def define_work_share_constraints(model: AllocationModel, enforce: bool) -> None
         row = np.concatenate([row, np.arange(len(labels))])
         column = np.concatenate([column, model.slack["work_short"]])
         coefficient = np.concatenate([coefficient, np.full(len(labels), MILLION)])
+        model.commitments.append(Commitment("work_short", MONEY, _work_short_in_words))
     model.linear.add_rows("work_share", labels, lambda: [labels["ally"]], row, column,
                           coefficient, GREATER, np.zeros(len(labels)), scale=1 / MILLION)
     model.limits.append(Limit(
@@ -613,6 +736,26 @@ def _read_work_share(model: AllocationModel, values: np.ndarray) -> pd.DataFrame
         "tight": (spend > TIGHT) & _tight(made, omega * spend),
         "set_by": _cells("Allies", "work_share_min", labels["ally"].map(rows)),
         "position": family.start + np.arange(len(labels)), "rhs_per_unit": -spend / 100})
+
+
+def _work_short_in_words(model: AllocationModel, members: list, data: AllianceData,
+                         config: Config) -> list[dict]:
+    """Work share (8) in words: home-made value that is missing, in money."""
+    allies = data.allies.set_index("ally")
+    hosting = set(model.sets.lines["host"])
+    rows = []
+    for label, amount in members:
+        rows.append({
+            "kind": "conflict", "rule": WORK_SHARE, "ally": label.ally,
+            "amount": amount * MILLION,
+            "cell": data.cell("Allies", "work_share_min", int(allies.at[label.ally, "row"])),
+            "explanation": (f"{label.ally} must have {100 * label.work_share_min:g} % of its "
+                            "spending made by its own industry"
+                            + (", but it hosts no production line"
+                               if label.ally not in hosting else "")
+                            + _gives(amount * MILLION, "of home-made value is missing")),
+        })
+    return rows
 
 
 def _work_share_rule(data: AllianceData, config: Config) -> Rule | None:

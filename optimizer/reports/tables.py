@@ -48,7 +48,7 @@ import pandas as pd
 from optimizer.errors import InputError
 from optimizer.explain.advice import UNIT_COLUMN
 from optimizer.explain.binding import limit_unit
-from optimizer.explain.diagnosis import amount_unit
+from optimizer.explain.diagnosis import COUNTED_IN, amount_unit
 from optimizer.model.plan import gap_closed
 from optimizer.model.status import FEASIBLE, OPTIMAL
 from optimizer.outputs import Output, check_outputs
@@ -649,10 +649,11 @@ def diagnosis_sheet(result: RunResult) -> SheetContent:
     diagnosis = _frame(result.diagnosis.table, DIAGNOSIS)
     content = _table(result, DIAGNOSIS, diagnosis)
     currency, units = result.config.report.currency, item_units(result)
+    counted_in = result.diagnosis.table[COUNTED_IN]
     content.cell_formats["amount"] = [
-        quantity_format(amount_unit(kind, rule, item, units, currency))
-        for kind, rule, item in zip(diagnosis["kind"], diagnosis["rule"], diagnosis["item"],
-                                    strict=True)]
+        quantity_format(amount_unit(kind, measure, item, units, currency))
+        for kind, measure, item in zip(diagnosis["kind"], counted_in, diagnosis["item"],
+                                       strict=True)]
     return content
 
 

@@ -27,6 +27,7 @@ and restriction rows are ever looped over.
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -128,34 +129,154 @@ def generate_tables(
 
     With ``whole_units`` the expensive items are bought in whole units (Items.integer,
     so the model is a MILP); without it every item is fractional and the model a linear
-    program, the rest of the data unchanged."""
+    program, the rest of the data unchanged.
+
+    Each section draws from the one generator in turn, in the order below; a seed's
+    workbook stays the same only while that order and every draw's arguments do."""
     _check_arguments(allies, items, lines, periods, seed)
     na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
     rng = np.random.default_rng(int(seed))
-    periods_ = np.array(period_codes(nt), dtype=object)
+    period = np.array(period_codes(nt), dtype=object)
+    alliance = _allies(rng, na)
+    catalogue = _items(rng, ni)
+    stockpiles = _stockpiles(rng, alliance, catalogue, nt)
+    production = _production(rng, alliance, catalogue, nl)
+    transport = _transport(rng, alliance, catalogue, production)
+    restrictions = _restrictions(rng, alliance, catalogue, production)
+    capacity = _line_capacity(rng, stockpiles, production, nt)
+    overrides = _capacity_overrides(rng, catalogue, production, capacity, period)
+    target = _requirements(alliance, catalogue, stockpiles, production, restrictions.allowed,
+                           transport, overrides.line_capacity)
+    expansion = _expansion(rng, alliance, catalogue, production, capacity)
+    budgets = _budgets(rng, alliance, catalogue, stockpiles, period)
+    work_share_min = _work_share(rng, alliance, production)
+    tables = {
+        **_frames(period, alliance, work_share_min, catalogue, whole_units, stockpiles,
+                  production, capacity, target),
+        "Capacity": overrides.table,
+        "Expansion": expansion,
+        "Budgets": budgets,
+        "Transport": transport,
+        "Restrictions": restrictions.table,
+    }
+    return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS}
 
-    # --- Allies ------------------------------------------------------------------------
-    ally = _codes("A", na, 2)
+
+# The sections' results hold numpy arrays, so they are compared by identity (eq=False):
+# a generated __eq__ would compare arrays element-wise.
+
+
+@dataclass(frozen=True, eq=False)
+class _Allies:
+    """The allies in code order; ``with_closure`` and ``unlimited`` are sorted positions."""
+
+    code: np.ndarray
+    name: np.ndarray
+    gdp: np.ndarray
+    min_gap_closure: np.ndarray  # NaN where the ally has no minimum gap closure
+    with_closure: np.ndarray  # the allies with a minimum gap closure
+    unlimited: np.ndarray  # the allies with no budget limit, ``with_closure`` among them
+
+
+@dataclass(frozen=True, eq=False)
+class _Items:
+    """The items in code order."""
+
+    code: np.ndarray
+    name: np.ndarray
+    unit: np.ndarray
+    expensive: np.ndarray  # bool: bought in whole units when the workbook has whole units
+    price: np.ndarray
+    priority: np.ndarray
+    shortfall_penalty: np.ndarray  # NaN where the configuration's default applies
+    holding_cost: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Stockpiles:
+    """Per (ally, item): ``goal`` and ``on_hand``; per (ally, item, period):
+    ``consumption`` and ``no_orders_stock`` = P(a,i,t), the stock if nothing is bought."""
+
+    goal: np.ndarray
+    on_hand: np.ndarray
+    consumption: np.ndarray
+    no_orders_stock: np.ndarray
+
+    @property
+    def final_gap(self) -> np.ndarray:
+        """(ally, item) -> max(0, goal − P(a,i,T)): the gap left in the last period T if
+        nothing is bought."""
+        return np.maximum(0.0, self.goal - self.no_orders_stock[:, :, -1])
+
+
+@dataclass(frozen=True, eq=False)
+class _Lines:
+    """The production lines, sorted by facility and item, one entry per line."""
+
+    item: np.ndarray  # position of the line's item
+    facility: np.ndarray  # facility code
+    host: np.ndarray  # host code: an ally or a supplier outside the alliance
+    host_ally: np.ndarray  # position of the host ally, -1 for a supplier outside
+    unit_cost: np.ndarray
+    lead_time: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Restrictions:
+    """``allowed``: (line, ally) -> whether the line may deliver to the ally; ``table``:
+    the Restrictions sheet."""
+
+    allowed: np.ndarray
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True, eq=False)
+class _CapacityOverrides:
+    """``line_capacity``: (line, period) -> capacity with the overrides applied;
+    ``table``: the Capacity sheet."""
+
+    line_capacity: np.ndarray
+    table: pd.DataFrame
+
+
+def _allies(rng: np.random.Generator, na: int) -> _Allies:
+    """The allies: codes A01, A02 ...; names drawn without repeats from the prefix+suffix
+    combinations (numbered once these run out); gdp log-uniform in 2e10-5e12, to 3
+    significant digits.
+
+    Allies with a minimum gap closure of 10-30 %: a few of the smaller economies (10 %
+    of the allies, at least one, when there are two allies or more), with no budget
+    limit (they must be able to pay for what the rule makes them buy). Other allies
+    drawn at random make the allies with no budget limit about 12 % in all."""
+    code = _codes("A", na, 2)
     combos = [p + s for p in _PREFIXES for s in _SUFFIXES]
     order = rng.permutation(len(combos))
-    ally_name = np.array(
+    name = np.array(
         [combos[order[k % len(combos)]] + ("" if k < len(combos) else f" {k // len(combos) + 1}")
          for k in range(na)], dtype=object)
     gdp = _round_significant(_log_uniform(rng, 2e10, 5e12, na), 3)
-    # Allies with a minimum gap closure: a few of the smaller economies, with no budget
-    # limit (they must be able to pay for what the rule makes them buy).
     n_closure = 0 if na < 2 else max(1, round(0.1 * na))
     smaller = np.argsort(gdp, kind="stable")[: max(1, (na + 1) // 2)]
-    closure_allies = np.sort(rng.permutation(smaller)[:n_closure])
+    with_closure = np.sort(rng.permutation(smaller)[:n_closure])
     min_gap_closure = np.full(na, np.nan)
-    min_gap_closure[closure_allies] = np.round(rng.uniform(0.1, 0.3, n_closure), 2)
+    min_gap_closure[with_closure] = np.round(rng.uniform(0.1, 0.3, n_closure), 2)
     n_unlimited = 0 if na < 2 else max(n_closure, round(0.12 * na))
-    others = np.setdiff1d(np.arange(na), closure_allies)
+    others = np.setdiff1d(np.arange(na), with_closure)
     unlimited = np.sort(np.concatenate(
-        [closure_allies, rng.permutation(others)[: n_unlimited - n_closure]]))
+        [with_closure, rng.permutation(others)[: n_unlimited - n_closure]]))
+    return _Allies(code, name, gdp, min_gap_closure, with_closure, unlimited)
 
-    # --- Items -------------------------------------------------------------------------
-    item = _codes("IT", ni, 3)
+
+def _items(rng: np.random.Generator, ni: int) -> _Items:
+    """The items: codes IT001 ...; about 35 % expensive, at least one of each kind when
+    there are two items or more; each drawn from its kind's catalogue and named with a
+    type number counting the repeats; price log-uniform in the catalogue's range, to 3
+    significant digits; priority 1-5; holding cost 0.5-1.5 % of the price a period.
+
+    A shortfall penalty of 10-30 times the price, to 2 significant digits, where the
+    configuration's default (1e6) would be below the price (price above 2e5), and for
+    about 30 % of the other items."""
+    code = _codes("IT", ni, 3)
     expensive = rng.random(ni) < 0.35
     if ni >= 2 and (expensive.all() or not expensive.any()):
         expensive[0] = not expensive[0]
@@ -164,43 +285,65 @@ def generate_tables(
     catalogue = [(_EXPENSIVE if e else _BULK)[k] for e, k in zip(expensive, kind, strict=True)]
     base_name = pd.Series([c[0] for c in catalogue])
     variant = base_name.groupby(base_name).cumcount().to_numpy() + 1
-    item_name = np.array([f"{n}, type {v}" for n, v in zip(base_name, variant, strict=True)],
-                         dtype=object)
-    item_unit = np.array([c[1] for c in catalogue], dtype=object)
+    name = np.array([f"{n}, type {v}" for n, v in zip(base_name, variant, strict=True)],
+                    dtype=object)
+    unit = np.array([c[1] for c in catalogue], dtype=object)
     price = _round_significant(_log_uniform(
         rng, np.array([c[2] for c in catalogue]), np.array([c[3] for c in catalogue])), 3)
     priority = rng.integers(1, 6, ni).astype(float)
-    # A penalty where the configuration's default (1e6) would be below the price, and for
-    # some other items.
     has_penalty = (price > 2e5) | (rng.random(ni) < 0.3)
     shortfall_penalty = np.where(has_penalty,
                                  _round_significant(price * rng.uniform(10, 30, ni), 2), np.nan)
     holding_cost = np.round(price * rng.uniform(0.005, 0.015, ni), 2)
+    return _Items(code, name, unit, expensive, price, priority, shortfall_penalty,
+                  holding_cost)
 
-    # --- Goals, stocks and consumption per (ally, item) ---------------------------------
-    # Each item's alliance-wide goal is worth a small share of the alliance's gdp; allies
-    # take shares that grow with their economy.
+
+def _stockpiles(rng: np.random.Generator, allies: _Allies, items: _Items,
+                nt: int) -> _Stockpiles:
+    """Goals, stocks and consumption per (ally, item).
+
+    Each item's alliance-wide goal is worth a small share (1e-4 to 1e-3, log-uniform) of
+    the alliance's gdp; allies take shares that grow with their economy (gdp^0.8 times a
+    lognormal factor), at least one unit each. About 85 % of the (ally, item) pairs have
+    stock on hand, 15-60 % of the goal.
+
+    Consumption falls in about 30 % of the periods, in all at most 10-40 % of the stock
+    on hand; rounding down keeps every cumulative sum within the stock, so buying
+    nothing covers it (SPEC §4, 3)."""
+    na, ni = len(allies.code), len(items.code)
+    gdp, price = allies.gdp, items.price
     goal_value = gdp.sum() * _log_uniform(rng, 1e-4, 1e-3, ni)
     weight = gdp[:, None] ** 0.8 * rng.lognormal(0.0, 0.5, (na, ni))
     goal = np.maximum(1.0, np.round(goal_value / price * weight / weight.sum(axis=0)))
     has_stock = rng.random((na, ni)) < 0.85
     on_hand = np.where(has_stock, np.round(goal * rng.uniform(0.15, 0.6, (na, ni))), 0.0)
-    # Consumption in about 30% of the periods, in all at most 10-40% of the stock on hand;
-    # rounding down keeps every cumulative sum within the stock.
     uses = (rng.random((na, ni, nt)) < 0.3) * rng.uniform(0.5, 1.5, (na, ni, nt))
     total_use = uses.sum(axis=2, keepdims=True)
     allowance = (on_hand * rng.uniform(0.1, 0.4, (na, ni)))[:, :, None]
     consumption = np.floor(np.divide(uses * allowance, total_use,
                                      out=np.zeros_like(uses), where=total_use > 0))
-    no_orders_stock = on_hand[:, :, None] - np.cumsum(consumption, axis=2)  # P(a,i,t)
+    no_orders_stock = on_hand[:, :, None] - np.cumsum(consumption, axis=2)
+    return _Stockpiles(goal, on_hand, consumption, no_orders_stock)
 
-    # --- Production ----------------------------------------------------------------------
+
+def _production(rng: np.random.Generator, allies: _Allies, items: _Items, nl: int) -> _Lines:
+    """The production lines: one for each item while lines last; the other lines go to
+    items at random, bulk items 1.5 times as often as expensive ones.
+
+    A facility makes one item, or two: a pair of neighbouring lines making different
+    items shares a facility a quarter of the time. About 80 % of the facilities are
+    hosted by an ally, drawn in proportion to the square root of its gdp, the others by
+    one of about na/8 suppliers outside the alliance (X01 ...). Unit cost 70-130 % of the
+    item's price, to 3 significant digits; lead time 1-4 periods for an expensive item,
+    0-2 for a bulk one."""
+    na, ni = len(allies.code), len(items.code)
+    expensive = items.expensive
     line_item = rng.permutation(ni)[: min(ni, nl)]
-    if nl > ni:  # the other lines go to items at random, bulk items a little more often
+    if nl > ni:
         share = np.where(expensive, 1.0, 1.5)
         line_item = np.concatenate([line_item, rng.choice(ni, nl - ni, p=share / share.sum())])
     line_item = rng.permutation(line_item)
-    # A facility makes one item, or two: pair neighbouring lines making different items.
     joins = np.zeros(nl, dtype=bool)
     joins[1::2] = (line_item[1::2] != line_item[0:-1:2]) & (rng.random(nl // 2) < 0.25)
     line_facility = np.cumsum(~joins) - 1
@@ -208,20 +351,35 @@ def generate_tables(
     n_suppliers = max(1, round(na / 8))
     supplier = _codes("X", n_suppliers, 2)
     in_alliance = rng.random(n_facilities) < 0.8
-    size = np.sqrt(gdp)
-    facility_host = np.where(in_alliance, ally[rng.choice(na, n_facilities, p=size / size.sum())],
-                             supplier[rng.integers(0, n_suppliers, n_facilities)])
+    size = np.sqrt(allies.gdp)
+    facility_host = np.where(
+        in_alliance, allies.code[rng.choice(na, n_facilities, p=size / size.sum())],
+        supplier[rng.integers(0, n_suppliers, n_facilities)])
     order = np.lexsort((line_item, line_facility))
     line_item, line_facility = line_item[order], line_facility[order]
     line_host = facility_host[line_facility]
     facility = _codes("F", n_facilities, 4)[line_facility]
-    host_ally = pd.Index(ally).get_indexer(line_host)  # -1: a supplier outside the alliance
+    host_ally = pd.Index(allies.code).get_indexer(line_host)
     line_expensive = expensive[line_item]
-    unit_cost = _round_significant(price[line_item] * rng.uniform(0.7, 1.3, nl), 3)
+    unit_cost = _round_significant(items.price[line_item] * rng.uniform(0.7, 1.3, nl), 3)
     lead_time = np.where(line_expensive, rng.integers(1, 5, nl), rng.integers(0, 3, nl))
+    return _Lines(line_item, facility, line_host, host_ally, unit_cost, lead_time)
 
-    # --- Transport -------------------------------------------------------------------------
-    countries = np.concatenate([ally, np.unique(line_host[host_ally < 0])])
+
+def _transport(rng: np.random.Generator, allies: _Allies, items: _Items,
+               lines: _Lines) -> pd.DataFrame:
+    """The Transport sheet, sorted by (from, to, item), a route's every-item row first.
+
+    Every-item routes from each ally, and each line host outside the alliance, to
+    another ally: about 40 % of the pairs, 10-300 a unit (log-uniform, 2 significant
+    digits), a lead time of one period for 60 % of the routes from outside the
+    alliance and 15 % of the others, else none.
+
+    Item routes from a line host to another ally for an item it makes: about 20 of the
+    candidates (a share of them between 3 and 50 %), 0.5-3 % of the item's price a unit,
+    lead time 0 or 1."""
+    ally, na = allies.code, len(allies.code)
+    countries = np.concatenate([ally, np.unique(lines.host[lines.host_ally < 0])])
     route_from = np.repeat(countries, na)
     route_to = np.tile(ally, len(countries))
     keep = (route_from != route_to) & (rng.random(len(route_from)) < 0.4)
@@ -234,54 +392,80 @@ def generate_tables(
         "item": None,
         "lead_time": (rng.random(len(route_from)) < np.where(outside, 0.6, 0.15)).astype(int),
     })
-    made = pd.DataFrame({"from": line_host, "item_index": line_item}).drop_duplicates()
+    made = pd.DataFrame({"from": lines.host, "item_index": lines.item}).drop_duplicates()
     candidates = made.loc[made.index.repeat(na)].assign(to=np.tile(ally, len(made)))
     candidates = candidates[candidates["from"] != candidates["to"]]
     chance = min(0.5, max(0.03, 20 / max(1, len(candidates))))
     named = candidates[rng.random(len(candidates)) < chance].reset_index(drop=True)
-    named_price = price[named["item_index"].to_numpy()]
+    named_price = items.price[named["item_index"].to_numpy()]
     per_item = pd.DataFrame({
         "from": named["from"].to_numpy(),
         "to": named["to"].to_numpy(),
         "cost_per_unit": _round_significant(named_price * rng.uniform(0.005, 0.03, len(named)),
                                             2),
-        "item": item[named["item_index"].to_numpy()],
+        "item": items.code[named["item_index"].to_numpy()],
         "lead_time": rng.integers(0, 2, len(named)),
     })
     transport = pd.concat([every_item, per_item], ignore_index=True)
-    transport = transport.sort_values(["from", "to", "item"], na_position="first",
-                                      kind="stable", ignore_index=True)
+    return transport.sort_values(["from", "to", "item"], na_position="first",
+                                 kind="stable", ignore_index=True)
 
-    # --- Restrictions: a few export controls, never cutting an ally off an item -----------
+
+def _restrictions(rng: np.random.Generator, allies: _Allies, items: _Items,
+                  lines: _Lines) -> _Restrictions:
+    """A few export controls, never cutting an ally off an item: each candidate of
+    ``_restriction_candidates`` is kept, in turn, only if every item made on some line
+    still has a line open to every ally once it applies."""
+    ally, item = allies.code, items.code
+    na, ni, nl = len(ally), len(item), len(lines.item)
     allowed = np.ones((nl, na), dtype=bool)
     restrictions = []
-    candidates_ = _restriction_candidates(rng, na, ally, item, facility, line_host, line_item,
-                                          host_ally)
-    for host_, facility_, ally_, item_ in candidates_:
+    candidates = _restriction_candidates(rng, na, ally, item, lines.facility, lines.host,
+                                         lines.item, lines.host_ally)
+    for host_, facility_, ally_, item_ in candidates:
         lines_hit = np.ones(nl, dtype=bool)
         if host_ is not None:
-            lines_hit &= line_host == host_
+            lines_hit &= lines.host == host_
         if facility_ is not None:
-            lines_hit &= facility == facility_
+            lines_hit &= lines.facility == facility_
         if item_ is not None:
-            lines_hit &= item[line_item] == item_
+            lines_hit &= item[lines.item] == item_
         allies_hit = np.ones(na, dtype=bool) if ally_ is None else ally == ally_
         trial = allowed & ~(lines_hit[:, None] & allies_hit[None, :])
         reachable = np.zeros((ni, na), dtype=int)
-        np.add.at(reachable, line_item, trial)
-        if (reachable[np.unique(line_item)] > 0).all():
+        np.add.at(reachable, lines.item, trial)
+        if (reachable[np.unique(lines.item)] > 0).all():
             allowed = trial
             restrictions.append((host_, facility_, ally_, item_))
+    table = pd.DataFrame(restrictions, columns=["host", "facility", "ally", "item"],
+                         dtype=object)
+    return _Restrictions(allowed, table)
 
-    # --- Line capacity: 50-120% of each item's final gap over the horizon ----------------
-    final_gap = np.maximum(0.0, goal - no_orders_stock[:, :, -1]).sum(axis=0)
+
+def _line_capacity(rng: np.random.Generator, stockpiles: _Stockpiles, lines: _Lines,
+                   nt: int) -> np.ndarray:
+    """Capacity a period per line: each item's lines together make 50-120 % of the item's
+    final gap (summed over the allies) over the horizon, at least one unit a period,
+    split among them in gamma(2, 1)-distributed shares, each line at least one unit."""
+    final_gap = stockpiles.final_gap.sum(axis=0)
+    ni = len(final_gap)
     closable = rng.uniform(0.5, 1.2, ni)
     item_capacity = np.maximum(1.0, closable * final_gap / nt)
-    spread = rng.gamma(2.0, 1.0, nl)
-    line_share = spread / np.bincount(line_item, spread, minlength=ni)[line_item]
-    capacity = np.maximum(1.0, np.round(item_capacity[line_item] * line_share))
+    spread = rng.gamma(2.0, 1.0, len(lines.item))
+    line_share = spread / np.bincount(lines.item, spread, minlength=ni)[lines.item]
+    return np.maximum(1.0, np.round(item_capacity[lines.item] * line_share))
 
-    # --- Capacity overrides: ramp-ups at the start, outages somewhere ----------------------
+
+def _capacity_overrides(rng: np.random.Generator, items: _Items, lines: _Lines,
+                        capacity: np.ndarray, period: np.ndarray) -> _CapacityOverrides:
+    """Capacity overrides: ramp-ups at the start, outages somewhere.
+
+    About 12 % of the lines (at least one) ramp up over their first n = 1-4 periods (at
+    most the horizon) at 1/(n+1), 2/(n+1) ... n/(n+1) of their capacity; about 8 % (at
+    least one, if a line is left) fail for 1-2 periods from a random period, within the
+    horizon, down to 0, 25 or 50 % of it.
+    The Capacity sheet is sorted by line and period."""
+    nl, nt = len(lines.item), len(period)
     chosen = rng.permutation(nl)
     n_ramp = min(nl, max(1, round(0.12 * nl)))
     n_out = min(nl - n_ramp, max(1, round(0.08 * nl)))
@@ -300,108 +484,151 @@ def generate_tables(
     override_period = np.concatenate([ramp_period, out_period]).astype(int)
     override_level = np.concatenate([ramp_level, out_level])
     overrides_capacity = np.round(capacity[override_line] * override_level)
-    overrides = pd.DataFrame({
-        "facility": facility[override_line],
-        "item": item[line_item[override_line]],
-        "period": periods_[override_period],
+    table = pd.DataFrame({
+        "facility": lines.facility[override_line],
+        "item": items.code[lines.item[override_line]],
+        "period": period[override_period],
         "capacity": overrides_capacity,
         "_line": override_line,
         "_t": override_period,
     }).sort_values(["_line", "_t"], ignore_index=True).drop(columns=["_line", "_t"])
+    line_capacity = np.repeat(capacity[:, None], nt, axis=1)
+    line_capacity[override_line, override_period] = overrides_capacity
+    return _CapacityOverrides(line_capacity, table)
 
-    # --- Requirements ----------------------------------------------------------------------
+
+def _requirements(allies: _Allies, items: _Items, stockpiles: _Stockpiles, lines: _Lines,
+                  allowed: np.ndarray, transport: pd.DataFrame,
+                  line_capacity: np.ndarray) -> np.ndarray:
+    """Readiness targets, (ally, item, period): the goal, ramped linearly from 60 % in the
+    first period to all of it in period ⌈0.75·T⌉ (counting from 1) and after, rounded.
+    Draws nothing.
+
+    An ally with a minimum gap closure has no gap before the second period in which a
+    delivery can reach it, and never a gap larger than its rule can close with 90 % of
+    what the lines open to it can deliver by then, shared evenly among the allies with
+    the rule (budget, work share and other allies' targets do not bind it; SPEC §4, 6
+    and 8)."""
+    ally, with_closure = allies.code, allies.with_closure
+    na, ni, nt = len(ally), len(items.code), line_capacity.shape[1]
+    goal, no_orders_stock = stockpiles.goal, stockpiles.no_orders_stock
     end_of_ramp = max(1, int(np.ceil(0.75 * nt)) - 1)
     ramp = np.minimum(1.0, 0.6 + 0.4 * np.arange(nt) / end_of_ramp)
     target = np.round(goal[:, :, None] * ramp[None, None, :])
-    # An ally with a minimum gap closure has no gap before the second period in which a
-    # delivery can reach it, and never a gap larger than its rule can close with 90 % of
-    # what the lines open to it can deliver by then, shared evenly among the allies with
-    # the rule (budget, work share and other allies' targets do not bind it).
-    offset = _arrival_offsets(na, ally, item, line_host, line_item, lead_time, allowed,
-                              transport)
+    offset = _arrival_offsets(na, ally, items.code, lines.host, lines.item, lines.lead_time,
+                              allowed, transport)
     earliest = np.full((na, ni), np.inf)
-    np.minimum.at(earliest.T, line_item, offset)
-    line_capacity = np.repeat(capacity[:, None], nt, axis=1)
-    line_capacity[override_line, override_period] = overrides_capacity
-    deliverable = _deliverable(line_capacity, line_item, offset[:, closure_allies], ni)
-    rule = min_gap_closure[closure_allies][:, None, None]
-    closable_gap = np.floor(0.9 * deliverable / (rule * max(1, n_closure)))
+    np.minimum.at(earliest.T, lines.item, offset)
+    deliverable = _deliverable(line_capacity, lines.item, offset[:, with_closure], ni)
+    rule = allies.min_gap_closure[with_closure][:, None, None]
+    closable_gap = np.floor(0.9 * deliverable / (rule * max(1, len(with_closure))))
     guarded = np.zeros((na, ni, nt), dtype=bool)
-    guarded[closure_allies] = (np.arange(nt)[None, None, :]
-                               <= earliest[closure_allies][:, :, None] + 1)
+    guarded[with_closure] = (np.arange(nt)[None, None, :]
+                             <= earliest[with_closure][:, :, None] + 1)
     target = np.where(guarded, np.minimum(target, no_orders_stock), target)
-    target[closure_allies] = np.minimum(target[closure_allies],
-                                        no_orders_stock[closure_allies] + closable_gap)
+    target[with_closure] = np.minimum(target[with_closure],
+                                      no_orders_stock[with_closure] + closable_gap)
+    return target
 
-    # --- Expansion -------------------------------------------------------------------------
-    growing = _pick(rng, nl, 0.3, minimum=1)
+
+def _expansion(rng: np.random.Generator, allies: _Allies, items: _Items, lines: _Lines,
+               capacity: np.ndarray) -> pd.DataFrame:
+    """The Expansion sheet: about 30 % of the lines (at least one) may grow by 30-100 % of
+    their capacity (at least one unit), at 2-5 times the line's unit cost (3
+    significant digits), lead time 1-4 periods.
+
+    The payer is the host ally with chance 0.7 where an ally hosts the line; otherwise
+    an ally drawn in proportion to its gdp while the same draw is below 0.85, else no
+    one (a blank payer)."""
+    ally, na = allies.code, len(allies.code)
+    growing = _pick(rng, len(lines.item), 0.3, minimum=1)
     n_grow = len(growing)
-    grow_host = host_ally[growing]
+    grow_host = lines.host_ally[growing]
     draw = rng.random(n_grow)
-    other_payer = ally[rng.choice(na, n_grow, p=gdp / gdp.sum())]
-    payer = np.where((grow_host >= 0) & (draw < 0.7), line_host[growing],
+    other_payer = ally[rng.choice(na, n_grow, p=allies.gdp / allies.gdp.sum())]
+    payer = np.where((grow_host >= 0) & (draw < 0.7), lines.host[growing],
                      np.where(draw < 0.85, other_payer, None))
-    expansion = pd.DataFrame({
-        "facility": facility[growing],
-        "item": item[line_item[growing]],
+    return pd.DataFrame({
+        "facility": lines.facility[growing],
+        "item": items.code[lines.item[growing]],
         "max_extra": np.maximum(1.0, np.round(capacity[growing] * rng.uniform(0.3, 1.0, n_grow))),
-        "cost_per_unit": _round_significant(unit_cost[growing] * rng.uniform(2, 5, n_grow), 3),
+        "cost_per_unit": _round_significant(
+            lines.unit_cost[growing] * rng.uniform(2, 5, n_grow), 3),
         "lead_time": rng.integers(1, 5, n_grow),
         "payer": payer,
     })
 
-    # --- Budgets: about what closing the ally's gap costs, 50-150% of it ------------------
-    gap_cost = (np.maximum(0.0, goal - no_orders_stock[:, :, -1]) * price[None, :]).sum(axis=1)
+
+def _budgets(rng: np.random.Generator, allies: _Allies, items: _Items,
+             stockpiles: _Stockpiles, period: np.ndarray) -> pd.DataFrame:
+    """The Budgets sheet, for every ally with a budget limit: about what closing the
+    ally's final gap costs, 50-150 % of it, spread evenly over the horizon and rising
+    each period by 2 % of the first period's amount, to 3 significant digits."""
+    na, nt = len(allies.code), len(period)
+    gap_cost = (stockpiles.final_gap * items.price[None, :]).sum(axis=1)
     generosity = rng.uniform(0.5, 1.5, na)
     growth = 1.0 + 0.02 * np.arange(nt)
     budget = _round_significant(
         (gap_cost * generosity / nt)[:, None] * growth[None, :], 3)
-    limited = np.setdiff1d(np.arange(na), unlimited)
-    budgets = pd.DataFrame({
-        "ally": np.repeat(ally[limited], nt),
-        "period": np.tile(periods_, len(limited)),
+    limited = np.setdiff1d(np.arange(na), allies.unlimited)
+    return pd.DataFrame({
+        "ally": np.repeat(allies.code[limited], nt),
+        "period": np.tile(period, len(limited)),
         "budget": budget[limited].ravel(),
     })
 
-    # --- Work share: some line hosts (never an ally with a minimum gap closure) -----------
+
+def _work_share(rng: np.random.Generator, allies: _Allies, lines: _Lines) -> np.ndarray:
+    """Work-share minimum per ally, NaN where none: 5-20 % for about 35 % of the allies
+    that host a line, at least one of them if any may have one; never an ally with a
+    minimum gap closure."""
+    na = len(allies.code)
     hosts_line = np.zeros(na, dtype=bool)
-    hosts_line[host_ally[host_ally >= 0]] = True
+    hosts_line[lines.host_ally[lines.host_ally >= 0]] = True
     eligible = hosts_line.copy()
-    eligible[closure_allies] = False
+    eligible[allies.with_closure] = False
     with_share = eligible & (rng.random(na) < 0.35)
     if eligible.any() and not with_share.any():
         with_share[np.flatnonzero(eligible)[0]] = True
-    work_share_min = np.where(with_share, np.round(rng.uniform(0.05, 0.2, na), 2), np.nan)
+    return np.where(with_share, np.round(rng.uniform(0.05, 0.2, na), 2), np.nan)
 
-    # --- Frames ------------------------------------------------------------------------------
+
+def _frames(period: np.ndarray, allies: _Allies, work_share_min: np.ndarray, items: _Items,
+            whole_units: bool, stockpiles: _Stockpiles, lines: _Lines, capacity: np.ndarray,
+            target: np.ndarray) -> dict[str, pd.DataFrame]:
+    """The sheets the sections leave as arrays: Periods, Allies, Items (expensive items
+    integer only with ``whole_units``), Production, Requirements (every (ally, item,
+    period)), Stocks (the pairs with stock on hand) and Consumption (the nonzero
+    quantities). Draws nothing."""
+    ally, item = allies.code, items.code
+    na, ni, nt = len(ally), len(item), len(period)
+    on_hand, consumption = stockpiles.on_hand, stockpiles.consumption
     ally_index = np.repeat(np.arange(na), ni)
     item_index = np.tile(np.arange(ni), na)
     stocked = on_hand.ravel() > 0
     used = consumption > 0
     a_used, i_used, t_used = np.nonzero(used)
-    tables = {
-        "Periods": pd.DataFrame({"period": periods_}),
+    return {
+        "Periods": pd.DataFrame({"period": period}),
         "Allies": pd.DataFrame({
-            "ally": ally, "name": ally_name, "gdp": gdp,
-            "min_gap_closure": min_gap_closure, "min_gap_closure_from": None,
+            "ally": ally, "name": allies.name, "gdp": allies.gdp,
+            "min_gap_closure": allies.min_gap_closure, "min_gap_closure_from": None,
             "work_share_min": work_share_min,
         }),
         "Items": pd.DataFrame({
-            "item": item, "name": item_name, "unit": item_unit,
-            "integer": expensive & whole_units,
-            "priority": priority, "shortfall_penalty": shortfall_penalty,
-            "holding_cost": holding_cost,
+            "item": item, "name": items.name, "unit": items.unit,
+            "integer": items.expensive & whole_units,
+            "priority": items.priority, "shortfall_penalty": items.shortfall_penalty,
+            "holding_cost": items.holding_cost,
         }),
         "Production": pd.DataFrame({
-            "facility": facility, "host": line_host, "item": item[line_item],
-            "capacity": capacity, "unit_cost": unit_cost, "lead_time": lead_time,
+            "facility": lines.facility, "host": lines.host, "item": item[lines.item],
+            "capacity": capacity, "unit_cost": lines.unit_cost, "lead_time": lines.lead_time,
         }),
-        "Capacity": overrides,
-        "Expansion": expansion,
         "Requirements": pd.DataFrame({
             "ally": np.repeat(ally, ni * nt),
             "item": np.tile(np.repeat(item, nt), na),
-            "period": np.tile(periods_, na * ni),
+            "period": np.tile(period, na * ni),
             "target": target.ravel(),
         }),
         "Stocks": pd.DataFrame({
@@ -409,15 +636,10 @@ def generate_tables(
             "on_hand": on_hand.ravel()[stocked],
         }),
         "Consumption": pd.DataFrame({
-            "ally": ally[a_used], "item": item[i_used], "period": periods_[t_used],
+            "ally": ally[a_used], "item": item[i_used], "period": period[t_used],
             "quantity": consumption[used],
         }),
-        "Budgets": budgets,
-        "Transport": transport,
-        "Restrictions": pd.DataFrame(restrictions, columns=["host", "facility", "ally", "item"],
-                                     dtype=object),
     }
-    return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS}
 
 
 def _in_schema_order(name: str, frame: pd.DataFrame) -> pd.DataFrame:
