@@ -26,8 +26,8 @@ def measure(path: str) -> dict:
     from optimizer.config import load_config
     from optimizer.model.build import create_model
     from optimizer.model.sets import build_sets
-    from optimizer.solve.highs import HighsSession
-    from optimizer.solve.phases import solver_output
+    from optimizer.solver.highs import HighsSession
+    from optimizer.solver.phases import solver_output
     from optimizer.workbook.validation import load_workbook
 
     config = load_config(None, ["objective.mode=weighted"])

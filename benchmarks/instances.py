@@ -91,8 +91,8 @@ def model_arrays(path: Path, config: Config) -> dict[str, np.ndarray]:
     from optimizer.model.build import create_model
     from optimizer.model.linear import dense_objective
     from optimizer.model.sets import build_sets
-    from optimizer.solve.highs import crossover, method
-    from optimizer.solve.phases import objective_scale
+    from optimizer.solver.highs import crossover, method
+    from optimizer.solver.phases import objective_scale
     from optimizer.workbook.validation import load_workbook
 
     data, _ = load_workbook(path, config.rules)

@@ -17,8 +17,8 @@ Modes:
 
 Same options as ``stockpile solve``: mip_rel_gap from the model configuration,
 HiGHS's default threads, no output; each objective multiplied by the same power of two
-(``optimizer.solve.phases.objective_scale``) and every solve by the same method
-(``optimizer.solve.highs.method``), both recorded in the arrays.
+(``optimizer.solver.phases.objective_scale``) and every solve by the same method
+(``optimizer.solver.highs.method``), both recorded in the arrays.
 """
 
 from __future__ import annotations

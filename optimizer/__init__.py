@@ -19,12 +19,8 @@ defaults). ``import optimizer`` stays light: the stages load when first called.
 
 from __future__ import annotations
 
-import functools
-import importlib
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from optimizer.version import __version__
@@ -90,42 +86,3 @@ def configuration(config: str | Path | Config | None = None,
 
     base = config if isinstance(config, Config) else load_config(config)
     return base.with_settings(settings, where=SETTINGS) if settings else base
-
-
-class _Solve:
-    """``optimizer.solve``, the function above, which shares its name with the solver
-    stage, the subpackage ``optimizer.solve``. Called, it solves a workbook; any other
-    attribute is the subpackage's, so that every way of reaching the stage still does:
-    ``from optimizer.solve import highs``, ``import optimizer.solve.phases as phases``,
-    the dotted path ``optimizer.solve.highs.…`` a test patches."""
-
-    def __init__(self, function: Callable[..., RunResult]) -> None:
-        functools.update_wrapper(self, function)
-
-    def __call__(self, *args, **kwargs) -> RunResult:
-        return self.__wrapped__(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return f"<function {self.__module__}.{self.__qualname__}>"
-
-    def __getattr__(self, name: str) -> object:
-        if name.startswith("__"):  # the function's own (signature, pickling, copying)
-            raise AttributeError(name)
-        return getattr(importlib.import_module("optimizer.solve"), name)
-
-
-solve = _Solve(solve)
-
-
-class _Package(ModuleType):
-    """The package ``optimizer``, whose ``solve`` stays the function: importing the
-    subpackage ``optimizer.solve`` binds it to that name, which would hide the
-    function; ``_Solve`` reaches the subpackage instead."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "solve" and isinstance(value, ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -101,10 +101,10 @@ class ExplainConfig:
     tie_break: bool = True
     """Among plans of equal cost and shortfall, choose by a neutral rule (leave the
     smallest largest share of any ally's gap open) and say whether such plans exist
-    (``optimizer.solve.phases.break_ties``)."""
+    (``optimizer.solver.phases.break_ties``)."""
     clean_plan: bool = True
     """Then, among those, choose the plan that moves least between allies, with no round
-    trips (``optimizer.solve.phases.clean_plan``)."""
+    trips (``optimizer.solver.phases.clean_plan``)."""
     measured_limits: int = 10
     """Whole-unit models: how many limits, those the LP relaxation ranks highest, are
     measured by a re-solve with the limit relaxed by one step

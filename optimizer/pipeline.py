@@ -31,8 +31,8 @@ from optimizer.model.sets import build_sets
 from optimizer.model.status import ERROR, INFEASIBLE, OPTIMAL, has_plan
 from optimizer.reports import tables as report
 from optimizer.scenarios.edits import Scenario
-from optimizer.solve.lp_file import write_lp_file
-from optimizer.solve.phases import CleanPlan, TieBreak, solve_model
+from optimizer.solver.lp_file import write_lp_file
+from optimizer.solver.phases import CleanPlan, TieBreak, solve_model
 from optimizer.verify.check import Verification, verify_plan
 from optimizer.version import __version__
 from optimizer.workbook.data import AllianceData, item_units

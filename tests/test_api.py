@@ -71,19 +71,19 @@ def test_importing_the_package_loads_no_stage():
     assert run.returncode == 0, run.stderr
 
 
-def test_solve_is_the_function_beside_the_solver_stage_of_that_name():
-    """The subpackage ``optimizer.solve`` (the solver stage), once imported, does not
-    hide the function: both forms of import give it."""
+def test_solve_is_the_function_beside_the_solver_stage():
+    """``optimizer.solve`` is the API's function, however the solver stage
+    (``optimizer.solver``) has been imported."""
     import inspect
 
-    import optimizer.solve.phases as phases
+    import optimizer.solver.phases as phases
     from optimizer import solve
-    from optimizer.solve import highs
+    from optimizer.solver import highs
 
     assert solve is optimizer.solve and callable(solve)
     assert "settings" in inspect.signature(solve).parameters
-    assert phases.solve_model.__module__ == "optimizer.solve.phases"
-    assert optimizer.solve.highs is highs and optimizer.solve.phases is phases
+    assert phases.solve_model.__module__ == "optimizer.solver.phases"
+    assert optimizer.solver.highs is highs and optimizer.solver.phases is phases
 
 
 def test_the_tables_are_the_report_s_sheets(sample_run):

@@ -9,7 +9,7 @@ import pytest
 
 from optimizer.model.linear import GREATER, LESS, LinearModel
 from optimizer.model.restrict import BasePlan, held_back_columns
-from optimizer.solve.highs import HighsSession
+from optimizer.solver.highs import HighsSession
 
 
 def orders(need_i: float = 1.0, cap_a: float = 5.0) -> LinearModel:

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook as open_xlsx
 from pulp import LpSolveStatus
 
-from optimizer.solve import highs
-from optimizer.solve import pulp as pulp_backend
+from optimizer.solver import highs
+from optimizer.solver import pulp as pulp_backend
 from optimizer.workbook.synthetic import generate_workbook
 
 

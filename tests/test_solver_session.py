@@ -1,4 +1,4 @@
-"""Both solver sessions keep the declared protocol (optimizer.solve.session), and the
+"""Both solver sessions keep the declared protocol (optimizer.solver.session), and the
 solve stage chooses its methods by the sessions' capability flags, never their class."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 import optimizer.explain.diagnosis as diagnosis
-import optimizer.solve.phases as phases
+import optimizer.solver.phases as phases
 from optimizer.config import load_config
 from optimizer.model.build import create_model
 from optimizer.model.sets import build_sets
-from optimizer.solve.highs import HighsSession
-from optimizer.solve.pulp import PulpSession
-from optimizer.solve.session import SolverSession, TimeBudget
+from optimizer.solver.highs import HighsSession
+from optimizer.solver.pulp import PulpSession
+from optimizer.solver.session import SolverSession, TimeBudget
 from optimizer.workbook.synthetic import generate_workbook
 from optimizer.workbook.validation import load_workbook
 from tests.test_restrict import orders

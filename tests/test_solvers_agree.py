@@ -66,9 +66,9 @@ def test_write_lp_names_rows_and_columns_after_the_workbook(tmp_path):
 @pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
 def test_interior_point_gives_the_simplex_optimum(tmp_path, monkeypatch, mode):
     """Large LPs are solved by interior point with crossover (see
-    ``optimizer.solve.highs.method``); forced here on a small one, it must give the
+    ``optimizer.solver.highs.method``); forced here on a small one, it must give the
     simplex path's optimum, in both modes (phase 2 on phase 1's optimal face)."""
-    from optimizer.solve import highs
+    from optimizer.solver import highs
     from optimizer.workbook.synthetic import generate_workbook as generate
 
     path = generate(tmp_path / "lp.xlsx", 4, 5, 12, 6, seed=2, whole_units=False)
@@ -89,7 +89,7 @@ def test_interior_point_gives_the_simplex_optimum(tmp_path, monkeypatch, mode):
 def test_objective_scale_is_a_power_of_two_that_brings_the_largest_cost_near_64():
     import numpy as np
 
-    from optimizer.solve.phases import objective_scale
+    from optimizer.solver.phases import objective_scale
 
     for largest in (1e-3, 0.5, 1.0, 63.0, 64.0, 5e6, 6e7):
         scale = objective_scale(np.array([0.0, -largest, largest / 10]))

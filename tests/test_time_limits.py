@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from optimizer.reports.tables import REPORT_SHEETS, field_names
-from optimizer.solve import highs
+from optimizer.solver import highs
 from optimizer.workbook.synthetic import generate_workbook
 
 # Python's start, reading, building and writing the report come on top of the limits.
@@ -52,7 +52,7 @@ def test_each_run_of_a_whole_unit_model_keeps_to_the_seconds_it_is_given(slow_al
     from optimizer.config import load_config
     from optimizer.model.build import create_model
     from optimizer.model.sets import build_sets
-    from optimizer.solve.phases import dense_objective
+    from optimizer.solver.phases import dense_objective
     from optimizer.workbook.validation import load_workbook
 
     config = load_config(None, [])

@@ -29,7 +29,7 @@ from optimizer.model.plan import extract_plan
 from optimizer.model.sets import build_sets
 from optimizer.reports.compare import compare_reports
 from optimizer.reports.tables import write_report
-from optimizer.solve.phases import solve_model
+from optimizer.solver.phases import solve_model
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import quantity, readiness, sheets, solve
 from tests.conftest import write_workbook

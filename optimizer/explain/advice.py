@@ -32,7 +32,7 @@ from optimizer.explain.binding import DUAL, limit_unit
 from optimizer.explain.rule_prices import rule_rows
 from optimizer.model.build import MONEY, PERCENT, AllocationModel
 from optimizer.model.status import has_plan
-from optimizer.solve.phases import Sensitivity
+from optimizer.solver.phases import Sensitivity
 from optimizer.words import figure
 
 COLUMNS = ("rank", "kind", "advice", "shortfall_closed", "cost_saved", "objective_improved",

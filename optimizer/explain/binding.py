@@ -37,7 +37,7 @@ from optimizer.model.build import (
     PERCENT,
     AllocationModel,
 )
-from optimizer.solve.phases import Sensitivity
+from optimizer.solver.phases import Sensitivity
 from optimizer.tolerance import round_off
 from optimizer.workbook.data import AllianceData
 

@@ -30,8 +30,8 @@ from optimizer.explain.binding import binding_limits
 from optimizer.model.build import MONEY, create_model
 from optimizer.model.sets import ModelSets
 from optimizer.model.status import INFEASIBLE, OPTIMAL
-from optimizer.solve.phases import PhaseRunner, open_session, sensitivity
-from optimizer.solve.session import TimeBudget
+from optimizer.solver.phases import PhaseRunner, open_session, sensitivity
+from optimizer.solver.session import TimeBudget
 from optimizer.tolerance import GIVE
 from optimizer.words import figure
 from optimizer.workbook.data import AllianceData

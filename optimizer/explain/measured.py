@@ -37,7 +37,7 @@ from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel
 from optimizer.model.restrict import BasePlan
 from optimizer.model.status import OPTIMAL
-from optimizer.solve.phases import solve_model
+from optimizer.solver.phases import solve_model
 from optimizer.tolerance import snapped
 from optimizer.workbook.data import AllianceData
 

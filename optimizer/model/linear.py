@@ -3,8 +3,8 @@
 Constraint families (``optimizer.model.build``) add column families and row families
 here as numpy arrays of (row, column, coefficient) terms; nothing is a Python object per
 variable. A backend then hands the arrays to a solver: HiGHS in-process as one
-compressed sparse matrix (``optimizer.solve.highs``), or any solver PuLP drives through
-an ``LpProblem`` built from the same arrays (``optimizer.solve.pulp``).
+compressed sparse matrix (``optimizer.solver.highs``), or any solver PuLP drives through
+an ``LpProblem`` built from the same arrays (``optimizer.solver.pulp``).
 
 Columns and rows have global positions; each family knows its first position and its
 labels frame, so a value or a dual maps back to a line, an ally or a period. Names for

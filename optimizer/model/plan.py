@@ -19,7 +19,7 @@ from optimizer.model.build import AllocationModel, spending_terms
 from optimizer.tolerance import QUANTITY_TOLERANCE, round_off
 
 if TYPE_CHECKING:  # the solve stage hands its outcome down; the plan never calls it
-    from optimizer.solve.phases import SolveOutcome
+    from optimizer.solver.phases import SolveOutcome
 
 def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray:
     """The dual of every row of a family, aligned with its labels (NaN: row not built)."""

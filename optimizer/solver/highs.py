@@ -21,7 +21,7 @@ from optimizer.model.status import (
     has_plan,
     stopped_by,
 )
-from optimizer.solve.session import TimeBudget
+from optimizer.solver.session import TimeBudget
 from optimizer.tolerance import DUAL_TOLERANCE
 
 try:
@@ -132,7 +132,7 @@ class HighsSession:
     bounds and rows and says what came of it in SPEC terms (``SolverSession``)."""
 
     # HiGHS hands its basis over: ranges, another objective's duals, priced columns, and
-    # duals of its own precision (``optimizer.solve.session.SolverSession``).
+    # duals of its own precision (``optimizer.solver.session.SolverSession``).
     gives_ranging = True
     gives_basis = True
     prices_held_back = True

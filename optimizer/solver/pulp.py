@@ -123,7 +123,7 @@ class PulpSession:
     # PuLP hands over a plan and its duals, as read from the solver's solution, and no
     # basis: no ranges, no other objective's duals, no pricing of held-back columns, and
     # duals of a solution file's precision, too coarse to fix an optimal face by
-    # (``optimizer.solve.session.SolverSession``).
+    # (``optimizer.solver.session.SolverSession``).
     gives_ranging = False
     gives_basis = False
     prices_held_back = False

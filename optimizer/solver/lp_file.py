@@ -13,7 +13,7 @@ import pulp
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel, dense_objective
 from optimizer.outputs import TEMPORARY_SUFFIX, atomic_output
-from optimizer.solve.pulp import LP_NAME_LIMIT, build_problem, lp_names
+from optimizer.solver.pulp import LP_NAME_LIMIT, build_problem, lp_names
 
 
 def write_lp_file(model: AllocationModel, path: str | Path) -> Path:

@@ -3,13 +3,13 @@
 A session holds one linear model (``optimizer.model.linear.LinearModel``) in a solver
 across the solves of a run: its objective, bounds and rows change between solves, and
 each solve starts from what the previous one left (a basis, an incumbent) where the
-solver keeps it. ``optimizer.solve.highs.HighsSession`` (HiGHS in-process) and
-``optimizer.solve.pulp.PulpSession`` (any solver PuLP drives) keep it.
+solver keeps it. ``optimizer.solver.highs.HighsSession`` (HiGHS in-process) and
+``optimizer.solver.pulp.PulpSession`` (any solver PuLP drives) keep it.
 
 Units: a session knows nothing of the workbook's units. Costs, bounds, values and duals
 are those of the model as the solver holds it: per unit of each row as scaled
 (``RowFamily.scale``) and of the objective as set (``objective_scale``); callers turn
-them into stated units (``optimizer.solve.phases.sensitivity``). Arrays are indexed by
+them into stated units (``optimizer.solver.phases.sensitivity``). Arrays are indexed by
 column or row position, the model's columns first and those added later after them.
 
 The solvers differ in what they can give beyond a plan and its duals; each session

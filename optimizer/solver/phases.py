@@ -46,9 +46,9 @@ from optimizer.model.build import AllocationModel, open_share_rows
 from optimizer.model.linear import dense_objective
 from optimizer.model.restrict import BasePlan, held_back_columns
 from optimizer.model.status import ERROR, FEASIBLE, INFEASIBLE, OPTIMAL
-from optimizer.solve import highs
-from optimizer.solve.pulp import INSTALL_HINTS, PulpSession
-from optimizer.solve.session import RowHandle, SolverSession, TimeBudget
+from optimizer.solver import highs
+from optimizer.solver.pulp import INSTALL_HINTS, PulpSession
+from optimizer.solver.session import RowHandle, SolverSession, TimeBudget
 from optimizer.tolerance import DUAL_TOLERANCE, RELATIVE, ROUND_OFF, with_round_off
 from optimizer.words import figure
 
