@@ -70,7 +70,7 @@ def test_generated_workbook_loads_without_errors_or_warnings(tmp_path, tables):
     assert data.periods == tuple(tables["Periods"]["period"])
     assert len(data.requirements) == 5 * 10 * 12
     for name in OPTIONAL + ["Allies", "Items", "Production"]:
-        assert len(getattr(data, name.lower())) == len(tables[name]), name
+        assert len(data.table(name)) == len(tables[name]), name
     assert data.requirements["target"].sum() == pytest.approx(
         tables["Requirements"]["target"].sum())
     workbook = openpyxl.load_workbook(path, read_only=True)

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from optimizer.config import load_config
 from optimizer.pipeline import solve_data
+from optimizer.workbook.data import table_field
 from optimizer.workbook.synthetic import generate_workbook
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
@@ -94,7 +95,7 @@ def test_money_in_another_unit_scales_the_cost_and_keeps_the_shortfall(
         tmp_path, shape, factor):
     data, config = generated(tmp_path, shape)
     base = optimum(data, config)
-    tables = {sheet.lower(): scaled(data.table(sheet), columns, factor)
+    tables = {table_field(sheet): scaled(data.table(sheet), columns, factor)
               for sheet, columns in MONEY.items()}
     other = optimum(dataclasses.replace(data, **tables), config)
     assert other.weighted_shortfall == pytest.approx(base.weighted_shortfall, rel=AGREE,

@@ -24,7 +24,7 @@ from optimizer.outputs import check_outputs
 from optimizer.pipeline import RunResult
 from optimizer.reports.tables import report_output, report_path, write_report
 from optimizer.verify.check import Verification, Violation
-from optimizer.workbook.data import AllianceData, empty_table
+from optimizer.workbook.data import AllianceData, empty_table, table_field
 from tests.headers import fields, headers
 from tests.printing import TABLE, print_setup
 
@@ -137,7 +137,7 @@ def make_data(units: dict[str, str | None] | None = None) -> AllianceData:
             {"ally": "A", "item": "SH", "period": "P10"},
             {"ally": "A", "item": "MS", "period": "P10"},
             {"ally": "B", "item": "SH", "period": "P9"}]),
-        **{sheet.lower(): frame for sheet, frame in tables.items()})
+        **{table_field(sheet): frame for sheet, frame in tables.items()})
 
 
 def make_result(tmp_path: Path, *, status: str = "optimal", plan: Plan | None = None,

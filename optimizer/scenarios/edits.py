@@ -51,7 +51,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.files import shown_path
 from optimizer.reach import beyond_reach, out_of_reach
 from optimizer.tolerance import LARGEST, SMALLEST
-from optimizer.workbook.data import AllianceData
+from optimizer.workbook.data import AllianceData, table_field
 from optimizer.workbook.schema import did_you_mean, nearest
 from optimizer.workbook.validation import configuration_problems
 
@@ -470,7 +470,7 @@ def _scaler(table_name: str, column: str, keys: tuple[str, ...]):
         if "period" in table.columns:
             mask &= table["period"].isin(_window(data, fields))
         table.loc[mask, column] = table.loc[mask, column] * float(fields["factor"])
-        return dataclasses.replace(data, **{table_name.lower(): table})
+        return dataclasses.replace(data, **{table_field(table_name): table})
     return scale
 
 

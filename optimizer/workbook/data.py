@@ -12,6 +12,7 @@ numbers are ``int64``; booleans are ``bool``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,12 @@ def sheet_ref(sheet_name: str) -> str:
     return "'" + sheet_name.replace("'", "''") + "'"
 
 
+def table_field(sheet_name: str) -> str:
+    """The ``AllianceData`` field of a sheet: its name in snake case
+    ("CapabilityTargets" -> "capability_targets")."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", sheet_name).lower()
+
+
 @dataclass(frozen=True)
 class AllianceData:
     """Everything the input workbook says, validated and typed (SPEC §2)."""
@@ -73,13 +80,18 @@ class AllianceData:
     budgets: pd.DataFrame
     transport: pd.DataFrame
     restrictions: pd.DataFrame
+    # SPEC §7.1, optional: a workbook without these sheets plans as before.
+    platforms: pd.DataFrame = field(default_factory=lambda: empty_table("Platforms"))
+    compatibility: pd.DataFrame = field(default_factory=lambda: empty_table("Compatibility"))
+    capability_targets: pd.DataFrame = field(
+        default_factory=lambda: empty_table("CapabilityTargets"))
     source: Path | None = None
     # (schema sheet, column) -> (sheet name in the workbook, column letter)
     locations: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def table(self, sheet_name: str) -> pd.DataFrame:
         """The table of a sheet by its SPEC name, e.g. ``table("Production")``."""
-        return getattr(self, sheet_name.lower())
+        return getattr(self, table_field(sheet_name))
 
     def cell(self, sheet_name: str, column: str, row: int) -> str:
         """The workbook cell a value came from, e.g. ``Production!D7``."""

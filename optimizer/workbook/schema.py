@@ -37,7 +37,8 @@ class Column:
     required: bool = False
     default: object = None
     unit: str = ""
-    refers_to: str | None = None  # "ally", "item", "period", "facility" or "country"
+    # "ally", "item", "period", "facility", "country" or "platform"
+    refers_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,52 @@ SHEETS: tuple[Sheet, ...] = (
             Column("item", Kind.CODE, "Item code.", refers_to="item"),
         ),
         without="plan without export controls",
+    ),
+    Sheet(
+        "Platforms",
+        "Weapon systems an ally operates (e.g. POL, KRAB), whose capability targets count "
+        "every item the platform can fire (SPEC §7.1).",
+        (
+            Column("ally", Kind.CODE, _ALLY, True, refers_to="ally"),
+            Column("platform", Kind.CODE, "Platform code (a weapon system, e.g. KRAB).", True),
+            Column("priority", Kind.NUMBER, "Weight of this platform's shortfall (0 or more).",
+                   default=1.0),
+        ),
+        key=("ally", "platform"),
+        without="plan without capability targets",
+    ),
+    Sheet(
+        "Compatibility",
+        "Which items each platform can fire, and how much of its capability each unit "
+        "gives; qualified FALSE marks a candidate not yet qualified, whose worth the "
+        "Standardisation sheet measures.",
+        (
+            Column("platform", Kind.CODE, "Platform code, as defined in Platforms.", True,
+                   refers_to="platform"),
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column("factor", Kind.SHARE, "Units of capability per unit of the item, above 0 "
+                   "and at most 1 (below 1: e.g. provisional firing tables).", default=1.0,
+                   unit="share 0-1"),
+            Column("qualified", Kind.BOOLEAN, "TRUE: the item is qualified for the platform; "
+                   "FALSE: a candidate pair.", default=True),
+        ),
+        key=("platform", "item"),
+        without="plan without capability targets",
+    ),
+    Sheet(
+        "CapabilityTargets",
+        "Units of capability (rounds a platform can fire, counted with their factors) an "
+        "ally must hold at the end of a period.",
+        (
+            Column("ally", Kind.CODE, _ALLY, True, refers_to="ally"),
+            Column("platform", Kind.CODE, "Platform code, as defined in Platforms.", True,
+                   refers_to="platform"),
+            Column("period", Kind.CODE, _PERIOD, True, refers_to="period"),
+            Column("target", Kind.NUMBER, "Units of capability to hold.", True,
+                   unit="units of capability"),
+        ),
+        key=("ally", "platform", "period"),
+        without="plan without capability targets",
     ),
 )
 

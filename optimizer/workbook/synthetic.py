@@ -159,7 +159,8 @@ def generate_tables(
         "Transport": transport,
         "Restrictions": restrictions.table,
     }
-    return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS}
+    return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS
+            if sheet.name in tables}
 
 
 # The sections' results hold numpy arrays, so they are compared by identity (eq=False):

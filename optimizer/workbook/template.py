@@ -38,8 +38,8 @@ KIND_TEXT = {
 
 # The example row of each sheet, by column (left out: blank). Together they are a valid
 # alliance of one ally, item, line and period; every code starts with EXAMPLE_PREFIX.
-_ALLY, _ITEM, _LINE, _PERIOD = (f"{EXAMPLE_PREFIX}{code}"
-                                for code in ("POL", "155HE", "LINE", "2027Q1"))
+_ALLY, _ITEM, _LINE, _PERIOD, _PLATFORM = (
+    f"{EXAMPLE_PREFIX}{code}" for code in ("POL", "155HE", "LINE", "2027Q1", "KRAB"))
 EXAMPLE_ROWS: dict[str, dict[str, object]] = {
     "Periods": {"period": _PERIOD},
     "Allies": {"ally": _ALLY, "name": "Example ally: replace or delete this row",
@@ -57,6 +57,10 @@ EXAMPLE_ROWS: dict[str, dict[str, object]] = {
     "Budgets": {"ally": _ALLY, "period": _PERIOD, "budget": 50_000_000},
     "Transport": {"from": _ALLY, "to": _ALLY, "cost_per_unit": 25, "lead_time": 0},
     "Restrictions": {"facility": _LINE, "ally": _ALLY, "item": _ITEM},
+    "Platforms": {"ally": _ALLY, "platform": _PLATFORM, "priority": 1},
+    "Compatibility": {"platform": _PLATFORM, "item": _ITEM, "factor": 1, "qualified": True},
+    "CapabilityTargets": {"ally": _ALLY, "platform": _PLATFORM, "period": _PERIOD,
+                          "target": 18_000},
 }
 EXAMPLE_NOTE = ("Example row: replace it with your own data or delete it. 'stockpile "
                 "validate' warns while it is here.")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from optimizer.config import RulesConfig
 from optimizer.errors import InputError, Problem
-from optimizer.workbook.data import ROW, AllianceData, empty_table, sheet_ref
+from optimizer.workbook.data import ROW, AllianceData, empty_table, sheet_ref, table_field
 from optimizer.workbook.numerics import money_slip_warnings, numeric_range_warnings
 from optimizer.workbook.reader import RawTable, read_tables
 from optimizer.workbook.schema import (
@@ -239,7 +239,8 @@ def load_workbook(
     }
     data = AllianceData(
         periods=tuple(tables["Periods"].frame["period"]),
-        **{sheet.name.lower(): frame(sheet.name) for sheet in SHEETS if sheet.name != "Periods"},
+        **{table_field(sheet.name): frame(sheet.name) for sheet in SHEETS
+           if sheet.name != "Periods"},
         source=path,
         locations=locations,
     )
