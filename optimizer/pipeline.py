@@ -88,6 +88,9 @@ class RunResult:
             summary["total_cost"] = self.plan.total_cost
             summary["weighted_shortfall"] = self.plan.weighted_shortfall
             summary["gap_closed_pct"] = self.plan.gap_closed_pct
+            if not self.plan.capabilities.empty:  # SPEC §7.1: the part of W they leave open
+                summary["capability_shortfall"] = self.plan.capability_shortfall
+                summary["capability_met_pct"] = self.plan.capability_met_pct
             summary.update(self.plan.cost_terms)
         if self.verification is not None:
             summary["verifier_max_violation"] = self.verification.max_violation

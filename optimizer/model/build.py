@@ -1,13 +1,13 @@
 """The allocation model of SPEC §4: variables, one function per constraint family, and
 the objective terms.
 
-``create_model`` reads top to bottom like the SPEC: variables, then constraints 1-8, then
-the objective terms. Every family is built from the index frames of ``ModelSets`` as
-arrays of (row, column, coefficient) terms, vectorised, and added to one
-``LinearModel``: the single formulation that every solver backend receives. Rows and
-columns have readable names for LP files (``capacity_F0001_155HE_2027Q1``,
-``x_F0001_155HE_POL_2027Q1``), so a file written with ``--write-lp`` can be searched for
-any line, ally or period.
+``create_model`` reads top to bottom like the SPEC: variables, then constraints 1-8, the
+capability rows 9-10 of SPEC §7.1, then the objective terms. Every family is built from
+the index frames of ``ModelSets`` as arrays of (row, column, coefficient) terms,
+vectorised, and added to one ``LinearModel``: the single formulation that every solver
+backend receives. Rows and columns have readable names for LP files
+(``capacity_F0001_155HE_2027Q1``, ``x_F0001_155HE_POL_2027Q1``), so a file written with
+``--write-lp`` can be searched for any line, ally or period.
 """
 
 from __future__ import annotations
@@ -118,6 +118,8 @@ class AllocationModel:
     y: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     s: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     u: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    c: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # SPEC §7.1
+    v: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     carry: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cost_terms: dict[str, Terms] = field(default_factory=dict)
     weighted_shortfall: Terms | None = None
@@ -770,9 +772,52 @@ def _work_share_rule(data: AllianceData, config: Config) -> Rule | None:
             d, c.with_settings({"rules.work_share": False})))
 
 
+def define_capability_constraints(model: AllocationModel) -> None:
+    """SPEC §7.1, for the CapabilityTargets rows (none: nothing is added). Columns
+    c(a,i,p,t) ≥ 0, the units of item i in a's stock counted toward platform p at the end
+    of t (``ModelSets.counts``), and v(a,p,t) ≥ 0, the row's shortfall; rows
+    9. Σ_p c(a,i,p,t) − s(a,i,t) ≤ 0, for every (a,i,t) some c counts: each unit once;
+    10. Σ_i factor(p,i) · c(a,i,p,t) + v(a,p,t) ≥ target(a,p,t).
+    Rules 6-8 do not apply to these rows. A target is a goal, as a Readiness target is,
+    not a limit: its price is the Capabilities sheet's marginal_cost, and what holds it
+    back is read from the limits of constraints 1, 2 and 5."""
+    sets = model.sets
+    capabilities, counts = sets.capabilities, sets.counts
+    if capabilities.empty:
+        return
+    model.c = model.linear.add_columns(
+        "c", counts, lambda: [counts["ally"], counts["item"], counts["platform"],
+                              _period_codes(sets, counts["period"])])
+    model.v = model.linear.add_columns(
+        "v", capabilities, lambda: [capabilities["ally"], capabilities["platform"],
+                                    _period_codes(sets, capabilities["period"])])
+
+    held = counts[["ally", "item", "period"]].drop_duplicates().reset_index(drop=True)
+    row_of = pd.MultiIndex.from_frame(held)
+    stock = stock_position(sets, held["ally"], held["item"], held["period"])
+    model.linear.add_rows(
+        "capability_count", held,
+        lambda: [held["ally"], held["item"], _period_codes(sets, held["period"])],
+        *_concat([
+            (row_of.get_indexer(pd.MultiIndex.from_frame(counts[["ally", "item", "period"]])),
+             model.c, np.ones(len(counts))),
+            (np.arange(len(held)), model.s[stock], -np.ones(len(held))),
+        ]), LESS, np.zeros(len(held)))
+
+    here = np.arange(len(capabilities))
+    model.linear.add_rows(
+        "capability", capabilities,
+        lambda: [capabilities["ally"], capabilities["platform"],
+                 _period_codes(sets, capabilities["period"])],
+        *_concat([(counts["target"].to_numpy(), model.c, counts["factor"].to_numpy()),
+                  (here, model.v, np.ones(len(capabilities)))]),
+        GREATER, capabilities["target"].to_numpy(dtype=float))
+
+
 def define_objective_terms(model: AllocationModel) -> None:
     """cost = Σ (c(ℓ) + k) x + Σ k y + Σ cost_per_unit · e + Σ holding_cost(i) · s;
-    weighted shortfall W = Σ priority(i) · u; shortfall penalty = Σ penalty(i) · u."""
+    weighted shortfall W = Σ priority(i) · u + Σ priority(a,p) · v (SPEC §7.1);
+    shortfall penalty = Σ penalty(i) · u + Σ shortfall_penalty · priority(a,p) · v."""
     sets = model.sets
 
     def terms(columns: np.ndarray, weights) -> Terms:
@@ -785,8 +830,11 @@ def define_objective_terms(model: AllocationModel) -> None:
         "expansion_cost": terms(model.e, sets.expansions["cost_per_unit"]),
         "holding_cost": terms(model.s, sets.stocks["holding_cost"]),
     }
-    model.weighted_shortfall = terms(model.u, sets.shortfalls["priority"])
-    model.shortfall_penalty = terms(model.u, sets.shortfalls["penalty"])
+    capabilities = sets.capabilities
+    model.weighted_shortfall = _sum_terms(terms(model.u, sets.shortfalls["priority"]),
+                                          terms(model.v, capabilities["priority"]))
+    model.shortfall_penalty = _sum_terms(terms(model.u, sets.shortfalls["penalty"]),
+                                         terms(model.v, capabilities["penalty"]))
 
 
 @dataclass
@@ -853,6 +901,7 @@ def create_model(sets: ModelSets, config: Config, *, elastic: bool = False) -> A
     define_budget_constraints(model, rules.budget_carryover)
     define_supplier_share_constraints(model, rules.max_supplier_share)
     define_work_share_constraints(model, rules.work_share)
+    define_capability_constraints(model)
     define_objective_terms(model)
     return model
 

@@ -4,7 +4,8 @@ except sums of solution values (spend, use of capacity) that the report shows.
 
 Dual signs: a dual is d(objective)/d(right-hand side). ``marginal_value`` of a budget or
 capacity is −dual (how much the optimised objective improves per extra unit);
-``marginal_cost`` of a readiness target is +dual (how much it worsens per extra unit).
+``marginal_cost`` of a readiness or capability target is +dual (how much it worsens per
+extra unit).
 """
 
 from __future__ import annotations
@@ -17,9 +18,19 @@ import pandas as pd
 
 from optimizer.model.build import AllocationModel, spending_terms
 from optimizer.tolerance import QUANTITY_TOLERANCE, round_off
+from optimizer.words import figure
 
 if TYPE_CHECKING:  # the solve stage hands its outcome down; the plan never calls it
     from optimizer.solver.phases import SolveOutcome
+
+CAPABILITY_COLUMNS = ["ally", "platform", "period", "target", "held", "shortfall",
+                      "closed_pct", "marginal_cost", "items", "priority", "row"]
+COUNTED_COLUMNS = ["ally", "platform", "period", "item", "counted", "factor", "capability"]
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+
 
 def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray:
     """The dual of every row of a family, aligned with its labels (NaN: row not built)."""
@@ -43,6 +54,12 @@ class Plan:
     budgets: pd.DataFrame
     capacity: pd.DataFrame
     cost_terms: dict[str, float] = field(default_factory=dict)
+    # SPEC §7.1, one row per CapabilityTargets row: target, held = Σ_i factor · c,
+    # shortfall v, closed_pct, marginal_cost, items (the units counted, in words),
+    # priority, row; and the units counted, one row per (ally, platform, period, item)
+    # with c > 0: counted = c, factor, capability = factor · c.
+    capabilities: pd.DataFrame = field(default_factory=lambda: _empty(CAPABILITY_COLUMNS))
+    counted: pd.DataFrame = field(default_factory=lambda: _empty(COUNTED_COLUMNS))
 
     @property
     def total_cost(self) -> float:
@@ -50,7 +67,33 @@ class Plan:
 
     @property
     def weighted_shortfall(self) -> float:
+        """W = Σ priority(i) · u over the Readiness rows + Σ priority(a,p) · v over the
+        Capabilities rows (SPEC §4, §7.1)."""
+        return self.readiness_shortfall + self.capability_shortfall
+
+    @property
+    def readiness_shortfall(self) -> float:
+        """Σ priority(i) · u: the part of W the Readiness rows leave open."""
         return float((self.readiness["shortfall"] * self.readiness["priority"]).sum())
+
+    @property
+    def capability_shortfall(self) -> float:
+        """Σ priority(a,p) · v: the part of W the Capabilities rows leave open."""
+        capabilities = self.capabilities
+        return float((capabilities["shortfall"].astype(float)
+                      * capabilities["priority"].astype(float)).sum())
+
+    @property
+    def capability_met_pct(self) -> float:
+        """100 · (1 − Σ priority · min(v, target) / Σ priority · target) over the
+        Capabilities rows; 100 where no target is above 0."""
+        capabilities = self.capabilities
+        priority = capabilities["priority"].astype(float)
+        target = capabilities["target"].astype(float)
+        wanted = float((priority * target).sum())
+        left = float((priority * np.minimum(capabilities["shortfall"].astype(float),
+                                            target)).sum())
+        return 100.0 * (1.0 - left / wanted) if wanted > 0 else 100.0
 
     @property
     def target_met(self) -> pd.Series:
@@ -184,9 +227,50 @@ def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:
 
     cost_terms = {name: float(coefficients @ _values(columns))
                   for name, (columns, coefficients) in model.cost_terms.items()}
+    capabilities, counted = _capabilities(model, _values(model.c), _values(model.v),
+                                          _duals(model, duals, "capability"))
     return Plan(orders.reset_index(drop=True), expansions.reset_index(drop=True),
                 transfers.reset_index(drop=True), stocks, readiness, budgets, capacity,
-                cost_terms)
+                cost_terms, capabilities, counted)
+
+
+def _capabilities(model: AllocationModel, counts: np.ndarray, shortfall: np.ndarray,
+                  duals: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plan's capability rows (SPEC §7.1) from c and v: per CapabilityTargets row
+    held = Σ_i factor(p,i) · c(a,i,p,t), shortfall = v, closed_pct = 100 · (1 −
+    min(v, target) / target) (the share of the target met; 100 for a target of 0),
+    marginal_cost = +dual of row 10, items = the units counted ("A 100, B 20 (× 0.9)");
+    and the units counted, one row per c > 0."""
+    sets = model.sets
+    if sets.capabilities.empty:
+        return _empty(CAPABILITY_COLUMNS), _empty(COUNTED_COLUMNS)
+    periods = np.asarray(sets.periods, dtype=object)
+    counted = sets.counts.assign(counted=counts)
+    counted["capability"] = counted["factor"] * counted["counted"]
+    held = np.bincount(counted["target"], weights=counted["capability"],
+                       minlength=len(sets.capabilities))
+    counted = counted[counted["counted"] > QUANTITY_TOLERANCE]
+    words = (counted["item"].astype(str) + " " + counted["counted"].map(figure)
+             + np.where(counted["factor"] < 1,
+                        " (× " + counted["factor"].map(figure) + ")", ""))
+    items = words.groupby(counted["target"]).agg(", ".join)
+
+    capabilities = sets.capabilities[["ally", "platform"]].copy()
+    capabilities["period"] = periods[sets.capabilities["period"]]
+    capabilities["target"] = sets.capabilities["target"].astype(float)
+    capabilities["held"] = round_off(held)
+    capabilities["shortfall"] = shortfall
+    target = capabilities["target"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        capabilities["closed_pct"] = np.where(
+            target > 0, 100.0 * (1 - np.minimum(shortfall, target) / target), 100.0)
+    capabilities["marginal_cost"] = duals
+    capabilities["items"] = items.reindex(capabilities.index).fillna("").to_numpy(object)
+    capabilities["priority"] = sets.capabilities["priority"].to_numpy(float)
+    capabilities["row"] = sets.capabilities["row"].to_numpy()
+
+    counted = counted.assign(period=periods[counted["period"]])
+    return capabilities, counted[COUNTED_COLUMNS].reset_index(drop=True)
 
 
 def _online_extra(model: AllocationModel, extra: np.ndarray) -> pd.Series:

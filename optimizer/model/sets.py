@@ -34,6 +34,12 @@ class ModelSets:
                  priority, penalty, closure (ρ(a,t): ρ_a, or 0 before the ally's
                  min_gap_closure_from), upper (= (1 − ρ(a,t))·gap), row
     budgets      (a,t): ally, period, budget, row (NaN row: a period left out, budget 0)
+    capabilities v(a,p,t) (SPEC §7.1): one per CapabilityTargets row: ally, platform,
+                 period, target, priority (Platforms, 1 for a platform the ally does not
+                 list), penalty (= objective.shortfall_penalty × priority), row
+    counts       c(a,i,p,t): one per CapabilityTargets row (a,p,t), p among a's
+                 Platforms, and qualified Compatibility pair (p,i): ally, item, platform,
+                 period, factor, target (its position in ``capabilities``)
     """
 
     periods: tuple[str, ...]
@@ -48,6 +54,8 @@ class ModelSets:
     budgets: pd.DataFrame
     allies: pd.DataFrame
     items: pd.DataFrame
+    capabilities: pd.DataFrame
+    counts: pd.DataFrame
 
 
 def route_costs(data: AllianceData, routes: pd.DataFrame) -> pd.DataFrame:
@@ -146,10 +154,12 @@ def build_sets(data: AllianceData, config: Config) -> ModelSets:
 
     shortfalls = _shortfall_set(data, config, stocks, on_hand, items, allies, period_of)
     budgets = _budget_set(data, horizon, period_of)
+    capabilities, counts = _capability_sets(data, config, period_of)
     return ModelSets(
         periods=periods, lines=lines, capacity=capacity, orders=orders,
         expansions=expansions, transfers=transfers, stocks=stocks, on_hand=on_hand,
         shortfalls=shortfalls, budgets=budgets, allies=data.allies, items=data.items,
+        capabilities=capabilities, counts=counts,
     )
 
 
@@ -223,6 +233,33 @@ def _shortfall_set(
         ["ally", "item", "period", "target", "no_order_stock", "gap", "closure", "upper",
          "priority", "penalty", ROW]
     ]
+
+
+def _capability_sets(data: AllianceData, config: Config, period_of: dict[str, int]
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SPEC §7.1: v(a,p,t) for every CapabilityTargets row, with priority(a,p) from
+    Platforms and the weighted mode's penalty shortfall_penalty × priority(a,p); and
+    c(a,i,p,t) for every such row whose platform p is among a's Platforms, crossed with
+    the qualified Compatibility pairs (p,i), with factor(p,i). ``counts["target"]`` is
+    the position of the row's v in ``capabilities``."""
+    platforms = data.platforms[["ally", "platform", "priority"]]
+    capabilities = data.capability_targets.assign(
+        period=data.capability_targets["period"].map(period_of)).merge(
+        platforms, on=["ally", "platform"], how="left")
+    capabilities["priority"] = capabilities["priority"].fillna(1.0).astype(float)
+    capabilities["penalty"] = config.objective.shortfall_penalty * capabilities["priority"]
+    capabilities = capabilities[["ally", "platform", "period", "target", "priority",
+                                 "penalty", ROW]].reset_index(drop=True)
+    capabilities["period"] = capabilities["period"].astype("int64")
+
+    qualified = data.compatibility[data.compatibility["qualified"].astype(bool)]
+    operated = capabilities[["ally", "platform", "period"]].reset_index(names="target").merge(
+        platforms[["ally", "platform"]], on=["ally", "platform"])
+    counts = operated.merge(
+        qualified[["platform", "item", "factor"]], on="platform")
+    counts["factor"] = counts["factor"].astype(float)
+    counts = counts.sort_values(["target", "item"], kind="mergesort").reset_index(drop=True)
+    return capabilities, counts[["ally", "item", "platform", "period", "factor", "target"]]
 
 
 def _budget_set(data: AllianceData, horizon: int, period_of: dict[str, int]) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The report workbook of one ``stockpile solve`` run (SPEC §5).
 
 Sheets, in order: Dashboard (the plan at a glance, with charts: ``optimizer.reports.dashboard``),
-Summary, Allocation, Readiness (closure shaded red to green), Budgets, Capacity
+Summary, Allocation, Readiness (closure shaded red to green), Capabilities (only when the
+input has capability targets, SPEC §7.1; shaded as Readiness), Budgets, Capacity
 (utilisation as a bar), Expansion, Advice
 (what relaxing each rule or limit would be worth, and up to where), Binding (the limits
 the plan uses up, with the cell that set each), Rule prices (with
@@ -140,6 +141,36 @@ READINESS = (
                        "shortfall.", QUANTITY),
     Column("requirements_row", "The row of this target on the input's Requirements sheet.",
            WHOLE, header="Requirements row"),
+)
+
+CAPABILITY = "units of capability"
+CAPABILITIES = (
+    Column("ally", "The ally that operates the platform."),
+    Column("platform", "The platform (a weapon system, from the Platforms sheet)."),
+    Column("period", "The period at whose end the target applies."),
+    Column("target", "Capability the ally must hold at the end of the period "
+                     "(CapabilityTargets): rounds the platform can fire, each item's units "
+                     "counted with their Compatibility factor.", QUANTITY, unit=CAPABILITY),
+    Column("held", "Capability the plan holds: Σ factor × units of each item counted toward "
+                   "the platform; a unit of stock counts toward one platform only.",
+           QUANTITY, unit=CAPABILITY),
+    Column("shortfall", "Capability by which the plan misses the target (0: target met).",
+           QUANTITY, unit=CAPABILITY),
+    Column("closed_pct", "Share of the target the plan holds: 100 · (1 − shortfall / "
+                         "target); 100 for a target of 0." + PERCENT_NOTE, PERCENT,
+           header="target met", unit="%"),
+    Column("marginal_cost",
+           "How much the optimised objective worsens per extra unit of this target "
+           "(in the objective's units: money in the cost phase)." + DUAL_NOTE, DUAL,
+           header="cost of one more unit of target", unit=MONEY_UNIT),
+    Column("items", "The units of stock counted toward the platform, item by item "
+                    "(× factor where a unit counts less than one).", header="items counted",
+           width=30),
+    Column("priority", "The platform's priority (Platforms): weight of this shortfall in "
+                       "the weighted shortfall.", QUANTITY),
+    Column("capability_targets_row", "The row of this target on the input's "
+                                     "CapabilityTargets sheet.", WHOLE,
+           header="CapabilityTargets row"),
 )
 
 BUDGETS = (
@@ -359,6 +390,8 @@ REPORT_TABLES: dict[str, TableSpec] = {
                             figures=("quantity", "total_cost")),
     "Readiness": TableSpec(READINESS, keys=("ally", "item", "period"),
                            figures=("gap", "shortfall", "priority")),
+    "Capabilities": TableSpec(CAPABILITIES, keys=("ally", "platform", "period"),
+                              figures=("target", "shortfall", "priority")),
     "Budgets": TableSpec(BUDGETS, keys=("ally", "period"), figures=("budget", "spent"),
                          blank_figures=True),
     "Capacity": TableSpec(CAPACITY, keys=("facility", "item", "period"),
@@ -426,7 +459,8 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
     "total_cost": SummaryMetric(MONEY, "Total cost of the plan: the sum of the cost terms "
                                        "below (money).", headline=True),
     "weighted_shortfall": SummaryMetric(QUANTITY, "Σ priority × shortfall over every "
-                                                  "readiness target (0: every target met).",
+                                                  "readiness target and every capability "
+                                                  "target (0: every target met).",
                                         headline=True),
     "gap_closed_pct": SummaryMetric(PERCENT, "Share of the readiness gaps the plan closes, "
                                              "weighted by priority (a shell and a missile "
@@ -434,6 +468,15 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
                                              "priority × min(shortfall, gap) / Σ priority × "
                                              "gap), in percent (0-100); each item's own "
                                              "share follows.", headline=True),
+    "capability_shortfall": SummaryMetric(QUANTITY, "Σ priority × shortfall over every "
+                                                    "capability target (the Capabilities "
+                                                    "sheet): the part of the weighted "
+                                                    "shortfall the platforms leave open; the "
+                                                    "rest is the readiness targets'."),
+    "capability_met_pct": SummaryMetric(PERCENT, "Share of the capability targets the plan "
+                                                 "holds, weighted by priority: 100 · (1 − Σ "
+                                                 "priority × shortfall / Σ priority × "
+                                                 "target), in percent (0-100)."),
     "equal_cost_plans": SummaryMetric(None, "Whether other plans reach the same cost and "
                                             "shortfall (found by the tie-break; "
                                             "explain.tie_break)."),
@@ -555,6 +598,10 @@ def report_sheets(result: RunResult) -> dict[str, SheetContent]:
         "Summary": summary_sheet(result, left_out),
         "Allocation": allocation,
         "Readiness": readiness_sheet(result),
+    }
+    if not result.data.capability_targets.empty:
+        sheets["Capabilities"] = capabilities_sheet(result)
+    sheets |= {
         "Budgets": budgets_sheet(result),
         "Capacity": capacity_sheet(result),
         "Expansion": expansion_sheet(result),
@@ -592,6 +639,16 @@ def readiness_sheet(result: RunResult) -> SheetContent:
     plan = result.plan
     content = _table(result, READINESS, _frame(plan.readiness if plan is not None else None,
                                                READINESS, rename={"row": "requirements_row"}))
+    content.decorate = _shaded("closed_pct", CLOSURE_SCALE)
+    return content
+
+
+def capabilities_sheet(result: RunResult) -> SheetContent:
+    """Every capability target (SPEC §7.1), the share of it met shaded red to green."""
+    plan = result.plan
+    content = _table(result, CAPABILITIES,
+                     _frame(plan.capabilities if plan is not None else None, CAPABILITIES,
+                            rename={"row": "capability_targets_row"}))
     content.decorate = _shaded("closed_pct", CLOSURE_SCALE)
     return content
 

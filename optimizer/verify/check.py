@@ -2,8 +2,9 @@
 
 This is a second implementation, deliberately separate from ``optimizer.model``: it reads
 only the validated input data and the decision quantities of the plan (orders x,
-expansions e, transfers y, stocks s, shortfalls u) and recomputes every constraint of
-SPEC §4 with plain pandas and numpy. It never looks at the solver's slacks, duals or any
+expansions e, transfers y, stocks s, shortfalls u; for SPEC §7.1 the units counted toward
+platforms c and the capability shortfalls v) and recomputes every constraint of SPEC §4
+and §7.1 with plain pandas and numpy. It never looks at the solver's slacks, duals or any
 derived column of the plan (costs, spend, used capacity, gaps). Delivery periods,
 capacities, budgets and gaps are all derived again here; what a route costs and adds to
 the lead time, and which Restrictions row forbids a delivery, it reads as the input
@@ -51,6 +52,8 @@ PHRASES: dict[str, tuple[str, str | None, str]] = {
     "min_gap_closure": ("minimum gap closure of", "missed by", ""),
     "supplier_share": ("supplier share of", "exceeded by", ""),
     "work_share": ("work share of", "short by", ""),
+    "capability_count": ("units counted toward platforms of", "exceed the stock by", ""),
+    "capability": ("capability target of", "missed by", ""),
     "delivery_in_horizon": ("delivery of", "off by", " period(s)"),
     "restriction": ("restriction on", "broken by", ""),
     "integrality": ("whole units of", "off by", ""),
@@ -65,6 +68,8 @@ EXPANSION_COLUMNS = ["facility", "item", "period", "extra_capacity", "online_fro
 TRANSFER_COLUMNS = ["from", "to", "item", "period", "arrival_period", "quantity"]
 STOCK_COLUMNS = ["ally", "item", "period", "stock"]
 READINESS_COLUMNS = ["ally", "item", "period", "shortfall"]
+CAPABILITY_COLUMNS = ["ally", "platform", "period", "shortfall"]
+COUNTED_COLUMNS = ["ally", "platform", "period", "item", "counted"]
 
 
 @dataclass
@@ -220,6 +225,7 @@ class _Checker:
         self.budget(spend)
         self.supplier_share(orders)
         self.work_share(orders, spend)
+        capability_shortfall = self.capabilities(stock)
 
         cost_terms = {
             "purchase_cost": float((orders["unit_cost"] * orders["quantity"]).sum()),
@@ -232,7 +238,7 @@ class _Checker:
         }
         requirements = self.data.requirements
         priority = self.items_column("priority")[self.items.get_indexer(requirements["item"])]
-        weighted_shortfall = float((priority * shortfall).sum())
+        weighted_shortfall = float((priority * shortfall).sum()) + capability_shortfall
 
         violations = sorted(self.found, key=lambda v: -v.scaled)[:MAX_LISTED]
         return Verification(
@@ -530,6 +536,71 @@ class _Checker:
         allowed = (1.0 - np.where(t >= first, closure, 0.0)) * gap
         self.record("min_gap_closure", u - allowed, allowed, cells)
         return u
+
+    # -- SPEC §7.1: capability targets ---------------------------------------------------
+
+    def capabilities(self, stock: np.ndarray) -> float:
+        """9. Σ_p c(a,i,p,t) ≤ s(a,i,t); 10. Σ_i factor(p,i)·c(a,i,p,t) + v(a,p,t) ≥
+        target(a,p,t); c, v ≥ 0, c only for a qualified Compatibility pair (p,i) of a
+        platform among a's Platforms with a CapabilityTargets row (a,p,t). Returns the
+        capability part of W: Σ priority(a,p)·v (Platforms!priority, 1 where the ally
+        lists no such platform)."""
+        data = self.data
+        targets = data.capability_targets.reset_index(drop=True)
+        plan = self.plan
+        v = _table(plan.capabilities, CAPABILITY_COLUMNS, "capabilities")
+        c = _table(plan.counted, COUNTED_COLUMNS, "counted")
+        if targets.empty and v.empty and c.empty:
+            return 0.0  # a workbook without capability targets: nothing to check
+        key = ["ally", "platform", "period"]
+        v_duplicated = v.duplicated(key).to_numpy()
+        self.reference_problems(v, "capability of {ally}'s {platform} in {period}", [
+            (positions(targets, key, v) < 0, "no such row in CapabilityTargets"),
+            (v_duplicated, "a second row for the same ally, platform and period"),
+        ])
+        v = v[~v_duplicated].reset_index(drop=True)
+        shortfall = _take(v["shortfall"].to_numpy(dtype=float), positions(v, key, targets),
+                          0.0).astype(float)
+
+        qualified = data.compatibility[data.compatibility["qualified"].astype(bool)]
+        qualified = qualified.reset_index(drop=True)
+        row = positions(targets, key, c)
+        pair = positions(qualified, ["platform", "item"], c)
+        operated = positions(data.platforms, ["ally", "platform"], c)
+        a = self.allies.get_indexer(c["ally"])
+        i = self.items.get_indexer(c["item"])
+        t = self.periods.get_indexer(c["period"])
+        c_duplicated = c.duplicated([*key, "item"]).to_numpy()
+        name = "{item} counted toward {ally}'s {platform} in {period}"
+        self.reference_problems(c, name, [
+            (row < 0, "no such row in CapabilityTargets"),
+            (operated < 0, "the platform is not among the ally's Platforms"),
+            (pair < 0, "the item is not qualified for the platform in Compatibility"),
+            ((a < 0) | (i < 0) | (t < 0), "the ally, item or period is not defined"),
+            (c_duplicated, "a second row for the same item, ally, platform and period"),
+        ])
+        known = (row >= 0) & (operated >= 0) & (pair >= 0) & (a >= 0) & (i >= 0) & (t >= 0) \
+            & ~c_duplicated
+        counted = c["counted"].to_numpy(dtype=float)
+        self.record("nonnegative", -counted, 0.0, _described(c, name))
+
+        total = np.zeros_like(stock)
+        np.add.at(total, (a[known], i[known], t[known]), counted[known])
+        self.record("capability_count", total - stock, stock, self.stock_cells())
+
+        factor = qualified["factor"].to_numpy(dtype=float)
+        held = np.zeros(len(targets))
+        np.add.at(held, row[known], factor[pair[known]] * counted[known])
+        target = targets["target"].to_numpy(dtype=float)
+        cells = _described(targets, "{ally}'s {platform} in {period}")
+        self.record("capability", target - held - shortfall, target, cells)
+        self.record("nonnegative", -shortfall, 0.0,
+                    _described(targets, "capability shortfall of {ally}'s {platform} in "
+                                        "{period}"))
+        own = positions(data.platforms, ["ally", "platform"], targets)
+        priority = np.where(own >= 0, _take(data.platforms["priority"].to_numpy(dtype=float),
+                                            own, 1.0).astype(float), 1.0)
+        return float((priority * shortfall).sum())
 
     # -- constraint 5 ------------------------------------------------------------------
 
