@@ -98,6 +98,20 @@ def test_qualifying_b_for_px_closes_the_shortfall(tmp_path, solver, mode):
     assert result.verification.weighted_shortfall == pytest.approx(0, abs=1e-6)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("mode", MODES)
+def test_whole_rounds_give_the_same_plan(tmp_path, solver, mode):
+    """Items in whole units make the model a MIP: the shortfall phase's bound row, relaxed
+    for the re-solve with the integers fixed, holds only bounded terms (v ≤ target)."""
+    workbook = interchangeable(True)
+    workbook["Items"][1:] = [[*row, "rounds", True] for row in workbook["Items"][1:]]
+    result = solve(tmp_path, workbook, f"solver.name={solver}", f"objective.mode={mode}")
+    assert result.status == "optimal"
+    assert result.plan.total_cost == pytest.approx(772, rel=1e-9)
+    assert counted(result, "X") == pytest.approx({"A": 100, "B": 20, "C": 22}, abs=1e-6)
+    assert result.verification.passed
+
+
 def test_the_capabilities_sheet_of_the_report(tmp_path):
     result = solve(tmp_path, interchangeable(False))
     workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
@@ -181,3 +195,20 @@ def test_a_workbook_without_capability_targets_plans_as_before(tmp_path):
     assert after.verification.checked == before.verification.checked
     workbook = openpyxl.load_workbook(write_report(after, tmp_path / "r.xlsx"))
     assert "Capabilities" not in workbook.sheetnames
+
+
+def test_rule_prices_count_the_platforms_shortfall_ally_by_ally(tmp_path):
+    """Budgets without carry-over hold X's capability back in the second period; the
+    allies' rows of the rule's price add up to the rule's, capability shortfall included."""
+    workbook = interchangeable(True, Budgets=[["Y", "1", 150], ["X", "1", 600]])
+    workbook["Periods"].append(["2"])
+    workbook["CapabilityTargets"] += [["X", "PX", "2", 200], ["Y", "PY", "2", 100]]
+    result = solve(tmp_path, workbook)
+    assert result.verification.passed
+    prices = result.rule_prices
+    rule = prices[prices["ally"].isna()].iloc[0]
+    allies = prices[prices["ally"].notna()]
+    assert rule["shortfall_of_rule"] > 1
+    assert allies["shortfall_of_rule"].sum() == pytest.approx(rule["shortfall_of_rule"])
+    assert rule["weighted_shortfall_without"] == pytest.approx(
+        result.plan.weighted_shortfall - rule["shortfall_of_rule"])

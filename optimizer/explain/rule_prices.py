@@ -93,9 +93,10 @@ def rule_rows(prices: pd.DataFrame) -> pd.DataFrame:
 
 def _by_ally(plan: Plan, holding_cost: pd.Series) -> pd.DataFrame:
     """Weighted shortfall and cost of every ally in a plan: Σ priority · shortfall over
-    its targets, readiness and capability (SPEC §7.1) alike; what it spends (``Plan.spending``: its orders with their transport, the
-    transport of the transfers it receives, the expansions it pays for) and
-    Σ holding_cost(item) · stock of its stock. ``holding_cost`` is per item code."""
+    its targets, readiness and capability (SPEC §7.1) alike; what it spends
+    (``Plan.spending``: its orders with their transport, the transport of the transfers it
+    receives, the expansions it pays for) and Σ holding_cost(item) · stock of its stock.
+    ``holding_cost`` is per item code."""
     readiness = plan.readiness
     shortfall = (readiness["shortfall"] * readiness["priority"]).groupby(
         readiness["ally"]).sum()

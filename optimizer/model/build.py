@@ -775,7 +775,8 @@ def _work_share_rule(data: AllianceData, config: Config) -> Rule | None:
 def define_capability_constraints(model: AllocationModel) -> None:
     """SPEC §7.1, for the CapabilityTargets rows (none: nothing is added). Columns
     c(a,i,p,t) ≥ 0, the units of item i in a's stock counted toward platform p at the end
-    of t (``ModelSets.counts``), and v(a,p,t) ≥ 0, the row's shortfall; rows
+    of t (``ModelSets.counts``), and 0 ≤ v(a,p,t) ≤ target(a,p,t), the row's shortfall;
+    and rows
     9. Σ_p c(a,i,p,t) − s(a,i,t) ≤ 0, for every (a,i,t) some c counts: each unit once;
     10. Σ_i factor(p,i) · c(a,i,p,t) + v(a,p,t) ≥ target(a,p,t).
     Rules 6-8 do not apply to these rows. A target is a goal, as a Readiness target is,
@@ -788,9 +789,12 @@ def define_capability_constraints(model: AllocationModel) -> None:
     model.c = model.linear.add_columns(
         "c", counts, lambda: [counts["ally"], counts["item"], counts["platform"],
                               _period_codes(sets, counts["period"])])
+    # v ≤ target: row 10 always holds at v = target, so the bound removes no plan worth
+    # having, and it keeps W bounded (a bound row on W must be relaxable: solver.pulp).
     model.v = model.linear.add_columns(
         "v", capabilities, lambda: [capabilities["ally"], capabilities["platform"],
-                                    _period_codes(sets, capabilities["period"])])
+                                    _period_codes(sets, capabilities["period"])],
+        upper=capabilities["target"].to_numpy(dtype=float))
 
     held = counts[["ally", "item", "period"]].drop_duplicates().reset_index(drop=True)
     row_of = pd.MultiIndex.from_frame(held)
