@@ -11,7 +11,8 @@ import pytest
 
 from optimizer.model.build import create_model
 from optimizer.model.sets import build_sets
-from optimizer.reports.tables import write_report
+from optimizer.reports.html import html_page
+from optimizer.reports.tables import report_tables, write_report
 from optimizer.verify.check import verify_plan
 from tests.alliances import sheets, solve
 
@@ -129,6 +130,8 @@ def test_the_capabilities_sheet_of_the_report(tmp_path):
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True)}
     assert summary["weighted_shortfall"] == pytest.approx(10)
     assert summary["capability_shortfall"] == pytest.approx(10)
+    page = html_page(report_tables(result))
+    assert '<section id="capabilities">' in page and "A 100, C 30" in page
 
 
 def test_priority_weighs_the_platforms_shortfall(tmp_path):
@@ -195,6 +198,7 @@ def test_a_workbook_without_capability_targets_plans_as_before(tmp_path):
     assert after.verification.checked == before.verification.checked
     workbook = openpyxl.load_workbook(write_report(after, tmp_path / "r.xlsx"))
     assert "Capabilities" not in workbook.sheetnames
+    assert 'id="capabilities"' not in html_page(report_tables(after))
 
 
 def test_rule_prices_count_the_platforms_shortfall_ally_by_ally(tmp_path):

@@ -61,6 +61,7 @@ from optimizer.reports.tables import (
     ALLOCATION,
     BINDING,
     BUDGETS,
+    CAPABILITIES,
     COST_TERMS,
     DIAGNOSIS,
     HEADLINE_METRICS,
@@ -86,7 +87,7 @@ MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
 MAX_ADVICE = 30  # advice sentences shown, the most valuable first
 
 # The sheets the page is made from, beyond those every report has (read_report).
-PAGE_SHEETS = ("Budgets", "Capacity", "Advice", "Binding", "Diagnosis")
+PAGE_SHEETS = ("Capabilities", "Budgets", "Capacity", "Advice", "Binding", "Diagnosis")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed, weighted by priority"}
 
@@ -173,6 +174,12 @@ def html_page(tables: Mapping[str, pd.DataFrame], *, workbook: str | Path | None
         ("readiness", "Readiness", _table_section(
             "readiness", sheets.get("Readiness"), READINESS, "readiness targets",
             max_table_rows, report, largest_first="shortfall")),
+    ]
+    if _has_rows(sheets.get("Capabilities")):
+        sections.append(("capabilities", "Capabilities", _table_section(
+            "capabilities", sheets["Capabilities"], CAPABILITIES, "capability targets",
+            max_table_rows, report, largest_first="shortfall")))
+    sections += [
         ("budgets", "Budgets", _table_section(
             "budgets", sheets.get("Budgets"), BUDGETS, "budgets", max_table_rows, report)),
         ("binding", "Binding", _table_section(
