@@ -72,7 +72,7 @@ def workbook(size: Size, *, refresh: bool = False) -> Path:
 # and the tie-break among plans of equal cost (one more solve). Their cost is measured
 # apart (README: "What the explanations cost").
 EXPLANATIONS_OFF = ("explain.rule_prices=false", "explain.ranging=false",
-                    "explain.tie_break=false")
+                    "explain.tie_break=false", "explain.standardisation=false")
 
 
 def benchmark_config(mode: str, time_limit: float, overrides: tuple[str, ...] = ()) -> Config:

@@ -105,13 +105,18 @@ class ExplainConfig:
     clean_plan: bool = True
     """Then, among those, choose the plan that moves least between allies, with no round
     trips (``optimizer.solver.phases.clean_plan``)."""
+    standardisation: bool = True
+    """Re-solve once with each candidate pair of Compatibility (qualified FALSE)
+    qualified, to show what qualifying it is worth (``optimizer.explain.standardisation``,
+    SPEC §7.1)."""
     measured_limits: int = 10
     """Whole-unit models: how many limits, those the LP relaxation ranks highest, are
     measured by a re-solve with the limit relaxed by one step
     (``optimizer.explain.measured``)."""
     time_limit: float = 0
-    """Seconds the explanations' re-solves (rule prices, measured limits) may take
-    together, ≥ 0; 0: half of ``solver.time_limit``. A whole number stays whole."""
+    """Seconds the explanations' re-solves (rule prices, standardisation, measured
+    limits) may take together, ≥ 0; 0: half of ``solver.time_limit``. A whole number
+    stays whole."""
 
 
 @dataclass(frozen=True)
@@ -294,6 +299,7 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "explain.ranging": _boolean,
     "explain.tie_break": _boolean,
     "explain.clean_plan": _boolean,
+    "explain.standardisation": _boolean,
     "explain.measured_limits": _whole,
     "explain.time_limit": _number(0),
     "report.currency": _currency,

@@ -24,6 +24,7 @@ from optimizer.explain.diagnosis import Diagnosis, diagnose
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.prechecks import evident_conflicts
 from optimizer.explain.rule_prices import rule_prices
+from optimizer.explain.standardisation import candidate_pairs, standardisation
 from optimizer.model.build import create_model
 from optimizer.model.plan import Plan, extract_plan
 from optimizer.model.restrict import BasePlan
@@ -70,6 +71,8 @@ class RunResult:
     binding: pd.DataFrame | None = None  # the binding limits (optimizer.explain.binding)
     diagnosis: Diagnosis | None = None  # why an infeasible input is (explain.diagnosis)
     rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
+    # each candidate pair's value (explain.standardisation)
+    standardisation: pd.DataFrame | None = None
     advice: pd.DataFrame | None = None  # what would relax the plan (explain.advice)
     tie_break: TieBreak | None = None  # how the plan was chosen among equal ones
     clean_plan: CleanPlan | None = None  # what the clean-plan phase saved in movements
@@ -215,7 +218,7 @@ def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sh
         outcome = solve_model(model, config, verbose=verbose, progress=progress,
                               base_plan=base_plan, keep_plan=keep_plan)
     status, message = outcome.status, outcome.message
-    diagnosis = plan = verification = binding = prices = advice = None
+    diagnosis = plan = verification = binding = prices = advice = value = None
     if outcome.status == INFEASIBLE:
         progress("finding the conflicting inputs")
         with timed(timings, "diagnose"):
@@ -250,6 +253,13 @@ def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sh
                 with timed(timings, "rule_prices"):
                     prices = rule_prices(model, outcome.values, data, config, plan, resolve,
                                          deadline, outcome.status, progress)
+            if config.explain.standardisation and not candidate_pairs(data).empty:
+                progress("measuring what qualifying each candidate pair is worth")
+                with timed(timings, "standardisation"):
+                    value = standardisation(
+                        data, config, plan, is_mip=model.is_mip, resolve=resolve,
+                        start=BasePlan.of(model.linear, outcome.values), deadline=deadline,
+                        plan_status=outcome.status, progress=progress)
             if model.is_mip and outcome.status == OPTIMAL:
                 progress("measuring what relaxing each limit is worth (re-solves)")
                 with timed(timings, "measured_limits"):
@@ -272,6 +282,6 @@ def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sh
         solver_version=outcome.solver_version, plan=plan, verification=verification,
         timings=timings, phases=outcome.phases, model_size=model_size,
         weighted_shortfall_optimum=outcome.weighted_shortfall_optimum, binding=binding,
-        diagnosis=diagnosis, rule_prices=prices, advice=advice, tie_break=outcome.tie_break,
-        clean_plan=outcome.clean_plan, base_plan=outcome.base_plan,
+        diagnosis=diagnosis, rule_prices=prices, standardisation=value, advice=advice,
+        tie_break=outcome.tie_break, clean_plan=outcome.clean_plan, base_plan=outcome.base_plan,
         from_base=outcome.from_base, scenario=scenario)

@@ -249,6 +249,43 @@ HOW_NOTE = Column("how", "Where the figures come from: the dual of the linear pr
                          "measured.", header="how it is known", width=30)
 SET_BY = "set by"
 
+STANDARDISATION = (
+    Column("rank", "1 closes the most weighted shortfall, then costs least; blank: not "
+                   "measured.", WHOLE),
+    Column("platform", "The platform (Platforms) the item could serve once qualified."),
+    Column("item", "The item of the candidate pair (Compatibility, qualified FALSE)."),
+    Column("factor", "Units of capability each unit of the item would give the platform "
+                     "(Compatibility), above 0 and at most 1.", DUAL),
+    Column("cell", "The Compatibility cell that marks the pair a candidate.",
+           header="set by (cell)"),
+    Column("operators", "The allies that operate the platform."),
+    Column("status", "Status of the re-solve with the pair qualified (same mode and "
+                     "settings, checked by the independent verifier).",
+           header="status qualified"),
+    Column("value", "What qualifying the pair would do, in words; differences within the "
+                    "solver's tolerance are none."),
+    Column("shortfall_closed", "Weighted shortfall of the plan − with the pair qualified: "
+                               "what qualifying closes (negative: leaves open).", QUANTITY,
+           header="weighted shortfall closed"),
+    Column("cost_more", "Total cost with the pair qualified − the plan's (money); negative: "
+                        "it saves.", MONEY, header="cost more", unit=MONEY_UNIT),
+    Column("units_counted", "Units of the item the re-solved plan counts toward the "
+                            "platform: per ally the most in any one period, summed.",
+           QUANTITY, unit=ITEM),
+    Column("shortfall_closed_per_unit", "Weighted shortfall closed per unit counted.",
+           DUAL, header="shortfall closed per unit"),
+    Column("cost_more_per_unit", "Cost more per unit counted (money).", DUAL,
+           header="cost more per unit", unit=f"{MONEY_UNIT} per unit"),
+    Column("allies_gaining", "The allies whose own weighted shortfall falls.",
+           header="allies gaining"),
+    Column("weighted_shortfall_qualified", "Weighted shortfall of the plan with the pair "
+                                           "qualified.", QUANTITY,
+           header="weighted shortfall qualified"),
+    Column("total_cost_qualified", "Total cost of the plan with the pair qualified "
+                                   "(money).", MONEY, header="total cost qualified",
+           unit=MONEY_UNIT),
+)
+
 ADVICE = (
     Column("rank", "1 is the most valuable: rule prices first, then the limits by weighted "
                    "shortfall closed (lexicographic mode), then cost saved; in weighted "
@@ -400,6 +437,7 @@ REPORT_TABLES: dict[str, TableSpec] = {
     "Advice": TableSpec(ADVICE),
     "Binding": TableSpec(BINDING),
     "Rule prices": TableSpec(RULE_PRICES),
+    "Standardisation": TableSpec(STANDARDISATION, keys=("platform", "item")),
     "Diagnosis": TableSpec(DIAGNOSIS),
     "Transfers": TableSpec(TRANSFERS),
     "Run info": TableSpec(RUN_INFO_COLUMNS),
@@ -610,6 +648,8 @@ def report_sheets(result: RunResult) -> dict[str, SheetContent]:
     }
     if result.rule_prices is not None:
         sheets["Rule prices"] = rule_prices_sheet(result)
+    if result.standardisation is not None:
+        sheets["Standardisation"] = standardisation_sheet(result)
     if result.diagnosis is not None:
         sheets["Diagnosis"] = diagnosis_sheet(result)
     if result.config.rules.allow_transfers:
@@ -699,6 +739,12 @@ def binding_sheet(result: RunResult) -> SheetContent:
 
 def rule_prices_sheet(result: RunResult) -> SheetContent:
     return _table(result, RULE_PRICES, _frame(result.rule_prices, RULE_PRICES))
+
+
+def standardisation_sheet(result: RunResult) -> SheetContent:
+    """Every candidate pair (SPEC §7.1), ranked by what qualifying it would close."""
+    return _table(result, STANDARDISATION,
+                  _frame(result.standardisation, STANDARDISATION))
 
 
 def diagnosis_sheet(result: RunResult) -> SheetContent:
