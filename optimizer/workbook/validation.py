@@ -18,8 +18,10 @@ from optimizer.workbook.data import ROW, AllianceData, empty_table, sheet_ref, t
 from optimizer.workbook.numerics import money_slip_warnings, numeric_range_warnings
 from optimizer.workbook.reader import RawTable, read_tables
 from optimizer.workbook.schema import (
+    DEFINED_BY,
     EXAMPLE_PREFIX,
     SHEETS,
+    SHEETS_BY_NAME,
     Findings,
     Kind,
     Nearest,
@@ -139,10 +141,11 @@ def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
         return set(tables[sheet].frame[column].dropna())
 
     known = {}
-    for kind, sheet in (("ally", "Allies"), ("item", "Items"), ("period", "Periods"),
-                        ("facility", "Production")):
+    for kind, (sheet, column) in DEFINED_BY.items():
         if sheet in tables:
-            known[kind] = (codes(sheet, kind), sheet)
+            known[kind] = (codes(sheet, column), sheet)
+        elif not SHEETS_BY_NAME[sheet].required:  # an optional sheet left out defines none
+            known[kind] = (set(), sheet)
     if "Allies" in tables and "Production" in tables:
         known["country"] = (codes("Allies", "ally") | codes("Production", "host"),
                             "neither a production host nor an ally")
@@ -160,6 +163,52 @@ def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
             _check_line_reference(table, tables["Production"].frame, findings)
         if table.sheet.name == "Restrictions":
             _check_restrictions(table, findings)
+
+
+def _check_platforms(tables: dict[str, RawTable], findings: Findings) -> None:
+    """SPEC §7.1 beyond codes and keys: a Compatibility factor is above 0 (the reader holds
+    it to [0, 1]); a capability target is for a platform its ally operates (a Platforms
+    row (ally, platform)); a platform that no qualified Compatibility row serves is
+    warned about on each of its Platforms rows, since its targets cannot be met. Codes
+    undefined elsewhere are left to the reference checks: one sentence a cell."""
+    empty = pd.DataFrame(columns=["ally", "platform", "item", "qualified", ROW])
+    platforms = tables["Platforms"].frame if "Platforms" in tables else empty
+    compatibility = tables["Compatibility"].frame if "Compatibility" in tables else empty
+    if "Compatibility" in tables:
+        table = tables["Compatibility"]
+        for row in table.frame.loc[table.frame["factor"] == 0, ROW]:
+            findings.error(_cell(table, "factor", row),
+                           "a factor of 0 counts nothing; delete the row or give it a "
+                           "factor above 0")
+    if "CapabilityTargets" in tables and "Allies" in tables:
+        table = tables["CapabilityTargets"]
+        frame = table.frame
+        operated = pd.MultiIndex.from_frame(platforms[["ally", "platform"]].dropna())
+        pairs = pd.MultiIndex.from_frame(frame[["ally", "platform"]].fillna(""))
+        allies = set(tables["Allies"].frame["ally"].dropna())
+        unoperated = (~pairs.isin(operated) & frame["ally"].isin(allies)
+                      & frame["platform"].isin(set(platforms["platform"].dropna())))
+        for ally, platform, row in frame.loc[unoperated, ["ally", "platform", ROW]].itertuples(
+                index=False):
+            findings.error(
+                _cell(table, "platform", row),
+                f"ally '{ally}' does not operate platform '{platform}' (no Platforms row for "
+                f"ally '{ally}', platform '{platform}'); add that row to Platforms, or delete "
+                "this target")
+    if "Platforms" in tables:
+        table = tables["Platforms"]
+        qualified = compatibility.loc[compatibility["qualified"].astype(bool), "platform"]
+        candidates = set(compatibility["platform"].dropna()) - set(qualified)
+        unserved = table.frame["platform"].notna() & ~table.frame["platform"].isin(
+            set(qualified))
+        for platform, row in table.frame.loc[unserved, ["platform", ROW]].itertuples(
+                index=False):
+            only = " (only candidates, qualified FALSE)" if platform in candidates else ""
+            findings.warn(
+                _cell(table, "platform", row),
+                f"platform '{platform}' has no qualified item in Compatibility{only}, so its "
+                "capability targets cannot be met; add a Compatibility row for it with "
+                "qualified TRUE")
 
 
 def configuration_problems(periods: tuple[str, ...], rules: RulesConfig,
@@ -223,6 +272,7 @@ def load_workbook(
         _check_unique_keys(table, findings)
         _warn_example_rows(table, findings)
     _check_references(tables, findings)
+    _check_platforms(tables, findings)
     if "Periods" in tables:
         findings.errors += configuration_problems(
             tuple(tables["Periods"].frame["period"].dropna()), rules)
@@ -244,7 +294,7 @@ def load_workbook(
         source=path,
         locations=locations,
     )
-    if data.requirements.empty:
+    if data.requirements.empty and data.capability_targets.empty:
         findings.warn(
             tables["Requirements"].actual_name, "no readiness targets; there is nothing to plan"
         )
