@@ -374,3 +374,13 @@ def test_platforms_must_be_a_whole_number_of_at_least_0():
         generate_tables(**SMALL, platforms=-1)
     with pytest.raises(ValueError, match="5,000,000 capability targets, more rows than"):
         generate_tables(100, 1, 1, 1000, platforms=50)
+
+
+def test_the_generate_command_names_a_bad_platforms_count(tmp_path, capsys):
+    from optimizer.cli import main
+
+    path = tmp_path / "bad.xlsx"
+    assert main(["generate", str(path), "--allies=2", "--items=2", "--lines=2",
+                 "--periods=2", "--platforms=-2"]) == 2
+    assert "platforms must be a whole number of at least 0, got -2" in capsys.readouterr().err
+    assert not path.exists()

@@ -19,7 +19,8 @@ Every instance is feasible by construction (SPEC §4 lists the hard constraints)
   obtain every item, has no gap before the second period in which a delivery of the
   item could reach it, and no gap its rule could not close with 90 % of its even share
   of what the lines open to it can deliver by then (6, 8);
-- restrictions never cut an ally off from every line of an item.
+- restrictions never cut an ally off from every line of an item;
+- capability targets (with platforms) are soft: their shortfall is weighed, never forced.
 
 Everything is built with numpy over whole arrays; only the handful of allies, items
 and restriction rows are ever looped over.
