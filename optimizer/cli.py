@@ -234,7 +234,7 @@ def _command_generate(args: argparse.Namespace) -> int:
     try:
         path = generate_workbook(
             args.out, args.allies, args.items, args.lines, args.periods, seed=args.seed,
-            whole_units=not args.fractional,
+            whole_units=not args.fractional, platforms=args.platforms,
         )
     except ValueError as exc:
         raise InputError([Problem("generate", str(exc))]) from None
@@ -242,6 +242,7 @@ def _command_generate(args: argparse.Namespace) -> int:
         f"wrote {shown_path(path)}: {args.allies} allies, {args.items} items, {args.lines} lines, "
         f"{args.periods} periods (seed {args.seed})"
         + ("; every item fractional" if args.fractional else "")
+        + (f"; at most {args.platforms} platforms per ally" if args.platforms else "")
     )
     return ExitCode.SOLVED
 
@@ -482,6 +483,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--fractional", action="store_true",
                           help="buy every item in fractional lots (no whole-unit items): "
                                "the model is a linear program")
+    generate.add_argument("--platforms", type=int, default=0, metavar="N",
+                          help="up to N platforms per ally, with the items they fire and "
+                               "capability targets (Platforms, Compatibility, "
+                               "CapabilityTargets); 0, the default: none")
     generate.set_defaults(run=_command_generate)
 
     compare = commands.add_parser("compare", help="what changed between two reports of solve")

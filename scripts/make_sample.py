@@ -6,11 +6,14 @@ Eight allies (DEU, FRA, GBR, POL, NOR, EST, LVA, LTU) rebuild stocks of 155 mm s
 GMLRS guided rockets and two air-defence interceptors (PAC-3 MSE, IRIS-T SLM) over
 sixteen quarters (2027Q1-2030Q4), from the production lines named in public reporting:
 Rheinmetall Unterlüß, KNDS Bourges, BAE Glascoed, Nammo Raufoss, ZVS Snina, MSM North
-America's Iowa plant, Lockheed Martin and Diehl. Capacities, unit prices, lead times and
-the allies' defence spending come from /work/shared/public_figures.md, cited row by row
-in the workbook's Sources sheet (``SOURCES``). READINESS TARGETS, STOCKS, CONSUMPTION AND
-BUDGETS ARE ILLUSTRATIVE: no ally's stockpile target is public; each ally's budget for
-these munitions is the same share of its published defence spending.
+America's Iowa plant, Lockheed Martin and Diehl, and PGZ Dezamet's Polish shell. The
+allies' weapon systems (PzH 2000, CAESAR, Krab, K9, M109, M270, HIMARS, Patriot, IRIS-T
+SLM) carry capability targets (SPEC §7.1). Capacities, unit prices, lead times and the
+allies' defence spending come from /work/shared/public_figures.md, cited row by row in
+the workbook's Sources sheet (``SOURCES``). READINESS TARGETS, CAPABILITY TARGETS,
+STOCKS, CONSUMPTION AND BUDGETS ARE ILLUSTRATIVE: no ally's stockpile target is public;
+each ally's budget for these munitions is the same share of its published defence
+spending.
 
 The data are the tables below; the functions after them only turn the tables into the
 sheets of the input workbook (SPEC §2). Nothing is random: every run writes the same data,
@@ -87,8 +90,12 @@ ITEMS = [
     ("GMLRS", "GMLRS guided rocket", "rockets", True, 25, 1_500_000, 300),
     ("IRIST", "IRIS-T SLM interceptor", "missiles", True, 400, 20_000_000, 4_000),
     ("PAC3MSE", "PAC-3 MSE interceptor", "missiles", True, 800, 40_000_000, 8_000),
+    ("155PL", "155 mm HE artillery shell, Polish make", "rounds", False, 1, 50_000, 10),
 ]
 ITEM_CODES = [item[0] for item in ITEMS]
+# The items with readiness targets and stocks: the columns of TARGETS_2030 and STOCKS_2027
+# (155PL serves capability targets only).
+STOCKPILED = ["155HE", "GMLRS", "IRIST", "PAC3MSE"]
 
 # Production lines: capacity per quarter offered to these allies, EUR per unit at the
 # factory gate, lead time in quarters from order to delivery (see SOURCES for each).
@@ -107,6 +114,7 @@ PRODUCTION = [
     ("LOCKHEED", "USA", "PAC3MSE", 650 // 4 // 2, eur(4_000_000), 8,
      "Lockheed Martin Missiles and Fire Control"),
     ("DIEHL", "DEU", "IRIST", 900 * 2 // 3 // 4, 1_900_000, 10, "Diehl Defence"),
+    ("NOWA_DEBA", "POL", "155PL", 150_000 // 4, 4_000, 4, "PGZ Dezamet, Nowa Dęba"),
 ]
 
 # Capacity in particular quarters, replacing the line's: facility, item, first quarter,
@@ -124,6 +132,51 @@ EXPANSION = [
     ("GLASCOED", "155HE", 20_000, 220_000_000 // 20_000, 8, "GBR"),
     ("SNINA", "155HE", 45_000, 31_500_000 // (360_000 // 4), 4, None),
 ]
+
+# The weapon systems the allies field (SPEC §7.1), from public knowledge [unverified]:
+# ally, platform, priority. A platform's priority weighs a unit of its shortfall like
+# that of the item it mostly fires (Items.priority).
+PLATFORMS = [
+    ("DEU", "PZH2000", 1), ("DEU", "M270", 25), ("DEU", "PATRIOT", 800),
+    ("DEU", "IRIST_SLM", 400),
+    ("FRA", "CAESAR", 1), ("FRA", "M270", 25),
+    ("GBR", "AS90", 1), ("GBR", "M270", 25),
+    ("POL", "KRAB", 1), ("POL", "HIMARS", 25), ("POL", "PATRIOT", 800),
+    ("NOR", "K9", 1),
+    ("EST", "K9", 1), ("EST", "CAESAR", 1), ("EST", "HIMARS", 25), ("EST", "IRIST_SLM", 400),
+    ("LVA", "M109", 1), ("LVA", "HIMARS", 25), ("LVA", "IRIST_SLM", 400),
+    ("LTU", "PZH2000", 1), ("LTU", "CAESAR", 1), ("LTU", "HIMARS", 25),
+]
+# What each platform fires: platform, item, factor, qualified. Every 155 mm gun fires the
+# common 155HE; the 39-calibre M109 counts a round at 0.9 of a 52-calibre gun's (a
+# shorter range, illustrative); the Polish 155PL is qualified for the Krab only, and a
+# candidate (qualified FALSE) for the German PzH 2000 and the French CAESAR [assumption].
+COMPATIBILITY = [
+    ("PZH2000", "155HE", 1, True), ("PZH2000", "155PL", 1, False),
+    ("CAESAR", "155HE", 1, True), ("CAESAR", "155PL", 1, False),
+    ("AS90", "155HE", 1, True),
+    ("KRAB", "155HE", 1, True), ("KRAB", "155PL", 1, True),
+    ("K9", "155HE", 1, True),
+    ("M109", "155HE", 0.9, True),
+    ("M270", "GMLRS", 1, True), ("HIMARS", "GMLRS", 1, True),
+    ("PATRIOT", "PAC3MSE", 1, True),
+    ("IRIST_SLM", "IRIST", 1, True),
+]
+# ILLUSTRATIVE: capability targets for the end of 2030, in rounds the platform can fire
+# (counted with their factors), about half of the ally's readiness target of the item;
+# each year-end's target is the same share of it as the readiness targets' (MILESTONES).
+CAPABILITY_TARGETS_2030 = {
+    ("DEU", "PZH2000"): 500_000, ("DEU", "M270"): 200, ("DEU", "PATRIOT"): 150,
+    ("DEU", "IRIST_SLM"): 100,
+    ("FRA", "CAESAR"): 350_000, ("FRA", "M270"): 150,
+    ("GBR", "AS90"): 300_000, ("GBR", "M270"): 250,
+    ("POL", "KRAB"): 400_000, ("POL", "HIMARS"): 400, ("POL", "PATRIOT"): 120,
+    ("NOR", "K9"): 100_000,
+    ("EST", "K9"): 40_000, ("EST", "CAESAR"): 20_000, ("EST", "HIMARS"): 75,
+    ("EST", "IRIST_SLM"): 30,
+    ("LVA", "M109"): 50_000, ("LVA", "HIMARS"): 75, ("LVA", "IRIST_SLM"): 30,
+    ("LTU", "PZH2000"): 40_000, ("LTU", "CAESAR"): 30_000, ("LTU", "HIMARS"): 100,
+}
 
 # ILLUSTRATIVE: readiness targets for the end of 2030 (0: the ally does not field the
 # item); each year-end's target is a share of it.
@@ -303,6 +356,20 @@ SOURCES = [
     ("Budgets for these munitions",
      f"{MUNITIONS_SHARE:.0%} of yearly defence spending, a quarter of it each quarter",
      "ILLUSTRATIVE", "Budgets: in proportion to published defence spending"),
+    ("PGZ Dezamet 155 mm output (Nowa Dęba)", "~150k rounds a year by 2027 (Polish "
+     "ammunition programme)", "[unverified]",
+     f"{_capacity('NOWA_DEBA', '155PL')}; {_price('NOWA_DEBA', '155PL')} [assumption]"),
+    ("Platforms the allies field", "155 mm: PzH 2000 (DEU, LTU), CAESAR (FRA, EST, LTU), "
+     "AS90 (GBR), Krab (POL), K9 (NOR, EST), M109A5Ö (LVA); rocket launchers: M270 / MARS "
+     "II / LRU (DEU, FRA, GBR), HIMARS (POL, EST, LVA, LTU); air defence: Patriot (DEU, "
+     "POL), IRIS-T SLM (DEU, EST, LVA)", "[unverified: public knowledge]",
+     "Platforms; Compatibility (which platform fires which item)"),
+    ("Capability targets, factors and qualification",
+     "no capability target is public; the M109's factor 0.9 and the Polish shell's "
+     "qualification only for the Krab are chosen for the sample",
+     "ILLUSTRATIVE [assumption]",
+     "CapabilityTargets; Compatibility factor and qualified (candidates: 155PL for PZH2000 "
+     "and CAESAR)"),
     ("Readiness targets, stocks, consumption, transport, restrictions, allies' rules",
      "no per-ally stockpile target is public; NATO capability targets are classified",
      "ILLUSTRATIVE [unverified]",
@@ -348,7 +415,7 @@ def consumption_rows() -> list[tuple[str, str, str, int]]:
 def check_consumption_within_stock() -> None:
     """Consumption must never exceed the stock on hand, cumulatively, for any ally and item:
     the sample does not rely on new deliveries to cover training and donations."""
-    on_hand = {(ally, item): value for ally, item, value in _by_item(STOCKS_2027, ITEM_CODES)}
+    on_hand = {(ally, item): value for ally, item, value in _by_item(STOCKS_2027, STOCKPILED)}
     total: dict[tuple[str, str], int] = defaultdict(int)
     for ally, item, _, quantity in consumption_rows():  # in period order per ally and item
         total[ally, item] += quantity
@@ -376,10 +443,10 @@ def tables() -> dict[str, list[tuple]]:
         "Expansion": EXPANSION,
         "Requirements": [
             (ally, item, period, round(share * target))
-            for ally, item, target in _by_item(TARGETS_2030, ITEM_CODES)
+            for ally, item, target in _by_item(TARGETS_2030, STOCKPILED)
             for period, share in MILESTONES.items()
         ],
-        "Stocks": _by_item(STOCKS_2027, ITEM_CODES),
+        "Stocks": _by_item(STOCKS_2027, STOCKPILED),
         "Consumption": consumption_rows(),
         "Budgets": [
             (ally, period, quarterly_budget(ally))
@@ -396,6 +463,13 @@ def tables() -> dict[str, list[tuple]]:
             for origin, ally, item, cost, lead_time in INLAND_TRANSPORT
         ],
         "Restrictions": RESTRICTIONS,
+        "Platforms": PLATFORMS,
+        "Compatibility": COMPATIBILITY,
+        "CapabilityTargets": [
+            (ally, platform, period, round(share * target))
+            for (ally, platform), target in CAPABILITY_TARGETS_2030.items()
+            for period, share in MILESTONES.items()
+        ],
     }
 
 
@@ -447,8 +521,8 @@ def readme() -> list[tuple[str, tuple[str, ...]]]:
                   "figures, cited row by row in the Sources sheet with their labels ([src], "
                   "[inference], [unverified], [assumption]). READINESS TARGETS AND BUDGETS "
                   "ARE ILLUSTRATIVE, as are stocks, consumption, transport costs, export "
-                  "controls and the allies' rules: no ally's stockpile target is public, and "
-                  "each ally's budget for these munitions is the same share "
+                  "controls, capability targets and the allies' rules: no ally's stockpile "
+                  "target is public, and each ally's budget for these munitions is the same share "
                   f"({MUNITIONS_SHARE:.0%}) of its published defence spending. The workbook "
                   "shows what the optimiser does; it says nothing about any nation's real "
                   "stocks or plans.")),
@@ -486,6 +560,15 @@ def readme() -> list[tuple[str, tuple[str, ...]]]:
                   f"{_listed(closing)} must close part of every gap (min_gap_closure, "
                   f"min_gap_closure_from); {_listed(working)} must place a share of their "
                   "spending with their own industry (work_share_min).")),
+        ("text", ("Platforms", "",
+                  "Each ally fields the weapon systems that fire its items (Platforms); "
+                  "every 155 mm gun fires the common 155HE, the 39-calibre M109 at 0.9 of "
+                  "a round's worth; the Polish 155PL, made at Nowa Dęba, is qualified for "
+                  "the Krab only and a candidate for the PzH 2000 and the CAESAR "
+                  "(Compatibility, qualified FALSE). Capability targets, about half the "
+                  "readiness targets, rise with them (CapabilityTargets). Transfers between "
+                  "allies carry items, so a Polish round helps another ally only once its "
+                  "guns are qualified for it.")),
         ("text", ("",)),
         *readme_rows(example_rows=False),
     ]

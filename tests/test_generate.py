@@ -44,10 +44,19 @@ def test_same_seed_same_tables_other_seed_other_tables(tables):
     assert not other["Production"].equals(tables["Production"])
 
 
-def test_sheets_and_columns_follow_the_schema(tables):
-    assert list(tables) == [sheet.name for sheet in SHEETS]
+PLATFORM_SHEETS = ["Platforms", "Compatibility", "CapabilityTargets"]
+
+
+@pytest.fixture(scope="module")
+def with_platforms() -> dict[str, pd.DataFrame]:
+    return generate_tables(**SMALL, seed=7, platforms=3)
+
+
+def test_sheets_and_columns_follow_the_schema(tables, with_platforms):
+    assert list(tables) == [sheet.name for sheet in SHEETS if sheet.name not in PLATFORM_SHEETS]
+    assert list(with_platforms) == [sheet.name for sheet in SHEETS]
     for sheet in SHEETS:
-        frame = tables[sheet.name]
+        frame = with_platforms[sheet.name]
         assert list(frame.columns) == sheet.column_names, sheet.name
         for column in sheet.columns:
             values = frame[column.name]
@@ -306,3 +315,72 @@ def test_fractional_instances_differ_only_in_whole_units(tables, tmp_path, capsy
     assert "every item fractional" in capsys.readouterr().out
     data, warnings = load_workbook(path)
     assert not data.items["integer"].any()
+
+
+def test_platforms_leave_the_other_sheets_as_they_were(tables, with_platforms):
+    for name in tables:
+        pd.testing.assert_frame_equal(with_platforms[name], tables[name], obj=name)
+    again = generate_tables(**SMALL, seed=7, platforms=3)
+    for name in PLATFORM_SHEETS:
+        pd.testing.assert_frame_equal(again[name], with_platforms[name], obj=name)
+    other = generate_tables(**SMALL, seed=8, platforms=3)
+    assert not other["Platforms"].equals(with_platforms["Platforms"])
+
+
+def test_platforms_items_and_capability_targets(with_platforms):
+    platforms, compatibility = with_platforms["Platforms"], with_platforms["Compatibility"]
+    targets = with_platforms["CapabilityTargets"]
+    assert (platforms.groupby("ally").size().between(1, 3)).all()
+    assert set(platforms["ally"]) == set(with_platforms["Allies"]["ally"])
+    assert set(platforms["priority"]) <= {1.0, 2.0, 3.0}
+    assert platforms.groupby("platform").size().max() >= 2  # some platforms are shared
+    assert set(compatibility["platform"]) == set(platforms["platform"])
+    assert compatibility.groupby("platform").size().between(1, 4).all()
+    qualified = compatibility[compatibility["qualified"]]
+    assert set(qualified["platform"]) == set(platforms["platform"])  # each has a qualified item
+    assert (qualified["factor"] == 1).any() and (qualified["factor"] < 1).any()
+    assert qualified["factor"].between(0.8, 1.0).all()
+    assert (~compatibility["qualified"]).any()  # a candidate pair
+    integer = with_platforms["Items"].set_index("item")["integer"]
+    assert (compatibility.groupby("platform")["item"].agg(
+        lambda items: integer[items].nunique()) == 1).all()  # one kind of item a platform
+    operated = platforms.merge(with_platforms["Periods"], how="cross")
+    assert len(targets) == len(operated)
+    assert not targets.duplicated(["ally", "platform", "period"]).any()
+    requirements = with_platforms["Requirements"]["target"]
+    assert 0 < targets["target"].median() <= requirements.max()
+
+
+def test_a_workbook_with_platforms_validates_without_warnings(tmp_path, capsys):
+    from optimizer.cli import main
+
+    path = tmp_path / "platforms.xlsx"
+    arguments = [f"--{key}={value}" for key, value in SMALL.items()]
+    assert main(["generate", str(path), *arguments, "--seed=7", "--platforms=2"]) == 0
+    assert "at most 2 platforms per ally" in capsys.readouterr().out
+    data, warnings = load_workbook(path)
+    assert [str(w) for w in warnings] == []
+    expected = generate_tables(**SMALL, seed=7, platforms=2)
+    for name in PLATFORM_SHEETS:
+        assert len(data.table(name)) == len(expected[name]), name
+    edge = generate_workbook(tmp_path / "edge.xlsx", 1, 1, 1, 1, seed=1, platforms=4)
+    data, warnings = load_workbook(edge)
+    assert warnings == [] and len(data.platforms) >= 1
+
+
+def test_platforms_must_be_a_whole_number_of_at_least_0():
+    with pytest.raises(ValueError, match="platforms must be a whole number of at least 0, "
+                                         "got -1"):
+        generate_tables(**SMALL, platforms=-1)
+    with pytest.raises(ValueError, match="5,000,000 capability targets, more rows than"):
+        generate_tables(100, 1, 1, 1000, platforms=50)
+
+
+def test_the_generate_command_names_a_bad_platforms_count(tmp_path, capsys):
+    from optimizer.cli import main
+
+    path = tmp_path / "bad.xlsx"
+    assert main(["generate", str(path), "--allies=2", "--items=2", "--lines=2",
+                 "--periods=2", "--platforms=-2"]) == 2
+    assert "platforms must be a whole number of at least 0, got -2" in capsys.readouterr().err
+    assert not path.exists()

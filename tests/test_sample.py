@@ -65,9 +65,9 @@ def test_sample_has_the_alliance_items_and_quarters(sample):
     assert all(re.fullmatch(r"[A-Z]{3}", code) for code in allies)  # ISO 3166 alpha-3
     assert data.allies["name"].notna().all() and (data.allies["gdp"] > 0).all()
     items = data.items.set_index("item")
-    assert set(items.index) == {"155HE"} | WHOLE_UNITS
+    assert set(items.index) == {"155HE", "155PL"} | WHOLE_UNITS
     assert items.loc[sorted(WHOLE_UNITS), "integer"].all()  # rockets and missiles: whole
-    assert not items.loc["155HE", "integer"]
+    assert not items.loc[["155HE", "155PL"], "integer"].any()
     assert data.periods == tuple(f"{y}Q{q}" for y in range(2027, 2031) for q in range(1, 5))
 
 
@@ -132,6 +132,30 @@ def test_sample_exercises_the_rules(sample):
     assert len(working) >= 2 and set(working) <= hosts
 
 
+def test_platforms_fire_the_sample_items_with_a_candidate_pair(sample):
+    """Every ally fields platforms; each platform fires a qualified item, the M109 at a
+    factor below 1; the Polish shell is a candidate for other nations' guns; capability
+    targets are for platforms their allies field, below the readiness targets."""
+    data, _ = sample
+    platforms = data.platforms
+    assert set(platforms["ally"]) == set(data.allies["ally"])
+    assert {"PZH2000", "CAESAR", "KRAB", "M109", "HIMARS", "PATRIOT"} <= set(
+        platforms["platform"])
+    compatibility = data.compatibility.set_index(["platform", "item"])
+    qualified = compatibility[compatibility["qualified"]]
+    assert set(qualified.index.get_level_values("platform")) == set(platforms["platform"])
+    assert qualified.loc[("M109", "155HE"), "factor"] == 0.9
+    candidates = compatibility[~compatibility["qualified"]].index.tolist()
+    assert ("PZH2000", "155PL") in candidates and ("KRAB", "155PL") in qualified.index
+    targets = data.capability_targets
+    fielded = set(platforms[["ally", "platform"]].itertuples(index=False, name=None))
+    assert set(targets[["ally", "platform"]].itertuples(index=False, name=None)) == fielded
+    final = targets[targets["period"] == "2030Q4"].merge(
+        data.compatibility[data.compatibility["qualified"]], on="platform").merge(
+        data.requirements, on=["ally", "item", "period"], suffixes=("", "_readiness"))
+    assert (final["target"] <= final["target_readiness"]).all()
+
+
 def test_sources_cite_every_public_figure_with_its_label():
     header, *rows = sheet_rows(SAMPLE, "Sources")
     assert header == ("figure", "value", "label and source", "used for")
@@ -140,11 +164,12 @@ def test_sources_cite_every_public_figure_with_its_label():
                for figure, value, label, used in rows)
     text = " ".join(" ".join(row) for row in rows)
     for named in ("Unterlüß", "Bourges", "Glascoed", "Raufoss", "Snina", "PAC-3 MSE",
-                  "IRIS-T SLM", "GMLRS", "SIPRI", "NATO"):
+                  "IRIS-T SLM", "GMLRS", "SIPRI", "NATO", "PzH 2000", "CAESAR", "Krab"):
         assert named in text, named
     illustrative = [row for row in rows if "ILLUSTRATIVE" in row[2]]
     assert any("Budgets" in row[3] for row in illustrative)
     assert any("Requirements" in row[3] for row in illustrative)
+    assert any("CapabilityTargets" in row[3] for row in illustrative)
 
 
 def test_readme_says_targets_and_budgets_are_illustrative():

@@ -167,6 +167,10 @@ def test_reference_column_lists_the_defining_sheet_and_only_warns(template):
     assert expansion[data_range("Expansion", "item")].formula1.startswith("Items!$A$2")
     capacity = validations(template, "Capacity")
     assert capacity[data_range("Capacity", "period")].formula1.startswith("Periods!$A$2")
+    targets = validations(template, "CapabilityTargets")
+    platform = targets[data_range("CapabilityTargets", "platform")]
+    assert platform.formula1 == f"Platforms!$B$2:$B${LAST_DATA_ROW}"  # not Platforms' key
+    assert platform.error.startswith("platform should be a platform code listed in Platforms.")
 
 
 def test_every_typed_column_has_its_validation(template):
@@ -178,7 +182,7 @@ def test_every_typed_column_has_its_validation(template):
             dv = found.get(data_range(sheet.name, column.name))
             if column.kind in expected_type:
                 assert dv is not None and dv.type == expected_type[column.kind], column
-            elif column.refers_to in ("ally", "item", "period", "facility"):
+            elif column.refers_to in ("ally", "item", "period", "facility", "platform"):
                 assert dv is not None and dv.type == "list", column
             else:  # free codes and texts (facility names, hosts, countries) are not listed
                 assert dv is None, column
@@ -191,13 +195,13 @@ def test_the_template_validates_with_a_warning_naming_each_example_row(template_
     run = subprocess.run([sys.executable, "-m", "optimizer", "validate", str(template_path)],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().endswith("1 readiness targets; 12 warnings")
+    assert run.stdout.strip().endswith(f"1 readiness targets; {len(SHEETS)} warnings")
     warnings = run.stderr.splitlines()
     assert len(warnings) == len(SHEETS)
     assert warnings[1] == ("warning: Allies!A2: row 2 is the template's example row (ally "
                            "'EXAMPLE-POL'); replace it with your own data or delete the row")
-    assert warnings[-1].startswith("warning: Restrictions!B2: row 2 is the template's "
-                                   "example row (facility 'EXAMPLE-LINE')")
+    assert warnings[-1].startswith("warning: CapabilityTargets!A2: row 2 is the template's "
+                                   "example row (ally 'EXAMPLE-POL')")
     for sheet, warning in zip(SHEETS, warnings, strict=True):
         assert warning.startswith(f"warning: {sheet.name}!"), warning
 
@@ -269,6 +273,13 @@ ROWS = {
     "Budgets": [{"ally": "POL", "period": "2027Q1", "budget": 5e6}],
     "Transport": [{"from": "USA", "to": "DEU", "cost_per_unit": 1000}],
     "Restrictions": [{"host": "USA", "ally": "POL"}],
+    "Platforms": [{"ally": "POL", "platform": "KRAB"}, {"ally": "DEU", "platform": "PZH2000",
+                                                        "priority": 2}],
+    "Compatibility": [{"platform": "KRAB", "item": "155HE"},
+                      {"platform": "PZH2000", "item": "155HE", "factor": 0.9},
+                      {"platform": "KRAB", "item": "PAC3", "qualified": "no"}],
+    "CapabilityTargets": [{"ally": "POL", "platform": "KRAB", "period": "2027Q2",
+                           "target": 2500}],
 }
 
 
@@ -342,6 +353,12 @@ def test_filled_template_loads_with_typed_values_and_defaults(filled_path):
     restriction = data.restrictions.iloc[0]
     assert (restriction["host"], restriction["ally"]) == ("USA", "POL")
     assert restriction["facility"] is None and restriction["item"] is None
+    assert data.platforms["priority"].tolist() == [1.0, 2.0]  # default 1
+    compatibility = data.compatibility.set_index(["platform", "item"])
+    assert compatibility["factor"].tolist() == [1.0, 0.9, 1.0]  # default 1
+    assert compatibility["qualified"].tolist() == [True, True, False]  # default TRUE
+    assert data.capability_targets[["ally", "platform", "period", "target"]].values.tolist() == [
+        ["POL", "KRAB", "2027Q2", 2500.0]]
 
 
 def test_filled_template_keeps_its_validation_and_readme(filled_path):

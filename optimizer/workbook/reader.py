@@ -376,7 +376,8 @@ def _convert_column(
             bad |= given & np.isfinite(numbers) & (numbers != np.round(numbers))
             bad |= given & (numbers > MAX_WHOLE)
     # A share of 1 < v <= 100 is a percentage typed as it reads (50 for 50 %).
-    percent = bad & (kind is Kind.SHARE) & (numbers > 1) & (numbers <= 100)
+    percent = (bad & (kind is Kind.SHARE and column.percent_hint) & (numbers > 1)
+               & (numbers <= 100))
     for index in np.flatnonzero(bad):
         messages[index] = (
             f"{column.name} is a share between 0 and 1, got {numbers[index]:g} "

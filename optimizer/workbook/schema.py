@@ -39,6 +39,9 @@ class Column:
     unit: str = ""
     # "ally", "item", "period", "facility", "country" or "platform"
     refers_to: str | None = None
+    # A share above 1 and at most 100 is reported as a percentage typed as it reads (50
+    # for 50 %); not where such a number is no percentage (a factor above 1).
+    percent_hint: bool = True
 
 
 @dataclass(frozen=True)
@@ -324,7 +327,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
             Column("factor", Kind.SHARE, "Units of capability per unit of the item, above 0 "
                    "and at most 1 (below 1: e.g. provisional firing tables).", default=1.0,
-                   unit="share 0-1"),
+                   unit="share 0-1", percent_hint=False),
             Column("qualified", Kind.BOOLEAN, "TRUE: the item is qualified for the platform; "
                    "FALSE: a candidate pair.", default=True),
         ),
@@ -349,6 +352,16 @@ SHEETS: tuple[Sheet, ...] = (
 )
 
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
+
+DEFINED_BY: dict[str, tuple[str, str]] = {
+    "ally": ("Allies", "ally"),
+    "item": ("Items", "item"),
+    "period": ("Periods", "period"),
+    "facility": ("Production", "facility"),
+    "platform": ("Platforms", "platform"),
+}
+"""The sheet and column that define the codes of each ``Column.refers_to`` kind. A country
+has no single defining column: it is an ally or any production host."""
 
 NOTE_SHEETS = ("README", "Sources")
 """Sheets of notes beside the data (the template's README, the sample's Sources): read by

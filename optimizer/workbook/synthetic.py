@@ -1,7 +1,8 @@
 """Synthetic alliance workbooks for demonstrations, tests and benchmarks.
 
 ``generate_tables`` builds one frame per sheet of SPEC §2, every optional sheet included,
-reproducibly from a seed; ``generate_workbook`` writes them with a README sheet. The data
+and on request the platform sheets of §7.1, reproducibly from a seed;
+``generate_workbook`` writes them with a README sheet. The data
 are made up but shaped like the real problem:
 
 - allies whose economies differ by orders of magnitude; a few with a minimum gap closure,
@@ -18,7 +19,8 @@ Every instance is feasible by construction (SPEC §4 lists the hard constraints)
   obtain every item, has no gap before the second period in which a delivery of the
   item could reach it, and no gap its rule could not close with 90 % of its even share
   of what the lines open to it can deliver by then (6, 8);
-- restrictions never cut an ally off from every line of an item.
+- restrictions never cut an ally off from every line of an item;
+- capability targets (with platforms) are soft: their shortfall is weighed, never forced.
 
 Everything is built with numpy over whole arrays; only the handful of allies, items
 and restriction rows are ever looped over.
@@ -71,19 +73,31 @@ _EXPENSIVE = (
 )
 
 
+def _is_whole(value: object, least: int) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, numbers.Integral)
+            and value >= least)
+
+
 def _check_arguments(allies: object, items: object, lines: object, periods: object,
-                     seed: object) -> None:
+                     seed: object, platforms: object = 0) -> None:
     for name, value in (("allies", allies), ("items", items), ("lines", lines),
                         ("periods", periods)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        if not _is_whole(value, 1):
             raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}.")
+    for name, value in (("seed", seed), ("platforms", platforms)):
+        if not _is_whole(value, 0):
+            raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}.")
     requirements = int(allies) * int(items) * int(periods)
     if requirements > EXCEL_MAX_DATA_ROWS:
         raise ValueError(
             f"allies x items x periods = {requirements:,} readiness targets, more rows than "
             f"an Excel sheet holds ({EXCEL_MAX_DATA_ROWS:,}); choose smaller counts."
+        )
+    capability_targets = int(allies) * int(platforms) * int(periods)
+    if capability_targets > EXCEL_MAX_DATA_ROWS:
+        raise ValueError(
+            f"allies x platforms x periods = {capability_targets:,} capability targets, more "
+            f"rows than an Excel sheet holds ({EXCEL_MAX_DATA_ROWS:,}); choose smaller counts."
         )
     if lines > EXCEL_MAX_DATA_ROWS:
         raise ValueError(
@@ -123,17 +137,21 @@ def period_codes(periods: int) -> list[str]:
 
 def generate_tables(
     allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
-    whole_units: bool = True,
+    whole_units: bool = True, platforms: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """One frame per sheet of SPEC §2, columns as in ``optimizer.workbook.schema``, from ``seed``.
 
     With ``whole_units`` the expensive items are bought in whole units (Items.integer,
     so the model is a MILP); without it every item is fractional and the model a linear
-    program, the rest of the data unchanged.
+    program, the rest of the data unchanged. With ``platforms`` N > 0 each ally operates
+    up to N platforms (SPEC §7.1: Platforms, Compatibility, CapabilityTargets, see
+    ``_platform_tables``); with 0 those sheets are left out.
 
     Each section draws from the one generator in turn, in the order below; a seed's
-    workbook stays the same only while that order and every draw's arguments do."""
-    _check_arguments(allies, items, lines, periods, seed)
+    workbook stays the same only while that order and every draw's arguments do. The
+    platforms draw from a generator of their own, after the rest, so that the other
+    sheets are the same whatever ``platforms`` is."""
+    _check_arguments(allies, items, lines, periods, seed, platforms)
     na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
     rng = np.random.default_rng(int(seed))
     period = np.array(period_codes(nt), dtype=object)
@@ -159,8 +177,77 @@ def generate_tables(
         "Transport": transport,
         "Restrictions": restrictions.table,
     }
+    if platforms:
+        platform_rng = np.random.default_rng([int(seed), PLATFORM_STREAM])
+        tables |= _platform_tables(platform_rng, alliance, catalogue, period, target,
+                                   int(platforms))
     return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS
             if sheet.name in tables}
+
+
+PLATFORM_STREAM = 1
+# The platforms' generator is seeded with (seed, PLATFORM_STREAM): a stream apart from the
+# one of the other sheets, which seed alone seeds.
+
+ALLIES_PER_PLATFORM = 4  # about how many allies share a platform
+
+
+def _platform_tables(rng: np.random.Generator, allies: _Allies, items: _Items,
+                     period: np.ndarray, target: np.ndarray,
+                     most: int) -> dict[str, pd.DataFrame]:
+    """Platforms, Compatibility and CapabilityTargets (SPEC §7.1).
+
+    A pool of ``most`` · ⌈na / ALLIES_PER_PLATFORM⌉ platforms (PL01 ...); each ally
+    operates 1 to ``most`` of them, drawn without repeats, priority 1-3; only platforms
+    some ally operates are kept. Each platform takes 1-4 items of one kind (bulk or
+    expensive, as many as there are): the first, drawn from every item, qualified at
+    factor 1, each other qualified at factor 1 (half of them), at
+    0.8-1.0 to 2 decimals (three in ten), else a candidate pair (qualified FALSE). So every
+    platform has a qualified item and validates without a warning.
+
+    Capability targets for every (ally, platform operated, period): 30-80 % of the mean
+    readiness target of the platform's qualified items for that ally and period
+    (``target``, (ally, item, period)), rounded: sized like the Requirements."""
+    na, ni, nt = len(allies.code), len(items.code), len(period)
+    pool = _codes("PL", most * -(-na // ALLIES_PER_PLATFORM), 2)
+    counts = rng.integers(1, most + 1, na)
+    operated = [np.sort(rng.permutation(len(pool))[: min(count, len(pool))])
+                for count in counts]
+    used = np.unique(np.concatenate(operated))
+    platform_items = {}
+    for p in used:
+        first = rng.integers(ni)
+        alike = np.flatnonzero(items.expensive == items.expensive[first])
+        others = rng.permutation(alike[alike != first])[: rng.integers(0, 4)]
+        chosen = np.concatenate([[first], others]).astype(int)
+        draw = rng.random(len(chosen))
+        factor = np.where(draw < 0.8, np.where(draw < 0.5, 1.0,
+                                               np.round(rng.uniform(0.8, 1.0, len(chosen)), 2)),
+                          1.0)
+        qualified = draw < 0.8
+        qualified[0], factor[0] = True, 1.0
+        platform_items[p] = (chosen, factor, qualified)
+    platforms = pd.DataFrame({
+        "ally": np.repeat(allies.code, [len(o) for o in operated]),
+        "platform": pool[np.concatenate(operated)],
+        "priority": rng.integers(1, 4, int(sum(len(o) for o in operated))).astype(float),
+    })
+    compatibility = pd.DataFrame([
+        (pool[p], items.code[i], f, q)
+        for p, (chosen, factor, qualified) in platform_items.items()
+        for i, f, q in zip(chosen, factor, qualified, strict=True)
+    ], columns=["platform", "item", "factor", "qualified"])
+    compatibility["qualified"] = compatibility["qualified"].astype(bool)
+    rows = []
+    share = rng.uniform(0.3, 0.8, (na, len(pool)))
+    for a, ally_platforms in enumerate(operated):
+        for p in ally_platforms:
+            chosen, _, qualified = platform_items[p]
+            sized = np.round(share[a, p] * target[a, chosen[qualified]].mean(axis=0))
+            rows += [(allies.code[a], pool[p], period[t], sized[t]) for t in range(nt)]
+    targets = pd.DataFrame(rows, columns=["ally", "platform", "period", "target"])
+    return {"Platforms": platforms, "Compatibility": compatibility,
+            "CapabilityTargets": targets}
 
 
 # The sections' results hold numpy arrays, so they are compared by identity (eq=False):
@@ -714,15 +801,20 @@ _NUMBER_FORMATS = {
     "Consumption": {"quantity": "#,##0"},
     "Budgets": {"budget": "#,##0"},
     "Transport": {"cost_per_unit": "#,##0.00"},
+    "Platforms": {"priority": "0"},
+    "Compatibility": {"factor": "0.00"},
+    "CapabilityTargets": {"target": "#,##0"},
 }
 
 
 def generate_workbook(
     path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
-    whole_units: bool = True,
+    whole_units: bool = True, platforms: int = 0,
 ) -> Path:
-    """Write a synthetic input workbook (every sheet of SPEC §2 and a README) to ``path``."""
-    tables = generate_tables(allies, items, lines, periods, seed, whole_units=whole_units)
+    """Write a synthetic input workbook (every sheet of SPEC §2, with ``platforms`` those of
+    §7.1 too, and a README) to ``path``."""
+    tables = generate_tables(allies, items, lines, periods, seed, whole_units=whole_units,
+                             platforms=platforms)
     readme = [
         ("title", ("Synthetic alliance data",)),
         ("text", ("These data are synthetic: made up by `stockpile generate` for "
@@ -735,6 +827,7 @@ def generate_workbook(
         ("text", ("periods", str(periods))),
         ("text", ("seed", str(seed))),
         ("text", ("whole units", "expensive items" if whole_units else "none (an LP)")),
+        *([("text", ("platforms", f"at most {platforms} per ally"))] if platforms else []),
         ("text", ("",)),
         ("text", ("The same parameters and seed always give the same workbook.",)),
     ]

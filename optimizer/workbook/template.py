@@ -19,7 +19,15 @@ from xlsxwriter.worksheet import Worksheet
 
 from optimizer.words import with_article
 from optimizer.workbook.data import column_letter, sheet_ref
-from optimizer.workbook.schema import EXAMPLE_PREFIX, SHEETS, Column, Kind, Sheet
+from optimizer.workbook.schema import (
+    DEFINED_BY,
+    EXAMPLE_PREFIX,
+    SHEETS,
+    SHEETS_BY_NAME,
+    Column,
+    Kind,
+    Sheet,
+)
 from optimizer.workbook.writer import Cell, ReadmeRow, SheetContent, write_workbook
 
 FIRST_DATA_ROW = 2  # Excel row numbers, 1-based
@@ -37,7 +45,8 @@ KIND_TEXT = {
 }
 
 # The example row of each sheet, by column (left out: blank). Together they are a valid
-# alliance of one ally, item, line and period; every code starts with EXAMPLE_PREFIX.
+# alliance of one ally, item, line, period and platform; every code starts with
+# EXAMPLE_PREFIX.
 _ALLY, _ITEM, _LINE, _PERIOD, _PLATFORM = (
     f"{EXAMPLE_PREFIX}{code}" for code in ("POL", "155HE", "LINE", "2027Q1", "KRAB"))
 EXAMPLE_ROWS: dict[str, dict[str, object]] = {
@@ -75,16 +84,14 @@ def _clip(text: str, limit: int) -> str:
 
 
 def defining_column(refers_to: str | None) -> tuple[Sheet, int] | None:
-    """The sheet and column index that define the codes a reference column refers to:
-    the first sheet whose key starts with that column (ally -> Allies, item -> Items,
-    period -> Periods, facility -> Production); None for references with no single
-    defining column (a country is an ally or any production host)."""
-    if refers_to is None:
+    """The sheet and column index that define the codes a reference column refers to
+    (``DEFINED_BY``: ally -> Allies, platform -> Platforms ...); None for references with
+    no single defining column (a country is an ally or any production host)."""
+    if refers_to not in DEFINED_BY:
         return None
-    for sheet in SHEETS:
-        if sheet.key and sheet.key[0] == refers_to:
-            return sheet, sheet.column_names.index(refers_to)
-    return None
+    sheet_name, column = DEFINED_BY[refers_to]
+    sheet = SHEETS_BY_NAME[sheet_name]
+    return sheet, sheet.column_names.index(column)
 
 
 def kind_text(column: Column) -> str:
@@ -179,7 +186,9 @@ def readme_rows(*, example_rows: bool = True) -> list[ReadmeRow]:
         ("text", ("What", "",
                   "One sheet per table of the alliance's situation: allies, items, production "
                   "lines, readiness targets, and optionally stocks, consumption, capacity "
-                  "changes, expansions, budgets, transport and export controls. Fill in the "
+                  "changes, expansions, budgets, transport, export controls, and the "
+                  "platforms (weapon systems) allies operate with the items each can fire "
+                  "and their capability targets. Fill in the "
                   "sheets, check them with 'stockpile validate FILE', then plan with "
                   "'stockpile solve FILE'. Policy knobs (objective, rules, solver) live in the "
                   "model configuration (models/*.toml), not here.")),
@@ -208,8 +217,8 @@ def readme_rows(*, example_rows: bool = True) -> list[ReadmeRow]:
                   "Codes (ally, item, period, facility, host ...) are text, trimmed of spaces; "
                   "a number in a code column is read as its text (2027 -> \"2027\"). The code "
                   "columns of this workbook are formatted as Text. A code that refers to "
-                  "another sheet (an ally, an item, a period, a facility) must be defined "
-                  "there.")),
+                  "another sheet (an ally, an item, a period, a facility, a platform) must be "
+                  "defined there.")),
         ("text", ("Values", "",
                   "Numbers are finite and >= 0; shares are between 0 and 1; lead times are "
                   "whole numbers of periods. Booleans accept TRUE/FALSE, yes/no, 1/0. An "

@@ -18,8 +18,10 @@ from optimizer.workbook.data import ROW, AllianceData, empty_table, sheet_ref, t
 from optimizer.workbook.numerics import money_slip_warnings, numeric_range_warnings
 from optimizer.workbook.reader import RawTable, read_tables
 from optimizer.workbook.schema import (
+    DEFINED_BY,
     EXAMPLE_PREFIX,
     SHEETS,
+    SHEETS_BY_NAME,
     Findings,
     Kind,
     Nearest,
@@ -139,10 +141,11 @@ def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
         return set(tables[sheet].frame[column].dropna())
 
     known = {}
-    for kind, sheet in (("ally", "Allies"), ("item", "Items"), ("period", "Periods"),
-                        ("facility", "Production")):
+    for kind, (sheet, column) in DEFINED_BY.items():
         if sheet in tables:
-            known[kind] = (codes(sheet, kind), sheet)
+            known[kind] = (codes(sheet, column), sheet)
+        elif not SHEETS_BY_NAME[sheet].required:  # an optional sheet left out defines none
+            known[kind] = (set(), sheet)
     if "Allies" in tables and "Production" in tables:
         known["country"] = (codes("Allies", "ally") | codes("Production", "host"),
                             "neither a production host nor an ally")
@@ -160,6 +163,70 @@ def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
             _check_line_reference(table, tables["Production"].frame, findings)
         if table.sheet.name == "Restrictions":
             _check_restrictions(table, findings)
+
+
+def _check_factors(table: RawTable, findings: Findings) -> None:
+    """A Compatibility factor is above 0 (the reader holds it to [0, 1]): a unit counting
+    nothing toward a platform is a slip, not a pair."""
+    for row in table.frame.loc[table.frame["factor"] == 0, ROW]:
+        findings.error(_cell(table, "factor", row),
+                       "a factor of 0 counts nothing; delete the row or give it a factor "
+                       "above 0")
+
+
+def _check_targets_operated(table: RawTable, platforms: pd.DataFrame, allies: set[str],
+                            findings: Findings) -> None:
+    """A capability target (ally, platform) needs the Platforms row (ally, platform). An
+    ally or platform defined nowhere is left to the reference checks: one sentence a
+    cell."""
+    frame = table.frame
+    operated = pd.MultiIndex.from_frame(platforms[["ally", "platform"]].dropna())
+    pairs = pd.MultiIndex.from_frame(frame[["ally", "platform"]].fillna(""))
+    unoperated = (~pairs.isin(operated) & frame["ally"].isin(allies)
+                  & frame["platform"].isin(set(platforms["platform"].dropna())))
+    for ally, platform, row in frame.loc[unoperated, ["ally", "platform", ROW]].itertuples(
+            index=False):
+        findings.error(
+            _cell(table, "platform", row),
+            f"ally '{ally}' does not operate platform '{platform}' (no Platforms row for "
+            f"ally '{ally}', platform '{platform}'); add that row to Platforms, or delete "
+            "this target")
+
+
+def _warn_unserved_platforms(table: RawTable, compatibility: pd.DataFrame,
+                             findings: Findings) -> None:
+    """A platform that no qualified Compatibility row serves can count nothing toward its
+    targets: a warning on each of its Platforms rows."""
+    qualified = set(compatibility.loc[compatibility["qualified"].astype(bool), "platform"])
+    candidates = set(compatibility["platform"].dropna()) - qualified
+    frame = table.frame
+    unserved = frame["platform"].notna() & ~frame["platform"].isin(qualified)
+    for platform, row in frame.loc[unserved, ["platform", ROW]].itertuples(index=False):
+        only = " (only candidates, qualified FALSE)" if platform in candidates else ""
+        findings.warn(
+            _cell(table, "platform", row),
+            f"platform '{platform}' has no qualified item in Compatibility{only}, so its "
+            "capability targets cannot be met; add a Compatibility row for it with "
+            "qualified TRUE")
+
+
+def _check_platforms(tables: dict[str, RawTable], findings: Findings) -> None:
+    """SPEC §7.1 beyond codes and keys: factors above 0, targets for platforms their
+    allies operate, and a warning for a platform no qualified item serves."""
+    compatibility = tables.get("Compatibility")
+    platforms = tables.get("Platforms")
+    if compatibility is not None:
+        _check_factors(compatibility, findings)
+    if "CapabilityTargets" in tables and "Allies" in tables:
+        _check_targets_operated(
+            tables["CapabilityTargets"],
+            empty_table("Platforms") if platforms is None else platforms.frame,
+            set(tables["Allies"].frame["ally"].dropna()), findings)
+    if platforms is not None:
+        _warn_unserved_platforms(
+            platforms,
+            empty_table("Compatibility") if compatibility is None else compatibility.frame,
+            findings)
 
 
 def configuration_problems(periods: tuple[str, ...], rules: RulesConfig,
@@ -223,6 +290,7 @@ def load_workbook(
         _check_unique_keys(table, findings)
         _warn_example_rows(table, findings)
     _check_references(tables, findings)
+    _check_platforms(tables, findings)
     if "Periods" in tables:
         findings.errors += configuration_problems(
             tuple(tables["Periods"].frame["period"].dropna()), rules)
@@ -244,7 +312,7 @@ def load_workbook(
         source=path,
         locations=locations,
     )
-    if data.requirements.empty:
+    if data.requirements.empty and data.capability_targets.empty:
         findings.warn(
             tables["Requirements"].actual_name, "no readiness targets; there is nothing to plan"
         )
