@@ -273,9 +273,9 @@ STANDARDISATION = (
                             "platform: per ally the most in any one period, summed.",
            QUANTITY, unit=ITEM),
     Column("shortfall_closed_per_unit", "Weighted shortfall closed per unit counted.",
-           DUAL, header="shortfall closed per unit"),
+           DUAL, header="shortfall closed per unit counted"),
     Column("cost_more_per_unit", "Cost more per unit counted (money).", DUAL,
-           header="cost more per unit", unit=f"{MONEY_UNIT} per unit"),
+           header="cost more per unit counted", unit=MONEY_UNIT),
     Column("allies_gaining", "The allies whose own weighted shortfall falls.",
            header="allies gaining"),
     Column("weighted_shortfall_qualified", "Weighted shortfall of the plan with the pair "
