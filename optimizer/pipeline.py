@@ -275,7 +275,7 @@ def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sh
             with timed(timings, "advice"):
                 advice = advise(model, binding, outcome.final, outcome.shortfall, prices,
                                 config.objective.mode, units=item_units(data.items),
-                                currency=currency)
+                                currency=currency, standardisation=value)
     return RunResult(
         input_path=Path(input_path), input_sha256=input_sha256, config=config, data=data,
         status=status, message=message, solver=outcome.solver,

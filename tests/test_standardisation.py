@@ -49,6 +49,9 @@ def test_qualifying_b_for_px_closes_10_at_12_more(tmp_path, solver, mode):
     assert pair["cell"] == "Compatibility!D4"
     assert pair["value"] == ("qualifying B for PX would close 10 units of weighted "
                              "shortfall at 12 more (X gains)")
+    advice = result.advice[result.advice["kind"] == "qualification"].iloc[0]
+    assert advice["advice"] == pair["value"] and advice["set_by"] == "Compatibility!D4"
+    assert (advice["shortfall_closed"], advice["cost_saved"]) == pytest.approx((10, -12))
 
 
 def test_the_report_ranks_the_candidates_on_its_own_sheet(tmp_path):

@@ -105,12 +105,32 @@ def _rule_rows(rule_prices: pd.DataFrame | None) -> list[dict]:
     return rows
 
 
+def _qualification_rows(standardisation: pd.DataFrame | None) -> list[dict]:
+    """Qualifying a candidate pair relaxes what a platform may fire: shortfall closed and
+    cost saved (−cost more) as the Standardisation sheet measured them, in its words;
+    only the pairs that would improve the plan."""
+    if standardisation is None:
+        return []
+    rows = []
+    for pair in standardisation.to_dict("records"):
+        closed, more = pair["shortfall_closed"], pair["cost_more"]
+        if pd.isna(closed) or not (closed > 0 or (closed == 0 and more < 0)):
+            continue
+        rows.append({"kind": "qualification", "advice": pair["value"],
+                     "shortfall_closed": float(closed), "cost_saved": -float(more),
+                     "per": "the pair qualified",
+                     "how": "measured by a re-solve with the pair qualified",
+                     "set_by": pair["cell"]})
+    return rows
+
+
 def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | None,
            shortfall: Sensitivity | None, rule_prices: pd.DataFrame | None,
            mode: str, *, units: dict[str, str] | None = None,
-           currency: str = "") -> pd.DataFrame:
+           currency: str = "", standardisation: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Advice rows (columns ``COLUMNS``, then ``UNIT_COLUMN``): rule prices first,
-    then the limits that would improve the plan, most valuable first (by weighted
+    then the candidate qualifications that would improve the plan (``standardisation``,
+    as ranked there), then the limits that would improve the plan, most valuable first (by weighted
     shortfall closed, then by cost saved, in lexicographic mode; by cost plus penalties
     saved in weighted mode). ``binding`` carries each limit's figures per step; ``final``
     and ``shortfall`` the ranges of the final solve and of phase 1; ``units`` (item ->
@@ -156,7 +176,8 @@ def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | N
             "position": limit["position"],  # which limit: joins Advice to Binding
         })
     ranked.sort(key=lambda entry: entry.pop("order"))
-    table = pd.DataFrame(_rule_rows(rule_prices) + ranked).reindex(
+    table = pd.DataFrame(_rule_rows(rule_prices) + _qualification_rows(standardisation)
+                         + ranked).reindex(
         columns=[*COLUMNS, UNIT_COLUMN, "position"])
     table["rank"] = np.arange(1, len(table) + 1)
     return table

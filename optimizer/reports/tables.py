@@ -287,10 +287,12 @@ STANDARDISATION = (
 )
 
 ADVICE = (
-    Column("rank", "1 is the most valuable: rule prices first, then the limits by weighted "
+    Column("rank", "1 is the most valuable: rule prices first, then the candidate "
+                   "qualifications (Standardisation), then the limits by weighted "
                    "shortfall closed (lexicographic mode), then cost saved; in weighted "
                    "mode by cost plus shortfall penalties.", WHOLE),
-    Column("kind", "rule, or the family of the limit (capacity, budget, …)."),
+    Column("kind", "rule, qualification (a candidate pair of Compatibility qualified), "
+                   "or the family of the limit (capacity, budget, …)."),
     Column("advice", "What relaxing the rule or limit would be worth, in words."),
     *FIGURE_COLUMNS,
     Column("per", "The step: a unit of capacity, a million of budget (a unit of money "
