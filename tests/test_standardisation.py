@@ -80,3 +80,16 @@ def test_no_candidate_no_sheet_and_the_switch_turns_it_off(tmp_path):
     assert off.standardisation is None
     assert "Standardisation" not in off.tables
     assert off.plan.total_cost == pytest.approx(760)
+
+
+def test_the_dashboard_shows_capability_held_by_ally(tmp_path):
+    """Beside each ally's gaps closed, the share of its capability targets held: X holds
+    130 of 140, Y 60 of 60 (neither has a readiness gap: 100)."""
+    result = solve(tmp_path, interchangeable(False))
+    path = write_report(result, tmp_path / "report.xlsx")
+    rows = list(openpyxl.load_workbook(path)["Dashboard"].iter_rows(values_only=True))
+    held = rows[1].index("Capability held (%)")
+    assert rows[1][held - 2: held + 1] == ("Ally", "Gap closed (%)", "Capability held (%)")
+    found = {row[held - 2]: (row[held - 1], row[held]) for row in rows[2:4]}
+    assert found["X"] == pytest.approx((100.0, 100 * 130 / 140))
+    assert found["Y"] == pytest.approx((100.0, 100.0))

@@ -85,15 +85,9 @@ class Plan:
 
     @property
     def capability_met_pct(self) -> float:
-        """100 · (1 − Σ priority · min(v, target) / Σ priority · target) over the
-        Capabilities rows; 100 where no target is above 0."""
-        capabilities = self.capabilities
-        priority = capabilities["priority"].astype(float)
-        target = capabilities["target"].astype(float)
-        wanted = float((priority * target).sum())
-        left = float((priority * np.minimum(capabilities["shortfall"].astype(float),
-                                            target)).sum())
-        return 100.0 * (1.0 - left / wanted) if wanted > 0 else 100.0
+        """The share of the capability targets held, weighted by priority
+        (``capability_met``)."""
+        return float(capability_met(self.capabilities))
 
     @property
     def target_met(self) -> pd.Series:
@@ -118,6 +112,24 @@ class Plan:
         """The share of gaps closed over every Requirements row, weighted by priority
         (``gap_closed``)."""
         return float(gap_closed(self.readiness))
+
+
+def capability_met(capabilities: pd.DataFrame, by: str | None = None) -> float | pd.Series:
+    """100 · (1 − Σ priority · min(shortfall, target) / Σ priority · target) over
+    Capabilities rows (columns target, shortfall, priority), in all or per value of the
+    column ``by``; 100 where no target is above 0."""
+    priority = capabilities["priority"].astype(float)
+    target = capabilities["target"].astype(float)
+    parts = pd.DataFrame({
+        "wanted": priority * target,
+        "left": priority * np.minimum(capabilities["shortfall"].astype(float), target)})
+    if by is None:
+        wanted, left = float(parts["wanted"].sum()), float(parts["left"].sum())
+        return 100.0 * (1.0 - left / wanted) if wanted > 0 else 100.0
+    sums = parts.groupby(capabilities[by], sort=False).sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        met = 100.0 * (1.0 - sums["left"] / sums["wanted"])
+    return met.where(sums["wanted"] > 0, 100.0)
 
 
 def gap_closed(readiness: pd.DataFrame, by: str | None = None, *,

@@ -7,7 +7,10 @@ right, four small tables, each the data of one chart below the headline. No figu
 one item's units to another's (shells to missiles):
 
 - gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) / Σ p ·
-  gap) over the ally's Readiness rows (``solution.gap_closed``);
+  gap) over the ally's Readiness rows (``plan.gap_closed``); with capability targets,
+  beside it the share of the ally's capability targets held, 100 · (1 − Σ p ·
+  min(shortfall, target) / Σ p · target) over its Capabilities rows
+  (``plan.capability_met``);
 - spend against budget by ally: Σ budget and Σ spent over the periods (Budgets), in the
   run's currency;
 - capacity utilisation by period: the mean over the lines with capacity of each line's
@@ -38,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from optimizer.model.plan import gap_closed
+from optimizer.model.plan import capability_met, gap_closed
 from optimizer.model.status import OPTIMAL
 from optimizer.words import figure
 from optimizer.workbook.data import item_units
@@ -80,6 +83,9 @@ CHART_COLUMNS = {column.name: column for column in (
     Column("ally", "The ally."),
     Column("closed_pct", "Share of the ally's gaps closed, weighted by priority.", PERCENT,
            header="gap closed", unit="%"),
+    Column("capability_met_pct", "Share of the ally's capability targets held, weighted "
+                                 "by priority (Capabilities).", PERCENT,
+           header="capability held", unit="%"),
     Column("budget", "Σ budget over the periods.", MONEY, unit=MONEY_UNIT),
     Column("spent", "Σ spent over the periods.", MONEY, unit=MONEY_UNIT),
     Column("period", "The period (or block of periods)."),
@@ -139,12 +145,25 @@ class ChartTable:
 
 
 def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.DataFrame,
-                 currency: str = "", units: dict[str, str] | None = None) -> list[ChartTable]:
+                 currency: str = "", units: dict[str, str] | None = None,
+                 capabilities: pd.DataFrame | None = None) -> list[ChartTable]:
     """The four tables of the dashboard, from a plan's Readiness (ally, item, gap,
     shortfall, priority), Budgets (ally, budget, spent) and Capacity (period, capacity,
     used) tables, as the report or its sheets hold them (see the module docstring);
-    money in ``currency``, quantities in each item's unit (``units``: item -> unit)."""
-    closed = gap_closed(readiness, by="ally").rename("closed_pct").reset_index()
+    money in ``currency``, quantities in each item's unit (``units``: item -> unit).
+    With capability targets (``capabilities``: ally, target, shortfall, priority), the
+    chart by ally shows the share of each ally's capability targets held beside its gaps
+    closed (an ally with readiness gaps only, or capability targets only, shows 100 for
+    the other)."""
+    closed = gap_closed(readiness, by="ally").rename("closed_pct")
+    series, title = ("closed_pct",), "Gap closed by ally, weighted by priority"
+    if capabilities is not None and not capabilities.empty:
+        held = capability_met(capabilities, by="ally").rename("capability_met_pct")
+        closed = pd.concat([closed, held], axis=1).fillna(100.0)
+        closed.index.name = "ally"
+        series = ("closed_pct", "capability_met_pct")
+        title = "Gap closed and capability held by ally, weighted by priority"
+    closed = closed.reset_index()
     budgets = budgets.groupby("ally", sort=False)[["budget", "spent"]].sum()
     capacity = _utilisation_by_period(capacity)
     capacity, grouping = group_periods(capacity, "period", ["lines", "utilisation_sum"])
@@ -157,9 +176,10 @@ def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.Da
     units = units or {}
     row_units = tuple(units.get(str(item), "") for item in items.index) if units else ()
     return [
-        ChartTable("Gap closed by ally, weighted by priority", closed, "bar",
-                   ("closed_pct",), "share of the ally's gaps closed, weighted by "
-                   "priority (%)"),
+        ChartTable(title, closed, "bar", series,
+                   "share of the ally's gaps closed" + (" and capability held"
+                                                         if len(series) > 1 else "")
+                   + ", weighted by priority (%)"),
         ChartTable("Spend against budget by ally", budgets.reset_index(), "bar",
                    ("budget", "spent"),
                    "money over the horizon" + (f" ({currency})" if currency else ""),
@@ -266,7 +286,7 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
                CLOSED_HEADLINE: PERCENT}
     plan = result.plan
     tables = [] if plan is None else chart_tables(plan.readiness, plan.budgets, plan.capacity,
-                                                  currency, _units(result))
+                                                  currency, _units(result), plan.capabilities)
     cells: list[Cell] = []
     columns = []
     column = FIRST_TABLE_COLUMN

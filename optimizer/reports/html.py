@@ -301,7 +301,8 @@ def _charts_section(report: ReportTables) -> str:
 
     - Gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) /
       Σ p · gap) over the ally's Readiness rows (``optimizer.model.plan.gap_closed``),
-      100 with no gap.
+      100 with no gap; with capability targets, the share of them held beside it
+      (``optimizer.model.plan.capability_met``).
     - Spend against budget by ally: Σ budget and Σ spent over the periods (Budgets).
     - Capacity utilisation by period: the mean over the lines with capacity of 100 ·
       used / capacity (Capacity); blank for a period without capacity.
@@ -309,7 +310,7 @@ def _charts_section(report: ReportTables) -> str:
       period, beside Σ shortfall and Σ gap in the item's own unit (Run info).
     """
     charts = chart_tables(report.readiness, report.typed("Budgets"), report.typed("Capacity"),
-                          report.currency, report.units)
+                          report.currency, report.units, report.typed("Capabilities"))
     figures = [_chart_figure(f"chart-{index}", table)
                for index, table in enumerate(charts, start=1)]
     return f'<div class="charts">{"".join(figures)}</div>'
