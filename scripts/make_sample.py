@@ -165,6 +165,9 @@ COMPATIBILITY = [
 # ILLUSTRATIVE: capability targets for the end of 2030, in rounds the platform can fire
 # (counted with their factors), about half of the ally's readiness target of the item;
 # each year-end's target is the same share of it as the readiness targets' (MILESTONES).
+# EST and LVA set capability targets for their guns only: their rockets and interceptors
+# are bought for the minimum gap closure their Allies rows set, whose price the sample
+# shows (Rule prices).
 CAPABILITY_TARGETS_2030 = {
     ("DEU", "PZH2000"): 500_000, ("DEU", "M270"): 200, ("DEU", "PATRIOT"): 150,
     ("DEU", "IRIST_SLM"): 100,
@@ -172,9 +175,8 @@ CAPABILITY_TARGETS_2030 = {
     ("GBR", "AS90"): 300_000, ("GBR", "M270"): 250,
     ("POL", "KRAB"): 400_000, ("POL", "HIMARS"): 400, ("POL", "PATRIOT"): 120,
     ("NOR", "K9"): 100_000,
-    ("EST", "K9"): 40_000, ("EST", "CAESAR"): 20_000, ("EST", "HIMARS"): 75,
-    ("EST", "IRIST_SLM"): 30,
-    ("LVA", "M109"): 50_000, ("LVA", "HIMARS"): 75, ("LVA", "IRIST_SLM"): 30,
+    ("EST", "K9"): 40_000, ("EST", "CAESAR"): 20_000,
+    ("LVA", "M109"): 50_000,
     ("LTU", "PZH2000"): 40_000, ("LTU", "CAESAR"): 30_000, ("LTU", "HIMARS"): 100,
 }
 
