@@ -93,3 +93,17 @@ def test_the_dashboard_shows_capability_held_by_ally(tmp_path):
     found = {row[held - 2]: (row[held - 1], row[held]) for row in rows[2:4]}
     assert found["X"] == pytest.approx((100.0, 100 * 130 / 140))
     assert found["Y"] == pytest.approx((100.0, 100.0))
+
+
+def test_the_page_lists_the_candidates_as_the_workbook_does(tmp_path):
+    """The HTML page drawn from the run's tables and from the written workbook read back
+    both show the Standardisation table with the PX–B row."""
+    from optimizer.reports.html import write_html_report
+
+    result = solve(tmp_path, interchangeable(False))
+    result.write_report(tmp_path / "report.xlsx")
+    in_process = result.to_html(tmp_path / "page.html").read_text(encoding="utf-8")
+    assert 'id="standardisation"' in in_process
+    assert "qualifying B for PX would close 10 units of weighted shortfall" in in_process
+    read_back = write_html_report(tmp_path / "report.xlsx", tmp_path / "back.html")
+    assert 'id="standardisation"' in read_back.read_text(encoding="utf-8")

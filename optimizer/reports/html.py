@@ -66,6 +66,7 @@ from optimizer.reports.tables import (
     DIAGNOSIS,
     HEADLINE_METRICS,
     READINESS,
+    STANDARDISATION,
     SUMMARY_METRICS,
     UNFORMATTED_METRIC,
     Column,
@@ -87,7 +88,8 @@ MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
 MAX_ADVICE = 30  # advice sentences shown, the most valuable first
 
 # The sheets the page is made from, beyond those every report has (read_report).
-PAGE_SHEETS = ("Capabilities", "Budgets", "Capacity", "Advice", "Binding", "Diagnosis")
+PAGE_SHEETS = ("Capabilities", "Budgets", "Capacity", "Advice", "Binding", "Diagnosis",
+               "Standardisation")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed, weighted by priority"}
 
@@ -186,6 +188,10 @@ def html_page(tables: Mapping[str, pd.DataFrame], *, workbook: str | Path | None
             "binding", sheets.get("Binding"), BINDING, "binding limits", max_table_rows,
             report)),
     ]
+    if _has_rows(sheets.get("Standardisation")):
+        sections.append(("standardisation", "Standardisation", _table_section(
+            "standardisation", sheets["Standardisation"], STANDARDISATION,
+            "candidate qualifications", max_table_rows, report)))
     navigation = " ".join(f'<a href="#{anchor}">{title}</a>' for anchor, title, _ in sections)
     body = "\n".join(f'<section id="{anchor}">\n<h2>{title}</h2>\n{content}\n</section>'
                      for anchor, title, content in sections)
