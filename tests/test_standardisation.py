@@ -91,6 +91,9 @@ def test_the_dashboard_shows_capability_held_by_ally(tmp_path):
     held = rows[1].index("Capability held (%)")
     assert rows[1][held - 2: held + 1] == ("Ally", "Gap closed (%)", "Capability held (%)")
     found = {row[held - 2]: (row[held - 1], row[held]) for row in rows[2:4]}
+    headline = {row[0]: row[1] for row in rows}
+    assert headline["share of capability targets held, weighted by priority (%)"] == (
+        pytest.approx(100 * (1 - 10 / 200)))
     assert found["X"] == pytest.approx((100.0, 100 * 130 / 140))
     assert found["Y"] == pytest.approx((100.0, 100.0))
 

@@ -245,6 +245,8 @@ def headline(result: RunResult) -> pd.DataFrame:
             ("total cost", plan.total_cost),
             ("weighted shortfall", plan.weighted_shortfall),
             (CLOSED_HEADLINE, plan.gap_closed_pct),
+            *([(CAPABILITY_HEADLINE, plan.capability_met_pct)]
+              if not plan.capabilities.empty else []),
             ("readiness targets met", f"{int(met.sum()):,} of {len(readiness):,}"),
             ("allies with every target met",
              f"{int(allies_ready.sum()):,} of {len(allies_ready):,}"),
@@ -259,6 +261,7 @@ def headline(result: RunResult) -> pd.DataFrame:
 
 
 CLOSED_HEADLINE = "share of gaps closed, weighted by priority (%)"
+CAPABILITY_HEADLINE = "share of capability targets held, weighted by priority (%)"
 
 
 def _most_left_open(readiness: pd.DataFrame, units: dict[str, str]) -> str:
@@ -283,7 +286,7 @@ def dashboard_sheet(result: RunResult) -> SheetContent:
     frame = headline(result)
     currency = result.config.report.currency
     formats = {"total cost": money_format(currency), "weighted shortfall": QUANTITY,
-               CLOSED_HEADLINE: PERCENT}
+               CLOSED_HEADLINE: PERCENT, CAPABILITY_HEADLINE: PERCENT}
     plan = result.plan
     tables = [] if plan is None else chart_tables(plan.readiness, plan.budgets, plan.capacity,
                                                   currency, _units(result), plan.capabilities)
