@@ -71,6 +71,9 @@ class RulesConfig:
     work_share: bool = True
     """Enforce Allies.work_share_min where it is given: that share of an ally's spending
     goes to its own industry."""
+    fair_share_band: float = 1.0
+    """δ in [0, 1] (SPEC §7.2): every ally holds at least (1 − δ) · its fair share of
+    every alliance target, or the part it lacks counts as shortfall; 1: no band."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,7 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "rules.min_gap_closure_from": _period_code,
     "rules.max_supplier_share": _number(0, 1, low_open=True),
     "rules.work_share": _boolean,
+    "rules.fair_share_band": _number(0, 1),
     "solver.name": _solver_name,
     "solver.time_limit": _number(0, low_open=True),
     "solver.mip_gap": _number(0, 1),

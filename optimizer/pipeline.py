@@ -94,6 +94,8 @@ class RunResult:
             if not self.plan.capabilities.empty:  # SPEC §7.1: the part of W they leave open
                 summary["capability_shortfall"] = self.plan.capability_shortfall
                 summary["capability_met_pct"] = self.plan.capability_met_pct
+            if not self.plan.alliance.empty:  # SPEC §7.2: the part of W they leave open
+                summary["alliance_shortfall"] = self.plan.alliance_shortfall
             summary.update(self.plan.cost_terms)
         if self.verification is not None:
             summary["verifier_max_violation"] = self.verification.max_violation

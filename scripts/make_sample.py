@@ -472,6 +472,9 @@ def tables() -> dict[str, list[tuple]]:
             for (ally, platform), target in CAPABILITY_TARGETS_2030.items()
             for period, share in MILESTONES.items()
         ],
+        # Burden sharing (SPEC §7.2): no alliance-wide targets, each ally's own targets
+        # being the published ones; the sheet is there, headed, for an analyst to fill.
+        "AllianceTargets": [],
     }
 
 

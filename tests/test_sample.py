@@ -21,7 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "inputs" / "sample_alliance.xlsx"
 SCRIPT = REPO / "scripts" / "make_sample.py"
 WHOLE_UNITS = {"GMLRS", "IRIST", "PAC3MSE"}
-OPTIONAL_SHEETS = [s.name for s in SHEETS if not s.required]
+# The sample sets no alliance-wide targets (SPEC §7.2): its allies' own targets are the
+# published ones.
+OPTIONAL_SHEETS = [s.name for s in SHEETS if not s.required and s.name != "AllianceTargets"]
 SHELL_LINES = {"UNTERLUESS", "BOURGES", "GLASCOED", "RAUFOSS", "SNINA"}
 LABEL = re.compile(r"\[(src|inference|unverified|assumption|weak)|ILLUSTRATIVE")
 

@@ -200,8 +200,10 @@ def test_the_template_validates_with_a_warning_naming_each_example_row(template_
     assert len(warnings) == len(SHEETS)
     assert warnings[1] == ("warning: Allies!A2: row 2 is the template's example row (ally "
                            "'EXAMPLE-POL'); replace it with your own data or delete the row")
-    assert warnings[-1].startswith("warning: CapabilityTargets!A2: row 2 is the template's "
+    assert warnings[-2].startswith("warning: CapabilityTargets!A2: row 2 is the template's "
                                    "example row (ally 'EXAMPLE-POL')")
+    assert warnings[-1].startswith("warning: AllianceTargets!A2: row 2 is the template's "
+                                   "example row (item 'EXAMPLE-155HE')")
     for sheet, warning in zip(SHEETS, warnings, strict=True):
         assert warning.startswith(f"warning: {sheet.name}!"), warning
 
@@ -280,6 +282,7 @@ ROWS = {
                       {"platform": "KRAB", "item": "PAC3", "qualified": "no"}],
     "CapabilityTargets": [{"ally": "POL", "platform": "KRAB", "period": "2027Q2",
                            "target": 2500}],
+    "AllianceTargets": [{"item": "155HE", "period": "2027Q2", "target": 4000}],
 }
 
 
@@ -359,6 +362,10 @@ def test_filled_template_loads_with_typed_values_and_defaults(filled_path):
     assert compatibility["qualified"].tolist() == [True, True, False]  # default TRUE
     assert data.capability_targets[["ally", "platform", "period", "target"]].values.tolist() == [
         ["POL", "KRAB", "2027Q2", 2500.0]]
+    target = data.alliance_targets.iloc[0]
+    assert (target["item"], target["period"], target["target"]) == ("155HE", "2027Q2", 4000.0)
+    assert math.isnan(target["priority"])  # blank: the item's
+    assert data.allies["fair_share"].isna().all()  # blank: gdp / total gdp
 
 
 def test_filled_template_keeps_its_validation_and_readme(filled_path):

@@ -9,7 +9,8 @@ independent verifier against the input without the rule), from the plan as a sta
   no ally ends a period worse off than with no orders);
 - supplier share (rule 7, σ < 1): σ = 1;
 - work share (rule 8, some ω_a > 0): ``rules.work_share = false``;
-- budgets without carry-over (rule 5 per period): ``rules.budget_carryover = true``.
+- budgets without carry-over (rule 5 per period): ``rules.budget_carryover = true``;
+- the fair-share band (SPEC §7.2, δ < 1): ``rules.fair_share_band = 1``.
 
 Lifting a rule only relaxes the model, so the plan stays feasible: it is the first
 incumbent of a whole-unit re-solve, and a linear program's re-solve starts from its
@@ -93,7 +94,8 @@ def rule_rows(prices: pd.DataFrame) -> pd.DataFrame:
 
 def _by_ally(plan: Plan, holding_cost: pd.Series) -> pd.DataFrame:
     """Weighted shortfall and cost of every ally in a plan: Σ priority · shortfall over
-    its targets, readiness and capability (SPEC §7.1) alike; what it spends
+    its targets, readiness and capability (SPEC §7.1) alike, and what it lacks of its
+    fair-share bands (SPEC §7.2; an alliance target's own shortfall is no ally's); what it spends
     (``Plan.spending``: its orders with their transport, the transport of the transfers it
     receives, the expansions it pays for) and Σ holding_cost(item) · stock of its stock.
     ``holding_cost`` is per item code."""
@@ -105,6 +107,11 @@ def _by_ally(plan: Plan, holding_cost: pd.Series) -> pd.DataFrame:
         shortfall = pd.concat([shortfall, (
             capabilities["shortfall"].astype(float) * capabilities["priority"].astype(float)
         ).groupby(capabilities["ally"]).sum()]).groupby(level=0).sum()
+    shares = plan.fair_shares
+    if not shares.empty:  # SPEC §7.2: an ally's band; the alliance's own U is no ally's
+        shortfall = pd.concat([shortfall, (
+            shares["short_of_band"].astype(float) * shares["priority"].astype(float)
+        ).groupby(shares["ally"]).sum()]).groupby(level=0).sum()
     stocks = plan.stocks
     cost = pd.concat([
         plan.spending(),
@@ -163,7 +170,7 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
     start = BasePlan.of(model.linear, values)
     for rule in active_rules(data, config):
         row = {"rule": rule.name, "set_by": rule.set_by}
-        if not model.is_mip and rule.family not in binding:
+        if not model.is_mip and rule.family is not None and rule.family not in binding:
             rows.append({**row, "status": OPTIMAL, "price": f"the {rule.name} rule "
                          + NOT_BINDING, "total_cost_without": plan.total_cost,
                          "cost_of_rule": 0.0,

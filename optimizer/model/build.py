@@ -81,13 +81,14 @@ class Limit:
 class Rule:
     """A rule of SPEC §4 that constrains a run, declared beside the rows that enforce it:
     its name, where it is set (cells and configuration keys, in words), the family of its
-    limits (as Binding names them) and ``lift(data, config)``: the input and
-    configuration without the rule, for the re-solve that prices it
-    (``optimizer.explain.rule_prices``)."""
+    limits (as Binding names them; None for a rule whose rows are goals in W, which
+    no limit can show idle, so that pricing always re-solves) and ``lift(data,
+    config)``: the input and configuration without the rule, for the re-solve that
+    prices it (``optimizer.explain.rule_prices``)."""
 
     name: str
     set_by: str
-    family: str
+    family: str | None
     lift: Callable[[AllianceData, Config], tuple[AllianceData, Config]]
 
 
@@ -120,6 +121,8 @@ class AllocationModel:
     u: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     c: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # SPEC §7.1
     v: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    alliance_short: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # §7.2
+    band_short: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     carry: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cost_terms: dict[str, Terms] = field(default_factory=dict)
     weighted_shortfall: Terms | None = None
@@ -818,10 +821,70 @@ def define_capability_constraints(model: AllocationModel) -> None:
         GREATER, capabilities["target"].to_numpy(dtype=float))
 
 
+FAIR_SHARE_BAND = "fair-share band"
+
+
+def define_alliance_constraints(model: AllocationModel) -> None:
+    """SPEC §7.2, for the AllianceTargets rows (none: nothing is added). Columns
+    0 ≤ U(i,t) ≤ target(i,t), the row's shortfall, and rows
+    11. Σ_a s(a,i,t) + U(i,t) ≥ target(i,t);
+    with the fair-share band on (δ = rules.fair_share_band < 1, ``ModelSets.bands``),
+    columns 0 ≤ g(a,i,t) ≤ (1 − δ)·φ_a·target(i,t), what ally a lacks of its band, and
+    rows
+    12. s(a,i,t) + g(a,i,t) ≥ (1 − δ)·φ_a·target(i,t), for every row and ally.
+    Both are goals in W, not limits: no stock above a share is ever forbidden."""
+    sets = model.sets
+    alliance, bands = sets.alliance, sets.bands
+    if alliance.empty:
+        return
+    # U ≤ target and g ≤ its floor: the rows always hold at those values, so the bounds
+    # remove no plan worth having, and they keep W bounded (as v ≤ target does).
+    model.alliance_short = model.linear.add_columns(
+        "U", alliance, lambda: [alliance["item"], _period_codes(sets, alliance["period"])],
+        upper=alliance["target"].to_numpy(dtype=float))
+    horizon = len(sets.periods)
+    n_allies = len(sets.allies)
+    item_index = pd.Index(sets.items["item"]).get_indexer(alliance["item"])
+    # s(a,i,t) of every ally for each row: positions (a·|I| + i)·T + t.
+    stock = ((np.arange(n_allies)[None, :] * len(sets.items) + item_index[:, None]) * horizon
+             + alliance["period"].to_numpy()[:, None]).ravel()
+    here = np.arange(len(alliance))
+    model.linear.add_rows(
+        "alliance_target", alliance,
+        lambda: [alliance["item"], _period_codes(sets, alliance["period"])],
+        *_concat([(np.repeat(here, n_allies), model.s[stock], np.ones(len(stock))),
+                  (here, model.alliance_short, np.ones(len(alliance)))]),
+        GREATER, alliance["target"].to_numpy(dtype=float))
+    if bands.empty:
+        return
+    model.band_short = model.linear.add_columns(
+        "g", bands, lambda: [bands["ally"], bands["item"], _period_codes(sets, bands["period"])],
+        upper=bands["floor"].to_numpy(dtype=float))
+    rows = np.arange(len(bands))
+    model.linear.add_rows(
+        "fair_share_band", bands,
+        lambda: [bands["ally"], bands["item"], _period_codes(sets, bands["period"])],
+        *_concat([(rows, model.s[stock_position(sets, bands["ally"], bands["item"],
+                                                bands["period"])], np.ones(len(bands))),
+                  (rows, model.band_short, np.ones(len(bands)))]),
+        GREATER, bands["floor"].to_numpy(dtype=float))
+
+
+def _fair_share_band_rule(data: AllianceData, config: Config) -> Rule | None:
+    """The fair-share band is in force below 1 where there are alliance targets; lifted,
+    rules.fair_share_band is 1. Its rows are goals in W, not limits, so no Binding limit
+    shows it idle: it is always re-solved (``Rule.family`` None)."""
+    if config.rules.fair_share_band >= 1 or data.alliance_targets.empty:
+        return None
+    return Rule(FAIR_SHARE_BAND, "rules.fair_share_band", None,
+                lambda d, c: (d, c.with_settings({"rules.fair_share_band": 1.0})))
+
+
 def define_objective_terms(model: AllocationModel) -> None:
     """cost = Σ (c(ℓ) + k) x + Σ k y + Σ cost_per_unit · e + Σ holding_cost(i) · s;
-    weighted shortfall W = Σ priority(i) · u + Σ priority(a,p) · v (SPEC §7.1);
-    shortfall penalty = Σ penalty(i) · u + Σ shortfall_penalty · priority(a,p) · v."""
+    weighted shortfall W = Σ priority(i) · u + Σ priority(a,p) · v (SPEC §7.1)
+    + Σ priority(i,t) · U + Σ priority(i,t) · g (SPEC §7.2);
+    shortfall penalty = Σ penalty(i) · u + Σ shortfall_penalty · priority · (v, U, g)."""
     sets = model.sets
 
     def terms(columns: np.ndarray, weights) -> Terms:
@@ -834,11 +897,15 @@ def define_objective_terms(model: AllocationModel) -> None:
         "expansion_cost": terms(model.e, sets.expansions["cost_per_unit"]),
         "holding_cost": terms(model.s, sets.stocks["holding_cost"]),
     }
-    capabilities = sets.capabilities
-    model.weighted_shortfall = _sum_terms(terms(model.u, sets.shortfalls["priority"]),
-                                          terms(model.v, capabilities["priority"]))
-    model.shortfall_penalty = _sum_terms(terms(model.u, sets.shortfalls["penalty"]),
-                                         terms(model.v, capabilities["penalty"]))
+    capabilities, alliance, bands = sets.capabilities, sets.alliance, sets.bands
+    model.weighted_shortfall = _sum_terms(
+        terms(model.u, sets.shortfalls["priority"]), terms(model.v, capabilities["priority"]),
+        terms(model.alliance_short, alliance["priority"]),
+        terms(model.band_short, bands["priority"]))
+    model.shortfall_penalty = _sum_terms(
+        terms(model.u, sets.shortfalls["penalty"]), terms(model.v, capabilities["penalty"]),
+        terms(model.alliance_short, alliance["penalty"]),
+        terms(model.band_short, bands["penalty"]))
 
 
 @dataclass
@@ -906,12 +973,14 @@ def create_model(sets: ModelSets, config: Config, *, elastic: bool = False) -> A
     define_supplier_share_constraints(model, rules.max_supplier_share)
     define_work_share_constraints(model, rules.work_share)
     define_capability_constraints(model)
+    define_alliance_constraints(model)
     define_objective_terms(model)
     return model
 
 
 # The rules in SPEC order, each declared beside its rows; a new rule adds its own here.
-RULES = (_gap_closure_rule, _supplier_share_rule, _work_share_rule, _budget_rule)
+RULES = (_gap_closure_rule, _supplier_share_rule, _work_share_rule, _budget_rule,
+         _fair_share_band_rule)
 
 
 def active_rules(data: AllianceData, config: Config) -> list[Rule]:

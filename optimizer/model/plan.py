@@ -19,6 +19,7 @@ import pandas as pd
 from optimizer.model.build import AllocationModel, spending_terms
 from optimizer.tolerance import QUANTITY_TOLERANCE, round_off
 from optimizer.words import figure
+from optimizer.workbook.data import fair_shares
 
 if TYPE_CHECKING:  # the solve stage hands its outcome down; the plan never calls it
     from optimizer.solver.phases import SolveOutcome
@@ -26,6 +27,10 @@ if TYPE_CHECKING:  # the solve stage hands its outcome down; the plan never call
 CAPABILITY_COLUMNS = ["ally", "platform", "period", "target", "held", "shortfall",
                       "closed_pct", "marginal_cost", "items", "priority", "row"]
 COUNTED_COLUMNS = ["ally", "platform", "period", "item", "counted", "factor", "capability"]
+ALLIANCE_COLUMNS = ["item", "period", "target", "held", "shortfall", "closed_pct", "priority",
+                    "row"]
+FAIR_SHARE_COLUMNS = ["ally", "item", "period", "fair_share", "band_floor", "held",
+                      "short_of_band", "priority"]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -60,6 +65,12 @@ class Plan:
     # with c > 0: counted = c, factor, capability = factor · c.
     capabilities: pd.DataFrame = field(default_factory=lambda: _empty(CAPABILITY_COLUMNS))
     counted: pd.DataFrame = field(default_factory=lambda: _empty(COUNTED_COLUMNS))
+    # SPEC §7.2, one row per AllianceTargets row: target, held = Σ_a s(a,i,t), shortfall
+    # U, closed_pct, priority, row; and one row per such row and ally: fair_share φ_a,
+    # band_floor (1 − δ)·φ_a·target (0 with the band off), held s(a,i,t), short_of_band
+    # g (0 with the band off), priority.
+    alliance: pd.DataFrame = field(default_factory=lambda: _empty(ALLIANCE_COLUMNS))
+    fair_shares: pd.DataFrame = field(default_factory=lambda: _empty(FAIR_SHARE_COLUMNS))
 
     @property
     def total_cost(self) -> float:
@@ -68,8 +79,19 @@ class Plan:
     @property
     def weighted_shortfall(self) -> float:
         """W = Σ priority(i) · u over the Readiness rows + Σ priority(a,p) · v over the
-        Capabilities rows (SPEC §4, §7.1)."""
-        return self.readiness_shortfall + self.capability_shortfall
+        Capabilities rows + Σ priority · U over the alliance targets + Σ priority · g
+        over the fair-share bands (SPEC §4, §7.1, §7.2)."""
+        return (self.readiness_shortfall + self.capability_shortfall
+                + self.alliance_shortfall)
+
+    @property
+    def alliance_shortfall(self) -> float:
+        """Σ priority · U + Σ priority · g: the part of W the alliance targets and their
+        fair-share bands leave open (SPEC §7.2)."""
+        alliance, shares = self.alliance, self.fair_shares
+        return float((alliance["shortfall"].astype(float) * alliance["priority"].astype(float))
+                     .sum() + (shares["short_of_band"].astype(float)
+                               * shares["priority"].astype(float)).sum())
 
     @property
     def readiness_shortfall(self) -> float:
@@ -241,9 +263,58 @@ def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:
                   for name, (columns, coefficients) in model.cost_terms.items()}
     capabilities, counted = _capabilities(model, _values(model.c), _values(model.v),
                                           _duals(model, duals, "capability"))
+    alliance, fair_shares = _alliance(model, stock_of, _values(model.alliance_short),
+                                      _values(model.band_short))
     return Plan(orders.reset_index(drop=True), expansions.reset_index(drop=True),
                 transfers.reset_index(drop=True), stocks, readiness, budgets, capacity,
-                cost_terms, capabilities, counted)
+                cost_terms, capabilities, counted, alliance, fair_shares)
+
+
+def _alliance(model: AllocationModel, stock_of: pd.Series, shortfall: np.ndarray,
+              short_of_band: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plan's alliance targets (SPEC §7.2) from s, U and g: per AllianceTargets row
+    held = Σ_a s(a,i,t), shortfall = U, closed_pct = 100 · (1 − min(U, target) /
+    target) (100 for a target of 0); and per row and ally the fair share φ_a (blank
+    where unknown), the band floor, the ally's stock and g (both 0 with the band off)."""
+    sets = model.sets
+    alliance_set = sets.alliance
+    if alliance_set.empty:
+        return _empty(ALLIANCE_COLUMNS), _empty(FAIR_SHARE_COLUMNS)
+    periods = np.asarray(sets.periods, dtype=object)
+    allies = sets.allies["ally"].to_numpy(dtype=object)
+    position = np.repeat(np.arange(len(alliance_set)), len(allies))
+    per_ally = pd.DataFrame({
+        "ally": np.tile(allies, len(alliance_set)),
+        "item": alliance_set["item"].to_numpy(dtype=object)[position],
+        "period": alliance_set["period"].to_numpy()[position]})
+    per_ally["held"] = pd.MultiIndex.from_frame(per_ally[["ally", "item", "period"]]).map(
+        stock_of).to_numpy(float)
+    held = np.bincount(position, weights=per_ally["held"].to_numpy(),
+                       minlength=len(alliance_set))
+
+    alliance = alliance_set[["item"]].copy()
+    alliance["period"] = periods[alliance_set["period"]]
+    alliance["target"] = alliance_set["target"].astype(float)
+    alliance["held"] = round_off(held)
+    alliance["shortfall"] = shortfall
+    target = alliance["target"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alliance["closed_pct"] = np.where(
+            target > 0, 100.0 * (1 - np.minimum(shortfall, target) / target), 100.0)
+    alliance["priority"] = alliance_set["priority"].to_numpy(float)
+    alliance["row"] = alliance_set["row"].to_numpy()
+
+    bands = sets.bands
+    per_ally["fair_share"] = np.tile(
+        fair_shares(sets.allies).reindex(allies).to_numpy(float), len(alliance_set))
+    per_ally["band_floor"] = 0.0
+    per_ally["short_of_band"] = 0.0
+    if not bands.empty:  # built in the same (row, ally) order
+        per_ally["band_floor"] = bands["floor"].to_numpy(float)
+        per_ally["short_of_band"] = short_of_band
+    per_ally["priority"] = alliance["priority"].to_numpy()[position]
+    per_ally["period"] = periods[per_ally["period"]]
+    return alliance, per_ally[FAIR_SHARE_COLUMNS]
 
 
 def _capabilities(model: AllocationModel, counts: np.ndarray, shortfall: np.ndarray,

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import Config
-from optimizer.workbook.data import ROW, AllianceData, forbidding_rows, ranges, route_terms
+from optimizer.workbook.data import (
+    ROW,
+    AllianceData,
+    fair_shares,
+    forbidding_rows,
+    ranges,
+    route_terms,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,12 @@ class ModelSets:
     counts       c(a,i,p,t): one per CapabilityTargets row (a,p,t), p among a's
                  Platforms, and qualified Compatibility pair (p,i): ally, item, platform,
                  period, factor, target (its position in ``capabilities``)
+    alliance     U(i,t) (SPEC §7.2): one per AllianceTargets row: item, period, target,
+                 priority (the row's, else the item's), penalty (= objective.
+                 shortfall_penalty × priority), row
+    bands        g(a,i,t): with rules.fair_share_band δ < 1, one per AllianceTargets row
+                 and ally: ally, item, period, fair_share φ_a, floor (= (1 − δ)·φ_a·
+                 target), priority, penalty, target (its position in ``alliance``)
     """
 
     periods: tuple[str, ...]
@@ -56,6 +69,8 @@ class ModelSets:
     items: pd.DataFrame
     capabilities: pd.DataFrame
     counts: pd.DataFrame
+    alliance: pd.DataFrame
+    bands: pd.DataFrame
 
 
 def route_costs(data: AllianceData, routes: pd.DataFrame) -> pd.DataFrame:
@@ -155,11 +170,12 @@ def build_sets(data: AllianceData, config: Config) -> ModelSets:
     shortfalls = _shortfall_set(data, config, stocks, on_hand, items, allies, period_of)
     budgets = _budget_set(data, horizon, period_of)
     capabilities, counts = _capability_sets(data, config, period_of)
+    alliance, bands = _alliance_sets(data, config, items, period_of)
     return ModelSets(
         periods=periods, lines=lines, capacity=capacity, orders=orders,
         expansions=expansions, transfers=transfers, stocks=stocks, on_hand=on_hand,
         shortfalls=shortfalls, budgets=budgets, allies=data.allies, items=data.items,
-        capabilities=capabilities, counts=counts,
+        capabilities=capabilities, counts=counts, alliance=alliance, bands=bands,
     )
 
 
@@ -260,6 +276,36 @@ def _capability_sets(data: AllianceData, config: Config, period_of: dict[str, in
     counts["factor"] = counts["factor"].astype(float)
     counts = counts.sort_values(["target", "item"], kind="mergesort").reset_index(drop=True)
     return capabilities, counts[["ally", "item", "platform", "period", "factor", "target"]]
+
+
+def _alliance_sets(data: AllianceData, config: Config, items: pd.DataFrame,
+                   period_of: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SPEC §7.2: U(i,t) for every AllianceTargets row, its priority the row's (blank:
+    the item's) and the weighted mode's penalty shortfall_penalty × priority; and, with
+    the band on (δ = rules.fair_share_band < 1), g(a,i,t) for every such row and ally a,
+    with floor (1 − δ) · φ_a · target (φ: ``workbook.data.fair_shares``).
+    ``bands["target"]`` is the position of the row's U in ``alliance``."""
+    targets = data.alliance_targets
+    alliance = targets.assign(period=targets["period"].map(period_of)).reset_index(drop=True)
+    alliance["period"] = alliance["period"].astype("int64")
+    alliance["target"] = alliance["target"].astype(float)
+    alliance["priority"] = alliance["priority"].fillna(
+        alliance["item"].map(items["priority"])).astype(float)
+    alliance["penalty"] = config.objective.shortfall_penalty * alliance["priority"]
+    alliance = alliance[["item", "period", "target", "priority", "penalty", ROW]]
+
+    band = config.rules.fair_share_band
+    shares = fair_shares(data.allies) if band < 1 else pd.Series(dtype=float)
+    position = np.repeat(np.arange(len(alliance)), len(shares))
+    bands = alliance.iloc[position][["item", "period", "priority", "penalty"]].reset_index(
+        drop=True)
+    bands.insert(0, "ally", np.tile(shares.index.to_numpy(dtype=object), len(alliance)))
+    bands["fair_share"] = np.tile(shares.to_numpy(float), len(alliance))
+    bands["floor"] = ((1.0 - band) * bands["fair_share"].to_numpy()
+                      * alliance["target"].to_numpy()[position])
+    bands["target"] = position
+    return alliance, bands[["ally", "item", "period", "fair_share", "floor", "priority",
+                            "penalty", "target"]]
 
 
 def _budget_set(data: AllianceData, horizon: int, period_of: dict[str, int]) -> pd.DataFrame:

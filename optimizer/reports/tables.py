@@ -2,7 +2,8 @@
 
 Sheets, in order: Dashboard (the plan at a glance, with charts: ``optimizer.reports.dashboard``),
 Summary, Allocation, Readiness (closure shaded red to green), Capabilities (only when the
-input has capability targets, SPEC §7.1; shaded as Readiness), Budgets, Capacity
+input has capability targets, SPEC §7.1; shaded as Readiness), Burden sharing (only when
+the input has alliance targets, SPEC §7.2), Budgets, Capacity
 (utilisation as a bar), Expansion, Advice
 (what relaxing each rule or limit would be worth, and up to where), Binding (the limits
 the plan uses up, with the cell that set each), Rule prices (with
@@ -171,6 +172,33 @@ CAPABILITIES = (
     Column("capability_targets_row", "The row of this target on the input's "
                                      "CapabilityTargets sheet.", WHOLE,
            header="CapabilityTargets row"),
+)
+
+BURDEN_SHARING = (
+    Column("ally", "The ally."),
+    Column("item", "The item of the alliance target (AllianceTargets)."),
+    Column("period", "The period at whose end the alliance target applies."),
+    Column("fair_share_pct", "The ally's fair share of every alliance target "
+                             "(Allies.fair_share; blank: gdp / total gdp)." + PERCENT_NOTE,
+           PERCENT, header="fair share", unit="%"),
+    Column("band_floor", "Stock the ally must hold to keep within the fair-share band: "
+                         "(1 − rules.fair_share_band) × fair share × target; 0 with the band "
+                         "off.", QUANTITY, header="band floor", unit=ITEM),
+    Column("held", "Stock of the item the ally holds at the end of the period in this "
+                   "plan.", QUANTITY, unit=ITEM),
+    Column("held_share_pct", "The ally's share of the alliance's stock of the item at the "
+                             "end of the period (0 where the alliance holds none)."
+                             + PERCENT_NOTE, PERCENT, header="share of alliance stock held",
+           unit="%"),
+    Column("short_of_band", "Units by which the ally's stock misses its band floor, "
+                            "counted in the weighted shortfall with the target's priority "
+                            "(0: within the band).", QUANTITY, header="short of band",
+           unit=ITEM),
+    Column("alliance_shortfall", "Units by which the allies together miss the alliance "
+                                 "target (the same on each ally's row).", QUANTITY,
+           header="alliance shortfall", unit=ITEM),
+    Column("priority", "The target's priority (AllianceTargets, blank: the item's): weight "
+                       "of its shortfalls in the weighted shortfall.", QUANTITY),
 )
 
 BUDGETS = (
@@ -431,6 +459,9 @@ REPORT_TABLES: dict[str, TableSpec] = {
                            figures=("gap", "shortfall", "priority")),
     "Capabilities": TableSpec(CAPABILITIES, keys=("ally", "platform", "period"),
                               figures=("target", "shortfall", "priority")),
+    "Burden sharing": TableSpec(BURDEN_SHARING, keys=("ally", "item", "period"),
+                                figures=("band_floor", "held", "short_of_band",
+                                         "priority")),
     "Budgets": TableSpec(BUDGETS, keys=("ally", "period"), figures=("budget", "spent"),
                          blank_figures=True),
     "Capacity": TableSpec(CAPACITY, keys=("facility", "item", "period"),
@@ -500,7 +531,9 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
                                        "below (money).", headline=True),
     "weighted_shortfall": SummaryMetric(QUANTITY, "Σ priority × shortfall over every "
                                                   "readiness target and every capability "
-                                                  "target (0: every target met).",
+                                                  "target, and over every alliance target "
+                                                  "and its fair-share band (0: every "
+                                                  "target met).",
                                         headline=True),
     "gap_closed_pct": SummaryMetric(PERCENT, "Share of the readiness gaps the plan closes, "
                                              "weighted by priority (a shell and a missile "
@@ -513,6 +546,11 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
                                                     "sheet): the part of the weighted "
                                                     "shortfall the platforms leave open; the "
                                                     "rest is the readiness targets'."),
+    "alliance_shortfall": SummaryMetric(QUANTITY, "Σ priority × shortfall over every "
+                                                  "alliance target and every ally's "
+                                                  "fair-share band (the Burden sharing "
+                                                  "sheet): the part of the weighted "
+                                                  "shortfall they leave open."),
     "capability_met_pct": SummaryMetric(PERCENT, "Share of the capability targets the plan "
                                                  "holds, weighted by priority: 100 · (1 − Σ "
                                                  "priority × shortfall / Σ priority × "
@@ -641,6 +679,8 @@ def report_sheets(result: RunResult) -> dict[str, SheetContent]:
     }
     if not result.data.capability_targets.empty:
         sheets["Capabilities"] = capabilities_sheet(result)
+    if not result.data.alliance_targets.empty:
+        sheets["Burden sharing"] = burden_sharing_sheet(result)
     sheets |= {
         "Budgets": budgets_sheet(result),
         "Capacity": capacity_sheet(result),
@@ -693,6 +733,27 @@ def capabilities_sheet(result: RunResult) -> SheetContent:
                             rename={"row": "capability_targets_row"}))
     content.decorate = _shaded("closed_pct", CLOSURE_SCALE)
     return content
+
+
+def burden_sharing_sheet(result: RunResult) -> SheetContent:
+    """Per ally and alliance target (SPEC §7.2): its fair share, band floor, stock held,
+    share of the alliance's stock held and what it lacks of its band, allies in the
+    order of the Allies sheet."""
+    plan = result.plan
+    if plan is None:
+        return _table(result, BURDEN_SHARING, _frame(None, BURDEN_SHARING))
+    shares = plan.fair_shares.copy()
+    alliance = plan.alliance.set_index(["item", "period"])
+    key = pd.MultiIndex.from_frame(shares[["item", "period"]])
+    total = key.map(alliance["held"]).to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares["held_share_pct"] = np.where(
+            total > 0, 100.0 * shares["held"].to_numpy(float) / total, 0.0)
+    shares["fair_share_pct"] = 100.0 * shares["fair_share"].astype(float)
+    shares["alliance_shortfall"] = key.map(alliance["shortfall"]).to_numpy(float)
+    order = pd.Index(result.data.allies["ally"]).get_indexer(shares["ally"])
+    shares = shares.iloc[np.argsort(order, kind="stable")]
+    return _table(result, BURDEN_SHARING, _frame(shares, BURDEN_SHARING))
 
 
 def budgets_sheet(result: RunResult) -> SheetContent:

@@ -31,7 +31,13 @@ import pandas as pd
 
 from optimizer.config import Config, RulesConfig
 from optimizer.tolerance import VERIFIER_TOLERANCE
-from optimizer.workbook.data import AllianceData, forbidding_rows, positions, route_terms
+from optimizer.workbook.data import (
+    AllianceData,
+    fair_shares,
+    forbidding_rows,
+    positions,
+    route_terms,
+)
 
 if TYPE_CHECKING:
     from optimizer.model.plan import Plan
@@ -54,6 +60,8 @@ PHRASES: dict[str, tuple[str, str | None, str]] = {
     "work_share": ("work share of", "short by", ""),
     "capability_count": ("units counted toward platforms of", "exceed the stock by", ""),
     "capability": ("capability target of", "missed by", ""),
+    "alliance_target": ("alliance target of", "missed by", ""),
+    "fair_share_band": ("fair-share band of", "missed by", ""),
     "delivery_in_horizon": ("delivery of", "off by", " period(s)"),
     "restriction": ("restriction on", "broken by", ""),
     "integrality": ("whole units of", "off by", ""),
@@ -70,6 +78,8 @@ STOCK_COLUMNS = ["ally", "item", "period", "stock"]
 READINESS_COLUMNS = ["ally", "item", "period", "shortfall"]
 CAPABILITY_COLUMNS = ["ally", "platform", "period", "shortfall"]
 COUNTED_COLUMNS = ["ally", "platform", "period", "item", "counted"]
+ALLIANCE_COLUMNS = ["item", "period", "shortfall"]
+FAIR_SHARE_COLUMNS = ["ally", "item", "period", "short_of_band"]
 
 
 @dataclass
@@ -226,6 +236,7 @@ class _Checker:
         self.supplier_share(orders)
         self.work_share(orders, spend)
         capability_shortfall = self.capabilities(stock)
+        alliance_shortfall = self.alliance_targets(stock)
 
         cost_terms = {
             "purchase_cost": float((orders["unit_cost"] * orders["quantity"]).sum()),
@@ -238,7 +249,8 @@ class _Checker:
         }
         requirements = self.data.requirements
         priority = self.items_column("priority")[self.items.get_indexer(requirements["item"])]
-        weighted_shortfall = float((priority * shortfall).sum()) + capability_shortfall
+        weighted_shortfall = (float((priority * shortfall).sum()) + capability_shortfall
+                              + alliance_shortfall)
 
         violations = sorted(self.found, key=lambda v: -v.scaled)[:MAX_LISTED]
         return Verification(
@@ -601,6 +613,69 @@ class _Checker:
         priority = np.where(own >= 0, _take(data.platforms["priority"].to_numpy(dtype=float),
                                             own, 1.0).astype(float), 1.0)
         return float((priority * shortfall).sum())
+
+    # -- SPEC §7.2: alliance targets and the fair-share band ----------------------------
+
+    def alliance_targets(self, stock: np.ndarray) -> float:
+        """11. Σ_a s(a,i,t) + U(i,t) ≥ target(i,t), U ≥ 0, for every AllianceTargets row;
+        with δ = rules.fair_share_band < 1, 12. s(a,i,t) + g(a,i,t) ≥ (1 − δ)·φ_a·
+        target(i,t), g ≥ 0, for every row and ally (φ: ``workbook.data.fair_shares``).
+        Returns their part of W: Σ priority·U + Σ priority·g, priority the row's
+        (blank: the item's)."""
+        targets = self.data.alliance_targets.reset_index(drop=True)
+        plan = self.plan
+        U = _table(getattr(plan, "alliance", None), ALLIANCE_COLUMNS, "alliance")
+        g = _table(getattr(plan, "fair_shares", None), FAIR_SHARE_COLUMNS, "fair_shares")
+        if targets.empty and U.empty and g.empty:
+            return 0.0  # a workbook without alliance targets: nothing to check
+        key = ["item", "period"]
+        duplicated = U.duplicated(key).to_numpy()
+        self.reference_problems(U, "alliance target of {item} in {period}", [
+            (positions(targets, key, U) < 0, "no such row in AllianceTargets"),
+            (duplicated, "a second row for the same item and period"),
+        ])
+        U = U[~duplicated].reset_index(drop=True)
+        shortfall = _take(U["shortfall"].to_numpy(dtype=float), positions(U, key, targets),
+                          0.0).astype(float)
+        i = self.items.get_indexer(targets["item"])
+        t = self.periods.get_indexer(targets["period"])
+        held = stock[:, i, t].sum(axis=0)  # [ally, row] summed over the allies
+        target = targets["target"].to_numpy(dtype=float)
+        priority = np.where(targets["priority"].notna(), targets["priority"].to_numpy(float),
+                            self.items_column("priority")[i])
+        cells = _described(targets, "{item} in {period}")
+        self.record("alliance_target", target - held - shortfall, target, cells)
+        self.record("nonnegative", -shortfall, 0.0,
+                    _described(targets, "alliance shortfall of {item} in {period}"))
+        part = float((priority * shortfall).sum())
+
+        band = self.rules.fair_share_band
+        if band >= 1:  # no band: a shortfall of a band is claimed for nothing
+            self.reference_problems(g, "band of {ally} for {item} in {period}", [
+                (g["short_of_band"].astype(float).to_numpy() != 0,
+                 "a band shortfall, but rules.fair_share_band is 1 (no band)")])
+            return part
+        share = fair_shares(self.data.allies).reindex(self.allies).to_numpy(float)
+        rows = pd.DataFrame({
+            "ally": np.tile(self.allies.to_numpy(dtype=object), len(targets)),
+            "item": np.repeat(targets["item"].to_numpy(dtype=object), len(self.allies)),
+            "period": np.repeat(targets["period"].to_numpy(dtype=object), len(self.allies))})
+        band_key = ["ally", "item", "period"]
+        g_duplicated = g.duplicated(band_key).to_numpy()
+        self.reference_problems(g, "band of {ally} for {item} in {period}", [
+            (positions(rows, band_key, g) < 0, "no such ally or AllianceTargets row"),
+            (g_duplicated, "a second row for the same ally, item and period"),
+        ])
+        g = g[~g_duplicated].reset_index(drop=True)
+        short = _take(g["short_of_band"].to_numpy(dtype=float), positions(g, band_key, rows),
+                      0.0).astype(float)
+        floor = ((1.0 - band) * share[None, :] * target[:, None]).ravel()
+        own = stock[:, i, t].T.ravel()  # [row, ally]
+        band_cells = _described(rows, "{ally} for {item} in {period}")
+        self.record("fair_share_band", floor - own - short, floor, band_cells)
+        self.record("nonnegative", -short, 0.0,
+                    _described(rows, "band shortfall of {ally} for {item} in {period}"))
+        return part + float((np.repeat(priority, len(self.allies)) * short).sum())
 
     # -- constraint 5 ------------------------------------------------------------------
 

@@ -85,6 +85,9 @@ class AllianceData:
     compatibility: pd.DataFrame = field(default_factory=lambda: empty_table("Compatibility"))
     capability_targets: pd.DataFrame = field(
         default_factory=lambda: empty_table("CapabilityTargets"))
+    # SPEC §7.2, optional likewise.
+    alliance_targets: pd.DataFrame = field(
+        default_factory=lambda: empty_table("AllianceTargets"))
     source: Path | None = None
     # (schema sheet, column) -> (sheet name in the workbook, column letter)
     locations: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
@@ -167,6 +170,20 @@ def forbidding_rows(restrictions: pd.DataFrame, deliveries: pd.DataFrame, *,
                 match &= deliveries[name].to_numpy(dtype=object) == value
         found = np.where((found == 0) & match, restriction[ROW], found)
     return found
+
+
+def fair_shares(allies: pd.DataFrame) -> pd.Series:
+    """φ_a of every ally (SPEC §7.2), indexed by ally: Allies.fair_share where it is
+    given; where it is blank for every ally, gdp_a / Σ_b gdp_b when gdp is given for
+    every ally and sums to more than 0; else NaN (validation rejects a mix of given
+    and blank shares)."""
+    given = allies["fair_share"].astype(float)
+    if given.notna().any() or allies.empty:
+        return pd.Series(given.to_numpy(), index=allies["ally"].to_numpy(), dtype=float)
+    gdp = allies["gdp"].astype(float)
+    share = (gdp / gdp.sum() if gdp.notna().all() and gdp.sum() > 0
+             else pd.Series(np.nan, index=allies.index))
+    return pd.Series(share.to_numpy(), index=allies["ally"].to_numpy(), dtype=float)
 
 
 DEFAULT_UNIT = "units"  # an item whose unit the Items sheet leaves blank

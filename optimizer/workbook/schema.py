@@ -111,6 +111,14 @@ SHEETS: tuple[Sheet, ...] = (
                 "the model configuration's rules.min_gap_closure_from).",
                 refers_to="period",
             ),
+            Column(
+                "fair_share",
+                Kind.SHARE,
+                "This ally's share of every alliance target (AllianceTargets); give it for "
+                "every ally or for none, the shares summing to 1 (blank for every ally: "
+                "gdp / total gdp, when gdp is given for every ally).",
+                unit="share 0-1",
+            ),
         ),
         key=("ally",),
         required=True,
@@ -348,6 +356,22 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         key=("ally", "platform", "period"),
         without="plan without capability targets",
+    ),
+    Sheet(
+        "AllianceTargets",
+        "Stock the alliance as a whole must hold at the end of a period, summed over the "
+        "allies, each of which holds its fair share (Allies.fair_share) within "
+        "rules.fair_share_band (SPEC §7.2).",
+        (
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column("period", Kind.CODE, _PERIOD, True, refers_to="period"),
+            Column("target", Kind.NUMBER, "Units the allies together hold at the end of the "
+                   "period.", True, unit="units"),
+            Column("priority", Kind.NUMBER, "Weight of a unit of this target's shortfall "
+                   "(blank: the item's priority)."),
+        ),
+        key=("item", "period"),
+        without="plan without alliance targets",
     ),
 )
 

@@ -701,7 +701,7 @@ def _frames(period: np.ndarray, allies: _Allies, work_share_min: np.ndarray, ite
         "Allies": pd.DataFrame({
             "ally": ally, "name": allies.name, "gdp": allies.gdp,
             "min_gap_closure": allies.min_gap_closure, "min_gap_closure_from": None,
-            "work_share_min": work_share_min,
+            "work_share_min": work_share_min, "fair_share": np.nan,
         }),
         "Items": pd.DataFrame({
             "item": item, "name": items.name, "unit": items.unit,

@@ -52,7 +52,7 @@ _ALLY, _ITEM, _LINE, _PERIOD, _PLATFORM = (
 EXAMPLE_ROWS: dict[str, dict[str, object]] = {
     "Periods": {"period": _PERIOD},
     "Allies": {"ally": _ALLY, "name": "Example ally: replace or delete this row",
-               "gdp": 850_000_000_000},
+               "gdp": 850_000_000_000, "fair_share": 1},
     "Items": {"item": _ITEM, "name": "Example item: 155 mm artillery shell",
               "unit": "rounds", "integer": False, "priority": 1, "holding_cost": 10},
     "Production": {"facility": _LINE, "host": _ALLY, "item": _ITEM, "capacity": 10_000,
@@ -70,6 +70,7 @@ EXAMPLE_ROWS: dict[str, dict[str, object]] = {
     "Compatibility": {"platform": _PLATFORM, "item": _ITEM, "factor": 1, "qualified": True},
     "CapabilityTargets": {"ally": _ALLY, "platform": _PLATFORM, "period": _PERIOD,
                           "target": 18_000},
+    "AllianceTargets": {"item": _ITEM, "period": _PERIOD, "target": 20_000, "priority": 1},
 }
 EXAMPLE_NOTE = ("Example row: replace it with your own data or delete it. 'stockpile "
                 "validate' warns while it is here.")

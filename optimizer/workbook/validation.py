@@ -229,6 +229,55 @@ def _check_platforms(tables: dict[str, RawTable], findings: Findings) -> None:
             findings)
 
 
+SHARE_SUM_TOLERANCE = 1e-6  # fair shares given must sum to 1 within this (SPEC §7.2)
+
+
+def _check_fair_shares(tables: dict[str, RawTable], rules: RulesConfig,
+                       findings: Findings) -> None:
+    """SPEC §7.2: Allies.fair_share is given for every ally or for none; given, the
+    shares sum to 1 (± ``SHARE_SUM_TOLERANCE``); with the band on (rules.fair_share_band
+    < 1) and alliance targets, blank shares need gdp for every ally."""
+    allies = tables.get("Allies")
+    if allies is None or allies.frame.empty:
+        return
+    frame = allies.frame
+    shares = (frame["fair_share"] if "fair_share" in frame
+              else pd.Series(np.nan, index=frame.index)).astype(float)
+    given = shares.notna()
+    rows = frame[ROW].to_numpy()
+    span = (f"{_cell(allies, 'fair_share', int(rows.min()))}:"
+            f"{allies.letters.get('fair_share', 'A')}{int(rows.max())}")
+    if given.any() and not given.all():
+        blank = frame.loc[~given, "ally"].astype(str).tolist()
+        findings.error(
+            _cell(allies, "fair_share", int(frame.loc[~given, ROW].iloc[0])),
+            f"fair_share is given for some allies but blank for {', '.join(blank)}; give "
+            "a fair share for every ally, or leave the column blank for every ally to "
+            "share by gdp")
+        return
+    if given.all():
+        total = float(shares.sum())
+        if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+            findings.error(
+                span, f"the fair shares of Allies (column fair_share) sum to {total:.6g}, "
+                      "not 1; change them so that they add up to 1 (e.g. divide each by "
+                      f"{total:.6g})")
+        return
+    targets = tables.get("AllianceTargets")
+    if rules.fair_share_band >= 1 or targets is None or targets.frame.empty:
+        return
+    gdp = (frame["gdp"] if "gdp" in frame else pd.Series(np.nan, index=frame.index))
+    gdp = gdp.astype(float)
+    if gdp.isna().any() or not gdp.sum() > 0:
+        missing = frame.loc[gdp.isna(), "ally"].astype(str).tolist()
+        why = (f"gdp is blank for {', '.join(missing)}" if missing
+               else "gdp sums to 0")
+        findings.error(
+            span, f"rules.fair_share_band = {rules.fair_share_band:g} needs each ally's fair "
+                  f"share of the alliance targets, but fair_share is blank and {why}; give "
+                  "fair_share for every ally (summing to 1), or gdp for every ally")
+
+
 def configuration_problems(periods: tuple[str, ...], rules: RulesConfig,
                            where: str = "model configuration") -> list[Problem]:
     """Errors of configuration keys that name the workbook's codes:
@@ -291,6 +340,7 @@ def load_workbook(
         _warn_example_rows(table, findings)
     _check_references(tables, findings)
     _check_platforms(tables, findings)
+    _check_fair_shares(tables, rules, findings)
     if "Periods" in tables:
         findings.errors += configuration_problems(
             tuple(tables["Periods"].frame["period"].dropna()), rules)
@@ -312,7 +362,8 @@ def load_workbook(
         source=path,
         locations=locations,
     )
-    if data.requirements.empty and data.capability_targets.empty:
+    if (data.requirements.empty and data.capability_targets.empty
+            and data.alliance_targets.empty):
         findings.warn(
             tables["Requirements"].actual_name, "no readiness targets; there is nothing to plan"
         )
