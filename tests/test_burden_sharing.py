@@ -77,8 +77,15 @@ def test_the_band_leaves_big_and_s1_short_of_their_shares(tmp_path, solver, mode
     assert result.verification.weighted_shortfall == pytest.approx(37, abs=1e-6)
     assert result.verification.total_cost == pytest.approx(580, rel=1e-9)
 
+    assert result.summary()["alliance_shortfall"] == pytest.approx(37, abs=1e-6)
+
     path = write_report(result, tmp_path / "report.xlsx")
-    sheet = openpyxl.load_workbook(path)["Burden sharing"]
+    report = openpyxl.load_workbook(path)
+    summary = {row[0]: row[1:] for row in report["Summary"].iter_rows(values_only=True)}
+    value, note = summary["weighted_shortfall"]
+    assert value == pytest.approx(37, abs=1e-6)
+    assert "alliance target and its fair-share band" in note
+    sheet = report["Burden sharing"]
     rows = list(sheet.iter_rows(values_only=True))
     header = [str(cell) for cell in rows[0]]
     cells = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}

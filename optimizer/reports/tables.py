@@ -546,15 +546,15 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
                                                     "sheet): the part of the weighted "
                                                     "shortfall the platforms leave open; the "
                                                     "rest is the readiness targets'."),
+    "capability_met_pct": SummaryMetric(PERCENT, "Share of the capability targets the plan "
+                                                 "holds, weighted by priority: 100 · (1 − Σ "
+                                                 "priority × shortfall / Σ priority × "
+                                                 "target), in percent (0-100)."),
     "alliance_shortfall": SummaryMetric(QUANTITY, "Σ priority × shortfall over every "
                                                   "alliance target and every ally's "
                                                   "fair-share band (the Burden sharing "
                                                   "sheet): the part of the weighted "
                                                   "shortfall they leave open."),
-    "capability_met_pct": SummaryMetric(PERCENT, "Share of the capability targets the plan "
-                                                 "holds, weighted by priority: 100 · (1 − Σ "
-                                                 "priority × shortfall / Σ priority × "
-                                                 "target), in percent (0-100)."),
     "equal_cost_plans": SummaryMetric(None, "Whether other plans reach the same cost and "
                                             "shortfall (found by the tie-break; "
                                             "explain.tie_break)."),
