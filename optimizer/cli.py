@@ -73,6 +73,8 @@ def _command_validate(args: argparse.Namespace) -> int:
         f"{len(data.items)} items, "
         f"{len(data.production)} production lines, {len(data.periods)} periods, "
         f"{len(data.requirements):,} readiness targets"
+        + (f", {len(data.capability_targets):,} capability targets"
+           if not data.capability_targets.empty else "")
         + (f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else "")
     )
     if not conflicts:

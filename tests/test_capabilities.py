@@ -216,3 +216,14 @@ def test_rule_prices_count_the_platforms_shortfall_ally_by_ally(tmp_path):
     assert allies["shortfall_of_rule"].sum() == pytest.approx(rule["shortfall_of_rule"])
     assert rule["weighted_shortfall_without"] == pytest.approx(
         result.plan.weighted_shortfall - rule["shortfall_of_rule"])
+
+
+def test_validate_counts_the_capability_targets(tmp_path, capsys):
+    from optimizer.cli import main
+    from tests.alliances import write_workbook
+
+    path = write_workbook(tmp_path / "alliance.xlsx", interchangeable(False))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ("is valid: 2 allies, 3 items, 3 production lines, 1 periods, 0 readiness "
+            "targets, 2 capability targets") in out
