@@ -75,6 +75,8 @@ def _command_validate(args: argparse.Namespace) -> int:
         f"{len(data.requirements):,} readiness targets"
         + (f", {len(data.capability_targets):,} capability targets"
            if not data.capability_targets.empty else "")
+        + (f", {len(data.alliance_targets):,} alliance targets"
+           if not data.alliance_targets.empty else "")
         + (f"; {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else "")
     )
     if not conflicts:

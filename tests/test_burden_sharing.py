@@ -224,3 +224,12 @@ def test_the_sample_plans_as_before_without_the_new_sheet_and_column(tmp_path):
     assert after.plan.alliance.empty and "alliance_shortfall" not in after.summary()
     assert "Burden sharing" not in openpyxl.load_workbook(
         write_report(after, tmp_path / "r.xlsx")).sheetnames
+
+
+def test_validate_counts_the_alliance_targets(tmp_path, capsys):
+    from optimizer.cli import main
+
+    path = write_workbook(tmp_path / "alliance.xlsx", shared_shells())
+    assert main(["validate", str(path)]) == 0
+    assert ("is valid: 3 allies, 1 items, 2 production lines, 1 periods, 0 readiness "
+            "targets, 1 alliance targets") in capsys.readouterr().out

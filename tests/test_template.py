@@ -195,7 +195,8 @@ def test_the_template_validates_with_a_warning_naming_each_example_row(template_
     run = subprocess.run([sys.executable, "-m", "optimizer", "validate", str(template_path)],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().endswith(f"1 readiness targets; {len(SHEETS)} warnings")
+    assert run.stdout.strip().endswith(
+        f"1 readiness targets, 1 capability targets, 1 alliance targets; {len(SHEETS)} warnings")
     warnings = run.stderr.splitlines()
     assert len(warnings) == len(SHEETS)
     assert warnings[1] == ("warning: Allies!A2: row 2 is the template's example row (ally "
