@@ -13,11 +13,11 @@ runs, and their ratios; the target is at most 1.2 × the solve without them.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from benchmarks.instances import CACHE, EXPLANATIONS_OFF, ROOT, SIZES, Size
-from benchmarks.measure import run_child
+from benchmarks.explain_cost import ALL_OFF
+from benchmarks.instances import CACHE, ROOT, SIZES, Size
+from benchmarks.measure import solve_in_child
 
 TARGET_RATIO = 1.2
 
@@ -35,17 +35,6 @@ def _workbook(size: Size, platforms: int) -> Path:
     return path
 
 
-def _solve(path: Path, mode: str, out: Path, time_limit: float):
-    command = [sys.executable, "-m", "optimizer", "solve", str(path), "--out", str(out),
-               "--json", "--set", f"solver.time_limit={time_limit}",
-               "--set", f"objective.mode={mode}"]
-    for setting in (*EXPLANATIONS_OFF, "explain.clean_plan=false",
-                    "explain.measured_limits=0"):
-        command += ["--set", setting]
-    return run_child(command, cwd=ROOT, wall_limit=4 * time_limit + 600,
-                     memory_limit=20 * 1024**3)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="M", choices=sorted(SIZES))
@@ -57,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     size = SIZES[args.size]
     scratch = CACHE / "capability_reports"
-    runs = {name: _solve(_workbook(size, platforms), args.mode, scratch, args.time_limit)
+    runs = {name: solve_in_child(_workbook(size, platforms),
+                                 (f"objective.mode={args.mode}", *ALL_OFF), scratch,
+                                 args.time_limit, cwd=ROOT)
             for name, platforms in (("without platforms", 0),
                                     (f"{args.platforms} platforms per ally",
                                      args.platforms))}

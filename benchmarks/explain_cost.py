@@ -15,23 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from benchmarks.instances import EXPLANATIONS_OFF, ROOT, SIZES, workbook
-from benchmarks.measure import run_child
+from benchmarks.measure import solve_in_child
 
 EXPLANATION_TIMINGS = ("rule_prices", "measured_limits", "advice")
 ALL_OFF = (*EXPLANATIONS_OFF, "explain.clean_plan=false", "explain.measured_limits=0")
-
-
-def _solve(path: Path, settings: tuple[str, ...], out: Path, time_limit: float):
-    command = [sys.executable, "-m", "optimizer", "solve", str(path), "--out", str(out),
-               "--json", "--set", f"solver.time_limit={time_limit}"]
-    for setting in settings:
-        command += ["--set", setting]
-    return run_child(command, cwd=ROOT, wall_limit=4 * time_limit + 600,
-                     memory_limit=20 * 1024**3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     scratch = ROOT / "benchmarks/.cache/explain_reports"
     known = _known_keys()
     off = tuple(s for s in ALL_OFF if s.split("=")[0] in known)
-    runs = {"bare": _solve(path, common + off, scratch, args.time_limit),
-            "explained": _solve(path, common, scratch, args.time_limit)}
+    runs = {"bare": solve_in_child(path, common + off, scratch, args.time_limit, cwd=ROOT),
+            "explained": solve_in_child(path, common, scratch, args.time_limit, cwd=ROOT)}
     lines = [f"# What the explanations cost ({args.size}, {args.mode})", "",
              "| run | status | wall s | peak MiB | solve s | explanations s |",
              "|---|---|---|---|---|---|"]

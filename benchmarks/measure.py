@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -97,3 +98,16 @@ def run_child(command: list[str], *, cwd: Path, wall_limit: float,
             stderr=err.read().decode("utf-8", "replace"),
             killed=killed[0] if killed else None,
         )
+
+
+def solve_in_child(path: Path, settings: tuple[str, ...], out: Path, time_limit: float, *,
+                   cwd: Path) -> ChildRun:
+    """``stockpile solve PATH --out OUT --json`` with ``solver.time_limit`` and each of
+    ``settings`` (``key=value``), measured by ``run_child`` (a wall limit of four time
+    limits and ten minutes, 20 GiB of memory)."""
+    command = [sys.executable, "-m", "optimizer", "solve", str(path), "--out", str(out),
+               "--json", "--set", f"solver.time_limit={time_limit}"]
+    for setting in settings:
+        command += ["--set", setting]
+    return run_child(command, cwd=cwd, wall_limit=4 * time_limit + 600,
+                     memory_limit=20 * 1024**3)

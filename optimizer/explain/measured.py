@@ -35,8 +35,9 @@ from optimizer.config import Config
 from optimizer.explain.binding import binding_limits, limit_records, without_figures
 from optimizer.model.build import AllocationModel
 from optimizer.model.linear import LinearModel
+from optimizer.model.plan import Plan
 from optimizer.model.restrict import BasePlan
-from optimizer.model.status import OPTIMAL
+from optimizer.model.status import OPTIMAL, was_stopped
 from optimizer.solver.phases import solve_model
 from optimizer.tolerance import snapped
 from optimizer.workbook.data import AllianceData
@@ -71,6 +72,36 @@ def quiet_config(config: Config, time_limit: float, *, keep: tuple[str, ...] = (
     and none of the explanations that cost extra solves but those in ``keep``."""
     return config.without_explanations(keep).with_settings(
         {"solver.time_limit": max(1.0, time_limit)})
+
+
+@dataclasses.dataclass(frozen=True)
+class Resolved:
+    """A re-solve behind an explanation: its status, and its plan when proven optimal;
+    else ``why`` there are no figures (""; a proven optimum)."""
+
+    status: str
+    plan: Plan | None
+    why: str = ""
+
+
+def resolve_in_time(resolve: Callable, data: AllianceData, config: Config, start,
+                    deadline: float, *, what: str, more_time: str,
+                    progress: Callable[[str], None], stage: str) -> Resolved:
+    """Re-solve ``data`` with ``config`` (quiet, the tie-break kept) from the plan
+    ``start`` within what is left of ``deadline`` (``time.perf_counter``), telling
+    ``progress`` the ``stage`` first. Only a proven optimum has figures: a stopped
+    solve's plan is one plan of the changed input, not its best, and its difference from
+    the plan would mix the change with the search left undone. ``what`` names the solve
+    in the reason ("the solve without the rule"); ``more_time`` says how to get one."""
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return Resolved("not solved", None, f"explain.time_limit ran out; {more_time}")
+    progress(stage)
+    moved = resolve(data, quiet_config(config, left, keep=("tie_break",)), start)
+    if moved.status != OPTIMAL or moved.plan is None:
+        return Resolved(moved.status, None, f"{what} ended {moved.status} ({moved.message})"
+                        + (f"; {more_time}" if was_stopped(moved.message) else ""))
+    return Resolved(moved.status, moved.plan)
 
 
 def _rank(binding: pd.DataFrame, mode: str) -> pd.DataFrame:

@@ -42,7 +42,6 @@ limits.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -50,11 +49,11 @@ import pandas as pd
 
 from optimizer.config import Config
 from optimizer.explain.binding import limit_records
-from optimizer.explain.measured import quiet_config
+from optimizer.explain.measured import resolve_in_time
 from optimizer.model.build import AllocationModel, active_rules
 from optimizer.model.plan import Plan
 from optimizer.model.restrict import BasePlan
-from optimizer.model.status import OPTIMAL, was_stopped
+from optimizer.model.status import OPTIMAL
 from optimizer.tolerance import round_off, snapped
 from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
@@ -177,23 +176,14 @@ def rule_prices(model: AllocationModel, values: np.ndarray, data: AllianceData,
                          "weighted_shortfall_without": plan.weighted_shortfall,
                          "shortfall_of_rule": 0.0})
             continue
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            rows.append({**row, "status": "not solved",
-                         "price": f"not priced: explain.time_limit ran out; {MORE_TIME}"})
-            continue
-        progress(f"pricing the {rule.name} rule (a solve without it)")
         lifted_data, lifted_config = rule.lift(data, config)
-        moved = resolve(lifted_data, quiet_config(lifted_config, left, keep=("tie_break",)),
-                        start)
+        moved = resolve_in_time(resolve, lifted_data, lifted_config, start, deadline,
+                                what="the solve without the rule", more_time=MORE_TIME,
+                                progress=progress,
+                                stage=f"pricing the {rule.name} rule (a solve without it)")
         row["status"] = moved.status
-        if moved.status != OPTIMAL or moved.plan is None:
-            # A stopped solve's plan is one plan without the rule, not the best: its
-            # difference from the plan mixes the rule with the search left undone.
-            rows.append({**row, "price": f"not priced: the solve without the rule ended "
-                                         f"{moved.status} ({moved.message})"
-                                         + (f"; {MORE_TIME}" if was_stopped(moved.message)
-                                            else "")})
+        if moved.plan is None:
+            rows.append({**row, "price": f"not priced: {moved.why}"})
             continue
         without = moved.plan
         cost = float(snapped(plan.total_cost - without.total_cost, plan.total_cost, mip_gap))

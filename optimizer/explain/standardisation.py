@@ -20,17 +20,16 @@ by the cost, least first; a pair that could not be measured says why and ranks l
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from optimizer.config import Config
-from optimizer.explain.measured import quiet_config
+from optimizer.explain.measured import resolve_in_time
 from optimizer.model.plan import Plan
 from optimizer.model.restrict import BasePlan
-from optimizer.model.status import OPTIMAL, was_stopped
+from optimizer.model.status import OPTIMAL
 from optimizer.tolerance import snapped
 from optimizer.words import figure
 from optimizer.workbook.data import AllianceData
@@ -138,20 +137,13 @@ def standardisation(data: AllianceData, config: Config, plan: Plan, *, is_mip: b
                          "weighted_shortfall_qualified": plan.weighted_shortfall,
                          "total_cost_qualified": plan.total_cost})
             continue
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            rows.append({**row, "status": "not solved",
-                         "value": f"not measured: explain.time_limit ran out; {MORE_TIME}"})
-            continue
-        progress(f"measuring what qualifying {pair.item} for {pair.platform} is worth")
-        moved = resolve(qualified(data, pair.index),
-                        quiet_config(config, left, keep=("tie_break",)), start)
+        moved = resolve_in_time(
+            resolve, qualified(data, pair.index), config, start, deadline,
+            what="the solve with the pair qualified", more_time=MORE_TIME, progress=progress,
+            stage=f"measuring what qualifying {pair.item} for {pair.platform} is worth")
         row["status"] = moved.status
-        if moved.status != OPTIMAL or moved.plan is None:
-            rows.append({**row, "value": f"not measured: the solve with the pair qualified "
-                                         f"ended {moved.status} ({moved.message})"
-                                         + (f"; {MORE_TIME}" if was_stopped(moved.message)
-                                            else "")})
+        if moved.plan is None:
+            rows.append({**row, "value": f"not measured: {moved.why}"})
             continue
         after = moved.plan
         closed = float(snapped(plan.weighted_shortfall - after.weighted_shortfall,
