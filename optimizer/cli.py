@@ -312,7 +312,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         require_distinct_names,
         scaled,
     )
-    from optimizer.scenarios.sweep import (
+    from optimizer.sweep import (
         SweepRecord,
         most_damaging,
         record_path,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -20,7 +20,7 @@ from optimizer.config import Config
 from optimizer.errors import Problem
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
-from optimizer.explain.diagnosis import Diagnosis, diagnose
+from optimizer.explain.diagnosis import diagnose
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.prechecks import evident_conflicts
 from optimizer.explain.rule_prices import rule_prices
@@ -30,12 +30,12 @@ from optimizer.model.plan import Plan, extract_plan
 from optimizer.model.restrict import BasePlan
 from optimizer.model.sets import build_sets
 from optimizer.model.status import ERROR, INFEASIBLE, OPTIMAL, has_plan
+from optimizer.record import RunRecord
 from optimizer.reports import tables as report
 from optimizer.scenarios.edits import Scenario
 from optimizer.solver.lp_file import write_lp_file
-from optimizer.solver.phases import CleanPlan, TieBreak, solve_model
-from optimizer.verify.check import Verification, verify_plan
-from optimizer.version import __version__
+from optimizer.solver.phases import solve_model
+from optimizer.verify.check import verify_plan
 from optimizer.workbook.data import AllianceData, item_units
 from optimizer.workbook.reader import sha256_of
 from optimizer.workbook.validation import load_workbook
@@ -43,73 +43,11 @@ from optimizer.workbook.writer import SheetContent
 
 
 @dataclass(frozen=True)
-class RunResult:
-    """Everything a report or a JSON summary says about one run, built once when the run
-    ends and never changed after: a derived run (a later phase's timing, the warnings of
-    the reading) is a new result, ``dataclasses.replace(result, …)``.
-
-    ``tables`` holds the report's sheets as frames, ``write_report`` and ``to_html``
-    write the report workbook and its HTML page; all three come from one table
-    generation (``optimizer.reports.tables.report_sheets``), so they never disagree."""
-
-    input_path: Path
-    input_sha256: str
-    config: Config
-    data: AllianceData
-    status: str = ERROR
-    message: str = ""
-    solver: str = ""
-    solver_version: str = ""
-    plan: Plan | None = None
-    verification: Verification | None = None
-    warnings: list[Problem] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    phases: list[dict] = field(default_factory=list)
-    model_size: dict[str, int] = field(default_factory=dict)
-    weighted_shortfall_optimum: float | None = None
-    tool_version: str = __version__
-    binding: pd.DataFrame | None = None  # the binding limits (optimizer.explain.binding)
-    diagnosis: Diagnosis | None = None  # why an infeasible input is (explain.diagnosis)
-    rule_prices: pd.DataFrame | None = None  # each active rule's price (explain.rule_prices)
-    # each candidate pair's value (explain.standardisation)
-    standardisation: pd.DataFrame | None = None
-    advice: pd.DataFrame | None = None  # what would relax the plan (explain.advice)
-    tie_break: TieBreak | None = None  # how the plan was chosen among equal ones
-    clean_plan: CleanPlan | None = None  # what the clean-plan phase saved in movements
-    base_plan: BasePlan | None = None  # this run's plan, to start scenarios from (keep_plan)
-    from_base: bool = False  # the solve started from a given base plan
-    scenario: Scenario | None = None  # the case of a sweep this run solved
-
-    @property
-    def effective_config(self) -> dict[str, object]:
-        return self.config.flat()
-
-    def summary(self) -> dict[str, object]:
-        """The headline numbers: the Summary sheet and the JSON line."""
-        summary: dict[str, object] = {"status": self.status, "message": self.message}
-        if self.plan is not None:
-            summary["total_cost"] = self.plan.total_cost
-            summary["weighted_shortfall"] = self.plan.weighted_shortfall
-            summary["gap_closed_pct"] = self.plan.gap_closed_pct
-            if not self.plan.capabilities.empty:  # SPEC §7.1: the part of W they leave open
-                summary["capability_shortfall"] = self.plan.capability_shortfall
-                summary["capability_met_pct"] = self.plan.capability_met_pct
-            if not self.plan.alliance.empty:  # SPEC §7.2: the part of W they leave open
-                summary["alliance_shortfall"] = self.plan.alliance_shortfall
-            summary.update(self.plan.cost_terms)
-        if self.verification is not None:
-            summary["verifier_max_violation"] = self.verification.max_violation
-        if self.diagnosis is not None:
-            summary["diagnosis"] = self.diagnosis.message
-        if self.tie_break is not None and self.plan is not None:
-            summary["equal_cost_plans"] = (
-                "yes: a different split between allies" if self.tie_break.other_split
-                else "yes: other lines, routes or timing" if self.tie_break.other_plans
-                else "none found" if self.tie_break.applied else "not checked")
-            summary["tie_break"] = self.tie_break.message
-        if self.clean_plan is not None and self.plan is not None:
-            summary["movements"] = self.clean_plan.message
-        return summary
+class RunResult(RunRecord):
+    """A run's record (``optimizer.record.RunRecord``) with its report: ``tables``
+    holds the report's sheets as frames, ``write_report`` and ``to_html`` write the
+    report workbook and its HTML page; all three come from one table generation
+    (``optimizer.reports.tables.report_sheets``), so they never disagree."""
 
     # A frozen dataclass without slots: ``cached_property`` keeps its value in the
     # instance's ``__dict__``, past the frozen ``__setattr__``; ``replace`` starts afresh.
@@ -228,7 +166,7 @@ def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sh
                                  time_limit=config.solver.time_limit, verbose=verbose)
     if has_plan(outcome.status):
         with timed(timings, "extract"):
-            plan = extract_plan(model, outcome)
+            plan = extract_plan(model, outcome.values, outcome.duals)
             if outcome.status != OPTIMAL:
                 binding = unvalued_limits(model, outcome.values, data)
             elif not model.is_mip:

@@ -12,7 +12,7 @@ from optimizer.cli import main
 from optimizer.config import load_config
 from optimizer.errors import InputError
 from optimizer.scenarios.edits import load_scenarios, outage_each_facility, scaled
-from optimizer.scenarios.sweep import run_sweep
+from optimizer.sweep import run_sweep
 from optimizer.workbook.reader import sha256_of
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
@@ -200,7 +200,7 @@ def test_the_sweep_command_writes_one_workbook_and_leaves_the_input_alone(tmp_pa
 def test_a_scenario_report_from_the_base_plan_has_the_cold_solve_s_explanations(tmp_path):
     """With --reports the explanations run (ranging reads every column's bounds, so the
     held-back columns get theirs back first): the report matches a cold solve's."""
-    from optimizer.scenarios.sweep import BASE, run_scenario
+    from optimizer.sweep import BASE, run_scenario
 
     # freed_budget with a third item, K, met by FK1 (100 of the now 1,600 budget); FK2
     # makes K dearer and stays unused, held back to the end.
@@ -268,7 +268,7 @@ def test_a_sweep_with_nothing_to_sweep_is_refused(tmp_path, capsys):
 
 def test_outages_of_a_linear_program_start_from_the_base_plan_and_match_cold_solves(
         tmp_path):
-    from optimizer.scenarios.sweep import run_scenario
+    from optimizer.sweep import run_scenario
     from optimizer.workbook.synthetic import generate_workbook
 
     workbook = generate_workbook(tmp_path / "g.xlsx", 3, 4, 8, 4, seed=2, whole_units=False)
@@ -308,7 +308,7 @@ def freed_budget(path):
 def test_a_line_the_base_plan_left_unused_is_priced_back_in(tmp_path, mode):
     """FJ2's orders are 0 in the base plan and of an item the outage does not touch, so
     the scenario starts without them; pricing must bring them back for the optimum."""
-    from optimizer.scenarios.sweep import run_scenario
+    from optimizer.sweep import run_scenario
 
     workbook = freed_budget(tmp_path / "a.xlsx")
     config = load_config(None, [f"objective.mode={mode}"])

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 
 import optimizer.pipeline
-import optimizer.scenarios.sweep
+import optimizer.sweep
 from optimizer.cli import main
 from optimizer.config import load_config
 from optimizer.errors import ExitCode
 from optimizer.scenarios.edits import scaled
-from optimizer.scenarios.sweep import BASE, FILE_STEM_BYTES, report_file_names, run_sweep
+from optimizer.sweep import BASE, FILE_STEM_BYTES, report_file_names, run_sweep
 from optimizer.workbook.validation import load_workbook
 from tests.headers import fields, headers
 from tests.test_scenarios import WEIGHTED, two_lines
@@ -323,13 +323,13 @@ def test_a_killed_sweep_resumes_with_only_the_cases_it_had_not_finished(tmp_path
 def solved(monkeypatch):
     """The scenarios the sweep solves, each as (name, whether it wrote a report)."""
     calls: list[tuple[str, bool]] = []
-    real = optimizer.scenarios.sweep.run_scenario
+    real = optimizer.sweep.run_scenario
 
     def spy(data, config, scenario, input_path, report=None, *args, **kwargs):
         calls.append((scenario.name, report is not None))
         return real(data, config, scenario, input_path, report, *args, **kwargs)
 
-    monkeypatch.setattr(optimizer.scenarios.sweep, "run_scenario", spy)
+    monkeypatch.setattr(optimizer.sweep, "run_scenario", spy)
     return calls
 
 
@@ -437,7 +437,7 @@ def test_the_sweep_workbook_has_readable_headers_and_names_the_currency(tmp_path
     """Row 1 of Scenarios and Most damaging reads as text, money in the currency
     ([report] currency); each header's note names its field."""
     from optimizer.config import load_config
-    from optimizer.scenarios.sweep import RESULT_COLUMNS, with_deltas, write_sweep
+    from optimizer.sweep import RESULT_COLUMNS, with_deltas, write_sweep
 
     cases = pd.DataFrame([
         {"scenario": "base", "description": "as it is", "status": "optimal", "message": "",

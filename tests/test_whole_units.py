@@ -102,7 +102,7 @@ def test_lexicographic_marginal_values_of_a_whole_unit_plan_are_its_continuous_p
     of_w = dict(zip(labels, outcome.shortfall.duals[rows.start:rows.stop], strict=True))
     assert of_w == {("A", "missile"): 1, ("B", "missile"): 1, ("A", "shell"): 0}
     assert outcome.cost is outcome.final
-    plan = extract_plan(model, outcome)
+    plan = extract_plan(model, outcome.values, outcome.duals)
     cost_of_target = plan.readiness.set_index(["ally", "item"])["marginal_cost"]
     assert cost_of_target.to_dict() == {("A", "missile"): 0, ("B", "missile"): 0,
                                         ("A", "shell"): 3}

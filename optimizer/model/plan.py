@@ -11,7 +11,6 @@ extra unit).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,6 @@ from optimizer.model.build import AllocationModel, spending_terms
 from optimizer.tolerance import QUANTITY_TOLERANCE, round_off
 from optimizer.words import figure
 from optimizer.workbook.data import fair_shares
-
-if TYPE_CHECKING:  # the solve stage hands its outcome down; the plan never calls it
-    from optimizer.solver.phases import SolveOutcome
 
 CAPABILITY_COLUMNS = ["ally", "platform", "period", "target", "held", "shortfall",
                       "closed_pct", "marginal_cost", "items", "priority", "row"]
@@ -178,11 +174,12 @@ def gap_closed(readiness: pd.DataFrame, by: str | None = None, *,
     return float(closed) if by is None else pd.Series(closed, index=totals.index)
 
 
-def extract_plan(model: AllocationModel, outcome: SolveOutcome) -> Plan:
-    """Read the solution and the duals of the solved model into the input's terms."""
+def extract_plan(model: AllocationModel, solution: np.ndarray,
+                 duals: np.ndarray | None) -> Plan:
+    """Read the solved model's values (per column) and its duals (per row of the linear
+    model, as the solve states them; None: none given) into the input's terms."""
     sets = model.sets
     periods = np.asarray(sets.periods, dtype=object)
-    solution, duals = outcome.values, outcome.duals
 
     def _values(columns: np.ndarray) -> np.ndarray:
         return solution[np.asarray(columns, dtype=np.int64)]

@@ -64,7 +64,7 @@ from optimizer.workbook.writer import (
 )
 
 if TYPE_CHECKING:
-    from optimizer.pipeline import RunResult
+    from optimizer.record import RunRecord
 
 # The charts' grid: columns A:B (the headline, 215 + 285 pixels) hold one chart, column C
 # (73 characters, 516 pixels) the other, with a gap; two rows of charts below the headline.
@@ -228,7 +228,7 @@ def group_periods(frame: pd.DataFrame, period: str, sums: list[str],
     return grouped.reset_index(drop=True), grouping
 
 
-def headline(result: RunResult) -> pd.DataFrame:
+def headline(result: RunRecord) -> pd.DataFrame:
     """The headline rows: (headline, value); numbers stay numbers."""
     summary = result.summary()
     rows: list[tuple[str, object]] = [
@@ -276,11 +276,11 @@ def _most_left_open(readiness: pd.DataFrame, units: dict[str, str]) -> str:
     return f"{item}: {left.max():.1f}% of its gap ({figure(short, unit)} short)"
 
 
-def _units(result: RunResult) -> dict[str, str]:
+def _units(result: RunRecord) -> dict[str, str]:
     return item_units(result.data.items)
 
 
-def dashboard_sheet(result: RunResult) -> SheetContent:
+def dashboard_sheet(result: RunRecord) -> SheetContent:
     """The Dashboard: the headline table at A1, the chart tables and charts beside and
     below it (none when the run found no plan)."""
     frame = headline(result)

@@ -78,7 +78,7 @@ from optimizer.workbook.writer import (
 )
 
 if TYPE_CHECKING:
-    from optimizer.pipeline import RunResult
+    from optimizer.record import RunRecord
 
 # --------------------------------------------------------------------------------------
 # Number formats
@@ -642,7 +642,7 @@ def report_output(path: Path) -> Output:
 # Writing
 
 
-def write_report(result: RunResult, path: Path,
+def write_report(result: RunRecord, path: Path,
                  sheets: Mapping[str, SheetContent] | None = None) -> Path:
     """Write the report of ``result`` to ``path`` atomically and return the path.
     ``sheets``: its sheets when already made (``report_sheets(result)``), so that the
@@ -653,7 +653,7 @@ def write_report(result: RunResult, path: Path,
     return write_workbook(path, dict(sheets) if sheets is not None else report_sheets(result))
 
 
-def report_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+def report_tables(result: RunRecord) -> dict[str, pd.DataFrame]:
     """Every table of the report of ``result``: sheet -> frame, in the workbook's order
     (``REPORT_TABLES``; Rule prices, Diagnosis and Transfers when the run has them),
     columns under their field names, a blank None (NaN in a column of numbers). What
@@ -667,7 +667,7 @@ def tables_of(sheets: Mapping[str, SheetContent]) -> dict[str, pd.DataFrame]:
     return {sheet: content.frame for sheet, content in sheets.items() if sheet in REPORT_TABLES}
 
 
-def report_sheets(result: RunResult) -> dict[str, SheetContent]:
+def report_sheets(result: RunRecord) -> dict[str, SheetContent]:
     """Every sheet of the report workbook of ``result``, in order: the Dashboard, then
     each table, made by the function named after its sheet."""
     allocation, left_out = allocation_sheet(result)
@@ -700,14 +700,14 @@ def report_sheets(result: RunResult) -> dict[str, SheetContent]:
     return sheets
 
 
-def _table(result: RunResult, columns: tuple[Column, ...], frame: pd.DataFrame
+def _table(result: RunRecord, columns: tuple[Column, ...], frame: pd.DataFrame
            ) -> SheetContent:
     """``table_sheet`` of ``frame``: money in the run's currency, a quantity of one item
     in that item's unit."""
     return table_sheet(columns, frame, result.config.report.currency, item_units(result))
 
 
-def allocation_sheet(result: RunResult) -> tuple[SheetContent, int]:
+def allocation_sheet(result: RunRecord) -> tuple[SheetContent, int]:
     """The orders of the plan (``_allocation``), as many as a worksheet holds (the
     largest by total cost), and how many were left out."""
     plan = result.plan
@@ -716,7 +716,7 @@ def allocation_sheet(result: RunResult) -> tuple[SheetContent, int]:
     return _table(result, ALLOCATION, allocation), left_out
 
 
-def readiness_sheet(result: RunResult) -> SheetContent:
+def readiness_sheet(result: RunRecord) -> SheetContent:
     """Every readiness target, its gap closed shaded red to green."""
     plan = result.plan
     content = _table(result, READINESS, _frame(plan.readiness if plan is not None else None,
@@ -725,7 +725,7 @@ def readiness_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-def capabilities_sheet(result: RunResult) -> SheetContent:
+def capabilities_sheet(result: RunRecord) -> SheetContent:
     """Every capability target (SPEC §7.1), the share of it met shaded red to green."""
     plan = result.plan
     content = _table(result, CAPABILITIES,
@@ -735,7 +735,7 @@ def capabilities_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-def burden_sharing_sheet(result: RunResult) -> SheetContent:
+def burden_sharing_sheet(result: RunRecord) -> SheetContent:
     """Per ally and alliance target (SPEC §7.2): its fair share, band floor, stock held,
     share of the alliance's stock held and what it lacks of its band, allies in the
     order of the Allies sheet."""
@@ -756,12 +756,12 @@ def burden_sharing_sheet(result: RunResult) -> SheetContent:
     return _table(result, BURDEN_SHARING, _frame(shares, BURDEN_SHARING))
 
 
-def budgets_sheet(result: RunResult) -> SheetContent:
+def budgets_sheet(result: RunRecord) -> SheetContent:
     plan = result.plan
     return _table(result, BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
 
 
-def capacity_sheet(result: RunResult) -> SheetContent:
+def capacity_sheet(result: RunRecord) -> SheetContent:
     """Every line and period, its utilisation drawn as a bar."""
     plan = result.plan
     content = _table(result, CAPACITY,
@@ -770,14 +770,14 @@ def capacity_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-def expansion_sheet(result: RunResult) -> SheetContent:
+def expansion_sheet(result: RunRecord) -> SheetContent:
     """The expansions the plan builds (none of 0 extra capacity)."""
     plan = result.plan
     expansions = _frame(plan.expansions if plan is not None else None, EXPANSION)
     return _table(result, EXPANSION, _nonzero(expansions, "extra_capacity"))
 
 
-def advice_sheet(result: RunResult) -> SheetContent:
+def advice_sheet(result: RunRecord) -> SheetContent:
     """The advice, holds_until in the unit of the limit it is about."""
     content = _table(result, ADVICE, _frame(result.advice, ADVICE))
     if result.advice is not None and UNIT_COLUMN in result.advice.columns:
@@ -787,7 +787,7 @@ def advice_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-def binding_sheet(result: RunResult) -> SheetContent:
+def binding_sheet(result: RunRecord) -> SheetContent:
     """The binding limits, limit and used in the unit of the limit."""
     binding = _frame(result.binding, BINDING)
     content = _table(result, BINDING, binding)
@@ -800,17 +800,17 @@ def binding_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-def rule_prices_sheet(result: RunResult) -> SheetContent:
+def rule_prices_sheet(result: RunRecord) -> SheetContent:
     return _table(result, RULE_PRICES, _frame(result.rule_prices, RULE_PRICES))
 
 
-def standardisation_sheet(result: RunResult) -> SheetContent:
+def standardisation_sheet(result: RunRecord) -> SheetContent:
     """Every candidate pair (SPEC §7.1), ranked by what qualifying it would close."""
     return _table(result, STANDARDISATION,
                   _frame(result.standardisation, STANDARDISATION))
 
 
-def diagnosis_sheet(result: RunResult) -> SheetContent:
+def diagnosis_sheet(result: RunRecord) -> SheetContent:
     """The conflicting inputs of an infeasible run, each amount in its own unit."""
     diagnosis = _frame(result.diagnosis.table, DIAGNOSIS)
     content = _table(result, DIAGNOSIS, diagnosis)
@@ -823,7 +823,7 @@ def diagnosis_sheet(result: RunResult) -> SheetContent:
     return content
 
 
-def transfers_sheet(result: RunResult) -> SheetContent:
+def transfers_sheet(result: RunRecord) -> SheetContent:
     """The transfers the plan makes (none of 0 units), with their transport cost."""
     plan = result.plan
     transfers = _nonzero(_frame(plan.transfers if plan is not None else None, TRANSFERS),
@@ -833,7 +833,7 @@ def transfers_sheet(result: RunResult) -> SheetContent:
     return _table(result, TRANSFERS, transfers)
 
 
-def item_units(result: RunResult) -> dict[str, str]:
+def item_units(result: RunRecord) -> dict[str, str]:
     """Item -> its unit (``optimizer.workbook.data.item_units``), from the run's input."""
     return units_of_items(result.data.items)
 
@@ -898,7 +898,7 @@ def _product(left: pd.Series, right: pd.Series) -> pd.Series:
     return pd.to_numeric(left, errors="coerce") * pd.to_numeric(right, errors="coerce")
 
 
-def _period_order(result: RunResult) -> dict[str, int]:
+def _period_order(result: RunRecord) -> dict[str, int]:
     """Period code -> position, in the input's sheet order."""
     return {str(period): index for index, period in enumerate(result.data.periods)}
 
@@ -934,7 +934,7 @@ def _within_excel_rows(frame: pd.DataFrame, largest: str) -> tuple[pd.DataFrame,
 # Summary and Run info: one value column of mixed kinds, a number format per row
 
 
-def _summary_rows(result: RunResult,
+def _summary_rows(result: RunRecord,
                   allocation_left_out: int = 0) -> list[tuple[str, object, str | None, str]]:
     summary = dict(result.summary())
     rows: list[tuple[str, object, str | None, str]] = []
@@ -989,7 +989,7 @@ def _optimality(status: str, message: str) -> str:
     return f"no plan: the run ended {status}; see the message"
 
 
-def _counts(result: RunResult) -> dict[str, int]:
+def _counts(result: RunRecord) -> dict[str, int]:
     data = result.data
     return {
         "allies": len(data.allies),
@@ -1000,7 +1000,7 @@ def _counts(result: RunResult) -> dict[str, int]:
     }
 
 
-def summary_sheet(result: RunResult, allocation_left_out: int = 0) -> SheetContent:
+def summary_sheet(result: RunRecord, allocation_left_out: int = 0) -> SheetContent:
     rows = _summary_rows(result, allocation_left_out)
     frame = pd.DataFrame(
         {"metric": [r[0] for r in rows], "value": [r[1] for r in rows],
@@ -1012,7 +1012,7 @@ def summary_sheet(result: RunResult, allocation_left_out: int = 0) -> SheetConte
     return content
 
 
-def _run_info_rows(result: RunResult) -> list[tuple[str, str, object, str | None]]:
+def _run_info_rows(result: RunRecord) -> list[tuple[str, str, object, str | None]]:
     rows: list[tuple[str, str, object, str | None]] = []
 
     def add(section: str, key: str, value: object, spec: str | None = None) -> None:
@@ -1069,7 +1069,7 @@ def _scenario_rows(scenario, add) -> None:
         add("scenario", "changes", "none: the workbook and configuration as given")
 
 
-def _verification_rows(result: RunResult, add) -> None:
+def _verification_rows(result: RunRecord, add) -> None:
     money = money_format(result.config.report.currency)
     verification = result.verification
     if verification is None:
@@ -1102,7 +1102,7 @@ def _difference(left: object, right: object) -> float | None:
     return None if a is None or b is None else a - b
 
 
-def run_info_sheet(result: RunResult) -> SheetContent:
+def run_info_sheet(result: RunRecord) -> SheetContent:
     rows = _run_info_rows(result)
     frame = pd.DataFrame(
         {"section": [r[0] for r in rows], "key": [r[1] for r in rows],
