@@ -37,8 +37,8 @@ def test_a_plan_the_verifier_rejects_is_an_error(tmp_path, monkeypatch):
     path = generate_workbook(tmp_path / "alliance.xlsx", 2, 2, 3, 3, seed=1)
     extract = run.extract_plan
 
-    def tampered(model, outcome):
-        plan = extract(model, outcome)
+    def tampered(model, values, duals):
+        plan = extract(model, values, duals)
         plan.stocks.loc[0, "stock"] += 1000.0  # one stock off its balance
         return plan
 
