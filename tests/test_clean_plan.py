@@ -52,8 +52,8 @@ def test_the_plan_moves_only_the_30_units_it_needs(tmp_path, whole_units, mode, 
     assert first.plan.total_cost == pytest.approx(result.plan.total_cost, abs=1e-6)
     assert first.plan.weighted_shortfall == pytest.approx(0, abs=1e-6)
     assert result.summary()["movements"].startswith(
-        "moves 30 units between allies, the least any plan of equal cost and shortfall "
-        "moves")
+        "moves 30 units between allies: the least any plan of equal cost and shortfall "
+        "can")
 
 
 def test_no_ally_gives_and_receives_the_same_item(tmp_path):

@@ -107,6 +107,25 @@ class Commitment:
     in_words: Callable[[AllocationModel, list, AllianceData, Config], list[dict]]
 
 
+@dataclass(frozen=True)
+class CleanTerm:
+    """A quantity that a plan should keep as small as its optimum allows (SPEC §4's
+    clean plans, §7.2's least funding and fees), declared beside the columns it sums:
+    ``terms`` sums it in ``counted_in`` (``ITEM`` units or ``MONEY``); ``weight`` is what
+    one of those counts in the clean-plan phase's objective (a unit moved weighs 1, a
+    million of money 1), and ``words(amount)`` says it ("moves 30 units between
+    allies")."""
+
+    terms: Terms
+    counted_in: str
+    weight: float
+    words: Callable[[float], str]
+
+    def measure(self, values: np.ndarray) -> float:
+        columns, coefficients = self.terms
+        return float(coefficients @ values[columns]) if len(columns) else 0.0
+
+
 @dataclass
 class AllocationModel:
     """A built model: the linear model, the column positions of each variable family
@@ -134,6 +153,7 @@ class AllocationModel:
     slack: dict[str, np.ndarray] = field(default_factory=dict)
     limits: list[Limit] = field(default_factory=list)  # declared by the define_* functions
     commitments: list[Commitment] = field(default_factory=list)  # of the elastic form
+    clean_terms: list[CleanTerm] = field(default_factory=list)  # what a clean plan keeps least
 
     @property
     def cost(self) -> Terms:
@@ -213,6 +233,10 @@ def define_variables(model: AllocationModel) -> None:
         "y", transfers, lambda: [transfers["giver"], transfers["ally"], transfers["item"],
                                  _period_codes(sets, transfers["period"])],
         integer=transfers["integer"].to_numpy(dtype=bool))
+    # Among optimal plans, the one that moves least: no round trips, no dust.
+    model.clean_terms.append(CleanTerm(
+        (model.y, np.ones(len(model.y))), ITEM, 1.0,
+        lambda moved: f"moves {figure(moved)} units between allies"))
     model.s = linear.add_columns(
         "s", stocks, lambda: [stocks["ally"], stocks["item"],
                               _period_codes(sets, stocks["period"])])

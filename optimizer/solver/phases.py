@@ -64,7 +64,8 @@ _PHASE_TEXT = {
     "tie-break": "choosing among plans of equal cost (neutral tie-break)",
     "clean plan, whole units": "among plans of equal cost, the one that moves fewest "
                                "whole units between allies",
-    "clean plan": "among plans of equal cost, the one that moves least between allies",
+    "clean plan": "among plans of equal cost, the one that moves and pays least between "
+                  "allies",
 }
 # Phases whose objective is ours, not the data's: scaled even in a MIP (objective_scale).
 _OWN_OBJECTIVE = ("tie-break", "clean plan")
@@ -538,92 +539,106 @@ def _costs_more(economic: np.ndarray, chosen: np.ndarray, values: np.ndarray) ->
     return float(economic @ chosen) > optimum + RELATIVE * max(1.0, abs(optimum))
 
 
-def _volume_moved(transfers: np.ndarray, n_columns: int) -> np.ndarray:
-    """The objective Σ y(g,a,i,t): every unit moved between allies, of every item."""
-    objective = np.zeros(n_columns)
-    objective[transfers] = 1.0
-    return objective
+def _clean_objective(model: AllocationModel, n_columns: int) -> np.ndarray:
+    """The clean-plan phase's objective: Σ weight · term over ``model.clean_terms``
+    (every unit moved between allies, every million of funding and of fees)."""
+    return dense_objective(n_columns, [
+        (term.terms[0], term.weight * term.terms[1]) for term in model.clean_terms])
 
 
 @dataclass
 class CleanPlan:
-    """What the clean-plan phase (``clean_plan``) did: the volume moved between allies
-    (Σ y, units of every item) by the plan first found and by the plan reported."""
+    """What the clean-plan phase (``clean_plan``) did: each of ``model.clean_terms``
+    (units moved between allies, funding, fees) in the plan first found and in the plan
+    reported."""
 
     applied: bool  # the reported plan is the clean phase's
-    moved_first: float
-    moved: float
+    first: list[float]
+    chosen: list[float]
     message: str
     values: np.ndarray | None = None
 
 
-def _cleaned(first: float, moved: float, values: np.ndarray | None) -> CleanPlan:
-    if moved < first - RELATIVE * max(1.0, first):
-        return CleanPlan(True, first, moved,
-                         f"moves {figure(moved)} units between allies, the least any plan of "
-                         f"equal cost and shortfall moves (the first one found moved "
-                         f"{figure(first)})", values)
+def _in_words(model: AllocationModel, amounts: list[float]) -> str:
+    said = [term.words(amount) for term, amount in zip(model.clean_terms, amounts, strict=True)
+            if amount > ROUND_OFF]
+    return ", ".join(said) or model.clean_terms[0].words(0.0)
+
+
+def _cleaned(model: AllocationModel, first: list[float], values: np.ndarray) -> CleanPlan:
+    chosen = [term.measure(values) for term in model.clean_terms]
+    if any(now < was - RELATIVE * max(1.0, was) for now, was in zip(chosen, first, strict=True)):
+        return CleanPlan(True, first, chosen,
+                         f"{_in_words(model, chosen)}: the least any plan of equal cost and "
+                         f"shortfall can (the first one found: {_in_words(model, first)})",
+                         values)
     return CleanPlan(False, first, first,
-                     f"moves {figure(first)} units between allies; no plan of equal cost and "
-                     "shortfall moves less", None)
+                     f"{_in_words(model, first)}: no plan of equal cost and shortfall does "
+                     "less", None)
+
+
+def _not_cleaned(first: list[float], message: str) -> CleanPlan:
+    return CleanPlan(False, first, first, message)
 
 
 def clean_plan(runner: PhaseRunner, model: AllocationModel, held_cost: np.ndarray,
                values: np.ndarray, *, first: CleanPlan | None = None) -> CleanPlan | None:
     """Among the optima of the last LP solve (after the tie-break, its optima: the
-    tie-break's choice holds), the plan that moves least: min Σ y(g,a,i,t) on that
+    tie-break's choice holds), the cleanest plan: min Σ weight · term over
+    ``model.clean_terms`` (Σ y(g,a,i,t) moved between allies, Σ f funding, Σ fees) on that
     optimal face (``_keep_optimum``). A plan in which an ally gives and receives the
-    same item, or moves more than its gaps need, is optimal and useless to act on; this
-    one moves only what the optimum needs. For a MILP it runs on the LP with the
-    integers fixed (its continuous transfers), after ``clean_whole_unit_transfers``.
-    None when the plan moves nothing."""
+    same item, moves more than its gaps need, or pays for another ally's purchases that
+    it could have made itself, is optimal and useless to act on; this one moves and pays
+    only what the optimum needs. For a MILP it runs on the LP with the integers fixed
+    (its continuous part), after ``clean_whole_unit_transfers``. None when the plan has
+    nothing to clean."""
     session = runner.session
-    transfers = model.y
     n_columns = model.linear.n_columns
-    moved_first = float(values[transfers].sum()) if first is None else first.moved_first
-    if not len(transfers) or float(values[transfers].sum()) <= ROUND_OFF:
-        return None if first is None else _cleaned(moved_first, 0.0, values)
+    measured = [term.measure(values) for term in model.clean_terms]
+    first_found = measured if first is None else first.first
+    if all(amount <= ROUND_OFF for amount in measured):
+        return None if first is None else _cleaned(model, first_found, values)
     _keep_optimum(session, held_cost, "clean_plan_bound")
-    objective = _volume_moved(transfers, len(held_cost))
+    objective = _clean_objective(model, len(held_cost))
     if not runner.run("clean plan", objective, sets_status=False):
-        return first or CleanPlan(False, moved_first, moved_first,
-                                  "the search for a plan that moves less did not finish; "
-                                  "the plan is the first optimal one found")
+        return first or _not_cleaned(
+            first_found, f"{_in_words(model, first_found)}: the search for a cleaner plan "
+            "did not finish; the plan is the first optimal one found")
     chosen = session.values()[:n_columns]
     if _costs_more(held_cost[:n_columns], chosen, values):
-        return first or CleanPlan(False, moved_first, moved_first,
-                                  "the plan that moves less cost more (round-off); the plan "
-                                  "is the first optimal one found")
-    return _cleaned(moved_first, float(chosen[transfers].sum()), chosen)
+        return first or _not_cleaned(
+            first_found, f"{_in_words(model, first_found)}: the cleaner plan cost more "
+            "(round-off); the plan is the first optimal one found")
+    return _cleaned(model, first_found, chosen)
 
 
 def clean_whole_unit_transfers(runner: PhaseRunner, model: AllocationModel,
                                held_cost: np.ndarray, values: np.ndarray,
                                seconds: float) -> CleanPlan | None:
     """A MILP's clean-plan phase over its whole-unit transfers, which fixing the
-    integers would keep as found: min Σ y subject to the model and the last phase's
-    objective held at the incumbent's value (``_keep_optimum``, a row), from the
-    incumbent, for at most ``seconds``; the best plan found is kept (it is never worse
-    than the incumbent). The row is lifted afterwards, for the LPs with the integers
-    fixed. None when no whole-unit transfer is in the plan."""
+    integers would keep as found: min ``_clean_objective`` subject to the model and the
+    last phase's objective held at the incumbent's value (``_keep_optimum``, a row),
+    from the incumbent, for at most ``seconds``; the best plan found is kept (it is
+    never worse than the incumbent). The row is lifted afterwards, for the LPs with the
+    integers fixed. None when no whole-unit transfer is in the plan."""
     session = runner.session
     transfers = model.y
     whole = transfers[session.integer[transfers]] if len(transfers) else transfers
     if not len(whole) or float(values[whole].sum()) <= ROUND_OFF:
         return None
-    moved_first = float(values[transfers].sum())
+    first = [term.measure(values) for term in model.clean_terms]
     row = _keep_optimum(session, held_cost, "whole_unit_clean_plan_bound", face=False)
-    objective = _volume_moved(transfers, len(held_cost))
+    objective = _clean_objective(model, len(held_cost))
     session.start_from(values)
     found = runner.run("clean plan, whole units", objective, sets_status=False,
                        seconds=seconds, any_solution=True)
     chosen = session.values() if found else values
     session.drop_row(row)
-    if not found or float(chosen[transfers].sum()) > moved_first:
-        return CleanPlan(False, moved_first, moved_first,
-                         "the search for a plan that moves fewer whole units found none "
-                         "in its time", None)
-    return _cleaned(moved_first, float(chosen[transfers].sum()), chosen)
+    if not found or float(objective[:len(chosen)] @ chosen) > float(
+            objective[:len(values)] @ values):
+        return _not_cleaned(first, f"{_in_words(model, first)}: the search for a plan that "
+                            "moves fewer whole units found none in its time")
+    return _cleaned(model, first, chosen)
 
 
 def _largest(shares, share_of_row: np.ndarray) -> pd.Series:
