@@ -50,7 +50,6 @@ from optimizer.solver import highs
 from optimizer.solver.pulp import INSTALL_HINTS, PulpSession
 from optimizer.solver.session import RowHandle, SolverSession, TimeBudget
 from optimizer.tolerance import DUAL_TOLERANCE, RELATIVE, ROUND_OFF, with_round_off
-from optimizer.words import figure
 
 _SEVERITY = {OPTIMAL: 0, FEASIBLE: 1, INFEASIBLE: 2, ERROR: 3}
 _PHASE_TEXT = {
