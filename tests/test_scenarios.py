@@ -18,6 +18,7 @@ from optimizer.workbook.validation import load_workbook
 from tests.alliances import sheets
 from tests.conftest import write_workbook
 from tests.printing import TABLE, print_setup
+from tests.test_burden_sharing import shared_shells
 
 ONE_ITEM = [["I", "item", "units", False, 1, 1000, 0]]
 WEIGHTED = "objective.mode=weighted"
@@ -348,3 +349,133 @@ from = "P2"
     assert by_period == {"P2": 30.0, "P3": 50.0}
     assert edited.production["capacity"].tolist() == [100.0]
     assert data.capacity["capacity"].tolist() == [60.0]  # the data as read is left alone
+
+
+# Alliance targets and the fair-share band (SPEC §7.2) ----------------------------------
+
+ALLIANCE_SCENARIOS = """
+[[scenario]]
+name = "half the alliance target"
+[[scenario.edit]]
+kind = "scale_alliance_targets"
+item = "SHELL"
+factor = 0.5
+
+[[scenario]]
+name = "double, with a band"
+set = { "rules.fair_share_band" = 0.2 }
+[[scenario.edit]]
+kind = "scale_alliance_targets"
+factor = 2
+to = "1"
+
+[[scenario]]
+name = "band"
+set = { "rules.fair_share_band" = 0.2 }
+
+[[scenario]]
+name = "half, with a band"
+set = { "rules.fair_share_band" = 0.2 }
+[[scenario.edit]]
+kind = "scale_alliance_targets"
+factor = 0.5
+from = "1"
+"""
+
+
+def test_alliance_targets_scaled_and_the_band_set_by_a_scenario(tmp_path):
+    """``shared_shells``: the alliance must hold 100; the allies afford 56.25 (BIG), 6.25
+    (S1) and 10 (S2) at 8 a round, 72.5 in all (cost 580); fair shares 0.8, 0.1, 0.1.
+    - base (no band): W = 100 − 72.5 = 27.5;
+    - target × 0.5 = 50: 50 rounds (cost 400), W = 0;
+    - target × 2 = 200 with δ = 0.2: floors 0.8·0.8·200 = 128, 16, 16; the alliance
+      127.5 short, BIG 128 − 56.25 = 71.75, S1 9.75, S2 6: W = 215, cost 580;
+    - δ = 0.2 alone: floors 64, 8, 8; W = 27.5 + 7.75 + 1.75 = 37, cost 580;
+    - target × 0.5 with δ = 0.2: floors 32, 4, 4 within reach; W = 0, cost 400."""
+    workbook = write_workbook(tmp_path / "alliance.xlsx", shared_shells())
+    data, config, scenarios = load(workbook, scenario_file(tmp_path, ALLIANCE_SCENARIOS))
+    assert [edit.sentence for scenario in scenarios for edit in scenario.edits] == [
+        "Alliance targets × 0.5 for item SHELL", "Alliance targets × 2 until 1",
+        "Alliance targets × 0.5 from 1"]
+    halved = scenarios[0].apply(data)
+    assert halved.alliance_targets["target"].tolist() == [50.0]
+    assert data.alliance_targets["target"].tolist() == [100.0]  # the input is left alone
+    results = run_sweep(data, config, scenarios, workbook)
+    expected = {  # scenario: (weighted shortfall, total cost)
+        "base": (27.5, 580), "half the alliance target": (0, 400),
+        "double, with a band": (215, 580), "band": (37, 580), "half, with a band": (0, 400)}
+    assert results["status"].tolist() == ["optimal"] * 5
+    for name, (shortfall, cost) in expected.items():
+        row = kpis(results, name)
+        assert (row["weighted_shortfall"], row["total_cost"]) == (
+            pytest.approx(shortfall, abs=1e-6), pytest.approx(cost)), name
+        assert row["delta_weighted_shortfall"] == pytest.approx(shortfall - 27.5, abs=1e-6)
+
+
+def test_the_sweep_command_moves_the_band_with_set(tmp_path, capsys):
+    workbook = write_workbook(tmp_path / "alliance.xlsx", shared_shells())
+    path = scenario_file(tmp_path, """[[scenario]]
+name = "band 0.2"
+set = { "rules.fair_share_band" = 0.2 }
+""")
+    assert main(["sweep", str(workbook), "--scenarios", str(path), "--out",
+                 str(tmp_path / "out"), "--reports"]) == 0
+    assert "1 scenarios, 0 without a plan" in capsys.readouterr().out
+    book = openpyxl.load_workbook(tmp_path / "out" / "alliance_sweep.xlsx")
+    rows = list(book["Scenarios"].iter_rows(values_only=True))
+    cases = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert cases["band 0.2"]["Status"] == "optimal"
+    assert cases["base"]["Weighted shortfall"] == pytest.approx(27.5, abs=1e-6)
+    assert cases["band 0.2"]["Weighted shortfall"] == pytest.approx(37, abs=1e-6)
+    assert cases["band 0.2"]["Weighted shortfall − base"] == pytest.approx(9.5, abs=1e-6)
+    report = openpyxl.load_workbook(tmp_path / "out" / "alliance_scenarios"
+                                    / "band_0_2_report.xlsx")
+    sheet = list(report["Burden sharing"].iter_rows(values_only=True))
+    short = sheet[0].index("Short of band")
+    assert {row[0]: row[short] for row in sheet[1:]} == pytest.approx(
+        {"BIG": 7.75, "S1": 1.75, "S2": 0}, abs=1e-6)
+
+
+def test_alliance_target_edits_and_the_band_are_checked_against_the_workbook(tmp_path):
+    sheets_ = shared_shells()
+    sheets_["Periods"].append(["2"])
+    sheets_["Allies"][1:] = [row[:6] + [None] for row in sheets_["Allies"][1:]]
+    workbook = write_workbook(tmp_path / "alliance.xlsx", sheets_)
+    path = scenario_file(tmp_path, """[[scenario]]
+name = "wrong"
+set = { "rules.fair_share_band" = 0.2 }
+[[scenario.edit]]
+kind = "scale_alliance_targets"
+item = "SHEL"
+factor = -1
+[[scenario.edit]]
+kind = "scale_alliance_targets"
+factor = 0.5
+from = "2"
+[[scenario.edit]]
+kind = "scale_alliance_targets"
+factor = 0.5
+from = "2"
+to = "1"
+[[scenario.edit]]
+kind = "scale_alliance_targets"
+ally = "BIG"
+factor = 0.5
+""")
+    with pytest.raises(InputError) as raised:
+        load(workbook, path)
+    found = [str(problem) for problem in raised.value.problems]
+    assert len(found) == 6, found
+    text = "\n".join(found)
+    assert ("rules.fair_share_band = 0.2 needs each ally's fair share of the alliance "
+            "targets, but fair_share is blank and gdp is blank for BIG, S1, S2") in text
+    assert "(Allies!G2:G4)" in text
+    assert f"{path}:4 (scenario 'wrong', edit 1)" in text
+    assert "item 'SHEL' is not a item of the workbook; did you mean 'SHELL'?" in text
+    assert "factor must be a number >= 0, got -1" in text
+    assert (f"{path}:8 (scenario 'wrong', edit 2): no AllianceTargets row is for from "
+            "'2', so the edit would change nothing; the sheet has targets for SHELL in 1"
+            ) in text
+    assert "from '2' comes after to '1'" in text
+    assert ("scale_alliance_targets has no field 'ally' (it takes factor, item, from, to)"
+            in text)

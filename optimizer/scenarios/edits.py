@@ -27,12 +27,21 @@ Edit kinds (``EDITS``) and what each does to the data as read from the workbook:
 - ``scale_budget`` ([ally], factor, [from], [to]): budget(a,t) × factor;
 - ``scale_targets`` ([ally], [item], factor, [from], [to]): target(a,i,t) × factor;
 - ``scale_consumption`` ([ally], [item], factor, [from], [to]): consumption × factor;
+- ``scale_alliance_targets`` ([item], factor, [from], [to]): every AllianceTargets
+  target(i,t) × factor (SPEC §7.2), and with it each ally's fair-share band floor
+  (1 − δ)·φ_a·target(i,t);
 - ``add_restriction`` ([host], [facility], [ally], [item]; at least one): one more
   Restrictions row (an export ban).
 
 Fields in brackets are optional; a blank ally or item means every one. ``from`` and
 ``to`` are periods of the workbook, both included. Every problem in a file is reported
 at once, each with its file, line, scenario and edit.
+
+Edits change the data only; the configuration is changed by ``set``. The fair-share band
+δ (SPEC §7.2) is a configuration key, so a scenario moves it with ``set``, not with an
+edit: ``set = { "rules.fair_share_band" = 0.1 }`` (δ ∈ [0, 1]; 1 switches the band off).
+A value outside [0, 1] is refused at load with the key's own sentence, as is a band that
+the workbook's fair shares cannot serve (no fair_share and no gdp for every ally).
 """
 
 from __future__ import annotations
@@ -53,7 +62,7 @@ from optimizer.reach import beyond_reach, out_of_reach
 from optimizer.tolerance import LARGEST, SMALLEST
 from optimizer.workbook.data import AllianceData, table_field
 from optimizer.workbook.schema import did_you_mean, nearest
-from optimizer.workbook.validation import configuration_problems
+from optimizer.workbook.validation import band_without_shares, configuration_problems
 
 # kind -> (required fields, optional fields)
 EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -63,6 +72,7 @@ EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "scale_budget": (("factor",), ("ally", "from", "to")),
     "scale_targets": (("factor",), ("ally", "item", "from", "to")),
     "scale_consumption": (("factor",), ("ally", "item", "from", "to")),
+    "scale_alliance_targets": (("factor",), ("item", "from", "to")),
     "add_restriction": ((), ("host", "facility", "ally", "item")),
 }
 # Rows a scenario adds to a table have no cell in the workbook.
@@ -71,7 +81,8 @@ ADDED_ROW = 0
 
 # How each scaled quantity reads in a sentence (``Edit.sentence``).
 _SCALED = {"scale_capacity": "Production capacity", "scale_budget": "Budgets",
-           "scale_targets": "Readiness targets", "scale_consumption": "Consumption"}
+           "scale_targets": "Readiness targets", "scale_consumption": "Consumption",
+           "scale_alliance_targets": "Alliance targets"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,6 +247,7 @@ def _scenario(table: object, where: str, shown: str, edit_lines: list[int],
             problems.extend(error.problems)
         else:
             problems.extend(configuration_problems(data.periods, applied.rules, where))
+            problems.extend(_band_problems(data, applied.rules.fair_share_band, where))
     edits = []
     edited = data  # as the edits so far leave it: two scalings of one figure compound
     raw_edits = table.get("edit", [])
@@ -257,6 +269,19 @@ def _scenario(table: object, where: str, shown: str, edit_lines: list[int],
             edited = _APPLY[edit.kind](edited, edit.fields)
     description = table.get("description", "")
     return Scenario(name, str(description), settings, tuple(edits)), problems
+
+
+def _band_problems(data: AllianceData, band: float, where: str) -> list[Problem]:
+    """A scenario's fair-share band must be one the workbook's fair shares can serve
+    (``validation.band_without_shares``), as the workbook's own is at load."""
+    unserved = (None if data.alliance_targets.empty
+                else band_without_shares(data.allies, band))
+    if not unserved:
+        return []
+    rows = data.allies["row"]
+    first = data.cell("Allies", "fair_share", int(rows.min()))
+    last = data.cell("Allies", "fair_share", int(rows.max())).split("!")[-1]
+    return [Problem(where, f"{unserved} ({first}:{last})")]
 
 
 def _flat(table: object, prefix: str = "") -> list[tuple[str, object]]:
@@ -311,7 +336,32 @@ def _edit(raw: object, where: str, data: AllianceData,
         return None, problems
     fields = {key: (float(value) if key == "factor" else str(value))
               for key, value in fields.items()}
+    if kind == "scale_alliance_targets":
+        idle = _no_alliance_target(data, fields)
+        if idle:
+            return None, [Problem(where, idle)]
     return Edit(kind, fields, where), []
+
+
+def _no_alliance_target(data: AllianceData, fields: dict) -> str | None:
+    """Why a ``scale_alliance_targets`` edit would change nothing (no AllianceTargets row
+    of its item and periods), or None: a mistaken item or window, said rather than
+    solved."""
+    targets = data.alliance_targets
+    matched = _matching(targets, fields, ("item",)) & targets["period"].isin(
+        _window(data, fields))
+    if matched.any():
+        return None
+    if targets.empty:
+        return ("the workbook has no AllianceTargets rows, so scale_alliance_targets would "
+                "change nothing; add the alliance targets to the AllianceTargets sheet")
+    named = [f"item {fields['item']!r}"] if "item" in fields else []
+    named += [f"{key} {fields[key]!r}" for key in ("from", "to") if key in fields]
+    present = [f"{item} in {period}"
+               for item, period in targets[["item", "period"]].itertuples(index=False)]
+    shown = ", ".join(present[:5]) + (" …" if len(present) > 5 else "")
+    return (f"no AllianceTargets row is for {', '.join(named)}, so the edit would change "
+            f"nothing; the sheet has targets for {shown}")
 
 
 # Factors, and the figures an edit scales, must stay within the solver's reach -----------
@@ -339,6 +389,7 @@ SCALED = {
     "scale_budget": (("Budgets", "budget"),),
     "scale_targets": (("Requirements", "target"),),
     "scale_consumption": (("Consumption", "quantity"),),
+    "scale_alliance_targets": (("AllianceTargets", "target"),),
 }
 
 
@@ -489,6 +540,7 @@ _APPLY = {
     "scale_budget": _scaler("Budgets", "budget", ("ally",)),
     "scale_targets": _scaler("Requirements", "target", ("ally", "item")),
     "scale_consumption": _scaler("Consumption", "quantity", ("ally", "item")),
+    "scale_alliance_targets": _scaler("AllianceTargets", "target", ("item",)),
     "add_restriction": _add_restriction,
 }
 

@@ -264,18 +264,31 @@ def _check_fair_shares(tables: dict[str, RawTable], rules: RulesConfig,
                       f"{total:.6g})")
         return
     targets = tables.get("AllianceTargets")
-    if rules.fair_share_band >= 1 or targets is None or targets.frame.empty:
+    if targets is None or targets.frame.empty:
         return
-    gdp = (frame["gdp"] if "gdp" in frame else pd.Series(np.nan, index=frame.index))
+    why = band_without_shares(frame, rules.fair_share_band)
+    if why:
+        findings.error(span, why)
+
+
+def band_without_shares(allies: pd.DataFrame, band: float) -> str | None:
+    """Why the fair-share band ``band`` (rules.fair_share_band) cannot be applied to the
+    alliance targets with these Allies rows, or None: with the band on (< 1) and
+    fair_share blank for every ally, φ_a = gdp_a / Σ gdp needs gdp for every ally, summing
+    to more than 0 (SPEC §7.2). Also asked of a scenario that sets the band."""
+    if band >= 1 or allies.empty:
+        return None
+    if "fair_share" in allies and allies["fair_share"].astype(float).notna().any():
+        return None
+    gdp = (allies["gdp"] if "gdp" in allies else pd.Series(np.nan, index=allies.index))
     gdp = gdp.astype(float)
-    if gdp.isna().any() or not gdp.sum() > 0:
-        missing = frame.loc[gdp.isna(), "ally"].astype(str).tolist()
-        why = (f"gdp is blank for {', '.join(missing)}" if missing
-               else "gdp sums to 0")
-        findings.error(
-            span, f"rules.fair_share_band = {rules.fair_share_band:g} needs each ally's fair "
-                  f"share of the alliance targets, but fair_share is blank and {why}; give "
-                  "fair_share for every ally (summing to 1), or gdp for every ally")
+    if gdp.notna().all() and gdp.sum() > 0:
+        return None
+    missing = allies.loc[gdp.isna(), "ally"].astype(str).tolist()
+    why = f"gdp is blank for {', '.join(missing)}" if missing else "gdp sums to 0"
+    return (f"rules.fair_share_band = {band:g} needs each ally's fair share of the alliance "
+            f"targets, but fair_share is blank and {why}; give fair_share for every ally "
+            "(summing to 1), or gdp for every ally")
 
 
 def configuration_problems(periods: tuple[str, ...], rules: RulesConfig,
