@@ -239,6 +239,7 @@ def _command_generate(args: argparse.Namespace) -> int:
         path = generate_workbook(
             args.out, args.allies, args.items, args.lines, args.periods, seed=args.seed,
             whole_units=not args.fractional, platforms=args.platforms,
+            alliance_targets=args.alliance_targets,
         )
     except ValueError as exc:
         raise InputError([Problem("generate", str(exc))]) from None
@@ -247,6 +248,8 @@ def _command_generate(args: argparse.Namespace) -> int:
         f"{args.periods} periods (seed {args.seed})"
         + ("; every item fractional" if args.fractional else "")
         + (f"; at most {args.platforms} platforms per ally" if args.platforms else "")
+        + (f"; {args.alliance_targets} alliance targets, fair shares by gdp"
+           if args.alliance_targets else "")
     )
     return ExitCode.SOLVED
 
@@ -491,6 +494,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="up to N platforms per ally, with the items they fire and "
                                "capability targets (Platforms, Compatibility, "
                                "CapabilityTargets); 0, the default: none")
+    generate.add_argument("--alliance-targets", type=int, default=0, metavar="N",
+                          help="N alliance-wide stock targets (AllianceTargets), each about "
+                               "what the allies' own targets of the item and period ask, "
+                               "and every ally's fair share from its gdp "
+                               "(Allies.fair_share); 0, the default: none")
     generate.set_defaults(run=_command_generate)
 
     compare = commands.add_parser("compare", help="what changed between two reports of solve")

@@ -52,16 +52,22 @@ def with_platforms() -> dict[str, pd.DataFrame]:
     return generate_tables(**SMALL, seed=7, platforms=3)
 
 
-UNGENERATED_SHEETS = ["AllianceTargets"]  # SPEC §7.2: the generator sets no alliance targets
-GENERATED = [sheet for sheet in SHEETS if sheet.name not in UNGENERATED_SHEETS]
+ALLIANCE_SHEETS = ["AllianceTargets"]  # SPEC §7.2, with --alliance-targets
 
 
-def test_sheets_and_columns_follow_the_schema(tables, with_platforms):
-    assert list(tables) == [sheet.name for sheet in GENERATED
-                            if sheet.name not in PLATFORM_SHEETS]
-    assert list(with_platforms) == [sheet.name for sheet in GENERATED]
-    for sheet in GENERATED:
-        frame = with_platforms[sheet.name]
+@pytest.fixture(scope="module")
+def with_everything() -> dict[str, pd.DataFrame]:
+    return generate_tables(**SMALL, seed=7, platforms=3, alliance_targets=6)
+
+
+def test_sheets_and_columns_follow_the_schema(tables, with_platforms, with_everything):
+    assert list(tables) == [sheet.name for sheet in SHEETS
+                            if sheet.name not in PLATFORM_SHEETS + ALLIANCE_SHEETS]
+    assert list(with_platforms) == [sheet.name for sheet in SHEETS
+                                    if sheet.name not in ALLIANCE_SHEETS]
+    assert list(with_everything) == [sheet.name for sheet in SHEETS]
+    for sheet in SHEETS:
+        frame = with_everything[sheet.name]
         assert list(frame.columns) == sheet.column_names, sheet.name
         for column in sheet.columns:
             values = frame[column.name]
@@ -388,4 +394,102 @@ def test_the_generate_command_names_a_bad_platforms_count(tmp_path, capsys):
     assert main(["generate", str(path), "--allies=2", "--items=2", "--lines=2",
                  "--periods=2", "--platforms=-2"]) == 2
     assert "platforms must be a whole number of at least 0, got -2" in capsys.readouterr().err
+    assert not path.exists()
+
+
+def test_alliance_targets_leave_the_other_sheets_as_they_were(tables, with_platforms,
+                                                              with_everything):
+    none = generate_tables(**SMALL, seed=7, alliance_targets=0)
+    assert list(none) == list(tables)
+    for name in tables:
+        pd.testing.assert_frame_equal(none[name], tables[name], obj=name)
+    assert tables["Allies"]["fair_share"].isna().all()
+    for name in with_platforms:
+        expected = with_platforms[name]
+        got = with_everything[name]
+        if name == "Allies":
+            expected, got = expected.drop(columns="fair_share"), got.drop(columns="fair_share")
+        pd.testing.assert_frame_equal(got, expected, obj=name)
+    alone = generate_tables(**SMALL, seed=7, alliance_targets=6)
+    pd.testing.assert_frame_equal(alone["AllianceTargets"], with_everything["AllianceTargets"])
+    other = generate_tables(**SMALL, seed=8, alliance_targets=6)
+    assert not other["AllianceTargets"].equals(alone["AllianceTargets"])
+
+
+def test_alliance_targets_ask_about_what_the_allies_own_targets_do(with_everything):
+    targets = with_everything["AllianceTargets"]
+    assert len(targets) == 6
+    assert not targets.duplicated(["item", "period"]).any()
+    order = {p: t for t, p in enumerate(with_everything["Periods"]["period"])}
+    assert targets.assign(t=targets["period"].map(order)).sort_values(
+        ["item", "t"]).index.tolist() == list(range(6))  # in item and period order
+    summed = with_everything["Requirements"].groupby(["item", "period"])["target"].sum()
+    asked = targets.set_index(["item", "period"])["target"] / summed.reindex(
+        pd.MultiIndex.from_frame(targets[["item", "period"]])).to_numpy()
+    assert asked.between(0.6 - 1e-3, 1.0 + 1e-3).all()
+    priority = targets["priority"]
+    assert set(priority.dropna()) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert priority.isna().any() and priority.notna().any()
+
+
+def test_fair_shares_follow_gdp_and_sum_to_1(with_everything):
+    allies = with_everything["Allies"]
+    shares = allies["fair_share"].to_numpy()
+    assert (shares >= 0).all()
+    assert shares.sum() == pytest.approx(1, abs=1e-12)
+    assert np.round(shares * 1e4) == pytest.approx(shares * 1e4, abs=1e-9)  # 4 decimals
+    by_gdp = allies["gdp"].to_numpy() / allies["gdp"].sum()
+    assert shares == pytest.approx(by_gdp, abs=len(shares) * 0.5e-4)
+
+
+def test_gdp_shares_give_the_remainder_to_the_largest():
+    from optimizer.workbook.synthetic import gdp_shares
+
+    # 1/3 each rounds to 0.3333 three times, 0.9999: the largest (the first of equals)
+    # takes the 0.0001 left over.
+    assert gdp_shares(np.array([1.0, 1.0, 1.0])).tolist() == [0.3334, 0.3333, 0.3333]
+    # 0.99996 and four of 0.00001 round to 1.0 and 0, 1.0 in all: nothing to move.
+    assert gdp_shares(np.array([99996.0, 1, 1, 1, 1])).tolist() == [1.0, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("band", ["1", "0.5"])
+def test_a_workbook_with_alliance_targets_validates_and_solves(tmp_path, capsys, band):
+    from optimizer.cli import main
+    from optimizer.config import load_config
+    from optimizer.pipeline import solve_workbook
+
+    path = tmp_path / "alliance.xlsx"
+    arguments = ["--allies=4", "--items=6", "--lines=20", "--periods=8", "--seed=7"]
+    assert main(["generate", str(path), *arguments, "--fractional",
+                 "--alliance-targets=6"]) == 0
+    assert "6 alliance targets, fair shares by gdp" in capsys.readouterr().out
+    config = load_config(None, [f"rules.fair_share_band={band}"])
+    data, warnings = load_workbook(path, config.rules)
+    assert [str(w) for w in warnings] == []
+    assert len(data.alliance_targets) == 6
+    result = solve_workbook(path, config)
+    assert result.status == "optimal" and result.verification.passed
+    assert len(result.plan.alliance) == 6
+    assert result.plan.alliance_shortfall > 0  # some alliance target binds
+    short_of_band = result.plan.fair_shares["short_of_band"]
+    if band == "1":
+        assert (short_of_band == 0).all()
+    else:  # some ally holds less than half its share of some target
+        assert (short_of_band > 0).any()
+
+
+def test_alliance_targets_must_fit_the_items_and_periods(tmp_path, capsys):
+    from optimizer.cli import main
+
+    with pytest.raises(ValueError, match="alliance targets must be a whole number of at "
+                                         "least 0, got -1"):
+        generate_tables(**SMALL, alliance_targets=-1)
+    generate_tables(2, 2, 2, 3, alliance_targets=6)  # every (item, period) pair
+    with pytest.raises(ValueError, match=r"alliance targets = 7 is more than items x "
+                                         r"periods = 6"):
+        generate_tables(2, 2, 2, 3, alliance_targets=7)
+    path = tmp_path / "bad.xlsx"
+    assert main(["generate", str(path), "--allies=2", "--items=2", "--lines=2",
+                 "--periods=2", "--alliance-targets=5"]) == 2
+    assert "alliance targets = 5 is more than items x periods = 4" in capsys.readouterr().err
     assert not path.exists()

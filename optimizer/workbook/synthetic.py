@@ -1,7 +1,8 @@
 """Synthetic alliance workbooks for demonstrations, tests and benchmarks.
 
 ``generate_tables`` builds one frame per sheet of SPEC §2, every optional sheet included,
-and on request the platform sheets of §7.1, reproducibly from a seed;
+and on request the platform sheets of §7.1 and the alliance targets of §7.2,
+reproducibly from a seed;
 ``generate_workbook`` writes them with a README sheet. The data
 are made up but shaped like the real problem:
 
@@ -20,7 +21,8 @@ Every instance is feasible by construction (SPEC §4 lists the hard constraints)
   item could reach it, and no gap its rule could not close with 90 % of its even share
   of what the lines open to it can deliver by then (6, 8);
 - restrictions never cut an ally off from every line of an item;
-- capability targets (with platforms) are soft: their shortfall is weighed, never forced.
+- capability targets (with platforms) are soft: their shortfall is weighed, never forced;
+- so are alliance targets and their fair-share band (SPEC §7.2).
 
 Everything is built with numpy over whole arrays; only the handful of allies, items
 and restriction rows are ever looped over.
@@ -79,14 +81,23 @@ def _is_whole(value: object, least: int) -> bool:
 
 
 def _check_arguments(allies: object, items: object, lines: object, periods: object,
-                     seed: object, platforms: object = 0) -> None:
+                     seed: object, platforms: object = 0,
+                     alliance_targets: object = 0) -> None:
     for name, value in (("allies", allies), ("items", items), ("lines", lines),
                         ("periods", periods)):
         if not _is_whole(value, 1):
             raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-    for name, value in (("seed", seed), ("platforms", platforms)):
+    for name, value in (("seed", seed), ("platforms", platforms),
+                        ("alliance targets", alliance_targets)):
         if not _is_whole(value, 0):
             raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}.")
+    cells = int(items) * int(periods)
+    if alliance_targets > cells:
+        raise ValueError(
+            f"alliance targets = {alliance_targets:,} is more than items x periods = "
+            f"{cells:,}, the (item, period) pairs a target can be set for; choose at most "
+            f"{cells:,}."
+        )
     requirements = int(allies) * int(items) * int(periods)
     if requirements > EXCEL_MAX_DATA_ROWS:
         raise ValueError(
@@ -137,7 +148,7 @@ def period_codes(periods: int) -> list[str]:
 
 def generate_tables(
     allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
-    whole_units: bool = True, platforms: int = 0,
+    whole_units: bool = True, platforms: int = 0, alliance_targets: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """One frame per sheet of SPEC §2, columns as in ``optimizer.workbook.schema``, from ``seed``.
 
@@ -145,13 +156,16 @@ def generate_tables(
     so the model is a MILP); without it every item is fractional and the model a linear
     program, the rest of the data unchanged. With ``platforms`` N > 0 each ally operates
     up to N platforms (SPEC §7.1: Platforms, Compatibility, CapabilityTargets, see
-    ``_platform_tables``); with 0 those sheets are left out.
+    ``_platform_tables``); with 0 those sheets are left out. With ``alliance_targets``
+    N > 0, N AllianceTargets rows and every ally's fair share (SPEC §7.2, see
+    ``_alliance_tables``); with 0 the sheet is left out and Allies.fair_share blank.
 
     Each section draws from the one generator in turn, in the order below; a seed's
     workbook stays the same only while that order and every draw's arguments do. The
-    platforms draw from a generator of their own, after the rest, so that the other
-    sheets are the same whatever ``platforms`` is."""
-    _check_arguments(allies, items, lines, periods, seed, platforms)
+    platforms and the alliance targets each draw from a generator of their own, after
+    the rest, so that the other sheets are the same whatever ``platforms`` and
+    ``alliance_targets`` are."""
+    _check_arguments(allies, items, lines, periods, seed, platforms, alliance_targets)
     na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
     rng = np.random.default_rng(int(seed))
     period = np.array(period_codes(nt), dtype=object)
@@ -181,13 +195,20 @@ def generate_tables(
         platform_rng = np.random.default_rng([int(seed), PLATFORM_STREAM])
         tables |= _platform_tables(platform_rng, alliance, catalogue, period, target,
                                    int(platforms))
+    if alliance_targets:
+        alliance_rng = np.random.default_rng([int(seed), ALLIANCE_STREAM])
+        tables["AllianceTargets"] = _alliance_targets(alliance_rng, catalogue, period, target,
+                                                      int(alliance_targets))
+        tables["Allies"] = tables["Allies"].assign(fair_share=gdp_shares(alliance.gdp))
     return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS
             if sheet.name in tables}
 
 
 PLATFORM_STREAM = 1
-# The platforms' generator is seeded with (seed, PLATFORM_STREAM): a stream apart from the
-# one of the other sheets, which seed alone seeds.
+ALLIANCE_STREAM = 2
+# The platforms' generator is seeded with (seed, PLATFORM_STREAM), the alliance targets'
+# with (seed, ALLIANCE_STREAM): streams apart from the one of the other sheets, which seed
+# alone seeds.
 
 ALLIES_PER_PLATFORM = 4  # about how many allies share a platform
 
@@ -248,6 +269,39 @@ def _platform_tables(rng: np.random.Generator, allies: _Allies, items: _Items,
     targets = pd.DataFrame(rows, columns=["ally", "platform", "period", "target"])
     return {"Platforms": platforms, "Compatibility": compatibility,
             "CapabilityTargets": targets}
+
+
+SHARE_DIGITS = 4  # decimals of a generated fair share
+
+
+def _alliance_targets(rng: np.random.Generator, items: _Items, period: np.ndarray,
+                      target: np.ndarray, count: int) -> pd.DataFrame:
+    """AllianceTargets (SPEC §7.2): ``count`` distinct (item, period) pairs drawn without
+    repeats, in item and period order; each target 60-100 % of Σ_a target(a,i,t), the
+    allies' readiness targets for that item and period (``target``, (ally, item, period)),
+    rounded, at least 1: about what the allies' own targets ask, so that the target binds
+    where their plans fall short, and, being soft, never makes the model infeasible.
+    Priority 1-5 for about half of the rows, blank (the item's) for the rest."""
+    ni, nt = target.shape[1], target.shape[2]
+    cells = np.sort(rng.permutation(ni * nt)[:count])
+    item, when = cells // nt, cells % nt
+    summed = target.sum(axis=0)[item, when]
+    sized = np.maximum(1.0, np.round(rng.uniform(0.6, 1.0, count) * summed))
+    priority = np.where(rng.random(count) < 0.5, rng.integers(1, 6, count), np.nan)
+    return pd.DataFrame({"item": items.code[item], "period": period[when],
+                         "target": sized, "priority": priority})
+
+
+def gdp_shares(gdp: np.ndarray) -> np.ndarray:
+    """φ_a = gdp_a / Σ gdp rounded to ``SHARE_DIGITS`` decimals, the rounding's remainder
+    given to the largest share, so that the shares sum to 1 (to the float's last digit:
+    they are whole numbers of 10^−SHARE_DIGITS, summing to 10^SHARE_DIGITS). The largest
+    takes it, not the last, because the remainder (up to half a unit per ally) could
+    exceed a small ally's share and leave it below 0."""
+    unit = 10 ** SHARE_DIGITS
+    whole = np.round(np.asarray(gdp, float) / np.sum(gdp) * unit).astype(np.int64)
+    whole[int(np.argmax(whole))] += unit - int(whole.sum())
+    return whole / unit
 
 
 # The sections' results hold numpy arrays, so they are compared by identity (eq=False):
@@ -804,17 +858,18 @@ _NUMBER_FORMATS = {
     "Platforms": {"priority": "0"},
     "Compatibility": {"factor": "0.00"},
     "CapabilityTargets": {"target": "#,##0"},
+    "AllianceTargets": {"target": "#,##0", "priority": "0"},
 }
 
 
 def generate_workbook(
     path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
-    whole_units: bool = True, platforms: int = 0,
+    whole_units: bool = True, platforms: int = 0, alliance_targets: int = 0,
 ) -> Path:
     """Write a synthetic input workbook (every sheet of SPEC §2, with ``platforms`` those of
-    §7.1 too, and a README) to ``path``."""
+    §7.1 too, with ``alliance_targets`` those of §7.2, and a README) to ``path``."""
     tables = generate_tables(allies, items, lines, periods, seed, whole_units=whole_units,
-                             platforms=platforms)
+                             platforms=platforms, alliance_targets=alliance_targets)
     readme = [
         ("title", ("Synthetic alliance data",)),
         ("text", ("These data are synthetic: made up by `stockpile generate` for "
@@ -828,6 +883,8 @@ def generate_workbook(
         ("text", ("seed", str(seed))),
         ("text", ("whole units", "expensive items" if whole_units else "none (an LP)")),
         *([("text", ("platforms", f"at most {platforms} per ally"))] if platforms else []),
+        *([("text", ("alliance targets", f"{alliance_targets}, fair shares by gdp"))]
+          if alliance_targets else []),
         ("text", ("",)),
         ("text", ("The same parameters and seed always give the same workbook.",)),
     ]
