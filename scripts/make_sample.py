@@ -33,6 +33,7 @@ if str(REPO) not in sys.path:  # run from a checkout without installing the pack
     sys.path.insert(0, str(REPO))
 
 from optimizer.workbook.schema import SHEETS, Kind  # noqa: E402
+from optimizer.workbook.synthetic import rounded_shares  # noqa: E402
 from optimizer.workbook.template import README_WIDTHS, readme_rows, sheet_content  # noqa: E402
 from optimizer.workbook.writer import SheetContent, write_workbook  # noqa: E402
 
@@ -215,6 +216,19 @@ TRAINING_PER_QUARTER = {"DEU": 3_000, "FRA": 2_000, "GBR": 2_000, "POL": 3_000, 
 LIVE_FIRE_Q3 = {"DEU": 6, "FRA": 4, "GBR": 6, "POL": 8, "EST": 2, "LVA": 2, "LTU": 2}
 DONATIONS = [("DEU", "155HE", "2027Q2", 10_000)]
 
+# Burden sharing (SPEC §7.2). ILLUSTRATIVE: an alliance-wide stock goal of 4 million
+# 155 mm rounds at the end of 2030, two years of the EU's target output of 2 million
+# rounds a year by the end of 2025 (public_figures.md, "EU total": [src: gamrconnect
+# (Politico); uatv.ua; eoc.org.cy]) and a little above the allies' own 2030 targets
+# (3.68 million), so that the alliance must hold more than its members ask for
+# themselves. item, period, target, priority (blank: the item's).
+ALLIANCE_TARGETS = [("155HE", "2030Q4", 4_000_000, None)]
+# Each ally's fair share of the alliance targets (SPEC §7.2's φ): its share of the allies'
+# published defence spending (ECONOMIES), to 4 decimals, summing to 1.
+FAIR_SHARES = {ally: float(share) for ally, share in zip(
+    SPENDING_USD_BN, rounded_shares(list(SPENDING_USD_BN.values())), strict=True)}
+
+
 # ILLUSTRATIVE: each ally's budget for these munitions, every quarter, is this share of
 # its published yearly defence spending, a quarter of it, in euro.
 MUNITIONS_SHARE = 0.08
@@ -353,6 +367,14 @@ SOURCES = [
     ("GDP of Norway and the Baltic states", "Norway ~$485 bn; Estonia ~$40 bn, Latvia "
      "~$43 bn, Lithuania ~$79 bn (Baltic ~$40-80 bn each)", "[unverified]",
      "Allies gdp, and budgets, of NOR, EST, LVA and LTU"),
+    ("EU 155 mm output", "~230k a year pre-war; 1 M a year by Jan 2024; 2 M a year "
+     "target by end 2025", "[src: gamrconnect (Politico); uatv.ua; eoc.org.cy]",
+     "AllianceTargets: 155HE 4,000,000 at the end of 2030, two years of the 2 M target "
+     "[assumption], ILLUSTRATIVE"),
+    ("Fair shares of the alliance target", "each ally's share of the allies' defence "
+     "spending 2024 (the SIPRI and NATO rows above)", "[inference]",
+     "Allies fair_share: " + ", ".join(f"{ally} {share:.2%}"
+                                      for ally, share in FAIR_SHARES.items())),
     ("Exchange rate", f"EUR {EUR_PER_USD} per USD", "[assumption]",
      "every dollar figure converted to euro"),
     ("Budgets for these munitions",
@@ -431,7 +453,8 @@ def tables() -> dict[str, list[tuple]]:
     return {
         "Periods": [(period,) for period in PERIODS],
         "Allies": [
-            (ally, name, round(gdp * EUR_PER_USD), closure, work_share, first)
+            (ally, name, round(gdp * EUR_PER_USD), closure, work_share, first,
+             FAIR_SHARES[ally])
             for ally, name, gdp, _ in ECONOMIES
             for closure, first, work_share in [ALLY_RULES.get(ally, (None, None, None))]
         ],
@@ -472,9 +495,7 @@ def tables() -> dict[str, list[tuple]]:
             for (ally, platform), target in CAPABILITY_TARGETS_2030.items()
             for period, share in MILESTONES.items()
         ],
-        # Burden sharing (SPEC §7.2): no alliance-wide targets, each ally's own targets
-        # being the published ones; the sheet is there, headed, for an analyst to fill.
-        "AllianceTargets": [],
+        "AllianceTargets": ALLIANCE_TARGETS,
     }
 
 
@@ -574,6 +595,18 @@ def readme() -> list[tuple[str, tuple[str, ...]]]:
                   "readiness targets, rise with them (CapabilityTargets). Transfers between "
                   "allies carry items, so a Polish round helps another ally only once its "
                   "guns are qualified for it.")),
+        ("text", ("Burden sharing", "",
+                  "The alliance as a whole must hold "
+                  + "; ".join(f"{target:,} {item} at the end of {period}"
+                              for item, period, target, _ in ALLIANCE_TARGETS)
+                  + " (AllianceTargets), more than the allies' own targets add up to; "
+                  "each ally's fair share of it is its share of the allies' defence "
+                  "spending (Allies.fair_share). The report's Burden sharing sheet sets "
+                  "the share of the alliance's stock each ally holds beside its fair "
+                  "share. The band is off by default (rules.fair_share_band = 1); "
+                  "python -m optimizer solve inputs/sample_alliance.xlsx --set "
+                  "rules.fair_share_band=0.1 holds each ally to at least 90 % of its "
+                  "share, at a cost.")),
         ("text", ("",)),
         *readme_rows(example_rows=False),
     ]

@@ -206,17 +206,21 @@ def test_alliance_targets_name_known_items_and_periods(tmp_path):
 
 
 def test_the_sample_plans_as_before_without_the_new_sheet_and_column(tmp_path):
-    """The sample (an empty AllianceTargets sheet, a blank fair_share column) with the
-    band on plans as the sample without them: no column or row is added."""
+    """The sample with its AllianceTargets rows taken out (the sheet left, headed, and
+    the fair shares given) with the band on plans as the sample without the sheet and
+    the fair_share column: no column or row is added."""
     settings = ["explain.rule_prices=false", "explain.standardisation=false"]
     workbook = openpyxl.load_workbook(SAMPLE)
+    targets = workbook["AllianceTargets"]
+    targets.delete_rows(2, targets.max_row - 1)
+    workbook.save(tmp_path / "after.xlsx")
     del workbook["AllianceTargets"]
     allies = workbook["Allies"]
     [fair_share] = [cell.column for cell in allies[1] if cell.value == "fair_share"]
     allies.delete_cols(fair_share)
     workbook.save(tmp_path / "before.xlsx")
     before = solve_workbook(tmp_path / "before.xlsx", load_config(None, settings))
-    after = solve_workbook(SAMPLE, load_config(None, [*settings, BAND]))
+    after = solve_workbook(tmp_path / "after.xlsx", load_config(None, [*settings, BAND]))
     assert after.status == before.status == "optimal"
     assert after.plan.total_cost == before.plan.total_cost
     assert after.plan.weighted_shortfall == before.plan.weighted_shortfall

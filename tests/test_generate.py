@@ -442,14 +442,14 @@ def test_fair_shares_follow_gdp_and_sum_to_1(with_everything):
     assert shares == pytest.approx(by_gdp, abs=len(shares) * 0.5e-4)
 
 
-def test_gdp_shares_give_the_remainder_to_the_largest():
-    from optimizer.workbook.synthetic import gdp_shares
+def test_rounded_shares_give_the_remainder_to_the_largest():
+    from optimizer.workbook.synthetic import rounded_shares
 
     # 1/3 each rounds to 0.3333 three times, 0.9999: the largest (the first of equals)
     # takes the 0.0001 left over.
-    assert gdp_shares(np.array([1.0, 1.0, 1.0])).tolist() == [0.3334, 0.3333, 0.3333]
+    assert rounded_shares(np.array([1.0, 1.0, 1.0])).tolist() == [0.3334, 0.3333, 0.3333]
     # 0.99996 and four of 0.00001 round to 1.0 and 0, 1.0 in all: nothing to move.
-    assert gdp_shares(np.array([99996.0, 1, 1, 1, 1])).tolist() == [1.0, 0, 0, 0, 0]
+    assert rounded_shares(np.array([99996.0, 1, 1, 1, 1])).tolist() == [1.0, 0, 0, 0, 0]
 
 
 @pytest.mark.parametrize("band", ["1", "0.5"])

@@ -199,7 +199,7 @@ def generate_tables(
         alliance_rng = np.random.default_rng([int(seed), ALLIANCE_STREAM])
         tables["AllianceTargets"] = _alliance_targets(alliance_rng, catalogue, period, target,
                                                       int(alliance_targets))
-        tables["Allies"] = tables["Allies"].assign(fair_share=gdp_shares(alliance.gdp))
+        tables["Allies"] = tables["Allies"].assign(fair_share=rounded_shares(alliance.gdp))
     return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS
             if sheet.name in tables}
 
@@ -292,14 +292,15 @@ def _alliance_targets(rng: np.random.Generator, items: _Items, period: np.ndarra
                          "target": sized, "priority": priority})
 
 
-def gdp_shares(gdp: np.ndarray) -> np.ndarray:
-    """φ_a = gdp_a / Σ gdp rounded to ``SHARE_DIGITS`` decimals, the rounding's remainder
-    given to the largest share, so that the shares sum to 1 (to the float's last digit:
-    they are whole numbers of 10^−SHARE_DIGITS, summing to 10^SHARE_DIGITS). The largest
-    takes it, not the last, because the remainder (up to half a unit per ally) could
-    exceed a small ally's share and leave it below 0."""
-    unit = 10 ** SHARE_DIGITS
-    whole = np.round(np.asarray(gdp, float) / np.sum(gdp) * unit).astype(np.int64)
+def rounded_shares(weights, digits: int = SHARE_DIGITS) -> np.ndarray:
+    """w_a / Σ w rounded to ``digits`` decimals, the rounding's remainder given to the
+    largest share, so that the shares sum to 1 (to the float's last digit: they are whole
+    numbers of 10^−digits, summing to 10^digits): fair shares from gdp here, from defence
+    spending in the sample. The largest takes the remainder, not the last, because it
+    (up to half a unit per ally) could exceed a small ally's share and leave it below 0."""
+    unit = 10 ** digits
+    weights = np.asarray(weights, float)
+    whole = np.round(weights / weights.sum() * unit).astype(np.int64)
     whole[int(np.argmax(whole))] += unit - int(whole.sum())
     return whole / unit
 
