@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchmarks.explain_cost import ALL_OFF
 from benchmarks.instances import CACHE, ROOT, SIZES, Size
-from benchmarks.measure import solve_in_child
+from benchmarks.measure import ChildRun, solve_in_child
 
 TARGET_RATIO = 1.2
 
@@ -33,6 +33,33 @@ def _workbook(size: Size, platforms: int) -> Path:
                           seed=size.seed, whole_units=not size.fractional,
                           platforms=platforms)
     return path
+
+
+def addition_report(title: str, runs: dict[str, ChildRun]) -> str:
+    """A Markdown table of two runs, without the rows measured and with them (in that
+    order): status, model size, wall and solve seconds, peak memory, and the ratios
+    with / without, the wall time's against ``TARGET_RATIO``."""
+    lines = [f"# {title}", "",
+             "| run | status | variables | constraints | wall s | solve s | peak MiB |",
+             "|---|---|---|---|---|---|---|"]
+    summaries = {}
+    for name, run in runs.items():
+        summary = run.json_line() or {}
+        summaries[name] = summary
+        model = summary.get("model_size", {})
+        lines.append(
+            f"| {name} | {summary.get('status', run.killed or run.returncode)} | "
+            f"{model.get('variables', '')} | {model.get('constraints', '')} | "
+            f"{run.wall:.1f} | {float(summary.get('timings', {}).get('solve', 'nan')):.1f} | "
+            f"{run.peak_rss_mib:.0f} |")
+    without, added = runs.values()
+    solve = [float(s.get("timings", {}).get("solve", "nan")) for s in summaries.values()]
+    ratio = added.wall / without.wall
+    lines += ["", f"with / without: {ratio:.2f} x wall "
+                  f"({'within' if ratio <= TARGET_RATIO else 'above'} the "
+                  f"{TARGET_RATIO} x target), {solve[1] / solve[0]:.2f} x solve, "
+                  f"{added.peak_rss_mib / without.peak_rss_mib:.2f} x memory."]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,27 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, platforms in (("without platforms", 0),
                                     (f"{args.platforms} platforms per ally",
                                      args.platforms))}
-    lines = [f"# What the capability rows cost ({args.size}, {args.mode})", "",
-             "| run | status | variables | constraints | wall s | solve s | peak MiB |",
-             "|---|---|---|---|---|---|---|"]
-    summaries = {}
-    for name, run in runs.items():
-        summary = run.json_line() or {}
-        summaries[name] = summary
-        model = summary.get("model_size", {})
-        lines.append(
-            f"| {name} | {summary.get('status', run.killed or run.returncode)} | "
-            f"{model.get('variables', '')} | {model.get('constraints', '')} | "
-            f"{run.wall:.1f} | {float(summary.get('timings', {}).get('solve', 'nan')):.1f} | "
-            f"{run.peak_rss_mib:.0f} |")
-    without, with_platforms = runs.values()
-    solve = [float(s.get("timings", {}).get("solve", "nan")) for s in summaries.values()]
-    ratio = with_platforms.wall / without.wall
-    lines += ["", f"with / without: {ratio:.2f} x wall "
-                  f"({'within' if ratio <= TARGET_RATIO else 'above'} the "
-                  f"{TARGET_RATIO} x target), {solve[1] / solve[0]:.2f} x solve, "
-                  f"{with_platforms.peak_rss_mib / without.peak_rss_mib:.2f} x memory."]
-    text = "\n".join(lines) + "\n"
+    text = addition_report(f"What the capability rows cost ({args.size}, {args.mode})", runs)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0
