@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimizer.model.build import AllocationModel, spending_terms
+from optimizer.model.build import MILLION, AllocationModel, spending_terms
 from optimizer.tolerance import QUANTITY_TOLERANCE, round_off
 from optimizer.words import figure
 from optimizer.workbook.data import fair_shares
@@ -27,6 +27,7 @@ ALLIANCE_COLUMNS = ["item", "period", "target", "held", "shortfall", "closed_pct
                     "row"]
 FAIR_SHARE_COLUMNS = ["ally", "item", "period", "fair_share", "band_floor", "held",
                       "short_of_band", "priority"]
+FUNDING_COLUMNS = ["from", "to", "period", "amount", "max_amount", "marginal_value", "row"]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -67,6 +68,15 @@ class Plan:
     # g (0 with the band off), priority.
     alliance: pd.DataFrame = field(default_factory=lambda: _empty(ALLIANCE_COLUMNS))
     fair_shares: pd.DataFrame = field(default_factory=lambda: _empty(FAIR_SHARE_COLUMNS))
+    # SPEC §7.2, one row per Funding row and period with money paid: amount f(a,b,t),
+    # the pair's max_amount over the horizon (blank: no cap), the cap's marginal value
+    # (per unit of money; blank without a cap) and the Funding row.
+    funding: pd.DataFrame = field(default_factory=lambda: _empty(FUNDING_COLUMNS))
+
+    def funding_by_ally(self, side: str) -> pd.Series:
+        """Σ_{b,t} f(a,b,t) per giver a (``side`` "from") or Σ_{a,t} f(a,b,t) per
+        receiver b ("to")."""
+        return self.funding.groupby(side)["amount"].sum().astype(float)
 
     @property
     def total_cost(self) -> float:
@@ -234,10 +244,20 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
     budgets["spent"] = pd.MultiIndex.from_frame(budgets[["ally", "period"]]).map(
         spent).to_numpy(float)
     budgets["spent"] = budgets["spent"].fillna(0.0)
-    budgets["remaining"] = round_off(budgets["budget"] - budgets["spent"], budgets["budget"])
+    funding = _funding(model, _values(model.f), _duals(model, duals, "funding_cap"))
+    key = pd.MultiIndex.from_frame(budgets[["ally", "period"]].assign(
+        period=periods[budgets["period"]]))
+    for side, column in (("from", "funding_given"), ("to", "funding_received")):
+        paid = funding.groupby([side, "period"])["amount"].sum()
+        budgets[column] = key.map(paid).to_numpy(float) if len(paid) else 0.0
+        budgets[column] = budgets[column].fillna(0.0)
+    budgets["remaining"] = round_off(
+        budgets["budget"] - budgets["spent"] - budgets["funding_given"]
+        + budgets["funding_received"], budgets["budget"])
     budgets["marginal_value"] = 0.0 - _duals(model, duals, "budget")
     budgets["period"] = periods[budgets["period"]]
-    budgets = budgets[["ally", "period", "budget", "spent", "remaining", "marginal_value"]]
+    budgets = budgets[["ally", "period", "budget", "spent", "funding_given",
+                       "funding_received", "remaining", "marginal_value"]]
 
     capacity = sets.capacity.copy()
     used = sets.orders.assign(quantity=_values(model.x)).groupby(["line", "period"])[
@@ -264,7 +284,27 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
                                       _values(model.band_short))
     return Plan(orders.reset_index(drop=True), expansions.reset_index(drop=True),
                 transfers.reset_index(drop=True), stocks, readiness, budgets, capacity,
-                cost_terms, capabilities, counted, alliance, fair_shares)
+                cost_terms, capabilities, counted, alliance, fair_shares, funding)
+
+
+def _funding(model: AllocationModel, amount: np.ndarray, cap_duals: np.ndarray
+             ) -> pd.DataFrame:
+    """The plan's funding (SPEC §7.2): f(a,b,t) in money (the model holds millions) where
+    above the tolerance, with the pair's cap and its marginal value (−dual, per unit of
+    money)."""
+    sets = model.sets
+    funding = sets.funding
+    if funding.empty:
+        return _empty(FUNDING_COLUMNS)
+    frame = funding.rename(columns={"giver": "from", "ally": "to"}).assign(
+        amount=amount * MILLION)
+    capped = funding[funding["max_amount"].notna()].drop_duplicates("pair")
+    value = pd.Series(0.0 - cap_duals, index=capped["pair"].to_numpy()) if len(capped) else (
+        pd.Series(dtype=float))
+    frame["marginal_value"] = frame["pair"].map(value)
+    frame["period"] = np.asarray(sets.periods, dtype=object)[frame["period"]]
+    frame = frame[frame["amount"] > QUANTITY_TOLERANCE * MILLION]
+    return frame[FUNDING_COLUMNS].reset_index(drop=True)
 
 
 def _alliance(model: AllocationModel, stock_of: pd.Series, shortfall: np.ndarray,

@@ -3,7 +3,8 @@
 Sheets, in order: Dashboard (the plan at a glance, with charts: ``optimizer.reports.dashboard``),
 Summary, Allocation, Readiness (closure shaded red to green), Capabilities (only when the
 input has capability targets, SPEC §7.1; shaded as Readiness), Burden sharing (only when
-the input has alliance targets, SPEC §7.2), Budgets, Capacity
+the input has alliance targets, SPEC §7.2), Budgets, Funding (only when the input has a
+Funding sheet, SPEC §7.2), Capacity
 (utilisation as a bar), Expansion, Advice
 (what relaxing each rule or limit would be worth, and up to where), Binding (the limits
 the plan uses up, with the cell that set each), Rule prices (with
@@ -208,11 +209,35 @@ BUDGETS = (
                      "ally left out).", MONEY, unit=MONEY_UNIT),
     Column("spent", "Money this plan spends in the period: orders, transport, transfers "
                     "received and expansions the ally pays for.", MONEY, unit=MONEY_UNIT),
-    Column("remaining", "budget − spent (money).", MONEY, unit=MONEY_UNIT),
+    Column("funding_given", "Money this ally pays in the period for other allies' "
+                            "purchases (Funding).", MONEY, header="funding given",
+           unit=MONEY_UNIT),
+    Column("funding_received", "Money other allies pay in the period for this ally's "
+                               "purchases (Funding).", MONEY, header="funding received",
+           unit=MONEY_UNIT),
+    Column("remaining", "budget − spent − funding given + funding received (money).", MONEY,
+           unit=MONEY_UNIT),
     Column("marginal_value",
            "How much the optimised objective improves per extra unit of money in this "
            "budget (0: the budget does not limit the plan)." + LEXICOGRAPHIC_NOTE + DUAL_NOTE,
            DUAL, header="value of relaxing", unit=f"{MONEY_UNIT} saved per {MONEY_UNIT}"),
+)
+
+FUNDING = (
+    Column("from", "The ally that pays (Funding.from)."),
+    Column("to", "The ally whose purchases it pays for (Funding.to)."),
+    Column("period", "The period in which the money is paid."),
+    Column("amount", "Money paid: among plans of equal weighted shortfall and cost, the "
+                     "least funding that reaches them.", MONEY, unit=MONEY_UNIT),
+    Column("max_amount", "The most the pair may pay over the horizon (Funding.max_amount; "
+                         "blank: no cap).", MONEY, header="cap", unit=MONEY_UNIT),
+    Column("marginal_value",
+           "How much the optimised objective improves per extra unit of money in the cap "
+           "(0: the cap does not limit the plan; blank: no cap)." + LEXICOGRAPHIC_NOTE
+           + DUAL_NOTE, DUAL, header="value of relaxing the cap",
+           unit=f"{MONEY_UNIT} saved per {MONEY_UNIT}"),
+    Column("funding_row", "The row of this pair on the input's Funding sheet.", WHOLE,
+           header="Funding row"),
 )
 
 CAPACITY = (
@@ -464,6 +489,7 @@ REPORT_TABLES: dict[str, TableSpec] = {
                                          "priority")),
     "Budgets": TableSpec(BUDGETS, keys=("ally", "period"), figures=("budget", "spent"),
                          blank_figures=True),
+    "Funding": TableSpec(FUNDING, keys=("from", "to", "period"), figures=("amount",)),
     "Capacity": TableSpec(CAPACITY, keys=("facility", "item", "period"),
                           figures=("capacity", "used"), blank_figures=True),
     "Expansion": TableSpec(EXPANSION),
@@ -681,8 +707,10 @@ def report_sheets(result: RunRecord) -> dict[str, SheetContent]:
         sheets["Capabilities"] = capabilities_sheet(result)
     if not result.data.alliance_targets.empty:
         sheets["Burden sharing"] = burden_sharing_sheet(result)
+    sheets["Budgets"] = budgets_sheet(result)
+    if not result.data.funding.empty:
+        sheets["Funding"] = funding_sheet(result)
     sheets |= {
-        "Budgets": budgets_sheet(result),
         "Capacity": capacity_sheet(result),
         "Expansion": expansion_sheet(result),
         "Advice": advice_sheet(result),
@@ -756,9 +784,23 @@ def burden_sharing_sheet(result: RunRecord) -> SheetContent:
     return _table(result, BURDEN_SHARING, _frame(shares, BURDEN_SHARING))
 
 
+FUNDING_FIELDS = ("funding_given", "funding_received")
+
+
 def budgets_sheet(result: RunRecord) -> SheetContent:
+    """Every budget, what the plan spends of it and what is left; the funding given and
+    received only when the input has a Funding sheet."""
     plan = result.plan
-    return _table(result, BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
+    columns = BUDGETS if not result.data.funding.empty else tuple(
+        column for column in BUDGETS if column.name not in FUNDING_FIELDS)
+    return _table(result, columns, _frame(plan.budgets if plan is not None else None, columns))
+
+
+def funding_sheet(result: RunRecord) -> SheetContent:
+    """What each ally pays for another's purchases, per period (SPEC §7.2)."""
+    plan = result.plan
+    return _table(result, FUNDING, _frame(plan.funding if plan is not None else None, FUNDING,
+                                          rename={"row": "funding_row"}))
 
 
 def capacity_sheet(result: RunRecord) -> SheetContent:
