@@ -152,3 +152,19 @@ def test_a_negative_cap_is_refused(tmp_path):
         load_workbook(path)
     [problem] = raised.value.problems
     assert problem.where == "Funding!C2"
+
+
+def test_burden_by_ally_shows_funding_given_and_received(tmp_path):
+    result = solve(tmp_path, s2_pays_for_s1(), BAND)
+    burden = result.plan.burden.set_index("ally")
+    assert burden["funding_given"].to_dict() == pytest.approx(
+        {"BIG": 0, "S1": 0, "S2": 14}, abs=1e-6)
+    assert burden["funding_received"].to_dict() == pytest.approx(
+        {"BIG": 0, "S1": 14, "S2": 0}, abs=1e-6)
+    # S1 holds its whole band, 8 of its fair share of 10: 80 %.
+    assert burden.loc["S1", "closure_pct"] == pytest.approx(80, abs=1e-6)
+    report = openpyxl.load_workbook(write_report(result, tmp_path / "report.xlsx"))
+    rows = list(report["Burden by ally"].iter_rows(values_only=True))
+    header = [str(cell) for cell in rows[0]]
+    s2 = next(dict(zip(header, cells, strict=True)) for cells in rows[1:] if cells[0] == "S2")
+    assert (s2["Funding given"], s2["Funding received"]) == pytest.approx((14, 0), abs=1e-6)

@@ -136,10 +136,78 @@ class Plan:
         ])
 
     @property
+    def burden(self) -> pd.DataFrame:
+        """Burden sharing by ally (SPEC §7.2): one row per ally, in the Allies order, over
+        the AllianceTargets rows r (target T_r, priority p_r, the ally's stock s(a,r) at
+        its end, from ``fair_shares``):
+
+        - fair_share_pct = 100 · φ_a (blank where no fair share is known);
+        - held_share_pct = 100 · Σ_r p_r · s(a,r) / Σ_r p_r · Σ_b s(b,r), the ally's share
+          of the alliance's stock (0 where the alliance holds none);
+        - spending = Σ_t spend(a,t), the Budgets sheet's spent summed over the periods, for
+          every ally (``spending``);
+        - spending_share_pct = 100 · spending(a) / Σ_b spending(b) (0 where no ally spends);
+        - funding_given = Σ_{b,t} f(a,b,t), funding_received = Σ_{b,t} f(b,a,t);
+        - closure_pct = 100 · Σ_r p_r · min(s(a,r), φ_a · T_r) / Σ_r p_r · φ_a · T_r, the
+          part of its fair share of the alliance targets the ally holds (100 where that
+          share is 0; blank where φ_a is unknown).
+
+        Each target counts with its priority, so that no item's units are added to
+        another's one for one (a shell and a missile count as their priorities say). No
+        rows without alliance targets."""
+        shares = self.fair_shares
+        key = pd.MultiIndex.from_frame(shares[["item", "period"]].astype(object))
+        targets = self.alliance.set_index(["item", "period"])
+        priority = shares["priority"].astype(float)
+        share = shares["fair_share"].astype(float)
+        held = shares["held"].astype(float)
+        due = share * key.map(targets["target"]).to_numpy(float)
+        sums = pd.DataFrame({
+            "held": priority * held,
+            "alliance_held": priority * key.map(targets["held"]).to_numpy(float),
+            "kept": priority * np.minimum(held, due),
+            "due": priority * due,
+        }).groupby(shares["ally"].to_numpy(), sort=False).sum()
+        allies = pd.Index(pd.unique(shares["ally"]))
+        sums = sums.reindex(allies)
+        share = share.groupby(shares["ally"].to_numpy(), sort=False).first().reindex(allies)
+        spending = (self.spending().groupby(level=0).sum()
+                    .reindex(allies, fill_value=0.0).astype(float))
+        closure = np.where(sums["due"] > 0, _percent(sums["kept"], sums["due"]), 100.0)
+        return pd.DataFrame({
+            "ally": allies.to_numpy(dtype=object),
+            "fair_share_pct": 100.0 * share.to_numpy(float),
+            "held_share_pct": _percent(sums["held"], sums["alliance_held"]),
+            "spending": spending.to_numpy(),
+            "spending_share_pct": _percent(spending, spending.sum()),
+            "funding_given": self.funding_by_ally("from").reindex(allies, fill_value=0.0)
+            .to_numpy(float),
+            "funding_received": self.funding_by_ally("to").reindex(allies, fill_value=0.0)
+            .to_numpy(float),
+            "closure_pct": np.where(share.isna(), np.nan, closure),
+        })
+
+    @property
+    def closure_spread(self) -> float:
+        """Largest − smallest closure_pct across the allies (``burden``), in percentage
+        points: 0 when every ally holds the same part of its fair share; NaN with no
+        alliance targets or no fair share known."""
+        closure = self.burden["closure_pct"].astype(float)
+        return float(closure.max() - closure.min())
+
+    @property
     def gap_closed_pct(self) -> float:
         """The share of gaps closed over every Requirements row, weighted by priority
         (``gap_closed``)."""
         return float(gap_closed(self.readiness))
+
+
+def _percent(part: pd.Series | np.ndarray, whole: pd.Series | np.ndarray | float
+             ) -> np.ndarray:
+    """100 · part / whole, element by element; 0 where whole is not above 0."""
+    part, whole = np.asarray(part, dtype=float), np.asarray(whole, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(whole > 0, 100.0 * part / whole, 0.0)
 
 
 def capability_met(capabilities: pd.DataFrame, by: str | None = None) -> float | pd.Series:
