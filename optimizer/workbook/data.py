@@ -88,6 +88,7 @@ class AllianceData:
     # SPEC §7.2, optional likewise.
     alliance_targets: pd.DataFrame = field(
         default_factory=lambda: empty_table("AllianceTargets"))
+    funding: pd.DataFrame = field(default_factory=lambda: empty_table("Funding"))
     source: Path | None = None
     # (schema sheet, column) -> (sheet name in the workbook, column letter)
     locations: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)

@@ -72,6 +72,8 @@ EXAMPLE_ROWS: dict[str, dict[str, object]] = {
                           "target": 18_000},
     "AllianceTargets": {"item": _ITEM, "period": _PERIOD, "target": 20_000, "priority": 1},
 }
+WITHOUT_EXAMPLE = ("Funding",)
+"""Sheets whose example would need a second ally: headers only."""
 EXAMPLE_NOTE = ("Example row: replace it with your own data or delete it. 'stockpile "
                 "validate' warns while it is here.")
 
@@ -205,7 +207,9 @@ def readme_rows(*, example_rows: bool = True) -> list[ReadmeRow]:
                   "columns may be left out.")),
         *([("text", ("Example rows", "",
                      f"Row 2 of every sheet is an example, its codes starting "
-                     f"{EXAMPLE_PREFIX}: replace it with your own data or delete it. "
+                     f"{EXAMPLE_PREFIX}: replace it with your own data or delete it "
+                     f"({', '.join(WITHOUT_EXAMPLE)}: none, as it would need a second "
+                     "ally). "
                      "'stockpile validate' warns, naming the sheet and row, while an "
                      "example row is left."))] if example_rows else []),
         ("text", ("Blank rows", "", "Blank rows are skipped.")),
@@ -289,7 +293,10 @@ def sheet_content(
 
 
 def example_frame(sheet: Sheet) -> pd.DataFrame:
-    """The sheet's example row (``EXAMPLE_ROWS``) under its headers; blank: None."""
+    """The sheet's example row (``EXAMPLE_ROWS``) under its headers; blank: None. A
+    sheet without one (``WITHOUT_EXAMPLE``) has its headers alone."""
+    if sheet.name in WITHOUT_EXAMPLE:
+        return pd.DataFrame(columns=sheet.column_names, dtype=object)
     example = EXAMPLE_ROWS[sheet.name]
     return pd.DataFrame([[example.get(name) for name in sheet.column_names]],
                         columns=sheet.column_names, dtype=object)
@@ -301,6 +308,9 @@ def template_sheets() -> dict[str, SheetContent]:
     sheets = {}
     for sheet in SHEETS:
         frame = example_frame(sheet)
+        if frame.empty:
+            sheets[sheet.name] = sheet_content(sheet, frame)
+            continue
         first = next(col for col, value in enumerate(frame.iloc[0]) if value is not None)
         sheets[sheet.name] = sheet_content(sheet, frame, cells=[
             Cell(1, first, frame.iat[0, first], note=EXAMPLE_NOTE)])
