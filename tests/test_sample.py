@@ -249,12 +249,15 @@ def test_a_small_allys_budget_binds_and_more_of_it_is_worth_something(plan_resul
 
 def test_the_small_allies_minimum_gap_closure_has_a_price(plan_result):
     """EST and LVA must close 30 % of every gap from 2029Q4 (Allies.min_gap_closure_from):
-    they spend some of their budget on rockets and interceptors rather than shells."""
+    they spend some of their budget on rockets and interceptors rather than shells. The
+    alliance's 155 mm goal has the other allies buy shells enough to keep the weighted
+    shortfall where it was without the rule; the rule's price is then money."""
     prices = plan_result.rule_prices
     [rule] = prices[(prices["rule"] == "minimum gap closure")
                     & prices["ally"].isna()].to_dict("records")
     assert rule["set_by"] == "Allies!D7, Allies!D8, Allies!F7, Allies!F8"  # EST, LVA
-    assert rule["shortfall_of_rule"] > 0
+    assert rule["shortfall_of_rule"] >= -1e-6
+    assert rule["cost_of_rule"] > 1e6
     readiness = plan_result.plan.readiness
     ruled = readiness[readiness["ally"].isin(["EST", "LVA"])
                       & readiness["period"].isin(["2029Q4", "2030Q4"])
@@ -301,7 +304,8 @@ def test_the_alliance_holds_its_155_mm_goal_unevenly(plan_result, tmp_path):
 
 def test_with_a_band_of_0_1_each_ally_holds_90_percent_of_its_share(plan_result):
     """The README's suggestion, --set rules.fair_share_band=0.1: every ally holds at least
-    0.9 × its fair share × 4 million, which costs more than the plan without the band."""
+    0.9 × its fair share × 4 million, which costs more than the plan without the band at
+    the same weighted shortfall (to the whole-unit solves' solver.mip_gap, 1e-4)."""
     banded = solve_workbook(SAMPLE, load_config(None, [
         "rules.fair_share_band=0.1", "explain.rule_prices=false",
         "explain.standardisation=false"]))
@@ -312,5 +316,5 @@ def test_with_a_band_of_0_1_each_ally_holds_90_percent_of_its_share(plan_result)
     assert (shares["held"] >= shares["band_floor"] - 1e-6).all()
     assert shares["short_of_band"].abs().max() <= 1e-6
     assert banded.plan.weighted_shortfall == pytest.approx(
-        plan_result.plan.weighted_shortfall, rel=1e-9)
+        plan_result.plan.weighted_shortfall, rel=1e-4)
     assert banded.plan.total_cost > plan_result.plan.total_cost
