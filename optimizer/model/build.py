@@ -591,7 +591,7 @@ def define_funding(model: AllocationModel) -> None:
     model.limits.append(Limit(
         FUNDING_CAP, "unit of money", MILLION, "million", True, _read_funding_cap,
         lambda r, step: (f"each more {step} that {r['ally']} may pay for {r['receiver']}'s "
-                         "purchases"), _relax_funding_cap, counted_in=MONEY))
+                         "purchases"), _relax_funding_cap, counted_in=MONEY, holds_back=True))
 
 
 def _read_funding_cap(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
