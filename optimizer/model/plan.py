@@ -27,6 +27,9 @@ ALLIANCE_COLUMNS = ["item", "period", "target", "held", "shortfall", "closed_pct
                     "row"]
 FAIR_SHARE_COLUMNS = ["ally", "item", "period", "fair_share", "band_floor", "held",
                       "short_of_band", "priority"]
+ORDER_COLUMNS = ["facility", "host", "item", "ally", "order_period", "delivery_period",
+                 "quantity", "unit_cost", "transport_cost", "total_cost", "framework",
+                 "framework_fee", "price"]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -47,6 +50,11 @@ def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray
 class Plan:
     """A solved plan. Period columns hold period codes."""
 
+    # One row per order above the tolerance (ORDER_COLUMNS): unit_cost is what the line
+    # is paid a unit (a framework's unit_price for a framework order), framework_fee what
+    # a framework member pays its lead a unit, price = unit_cost + framework_fee +
+    # transport_cost, what a unit costs the ally, total_cost = quantity × price;
+    # framework blank for a direct order (SPEC §7.2).
     orders: pd.DataFrame
     expansions: pd.DataFrame
     transfers: pd.DataFrame
@@ -67,6 +75,18 @@ class Plan:
     # g (0 with the band off), priority.
     alliance: pd.DataFrame = field(default_factory=lambda: _empty(ALLIANCE_COLUMNS))
     fair_shares: pd.DataFrame = field(default_factory=lambda: _empty(FAIR_SHARE_COLUMNS))
+
+    def framework_purchases(self) -> pd.DataFrame:
+        """What each ally buys through frameworks (SPEC §7.2), indexed by ally: units (Σ
+        x_f) and money (Σ price · x_f, its fees and transport included); allies that buy
+        none are left out."""
+        orders = self.orders
+        if "framework" not in orders.columns:
+            return pd.DataFrame({"units": pd.Series(dtype=float),
+                                 "money": pd.Series(dtype=float)})
+        through = orders[orders["framework"].notna()]
+        return through.groupby("ally").agg(
+            units=("quantity", "sum"), money=("total_cost", "sum")).astype(float)
 
     @property
     def total_cost(self) -> float:
@@ -115,9 +135,9 @@ class Plan:
     def spending(self) -> pd.Series:
         """What each ally spends in the plan (SPEC §4, constraint 5: the terms
         ``spending_terms`` puts in the budget rows), as amounts indexed by the ally, one
-        per kind: its orders with their transport, the expansions it pays for, and the
-        transport of the transfers it receives (expansions funded outside the budgets are
-        no ally's). Summed by ally they are Σ_t spend(a,t)."""
+        per kind: its orders with their transport and framework fees, the expansions it
+        pays for, and the transport of the transfers it receives (expansions funded
+        outside the budgets are no ally's). Summed by ally they are Σ_t spend(a,t)."""
         transfers = self.transfers
         return pd.concat([
             self.orders.groupby("ally")["total_cost"].sum(),
@@ -190,8 +210,8 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
     orders["delivery_period"] = periods[orders["delivery"]]
     orders["transport_cost"] = orders["route_cost"]
     orders["total_cost"] = orders["quantity"] * orders["price"]
-    orders = orders[["facility", "host", "item", "ally", "order_period", "delivery_period",
-                     "quantity", "unit_cost", "transport_cost", "total_cost"]]
+    orders["framework_fee"] = orders["fee"]
+    orders = orders[ORDER_COLUMNS]
 
     expansions = sets.expansions.assign(extra_capacity=_values(model.e))
     expansions = expansions[expansions["extra_capacity"] > QUANTITY_TOLERANCE].copy()
@@ -234,10 +254,13 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
     budgets["spent"] = pd.MultiIndex.from_frame(budgets[["ally", "period"]]).map(
         spent).to_numpy(float)
     budgets["spent"] = budgets["spent"].fillna(0.0)
-    budgets["remaining"] = round_off(budgets["budget"] - budgets["spent"], budgets["budget"])
+    budgets["fees_received"] = _fees_received(model, solution, budgets)
+    budgets["remaining"] = round_off(
+        budgets["budget"] - budgets["spent"] + budgets["fees_received"], budgets["budget"])
     budgets["marginal_value"] = 0.0 - _duals(model, duals, "budget")
     budgets["period"] = periods[budgets["period"]]
-    budgets = budgets[["ally", "period", "budget", "spent", "remaining", "marginal_value"]]
+    budgets = budgets[["ally", "period", "budget", "spent", "remaining", "marginal_value",
+                       "fees_received"]]
 
     capacity = sets.capacity.copy()
     used = sets.orders.assign(quantity=_values(model.x)).groupby(["line", "period"])[
@@ -265,6 +288,19 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
     return Plan(orders.reset_index(drop=True), expansions.reset_index(drop=True),
                 transfers.reset_index(drop=True), stocks, readiness, budgets, capacity,
                 cost_terms, capabilities, counted, alliance, fair_shares)
+
+
+def _fees_received(model: AllocationModel, solution: np.ndarray,
+                   budgets: pd.DataFrame) -> np.ndarray:
+    """Per Budgets row (ally, period as a position): Σ fee · x_f over the framework
+    orders its ally leads in that period, the money members pay it (SPEC §7.2)."""
+    orders = model.sets.orders
+    paid = orders.assign(amount=orders["fee"] * solution[model.x])
+    received = paid[paid["amount"] != 0].groupby(["lead", "period"])["amount"].sum()
+    if received.empty:
+        return np.zeros(len(budgets))
+    key = pd.MultiIndex.from_frame(budgets[["ally", "period"]])
+    return np.nan_to_num(key.map(received).to_numpy(float))
 
 
 def _alliance(model: AllocationModel, stock_of: pd.Series, shortfall: np.ndarray,

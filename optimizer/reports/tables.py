@@ -111,12 +111,18 @@ ALLOCATION = (
            "The period at whose end the units arrive in the ally's stock "
            "(order period + the line's lead time + the route's extra lead time)."),
     Column("quantity", "Units ordered, in the item's unit.", QUANTITY, unit=ITEM),
-    Column("unit_cost", "Price per unit at the facility (money).", MONEY, unit=PER_UNIT),
+    Column("unit_cost", "Price per unit at the facility (money); for an order through a "
+                        "framework, the framework's unit_price.", MONEY, unit=PER_UNIT),
     Column("transport_cost",
            "Transport cost per unit from the host country to the ally (money).", MONEY,
            unit=PER_UNIT),
-    Column("total_cost", "quantity × (unit_cost + transport_cost), in money.", MONEY,
-           unit=MONEY_UNIT),
+    Column("total_cost", "quantity × (unit_cost + framework_fee + transport_cost), in "
+                         "money: what the ally pays.", MONEY, unit=MONEY_UNIT),
+    Column("framework", "The joint purchase (Frameworks) the ally orders through, at its "
+                        "unit_price; blank: ordered from the line directly."),
+    Column("framework_fee", "Fee per unit the ally pays the framework's lead on top of "
+                            "unit_cost (0 for the lead and for direct orders; money).",
+           MONEY, header="framework fee", unit=PER_UNIT),
 )
 
 READINESS = (
@@ -208,11 +214,15 @@ BUDGETS = (
                      "ally left out).", MONEY, unit=MONEY_UNIT),
     Column("spent", "Money this plan spends in the period: orders, transport, transfers "
                     "received and expansions the ally pays for.", MONEY, unit=MONEY_UNIT),
-    Column("remaining", "budget − spent (money).", MONEY, unit=MONEY_UNIT),
+    Column("remaining", "budget − spent + fees_received (money).", MONEY, unit=MONEY_UNIT),
     Column("marginal_value",
            "How much the optimised objective improves per extra unit of money in this "
            "budget (0: the budget does not limit the plan)." + LEXICOGRAPHIC_NOTE + DUAL_NOTE,
            DUAL, header="value of relaxing", unit=f"{MONEY_UNIT} saved per {MONEY_UNIT}"),
+    Column("fees_received", "Framework fees the ally receives as a framework's lead from "
+                            "its members' orders in the period (money), which its budget "
+                            "gains: remaining = budget − spent + fees_received.", MONEY,
+           header="framework fees received", unit=MONEY_UNIT),
 )
 
 CAPACITY = (
@@ -567,6 +577,10 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
     # The cost terms: the Summary's rows of ``Plan.cost_terms``, which total_cost adds up.
     "purchase_cost": SummaryMetric(MONEY, "Cost term: units ordered × price at the facility "
                                           "(money).", cost_term=True),
+    "framework_fees": SummaryMetric(MONEY, "Cost term: fees framework members pay the "
+                                           "lead on top of the framework's unit_price "
+                                           "(money; the lead's budget receives them).",
+                                    cost_term=True),
     "transport_cost": SummaryMetric(MONEY, "Cost term: transport of orders and transfers "
                                            "(money).", cost_term=True),
     "expansion_cost": SummaryMetric(MONEY, "Cost term: capacity expansions (money).",
