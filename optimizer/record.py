@@ -5,6 +5,7 @@ render it, and above the stages that fill it; ``optimizer.pipeline`` makes it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,9 @@ class RunRecord:
                 summary["capability_met_pct"] = self.plan.capability_met_pct
             if not self.plan.alliance.empty:  # SPEC §7.2: the part of W they leave open
                 summary["alliance_shortfall"] = self.plan.alliance_shortfall
+                spread = self.plan.closure_spread
+                if math.isfinite(spread):  # blank where no fair share is known
+                    summary["closure_spread"] = spread
             summary.update(self.plan.cost_terms)
         if self.verification is not None:
             summary["verifier_max_violation"] = self.verification.max_violation

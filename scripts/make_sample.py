@@ -372,6 +372,10 @@ SOURCES = [
      "ILLUSTRATIVE [assumption]",
      "CapabilityTargets; Compatibility factor and qualified (candidates: 155PL for PZH2000 "
      "and CAESAR)"),
+    ("155 mm round (Czech initiative, German share)", "EUR 576 M for ~180k rounds bought "
+     "for another state", "[inference]",
+     "Funding: DEU may pay up to EUR 288 M each for the purchases of EST and LTU "
+     "[assumption: the German share, split]"),
     ("Readiness targets, stocks, consumption, transport, restrictions, allies' rules",
      "no per-ally stockpile target is public; NATO capability targets are classified",
      "ILLUSTRATIVE [unverified]",
@@ -472,6 +476,9 @@ def tables() -> dict[str, list[tuple]]:
             for (ally, platform), target in CAPABILITY_TARGETS_2030.items()
             for period, share in MILESTONES.items()
         ],
+        # Buying for others (SPEC §7.2): Germany's share of the Czech initiative, here
+        # for two Baltic allies.
+        "Funding": [("DEU", "EST", 288_000_000), ("DEU", "LTU", 288_000_000)],
         # Burden sharing (SPEC §7.2): no alliance-wide targets, each ally's own targets
         # being the published ones; the sheet is there, headed, for an analyst to fill.
         "AllianceTargets": [],

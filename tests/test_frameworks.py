@@ -72,6 +72,10 @@ def test_small_allies_buy_at_the_lead_nations_price(tmp_path, solver, mode):
     assert purchases.loc["BIG"].tolist() == pytest.approx([84, 420])
     assert purchases.loc["S1"].tolist() == pytest.approx([8, 44])
     assert purchases.loc["S2"].tolist() == pytest.approx([8, 44])
+    burden = plan.burden.set_index("ally")
+    assert burden["framework_units"].to_dict() == pytest.approx({"BIG": 84, "S1": 8, "S2": 8})
+    assert burden["framework_spending"].to_dict() == pytest.approx(
+        {"BIG": 420, "S1": 44, "S2": 44})
 
     verification = result.verification
     assert verification.passed
@@ -105,6 +109,12 @@ def test_the_report_shows_the_fees_the_orders_through_the_framework_and_the_lead
     assert {row[0]: (row[received], row[remaining]) for row in rows[1:]} == {
         "BIG": pytest.approx((8, 38)), "S1": pytest.approx((0, 6)),
         "S2": pytest.approx((0, 36))}
+    rows = list(report["Burden by ally"].iter_rows(values_only=True))
+    units = rows[0].index("Units bought through frameworks")
+    spent = rows[0].index("Spent through frameworks")
+    assert {row[0]: (row[units], row[spent]) for row in rows[1:]} == {
+        "BIG": pytest.approx((84, 420)), "S1": pytest.approx((8, 44)),
+        "S2": pytest.approx((8, 44))}
     # Among plans of equal W and cost, the least fee: here no other plan exists.
     assert summary["movements"] == ("pays 8 in framework fees: no plan of equal cost and "
                                     "shortfall does less")

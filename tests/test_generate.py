@@ -52,7 +52,8 @@ def with_platforms() -> dict[str, pd.DataFrame]:
     return generate_tables(**SMALL, seed=7, platforms=3)
 
 
-UNGENERATED_SHEETS = ["AllianceTargets"]  # SPEC §7.2: the generator sets no alliance targets
+# SPEC §7.2: the generator sets no alliance targets and no funding.
+UNGENERATED_SHEETS = ["AllianceTargets", "Funding"]
 FRAMEWORK_SHEETS = ["Frameworks", "FrameworkMembers"]  # only with --frameworks
 GENERATED = [sheet for sheet in SHEETS
              if sheet.name not in UNGENERATED_SHEETS + FRAMEWORK_SHEETS]

@@ -466,8 +466,7 @@ def test_the_page_names_the_currency_and_each_items_unit(tmp_path):
     headers = [html.unescape(h) for h in re.findall(r"<button[^>]*>([^<]*)</button>",
                                                     allocation)]
     assert headers[6:] == ["Quantity", "Unit cost (EUR per unit)",
-                           "Transport cost (EUR per unit)", "Total cost (EUR)", "Framework",
-                           "Framework fee (EUR per unit)"]
+                           "Transport cost (EUR per unit)", "Total cost (EUR)"]
     quantities = re.findall(r'<td class="number" data-value="[^"]+">([^<]*)</td>',
                             allocation)
     assert any(cell.endswith(" rounds") for cell in quantities)

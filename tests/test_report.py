@@ -214,8 +214,7 @@ def test_every_sheet_in_order_with_its_header(written):
     assert fields(workbook["Run info"]) == ["section", "key", "value"]
     assert headers(workbook["Allocation"]) == [
         "Facility", "Host country", "Item", "Ally", "Order period", "Delivery period",
-        "Quantity", "Unit cost (per unit)", "Transport cost (per unit)", "Total cost",
-        "Framework", "Framework fee (per unit)"]
+        "Quantity", "Unit cost (per unit)", "Transport cost (per unit)", "Total cost"]
     assert headers(workbook["Capacity"])[5:] == [
         "Utilisation (%)", "Value of relaxing (per unit of capacity)"]
     assert headers(workbook["Budgets"])[5] == "Value of relaxing (saved per unit of money)"
@@ -229,13 +228,11 @@ def test_money_headers_and_figures_name_the_currency(tmp_path):
     result = make_result(tmp_path, currency="EUR")
     workbook = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))
     assert headers(workbook["Allocation"])[7:] == [
-        "Unit cost (EUR per unit)", "Transport cost (EUR per unit)", "Total cost (EUR)",
-        "Framework", "Framework fee (EUR per unit)"]
-    assert fields(workbook["Allocation"]) == [*HEADERS["Allocation"], "framework",
-                                              "framework_fee"]
+        "Unit cost (EUR per unit)", "Transport cost (EUR per unit)", "Total cost (EUR)"]
+    assert fields(workbook["Allocation"]) == HEADERS["Allocation"]
     assert headers(workbook["Budgets"])[2:] == [
         "Budget (EUR)", "Spent (EUR)", "Remaining (EUR)",
-        "Value of relaxing (EUR saved per EUR)", "Framework fees received (EUR)"]
+        "Value of relaxing (EUR saved per EUR)"]
     assert headers(workbook["Capacity"])[6] == "Value of relaxing (EUR per unit of capacity)"
     assert headers(workbook["Readiness"])[8] == "Cost of one more unit of target (EUR)"
     assert headers(workbook["Expansion"])[4] == "Cost (EUR)"

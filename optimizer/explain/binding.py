@@ -44,9 +44,10 @@ from optimizer.workbook.data import AllianceData
 COLUMNS = ("family", "ally", "item", "facility", "host", "period", "limit", "used", "per",
            "shortfall_closed", "cost_saved", "objective_improved", "how", "set_by")
 # Where each limit sits in the model and how a step moves it (for Advice and the
-# measured re-solves): the row or column, and the right-hand side moved per step.
+# measured re-solves): the row or column, the right-hand side moved per step, and the
+# labels no sheet column shows (a funding cap's receiver, its giver being the ally).
 POSITION = ("position", "on_rows", "rhs_per_step", "step", "step_words", "cell_value",
-            "counted_in", "holds_back", "declared")
+            "counted_in", "holds_back", "declared", "receiver")
 FIGURES = ("shortfall_closed", "cost_saved", "objective_improved")
 DUAL = "dual of the linear program"
 UNPROVEN = ("not valued: the plan is not proven optimal (a limit stopped the solver), so "

@@ -35,6 +35,7 @@ MILLION = 1e6
 
 
 CAPACITY, EXPANSION, BUDGET = "capacity", "expansion limit", "budget"
+FUNDING_CAP = "funding cap"
 GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier share",
                                            "work share")
 # What a limit's value is counted in: the item's unit, money, or percent.
@@ -143,6 +144,7 @@ class AllocationModel:
     alliance_short: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # §7.2
     band_short: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     carry: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    f: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # §7.2, millions
     cost_terms: dict[str, Terms] = field(default_factory=dict)
     weighted_shortfall: Terms | None = None
     shortfall_penalty: Terms | None = None
@@ -577,12 +579,65 @@ def _gap_closure_rule(data: AllianceData, config: Config) -> Rule | None:
         c.with_settings({"rules.min_gap_closure": 0.0})))
 
 
+def define_funding(model: AllocationModel) -> None:
+    """SPEC §7.2, for the Funding rows (none: nothing is added). Columns f(a,b,t) ≥ 0,
+    the money ally a pays for ally b's purchases in t, held in millions (they enter the
+    budget rows, ``define_budget_constraints``), and, for a row with a cap, the row
+    13. Σ_t 10⁶ f(a,b,t) ≤ max_amount(a,b), held in millions.
+    Among plans of equal W and cost, the least funding is chosen (``CleanTerm``)."""
+    sets = model.sets
+    funding = sets.funding
+    if funding.empty:
+        return
+    model.f = model.linear.add_columns(
+        "f", funding, lambda: [funding["giver"], funding["ally"],
+                               _period_codes(sets, funding["period"])])
+    model.clean_terms.append(CleanTerm(
+        (model.f, np.full(len(model.f), MILLION)), MONEY, 1 / MILLION,
+        lambda paid: f"pays {figure(paid)} for other allies' purchases"))
+    capped = funding[funding["max_amount"].notna()]
+    if capped.empty:
+        return
+    labels = capped.drop_duplicates("pair").reset_index(drop=True)
+    model.linear.add_rows(
+        "funding_cap", labels, lambda: [labels["giver"], labels["ally"]],
+        pd.Index(labels["pair"]).get_indexer(capped["pair"]),
+        model.f[capped.index.to_numpy()], np.full(len(capped), MILLION), LESS,
+        labels["max_amount"].to_numpy(float), scale=1 / MILLION)
+    model.limits.append(Limit(
+        FUNDING_CAP, "unit of money", MILLION, "million", True, _read_funding_cap,
+        lambda r, step: (f"each more {step} that {r['ally']} may pay for {r['receiver']}'s "
+                         "purchases"), _relax_funding_cap, counted_in=MONEY))
+
+
+def _read_funding_cap(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+    """Funding cap (13): Funding!max_amount against what the giver (``ally``) pays for
+    the receiver's purchases over the horizon."""
+    family = model.linear.rows["funding_cap"]
+    labels = _built_labels(family)
+    used, _ = _row_parts(family, values)
+    limit = family.rhs / family.scale
+    return pd.DataFrame({
+        "ally": labels["giver"], "receiver": labels["ally"], "limit": limit, "used": used,
+        "tight": _tight(used, limit), "set_by": _cells("Funding", "max_amount", labels["row"]),
+        "position": family.start + np.arange(len(labels)), "rhs_per_unit": 1.0})
+
+
+def _relax_funding_cap(data: AllianceData, record: dict, amount: float) -> AllianceData:
+    """Funding!max_amount of the pair raised by ``amount``."""
+    funding = data.funding
+    here = (funding["from"] == record["ally"]) & (funding["to"] == record["receiver"])
+    return dataclasses.replace(data, funding=funding.assign(
+        max_amount=funding["max_amount"].where(~here, funding["max_amount"] + amount)))
+
+
 def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
     """5. Budget, for every ally with Budgets rows and every period:
-    spend(a,t) ≤ budget(a,t); with budget_carryover, Σ_{τ≤t} spend(a,τ) ≤ Σ_{τ≤t} budget(a,τ),
-    written with carry-over variables carry(a,t) ≥ 0 (unspent money moved to t+1, in
-    millions): spend(a,t) + 10⁶ carry(a,t) − 10⁶ carry(a,t−1) ≤ budget(a,t).
-    Rows are held in millions (``MILLION``).
+    spend(a,t) + Σ_b f(a,b,t) − Σ_b f(b,a,t) ≤ budget(a,t) (funding given and received,
+    SPEC §7.2, in millions); with budget_carryover, the same summed over τ ≤ t, written
+    with carry-over variables carry(a,t) ≥ 0 (unspent money moved to t+1, in millions):
+    … + 10⁶ carry(a,t) − 10⁶ carry(a,t−1) ≤ budget(a,t). Rows are held in millions
+    (``MILLION``).
     A framework's lead gains the fees its members pay through it in t (SPEC §7.2): its row
     also holds − Σ fee · x_f(ℓ,b,t) (``_fee_credits``)."""
     sets = model.sets
@@ -595,6 +650,12 @@ def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
     terms = terms[ally_index.get_indexer(terms["ally"]) >= 0]
     row = ally_index.get_indexer(terms["ally"]) * horizon + terms["period"].to_numpy()
     parts = [(row, terms["column"].to_numpy(), terms["coefficient"].to_numpy())]
+    funding = sets.funding
+    for side, sign in (("giver", 1.0), ("ally", -1.0)):
+        budgeted = ally_index.get_indexer(funding[side]) >= 0
+        parts.append((ally_index.get_indexer(funding.loc[budgeted, side]) * horizon
+                      + funding.loc[budgeted, "period"].to_numpy(),
+                      model.f[budgeted], np.full(int(budgeted.sum()), sign * MILLION)))
     if carryover:
         model.carry = model.linear.add_columns(
             "carry", budgets, lambda: [budgets["ally"], _period_codes(sets, budgets["period"])])
@@ -1030,6 +1091,7 @@ def create_model(sets: ModelSets, config: Config, *, elastic: bool = False) -> A
     define_stock_balance(model)
     define_readiness_constraints(model)
     define_min_gap_closure(model)
+    define_funding(model)
     define_budget_constraints(model, rules.budget_carryover)
     define_supplier_share_constraints(model, rules.max_supplier_share)
     define_work_share_constraints(model, rules.work_share)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimizer.model.build import AllocationModel, spending_terms
+from optimizer.model.build import MILLION, AllocationModel, spending_terms
 from optimizer.tolerance import QUANTITY_TOLERANCE, round_off
 from optimizer.words import figure
 from optimizer.workbook.data import fair_shares
@@ -27,6 +27,7 @@ ALLIANCE_COLUMNS = ["item", "period", "target", "held", "shortfall", "closed_pct
                     "row"]
 FAIR_SHARE_COLUMNS = ["ally", "item", "period", "fair_share", "band_floor", "held",
                       "short_of_band", "priority"]
+FUNDING_COLUMNS = ["from", "to", "period", "amount", "max_amount", "marginal_value", "row"]
 ORDER_COLUMNS = ["facility", "host", "item", "ally", "order_period", "delivery_period",
                  "quantity", "unit_cost", "transport_cost", "total_cost", "framework",
                  "framework_fee", "price"]
@@ -75,6 +76,15 @@ class Plan:
     # g (0 with the band off), priority.
     alliance: pd.DataFrame = field(default_factory=lambda: _empty(ALLIANCE_COLUMNS))
     fair_shares: pd.DataFrame = field(default_factory=lambda: _empty(FAIR_SHARE_COLUMNS))
+    # SPEC §7.2, one row per Funding row and period with money paid: amount f(a,b,t),
+    # the pair's max_amount over the horizon (blank: no cap), the cap's marginal value
+    # (per unit of money; blank without a cap) and the Funding row.
+    funding: pd.DataFrame = field(default_factory=lambda: _empty(FUNDING_COLUMNS))
+
+    def funding_by_ally(self, side: str) -> pd.Series:
+        """Σ_{b,t} f(a,b,t) per giver a (``side`` "from") or Σ_{a,t} f(a,b,t) per
+        receiver b ("to")."""
+        return self.funding.groupby(side)["amount"].sum().astype(float)
 
     def framework_purchases(self) -> pd.DataFrame:
         """What each ally buys through frameworks (SPEC §7.2), indexed by ally: units (Σ
@@ -146,10 +156,83 @@ class Plan:
         ])
 
     @property
+    def burden(self) -> pd.DataFrame:
+        """Burden sharing by ally (SPEC §7.2): one row per ally, in the Allies order, over
+        the AllianceTargets rows r (target T_r, priority p_r, the ally's stock s(a,r) at
+        its end, from ``fair_shares``):
+
+        - fair_share_pct = 100 · φ_a (blank where no fair share is known);
+        - held_share_pct = 100 · Σ_r p_r · s(a,r) / Σ_r p_r · Σ_b s(b,r), the ally's share
+          of the alliance's stock (0 where the alliance holds none);
+        - spending = Σ_t spend(a,t), the Budgets sheet's spent summed over the periods, for
+          every ally (``spending``);
+        - spending_share_pct = 100 · spending(a) / Σ_b spending(b) (0 where no ally spends);
+        - funding_given = Σ_{b,t} f(a,b,t), funding_received = Σ_{b,t} f(b,a,t);
+        - framework_units = Σ x_f(ℓ,a,t), framework_spending = Σ price · x_f(ℓ,a,t), what
+          the ally buys through frameworks (``framework_purchases``);
+        - closure_pct = 100 · Σ_r p_r · min(s(a,r), φ_a · T_r) / Σ_r p_r · φ_a · T_r, the
+          part of its fair share of the alliance targets the ally holds (100 where that
+          share is 0; blank where φ_a is unknown).
+
+        Each target counts with its priority, so that no item's units are added to
+        another's one for one (a shell and a missile count as their priorities say). No
+        rows without alliance targets."""
+        shares = self.fair_shares
+        key = pd.MultiIndex.from_frame(shares[["item", "period"]].astype(object))
+        targets = self.alliance.set_index(["item", "period"])
+        priority = shares["priority"].astype(float)
+        share = shares["fair_share"].astype(float)
+        held = shares["held"].astype(float)
+        due = share * key.map(targets["target"]).to_numpy(float)
+        sums = pd.DataFrame({
+            "held": priority * held,
+            "alliance_held": priority * key.map(targets["held"]).to_numpy(float),
+            "kept": priority * np.minimum(held, due),
+            "due": priority * due,
+        }).groupby(shares["ally"].to_numpy(), sort=False).sum()
+        allies = pd.Index(pd.unique(shares["ally"]))
+        sums = sums.reindex(allies)
+        share = share.groupby(shares["ally"].to_numpy(), sort=False).first().reindex(allies)
+        spending = (self.spending().groupby(level=0).sum()
+                    .reindex(allies, fill_value=0.0).astype(float))
+        closure = np.where(sums["due"] > 0, _percent(sums["kept"], sums["due"]), 100.0)
+        purchases = self.framework_purchases().reindex(allies, fill_value=0.0)
+        return pd.DataFrame({
+            "ally": allies.to_numpy(dtype=object),
+            "fair_share_pct": 100.0 * share.to_numpy(float),
+            "held_share_pct": _percent(sums["held"], sums["alliance_held"]),
+            "spending": spending.to_numpy(),
+            "spending_share_pct": _percent(spending, spending.sum()),
+            "funding_given": self.funding_by_ally("from").reindex(allies, fill_value=0.0)
+            .to_numpy(float),
+            "funding_received": self.funding_by_ally("to").reindex(allies, fill_value=0.0)
+            .to_numpy(float),
+            "framework_units": purchases["units"].to_numpy(float),
+            "framework_spending": purchases["money"].to_numpy(float),
+            "closure_pct": np.where(share.isna(), np.nan, closure),
+        })
+
+    @property
+    def closure_spread(self) -> float:
+        """Largest − smallest closure_pct across the allies (``burden``), in percentage
+        points: 0 when every ally holds the same part of its fair share; NaN with no
+        alliance targets or no fair share known."""
+        closure = self.burden["closure_pct"].astype(float)
+        return float(closure.max() - closure.min())
+
+    @property
     def gap_closed_pct(self) -> float:
         """The share of gaps closed over every Requirements row, weighted by priority
         (``gap_closed``)."""
         return float(gap_closed(self.readiness))
+
+
+def _percent(part: pd.Series | np.ndarray, whole: pd.Series | np.ndarray | float
+             ) -> np.ndarray:
+    """100 · part / whole, element by element; 0 where whole is not above 0."""
+    part, whole = np.asarray(part, dtype=float), np.asarray(whole, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(whole > 0, 100.0 * part / whole, 0.0)
 
 
 def capability_met(capabilities: pd.DataFrame, by: str | None = None) -> float | pd.Series:
@@ -254,13 +337,21 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
     budgets["spent"] = pd.MultiIndex.from_frame(budgets[["ally", "period"]]).map(
         spent).to_numpy(float)
     budgets["spent"] = budgets["spent"].fillna(0.0)
+    funding = _funding(model, _values(model.f), _duals(model, duals, "funding_cap"))
+    key = pd.MultiIndex.from_frame(budgets[["ally", "period"]].assign(
+        period=periods[budgets["period"]]))
+    for side, column in (("from", "funding_given"), ("to", "funding_received")):
+        paid = funding.groupby([side, "period"])["amount"].sum()
+        budgets[column] = key.map(paid).to_numpy(float) if len(paid) else 0.0
+        budgets[column] = budgets[column].fillna(0.0)
     budgets["fees_received"] = _fees_received(model, solution, budgets)
     budgets["remaining"] = round_off(
-        budgets["budget"] - budgets["spent"] + budgets["fees_received"], budgets["budget"])
+        budgets["budget"] - budgets["spent"] - budgets["funding_given"]
+        + budgets["funding_received"] + budgets["fees_received"], budgets["budget"])
     budgets["marginal_value"] = 0.0 - _duals(model, duals, "budget")
     budgets["period"] = periods[budgets["period"]]
-    budgets = budgets[["ally", "period", "budget", "spent", "remaining", "marginal_value",
-                       "fees_received"]]
+    budgets = budgets[["ally", "period", "budget", "spent", "funding_given",
+                       "funding_received", "fees_received", "remaining", "marginal_value"]]
 
     capacity = sets.capacity.copy()
     used = sets.orders.assign(quantity=_values(model.x)).groupby(["line", "period"])[
@@ -287,7 +378,27 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
                                       _values(model.band_short))
     return Plan(orders.reset_index(drop=True), expansions.reset_index(drop=True),
                 transfers.reset_index(drop=True), stocks, readiness, budgets, capacity,
-                cost_terms, capabilities, counted, alliance, fair_shares)
+                cost_terms, capabilities, counted, alliance, fair_shares, funding)
+
+
+def _funding(model: AllocationModel, amount: np.ndarray, cap_duals: np.ndarray
+             ) -> pd.DataFrame:
+    """The plan's funding (SPEC §7.2): f(a,b,t) in money (the model holds millions) where
+    above the tolerance, with the pair's cap and its marginal value (−dual, per unit of
+    money)."""
+    sets = model.sets
+    funding = sets.funding
+    if funding.empty:
+        return _empty(FUNDING_COLUMNS)
+    frame = funding.rename(columns={"giver": "from", "ally": "to"}).assign(
+        amount=amount * MILLION)
+    capped = funding[funding["max_amount"].notna()].drop_duplicates("pair")
+    value = pd.Series(0.0 - cap_duals, index=capped["pair"].to_numpy()) if len(capped) else (
+        pd.Series(dtype=float))
+    frame["marginal_value"] = frame["pair"].map(value)
+    frame["period"] = np.asarray(sets.periods, dtype=object)[frame["period"]]
+    frame = frame[frame["amount"] > QUANTITY_TOLERANCE * MILLION]
+    return frame[FUNDING_COLUMNS].reset_index(drop=True)
 
 
 def _fees_received(model: AllocationModel, solution: np.ndarray,

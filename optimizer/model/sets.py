@@ -57,6 +57,9 @@ class ModelSets:
     bands        g(a,i,t): with rules.fair_share_band δ < 1, one per AllianceTargets row
                  and ally: ally, item, period, fair_share φ_a, floor (= (1 − δ)·φ_a·
                  target), priority, penalty, target (its position in ``alliance``)
+    funding      f(a,b,t) (SPEC §7.2): one per Funding row and period: giver a, ally b
+                 (whose purchases a pays for), period, max_amount (NaN: no cap), pair
+                 (the row's position in the Funding sheet), row
     """
 
     periods: tuple[str, ...]
@@ -75,6 +78,7 @@ class ModelSets:
     counts: pd.DataFrame
     alliance: pd.DataFrame
     bands: pd.DataFrame
+    funding: pd.DataFrame
 
 
 def route_costs(data: AllianceData, routes: pd.DataFrame) -> pd.DataFrame:
@@ -182,6 +186,7 @@ def build_sets(data: AllianceData, config: Config) -> ModelSets:
         expansions=expansions, transfers=transfers, stocks=stocks, on_hand=on_hand,
         shortfalls=shortfalls, budgets=budgets, allies=data.allies, items=data.items,
         capabilities=capabilities, counts=counts, alliance=alliance, bands=bands,
+        funding=_funding_set(data, horizon),
     )
 
 
@@ -339,6 +344,18 @@ def _alliance_sets(data: AllianceData, config: Config, items: pd.DataFrame,
     bands["target"] = position
     return alliance, bands[["ally", "item", "period", "fair_share", "floor", "priority",
                             "penalty", "target"]]
+
+
+def _funding_set(data: AllianceData, horizon: int) -> pd.DataFrame:
+    """f(a,b,t) for every Funding row (a pays for b) and every period."""
+    rows = data.funding.reset_index(drop=True)
+    pair = np.repeat(np.arange(len(rows)), horizon)
+    return pd.DataFrame({
+        "giver": rows["from"].to_numpy(dtype=object)[pair],
+        "ally": rows["to"].to_numpy(dtype=object)[pair],
+        "period": np.tile(np.arange(horizon, dtype=np.int64), len(rows)),
+        "max_amount": rows["max_amount"].to_numpy(dtype=float)[pair],
+        "pair": pair, ROW: rows[ROW].to_numpy()[pair]})
 
 
 def _budget_set(data: AllianceData, horizon: int, period_of: dict[str, int]) -> pd.DataFrame:

@@ -3,8 +3,8 @@
 On the left, the headline: status, whether the plan is proven optimal, total cost,
 weighted shortfall, the share of gaps closed (weighted by priority), how many targets and
 allies are fully met, and the item with the largest share of its gap left open. To the
-right, four small tables, each the data of one chart below the headline. No figure adds
-one item's units to another's (shells to missiles):
+right, four small tables (five with alliance targets), each the data of one chart below
+the headline. No figure adds one item's units to another's (shells to missiles):
 
 - gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) / Σ p ·
   gap) over the ally's Readiness rows (``plan.gap_closed``); with capability targets,
@@ -17,7 +17,10 @@ one item's units to another's (shells to missiles):
   100 · used / capacity (Capacity);
 - gap left open by item: 100 · Σ min(shortfall, gap) / Σ gap over allies and periods, a
   share every item reads alike, beside its shortfall and gap in the item's own unit
-  (Readiness).
+  (Readiness);
+- with alliance targets, a fifth, fair share against stock held and spending by ally:
+  each ally's fair share beside its share of the alliance's stock (weighted by the
+  targets' priorities) and of the alliance's spending (``Plan.burden``, Burden by ally).
 
 The tables are written here, in the sheet, so that every bar of a chart can be read as a
 number next to it; the charts point at those cells. The charts stand two by two below
@@ -78,7 +81,7 @@ FIRST_TABLE_COLUMN = 4  # column E: the chart data start here, right of the char
 MAX_CHART_POINTS = 400  # a chart by period draws at most this many blocks of periods
 # (a 6-inch chart has about 1,800 pixels across at print resolution: 4 or more a bar)
 
-# The columns of the four chart tables (``chart_tables``).
+# The columns of the chart tables (``chart_tables``).
 CHART_COLUMNS = {column.name: column for column in (
     Column("ally", "The ally."),
     Column("closed_pct", "Share of the ally's gaps closed, weighted by priority.", PERCENT,
@@ -101,7 +104,16 @@ CHART_COLUMNS = {column.name: column for column in (
            unit=ITEM_UNIT),
     Column("left_open_pct", "Share of the item's gap left open: 100 · Σ min(shortfall, "
                             "gap) / Σ gap.", PERCENT, header="gap left open", unit="%"),
+    Column("fair_share_pct", "The ally's fair share of every alliance target (Burden by "
+                             "ally).", PERCENT, header="fair share", unit="%"),
+    Column("held_share_pct", "The ally's share of the alliance's stock over the alliance "
+                             "targets, weighted by priority (Burden by ally).", PERCENT,
+           header="share of alliance stock held", unit="%"),
+    Column("spending_share_pct", "The ally's share of the money all allies spend (Burden "
+                                 "by ally).", PERCENT, header="share of alliance spending",
+           unit="%"),
 )}
+BURDEN_SERIES = ("fair_share_pct", "held_share_pct", "spending_share_pct")
 
 
 @dataclass(frozen=True)
@@ -146,15 +158,18 @@ class ChartTable:
 
 def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.DataFrame,
                  currency: str = "", units: dict[str, str] | None = None,
-                 capabilities: pd.DataFrame | None = None) -> list[ChartTable]:
-    """The four tables of the dashboard, from a plan's Readiness (ally, item, gap,
+                 capabilities: pd.DataFrame | None = None,
+                 burden: pd.DataFrame | None = None) -> list[ChartTable]:
+    """The tables of the dashboard, from a plan's Readiness (ally, item, gap,
     shortfall, priority), Budgets (ally, budget, spent) and Capacity (period, capacity,
     used) tables, as the report or its sheets hold them (see the module docstring);
     money in ``currency``, quantities in each item's unit (``units``: item -> unit).
     With capability targets (``capabilities``: ally, target, shortfall, priority), the
     chart by ally shows the share of each ally's capability targets held beside its gaps
     closed (an ally with readiness gaps only, or capability targets only, shows 100 for
-    the other)."""
+    the other). With alliance targets (``burden``: the Burden by ally table, None for an
+    input without them), a fifth: each ally's fair share beside its shares of the
+    alliance's stock and spending."""
     closed = gap_closed(readiness, by="ally").rename("closed_pct")
     series, title = ("closed_pct",), "Gap closed by ally, weighted by priority"
     if capabilities is not None and not capabilities.empty:
@@ -175,7 +190,7 @@ def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.Da
     items["left_open_pct"] = 100.0 - gap_closed(readiness, by="item", weighted=False)
     units = units or {}
     row_units = tuple(units.get(str(item), "") for item in items.index) if units else ()
-    return [
+    tables = [
         ChartTable(title, closed, "bar", series,
                    "share of the ally's gaps closed" + (" and capability held"
                                                          if len(series) > 1 else "")
@@ -189,6 +204,11 @@ def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.Da
         ChartTable("Gap left open by item", items.reset_index(), "bar", ("left_open_pct",),
                    "share of the item's gap left open (%)", row_units=row_units),
     ]
+    if burden is not None:
+        tables.append(ChartTable("Fair share against stock held and spending by ally",
+                                 burden[["ally", *BURDEN_SERIES]].reset_index(drop=True),
+                                 "bar", BURDEN_SERIES, "share of the alliance (%)"))
+    return tables
 
 
 def _utilisation_by_period(capacity: pd.DataFrame) -> pd.DataFrame:
@@ -288,8 +308,10 @@ def dashboard_sheet(result: RunRecord) -> SheetContent:
     formats = {"total cost": money_format(currency), "weighted shortfall": QUANTITY,
                CLOSED_HEADLINE: PERCENT, CAPABILITY_HEADLINE: PERCENT}
     plan = result.plan
+    burden = None if plan is None or plan.alliance.empty else plan.burden
     tables = [] if plan is None else chart_tables(plan.readiness, plan.budgets, plan.capacity,
-                                                  currency, _units(result), plan.capabilities)
+                                                  currency, _units(result), plan.capabilities,
+                                                  burden)
     cells: list[Cell] = []
     columns = []
     column = FIRST_TABLE_COLUMN
@@ -314,7 +336,8 @@ def dashboard_sheet(result: RunRecord) -> SheetContent:
                                CHART_COLUMN if right else 0, chart,
                                {"x_offset": CHART_GAP if right else 0})
 
-    rows = len(frame) + 1 + (CHART_ROW_GAP + 2 * CHART_ROWS if tables else 0)
+    rows = len(frame) + 1 + (CHART_ROW_GAP + CHART_ROWS * math.ceil(len(tables) / 2)
+                             if tables else 0)
     return SheetContent(
         frame=frame, decorate=decorate, cells=cells, widths=HEADLINE_WIDTHS,
         print_pages=(1, 1), print_area=(0, 0, rows - 1, CHART_COLUMN),

@@ -18,10 +18,11 @@ Policy that forbids every fetch and every script but the page's own). It shows:
   of the Summary sheet (equal-cost plans and the tie-break, the diagnosis, the counts),
   each number in the report's own number format, money in the report's currency (its
   Run info's ``report.currency``).
-- Charts, the four of the workbook's Dashboard (``optimizer.reports.dashboard.chart_tables``,
+- Charts, those of the workbook's Dashboard (``optimizer.reports.dashboard.chart_tables``,
   computed here from the report's sheets, so both show the same numbers): gap closed by
   ally, spend against budget by ally, capacity utilisation by period and gap left open
-  by item; each an inline SVG drawn by matplotlib with its text as paths (no
+  by item, and with alliance targets fair share against stock held and spending by
+  ally; each an inline SVG drawn by matplotlib with its text as paths (no
   font needed), with its data in a table under it. Over more than
   ``optimizer.reports.dashboard.MAX_CHART_POINTS`` periods, the chart by period draws blocks of
   periods (``optimizer.reports.dashboard.group_periods``), and its caption says how many each.
@@ -88,8 +89,8 @@ MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
 MAX_ADVICE = 30  # advice sentences shown, the most valuable first
 
 # The sheets the page is made from, beyond those every report has (read_report).
-PAGE_SHEETS = ("Capabilities", "Budgets", "Capacity", "Advice", "Binding", "Diagnosis",
-               "Standardisation")
+PAGE_SHEETS = ("Capabilities", "Burden by ally", "Budgets", "Capacity", "Advice", "Binding",
+               "Diagnosis", "Standardisation")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed, weighted by priority"}
 
@@ -111,6 +112,7 @@ CHART_BAR_HEIGHT = 0.28  # inches per category of a horizontal bar chart
 CHART_COLUMN_HEIGHT = 2.6  # inches, a vertical column chart
 ROTATED_LABELS = 8  # a column chart with more categories turns its labels
 MAX_COLUMN_LABELS = 25  # a column chart labels every k-th category to show at most these
+LEGEND_CHARACTERS = 60  # a legend's names side by side fit across the chart up to these
 
 
 # --------------------------------------------------------------------------------------
@@ -301,9 +303,10 @@ def _summary_value(metric: str, value: object, currency: str = "") -> str:
 
 
 def _charts_section(report: ReportTables) -> str:
-    """The Dashboard's four charts (``optimizer.reports.dashboard.chart_tables``) from the
-    report's Readiness, Budgets and Capacity tables, typed (``ReportTables.typed``; no
-    rows for a sheet the report lacks), money in its currency:
+    """The Dashboard's charts (``optimizer.reports.dashboard.chart_tables``) from the
+    report's Readiness, Budgets, Capacity (and Capabilities, Burden by ally) tables,
+    typed (``ReportTables.typed``; no rows for a sheet the report lacks), money in its
+    currency:
 
     - Gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) /
       Σ p · gap) over the ally's Readiness rows (``optimizer.model.plan.gap_closed``),
@@ -314,9 +317,14 @@ def _charts_section(report: ReportTables) -> str:
       used / capacity (Capacity); blank for a period without capacity.
     - Gap left open by item: 100 · Σ min(shortfall, gap) / Σ gap over every ally and
       period, beside Σ shortfall and Σ gap in the item's own unit (Run info).
+    - With alliance targets (the report has a Burden by ally sheet): each ally's fair
+      share beside its shares of the alliance's stock and spending, as that sheet holds
+      them (``optimizer.model.plan.Plan.burden``).
     """
+    burden = report.typed("Burden by ally") if "Burden by ally" in report.tables else None
     charts = chart_tables(report.readiness, report.typed("Budgets"), report.typed("Capacity"),
-                          report.currency, report.units, report.typed("Capabilities"))
+                          report.currency, report.units, report.typed("Capabilities"),
+                          burden)
     figures = [_chart_figure(f"chart-{index}", table)
                for index, table in enumerate(charts, start=1)]
     return f'<div class="charts">{"".join(figures)}</div>'
@@ -384,8 +392,11 @@ def chart_svg(table: ChartTable, id_prefix: str) -> str:
         else:
             value_axis.set_major_formatter(FuncFormatter(lambda value, _: _compact(value)))
         if len(table.series) > 1:  # above the plot, clear of the bars
-            axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=len(table.series),
-                        frameon=False)
+            names = [table.heading(series) for series in table.series]
+            # Side by side while they fit across the chart, else one under the other.
+            across = sum(len(name) for name in names) <= LEGEND_CHARACTERS
+            axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0),
+                        ncols=len(names) if across else 1, frameon=False)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
     described = "; ".join(

@@ -3,7 +3,9 @@
 Sheets, in order: Dashboard (the plan at a glance, with charts: ``optimizer.reports.dashboard``),
 Summary, Allocation, Readiness (closure shaded red to green), Capabilities (only when the
 input has capability targets, SPEC §7.1; shaded as Readiness), Burden sharing (only when
-the input has alliance targets, SPEC §7.2), Budgets, Capacity
+the input has alliance targets, SPEC §7.2: per ally and alliance target) and Burden by ally
+(with it: per ally, the part of its fair share held shaded as Readiness), Budgets, Funding
+(only when the input has a Funding sheet, SPEC §7.2), Capacity
 (utilisation as a bar), Expansion, Advice
 (what relaxing each rule or limit would be worth, and up to where), Binding (the limits
 the plan uses up, with the cell that set each), Rule prices (with
@@ -207,6 +209,48 @@ BURDEN_SHARING = (
                        "of its shortfalls in the weighted shortfall.", QUANTITY),
 )
 
+# One row per ally (``Plan.burden``): each target counts with its priority, so that no
+# item's units are added to another's.
+BURDEN_BY_ALLY = (
+    Column("ally", "The ally."),
+    Column("fair_share_pct", "The ally's fair share of every alliance target "
+                             "(Allies.fair_share; blank: gdp / total gdp)." + PERCENT_NOTE,
+           PERCENT, header="fair share", unit="%"),
+    Column("held_share_pct", "The ally's share of the alliance's stock at the ends of the "
+                             "alliance targets' periods: 100 · Σ priority × held / Σ "
+                             "priority × alliance's stock over the alliance targets (0 "
+                             "where the alliance holds none)." + PERCENT_NOTE, PERCENT,
+           header="share of alliance stock held", unit="%"),
+    Column("spending", "Money the ally spends over the horizon: its spent on the Budgets "
+                       "sheet, summed over the periods (orders, transport, transfers "
+                       "received and expansions it pays for).", MONEY, unit=MONEY_UNIT),
+    Column("spending_share_pct", "The ally's share of the money all allies spend (0 where "
+                                 "none spends)." + PERCENT_NOTE, PERCENT,
+           header="share of alliance spending", unit="%"),
+    Column("funding_given", "Money the ally pays over the horizon for other allies' "
+                            "purchases (Funding).", MONEY, header="funding given",
+           unit=MONEY_UNIT),
+    Column("funding_received", "Money other allies pay over the horizon for this ally's "
+                               "purchases (Funding).", MONEY, header="funding received",
+           unit=MONEY_UNIT),
+    Column("framework_units", "Units the ally buys through frameworks (Frameworks) over "
+                              "the horizon, of every item.", QUANTITY,
+           header="units bought through frameworks"),
+    Column("framework_spending", "Money the ally pays for what it buys through frameworks "
+                                 "over the horizon, fees and transport included.", MONEY,
+           header="spent through frameworks", unit=MONEY_UNIT),
+    Column("closure_pct", "The part of its fair share of the alliance targets the ally "
+                          "holds: 100 · Σ priority × min(held, fair share × target) / Σ "
+                          "priority × fair share × target over the alliance targets; 100 "
+                          "for a fair share of 0." + PERCENT_NOTE, PERCENT,
+           header="fair share held", unit="%"),
+    Column("closure_spread", "Largest − smallest fair share held across the allies, in "
+                             "percentage points (the same on each ally's row; the "
+                             "Summary's closure_spread): 0 when every ally holds the same "
+                             "part of its fair share.", PERCENT, header="spread across allies",
+           unit="points"),
+)
+
 BUDGETS = (
     Column("ally", "The ally whose budget this is."),
     Column("period", "The period."),
@@ -214,15 +258,39 @@ BUDGETS = (
                      "ally left out).", MONEY, unit=MONEY_UNIT),
     Column("spent", "Money this plan spends in the period: orders, transport, transfers "
                     "received and expansions the ally pays for.", MONEY, unit=MONEY_UNIT),
-    Column("remaining", "budget − spent + fees_received (money).", MONEY, unit=MONEY_UNIT),
+    Column("funding_given", "Money this ally pays in the period for other allies' "
+                            "purchases (Funding).", MONEY, header="funding given",
+           unit=MONEY_UNIT),
+    Column("funding_received", "Money other allies pay in the period for this ally's "
+                               "purchases (Funding).", MONEY, header="funding received",
+           unit=MONEY_UNIT),
+    Column("fees_received", "Framework fees the ally receives in the period as a "
+                            "framework's lead from its members' orders (Frameworks), which "
+                            "its budget gains.", MONEY, header="framework fees received",
+           unit=MONEY_UNIT),
+    Column("remaining", "budget − spent − funding given + funding received + framework "
+                        "fees received (money).", MONEY, unit=MONEY_UNIT),
     Column("marginal_value",
            "How much the optimised objective improves per extra unit of money in this "
            "budget (0: the budget does not limit the plan)." + LEXICOGRAPHIC_NOTE + DUAL_NOTE,
            DUAL, header="value of relaxing", unit=f"{MONEY_UNIT} saved per {MONEY_UNIT}"),
-    Column("fees_received", "Framework fees the ally receives as a framework's lead from "
-                            "its members' orders in the period (money), which its budget "
-                            "gains: remaining = budget − spent + fees_received.", MONEY,
-           header="framework fees received", unit=MONEY_UNIT),
+)
+
+FUNDING = (
+    Column("from", "The ally that pays (Funding.from)."),
+    Column("to", "The ally whose purchases it pays for (Funding.to)."),
+    Column("period", "The period in which the money is paid."),
+    Column("amount", "Money paid: among plans of equal weighted shortfall and cost, the "
+                     "least funding that reaches them.", MONEY, unit=MONEY_UNIT),
+    Column("max_amount", "The most the pair may pay over the horizon (Funding.max_amount; "
+                         "blank: no cap).", MONEY, header="cap", unit=MONEY_UNIT),
+    Column("marginal_value",
+           "How much the optimised objective improves per extra unit of money in the cap "
+           "(0: the cap does not limit the plan; blank: no cap)." + LEXICOGRAPHIC_NOTE
+           + DUAL_NOTE, DUAL, header="value of relaxing the cap",
+           unit=f"{MONEY_UNIT} saved per {MONEY_UNIT}"),
+    Column("funding_row", "The row of this pair on the input's Funding sheet.", WHOLE,
+           header="Funding row"),
 )
 
 CAPACITY = (
@@ -472,8 +540,13 @@ REPORT_TABLES: dict[str, TableSpec] = {
     "Burden sharing": TableSpec(BURDEN_SHARING, keys=("ally", "item", "period"),
                                 figures=("band_floor", "held", "short_of_band",
                                          "priority")),
+    "Burden by ally": TableSpec(BURDEN_BY_ALLY, keys=("ally",),
+                                figures=("fair_share_pct", "held_share_pct", "spending",
+                                         "spending_share_pct", "closure_pct"),
+                                blank_figures=True),
     "Budgets": TableSpec(BUDGETS, keys=("ally", "period"), figures=("budget", "spent"),
                          blank_figures=True),
+    "Funding": TableSpec(FUNDING, keys=("from", "to", "period"), figures=("amount",)),
     "Capacity": TableSpec(CAPACITY, keys=("facility", "item", "period"),
                           figures=("capacity", "used"), blank_figures=True),
     "Expansion": TableSpec(EXPANSION),
@@ -565,6 +638,11 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
                                                   "fair-share band (the Burden sharing "
                                                   "sheet): the part of the weighted "
                                                   "shortfall they leave open."),
+    "closure_spread": SummaryMetric(PERCENT, "Largest − smallest share of its fair share "
+                                             "of the alliance targets an ally holds (the "
+                                             "Burden by ally sheet), in percentage points: "
+                                             "0 when every ally holds the same part of its "
+                                             "fair share."),
     "equal_cost_plans": SummaryMetric(None, "Whether other plans reach the same cost and "
                                             "shortfall (found by the tie-break; "
                                             "explain.tie_break)."),
@@ -695,8 +773,11 @@ def report_sheets(result: RunRecord) -> dict[str, SheetContent]:
         sheets["Capabilities"] = capabilities_sheet(result)
     if not result.data.alliance_targets.empty:
         sheets["Burden sharing"] = burden_sharing_sheet(result)
+        sheets["Burden by ally"] = burden_by_ally_sheet(result)
+    sheets["Budgets"] = budgets_sheet(result)
+    if not result.data.funding.empty:
+        sheets["Funding"] = funding_sheet(result)
     sheets |= {
-        "Budgets": budgets_sheet(result),
         "Capacity": capacity_sheet(result),
         "Expansion": expansion_sheet(result),
         "Advice": advice_sheet(result),
@@ -723,11 +804,13 @@ def _table(result: RunRecord, columns: tuple[Column, ...], frame: pd.DataFrame
 
 def allocation_sheet(result: RunRecord) -> tuple[SheetContent, int]:
     """The orders of the plan (``_allocation``), as many as a worksheet holds (the
-    largest by total cost), and how many were left out."""
+    largest by total cost), and how many were left out; the framework and its fee only
+    when the input has Frameworks."""
     plan = result.plan
     allocation = _allocation(plan.orders if plan is not None else None, _period_order(result))
     allocation, left_out = _within_excel_rows(allocation, "total_cost")
-    return _table(result, ALLOCATION, allocation), left_out
+    columns = shown_columns(result, ALLOCATION)
+    return _table(result, columns, allocation[[column.name for column in columns]]), left_out
 
 
 def readiness_sheet(result: RunRecord) -> SheetContent:
@@ -770,9 +853,53 @@ def burden_sharing_sheet(result: RunRecord) -> SheetContent:
     return _table(result, BURDEN_SHARING, _frame(shares, BURDEN_SHARING))
 
 
-def budgets_sheet(result: RunRecord) -> SheetContent:
+# Columns a sheet shows only when the input has rows in the sheet they come from (SPEC
+# §7.2): a plan without funding or frameworks reads as before.
+SHOWN_WITH = {"funding_given": "Funding", "funding_received": "Funding",
+              "fees_received": "Frameworks", "framework": "Frameworks",
+              "framework_fee": "Frameworks", "framework_units": "Frameworks",
+              "framework_spending": "Frameworks"}
+
+
+def shown_columns(result: RunRecord, columns: tuple[Column, ...],
+                  always: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    """``columns`` without those of ``SHOWN_WITH`` (but ``always``) whose sheet the input
+    leaves empty."""
+    return tuple(column for column in columns
+                 if column.name not in SHOWN_WITH or column.name in always
+                 or not result.data.table(SHOWN_WITH[column.name]).empty)
+
+
+def burden_by_ally_sheet(result: RunRecord) -> SheetContent:
+    """Per ally (SPEC §7.2, ``Plan.burden``): its fair share, its share of the alliance's
+    stock and of its spending, the part of its fair share it holds (shaded red to green)
+    and the spread of that part across the allies."""
     plan = result.plan
-    return _table(result, BUDGETS, _frame(plan.budgets if plan is not None else None, BUDGETS))
+    # Funding given and received are part of every ally's burden (SPEC §7.2), 0 or not.
+    columns = shown_columns(result, BURDEN_BY_ALLY, always=("funding_given",
+                                                            "funding_received"))
+    burden = _frame(plan.burden if plan is not None else None, columns)
+    if plan is not None:
+        burden["closure_spread"] = plan.closure_spread
+    content = _table(result, columns, _blank_missing(burden))
+    content.decorate = _shaded("closure_pct", CLOSURE_SCALE)
+    return content
+
+
+def budgets_sheet(result: RunRecord) -> SheetContent:
+    """Every budget, what the plan spends of it and what is left; the funding given and
+    received only when the input has a Funding sheet, the framework fees received only
+    when it has Frameworks."""
+    plan = result.plan
+    columns = shown_columns(result, BUDGETS)
+    return _table(result, columns, _frame(plan.budgets if plan is not None else None, columns))
+
+
+def funding_sheet(result: RunRecord) -> SheetContent:
+    """What each ally pays for another's purchases, per period (SPEC §7.2)."""
+    plan = result.plan
+    return _table(result, FUNDING, _frame(plan.funding if plan is not None else None, FUNDING,
+                                          rename={"row": "funding_row"}))
 
 
 def capacity_sheet(result: RunRecord) -> SheetContent:

@@ -62,6 +62,7 @@ PHRASES: dict[str, tuple[str, str | None, str]] = {
     "capability": ("capability target of", "missed by", ""),
     "alliance_target": ("alliance target of", "missed by", ""),
     "fair_share_band": ("fair-share band of", "missed by", ""),
+    "funding_cap": ("funding cap of", "exceeded by", ""),
     "delivery_in_horizon": ("delivery of", "off by", " period(s)"),
     "restriction": ("restriction on", "broken by", ""),
     "framework_membership": ("membership of", "broken by", ""),
@@ -81,6 +82,7 @@ CAPABILITY_COLUMNS = ["ally", "platform", "period", "shortfall"]
 COUNTED_COLUMNS = ["ally", "platform", "period", "item", "counted"]
 ALLIANCE_COLUMNS = ["item", "period", "shortfall"]
 FAIR_SHARE_COLUMNS = ["ally", "item", "period", "short_of_band"]
+FUNDING_COLUMNS = ["from", "to", "period", "amount"]
 
 
 @dataclass
@@ -233,7 +235,7 @@ class _Checker:
         stock = self.stock_balance(orders, transfers)
         shortfall = self.readiness(stock)
         spend = self.spending(orders, transfers, expansions)
-        self.budget(spend - self.fees_received(orders))
+        self.budget(spend + self.funding() - self.fees_received(orders))
         self.supplier_share(orders)
         self.work_share(orders, spend)
         capability_shortfall = self.capabilities(stock)
@@ -749,10 +751,40 @@ class _Checker:
                   (paid["cost_per_unit"] * paid["extra_capacity"]).to_numpy())
         return spend
 
+    def funding(self) -> np.ndarray:
+        """SPEC §7.2: f(a,b,t) ≥ 0 only for Funding rows (a pays for b), Σ_t f(a,b,t) ≤
+        max_amount(a,b); returns, per [ally, period], what the ally pays for others less
+        what others pay for it, which its budget row counts beside its spending."""
+        f = _table(self.plan.funding, FUNDING_COLUMNS, "funding")
+        f["amount"] = f["amount"].astype(float)
+        rows = self.data.funding
+        pair = positions(rows, ["from", "to"], f)
+        t = self.periods.get_indexer(f["period"])
+        self.reference_problems(f, "funding from {from} to {to} in {period}", [
+            (pair < 0, "no such pair in Funding"),
+            (t < 0, "the period is not in Periods"),
+            (f.duplicated(["from", "to", "period"]).to_numpy(), "a second row for the same "
+             "pair and period"),
+        ])
+        known = (pair >= 0) & (t >= 0)
+        f, pair, t = f[known].reset_index(drop=True), pair[known], t[known]
+        self.record("nonnegative", -f["amount"].to_numpy(), 0.0,
+                    _described(f, "funding from {from} to {to} in {period}"))
+        paid = np.bincount(pair, weights=f["amount"].to_numpy(), minlength=len(rows))
+        cap = rows["max_amount"].to_numpy(dtype=float)
+        capped = ~np.isnan(cap)
+        self.record("funding_cap", (paid - np.nan_to_num(cap))[capped], cap[capped],
+                    _described(rows[capped].reset_index(drop=True), "{from} for {to}"))
+        net = np.zeros((len(self.allies), self.T))
+        np.add.at(net, (self.allies.get_indexer(f["from"]), t), f["amount"].to_numpy())
+        np.add.at(net, (self.allies.get_indexer(f["to"]), t), -f["amount"].to_numpy())
+        return net
+
     def budget(self, spend: np.ndarray) -> None:
         """5. spend(a,t) ≤ budget(a,t) for allies with Budgets rows (a period left out
-        is 0); with rules.budget_carryover, Σ_{τ≤t} spend ≤ Σ_{τ≤t} budget. ``spend`` is
-        net of the framework fees an ally receives as lead (SPEC §7.2)."""
+        is 0), ``spend`` counting funding given less funding received and less the
+        framework fees the ally receives as a lead (SPEC §7.2); with
+        rules.budget_carryover, Σ_{τ≤t} spend ≤ Σ_{τ≤t} budget."""
         rows = self.data.budgets
         limited = pd.Index(rows["ally"].unique(), dtype=object)
         budget = np.zeros((len(limited), self.T))

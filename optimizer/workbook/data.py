@@ -91,6 +91,7 @@ class AllianceData:
     frameworks: pd.DataFrame = field(default_factory=lambda: empty_table("Frameworks"))
     framework_members: pd.DataFrame = field(
         default_factory=lambda: empty_table("FrameworkMembers"))
+    funding: pd.DataFrame = field(default_factory=lambda: empty_table("Funding"))
     source: Path | None = None
     # (schema sheet, column) -> (sheet name in the workbook, column letter)
     locations: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)

@@ -406,6 +406,20 @@ SHEETS: tuple[Sheet, ...] = (
         key=("framework", "ally"),
         without="let only each framework's lead order through it",
     ),
+    Sheet(
+        "Funding",
+        "Which ally may pay for another ally's purchases (buying for others), and how "
+        "much over the horizon (SPEC §7.2).",
+        (
+            Column("from", Kind.CODE, "The ally that pays.", True, refers_to="ally"),
+            Column("to", Kind.CODE, "The ally whose purchases it pays for.", True,
+                   refers_to="ally"),
+            Column("max_amount", Kind.NUMBER, "The most it pays over the horizon (blank: no "
+                   "cap).", unit="money"),
+        ),
+        key=("from", "to"),
+        without="plan without funding between allies",
+    ),
 )
 
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}

@@ -75,6 +75,8 @@ EXAMPLE_ROWS: dict[str, dict[str, object]] = {
                    "unit_price": 3_800, "fee_per_unit": 40},
     "FrameworkMembers": {"framework": _FRAMEWORK, "ally": _ALLY},
 }
+WITHOUT_EXAMPLE = ("Funding",)
+"""Sheets whose example would need a second ally: headers only."""
 EXAMPLE_NOTE = ("Example row: replace it with your own data or delete it. 'stockpile "
                 "validate' warns while it is here.")
 
@@ -208,7 +210,9 @@ def readme_rows(*, example_rows: bool = True) -> list[ReadmeRow]:
                   "columns may be left out.")),
         *([("text", ("Example rows", "",
                      f"Row 2 of every sheet is an example, its codes starting "
-                     f"{EXAMPLE_PREFIX}: replace it with your own data or delete it. "
+                     f"{EXAMPLE_PREFIX}: replace it with your own data or delete it "
+                     f"({', '.join(WITHOUT_EXAMPLE)}: none, as it would need a second "
+                     "ally). "
                      "'stockpile validate' warns, naming the sheet and row, while an "
                      "example row is left."))] if example_rows else []),
         ("text", ("Blank rows", "", "Blank rows are skipped.")),
@@ -292,7 +296,10 @@ def sheet_content(
 
 
 def example_frame(sheet: Sheet) -> pd.DataFrame:
-    """The sheet's example row (``EXAMPLE_ROWS``) under its headers; blank: None."""
+    """The sheet's example row (``EXAMPLE_ROWS``) under its headers; blank: None. A
+    sheet without one (``WITHOUT_EXAMPLE``) has its headers alone."""
+    if sheet.name in WITHOUT_EXAMPLE:
+        return pd.DataFrame(columns=sheet.column_names, dtype=object)
     example = EXAMPLE_ROWS[sheet.name]
     return pd.DataFrame([[example.get(name) for name in sheet.column_names]],
                         columns=sheet.column_names, dtype=object)
@@ -304,6 +311,9 @@ def template_sheets() -> dict[str, SheetContent]:
     sheets = {}
     for sheet in SHEETS:
         frame = example_frame(sheet)
+        if frame.empty:
+            sheets[sheet.name] = sheet_content(sheet, frame)
+            continue
         first = next(col for col, value in enumerate(frame.iloc[0]) if value is not None)
         sheets[sheet.name] = sheet_content(sheet, frame, cells=[
             Cell(1, first, frame.iat[0, first], note=EXAMPLE_NOTE)])

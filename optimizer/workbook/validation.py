@@ -166,6 +166,19 @@ def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
             _check_line_reference(table, tables["Production"].frame, findings)
         if table.sheet.name == "Restrictions":
             _check_restrictions(table, findings)
+        if table.sheet.name == "Funding":
+            _check_funding(table, findings)
+
+
+def _check_funding(table: RawTable, findings: Findings) -> None:
+    """A Funding row names two different allies: paying for one's own purchases is what
+    a budget already does."""
+    frame = table.frame
+    for giver, row in frame.loc[frame["from"] == frame["to"], ["from", ROW]].itertuples(
+            index=False):
+        findings.error(_cell(table, "to", row),
+                       f"'{giver}' cannot fund itself; name another ally in 'to', or delete "
+                       "the row")
 
 
 def _check_factors(table: RawTable, findings: Findings) -> None:
