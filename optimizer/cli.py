@@ -239,6 +239,7 @@ def _command_generate(args: argparse.Namespace) -> int:
         path = generate_workbook(
             args.out, args.allies, args.items, args.lines, args.periods, seed=args.seed,
             whole_units=not args.fractional, platforms=args.platforms,
+            frameworks=args.frameworks,
         )
     except ValueError as exc:
         raise InputError([Problem("generate", str(exc))]) from None
@@ -247,6 +248,7 @@ def _command_generate(args: argparse.Namespace) -> int:
         f"{args.periods} periods (seed {args.seed})"
         + ("; every item fractional" if args.fractional else "")
         + (f"; at most {args.platforms} platforms per ally" if args.platforms else "")
+        + (f"; at most {args.frameworks} frameworks" if args.frameworks else "")
     )
     return ExitCode.SOLVED
 
@@ -491,6 +493,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="up to N platforms per ally, with the items they fire and "
                                "capability targets (Platforms, Compatibility, "
                                "CapabilityTargets); 0, the default: none")
+    generate.add_argument("--frameworks", type=int, default=0, metavar="N",
+                          help="up to N joint purchases through a lead nation, each on a "
+                               "line of its own (Frameworks, FrameworkMembers); 0, the "
+                               "default: none")
     generate.set_defaults(run=_command_generate)
 
     compare = commands.add_parser("compare", help="what changed between two reports of solve")

@@ -482,6 +482,10 @@ def tables() -> dict[str, list[tuple]]:
         # Burden sharing (SPEC §7.2): no alliance-wide targets, each ally's own targets
         # being the published ones; the sheet is there, headed, for an analyst to fill.
         "AllianceTargets": [],
+        # Joint purchases (SPEC §7.2): none stated, the sheets headed for an analyst to
+        # fill (e.g. an NSPA 155 mm framework on a line, led by one nation for others).
+        "Frameworks": [],
+        "FrameworkMembers": [],
     }
 
 

@@ -21,9 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "inputs" / "sample_alliance.xlsx"
 SCRIPT = REPO / "scripts" / "make_sample.py"
 WHOLE_UNITS = {"GMLRS", "IRIST", "PAC3MSE"}
-# The sample sets no alliance-wide targets (SPEC §7.2): its allies' own targets are the
-# published ones.
-OPTIONAL_SHEETS = [s.name for s in SHEETS if not s.required and s.name != "AllianceTargets"]
+# The sample sets no alliance-wide targets and no joint purchases (SPEC §7.2): its
+# allies' own targets are the published ones.
+UNSET_SHEETS = ("AllianceTargets", "Frameworks", "FrameworkMembers")
+OPTIONAL_SHEETS = [s.name for s in SHEETS if not s.required and s.name not in UNSET_SHEETS]
 SHELL_LINES = {"UNTERLUESS", "BOURGES", "GLASCOED", "RAUFOSS", "SNINA"}
 LABEL = re.compile(r"\[(src|inference|unverified|assumption|weak)|ILLUSTRATIVE")
 

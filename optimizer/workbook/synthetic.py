@@ -1,7 +1,8 @@
 """Synthetic alliance workbooks for demonstrations, tests and benchmarks.
 
 ``generate_tables`` builds one frame per sheet of SPEC §2, every optional sheet included,
-and on request the platform sheets of §7.1, reproducibly from a seed;
+and on request the platform sheets of §7.1 and the joint purchases of §7.2,
+reproducibly from a seed;
 ``generate_workbook`` writes them with a README sheet. The data
 are made up but shaped like the real problem:
 
@@ -21,6 +22,8 @@ Every instance is feasible by construction (SPEC §4 lists the hard constraints)
   of what the lines open to it can deliver by then (6, 8);
 - restrictions never cut an ally off from every line of an item;
 - capability targets (with platforms) are soft: their shortfall is weighed, never forced.
+- frameworks only add ways to buy: a framework order is an order at a lower price, and
+  the fees it pays add to the lead's budget.
 
 Everything is built with numpy over whole arrays; only the handful of allies, items
 and restriction rows are ever looped over.
@@ -79,12 +82,12 @@ def _is_whole(value: object, least: int) -> bool:
 
 
 def _check_arguments(allies: object, items: object, lines: object, periods: object,
-                     seed: object, platforms: object = 0) -> None:
+                     seed: object, platforms: object = 0, frameworks: object = 0) -> None:
     for name, value in (("allies", allies), ("items", items), ("lines", lines),
                         ("periods", periods)):
         if not _is_whole(value, 1):
             raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-    for name, value in (("seed", seed), ("platforms", platforms)):
+    for name, value in (("seed", seed), ("platforms", platforms), ("frameworks", frameworks)):
         if not _is_whole(value, 0):
             raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}.")
     requirements = int(allies) * int(items) * int(periods)
@@ -137,7 +140,7 @@ def period_codes(periods: int) -> list[str]:
 
 def generate_tables(
     allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
-    whole_units: bool = True, platforms: int = 0,
+    whole_units: bool = True, platforms: int = 0, frameworks: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """One frame per sheet of SPEC §2, columns as in ``optimizer.workbook.schema``, from ``seed``.
 
@@ -145,13 +148,16 @@ def generate_tables(
     so the model is a MILP); without it every item is fractional and the model a linear
     program, the rest of the data unchanged. With ``platforms`` N > 0 each ally operates
     up to N platforms (SPEC §7.1: Platforms, Compatibility, CapabilityTargets, see
-    ``_platform_tables``); with 0 those sheets are left out.
+    ``_platform_tables``); with 0 those sheets are left out. With ``frameworks`` N > 0
+    up to N joint purchases (SPEC §7.2: Frameworks, FrameworkMembers, see
+    ``_framework_tables``); with 0 those sheets are left out.
 
     Each section draws from the one generator in turn, in the order below; a seed's
     workbook stays the same only while that order and every draw's arguments do. The
-    platforms draw from a generator of their own, after the rest, so that the other
-    sheets are the same whatever ``platforms`` is."""
-    _check_arguments(allies, items, lines, periods, seed, platforms)
+    platforms draw from a generator of their own, after the rest, and the frameworks from
+    another, after the platforms, so that the other sheets are the same whatever
+    ``platforms`` and ``frameworks`` are."""
+    _check_arguments(allies, items, lines, periods, seed, platforms, frameworks)
     na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
     rng = np.random.default_rng(int(seed))
     period = np.array(period_codes(nt), dtype=object)
@@ -181,6 +187,10 @@ def generate_tables(
         platform_rng = np.random.default_rng([int(seed), PLATFORM_STREAM])
         tables |= _platform_tables(platform_rng, alliance, catalogue, period, target,
                                    int(platforms))
+    if frameworks:
+        framework_rng = np.random.default_rng([int(seed), FRAMEWORK_STREAM])
+        tables |= _framework_tables(framework_rng, alliance, catalogue, production,
+                                    int(frameworks))
     return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS
             if sheet.name in tables}
 
@@ -188,6 +198,8 @@ def generate_tables(
 PLATFORM_STREAM = 1
 # The platforms' generator is seeded with (seed, PLATFORM_STREAM): a stream apart from the
 # one of the other sheets, which seed alone seeds.
+
+FRAMEWORK_STREAM = 2  # likewise, the frameworks' stream: (seed, FRAMEWORK_STREAM)
 
 ALLIES_PER_PLATFORM = 4  # about how many allies share a platform
 
@@ -248,6 +260,40 @@ def _platform_tables(rng: np.random.Generator, allies: _Allies, items: _Items,
     targets = pd.DataFrame(rows, columns=["ally", "platform", "period", "target"])
     return {"Platforms": platforms, "Compatibility": compatibility,
             "CapabilityTargets": targets}
+
+
+def _framework_tables(rng: np.random.Generator, allies: _Allies, items: _Items,
+                      lines: _Lines, most: int) -> dict[str, pd.DataFrame]:
+    """Frameworks and FrameworkMembers (SPEC §7.2).
+
+    min(``most``, lines) frameworks (FW01 ...), each on a line of its own drawn from every
+    line, led by the line's host where that is an ally, else by an ally drawn at random;
+    unit_price 80-95 % of the line's unit_cost (3 significant digits); fee_per_unit 0
+    (one in four) or up to 3 % of the unit_cost (2 significant digits); and 1 to 4
+    members drawn from the other allies (none when there is no other)."""
+    na, nl = len(allies.code), len(lines.facility)
+    count = min(most, nl)
+    chosen = np.sort(rng.permutation(nl)[:count])
+    drawn = rng.integers(na, size=count)
+    host = lines.host_ally[chosen]
+    lead = np.where(host >= 0, host, drawn)
+    cost = lines.unit_cost[chosen]
+    price = _round_significant(cost * rng.uniform(0.8, 0.95, count), 3)
+    fee = np.where(rng.random(count) < 0.25, 0.0,
+                   _round_significant(cost * rng.uniform(0.0, 0.03, count), 2))
+    code = _codes("FW", count, 2)
+    members = []
+    for f in range(count):
+        others = np.flatnonzero(np.arange(na) != lead[f])
+        taken = np.sort(rng.permutation(others)[: rng.integers(1, 5)])
+        members += [(code[f], allies.code[a]) for a in taken]
+    return {
+        "Frameworks": pd.DataFrame({
+            "framework": code, "facility": lines.facility[chosen],
+            "item": items.code[lines.item[chosen]], "lead": allies.code[lead],
+            "unit_price": price, "fee_per_unit": fee}),
+        "FrameworkMembers": pd.DataFrame(members, columns=["framework", "ally"]),
+    }
 
 
 # The sections' results hold numpy arrays, so they are compared by identity (eq=False):
@@ -804,17 +850,18 @@ _NUMBER_FORMATS = {
     "Platforms": {"priority": "0"},
     "Compatibility": {"factor": "0.00"},
     "CapabilityTargets": {"target": "#,##0"},
+    "Frameworks": {"unit_price": "#,##0", "fee_per_unit": "#,##0.00"},
 }
 
 
 def generate_workbook(
     path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
-    whole_units: bool = True, platforms: int = 0,
+    whole_units: bool = True, platforms: int = 0, frameworks: int = 0,
 ) -> Path:
     """Write a synthetic input workbook (every sheet of SPEC §2, with ``platforms`` those of
-    §7.1 too, and a README) to ``path``."""
+    §7.1 too, with ``frameworks`` the joint purchases of §7.2, and a README) to ``path``."""
     tables = generate_tables(allies, items, lines, periods, seed, whole_units=whole_units,
-                             platforms=platforms)
+                             platforms=platforms, frameworks=frameworks)
     readme = [
         ("title", ("Synthetic alliance data",)),
         ("text", ("These data are synthetic: made up by `stockpile generate` for "
@@ -828,6 +875,7 @@ def generate_workbook(
         ("text", ("seed", str(seed))),
         ("text", ("whole units", "expensive items" if whole_units else "none (an LP)")),
         *([("text", ("platforms", f"at most {platforms} per ally"))] if platforms else []),
+        *([("text", ("frameworks", f"at most {frameworks}"))] if frameworks else []),
         ("text", ("",)),
         ("text", ("The same parameters and seed always give the same workbook.",)),
     ]
