@@ -239,6 +239,7 @@ def _command_generate(args: argparse.Namespace) -> int:
         path = generate_workbook(
             args.out, args.allies, args.items, args.lines, args.periods, seed=args.seed,
             whole_units=not args.fractional, platforms=args.platforms,
+            frameworks=args.frameworks,
             alliance_targets=args.alliance_targets,
         )
     except ValueError as exc:
@@ -248,6 +249,7 @@ def _command_generate(args: argparse.Namespace) -> int:
         f"{args.periods} periods (seed {args.seed})"
         + ("; every item fractional" if args.fractional else "")
         + (f"; at most {args.platforms} platforms per ally" if args.platforms else "")
+        + (f"; at most {args.frameworks} frameworks" if args.frameworks else "")
         + (f"; {args.alliance_targets} alliance targets, fair shares by gdp"
            if args.alliance_targets else "")
     )
@@ -494,6 +496,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="up to N platforms per ally, with the items they fire and "
                                "capability targets (Platforms, Compatibility, "
                                "CapabilityTargets); 0, the default: none")
+    generate.add_argument("--frameworks", type=int, default=0, metavar="N",
+                          help="up to N joint purchases through a lead nation, each on a "
+                               "line of its own (Frameworks, FrameworkMembers); 0, the "
+                               "default: none")
     generate.add_argument("--alliance-targets", type=int, default=0, metavar="N",
                           help="N alliance-wide stock targets (AllianceTargets), each about "
                                "what the allies' own targets of the item and period ask, "

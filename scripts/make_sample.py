@@ -503,6 +503,10 @@ def tables() -> dict[str, list[tuple]]:
         # for two Baltic allies.
         "Funding": [("DEU", "EST", 288_000_000), ("DEU", "LTU", 288_000_000)],
         "AllianceTargets": ALLIANCE_TARGETS,
+        # Joint purchases (SPEC §7.2): none stated, the sheets headed for an analyst to
+        # fill (e.g. an NSPA 155 mm framework on a line, led by one nation for others).
+        "Frameworks": [],
+        "FrameworkMembers": [],
     }
 
 

@@ -15,7 +15,7 @@ from optimizer.verify.check import verify_plan
 from optimizer.workbook.validation import load_workbook
 from tests.alliances import solve
 from tests.conftest import write_workbook
-from tests.test_burden_sharing import BAND, MODES, SOLVERS, shared_shells
+from tests.test_burden_sharing import BAND, MODES, SOLVERS, row_of, shared_shells
 
 
 def s2_pays_for_s1(cap: float | None = None) -> dict:
@@ -168,3 +168,20 @@ def test_burden_by_ally_shows_funding_given_and_received(tmp_path):
     header = [str(cell) for cell in rows[0]]
     s2 = next(dict(zip(header, cells, strict=True)) for cells in rows[1:] if cells[0] == "S2")
     assert (s2["Funding given"], s2["Funding received"]) == pytest.approx((14, 0), abs=1e-6)
+
+
+def test_diagnosis_names_the_funding_cap_that_holds_a_commitment_back(tmp_path):
+    """S1 must close its whole gap of 8 (rules.min_gap_closure = 1): 64 of money, of which
+    its budget gives 50 and S2 at most 10, so 0.5 round stays open; the cap and S1's
+    budget are what hold the commitment back."""
+    workbook = s2_pays_for_s1(cap=10)
+    workbook["Requirements"].append(["S1", "SHELL", "1", 8])
+    result = solve(tmp_path, workbook, "rules.min_gap_closure=1")
+    assert result.status == "infeasible"
+    table = result.diagnosis.table
+    conflict = row_of(table, kind="conflict")
+    assert (conflict["rule"], conflict["ally"]) == ("minimum gap closure", "S1")
+    assert conflict["amount"] == pytest.approx(0.5, abs=1e-6)
+    limits = table[table["kind"] == "limit"]
+    assert set(zip(limits["rule"], limits["cell"], strict=True)) == {
+        ("funding cap", "Funding!C2"), ("budget", "Budgets!C3")}

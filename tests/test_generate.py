@@ -54,7 +54,9 @@ def with_platforms() -> dict[str, pd.DataFrame]:
 
 ALLIANCE_SHEETS = ["AllianceTargets"]  # SPEC §7.2, with --alliance-targets
 UNGENERATED_SHEETS = ["Funding"]  # SPEC §7.2: the generator sets no funding
-GENERATED = [sheet for sheet in SHEETS if sheet.name not in UNGENERATED_SHEETS]
+FRAMEWORK_SHEETS = ["Frameworks", "FrameworkMembers"]  # only with --frameworks
+GENERATED = [sheet for sheet in SHEETS
+             if sheet.name not in UNGENERATED_SHEETS + FRAMEWORK_SHEETS]
 
 
 @pytest.fixture(scope="module")
@@ -495,3 +497,42 @@ def test_alliance_targets_must_fit_the_items_and_periods(tmp_path, capsys):
                  "--periods=2", "--alliance-targets=5"]) == 2
     assert "alliance targets = 5 is more than items x periods = 4" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_frameworks_leave_the_other_sheets_as_they_were(tables, with_platforms):
+    """--frameworks draws from a stream of its own, after the platforms': every other
+    sheet is as without it, the platforms' too."""
+    with_frameworks = generate_tables(**SMALL, seed=7, platforms=3, frameworks=4)
+    assert list(with_frameworks) == [*with_platforms, *FRAMEWORK_SHEETS]
+    for name in with_platforms:
+        pd.testing.assert_frame_equal(with_frameworks[name], with_platforms[name], obj=name)
+    frameworks = generate_tables(**SMALL, seed=7, frameworks=4)["Frameworks"]
+    pd.testing.assert_frame_equal(frameworks, with_frameworks["Frameworks"])
+
+
+def test_frameworks_pool_a_line_below_its_price_for_a_lead_and_its_members(tmp_path,
+                                                                            capsys):
+    from optimizer.cli import main
+
+    path = tmp_path / "frameworks.xlsx"
+    arguments = [f"--{key}={value}" for key, value in SMALL.items()]
+    assert main(["generate", str(path), *arguments, "--seed=7", "--frameworks=4"]) == 0
+    assert "at most 4 frameworks" in capsys.readouterr().out
+    data, warnings = load_workbook(path)
+    assert [str(w) for w in warnings] == []
+    frameworks, members = data.frameworks, data.framework_members
+    assert frameworks["framework"].tolist() == ["FW01", "FW02", "FW03", "FW04"]
+    assert not frameworks.duplicated(["facility", "item"]).any()  # a line of its own
+    lines = frameworks.merge(data.production, on=["facility", "item"])
+    assert ((lines["unit_price"] >= 0.8 * lines["unit_cost"] - 1)
+            & (lines["unit_price"] <= 0.95 * lines["unit_cost"] + 1)).all()
+    assert ((lines["fee_per_unit"] >= 0) & (lines["fee_per_unit"] <= 0.03 * lines["unit_cost"]
+                                            + 1)).all()
+    hosted = lines["host"].isin(data.allies["ally"])
+    assert (lines.loc[hosted, "lead"] == lines.loc[hosted, "host"]).all()
+    assert members.groupby("framework").size().between(1, 4).all()
+    leads = members.merge(frameworks[["framework", "lead"]], on="framework")
+    assert (leads["ally"] != leads["lead"]).all()
+    edge = generate_workbook(tmp_path / "edge.xlsx", 1, 1, 1, 1, seed=1, frameworks=3)
+    data, warnings = load_workbook(edge)
+    assert warnings == [] and len(data.frameworks) == 1 and data.framework_members.empty

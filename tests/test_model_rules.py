@@ -67,7 +67,8 @@ def test_expansion_comes_online_after_its_lead_time_up_to_its_limit(tmp_path):
     assert quantity(result, order_period="P2") == near(40)
     assert readiness(result, "A", "I", "P2")["shortfall"] == near(10)
     assert result.plan.cost_terms == near(
-        {"purchase_cost": 50, "transport_cost": 0, "expansion_cost": 60, "holding_cost": 0})
+        {"purchase_cost": 50, "framework_fees": 0, "transport_cost": 0, "expansion_cost": 60,
+         "holding_cost": 0})
 
 
 def test_consumption_is_covered_and_only_the_gap_is_bought(tmp_path):

@@ -21,7 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "inputs" / "sample_alliance.xlsx"
 SCRIPT = REPO / "scripts" / "make_sample.py"
 WHOLE_UNITS = {"GMLRS", "IRIST", "PAC3MSE"}
-OPTIONAL_SHEETS = [s.name for s in SHEETS if not s.required]
+# The sample sets no joint purchases (SPEC §7.2).
+UNSET_SHEETS = ("Frameworks", "FrameworkMembers")
+OPTIONAL_SHEETS = [s.name for s in SHEETS if not s.required and s.name not in UNSET_SHEETS]
 SHELL_LINES = {"UNTERLUESS", "BOURGES", "GLASCOED", "RAUFOSS", "SNINA"}
 LABEL = re.compile(r"\[(src|inference|unverified|assumption|weak)|ILLUSTRATIVE")
 

@@ -185,7 +185,8 @@ def test_every_typed_column_has_its_validation(template):
             dv = found.get(data_range(sheet.name, column.name))
             if column.kind in expected_type:
                 assert dv is not None and dv.type == expected_type[column.kind], column
-            elif column.refers_to in ("ally", "item", "period", "facility", "platform"):
+            elif column.refers_to in ("ally", "item", "period", "facility", "platform",
+                                          "framework"):
                 assert dv is not None and dv.type == "list", column
             else:  # free codes and texts (facility names, hosts, countries) are not listed
                 assert dv is None, column
@@ -205,10 +206,14 @@ def test_the_template_validates_with_a_warning_naming_each_example_row(template_
     assert len(warnings) == len(SHEETS) - len(WITHOUT_EXAMPLE)
     assert warnings[1] == ("warning: Allies!A2: row 2 is the template's example row (ally "
                            "'EXAMPLE-POL'); replace it with your own data or delete the row")
-    assert warnings[-2].startswith("warning: CapabilityTargets!A2: row 2 is the template's "
+    assert warnings[-4].startswith("warning: CapabilityTargets!A2: row 2 is the template's "
                                    "example row (ally 'EXAMPLE-POL')")
-    assert warnings[-1].startswith("warning: AllianceTargets!A2: row 2 is the template's "
+    assert warnings[-3].startswith("warning: AllianceTargets!A2: row 2 is the template's "
                                    "example row (item 'EXAMPLE-155HE')")
+    assert warnings[-2].startswith("warning: Frameworks!A2: row 2 is the template's "
+                                   "example row (framework 'EXAMPLE-NSPA')")
+    assert warnings[-1].startswith("warning: FrameworkMembers!A2: row 2 is the template's "
+                                   "example row (framework 'EXAMPLE-NSPA')")
     with_example = [sheet for sheet in SHEETS if sheet.name not in WITHOUT_EXAMPLE]
     for sheet, warning in zip(with_example, warnings, strict=True):
         assert warning.startswith(f"warning: {sheet.name}!"), warning
@@ -289,6 +294,9 @@ ROWS = {
     "CapabilityTargets": [{"ally": "POL", "platform": "KRAB", "period": "2027Q2",
                            "target": 2500}],
     "AllianceTargets": [{"item": "155HE", "period": "2027Q2", "target": 4000}],
+    "Frameworks": [{"framework": "NSPA-155", "facility": "F1", "item": "155HE",
+                    "lead": "POL"}],
+    "FrameworkMembers": [{"framework": "NSPA-155", "ally": "DEU"}],
 }
 
 
@@ -372,6 +380,13 @@ def test_filled_template_loads_with_typed_values_and_defaults(filled_path):
     assert (target["item"], target["period"], target["target"]) == ("155HE", "2027Q2", 4000.0)
     assert math.isnan(target["priority"])  # blank: the item's
     assert data.allies["fair_share"].isna().all()  # blank: gdp / total gdp
+    framework = data.frameworks.iloc[0]
+    assert (framework["framework"], framework["facility"], framework["item"],
+            framework["lead"]) == ("NSPA-155", "F1", "155HE", "POL")
+    assert math.isnan(framework["unit_price"])  # blank: the line's unit_cost
+    assert framework["fee_per_unit"] == 0.0
+    assert data.framework_members[["framework", "ally"]].values.tolist() == [
+        ["NSPA-155", "DEU"]]
 
 
 def test_filled_template_keeps_its_validation_and_readme(filled_path):

@@ -161,8 +161,9 @@ def test_the_correct_plan_passes_with_the_hand_computed_costs(data):
     assert result.worst == "every constraint holds"
     # purchase 50·10 + 40·10 + 10·12 + 3·1000; transport 10·2 + 3·100; expansion 20·5;
     # holding 1 per SH: A 70 + 100 + 110, B 3 · 50
-    assert result.cost_terms == {"purchase_cost": 4020.0, "transport_cost": 320.0,
-                                 "expansion_cost": 100.0, "holding_cost": 430.0}
+    assert result.cost_terms == {"purchase_cost": 4020.0, "framework_fees": 0.0,
+                                 "transport_cost": 320.0, "expansion_cost": 100.0,
+                                 "holding_cost": 430.0}
     assert result.total_cost == 4870.0
     assert result.weighted_shortfall == 10.0  # B SH P3 short by 10, priority 1
     assert result.checked["capacity"] == 9  # 3 lines × 3 periods

@@ -29,7 +29,8 @@ def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
         cap(ℓ,τ) + max_extra(ℓ)·[τ ≥ first period an expansion of ℓ is online]   (1, 2)
 
     and, with a budget, at most B(a,τ) / (c(ℓ) + k) when that price is positive, B being
-    budget(a,τ), or Σ_{p≤τ} budget(a,p) with budget_carryover (5). It is 0 when the ally
+    budget(a,τ), or Σ_{p≤τ} budget(a,p) with budget_carryover (5), unless a is the lead
+    of a framework with a fee (whose income no budget shows). It is 0 when the ally
     can receive item i from one host country only and σ < 1, as its row of rule 7 reads
     (1 − σ)·Σ x ≤ 0; and 0 when its price is positive for an ally with a work share
     whose industry makes nothing it can sell (rule 8 then holds its spending at 0).
@@ -56,6 +57,10 @@ def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
         money["budget"] = money.groupby("ally")["budget"].cumsum()
     money = money.set_index(["ally", "period"])["budget"]
     budget = money.reindex(pd.MultiIndex.from_frame(orders[["ally", "period"]])).to_numpy(float)
+    # A framework's lead may also spend the fees its members pay it (SPEC §7.2), which
+    # no bound here foresees: its budget bounds none of its orders.
+    fee_income = orders.loc[orders["fee"] > 0, "lead"].unique()
+    budget = np.where(orders["ally"].isin(fee_income).to_numpy(), np.nan, budget)
     budgeted = paid & ~np.isnan(budget)
     bound = np.where(budgeted, np.minimum(bound, np.divide(budget, price, where=paid,
                                                            out=np.full_like(price, np.inf))),

@@ -226,7 +226,7 @@ def define_variables(model: AllocationModel) -> None:
     stocks, shortfalls = sets.stocks, sets.shortfalls
     model.x = linear.add_columns(
         "x", orders, lambda: [orders["facility"], orders["item"], orders["ally"],
-                              _period_codes(sets, orders["period"])],
+                              _order_period_names(sets)],
         integer=orders["integer"].to_numpy(dtype=bool))
     model.e = linear.add_columns(
         "e", expansions, lambda: [expansions["facility"], expansions["item"],
@@ -239,12 +239,28 @@ def define_variables(model: AllocationModel) -> None:
     model.clean_terms.append(CleanTerm(
         (model.y, np.ones(len(model.y))), ITEM, 1.0,
         lambda moved: f"moves {figure(moved)} units between allies"))
+    # And the one that pays least in framework fees (SPEC §7.2): a fee moves money from a
+    # member to the lead, which a plan of equal cost need not do.
+    model.clean_terms.append(CleanTerm(
+        (model.x, orders["fee"].to_numpy(float)), MONEY, 1 / MILLION,
+        lambda paid: f"pays {figure(paid)} in framework fees"))
     model.s = linear.add_columns(
         "s", stocks, lambda: [stocks["ally"], stocks["item"],
                               _period_codes(sets, stocks["period"])])
     model.u = linear.add_columns(
         "u", shortfalls, lambda: [shortfalls["ally"], shortfalls["item"],
                                   _period_codes(sets, shortfalls["period"])])
+
+
+def _order_period_names(sets: ModelSets) -> np.ndarray:
+    """The last part of each order's column name: its period, and for a framework order
+    "_via_" and the framework (``x_L_SHELL_S1_2027Q1_via_NSPA``), so that a direct and a
+    framework order of the same line, ally and period have names of their own."""
+    orders = sets.orders
+    names = _period_codes(sets, orders["period"]).astype(object)
+    through = orders["framework"].notna().to_numpy()
+    names[through] = names[through] + "_via_" + orders["framework"].to_numpy(object)[through]
+    return names
 
 
 def define_capacity_constraints(model: AllocationModel) -> None:
@@ -591,7 +607,7 @@ def define_funding(model: AllocationModel) -> None:
     model.limits.append(Limit(
         FUNDING_CAP, "unit of money", MILLION, "million", True, _read_funding_cap,
         lambda r, step: (f"each more {step} that {r['ally']} may pay for {r['receiver']}'s "
-                         "purchases"), _relax_funding_cap, counted_in=MONEY))
+                         "purchases"), _relax_funding_cap, counted_in=MONEY, holds_back=True))
 
 
 def _read_funding_cap(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
@@ -621,7 +637,9 @@ def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
     SPEC §7.2, in millions); with budget_carryover, the same summed over τ ≤ t, written
     with carry-over variables carry(a,t) ≥ 0 (unspent money moved to t+1, in millions):
     … + 10⁶ carry(a,t) − 10⁶ carry(a,t−1) ≤ budget(a,t). Rows are held in millions
-    (``MILLION``)."""
+    (``MILLION``).
+    A framework's lead gains the fees its members pay through it in t (SPEC §7.2): its row
+    also holds − Σ fee · x_f(ℓ,b,t) (``_fee_credits``)."""
     sets = model.sets
     budgets = sets.budgets
     if budgets.empty:
@@ -645,6 +663,9 @@ def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
         later = here[budgets["period"].to_numpy() > 0]
         parts += [(here, model.carry, np.full(len(budgets), MILLION)),
                   (later, model.carry[later - 1], np.full(len(later), -MILLION))]
+    # -- Framework fees (SPEC §7.2): what members pay a lead enters the lead's row.
+    parts.append(_fee_credits(model, ally_index, horizon))
+    # --
     model.linear.add_rows(
         "budget", budgets, lambda: [budgets["ally"], _period_codes(sets, budgets["period"])],
         *_concat(parts), LESS, budgets["budget"].to_numpy(), scale=1 / MILLION)
@@ -652,6 +673,19 @@ def define_budget_constraints(model: AllocationModel, carryover: bool) -> None:
         BUDGET, "unit of money", MILLION, "million", True, _read_budget,
         lambda r, step: f"each more {step} in {r['ally']}'s {r['period']} budget",
         _relax_budget, counted_in=MONEY, holds_back=True))
+
+
+def _fee_credits(model: AllocationModel, ally_index: pd.Index, horizon: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms −fee · x_f(ℓ,a,t) of the budget rows (lead, t) (SPEC §7.2): each fee a
+    member pays through a framework is money in the lead's budget in the period of the
+    order, for a lead with Budgets rows. Not part of ``spending_terms``: the lead's
+    spending, which its work share counts, stays what it pays."""
+    orders = model.sets.orders
+    row = ally_index.get_indexer(orders["lead"])
+    credited = (orders["fee"].to_numpy(float) > 0) & (row >= 0)
+    return (row[credited] * horizon + orders["period"].to_numpy()[credited],
+            model.x[credited], -orders["fee"].to_numpy(float)[credited])
 
 
 def _relax_budget(data: AllianceData, record: dict, amount: float) -> AllianceData:
@@ -966,7 +1000,9 @@ def _fair_share_band_rule(data: AllianceData, config: Config) -> Rule | None:
 
 
 def define_objective_terms(model: AllocationModel) -> None:
-    """cost = Σ (c(ℓ) + k) x + Σ k y + Σ cost_per_unit · e + Σ holding_cost(i) · s;
+    """cost = Σ (c(ℓ) + k) x + Σ fee · x_f + Σ k y + Σ cost_per_unit · e
+    + Σ holding_cost(i) · s, c(ℓ) of a framework order x_f being its unit_price and fee
+    the member's fee_per_unit (SPEC §7.2; ``framework_fees``);
     weighted shortfall W = Σ priority(i) · u + Σ priority(a,p) · v (SPEC §7.1)
     + Σ priority(i,t) · U + Σ priority(i,t) · g (SPEC §7.2);
     shortfall penalty = Σ penalty(i) · u + Σ shortfall_penalty · priority · (v, U, g)."""
@@ -977,6 +1013,7 @@ def define_objective_terms(model: AllocationModel) -> None:
 
     model.cost_terms = {
         "purchase_cost": terms(model.x, sets.orders["unit_cost"]),
+        "framework_fees": terms(model.x, sets.orders["fee"]),
         "transport_cost": _sum_terms(terms(model.x, sets.orders["route_cost"]),
                                      terms(model.y, sets.transfers["route_cost"])),
         "expansion_cost": terms(model.e, sets.expansions["cost_per_unit"]),

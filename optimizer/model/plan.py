@@ -28,6 +28,9 @@ ALLIANCE_COLUMNS = ["item", "period", "target", "held", "shortfall", "closed_pct
 FAIR_SHARE_COLUMNS = ["ally", "item", "period", "fair_share", "band_floor", "held",
                       "short_of_band", "priority"]
 FUNDING_COLUMNS = ["from", "to", "period", "amount", "max_amount", "marginal_value", "row"]
+ORDER_COLUMNS = ["facility", "host", "item", "ally", "order_period", "delivery_period",
+                 "quantity", "unit_cost", "transport_cost", "total_cost", "framework",
+                 "framework_fee", "price"]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -48,6 +51,11 @@ def _duals(model: AllocationModel, duals: np.ndarray, family: str) -> np.ndarray
 class Plan:
     """A solved plan. Period columns hold period codes."""
 
+    # One row per order above the tolerance (ORDER_COLUMNS): unit_cost is what the line
+    # is paid a unit (a framework's unit_price for a framework order), framework_fee what
+    # a framework member pays its lead a unit, price = unit_cost + framework_fee +
+    # transport_cost, what a unit costs the ally, total_cost = quantity × price;
+    # framework blank for a direct order (SPEC §7.2).
     orders: pd.DataFrame
     expansions: pd.DataFrame
     transfers: pd.DataFrame
@@ -77,6 +85,18 @@ class Plan:
         """Σ_{b,t} f(a,b,t) per giver a (``side`` "from") or Σ_{a,t} f(a,b,t) per
         receiver b ("to")."""
         return self.funding.groupby(side)["amount"].sum().astype(float)
+
+    def framework_purchases(self) -> pd.DataFrame:
+        """What each ally buys through frameworks (SPEC §7.2), indexed by ally: units (Σ
+        x_f) and money (Σ price · x_f, its fees and transport included); allies that buy
+        none are left out."""
+        orders = self.orders
+        if "framework" not in orders.columns:
+            return pd.DataFrame({"units": pd.Series(dtype=float),
+                                 "money": pd.Series(dtype=float)})
+        through = orders[orders["framework"].notna()]
+        return through.groupby("ally").agg(
+            units=("quantity", "sum"), money=("total_cost", "sum")).astype(float)
 
     @property
     def total_cost(self) -> float:
@@ -125,9 +145,9 @@ class Plan:
     def spending(self) -> pd.Series:
         """What each ally spends in the plan (SPEC §4, constraint 5: the terms
         ``spending_terms`` puts in the budget rows), as amounts indexed by the ally, one
-        per kind: its orders with their transport, the expansions it pays for, and the
-        transport of the transfers it receives (expansions funded outside the budgets are
-        no ally's). Summed by ally they are Σ_t spend(a,t)."""
+        per kind: its orders with their transport and framework fees, the expansions it
+        pays for, and the transport of the transfers it receives (expansions funded
+        outside the budgets are no ally's). Summed by ally they are Σ_t spend(a,t)."""
         transfers = self.transfers
         return pd.concat([
             self.orders.groupby("ally")["total_cost"].sum(),
@@ -148,6 +168,8 @@ class Plan:
           every ally (``spending``);
         - spending_share_pct = 100 · spending(a) / Σ_b spending(b) (0 where no ally spends);
         - funding_given = Σ_{b,t} f(a,b,t), funding_received = Σ_{b,t} f(b,a,t);
+        - framework_units = Σ x_f(ℓ,a,t), framework_spending = Σ price · x_f(ℓ,a,t), what
+          the ally buys through frameworks (``framework_purchases``);
         - closure_pct = 100 · Σ_r p_r · min(s(a,r), φ_a · T_r) / Σ_r p_r · φ_a · T_r, the
           part of its fair share of the alliance targets the ally holds (100 where that
           share is 0; blank where φ_a is unknown).
@@ -174,6 +196,7 @@ class Plan:
         spending = (self.spending().groupby(level=0).sum()
                     .reindex(allies, fill_value=0.0).astype(float))
         closure = np.where(sums["due"] > 0, _percent(sums["kept"], sums["due"]), 100.0)
+        purchases = self.framework_purchases().reindex(allies, fill_value=0.0)
         return pd.DataFrame({
             "ally": allies.to_numpy(dtype=object),
             "fair_share_pct": 100.0 * share.to_numpy(float),
@@ -184,6 +207,8 @@ class Plan:
             .to_numpy(float),
             "funding_received": self.funding_by_ally("to").reindex(allies, fill_value=0.0)
             .to_numpy(float),
+            "framework_units": purchases["units"].to_numpy(float),
+            "framework_spending": purchases["money"].to_numpy(float),
             "closure_pct": np.where(share.isna(), np.nan, closure),
         })
 
@@ -268,8 +293,8 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
     orders["delivery_period"] = periods[orders["delivery"]]
     orders["transport_cost"] = orders["route_cost"]
     orders["total_cost"] = orders["quantity"] * orders["price"]
-    orders = orders[["facility", "host", "item", "ally", "order_period", "delivery_period",
-                     "quantity", "unit_cost", "transport_cost", "total_cost"]]
+    orders["framework_fee"] = orders["fee"]
+    orders = orders[ORDER_COLUMNS]
 
     expansions = sets.expansions.assign(extra_capacity=_values(model.e))
     expansions = expansions[expansions["extra_capacity"] > QUANTITY_TOLERANCE].copy()
@@ -319,13 +344,14 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
         paid = funding.groupby([side, "period"])["amount"].sum()
         budgets[column] = key.map(paid).to_numpy(float) if len(paid) else 0.0
         budgets[column] = budgets[column].fillna(0.0)
+    budgets["fees_received"] = _fees_received(model, solution, budgets)
     budgets["remaining"] = round_off(
         budgets["budget"] - budgets["spent"] - budgets["funding_given"]
-        + budgets["funding_received"], budgets["budget"])
+        + budgets["funding_received"] + budgets["fees_received"], budgets["budget"])
     budgets["marginal_value"] = 0.0 - _duals(model, duals, "budget")
     budgets["period"] = periods[budgets["period"]]
     budgets = budgets[["ally", "period", "budget", "spent", "funding_given",
-                       "funding_received", "remaining", "marginal_value"]]
+                       "funding_received", "fees_received", "remaining", "marginal_value"]]
 
     capacity = sets.capacity.copy()
     used = sets.orders.assign(quantity=_values(model.x)).groupby(["line", "period"])[
@@ -373,6 +399,19 @@ def _funding(model: AllocationModel, amount: np.ndarray, cap_duals: np.ndarray
     frame["period"] = np.asarray(sets.periods, dtype=object)[frame["period"]]
     frame = frame[frame["amount"] > QUANTITY_TOLERANCE * MILLION]
     return frame[FUNDING_COLUMNS].reset_index(drop=True)
+
+
+def _fees_received(model: AllocationModel, solution: np.ndarray,
+                   budgets: pd.DataFrame) -> np.ndarray:
+    """Per Budgets row (ally, period as a position): Σ fee · x_f over the framework
+    orders its ally leads in that period, the money members pay it (SPEC §7.2)."""
+    orders = model.sets.orders
+    paid = orders.assign(amount=orders["fee"] * solution[model.x])
+    received = paid[paid["amount"] != 0].groupby(["lead", "period"])["amount"].sum()
+    if received.empty:
+        return np.zeros(len(budgets))
+    key = pd.MultiIndex.from_frame(budgets[["ally", "period"]])
+    return np.nan_to_num(key.map(received).to_numpy(float))
 
 
 def _alliance(model: AllocationModel, stock_of: pd.Series, shortfall: np.ndarray,

@@ -30,9 +30,13 @@ class ModelSets:
 
     lines        ℓ: facility, host, item, unit_cost, lead_time, row (Production row)
     capacity     (ℓ, t): capacity cap(ℓ,t), source ("Production" or "Capacity") and row
-    orders       x(ℓ,a,t): line, facility, host, item, ally, period, delivery, unit_cost,
-                 route_cost, price (= c(ℓ) + k, what a unit costs the ordering ally),
-                 integer
+    orders       x(ℓ,a,t): line, facility, host, item, ally, period, delivery, unit_cost
+                 (what the line is paid a unit: c(ℓ), or a framework's unit_price),
+                 route_cost, fee (a framework member's fee_per_unit, else 0), price
+                 (= unit_cost + fee + k, what a unit costs the ordering ally), integer,
+                 framework and its lead (None: a direct order); the direct orders
+                 first, then the framework orders x_f(ℓ,a,t) of SPEC §7.2
+                 (``_framework_pairs``)
     expansions   e(ℓ,t): line, facility, item, period, online_from, cost_per_unit, payer,
                  max_extra, expansion_row
     transfers    y(a,b,i,t): giver, ally, item, period, arrival, route_cost, integer
@@ -126,16 +130,18 @@ def build_sets(data: AllianceData, config: Config) -> ModelSets:
     pairs = route_costs(data, pairs.rename(columns={"host": "from", "ally": "to"})).rename(
         columns={"from": "host", "to": "ally"}
     )
+    pairs = pairs.assign(fee=0.0, framework=None, lead=None)
+    pairs = pd.concat([pairs, _framework_pairs(data, pairs)], ignore_index=True)
     delay = pairs["lead_time"].to_numpy() + pairs["route_delay"].to_numpy()
     usable = np.clip(horizon - delay, 0, None)  # order periods whose delivery is in time
     orders = pairs.loc[pairs.index.repeat(usable)].reset_index(drop=True)
     orders["period"] = ranges(usable)
     orders["delivery"] = orders["period"] + np.repeat(delay, usable)
     orders["integer"] = orders["item"].map(items["integer"]).astype(bool)
-    orders["price"] = orders["unit_cost"] + orders["route_cost"]
+    orders["price"] = orders["unit_cost"] + orders["fee"] + orders["route_cost"]
     orders = orders[
         ["line", "facility", "host", "item", "ally", "period", "delivery", "unit_cost",
-         "route_cost", "price", "integer"]
+         "route_cost", "fee", "price", "integer", "framework", "lead"]
     ]
 
     # Expansions e(ℓ,t), usable from t + lead_time, created only when that is in the horizon.
@@ -182,6 +188,33 @@ def build_sets(data: AllianceData, config: Config) -> ModelSets:
         capabilities=capabilities, counts=counts, alliance=alliance, bands=bands,
         funding=_funding_set(data, horizon),
     )
+
+
+def _framework_pairs(data: AllianceData, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The (line, ally) pairs of framework orders (SPEC §7.2): for every Frameworks row
+    and every ally that may order through it (its lead and its FrameworkMembers), the
+    pair of the framework's line and that ally in ``pairs``, the direct pairs that
+    Restrictions leave, with their route; so that Restrictions, routes, lead times and
+    the horizon apply to them as to any order. unit_cost is the framework's unit_price
+    (blank: the line's unit_cost), fee its fee_per_unit for a member and 0 for the
+    lead; in Frameworks' row order, then Allies' order."""
+    frameworks = data.frameworks.reset_index(drop=True)
+    if frameworks.empty:
+        return pairs.iloc[:0]
+    leads = frameworks[["framework", "lead"]].rename(columns={"lead": "ally"})
+    allowed = pd.concat([leads, data.framework_members[["framework", "ally"]]],
+                        ignore_index=True).drop_duplicates()
+    allowed = allowed.merge(frameworks.reset_index(names="position")[
+        ["position", "framework", "facility", "item", "lead", "unit_price", "fee_per_unit"]],
+        on="framework")
+    allowed["ally_position"] = pd.Index(data.allies["ally"]).get_indexer(allowed["ally"])
+    allowed = allowed.sort_values(["position", "ally_position"], kind="mergesort")
+    found = allowed.merge(pairs.drop(columns=["fee", "framework", "lead"]),
+                          on=["facility", "item", "ally"])
+    found["unit_cost"] = found["unit_price"].fillna(found["unit_cost"]).astype(float)
+    found["fee"] = np.where(found["ally"] == found["lead"], 0.0,
+                            found["fee_per_unit"].astype(float))
+    return found[pairs.columns].reset_index(drop=True)
 
 
 def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame) -> pd.DataFrame:

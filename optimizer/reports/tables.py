@@ -113,12 +113,18 @@ ALLOCATION = (
            "The period at whose end the units arrive in the ally's stock "
            "(order period + the line's lead time + the route's extra lead time)."),
     Column("quantity", "Units ordered, in the item's unit.", QUANTITY, unit=ITEM),
-    Column("unit_cost", "Price per unit at the facility (money).", MONEY, unit=PER_UNIT),
+    Column("unit_cost", "Price per unit at the facility (money); for an order through a "
+                        "framework, the framework's unit_price.", MONEY, unit=PER_UNIT),
     Column("transport_cost",
            "Transport cost per unit from the host country to the ally (money).", MONEY,
            unit=PER_UNIT),
-    Column("total_cost", "quantity × (unit_cost + transport_cost), in money.", MONEY,
-           unit=MONEY_UNIT),
+    Column("total_cost", "quantity × (unit_cost + framework_fee + transport_cost), in "
+                         "money: what the ally pays.", MONEY, unit=MONEY_UNIT),
+    Column("framework", "The joint purchase (Frameworks) the ally orders through, at its "
+                        "unit_price; blank: ordered from the line directly."),
+    Column("framework_fee", "Fee per unit the ally pays the framework's lead on top of "
+                            "unit_cost (0 for the lead and for direct orders; money).",
+           MONEY, header="framework fee", unit=PER_UNIT),
 )
 
 READINESS = (
@@ -227,6 +233,12 @@ BURDEN_BY_ALLY = (
     Column("funding_received", "Money other allies pay over the horizon for this ally's "
                                "purchases (Funding).", MONEY, header="funding received",
            unit=MONEY_UNIT),
+    Column("framework_units", "Units the ally buys through frameworks (Frameworks) over "
+                              "the horizon, of every item.", QUANTITY,
+           header="units bought through frameworks"),
+    Column("framework_spending", "Money the ally pays for what it buys through frameworks "
+                                 "over the horizon, fees and transport included.", MONEY,
+           header="spent through frameworks", unit=MONEY_UNIT),
     Column("closure_pct", "The part of its fair share of the alliance targets the ally "
                           "holds: 100 · Σ priority × min(held, fair share × target) / Σ "
                           "priority × fair share × target over the alliance targets; 100 "
@@ -252,8 +264,12 @@ BUDGETS = (
     Column("funding_received", "Money other allies pay in the period for this ally's "
                                "purchases (Funding).", MONEY, header="funding received",
            unit=MONEY_UNIT),
-    Column("remaining", "budget − spent − funding given + funding received (money).", MONEY,
+    Column("fees_received", "Framework fees the ally receives in the period as a "
+                            "framework's lead from its members' orders (Frameworks), which "
+                            "its budget gains.", MONEY, header="framework fees received",
            unit=MONEY_UNIT),
+    Column("remaining", "budget − spent − funding given + funding received + framework "
+                        "fees received (money).", MONEY, unit=MONEY_UNIT),
     Column("marginal_value",
            "How much the optimised objective improves per extra unit of money in this "
            "budget (0: the budget does not limit the plan)." + LEXICOGRAPHIC_NOTE + DUAL_NOTE,
@@ -639,6 +655,10 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
     # The cost terms: the Summary's rows of ``Plan.cost_terms``, which total_cost adds up.
     "purchase_cost": SummaryMetric(MONEY, "Cost term: units ordered × price at the facility "
                                           "(money).", cost_term=True),
+    "framework_fees": SummaryMetric(MONEY, "Cost term: fees framework members pay the "
+                                           "lead on top of the framework's unit_price "
+                                           "(money; the lead's budget receives them).",
+                                    cost_term=True),
     "transport_cost": SummaryMetric(MONEY, "Cost term: transport of orders and transfers "
                                            "(money).", cost_term=True),
     "expansion_cost": SummaryMetric(MONEY, "Cost term: capacity expansions (money).",
@@ -784,11 +804,13 @@ def _table(result: RunRecord, columns: tuple[Column, ...], frame: pd.DataFrame
 
 def allocation_sheet(result: RunRecord) -> tuple[SheetContent, int]:
     """The orders of the plan (``_allocation``), as many as a worksheet holds (the
-    largest by total cost), and how many were left out."""
+    largest by total cost), and how many were left out; the framework and its fee only
+    when the input has Frameworks."""
     plan = result.plan
     allocation = _allocation(plan.orders if plan is not None else None, _period_order(result))
     allocation, left_out = _within_excel_rows(allocation, "total_cost")
-    return _table(result, ALLOCATION, allocation), left_out
+    columns = shown_columns(result, ALLOCATION)
+    return _table(result, columns, allocation[[column.name for column in columns]]), left_out
 
 
 def readiness_sheet(result: RunRecord) -> SheetContent:
@@ -831,28 +853,45 @@ def burden_sharing_sheet(result: RunRecord) -> SheetContent:
     return _table(result, BURDEN_SHARING, _frame(shares, BURDEN_SHARING))
 
 
+# Columns a sheet shows only when the input has rows in the sheet they come from (SPEC
+# §7.2): a plan without funding or frameworks reads as before.
+SHOWN_WITH = {"funding_given": "Funding", "funding_received": "Funding",
+              "fees_received": "Frameworks", "framework": "Frameworks",
+              "framework_fee": "Frameworks", "framework_units": "Frameworks",
+              "framework_spending": "Frameworks"}
+
+
+def shown_columns(result: RunRecord, columns: tuple[Column, ...],
+                  always: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    """``columns`` without those of ``SHOWN_WITH`` (but ``always``) whose sheet the input
+    leaves empty."""
+    return tuple(column for column in columns
+                 if column.name not in SHOWN_WITH or column.name in always
+                 or not result.data.table(SHOWN_WITH[column.name]).empty)
+
+
 def burden_by_ally_sheet(result: RunRecord) -> SheetContent:
     """Per ally (SPEC §7.2, ``Plan.burden``): its fair share, its share of the alliance's
     stock and of its spending, the part of its fair share it holds (shaded red to green)
     and the spread of that part across the allies."""
     plan = result.plan
-    burden = _frame(plan.burden if plan is not None else None, BURDEN_BY_ALLY)
+    # Funding given and received are part of every ally's burden (SPEC §7.2), 0 or not.
+    columns = shown_columns(result, BURDEN_BY_ALLY, always=("funding_given",
+                                                            "funding_received"))
+    burden = _frame(plan.burden if plan is not None else None, columns)
     if plan is not None:
         burden["closure_spread"] = plan.closure_spread
-    content = _table(result, BURDEN_BY_ALLY, _blank_missing(burden))
+    content = _table(result, columns, _blank_missing(burden))
     content.decorate = _shaded("closure_pct", CLOSURE_SCALE)
     return content
 
 
-FUNDING_FIELDS = ("funding_given", "funding_received")
-
-
 def budgets_sheet(result: RunRecord) -> SheetContent:
     """Every budget, what the plan spends of it and what is left; the funding given and
-    received only when the input has a Funding sheet."""
+    received only when the input has a Funding sheet, the framework fees received only
+    when it has Frameworks."""
     plan = result.plan
-    columns = BUDGETS if not result.data.funding.empty else tuple(
-        column for column in BUDGETS if column.name not in FUNDING_FIELDS)
+    columns = shown_columns(result, BUDGETS)
     return _table(result, columns, _frame(plan.budgets if plan is not None else None, columns))
 
 

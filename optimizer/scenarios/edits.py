@@ -32,6 +32,9 @@ Edit kinds (``EDITS``) and what each does to the data as read from the workbook:
   (1 − δ)·φ_a·target(i,t);
 - ``add_restriction`` ([host], [facility], [ally], [item]; at least one): one more
   Restrictions row (an export ban).
+- ``remove_framework`` (framework): the joint purchase is gone (its Frameworks row and
+  its FrameworkMembers rows, SPEC §7.2): its lead and members can still order from the
+  line directly, at the line's unit_cost.
 
 Fields in brackets are optional; a blank ally or item means every one. ``from`` and
 ``to`` are periods of the workbook, both included. Every problem in a file is reported
@@ -74,6 +77,7 @@ EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "scale_consumption": (("factor",), ("ally", "item", "from", "to")),
     "scale_alliance_targets": (("factor",), ("item", "from", "to")),
     "add_restriction": ((), ("host", "facility", "ally", "item")),
+    "remove_framework": (("framework",), ()),
 }
 # Rows a scenario adds to a table have no cell in the workbook.
 ADDED_ROW = 0
@@ -104,6 +108,9 @@ class Edit:
             named = ", ".join(f"{key} {fields[key]}" for key in ("host", "facility", "ally",
                                                                  "item") if key in fields)
             return f"Restriction added ({named})"
+        if self.kind == "remove_framework":
+            return (f"Framework {fields['framework']} removed: its lead and members order "
+                    "from the line directly")
         factor = np.format_float_positional(float(fields["factor"]), trim="-")
         text = f"{_SCALED[self.kind]} × {factor}"
         if "facility" in fields:
@@ -219,6 +226,7 @@ def _codes(data: AllianceData) -> dict[str, set[str]]:
         "host": set(data.production["host"]),
         "ally": set(data.allies["ally"]),
         "item": set(data.items["item"]),
+        "framework": set(data.frameworks["framework"]),
         "from": set(data.periods),
         "to": set(data.periods),
     }
@@ -533,6 +541,14 @@ def _add_restriction(data: AllianceData, fields: dict) -> AllianceData:
     return dataclasses.replace(data, restrictions=restrictions.replace({np.nan: None}))
 
 
+def _remove_framework(data: AllianceData, fields: dict) -> AllianceData:
+    framework = fields["framework"]
+    return dataclasses.replace(
+        data, frameworks=data.frameworks[data.frameworks["framework"] != framework],
+        framework_members=data.framework_members[
+            data.framework_members["framework"] != framework])
+
+
 _APPLY = {
     "scale_capacity": _scale_capacity,
     "remove_facility": _remove_facility,
@@ -542,6 +558,7 @@ _APPLY = {
     "scale_consumption": _scaler("Consumption", "quantity", ("ally", "item")),
     "scale_alliance_targets": _scaler("AllianceTargets", "target", ("item",)),
     "add_restriction": _add_restriction,
+    "remove_framework": _remove_framework,
 }
 
 

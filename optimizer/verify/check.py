@@ -65,6 +65,7 @@ PHRASES: dict[str, tuple[str, str | None, str]] = {
     "funding_cap": ("funding cap of", "exceeded by", ""),
     "delivery_in_horizon": ("delivery of", "off by", " period(s)"),
     "restriction": ("restriction on", "broken by", ""),
+    "framework_membership": ("membership of", "broken by", ""),
     "integrality": ("whole units of", "off by", ""),
     "nonnegative": ("non-negativity of", "broken by", ""),
     "expansion_timing": ("timing of", "off by", " period(s)"),
@@ -234,7 +235,7 @@ class _Checker:
         stock = self.stock_balance(orders, transfers)
         shortfall = self.readiness(stock)
         spend = self.spending(orders, transfers, expansions)
-        self.budget(spend + self.funding())
+        self.budget(spend + self.funding() - self.fees_received(orders))
         self.supplier_share(orders)
         self.work_share(orders, spend)
         capability_shortfall = self.capabilities(stock)
@@ -242,6 +243,7 @@ class _Checker:
 
         cost_terms = {
             "purchase_cost": float((orders["unit_cost"] * orders["quantity"]).sum()),
+            "framework_fees": float((orders["fee"] * orders["quantity"]).sum()),
             "transport_cost": float((orders["route_cost"] * orders["quantity"]).sum()
                                     + (transfers["route_cost"] * transfers["quantity"]).sum()),
             "expansion_cost": float((expansions["cost_per_unit"]
@@ -275,6 +277,9 @@ class _Checker:
         from Production, the route's cost and delay, and the recomputed delivery ``d``."""
         o = _table(self.plan.orders, ORDER_COLUMNS, "orders")
         o["quantity"] = o["quantity"].astype(float)
+        stated = (self.plan.orders["framework"].reset_index(drop=True)
+                  if "framework" in self.plan.orders.columns else pd.Series(None, index=o.index))
+        o["framework"] = stated.where(stated.notna(), None).astype(object)
         name = "order of {ally} from line {facility}/{item} in {order_period}"
         line = positions(self.lines, ["facility", "item"], o)
         a = self.allies.get_indexer(o["ally"])
@@ -298,6 +303,7 @@ class _Checker:
         o["unit_cost"] = self.lines["unit_cost"].to_numpy(dtype=float)[line]
         o["route_cost"], delay = route_terms(self.data.transport, o["host"], o["ally"], o["item"])
         o["d"] = t + self.lines["lead_time"].to_numpy(dtype="int64")[line] + delay
+        self.framework_terms(o, name)
 
         # Delivery at t + d(ℓ) + r(h,a,i), inside the horizon and as stated.
         late = o["d"].to_numpy() - (self.T - 1)
@@ -308,6 +314,53 @@ class _Checker:
         self.check_quantities(o, name, forbidding=forbidding_rows(
             self.data.restrictions, o, transfers=False))
         return o
+
+    def framework_terms(self, o: pd.DataFrame, name: str) -> None:
+        """SPEC §7.2, for orders through a framework (``framework``, from the plan's
+        optional column of that name; blank: a direct order): the framework is in
+        Frameworks and on the order's line, and the ally is its lead or in
+        FrameworkMembers (else the units break its membership). Sets ``unit_cost`` of
+        each framework order to the framework's unit_price (blank: the line's
+        unit_cost), ``fee`` to its fee_per_unit for a member and 0 for the lead and for
+        direct orders, and ``lead`` (None for direct orders)."""
+        o["fee"] = 0.0
+        o["lead"] = None
+        through = o["framework"].notna().to_numpy()
+        if not through.any():
+            return
+        frameworks = self.data.frameworks.reset_index(drop=True)
+        at = pd.Index(frameworks["framework"]).get_indexer(o["framework"].fillna(""))
+        on_line = ((_take(frameworks["facility"], at) == o["facility"].to_numpy(dtype=object))
+                   & (_take(frameworks["item"], at) == o["item"].to_numpy(dtype=object)))
+        self.reference_problems(o, name + " through framework {framework}", [
+            (through & (at < 0), "no such framework in Frameworks"),
+            (through & (at >= 0) & ~on_line, "the framework is not on this line"),
+        ])
+        priced = through & (at >= 0) & on_line
+        lead = _take(frameworks["lead"], at)
+        member = positions(self.data.framework_members, ["framework", "ally"], o) >= 0
+        allowed = (lead == o["ally"].to_numpy(dtype=object)) | member
+        self.record("framework_membership",
+                    np.where(priced & ~allowed, np.abs(o["quantity"].to_numpy(float)), 0.0),
+                    1.0, _described(o, "framework {framework} by " + name
+                                    + " (the ally is neither its lead nor a member)"),
+                    count=int(through.sum()))
+        price = _take(frameworks["unit_price"].to_numpy(dtype=float), at, np.nan)
+        fee = _take(frameworks["fee_per_unit"].to_numpy(dtype=float), at, 0.0)
+        o["unit_cost"] = np.where(priced & ~pd.isna(price), price, o["unit_cost"]).astype(float)
+        o["fee"] = np.where(priced & ~(lead == o["ally"].to_numpy(dtype=object)),
+                            fee, 0.0).astype(float)
+        o["lead"] = np.where(priced, lead, None)
+
+    def fees_received(self, orders: pd.DataFrame) -> np.ndarray:
+        """[ally, period]: Σ fee · x_f over the framework orders each ally leads, the
+        money its members pay it in the period of the order (SPEC §7.2)."""
+        received = np.zeros((len(self.allies), self.T))
+        lead = self.allies.get_indexer(orders["lead"].fillna(""))
+        paid = (lead >= 0) & (orders["fee"].to_numpy(float) != 0)
+        np.add.at(received, (lead[paid], orders["t"].to_numpy()[paid]),
+                  (orders["fee"] * orders["quantity"]).to_numpy(float)[paid])
+        return received
 
     def expansions(self) -> pd.DataFrame:
         """e(ℓ,t): references, the period it comes online, sign. Returns the expansions
@@ -683,11 +736,12 @@ class _Checker:
 
     def spending(self, orders: pd.DataFrame, transfers: pd.DataFrame,
                  expansions: pd.DataFrame) -> np.ndarray:
-        """spend(a,t): lines' price and route cost of what a orders in t, route cost of
-        transfers a receives in t, and the expansions a pays for in t."""
+        """spend(a,t): lines' price (a framework's unit_price, and a member's fee) and
+        route cost of what a orders in t, route cost of transfers a receives in t, and the
+        expansions a pays for in t."""
         spend = np.zeros((len(self.allies), self.T))
         np.add.at(spend, (orders["a"].to_numpy(), orders["t"].to_numpy()),
-                  (orders["unit_cost"] + orders["route_cost"]).to_numpy()
+                  (orders["unit_cost"] + orders["fee"] + orders["route_cost"]).to_numpy()
                   * orders["quantity"].to_numpy())
         np.add.at(spend, (transfers["a"].to_numpy(), transfers["t"].to_numpy()),
                   transfers["route_cost"].to_numpy() * transfers["quantity"].to_numpy())
@@ -728,7 +782,8 @@ class _Checker:
 
     def budget(self, spend: np.ndarray) -> None:
         """5. spend(a,t) ≤ budget(a,t) for allies with Budgets rows (a period left out
-        is 0), ``spend`` counting funding given less funding received (SPEC §7.2); with
+        is 0), ``spend`` counting funding given less funding received and less the
+        framework fees the ally receives as a lead (SPEC §7.2); with
         rules.budget_carryover, Σ_{τ≤t} spend ≤ Σ_{τ≤t} budget."""
         rows = self.data.budgets
         limited = pd.Index(rows["ally"].unique(), dtype=object)

@@ -88,6 +88,9 @@ class AllianceData:
     # SPEC §7.2, optional likewise.
     alliance_targets: pd.DataFrame = field(
         default_factory=lambda: empty_table("AllianceTargets"))
+    frameworks: pd.DataFrame = field(default_factory=lambda: empty_table("Frameworks"))
+    framework_members: pd.DataFrame = field(
+        default_factory=lambda: empty_table("FrameworkMembers"))
     funding: pd.DataFrame = field(default_factory=lambda: empty_table("Funding"))
     source: Path | None = None
     # (schema sheet, column) -> (sheet name in the workbook, column letter)

@@ -37,7 +37,7 @@ class Column:
     required: bool = False
     default: object = None
     unit: str = ""
-    # "ally", "item", "period", "facility", "country" or "platform"
+    # "ally", "item", "period", "facility", "country", "platform" or "framework"
     refers_to: str | None = None
     # A share above 1 and at most 100 is reported as a percentage typed as it reads (50
     # for 50 %); not where such a number is no percentage (a factor above 1).
@@ -374,6 +374,39 @@ SHEETS: tuple[Sheet, ...] = (
         without="plan without alliance targets",
     ),
     Sheet(
+        "Frameworks",
+        "Joint purchases on a line (SPEC §7.2): the lead orders through the framework at "
+        "unit_price, each member (FrameworkMembers) at unit_price plus fee_per_unit, which "
+        "the lead receives into its budget; ordering from the line directly still costs "
+        "its unit_cost.",
+        (
+            Column("framework", Kind.CODE, "Framework code, e.g. NSPA-155.", True),
+            Column("facility", Kind.CODE, "Facility code of the line (as in Production).",
+                   True),
+            Column("item", Kind.CODE, _ITEM, True, refers_to="item"),
+            Column("lead", Kind.CODE, "The ally that leads the purchase.", True,
+                   refers_to="ally"),
+            Column("unit_price", Kind.NUMBER, "Price per unit through the framework, "
+                   "typically the pooled price below what one nation pays (blank: the "
+                   "line's unit_cost).", unit="money per unit"),
+            Column("fee_per_unit", Kind.NUMBER, "What a member pays the lead per unit on "
+                   "top of unit_price.", default=0.0, unit="money per unit"),
+        ),
+        key=("framework",),
+        without="plan without joint purchases",
+    ),
+    Sheet(
+        "FrameworkMembers",
+        "Who may order through a framework besides its lead (SPEC §7.2).",
+        (
+            Column("framework", Kind.CODE, "Framework code, as defined in Frameworks.", True,
+                   refers_to="framework"),
+            Column("ally", Kind.CODE, _ALLY, True, refers_to="ally"),
+        ),
+        key=("framework", "ally"),
+        without="let only each framework's lead order through it",
+    ),
+    Sheet(
         "Funding",
         "Which ally may pay for another ally's purchases (buying for others), and how "
         "much over the horizon (SPEC §7.2).",
@@ -397,6 +430,7 @@ DEFINED_BY: dict[str, tuple[str, str]] = {
     "period": ("Periods", "period"),
     "facility": ("Production", "facility"),
     "platform": ("Platforms", "platform"),
+    "framework": ("Frameworks", "framework"),
 }
 """The sheet and column that define the codes of each ``Column.refers_to`` kind. A country
 has no single defining column: it is an ally or any production host."""

@@ -1,7 +1,8 @@
 """Synthetic alliance workbooks for demonstrations, tests and benchmarks.
 
 ``generate_tables`` builds one frame per sheet of SPEC §2, every optional sheet included,
-and on request the platform sheets of §7.1 and the alliance targets of §7.2,
+and on request the platform sheets of §7.1 and the alliance targets and joint
+purchases of §7.2,
 reproducibly from a seed;
 ``generate_workbook`` writes them with a README sheet. The data
 are made up but shaped like the real problem:
@@ -22,7 +23,9 @@ Every instance is feasible by construction (SPEC §4 lists the hard constraints)
   of what the lines open to it can deliver by then (6, 8);
 - restrictions never cut an ally off from every line of an item;
 - capability targets (with platforms) are soft: their shortfall is weighed, never forced;
-- so are alliance targets and their fair-share band (SPEC §7.2).
+- so are alliance targets and their fair-share band (SPEC §7.2);
+- frameworks only add ways to buy: a framework order is an order at a lower price, and
+  the fees it pays add to the lead's budget.
 
 Everything is built with numpy over whole arrays; only the handful of allies, items
 and restriction rows are ever looped over.
@@ -81,13 +84,13 @@ def _is_whole(value: object, least: int) -> bool:
 
 
 def _check_arguments(allies: object, items: object, lines: object, periods: object,
-                     seed: object, platforms: object = 0,
+                     seed: object, platforms: object = 0, frameworks: object = 0,
                      alliance_targets: object = 0) -> None:
     for name, value in (("allies", allies), ("items", items), ("lines", lines),
                         ("periods", periods)):
         if not _is_whole(value, 1):
             raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
-    for name, value in (("seed", seed), ("platforms", platforms),
+    for name, value in (("seed", seed), ("platforms", platforms), ("frameworks", frameworks),
                         ("alliance targets", alliance_targets)):
         if not _is_whole(value, 0):
             raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}.")
@@ -148,7 +151,8 @@ def period_codes(periods: int) -> list[str]:
 
 def generate_tables(
     allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
-    whole_units: bool = True, platforms: int = 0, alliance_targets: int = 0,
+    whole_units: bool = True, platforms: int = 0, frameworks: int = 0,
+    alliance_targets: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """One frame per sheet of SPEC §2, columns as in ``optimizer.workbook.schema``, from ``seed``.
 
@@ -156,16 +160,19 @@ def generate_tables(
     so the model is a MILP); without it every item is fractional and the model a linear
     program, the rest of the data unchanged. With ``platforms`` N > 0 each ally operates
     up to N platforms (SPEC §7.1: Platforms, Compatibility, CapabilityTargets, see
-    ``_platform_tables``); with 0 those sheets are left out. With ``alliance_targets``
+    ``_platform_tables``); with 0 those sheets are left out. With ``frameworks`` N > 0
+    up to N joint purchases (SPEC §7.2: Frameworks, FrameworkMembers, see
+    ``_framework_tables``); with 0 those sheets are left out. With ``alliance_targets``
     N > 0, N AllianceTargets rows and every ally's fair share (SPEC §7.2, see
-    ``_alliance_tables``); with 0 the sheet is left out and Allies.fair_share blank.
+    ``_alliance_targets``); with 0 the sheet is left out and Allies.fair_share blank.
 
     Each section draws from the one generator in turn, in the order below; a seed's
     workbook stays the same only while that order and every draw's arguments do. The
-    platforms and the alliance targets each draw from a generator of their own, after
-    the rest, so that the other sheets are the same whatever ``platforms`` and
-    ``alliance_targets`` are."""
-    _check_arguments(allies, items, lines, periods, seed, platforms, alliance_targets)
+    platforms, the frameworks and the alliance targets each draw from a generator of
+    their own, after the rest, so that the other sheets are the same whatever
+    ``platforms``, ``frameworks`` and ``alliance_targets`` are."""
+    _check_arguments(allies, items, lines, periods, seed, platforms, frameworks,
+                     alliance_targets)
     na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
     rng = np.random.default_rng(int(seed))
     period = np.array(period_codes(nt), dtype=object)
@@ -195,6 +202,10 @@ def generate_tables(
         platform_rng = np.random.default_rng([int(seed), PLATFORM_STREAM])
         tables |= _platform_tables(platform_rng, alliance, catalogue, period, target,
                                    int(platforms))
+    if frameworks:
+        framework_rng = np.random.default_rng([int(seed), FRAMEWORK_STREAM])
+        tables |= _framework_tables(framework_rng, alliance, catalogue, production,
+                                    int(frameworks))
     if alliance_targets:
         alliance_rng = np.random.default_rng([int(seed), ALLIANCE_STREAM])
         tables["AllianceTargets"] = _alliance_targets(alliance_rng, catalogue, period, target,
@@ -205,10 +216,11 @@ def generate_tables(
 
 
 PLATFORM_STREAM = 1
-ALLIANCE_STREAM = 2
-# The platforms' generator is seeded with (seed, PLATFORM_STREAM), the alliance targets'
-# with (seed, ALLIANCE_STREAM): streams apart from the one of the other sheets, which seed
-# alone seeds.
+FRAMEWORK_STREAM = 2
+ALLIANCE_STREAM = 3
+# The platforms' generator is seeded with (seed, PLATFORM_STREAM), the frameworks' with
+# (seed, FRAMEWORK_STREAM), the alliance targets' with (seed, ALLIANCE_STREAM): streams
+# apart from each other and from the one of the other sheets, which seed alone seeds.
 
 ALLIES_PER_PLATFORM = 4  # about how many allies share a platform
 
@@ -303,6 +315,40 @@ def rounded_shares(weights, digits: int = SHARE_DIGITS) -> np.ndarray:
     whole = np.round(weights / weights.sum() * unit).astype(np.int64)
     whole[int(np.argmax(whole))] += unit - int(whole.sum())
     return whole / unit
+
+
+def _framework_tables(rng: np.random.Generator, allies: _Allies, items: _Items,
+                      lines: _Lines, most: int) -> dict[str, pd.DataFrame]:
+    """Frameworks and FrameworkMembers (SPEC §7.2).
+
+    min(``most``, lines) frameworks (FW01 ...), each on a line of its own drawn from every
+    line, led by the line's host where that is an ally, else by an ally drawn at random;
+    unit_price 80-95 % of the line's unit_cost (3 significant digits); fee_per_unit 0
+    (one in four) or up to 3 % of the unit_cost (2 significant digits); and 1 to 4
+    members drawn from the other allies (none when there is no other)."""
+    na, nl = len(allies.code), len(lines.facility)
+    count = min(most, nl)
+    chosen = np.sort(rng.permutation(nl)[:count])
+    drawn = rng.integers(na, size=count)
+    host = lines.host_ally[chosen]
+    lead = np.where(host >= 0, host, drawn)
+    cost = lines.unit_cost[chosen]
+    price = _round_significant(cost * rng.uniform(0.8, 0.95, count), 3)
+    fee = np.where(rng.random(count) < 0.25, 0.0,
+                   _round_significant(cost * rng.uniform(0.0, 0.03, count), 2))
+    code = _codes("FW", count, 2)
+    members = []
+    for f in range(count):
+        others = np.flatnonzero(np.arange(na) != lead[f])
+        taken = np.sort(rng.permutation(others)[: rng.integers(1, 5)])
+        members += [(code[f], allies.code[a]) for a in taken]
+    return {
+        "Frameworks": pd.DataFrame({
+            "framework": code, "facility": lines.facility[chosen],
+            "item": items.code[lines.item[chosen]], "lead": allies.code[lead],
+            "unit_price": price, "fee_per_unit": fee}),
+        "FrameworkMembers": pd.DataFrame(members, columns=["framework", "ally"]),
+    }
 
 
 # The sections' results hold numpy arrays, so they are compared by identity (eq=False):
@@ -860,17 +906,21 @@ _NUMBER_FORMATS = {
     "Compatibility": {"factor": "0.00"},
     "CapabilityTargets": {"target": "#,##0"},
     "AllianceTargets": {"target": "#,##0", "priority": "0"},
+    "Frameworks": {"unit_price": "#,##0", "fee_per_unit": "#,##0.00"},
 }
 
 
 def generate_workbook(
     path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
-    whole_units: bool = True, platforms: int = 0, alliance_targets: int = 0,
+    whole_units: bool = True, platforms: int = 0, frameworks: int = 0,
+    alliance_targets: int = 0,
 ) -> Path:
     """Write a synthetic input workbook (every sheet of SPEC §2, with ``platforms`` those of
-    §7.1 too, with ``alliance_targets`` those of §7.2, and a README) to ``path``."""
+    §7.1 too, with ``frameworks`` the joint purchases of §7.2 and with ``alliance_targets``
+    its alliance targets, and a README) to ``path``."""
     tables = generate_tables(allies, items, lines, periods, seed, whole_units=whole_units,
-                             platforms=platforms, alliance_targets=alliance_targets)
+                             platforms=platforms, frameworks=frameworks,
+                             alliance_targets=alliance_targets)
     readme = [
         ("title", ("Synthetic alliance data",)),
         ("text", ("These data are synthetic: made up by `stockpile generate` for "
@@ -884,6 +934,7 @@ def generate_workbook(
         ("text", ("seed", str(seed))),
         ("text", ("whole units", "expensive items" if whole_units else "none (an LP)")),
         *([("text", ("platforms", f"at most {platforms} per ally"))] if platforms else []),
+        *([("text", ("frameworks", f"at most {frameworks}"))] if frameworks else []),
         *([("text", ("alliance targets", f"{alliance_targets}, fair shares by gdp"))]
           if alliance_targets else []),
         ("text", ("",)),

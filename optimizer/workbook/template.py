@@ -45,10 +45,10 @@ KIND_TEXT = {
 }
 
 # The example row of each sheet, by column (left out: blank). Together they are a valid
-# alliance of one ally, item, line, period and platform; every code starts with
+# alliance of one ally, item, line, period, platform and framework; every code starts with
 # EXAMPLE_PREFIX.
-_ALLY, _ITEM, _LINE, _PERIOD, _PLATFORM = (
-    f"{EXAMPLE_PREFIX}{code}" for code in ("POL", "155HE", "LINE", "2027Q1", "KRAB"))
+_ALLY, _ITEM, _LINE, _PERIOD, _PLATFORM, _FRAMEWORK = (
+    f"{EXAMPLE_PREFIX}{code}" for code in ("POL", "155HE", "LINE", "2027Q1", "KRAB", "NSPA"))
 EXAMPLE_ROWS: dict[str, dict[str, object]] = {
     "Periods": {"period": _PERIOD},
     "Allies": {"ally": _ALLY, "name": "Example ally: replace or delete this row",
@@ -71,6 +71,9 @@ EXAMPLE_ROWS: dict[str, dict[str, object]] = {
     "CapabilityTargets": {"ally": _ALLY, "platform": _PLATFORM, "period": _PERIOD,
                           "target": 18_000},
     "AllianceTargets": {"item": _ITEM, "period": _PERIOD, "target": 20_000, "priority": 1},
+    "Frameworks": {"framework": _FRAMEWORK, "facility": _LINE, "item": _ITEM, "lead": _ALLY,
+                   "unit_price": 3_800, "fee_per_unit": 40},
+    "FrameworkMembers": {"framework": _FRAMEWORK, "ally": _ALLY},
 }
 WITHOUT_EXAMPLE = ("Funding",)
 """Sheets whose example would need a second ally: headers only."""

@@ -79,8 +79,8 @@ def _check_reference(
 
 def _check_line_reference(table: RawTable, production: pd.DataFrame,
                           findings: Findings) -> None:
-    """Capacity and Expansion rows name a line (facility, item) of Production. The
-    suggestion is the nearest facility making the item, else the nearest item the
+    """Capacity, Expansion and Frameworks rows name a line (facility, item) of
+    Production. The suggestion is the nearest facility making the item, else the nearest item the
     facility makes."""
     frame = table.frame
     lines = pd.MultiIndex.from_frame(production[["facility", "item"]].dropna())
@@ -134,6 +134,9 @@ def _warn_example_rows(table: RawTable, findings: Findings) -> None:
             "delete the row")
 
 
+LINE_SHEETS = ("Capacity", "Expansion", "Frameworks")  # whose rows name a Production line
+
+
 def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
     """Every code that refers to another sheet is defined there. Codes referring to a
     sheet the workbook lacks are not checked: its missing-sheet error says it all."""
@@ -154,12 +157,12 @@ def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
         for column in table.sheet.columns:
             if column.name not in table.frame or column.refers_to not in known:
                 continue
-            if table.sheet.name in ("Capacity", "Expansion") and column.name == "item":
+            if table.sheet.name in LINE_SHEETS and column.name == "item":
                 continue  # checked as part of the line (facility, item) below
             codes_known, defined_in = known[column.refers_to]
             _check_reference(table, column.name, codes_known, slips[column.refers_to],
                              defined_in, findings, warn=column.refers_to == "country")
-        if table.sheet.name in ("Capacity", "Expansion") and "Production" in tables:
+        if table.sheet.name in LINE_SHEETS and "Production" in tables:
             _check_line_reference(table, tables["Production"].frame, findings)
         if table.sheet.name == "Restrictions":
             _check_restrictions(table, findings)
