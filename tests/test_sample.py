@@ -14,6 +14,7 @@ import pytest
 
 from optimizer.config import load_config
 from optimizer.pipeline import solve_workbook
+from optimizer.scenarios.edits import load_scenarios
 from optimizer.workbook.schema import SHEETS
 from optimizer.workbook.validation import load_workbook
 
@@ -160,6 +161,20 @@ def test_platforms_fire_the_sample_items_with_a_candidate_pair(sample):
         data.compatibility[data.compatibility["qualified"]], on="platform").merge(
         data.requirements, on=["ally", "item", "period"], suffixes=("", "_readiness"))
     assert (final["target"] <= final["target_readiness"]).all()
+
+
+def test_the_example_scenarios_load_against_the_sample(sample):
+    """``models/scenarios_example.toml`` is what the README points an analyst to: every
+    edit in it names codes of the sample and is accepted as written."""
+    data, _ = sample
+    scenarios = load_scenarios(REPO / "models" / "scenarios_example.toml", data,
+                               load_config(None, []))
+    kinds = {edit.kind for scenario in scenarios for edit in scenario.edits}
+    assert {"scale_alliance_targets", "scale_funding"} <= kinds
+    funded = next(s for s in scenarios if s.name == "German funding for the Baltics halved")
+    caps = funded.apply(data).funding.set_index("to")["max_amount"]
+    assert caps.to_dict() == pytest.approx(
+        (data.funding.set_index("to")["max_amount"] / 2).to_dict())
 
 
 def test_sources_cite_every_public_figure_with_its_label():

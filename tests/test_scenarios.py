@@ -436,6 +436,133 @@ set = { "rules.fair_share_band" = 0.2 }
         {"BIG": 7.75, "S1": 1.75, "S2": 0}, abs=1e-6)
 
 
+FUNDING_SCENARIOS = """
+[[scenario]]
+name = "cap x 1.1"
+[[scenario.edit]]
+kind = "scale_funding"
+giver = "S2"
+factor = 1.1
+
+[[scenario]]
+name = "no funding"
+[[scenario.edit]]
+kind = "scale_funding"
+receiver = "S1"
+factor = 0
+
+[[scenario]]
+name = "band x 0.5"
+[[scenario.edit]]
+kind = "scale_fair_share_band"
+factor = 0.5
+
+[[scenario]]
+name = "band off"
+set = { "rules.fair_share_band" = 0.1 }
+[[scenario.edit]]
+kind = "scale_fair_share_band"
+factor = 10
+"""
+
+
+def test_funding_caps_and_the_fair_share_band_scaled_by_a_scenario(tmp_path):
+    """``shared_shells`` with δ = 0.2 and S2 paying for S1 up to 10 (``test_funding``):
+    S1 holds 6.25 + 10/8 = 7.5 of its floor 8, W = 27.5 + 7.75 + 0.5 = 35.75.
+    - the cap × 1.1 = 11: S1 holds 7.625, W = 35.625 (Advice's 0.125 a unit of cap);
+    - the cap × 0: no funding, W = 27.5 + 7.75 + 1.75 = 37;
+    - δ × 0.5 = 0.1: floors 72, 9, 9; BIG 15.75 short, S1 9 − 7.5 = 1.5, S2 holds
+      (80 − 10)/8 = 8.75 of 9, 0.25 short: W = 27.5 + 17.5 = 45 (S2 could pay 2 less
+      for S1, which moves 0.25 between them, so any split is W 45);
+    - δ set to 0.1, then × 10 = 1: the band is off, W = 27.5."""
+    workbook = write_workbook(tmp_path / "funded.xlsx",
+                              shared_shells(Funding=[["S2", "S1", 10]]))
+    data, config, scenarios = load(workbook, scenario_file(tmp_path, FUNDING_SCENARIOS),
+                                   "rules.fair_share_band=0.2")
+    assert [edit.sentence for scenario in scenarios for edit in scenario.edits] == [
+        "Funding caps × 1.1 of S2", "Funding caps × 0 for S1", "Fair-share band × 0.5",
+        "Fair-share band × 10"]
+    assert scenarios[0].apply(data).funding["max_amount"].tolist() == [pytest.approx(11)]
+    assert data.funding["max_amount"].tolist() == [10]  # the input is left alone
+    assert [scenario.config(config).rules.fair_share_band for scenario in scenarios] == [
+        0.2, 0.2, pytest.approx(0.1), pytest.approx(1)]
+    assert scenarios[2].apply(data) is data  # the band is configuration, not data
+    results = run_sweep(data, config, scenarios, workbook)
+    assert results["status"].tolist() == ["optimal"] * 5
+    expected = {"base": 35.75, "cap x 1.1": 35.625, "no funding": 37, "band x 0.5": 45,
+                "band off": 27.5}
+    for name, shortfall in expected.items():
+        row = kpis(results, name)
+        assert row["weighted_shortfall"] == pytest.approx(shortfall, abs=1e-6), name
+        assert row["total_cost"] == pytest.approx(580), name
+
+
+def test_a_blank_funding_cap_stays_blank_when_scaled(tmp_path):
+    workbook = write_workbook(tmp_path / "funded.xlsx", shared_shells(
+        Funding=[["S2", "S1", None], ["BIG", "S1", 20]]))
+    data, _, [scenario] = load(workbook, scenario_file(tmp_path, """[[scenario]]
+name = "half"
+[[scenario.edit]]
+kind = "scale_funding"
+factor = 0.5
+"""))
+    caps = scenario.apply(data).funding["max_amount"].tolist()
+    assert caps[0] != caps[0] and caps[1] == 10  # NaN: still no cap
+
+
+def test_funding_and_band_edits_are_checked_against_the_workbook(tmp_path):
+    workbook = write_workbook(tmp_path / "funded.xlsx",
+                              shared_shells(Funding=[["S2", "S1", 10]]))
+    path = scenario_file(tmp_path, """[[scenario]]
+name = "wrong"
+[[scenario.edit]]
+kind = "scale_funding"
+giver = "S1"
+factor = 2
+[[scenario.edit]]
+kind = "scale_funding"
+giver = "S2"
+receiver = "BIG"
+factor = 2
+[[scenario.edit]]
+kind = "scale_funding"
+from = "S2"
+factor = 2
+
+[[scenario]]
+name = "too wide"
+[[scenario.edit]]
+kind = "scale_fair_share_band"
+factor = 6
+""")
+    with pytest.raises(InputError) as raised:
+        load(workbook, path, "rules.fair_share_band=0.2")
+    found = [str(problem) for problem in raised.value.problems]
+    text = "\n".join(found)
+    assert len(found) == 5, found
+    assert "scale_funding has no field 'from' (it takes factor, giver, receiver)" in text
+    assert ("giver 'S1' is not a paying ally of the Funding sheet"
+            in text)
+    assert ("receiver 'BIG' is not a funded ally of the Funding sheet" in text)
+    assert "from 'S2' is not a period of the workbook" in text
+    assert (f"{path}:19 (scenario 'too wide', edit 1): factor 6 takes the fair-share band "
+            "0.2 to 1.2; δ is at most 1 (1 switches the band off), so use a factor of at "
+            "most 5") in text
+
+    unfunded = write_workbook(tmp_path / "unfunded.xlsx", shared_shells())
+    path = scenario_file(tmp_path, """[[scenario]]
+name = "more"
+[[scenario.edit]]
+kind = "scale_funding"
+factor = 2
+""")
+    with pytest.raises(InputError) as raised:
+        load(unfunded, path)
+    [problem] = raised.value.problems
+    assert problem.message == ("the workbook has no Funding rows, so scale_funding would "
+                               "change nothing; add who pays for whom to the Funding sheet")
+
+
 def test_alliance_target_edits_and_the_band_are_checked_against_the_workbook(tmp_path):
     sheets_ = shared_shells()
     sheets_["Periods"].append(["2"])

@@ -34,17 +34,22 @@ Edit kinds (``EDITS``) and what each does to the data as read from the workbook:
   Restrictions row (an export ban).
 - ``remove_framework`` (framework): the joint purchase is gone (its Frameworks row and
   its FrameworkMembers rows, SPEC §7.2): its lead and members can still order from the
-  line directly, at the line's unit_cost.
+  line directly, at the line's unit_cost;
+- ``scale_funding`` ([giver], [receiver], factor): each Funding row's cap max_amount ×
+  factor (SPEC §7.2); a row without a cap stays uncapped, and factor 0 stops the funding;
+- ``scale_fair_share_band`` (factor): the fair-share band δ × factor (SPEC §7.2), from
+  the run's configuration after the scenario's ``set``; refused where δ·factor > 1.
 
 Fields in brackets are optional; a blank ally or item means every one. ``from`` and
 ``to`` are periods of the workbook, both included. Every problem in a file is reported
 at once, each with its file, line, scenario and edit.
 
-Edits change the data only; the configuration is changed by ``set``. The fair-share band
-δ (SPEC §7.2) is a configuration key, so a scenario moves it with ``set``, not with an
-edit: ``set = { "rules.fair_share_band" = 0.1 }`` (δ ∈ [0, 1]; 1 switches the band off).
-A value outside [0, 1] is refused at load with the key's own sentence, as is a band that
-the workbook's fair shares cannot serve (no fair_share and no gdp for every ally).
+Edits change the data, but for ``scale_fair_share_band``: the band δ is a configuration
+key, so that edit changes the scenario's configuration (``Scenario.config``), as
+``set = { "rules.fair_share_band" = 0.1 }`` would with a value rather than a factor
+(δ ∈ [0, 1]; 1 switches the band off). A band outside [0, 1] is refused at load with the
+key's own sentence, as is a band that the workbook's fair shares cannot serve (no
+fair_share and no gdp for every ally).
 """
 
 from __future__ import annotations
@@ -78,7 +83,11 @@ EDITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "scale_alliance_targets": (("factor",), ("item", "from", "to")),
     "add_restriction": ((), ("host", "facility", "ally", "item")),
     "remove_framework": (("framework",), ()),
+    "scale_funding": (("factor",), ("giver", "receiver")),
+    "scale_fair_share_band": (("factor",), ()),
 }
+# Edits that change the configuration rather than the data (``Scenario.config``).
+CONFIGURING = ("scale_fair_share_band",)
 # Rows a scenario adds to a table have no cell in the workbook.
 ADDED_ROW = 0
 
@@ -86,7 +95,8 @@ ADDED_ROW = 0
 # How each scaled quantity reads in a sentence (``Edit.sentence``).
 _SCALED = {"scale_capacity": "Production capacity", "scale_budget": "Budgets",
            "scale_targets": "Readiness targets", "scale_consumption": "Consumption",
-           "scale_alliance_targets": "Alliance targets"}
+           "scale_alliance_targets": "Alliance targets", "scale_funding": "Funding caps",
+           "scale_fair_share_band": "Fair-share band"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +127,10 @@ class Edit:
             text += f" at {fields['facility']}"
         if "item" in fields:
             text += f" for item {fields['item']}"
+        if "giver" in fields:
+            text += f" of {fields['giver']}"
+        if "receiver" in fields:
+            text += f" for {fields['receiver']}"
         if "ally" in fields:
             text += f" of ally {fields['ally']}"
         if "from" in fields and "to" in fields:
@@ -138,14 +152,23 @@ class Scenario:
     edits: tuple[Edit, ...] = ()
 
     def config(self, base: Config) -> Config:
-        """The base configuration with this scenario's settings applied."""
-        return base.with_settings([(key, value) for _, key, value in self.settings],
-                                  where=f"scenario '{self.name}'")
+        """The base configuration with this scenario's settings applied, then its
+        configuring edits (δ × factor for ``scale_fair_share_band``)."""
+        where = f"scenario '{self.name}'"
+        config = base.with_settings([(key, value) for _, key, value in self.settings],
+                                    where=where)
+        for edit in self.edits:
+            if edit.kind == "scale_fair_share_band":
+                band = config.rules.fair_share_band * float(edit.fields["factor"])
+                config = config.with_settings([("rules.fair_share_band", band)],
+                                              where=edit.where)
+        return config
 
     def apply(self, data: AllianceData) -> AllianceData:
         """The data as this scenario changes it (the input itself is left alone)."""
         for edit in self.edits:
-            data = _APPLY[edit.kind](data, edit.fields)
+            if edit.kind not in CONFIGURING:
+                data = _APPLY[edit.kind](data, edit.fields)
         return data
 
     @property
@@ -227,6 +250,8 @@ def _codes(data: AllianceData) -> dict[str, set[str]]:
         "ally": set(data.allies["ally"]),
         "item": set(data.items["item"]),
         "framework": set(data.frameworks["framework"]),
+        "giver": set(data.funding["from"]),
+        "receiver": set(data.funding["to"]),
         "from": set(data.periods),
         "to": set(data.periods),
     }
@@ -275,8 +300,30 @@ def _scenario(table: object, where: str, shown: str, edit_lines: list[int],
         edits.append(edit)
         if number < len(raw_edits) - 1:  # a later edit is judged on what this one leaves
             edited = _APPLY[edit.kind](edited, edit.fields)
-    description = table.get("description", "")
-    return Scenario(name, str(description), settings, tuple(edits)), problems
+    scenario = Scenario(name, str(table.get("description", "")), settings, tuple(edits))
+    if not problems and any(edit.kind in CONFIGURING for edit in edits):
+        problems.extend(_configured_band_problems(scenario, data, base_config, where))
+    return scenario, problems
+
+
+def _configured_band_problems(scenario: Scenario, data: AllianceData, base: Config,
+                              where: str) -> list[Problem]:
+    """The band a ``scale_fair_share_band`` edit leaves must be one δ ∈ [0, 1] that the
+    workbook's fair shares serve. A factor taking δ above 1 is refused with the largest
+    factor allowed: "factor 6 takes the fair-share band 0.2 to 1.2; δ is at most 1 (1
+    switches the band off), so use a factor of at most 5"."""
+    band = dataclasses.replace(scenario, edits=()).config(base).rules.fair_share_band
+    for edit in scenario.edits:
+        if edit.kind != "scale_fair_share_band":
+            continue
+        factor = float(edit.fields["factor"])
+        if band * factor > 1:
+            return [Problem(edit.where, f"factor {factor:g} takes the fair-share band "
+                                        f"{band:g} to {band * factor:g}; δ is at most 1 (1 "
+                                        "switches the band off), so use a factor of at most "
+                                        f"{1 / band:g}")]
+        band *= factor
+    return _band_problems(data, band, where)
 
 
 def _band_problems(data: AllianceData, band: float, where: str) -> list[Problem]:
@@ -331,7 +378,7 @@ def _edit(raw: object, where: str, data: AllianceData,
             if refused:
                 problems.append(Problem(where, refused))
         elif key in known and str(value) not in known[key]:
-            what = "period" if key in ("from", "to") else key
+            what = _FIELD_IS.get(key, key)
             meant = nearest(str(value), sorted(known[key]))
             problems.append(Problem(where, f"{key} {value!r} is not a {what} of the workbook"
                                     + did_you_mean(meant)))
@@ -344,11 +391,37 @@ def _edit(raw: object, where: str, data: AllianceData,
         return None, problems
     fields = {key: (float(value) if key == "factor" else str(value))
               for key, value in fields.items()}
-    if kind == "scale_alliance_targets":
-        idle = _no_alliance_target(data, fields)
-        if idle:
-            return None, [Problem(where, idle)]
+    idle = (_no_alliance_target(data, fields) if kind == "scale_alliance_targets"
+            else _no_funding(data, fields) if kind == "scale_funding" else None)
+    if idle:
+        return None, [Problem(where, idle)]
     return Edit(kind, fields, where), []
+
+
+_FIELD_IS = {"from": "period", "to": "period", "giver": "paying ally of the Funding sheet",
+             "receiver": "funded ally of the Funding sheet"}
+
+
+def _no_funding(data: AllianceData, fields: dict) -> str | None:
+    """Why a ``scale_funding`` edit would change nothing (no Funding row of its giver and
+    receiver), or None."""
+    if data.funding.empty:
+        return ("the workbook has no Funding rows, so scale_funding would change nothing; "
+                "add who pays for whom to the Funding sheet")
+    if _funding_rows(data.funding, fields).any():
+        return None
+    pairs = ", ".join(f"{giver} → {receiver}" for giver, receiver
+                      in data.funding[["from", "to"]].itertuples(index=False))
+    return (f"{fields['giver']} pays for no purchases of {fields['receiver']} in the Funding "
+            f"sheet, so the edit would change nothing; its rows are {pairs}")
+
+
+def _funding_rows(funding: pd.DataFrame, fields: dict) -> pd.Series:
+    mask = pd.Series(True, index=funding.index)
+    for field, column in (("giver", "from"), ("receiver", "to")):
+        if field in fields:
+            mask &= funding[column] == fields[field]
+    return mask
 
 
 def _no_alliance_target(data: AllianceData, fields: dict) -> str | None:
@@ -398,6 +471,7 @@ SCALED = {
     "scale_targets": (("Requirements", "target"),),
     "scale_consumption": (("Consumption", "quantity"),),
     "scale_alliance_targets": (("AllianceTargets", "target"),),
+    "scale_funding": (("Funding", "max_amount"),),
 }
 
 
@@ -541,6 +615,14 @@ def _add_restriction(data: AllianceData, fields: dict) -> AllianceData:
     return dataclasses.replace(data, restrictions=restrictions.replace({np.nan: None}))
 
 
+def _scale_funding(data: AllianceData, fields: dict) -> AllianceData:
+    funding = data.funding.copy()
+    rows = _funding_rows(funding, fields)
+    # A blank cap (NaN) stays blank: no cap times any factor is still no cap.
+    funding.loc[rows, "max_amount"] = funding.loc[rows, "max_amount"] * float(fields["factor"])
+    return dataclasses.replace(data, funding=funding)
+
+
 def _remove_framework(data: AllianceData, fields: dict) -> AllianceData:
     framework = fields["framework"]
     return dataclasses.replace(
@@ -559,6 +641,7 @@ _APPLY = {
     "scale_alliance_targets": _scaler("AllianceTargets", "target", ("item",)),
     "add_restriction": _add_restriction,
     "remove_framework": _remove_framework,
+    "scale_funding": _scale_funding,
 }
 
 
