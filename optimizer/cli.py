@@ -240,7 +240,7 @@ def _command_generate(args: argparse.Namespace) -> int:
             args.out, args.allies, args.items, args.lines, args.periods, seed=args.seed,
             whole_units=not args.fractional, platforms=args.platforms,
             frameworks=args.frameworks,
-            alliance_targets=args.alliance_targets,
+            alliance_targets=args.alliance_targets, funding=args.funding,
         )
     except ValueError as exc:
         raise InputError([Problem("generate", str(exc))]) from None
@@ -252,6 +252,7 @@ def _command_generate(args: argparse.Namespace) -> int:
         + (f"; at most {args.frameworks} frameworks" if args.frameworks else "")
         + (f"; {args.alliance_targets} alliance targets, fair shares by gdp"
            if args.alliance_targets else "")
+        + (f"; {args.funding} funding pairs" if args.funding else "")
     )
     return ExitCode.SOLVED
 
@@ -505,6 +506,10 @@ def build_parser() -> argparse.ArgumentParser:
                                "what the allies' own targets of the item and period ask, "
                                "and every ally's fair share from its gdp "
                                "(Allies.fair_share); 0, the default: none")
+    generate.add_argument("--funding", type=int, default=0, metavar="N",
+                          help="N pairs of allies, the one with more money for its own "
+                               "gaps paying for the other's purchases, most within a cap "
+                               "(Funding); 0, the default: none")
     generate.set_defaults(run=_command_generate)
 
     compare = commands.add_parser("compare", help="what changed between two reports of solve")

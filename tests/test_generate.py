@@ -53,10 +53,10 @@ def with_platforms() -> dict[str, pd.DataFrame]:
 
 
 ALLIANCE_SHEETS = ["AllianceTargets"]  # SPEC §7.2, with --alliance-targets
-UNGENERATED_SHEETS = ["Funding"]  # SPEC §7.2: the generator sets no funding
+FUNDING_SHEETS = ["Funding"]  # SPEC §7.2, only with --funding
 FRAMEWORK_SHEETS = ["Frameworks", "FrameworkMembers"]  # only with --frameworks
 GENERATED = [sheet for sheet in SHEETS
-             if sheet.name not in UNGENERATED_SHEETS + FRAMEWORK_SHEETS]
+             if sheet.name not in FUNDING_SHEETS + FRAMEWORK_SHEETS]
 
 
 @pytest.fixture(scope="module")
@@ -536,3 +536,51 @@ def test_frameworks_pool_a_line_below_its_price_for_a_lead_and_its_members(tmp_p
     edge = generate_workbook(tmp_path / "edge.xlsx", 1, 1, 1, 1, seed=1, frameworks=3)
     data, warnings = load_workbook(edge)
     assert warnings == [] and len(data.frameworks) == 1 and data.framework_members.empty
+
+
+def test_funding_leaves_the_other_sheets_as_they_were(tables):
+    """--funding draws from a stream of its own, after the rest: every other sheet is as
+    without it."""
+    funded = generate_tables(**SMALL, seed=7, funding=6)
+    assert list(funded) == [*tables, *FUNDING_SHEETS]
+    for name in tables:
+        pd.testing.assert_frame_equal(funded[name], tables[name], obj=name)
+    other = generate_tables(**SMALL, seed=8, funding=6)["Funding"]
+    assert not other.equals(funded["Funding"])
+
+
+def test_funding_runs_to_allies_short_of_money_within_caps(tmp_path, capsys):
+    from optimizer.cli import main
+    from optimizer.config import load_config
+    from optimizer.pipeline import solve_workbook
+
+    path = tmp_path / "funded.xlsx"
+    arguments = [f"--{key}={value}" for key, value in SMALL.items()]
+    assert main(["generate", str(path), *arguments, "--seed=7", "--fractional",
+                 "--funding=6"]) == 0
+    assert "6 funding pairs" in capsys.readouterr().out
+    data, warnings = load_workbook(path)
+    assert [str(w) for w in warnings] == []
+    funding = data.funding
+    assert len(funding) == 6 and not funding.duplicated(["from", "to"]).any()
+    horizon = data.budgets.groupby("ally")["budget"].sum()
+    capped = funding.dropna(subset=["max_amount"])
+    giver_budget = horizon.reindex(capped["from"]).fillna(horizon.mean()).to_numpy()
+    assert ((capped["max_amount"].to_numpy() >= 0.02 * giver_budget * 0.99)
+            & (capped["max_amount"].to_numpy() <= 0.10 * giver_budget * 1.01)).all()
+    result = solve_workbook(path, load_config(None, []))
+    assert result.status == "optimal" and result.verification.passed
+    assert len(result.plan.funding) > 0  # the money goes where it buys something
+
+
+def test_funding_must_fit_the_pairs_of_allies(tmp_path, capsys):
+    from optimizer.cli import main
+
+    generate_tables(3, 2, 2, 2, funding=3)  # every pair of three allies
+    with pytest.raises(ValueError, match="funding = 4 is more than the 3 pairs of allies"):
+        generate_tables(3, 2, 2, 2, funding=4)
+    path = tmp_path / "bad.xlsx"
+    assert main(["generate", str(path), "--allies=2", "--items=2", "--lines=2",
+                 "--periods=2", "--funding=-1"]) == 2
+    assert "funding must be a whole number of at least 0, got -1" in capsys.readouterr().err
+    assert not path.exists()

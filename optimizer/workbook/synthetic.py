@@ -25,7 +25,8 @@ Every instance is feasible by construction (SPEC §4 lists the hard constraints)
 - capability targets (with platforms) are soft: their shortfall is weighed, never forced;
 - so are alliance targets and their fair-share band (SPEC §7.2);
 - frameworks only add ways to buy: a framework order is an order at a lower price, and
-  the fees it pays add to the lead's budget.
+  the fees it pays add to the lead's budget;
+- funding only adds ways to pay: what one ally pays for another may be 0.
 
 Everything is built with numpy over whole arrays; only the handful of allies, items
 and restriction rows are ever looped over.
@@ -85,15 +86,21 @@ def _is_whole(value: object, least: int) -> bool:
 
 def _check_arguments(allies: object, items: object, lines: object, periods: object,
                      seed: object, platforms: object = 0, frameworks: object = 0,
-                     alliance_targets: object = 0) -> None:
+                     alliance_targets: object = 0, funding: object = 0) -> None:
     for name, value in (("allies", allies), ("items", items), ("lines", lines),
                         ("periods", periods)):
         if not _is_whole(value, 1):
             raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
     for name, value in (("seed", seed), ("platforms", platforms), ("frameworks", frameworks),
-                        ("alliance targets", alliance_targets)):
+                        ("alliance targets", alliance_targets), ("funding", funding)):
         if not _is_whole(value, 0):
             raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}.")
+    pairs = int(allies) * (int(allies) - 1) // 2
+    if funding > pairs:
+        raise ValueError(
+            f"funding = {funding:,} is more than the {pairs:,} pairs of allies that one "
+            f"can fund the other of; choose at most {pairs:,}."
+        )
     cells = int(items) * int(periods)
     if alliance_targets > cells:
         raise ValueError(
@@ -152,7 +159,7 @@ def period_codes(periods: int) -> list[str]:
 def generate_tables(
     allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
     whole_units: bool = True, platforms: int = 0, frameworks: int = 0,
-    alliance_targets: int = 0,
+    alliance_targets: int = 0, funding: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """One frame per sheet of SPEC §2, columns as in ``optimizer.workbook.schema``, from ``seed``.
 
@@ -165,14 +172,16 @@ def generate_tables(
     ``_framework_tables``); with 0 those sheets are left out. With ``alliance_targets``
     N > 0, N AllianceTargets rows and every ally's fair share (SPEC §7.2, see
     ``_alliance_targets``); with 0 the sheet is left out and Allies.fair_share blank.
+    With ``funding`` N > 0, N Funding rows (SPEC §7.2, see ``_funding``); with 0 the
+    sheet is left out.
 
     Each section draws from the one generator in turn, in the order below; a seed's
     workbook stays the same only while that order and every draw's arguments do. The
-    platforms, the frameworks and the alliance targets each draw from a generator of
-    their own, after the rest, so that the other sheets are the same whatever
-    ``platforms``, ``frameworks`` and ``alliance_targets`` are."""
+    platforms, the frameworks, the alliance targets and the funding each draw from a
+    generator of their own, after the rest, so that the other sheets are the same whatever
+    ``platforms``, ``frameworks``, ``alliance_targets`` and ``funding`` are."""
     _check_arguments(allies, items, lines, periods, seed, platforms, frameworks,
-                     alliance_targets)
+                     alliance_targets, funding)
     na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
     rng = np.random.default_rng(int(seed))
     period = np.array(period_codes(nt), dtype=object)
@@ -211,6 +220,10 @@ def generate_tables(
         tables["AllianceTargets"] = _alliance_targets(alliance_rng, catalogue, period, target,
                                                       int(alliance_targets))
         tables["Allies"] = tables["Allies"].assign(fair_share=rounded_shares(alliance.gdp))
+    if funding:
+        funding_rng = np.random.default_rng([int(seed), FUNDING_STREAM])
+        tables["Funding"] = _funding(funding_rng, alliance, catalogue, stockpiles, budgets,
+                                    int(funding))
     return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS
             if sheet.name in tables}
 
@@ -218,9 +231,11 @@ def generate_tables(
 PLATFORM_STREAM = 1
 FRAMEWORK_STREAM = 2
 ALLIANCE_STREAM = 3
+FUNDING_STREAM = 4
 # The platforms' generator is seeded with (seed, PLATFORM_STREAM), the frameworks' with
-# (seed, FRAMEWORK_STREAM), the alliance targets' with (seed, ALLIANCE_STREAM): streams
-# apart from each other and from the one of the other sheets, which seed alone seeds.
+# (seed, FRAMEWORK_STREAM), the alliance targets' with (seed, ALLIANCE_STREAM), the
+# funding's with (seed, FUNDING_STREAM): streams apart from each other and from the one
+# of the other sheets, which seed alone seeds.
 
 ALLIES_PER_PLATFORM = 4  # about how many allies share a platform
 
@@ -315,6 +330,35 @@ def rounded_shares(weights, digits: int = SHARE_DIGITS) -> np.ndarray:
     whole = np.round(weights / weights.sum() * unit).astype(np.int64)
     whole[int(np.argmax(whole))] += unit - int(whole.sum())
     return whole / unit
+
+
+def _funding(rng: np.random.Generator, allies: _Allies, items: _Items,
+             stockpiles: _Stockpiles, budgets: pd.DataFrame, count: int) -> pd.DataFrame:
+    """Funding (SPEC §7.2): ``count`` distinct pairs of allies drawn without repeats, in
+    giver and receiver order. Of each pair, the ally whose budget over the horizon covers
+    more of what closing its own final gap costs (an ally without a budget limit covers
+    all) pays for the other's purchases: money flows to where it is short, as in the
+    ammunition initiative. A cap of 2-10 % of the giver's budget over the horizon (of the
+    mean ally's where the giver has no budget limit), to 3 significant digits, blank (no
+    cap) for about one pair in four whose giver has a budget."""
+    na = len(allies.code)
+    first, second = np.triu_indices(na, k=1)
+    chosen = np.sort(rng.permutation(len(first))[:count])
+    a, b = first[chosen], second[chosen]
+    horizon = budgets.groupby("ally")["budget"].sum().reindex(allies.code).to_numpy(float)
+    limited = ~np.isnan(horizon)
+    gap_cost = (stockpiles.final_gap * items.price[None, :]).sum(axis=1)
+    covered = np.where(limited, horizon / np.maximum(gap_cost, 1e-9), np.inf)
+    richer = covered[a] >= covered[b]
+    giver, receiver = np.where(richer, a, b), np.where(richer, b, a)
+    mean = float(np.nanmean(horizon)) if limited.any() else 1.0
+    share = rng.uniform(0.02, 0.10, count)
+    cap = _round_significant(np.where(limited[giver], horizon[giver], mean) * share, 3)
+    uncapped = limited[giver] & (rng.random(count) < 0.25)
+    order = np.lexsort((receiver, giver))
+    return pd.DataFrame({"from": allies.code[giver][order],
+                         "to": allies.code[receiver][order],
+                         "max_amount": np.where(uncapped, np.nan, cap)[order]})
 
 
 def _framework_tables(rng: np.random.Generator, allies: _Allies, items: _Items,
@@ -907,20 +951,21 @@ _NUMBER_FORMATS = {
     "CapabilityTargets": {"target": "#,##0"},
     "AllianceTargets": {"target": "#,##0", "priority": "0"},
     "Frameworks": {"unit_price": "#,##0", "fee_per_unit": "#,##0.00"},
+    "Funding": {"max_amount": "#,##0"},
 }
 
 
 def generate_workbook(
     path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
     whole_units: bool = True, platforms: int = 0, frameworks: int = 0,
-    alliance_targets: int = 0,
+    alliance_targets: int = 0, funding: int = 0,
 ) -> Path:
     """Write a synthetic input workbook (every sheet of SPEC §2, with ``platforms`` those of
-    §7.1 too, with ``frameworks`` the joint purchases of §7.2 and with ``alliance_targets``
-    its alliance targets, and a README) to ``path``."""
+    §7.1 too, with ``frameworks`` the joint purchases of §7.2, with ``alliance_targets``
+    its alliance targets and with ``funding`` its Funding rows, and a README) to ``path``."""
     tables = generate_tables(allies, items, lines, periods, seed, whole_units=whole_units,
                              platforms=platforms, frameworks=frameworks,
-                             alliance_targets=alliance_targets)
+                             alliance_targets=alliance_targets, funding=funding)
     readme = [
         ("title", ("Synthetic alliance data",)),
         ("text", ("These data are synthetic: made up by `stockpile generate` for "
@@ -937,6 +982,7 @@ def generate_workbook(
         *([("text", ("frameworks", f"at most {frameworks}"))] if frameworks else []),
         *([("text", ("alliance targets", f"{alliance_targets}, fair shares by gdp"))]
           if alliance_targets else []),
+        *([("text", ("funding", f"{funding} pairs of allies"))] if funding else []),
         ("text", ("",)),
         ("text", ("The same parameters and seed always give the same workbook.",)),
     ]
