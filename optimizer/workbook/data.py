@@ -92,6 +92,10 @@ class AllianceData:
     framework_members: pd.DataFrame = field(
         default_factory=lambda: empty_table("FrameworkMembers"))
     funding: pd.DataFrame = field(default_factory=lambda: empty_table("Funding"))
+    # SPEC §7.3, optional likewise.
+    bill_of_materials: pd.DataFrame = field(
+        default_factory=lambda: empty_table("BillOfMaterials"))
+    industry_stocks: pd.DataFrame = field(default_factory=lambda: empty_table("IndustryStocks"))
     source: Path | None = None
     # (schema sheet, column) -> (sheet name in the workbook, column letter)
     locations: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)

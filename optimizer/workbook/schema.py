@@ -420,6 +420,35 @@ SHEETS: tuple[Sheet, ...] = (
         key=("from", "to"),
         without="plan without funding between allies",
     ),
+    Sheet(
+        "BillOfMaterials",
+        "What each unit a line makes uses up of its components (explosive, propellant, "
+        "fuzes …), in the period production starts (SPEC §7.3). A component is an item "
+        "made by lines of its own, from which no ally orders: they fill an alliance-wide "
+        "industry pool.",
+        (
+            Column("facility", Kind.CODE, "Facility code of the line that uses the "
+                   "component (as in Production).", True),
+            Column("item", Kind.CODE, "Item the line makes.", True, refers_to="item"),
+            Column("component", Kind.CODE, "Item used up, as defined in Items.", True,
+                   refers_to="item"),
+            Column("quantity", Kind.NUMBER, "Units of the component per unit made (more "
+                   "than 0).", True, unit="component units per unit"),
+        ),
+        key=("facility", "item", "component"),
+        without="plan without components: every line makes what its capacity allows",
+    ),
+    Sheet(
+        "IndustryStocks",
+        "Components industry holds at the start of the first period (missing: 0).",
+        (
+            Column("component", Kind.CODE, "Component item, as used in BillOfMaterials.",
+                   True, refers_to="item"),
+            Column("on_hand", Kind.NUMBER, "Units on hand.", default=0.0, unit="units"),
+        ),
+        key=("component",),
+        without="start every component pool at 0",
+    ),
 )
 
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
