@@ -75,7 +75,7 @@ EXAMPLE_ROWS: dict[str, dict[str, object]] = {
                    "unit_price": 3_800, "fee_per_unit": 40},
     "FrameworkMembers": {"framework": _FRAMEWORK, "ally": _ALLY},
 }
-WITHOUT_EXAMPLE = ("Funding",)
+WITHOUT_EXAMPLE = ("Funding", "BillOfMaterials", "IndustryStocks")
 """Sheets whose example would need a second ally: headers only."""
 EXAMPLE_NOTE = ("Example row: replace it with your own data or delete it. 'stockpile "
                 "validate' warns while it is here.")
