@@ -20,6 +20,7 @@ from optimizer.config import Config
 from optimizer.errors import Problem
 from optimizer.explain.advice import advise
 from optimizer.explain.binding import binding_limits, unvalued_limits, with_money_steps
+from optimizer.explain.bottlenecks import bottlenecks
 from optimizer.explain.diagnosis import diagnose
 from optimizer.explain.measured import explain_time_limit, measure_limits, weighted_objective
 from optimizer.explain.prechecks import evident_conflicts
@@ -158,7 +159,7 @@ def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sh
         outcome = solve_model(model, config, verbose=verbose, progress=progress,
                               base_plan=base_plan, keep_plan=keep_plan)
     status, message = outcome.status, outcome.message
-    diagnosis = plan = verification = binding = prices = advice = value = None
+    diagnosis = plan = verification = binding = prices = advice = value = limiting = None
     if outcome.status == INFEASIBLE:
         progress("finding the conflicting inputs")
         with timed(timings, "diagnose"):
@@ -216,6 +217,9 @@ def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sh
                 advice = advise(model, binding, outcome.final, outcome.shortfall, prices,
                                 config.objective.mode, units=item_units(data.items),
                                 currency=currency, standardisation=value)
+                limiting = bottlenecks(model, plan, binding, config.objective.mode,
+                                       proven=outcome.status == OPTIMAL,
+                                       units=item_units(data.items))
     return RunResult(
         input_path=Path(input_path), input_sha256=input_sha256, config=config, data=data,
         status=status, message=message, solver=outcome.solver,
@@ -223,5 +227,6 @@ def solve_data(data: AllianceData, config: Config, *, input_path: Path, input_sh
         timings=timings, phases=outcome.phases, model_size=model_size,
         weighted_shortfall_optimum=outcome.weighted_shortfall_optimum, binding=binding,
         diagnosis=diagnosis, rule_prices=prices, standardisation=value, advice=advice,
+        bottlenecks=limiting,
         tie_break=outcome.tie_break, clean_plan=outcome.clean_plan, base_plan=outcome.base_plan,
         from_base=outcome.from_base, scenario=scenario)

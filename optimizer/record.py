@@ -53,6 +53,8 @@ class RunRecord:
     # each candidate pair's value (explain.standardisation)
     standardisation: pd.DataFrame | None = None
     advice: pd.DataFrame | None = None  # what would relax the plan (explain.advice)
+    # each component and final line's use and worth (explain.bottlenecks; SPEC §7.3)
+    bottlenecks: pd.DataFrame | None = None
     tie_break: TieBreak | None = None  # how the plan was chosen among equal ones
     clean_plan: CleanPlan | None = None  # what the clean-plan phase saved in movements
     base_plan: BasePlan | None = None  # this run's plan, to start scenarios from (keep_plan)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.explain.binding import DUAL, limit_unit
+from optimizer.explain.binding import DUAL, limit_unit, ranking_figures
 from optimizer.explain.rule_prices import rule_rows
 from optimizer.model.build import MONEY, PERCENT, AllocationModel
 from optimizer.model.status import has_plan
@@ -155,10 +155,10 @@ def advise(model: AllocationModel, binding: pd.DataFrame, final: Sensitivity | N
         closed, saved, improved = closed / divisor, saved / divisor, improved / divisor
         if mode == "weighted":
             effect = _weighted_effect(improved, closed, saved, currency)
-            order = (-improved,)
         else:
             effect = _lexicographic_effect(closed, saved, currency)
-            order = (-np.nan_to_num(closed), -np.nan_to_num(saved))
+        worth = {"shortfall_closed": closed, "cost_saved": saved, "objective_improved": improved}
+        order = tuple(-np.nan_to_num(worth[name]) for name in ranking_figures(mode))
         unit = limit_unit(limit["counted_in"], limit["item"], units, currency)
         if np.isnan(end):
             until = ""

@@ -45,14 +45,23 @@ COLUMNS = ("family", "ally", "item", "facility", "host", "period", "limit", "use
            "shortfall_closed", "cost_saved", "objective_improved", "how", "set_by")
 # Where each limit sits in the model and how a step moves it (for Advice and the
 # measured re-solves): the row or column, the right-hand side moved per step, and the
-# labels no sheet column shows (a funding cap's receiver, its giver being the ally).
+# labels no sheet column shows (a funding cap's receiver, its giver being the ally; what
+# a unit of a component line's capacity makes, in words).
 POSITION = ("position", "on_rows", "rhs_per_step", "step", "step_words", "cell_value",
-            "counted_in", "holds_back", "declared", "receiver")
+            "counted_in", "holds_back", "declared", "receiver", "capacity_of")
 FIGURES = ("shortfall_closed", "cost_saved", "objective_improved")
 DUAL = "dual of the linear program"
 UNPROVEN = ("not valued: the plan is not proven optimal (a limit stopped the solver), so "
             "no re-solve or dual can say what a step is worth; raise solver.time_limit")
 
+
+
+def ranking_figures(mode: str) -> tuple[str, ...]:
+    """The figures that rank what relaxing a limit is worth in objective ``mode``, the
+    first key first (Advice, Bottlenecks): weighted shortfall closed, then cost saved
+    (lexicographic); cost plus shortfall penalties saved (weighted)."""
+    return (("objective_improved",) if mode == "weighted"
+            else ("shortfall_closed", "cost_saved"))
 
 
 def limit_unit(counted_in: object, item: object, units: dict[str, str],

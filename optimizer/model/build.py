@@ -302,25 +302,52 @@ def define_capacity_constraints(model: AllocationModel) -> None:
         row, column, coefficient, LESS, labels["capacity"].to_numpy())
     model.limits.append(Limit(
         CAPACITY, "unit of capacity", 1.0, "unit of capacity", True, _read_capacity,
-        lambda r, step: (f"each more {step} at {r['facility']} ({r['host']}) for "
-                         f"{r['item']} in {r['period']}"), _relax_capacity,
-        counted_in=ITEM, holds_back=True))
+        _capacity_phrase, _relax_capacity, counted_in=ITEM, holds_back=True))
+
+
+def _capacity_phrase(record: dict, step: str) -> str:
+    """Where a step of capacity goes, in words: "each more unit of capacity at LAP (A)
+    for SHELL in 2"; for a component line (SPEC §7.3) in the component's own unit and
+    name, "each more t of explosive (EXPL) capacity at EL (A) in 1"."""
+    at = f"at {record['facility']} ({record['host']})"
+    made = record.get("capacity_of")
+    if isinstance(made, str):
+        return f"each more {made} capacity {at} in {record['period']}"
+    return f"each more {step} {at} for {record['item']} in {record['period']}"
+
+
+def component_words(sets: ModelSets) -> pd.Series:
+    """Item -> how one unit of it reads where it is a component (SPEC §7.3), its unit
+    then its name and code from Items: "t of explosive (EXPL)", "unit of FUZE" (no unit
+    or name given); only the components are indexed."""
+    items = sets.items.set_index("item")
+    words = {}
+    for component in sets.pools["component"].unique():
+        unit, name = items.at[component, "unit"], items.at[component, "name"]
+        unit = unit.strip() if isinstance(unit, str) and unit.strip() else "unit"
+        name = name.strip() if isinstance(name, str) and name.strip() else ""
+        words[component] = f"{unit} of {name} ({component})" if name else f"{unit} of {component}"
+    return pd.Series(words, dtype=object)
 
 
 def _read_capacity(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
     """Capacity (1) as the Production or Capacity cell states it, plus the extra capacity
-    online: the row's right-hand side is the cell, its negative terms the expansions."""
+    online: the row's right-hand side is the cell, its negative terms the expansions.
+    ``capacity_of``: for a component line's row (12), what a unit of it makes in words
+    (``component_words``); None for a final line."""
     family, sets = model.linear.rows["capacity"], model.sets
     labels = _built_labels(family)
     used, negative = _row_parts(family, values)
     limit = family.rhs / family.scale - negative
+    made = labels["item"].map(component_words(sets))
     return pd.DataFrame({
         "item": labels["item"], "facility": labels["facility"],
         "host": labels["line"].map(sets.lines["host"]),
         "period": _period_codes(sets, labels["period"]), "limit": limit, "used": used,
         "tight": _tight(used, limit), "cell_value": family.rhs / family.scale,
         "set_by": _cells(labels["source"], "capacity", labels["row"]),
-        "position": family.start + np.arange(len(labels)), "rhs_per_unit": 1.0})
+        "position": family.start + np.arange(len(labels)), "rhs_per_unit": 1.0,
+        "capacity_of": made.astype(object).where(made.notna(), None)})
 
 
 def _relax_capacity(data: AllianceData, record: dict, amount: float) -> AllianceData:
@@ -421,12 +448,15 @@ def define_stock_balance(model: AllocationModel) -> None:
 
 def _uncovered_in_words(model: AllocationModel, members: list, data: AllianceData,
                         config: Config) -> list[dict]:
-    """Stock balance (3) in words: consumption that no stock or delivery can cover."""
+    """Stock balance (3) in words: consumption that no stock or delivery can cover, and
+    why: no line delivers the item, none in time, none that has its components in time
+    (``_components_missing``), or limits the Diagnosis lists."""
     sets = model.sets
     periods = np.asarray(sets.periods, dtype=object)
     consumption = data.consumption.set_index(["ally", "item", "period"])["row"]
     stocks = data.stocks.set_index(["ally", "item"])
     orders = sets.orders
+    in_pools = first_in_pools(sets)
     rows = []
     for label, amount in members:
         period = periods[label.period]
@@ -452,6 +482,9 @@ def _uncovered_in_words(model: AllocationModel, members: list, data: AllianceDat
                      + (f", route {int(first['delivery'] - first['period'] - line['lead_time'])}"
                         if first["delivery"] - first["period"] > line["lead_time"] else "")
                      + ")")
+        elif (missing := _components_missing(
+                sets, data, reach[reach["delivery"] <= label.period], in_pools)) is not None:
+            cause = missing
         else:
             cause = "the deliveries that can arrive by then are held back by the limits listed"
         rows.append({
@@ -462,6 +495,68 @@ def _uncovered_in_words(model: AllocationModel, members: list, data: AllianceDat
                             + _gives(amount, "cannot be covered")),
         })
     return rows
+
+
+def first_in_pools(sets: ModelSets) -> dict[str, tuple[float, int | None]]:
+    """Component k -> (t_k, ℓ_k) (SPEC §7.3): t_k the first period in which the pool of
+    k can hold any, 0 where IndustryStocks holds some, else the earliest arrival t +
+    d(ℓ) of a production z(ℓ,t) of a line ℓ making k whose own components are in their
+    pools by t (a multi-level bill, acyclic by validation); inf where none arrives
+    within the horizon; ℓ_k that line (None: on hand at the start, or none)."""
+    pools = sets.pools.drop_duplicates("component").set_index("component")
+    productions, uses = sets.productions, sets.uses
+    found: dict[str, tuple[float, int | None]] = {}
+
+    def arrival(component: str) -> tuple[float, int | None]:
+        if component not in found:
+            found[component] = (np.inf, None)  # a cycle (refused by validation) stays out
+            if pools.at[component, "on_hand"] > 0:
+                found[component] = (0.0, None)
+            else:
+                made = productions[productions["item"] == component]
+                ready = [ready_from(int(line), made) for line in made["line"].unique()]
+                found[component] = min(ready, key=lambda first: first[0],
+                                       default=(np.inf, None))
+        return found[component]
+
+    def ready_from(line: int, made: pd.DataFrame) -> tuple[float, int | None]:
+        needs = [arrival(k)[0] for k in uses.loc[uses["line"] == line, "component"]]
+        starts = made.loc[(made["line"] == line) & (made["period"] >= max(needs, default=0.0))]
+        return (float(starts["arrival"].min()), line) if len(starts) else (np.inf, None)
+
+    for component in pools.index:
+        arrival(component)
+    return found
+
+
+def _components_missing(sets: ModelSets, data: AllianceData, orders: pd.DataFrame,
+                        first: dict[str, tuple[float, int | None]]) -> str | None:
+    """Why none of ``orders`` (orders in time for a commitment) can be made, when it is
+    that each waits for a component (SPEC §7.3): "no EXPL is on hand
+    (IndustryStocks!B3) and the first EXPL arrives at the end of 2 (Production!F4, lead
+    time 1)", for the latest of them and the first component of its line's bill not in
+    the pool by its period (``first``, ``first_in_pools``); None when one of them has
+    all its components, or there are none."""
+    if orders.empty or sets.pools.empty:
+        return None
+    bill = sets.uses.groupby("line")["component"].apply(list)
+    waiting = [next((k for k in bill.get(int(line), []) if first[k][0] > period), None)
+               for line, period in zip(orders["line"], orders["period"], strict=True)]
+    if any(k is None for k in waiting):
+        return None
+    component = waiting[int(np.argmax(orders["period"].to_numpy()))]
+    stock_row = int(sets.pools.loc[sets.pools["component"] == component, ROW].iloc[0])
+    held = (f"no {component} is on hand ("
+            + (data.cell("IndustryStocks", "on_hand", stock_row) if stock_row
+               else "no IndustryStocks row") + ")")
+    arrives, maker = first[component]
+    if maker is None:
+        return f"{held} and no line makes {component} in time (Production)"
+    line = sets.lines.loc[maker]
+    return (f"{held} and the first {component} arrives at the end of "
+            f"{sets.periods[int(arrives)]} "
+            f"({data.cell('Production', 'lead_time', int(line[ROW]))}, lead time "
+            f"{int(line['lead_time'])})")
 
 
 def define_component_pools(model: AllocationModel) -> None:
@@ -539,20 +634,27 @@ def own_gap_closure_cell(data: AllianceData, ally: str) -> str | None:
 def _unclosed_in_words(model: AllocationModel, members: list, data: AllianceData,
                        config: Config) -> list[dict]:
     """Readiness (4) with minimum gap closure (6) in words: a gap that cannot be closed
-    as far as the rule asks."""
+    as far as the rule asks, and why where no line can make the item in time for want
+    of its components (``_components_missing``)."""
     periods = np.asarray(model.sets.periods, dtype=object)
+    orders = model.sets.orders
+    in_pools = first_in_pools(model.sets)
     rows = []
     for label, amount in members:
         cell = own_gap_closure_cell(data, label.ally) or "model: rules.min_gap_closure"
         period = periods[label.period]
+        short = ""
+        if amount > GIVE:
+            short = f", but can close only {figure(label.gap - label.upper - amount)}"
+            in_time = orders[(orders["ally"] == label.ally) & (orders["item"] == label.item)
+                             & (orders["delivery"] <= label.period)]
+            missing = _components_missing(model.sets, data, in_time, in_pools)
+            short += f", as {missing}" if missing is not None else ""
         rows.append({
             "kind": "conflict", "rule": "minimum gap closure", "ally": label.ally,
             "item": label.item, "period": period, "amount": amount, "cell": cell,
             "explanation": (f"{label.ally} must close {100 * label.closure:g} % of its gap "
-                            f"of {figure(label.gap)} {label.item} in {period}"
-                            + (f", but can close only "
-                               f"{figure(label.gap - label.upper - amount)}"
-                               if amount > GIVE else "")
+                            f"of {figure(label.gap)} {label.item} in {period}{short}"
                             + _gives(amount, "more stays open")),
         })
     return rows

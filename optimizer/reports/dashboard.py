@@ -3,7 +3,8 @@
 On the left, the headline: status, whether the plan is proven optimal, total cost,
 weighted shortfall, the share of gaps closed (weighted by priority), how many targets and
 allies are fully met, and the item with the largest share of its gap left open. To the
-right, four small tables (five with alliance targets), each the data of one chart below
+right, four small tables (one more with alliance targets, one more with components), each
+the data of one chart below
 the headline. No figure adds one item's units to another's (shells to missiles):
 
 - gap closed by ally, weighted by priority: 100 · (1 − Σ p · min(shortfall, gap) / Σ p ·
@@ -20,7 +21,10 @@ the headline. No figure adds one item's units to another's (shells to missiles):
   (Readiness);
 - with alliance targets, a fifth, fair share against stock held and spending by ally:
   each ally's fair share beside its share of the alliance's stock (weighted by the
-  targets' priorities) and of the alliance's spending (``Plan.burden``, Burden by ally).
+  targets' priorities) and of the alliance's spending (``Plan.burden``, Burden by ally);
+- with components (SPEC §7.3), component line utilisation: each component line's 100 ·
+  used / capacity over the horizon beside its highest in any one period
+  (``explain.bottlenecks``, the Bottlenecks sheet), the most valuable line first.
 
 The tables are written here, in the sheet, so that every bar of a chart can be read as a
 number next to it; the charts point at those cells. The charts stand two by two below
@@ -112,8 +116,17 @@ CHART_COLUMNS = {column.name: column for column in (
     Column("spending_share_pct", "The ally's share of the money all allies spend (Burden "
                                  "by ally).", PERCENT, header="share of alliance spending",
            unit="%"),
+    Column("component_line", "The component and the facility whose line makes it "
+                             "(Bottlenecks).", header="component line"),
+    Column("horizon_utilisation_pct", "used / capacity of the line over the horizon "
+                                      "(Bottlenecks).", PERCENT,
+           header="utilisation over the horizon", unit="%"),
+    Column("peak_utilisation_pct", "The line's highest used / capacity in any one period "
+                                   "(Bottlenecks).", PERCENT, header="peak utilisation",
+           unit="%"),
 )}
 BURDEN_SERIES = ("fair_share_pct", "held_share_pct", "spending_share_pct")
+COMPONENT_SERIES = ("horizon_utilisation_pct", "peak_utilisation_pct")
 
 
 @dataclass(frozen=True)
@@ -159,7 +172,8 @@ class ChartTable:
 def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.DataFrame,
                  currency: str = "", units: dict[str, str] | None = None,
                  capabilities: pd.DataFrame | None = None,
-                 burden: pd.DataFrame | None = None) -> list[ChartTable]:
+                 burden: pd.DataFrame | None = None,
+                 bottlenecks: pd.DataFrame | None = None) -> list[ChartTable]:
     """The tables of the dashboard, from a plan's Readiness (ally, item, gap,
     shortfall, priority), Budgets (ally, budget, spent) and Capacity (period, capacity,
     used) tables, as the report or its sheets hold them (see the module docstring);
@@ -169,7 +183,9 @@ def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.Da
     closed (an ally with readiness gaps only, or capability targets only, shows 100 for
     the other). With alliance targets (``burden``: the Burden by ally table, None for an
     input without them), a fifth: each ally's fair share beside its shares of the
-    alliance's stock and spending."""
+    alliance's stock and spending. With components (``bottlenecks``: the Bottlenecks
+    table, None for an input without them), one more: each component line's utilisation
+    over the horizon beside its peak, in the table's order (most valuable first)."""
     closed = gap_closed(readiness, by="ally").rename("closed_pct")
     series, title = ("closed_pct",), "Gap closed by ally, weighted by priority"
     if capabilities is not None and not capabilities.empty:
@@ -208,7 +224,22 @@ def chart_tables(readiness: pd.DataFrame, budgets: pd.DataFrame, capacity: pd.Da
         tables.append(ChartTable("Fair share against stock held and spending by ally",
                                  burden[["ally", *BURDEN_SERIES]].reset_index(drop=True),
                                  "bar", BURDEN_SERIES, "share of the alliance (%)"))
+    if bottlenecks is not None:
+        tables.append(_component_utilisation(bottlenecks))
     return tables
+
+
+def _component_utilisation(bottlenecks: pd.DataFrame) -> ChartTable:
+    """The component lines of the Bottlenecks table (role component), each named "EXPL
+    at EL", with their utilisation over the horizon and at their peak."""
+    lines = bottlenecks[bottlenecks["role"] == "component"]
+    frame = pd.DataFrame({
+        "component_line": (lines["item"].astype(str) + " at "
+                           + lines["facility"].astype(str)).to_numpy(object),
+        "horizon_utilisation_pct": lines["utilisation_pct"].to_numpy(float),
+        "peak_utilisation_pct": lines["peak_utilisation_pct"].to_numpy(float)})
+    return ChartTable("Component line utilisation", frame, "bar", COMPONENT_SERIES,
+                      "used / capacity of the line (%)")
 
 
 def _utilisation_by_period(capacity: pd.DataFrame) -> pd.DataFrame:
@@ -311,7 +342,7 @@ def dashboard_sheet(result: RunRecord) -> SheetContent:
     burden = None if plan is None or plan.alliance.empty else plan.burden
     tables = [] if plan is None else chart_tables(plan.readiness, plan.budgets, plan.capacity,
                                                   currency, _units(result), plan.capabilities,
-                                                  burden)
+                                                  burden, result.bottlenecks)
     cells: list[Cell] = []
     columns = []
     column = FIRST_TABLE_COLUMN

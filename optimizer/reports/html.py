@@ -21,15 +21,17 @@ Policy that forbids every fetch and every script but the page's own). It shows:
 - Charts, those of the workbook's Dashboard (``optimizer.reports.dashboard.chart_tables``,
   computed here from the report's sheets, so both show the same numbers): gap closed by
   ally, spend against budget by ally, capacity utilisation by period and gap left open
-  by item, and with alliance targets fair share against stock held and spending by
-  ally; each an inline SVG drawn by matplotlib with its text as paths (no
-  font needed), with its data in a table under it. Over more than
-  ``optimizer.reports.dashboard.MAX_CHART_POINTS`` periods, the chart by period draws blocks of
-  periods (``optimizer.reports.dashboard.group_periods``), and its caption says how many each.
+  by item, with alliance targets fair share against stock held and spending by ally,
+  and with components component line utilisation; each an inline SVG drawn by
+  matplotlib with its text as paths (no font needed), with its data in a table under
+  it. Over more than ``optimizer.reports.dashboard.MAX_CHART_POINTS`` periods, the chart
+  by period draws blocks of periods (``optimizer.reports.dashboard.group_periods``), and
+  its caption says how many each.
 - Advice (the ranked sentences) and Diagnosis (an infeasible input), when present.
 - Sortable tables (click a header; a small inline script) of Allocation (the largest
   orders first, at most ``max_table_rows``, saying how many were left out), Readiness
-  (the largest shortfall first), Budgets and Binding, under the report's readable
+  (the largest shortfall first), Bottlenecks (with components, in rank order), Budgets
+  and Binding, under the report's readable
   headers, a quantity of one item followed by its unit (the Run info's item units).
 
 Every text that came from the workbook is HTML-escaped: an ally named ``<script>`` shows
@@ -61,6 +63,7 @@ from optimizer.reports.readback import ReportTables, as_stored, read_report
 from optimizer.reports.tables import (
     ALLOCATION,
     BINDING,
+    BOTTLENECKS,
     BUDGETS,
     CAPABILITIES,
     COST_TERMS,
@@ -89,8 +92,8 @@ MAX_TABLE_ROWS = 500  # rows shown of each table; the workbook has them all
 MAX_ADVICE = 30  # advice sentences shown, the most valuable first
 
 # The sheets the page is made from, beyond those every report has (read_report).
-PAGE_SHEETS = ("Capabilities", "Burden by ally", "Budgets", "Capacity", "Advice", "Binding",
-               "Diagnosis", "Standardisation")
+PAGE_SHEETS = ("Capabilities", "Burden by ally", "Budgets", "Capacity", "Bottlenecks",
+               "Advice", "Binding", "Diagnosis", "Standardisation")
 HEADLINE_LABELS = {"total_cost": "Total cost", "weighted_shortfall": "Weighted shortfall",
                    "gap_closed_pct": "Gaps closed, weighted by priority"}
 
@@ -183,6 +186,10 @@ def html_page(tables: Mapping[str, pd.DataFrame], *, workbook: str | Path | None
         sections.append(("capabilities", "Capabilities", _table_section(
             "capabilities", sheets["Capabilities"], CAPABILITIES, "capability targets",
             max_table_rows, report, largest_first="shortfall")))
+    if _has_rows(sheets.get("Bottlenecks")):
+        sections.append(("bottlenecks", "Bottlenecks", _table_section(
+            "bottlenecks", sheets["Bottlenecks"], BOTTLENECKS, "component and final lines",
+            max_table_rows, report)))
     sections += [
         ("budgets", "Budgets", _table_section(
             "budgets", sheets.get("Budgets"), BUDGETS, "budgets", max_table_rows, report)),
@@ -320,11 +327,15 @@ def _charts_section(report: ReportTables) -> str:
     - With alliance targets (the report has a Burden by ally sheet): each ally's fair
       share beside its shares of the alliance's stock and spending, as that sheet holds
       them (``optimizer.model.plan.Plan.burden``).
+    - With components (the report has a Bottlenecks sheet): each component line's
+      utilisation over the horizon beside its peak, as that sheet holds them
+      (``optimizer.explain.bottlenecks``).
     """
     burden = report.typed("Burden by ally") if "Burden by ally" in report.tables else None
+    limiting = report.typed("Bottlenecks") if "Bottlenecks" in report.tables else None
     charts = chart_tables(report.readiness, report.typed("Budgets"), report.typed("Capacity"),
                           report.currency, report.units, report.typed("Capabilities"),
-                          burden)
+                          burden, limiting)
     figures = [_chart_figure(f"chart-{index}", table)
                for index, table in enumerate(charts, start=1)]
     return f'<div class="charts">{"".join(figures)}</div>'

@@ -6,7 +6,9 @@ input has capability targets, SPEC §7.1; shaded as Readiness), Burden sharing (
 the input has alliance targets, SPEC §7.2: per ally and alliance target) and Burden by ally
 (with it: per ally, the part of its fair share held shaded as Readiness), Budgets, Funding
 (only when the input has a Funding sheet, SPEC §7.2), Capacity
-(utilisation as a bar), Expansion, Advice
+(utilisation as a bar), Expansion, Bottlenecks (only when the input has a BillOfMaterials
+sheet, SPEC §7.3: each component and final line, ranked by what one more unit of its
+capacity is worth), Advice
 (what relaxing each rule or limit would be worth, and up to where), Binding (the limits
 the plan uses up, with the cell that set each), Rule prices (with
 ``explain.rule_prices``: each active rule's cost, then each ally's part of it),
@@ -355,6 +357,57 @@ HOW_NOTE = Column("how", "Where the figures come from: the dual of the linear pr
                          "measured.", header="how it is known", width=30)
 SET_BY = "set by"
 
+BOTTLENECKS = (
+    Column("rank", "1 is the line whose one more unit of capacity is worth the most: by "
+                   "weighted shortfall closed, then cost saved (lexicographic mode), or by "
+                   "cost plus shortfall penalties saved (weighted mode), as Advice ranks "
+                   "limits; ties by peak utilisation.", WHOLE),
+    Column("role", "component: the line makes a component (an item BillOfMaterials names), "
+                   "which fills the industry pool and no ally orders; final: the line makes "
+                   "an item allies order and draws components for it."),
+    Column("facility", "The production facility."),
+    Column("host", "The country where the facility is located.", header="host country"),
+    Column("item", "The item the line makes."),
+    Column("draws", "The components one unit made on the line draws from the pool in the "
+                    "period its production starts (BillOfMaterials), each in its unit.",
+           width=30),
+    Column("feeds", "For a component line: the final items its component goes into, with "
+                    "the line that makes each, through every level of the bill.",
+           header="goes into", width=24),
+    Column("capacity", "Units the line can make over the horizon, including expansion "
+                       "capacity online: summed over the periods in which what it starts "
+                       "can arrive within the horizon.", QUANTITY, unit=ITEM),
+    Column("used", "Units the line makes over those periods: orders from all allies (a "
+                   "final line) or production into the pool (a component line).", QUANTITY,
+           unit=ITEM),
+    Column("utilisation_pct", "used / capacity over the horizon." + PERCENT_NOTE, PERCENT,
+           header="utilisation", unit="%"),
+    Column("peak_utilisation_pct", "The highest used / capacity in any one period."
+           + PERCENT_NOTE, PERCENT, header="peak utilisation", unit="%"),
+    Column("peak_period", "The first period of the peak utilisation (blank: the line makes "
+                          "nothing).", header="peak period"),
+    Column("shortfall_closed", "Weighted shortfall closed per unit of capacity more in the "
+                               "most valuable period: that period's figure on the Binding "
+                               "sheet (0: the line's capacity binds in no period)."
+           + SIGN_NOTE, QUANTITY, header="weighted shortfall closed per unit"),
+    Column("cost_saved", "Money saved per unit of capacity more in the most valuable period "
+                         "(lexicographic mode: at the new least weighted shortfall; "
+                         "negative: what the unit costs), as on the Binding sheet."
+           + SIGN_NOTE, DUAL, header="cost saved per unit", unit=MONEY_UNIT),
+    Column("objective_improved", "Weighted mode: cost plus shortfall penalties saved per "
+                                 "unit of capacity more in the most valuable period, as on "
+                                 "the Binding sheet." + SIGN_NOTE, DUAL,
+           header="cost and penalties saved per unit", unit=MONEY_UNIT),
+    Column("period", "The period in which one more unit of the line's capacity is worth "
+                     "the most (blank: in none is it worth anything).",
+           header="most valuable period"),
+    Column("limited_by", "The component lines worth something (a figure above 0) whose "
+                         "components the line draws, at every level of the bill: the "
+                         "components that limit its item.", header="limited by", width=24),
+    Column("set_by", "The input cell that sets the line's capacity in the most valuable "
+                     "period.", header=SET_BY),
+)
+
 STANDARDISATION = (
     Column("rank", "1 closes the most weighted shortfall, then costs least; blank: not "
                    "measured.", WHOLE),
@@ -550,6 +603,9 @@ REPORT_TABLES: dict[str, TableSpec] = {
     "Capacity": TableSpec(CAPACITY, keys=("facility", "item", "period"),
                           figures=("capacity", "used"), blank_figures=True),
     "Expansion": TableSpec(EXPANSION),
+    "Bottlenecks": TableSpec(BOTTLENECKS, keys=("role", "facility", "item"),
+                             figures=("capacity", "used", "utilisation_pct",
+                                      "peak_utilisation_pct")),
     "Advice": TableSpec(ADVICE),
     "Binding": TableSpec(BINDING),
     "Rule prices": TableSpec(RULE_PRICES),
@@ -783,6 +839,10 @@ def report_sheets(result: RunRecord) -> dict[str, SheetContent]:
     sheets |= {
         "Capacity": capacity_sheet(result),
         "Expansion": expansion_sheet(result),
+    }
+    if not result.data.bill_of_materials.empty:
+        sheets["Bottlenecks"] = bottlenecks_sheet(result)
+    sheets |= {
         "Advice": advice_sheet(result),
         "Binding": binding_sheet(result),
     }
@@ -919,6 +979,16 @@ def expansion_sheet(result: RunRecord) -> SheetContent:
     plan = result.plan
     expansions = _frame(plan.expansions if plan is not None else None, EXPANSION)
     return _table(result, EXPANSION, _nonzero(expansions, "extra_capacity"))
+
+
+def bottlenecks_sheet(result: RunRecord) -> SheetContent:
+    """Every component and final line (SPEC §7.3, ``explain.bottlenecks``), most valuable
+    first; cost and penalties saved only in weighted mode; utilisation drawn as a bar."""
+    columns = BOTTLENECKS if result.config.objective.mode == "weighted" else tuple(
+        column for column in BOTTLENECKS if column.name != "objective_improved")
+    content = _table(result, columns, _frame(result.bottlenecks, columns))
+    content.decorate = _shaded("peak_utilisation_pct", UTILISATION_BAR)
+    return content
 
 
 def advice_sheet(result: RunRecord) -> SheetContent:
