@@ -127,3 +127,28 @@ def test_the_verifier_recounts_the_pools_from_orders_and_production(tmp_path):
     assert ("unknown reference in order of A from line EL/EXPL in 2: the line makes a "
             "component, which no ally orders (BillOfMaterials)") in [
         v.sentence for v in wrong.violations]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_advice_prices_explosive_capacity_and_stock_as_a_re_solve_measures(tmp_path, solver):
+    """One more tonne of explosive capacity at EL in period 1, or held by industry at the
+    start, closes 0.1 thousand rounds of weighted shortfall (a thousand rounds take 10 t):
+    re-solving with 10 t more of either closes 1."""
+    result = solve(tmp_path, shell_chain(), f"solver.name={solver}")
+    advice = result.advice
+    capacity = row_of(advice, kind="capacity", set_by="Production!D4")
+    stock = row_of(advice, kind="industry stock", set_by="IndustryStocks!B3")
+    assert capacity["shortfall_closed"] == pytest.approx(0.1)
+    assert stock["shortfall_closed"] == pytest.approx(0.1)
+    assert stock["advice"].startswith("each more unit of EXPL industry holds at the start "
+                                      "would close 0.1 units of weighted shortfall")
+    more_capacity = shell_chain()
+    more_capacity["Capacity"] = [["facility", "item", "period", "capacity"],
+                                 ["EL", "EXPL", "1", 610]]
+    more_stock = shell_chain()
+    more_stock["IndustryStocks"][2] = ["EXPL", 10]
+    for moved in (more_capacity, more_stock):
+        again = solve(tmp_path, moved, f"solver.name={solver}")
+        assert again.verification.passed
+        assert result.plan.weighted_shortfall - again.plan.weighted_shortfall == pytest.approx(
+            10 * 0.1)
