@@ -152,3 +152,27 @@ def test_advice_prices_explosive_capacity_and_stock_as_a_re_solve_measures(tmp_p
         assert again.verification.passed
         assert result.plan.weighted_shortfall - again.plan.weighted_shortfall == pytest.approx(
             10 * 0.1)
+
+
+def test_scenarios_scale_component_lines_and_the_n_1_sweep_loses_each(tmp_path):
+    """Explosive capacity × 0.5 (300 t): 30 thousand rounds, W = 70. N-1: without LAP,
+    EL, CL or FL nothing is assembled (W = 100; without bodies' BL the 20 in stock make
+    20, W = 80)."""
+    from optimizer.config import load_config
+    from optimizer.scenarios.edits import load_scenarios, outage_each_facility
+    from optimizer.sweep import run_sweep
+    from optimizer.workbook.validation import load_workbook
+    from tests.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "chain.xlsx", shell_chain())
+    config = load_config(None, [])
+    data, _ = load_workbook(path, config.rules)
+    file = tmp_path / "scenarios.toml"
+    file.write_text('[[scenario]]\nname = "half the explosive"\n[[scenario.edit]]\n'
+                    'kind = "scale_capacity"\nfacility = "EL"\nfactor = 0.5\n', encoding="utf-8")
+    scenarios = load_scenarios(file, data, config) + outage_each_facility(data)
+    results = run_sweep(data, config, scenarios, path).set_index("scenario")
+    assert results["status"].eq("optimal").all()
+    assert results["weighted_shortfall"].to_dict() == pytest.approx({
+        "base": 40, "half the explosive": 70, "without BL": 80, "without CL": 70,
+        "without EL": 100, "without FL": 50, "without LAP": 100}, abs=1e-6)
