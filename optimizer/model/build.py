@@ -36,6 +36,7 @@ MILLION = 1e6
 
 CAPACITY, EXPANSION, BUDGET = "capacity", "expansion limit", "budget"
 FUNDING_CAP = "funding cap"
+INDUSTRY_STOCK = "industry stock"
 GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier share",
                                            "work share")
 # What a limit's value is counted in: the item's unit, money, or percent.
@@ -145,6 +146,8 @@ class AllocationModel:
     band_short: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     carry: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     f: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # §7.2, millions
+    z: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # SPEC §7.3
+    q: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cost_terms: dict[str, Terms] = field(default_factory=dict)
     weighted_shortfall: Terms | None = None
     shortfall_penalty: Terms | None = None
@@ -250,6 +253,18 @@ def define_variables(model: AllocationModel) -> None:
     model.u = linear.add_columns(
         "u", shortfalls, lambda: [shortfalls["ally"], shortfalls["item"],
                                   _period_codes(sets, shortfalls["period"])])
+    productions, pools = sets.productions, sets.pools
+    model.z = linear.add_columns(
+        "z", productions, lambda: [productions["facility"], productions["item"],
+                                   _period_codes(sets, productions["period"])],
+        integer=productions["integer"].to_numpy(dtype=bool))
+    model.q = linear.add_columns(
+        "q", pools, lambda: [pools["component"], _period_codes(sets, pools["period"])])
+    # And the one that makes no more components than it draws (SPEC §7.3): a component
+    # line that costs nothing could otherwise fill the pool with what no line uses.
+    model.clean_terms.append(CleanTerm(
+        (model.z, np.ones(len(model.z))), ITEM, 1.0,
+        lambda made: f"makes {figure(made)} units of components"))
 
 
 def _order_period_names(sets: ModelSets) -> np.ndarray:
@@ -264,20 +279,23 @@ def _order_period_names(sets: ModelSets) -> np.ndarray:
 
 
 def define_capacity_constraints(model: AllocationModel) -> None:
-    """1. Capacity: Σ_a x(ℓ,a,t) − Σ_{τ + lead ≤ t} e(ℓ,τ) ≤ cap(ℓ,t)."""
+    """1. Capacity: Σ_a x(ℓ,a,t) − Σ_{τ + lead ≤ t} e(ℓ,τ) ≤ cap(ℓ,t); for a component
+    line (SPEC §7.3, 12) z(ℓ,t) in place of the orders, which it has none of."""
     sets = model.sets
     horizon = len(sets.periods)
-    orders, expansions = sets.orders, sets.expansions
+    orders, expansions, productions = sets.orders, sets.expansions, sets.productions
     # Each e(ℓ,τ) enters every row (ℓ,t) with t ≥ online_from.
     reach = horizon - expansions["online_from"].to_numpy()
     e_index = np.repeat(np.arange(len(expansions)), reach)
     e_period = expansions["online_from"].to_numpy()[e_index] + ranges(reach)
     row = np.concatenate([
         orders["line"].to_numpy() * horizon + orders["period"].to_numpy(),
+        productions["line"].to_numpy() * horizon + productions["period"].to_numpy(),
         expansions["line"].to_numpy()[e_index] * horizon + e_period,
     ])
-    column = np.concatenate([model.x, model.e[e_index]])
-    coefficient = np.concatenate([np.ones(len(orders)), -np.ones(len(e_index))])
+    column = np.concatenate([model.x, model.z, model.e[e_index]])
+    coefficient = np.concatenate([np.ones(len(orders)), np.ones(len(productions)),
+                                  -np.ones(len(e_index))])
     labels = sets.capacity
     model.linear.add_rows(
         "capacity", labels,
@@ -445,6 +463,85 @@ def _uncovered_in_words(model: AllocationModel, members: list, data: AllianceDat
                             + _gives(amount, "cannot be covered")),
         })
     return rows
+
+
+def define_component_pools(model: AllocationModel) -> None:
+    """11. Component pool (SPEC §7.3), for every component k and period t:
+    q(k,t) − q(k,t−1) − Σ_{ℓ makes k} z(ℓ, t − d(ℓ))
+    + Σ_{ℓ' uses k} quantity(ℓ',k) · (Σ_a x(ℓ',a,t) + z(ℓ',t)) = on_hand(k)·[t = first],
+    q ≥ 0: a line draws its components from the alliance-wide pool in the period its
+    production starts, and what a component line makes fills the pool at the end of the
+    period it arrives in, as a delivery fills an ally's stock. The z(ℓ',t) term is a
+    component line that itself uses components (a multi-level bill, acyclic by
+    validation)."""
+    sets = model.sets
+    pools, productions, uses = sets.pools, sets.productions, sets.uses
+    if pools.empty:
+        return
+    here = np.arange(len(pools))
+    later = here[pools["period"].to_numpy() > 0]
+    drawn_by_orders = sets.orders[["line", "period"]].reset_index(names="order").merge(
+        uses[["line", "component", "quantity"]], on="line")
+    drawn_by_lines = productions[["line", "period"]].reset_index(names="production").merge(
+        uses[["line", "component", "quantity"]], on="line")
+    parts = [
+        (here, model.q, np.ones(len(pools))),
+        (later, model.q[later - 1], -np.ones(len(later))),
+        (productions["pool"].to_numpy(), model.z, -np.ones(len(productions))),
+        (sets.pool_position(drawn_by_orders["component"], drawn_by_orders["period"]),
+         model.x[drawn_by_orders["order"].to_numpy()],
+         drawn_by_orders["quantity"].to_numpy(float)),
+        (sets.pool_position(drawn_by_lines["component"], drawn_by_lines["period"]),
+         model.z[drawn_by_lines["production"].to_numpy()],
+         drawn_by_lines["quantity"].to_numpy(float)),
+    ]
+    rhs = np.where(pools["period"].to_numpy() == 0, pools["on_hand"].to_numpy(float), 0.0)
+    model.linear.add_rows(
+        "component_pool", pools,
+        lambda: [pools["component"], _period_codes(sets, pools["period"])],
+        *_concat(parts), EQUAL, rhs)
+    model.limits.append(Limit(
+        INDUSTRY_STOCK, "unit of industry stock", 1.0, "unit", True, _read_industry_stock,
+        lambda r, step: f"each more {step} of {r['item']} industry holds at the start",
+        _relax_industry_stock, counted_in=ITEM, holds_back=True))
+
+
+def _read_industry_stock(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+    """Industry stock: IndustryStocks!on_hand of each component, the right-hand side of
+    its pool row (11) in the first period, against the part of it drawn: on_hand −
+    min(on_hand, min_t q(k,t)). It binds when the pool runs dry in some period, for then
+    one more unit at the start could be drawn there."""
+    family, sets = model.linear.rows["component_pool"], model.sets
+    pools = sets.pools
+    first = np.flatnonzero(pools["period"].to_numpy() == 0)
+    horizon = len(sets.periods)
+    lowest = values[model.q].reshape(len(first), horizon).min(axis=1)
+    on_hand = pools["on_hand"].to_numpy(float)[first]
+    used = on_hand - np.minimum(on_hand, np.maximum(lowest, 0.0))
+    rows = pools[ROW].to_numpy()[first]
+    codes = pools["component"].to_numpy(dtype=object)[first]
+    return pd.DataFrame({
+        "item": codes, "period": _period_codes(sets, np.zeros(len(first), np.int64)),
+        "limit": on_hand, "used": used, "tight": _tight(used, on_hand), "cell_value": on_hand,
+        "set_by": [("IndustryStocks", "on_hand", int(row)) if row else
+                   f"IndustryStocks (no row for {code}: none)"
+                   for code, row in zip(codes, rows, strict=True)],
+        "position": family.start + np.searchsorted(family.positions, first),
+        "rhs_per_unit": 1.0})
+
+
+def _relax_industry_stock(data: AllianceData, record: dict, amount: float) -> AllianceData:
+    """IndustryStocks!on_hand of the component raised by ``amount`` (a row added where
+    the sheet has none)."""
+    stocks = data.industry_stocks
+    here = stocks["component"] == record["item"]
+    if here.any():
+        return dataclasses.replace(data, industry_stocks=stocks.assign(
+            on_hand=stocks["on_hand"].where(~here, stocks["on_hand"] + amount)))
+    row = int(stocks[ROW].max()) + 1 if len(stocks) else 2
+    added = pd.DataFrame([{"component": record["item"], "on_hand": float(amount), ROW: row}])
+    return dataclasses.replace(data, industry_stocks=pd.concat(
+        [stocks, added.astype(stocks.dtypes.to_dict())], ignore_index=True))
 
 
 def define_readiness_constraints(model: AllocationModel) -> None:
@@ -1001,8 +1098,10 @@ def _fair_share_band_rule(data: AllianceData, config: Config) -> Rule | None:
 
 def define_objective_terms(model: AllocationModel) -> None:
     """cost = Σ (c(ℓ) + k) x + Σ fee · x_f + Σ k y + Σ cost_per_unit · e
-    + Σ holding_cost(i) · s, c(ℓ) of a framework order x_f being its unit_price and fee
-    the member's fee_per_unit (SPEC §7.2; ``framework_fees``);
+    + Σ holding_cost(i) · s + Σ c(ℓ) · z, c(ℓ) of a framework order x_f being its
+    unit_price and fee the member's fee_per_unit (SPEC §7.2; ``framework_fees``), and
+    c(ℓ) · z what industry pays a component line (SPEC §7.3; ``component_cost``, in no
+    ally's budget);
     weighted shortfall W = Σ priority(i) · u + Σ priority(a,p) · v (SPEC §7.1)
     + Σ priority(i,t) · U + Σ priority(i,t) · g (SPEC §7.2);
     shortfall penalty = Σ penalty(i) · u + Σ shortfall_penalty · priority · (v, U, g)."""
@@ -1019,6 +1118,8 @@ def define_objective_terms(model: AllocationModel) -> None:
         "expansion_cost": terms(model.e, sets.expansions["cost_per_unit"]),
         "holding_cost": terms(model.s, sets.stocks["holding_cost"]),
     }
+    if not sets.pools.empty:  # a workbook without components reports as before
+        model.cost_terms["component_cost"] = terms(model.z, sets.productions["unit_cost"])
     capabilities, alliance, bands = sets.capabilities, sets.alliance, sets.bands
     model.weighted_shortfall = _sum_terms(
         terms(model.u, sets.shortfalls["priority"]), terms(model.v, capabilities["priority"]),
@@ -1089,6 +1190,7 @@ def create_model(sets: ModelSets, config: Config, *, elastic: bool = False) -> A
     define_capacity_constraints(model)
     define_expansion_limits(model)
     define_stock_balance(model)
+    define_component_pools(model)
     define_readiness_constraints(model)
     define_min_gap_closure(model)
     define_funding(model)

@@ -28,6 +28,10 @@ ALLIANCE_COLUMNS = ["item", "period", "target", "held", "shortfall", "closed_pct
 FAIR_SHARE_COLUMNS = ["ally", "item", "period", "fair_share", "band_floor", "held",
                       "short_of_band", "priority"]
 FUNDING_COLUMNS = ["from", "to", "period", "amount", "max_amount", "marginal_value", "row"]
+PRODUCTION_COLUMNS = ["facility", "host", "item", "period", "arrival_period", "quantity",
+                      "unit_cost", "cost"]
+POOL_COLUMNS = ["component", "period", "opening", "made", "used", "closing",
+                "marginal_value"]
 ORDER_COLUMNS = ["facility", "host", "item", "ally", "order_period", "delivery_period",
                  "quantity", "unit_cost", "transport_cost", "total_cost", "framework",
                  "framework_fee", "price"]
@@ -80,6 +84,14 @@ class Plan:
     # the pair's max_amount over the horizon (blank: no cap), the cap's marginal value
     # (per unit of money; blank without a cap) and the Funding row.
     funding: pd.DataFrame = field(default_factory=lambda: _empty(FUNDING_COLUMNS))
+    # SPEC §7.3, one row per component line and start period with production above the
+    # tolerance: quantity z(ℓ,t), arrival_period t + d(ℓ), cost = unit_cost · z; and one
+    # row per component and period: the pool q(k,t−1) it opens with (on_hand in the
+    # first period), what arrives (made) and is drawn (used) in it, q(k,t) it closes
+    # with, and the marginal value of one more unit in it (−dual of the pool row).
+    component_production: pd.DataFrame = field(
+        default_factory=lambda: _empty(PRODUCTION_COLUMNS))
+    pools: pd.DataFrame = field(default_factory=lambda: _empty(POOL_COLUMNS))
 
     def funding_by_ally(self, side: str) -> pd.Series:
         """Σ_{b,t} f(a,b,t) per giver a (``side`` "from") or Σ_{a,t} f(a,b,t) per
@@ -354,8 +366,10 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
                        "funding_received", "fees_received", "remaining", "marginal_value"]]
 
     capacity = sets.capacity.copy()
-    used = sets.orders.assign(quantity=_values(model.x)).groupby(["line", "period"])[
-        "quantity"].sum()
+    made = sets.productions.assign(quantity=_values(model.z))
+    used = pd.concat([sets.orders.assign(quantity=_values(model.x))[
+        ["line", "period", "quantity"]], made[["line", "period", "quantity"]]]).groupby(
+        ["line", "period"])["quantity"].sum()
     extra = _online_extra(model, _values(model.e))
     key = pd.MultiIndex.from_frame(capacity[["line", "period"]])
     capacity["capacity"] = capacity["capacity"] + key.map(extra).to_numpy(float)
@@ -376,9 +390,41 @@ def extract_plan(model: AllocationModel, solution: np.ndarray,
                                           _duals(model, duals, "capability"))
     alliance, fair_shares = _alliance(model, stock_of, _values(model.alliance_short),
                                       _values(model.band_short))
+    production, pools = _components(model, made, _values(model.q),
+                                    _duals(model, duals, "component_pool"))
     return Plan(orders.reset_index(drop=True), expansions.reset_index(drop=True),
                 transfers.reset_index(drop=True), stocks, readiness, budgets, capacity,
-                cost_terms, capabilities, counted, alliance, fair_shares, funding)
+                cost_terms, capabilities, counted, alliance, fair_shares, funding,
+                production, pools)
+
+
+def _components(model: AllocationModel, made: pd.DataFrame, pool: np.ndarray,
+                pool_duals: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The component production z and the pools q of SPEC §7.3 in the input's terms
+    (``Plan.component_production``, ``Plan.pools``); a pool's used is what the row's
+    terms draw: opening + made − closing."""
+    sets = model.sets
+    periods = np.asarray(sets.periods, dtype=object)
+    production = made[made["quantity"] > QUANTITY_TOLERANCE].copy()
+    production["arrival_period"] = periods[production["arrival"].to_numpy(np.int64)]
+    production["period"] = periods[production["period"].to_numpy(np.int64)]
+    production["cost"] = production["quantity"] * production["unit_cost"]
+    pools = sets.pools[["component", "period"]].copy()
+    if pools.empty:
+        return production[PRODUCTION_COLUMNS].reset_index(drop=True), _empty(POOL_COLUMNS)
+    first = pools["period"].to_numpy() == 0
+    previous = np.concatenate([[0.0], pool[:-1]])
+    pools["opening"] = np.where(first, sets.pools["on_hand"].to_numpy(float), previous)
+    arriving = np.bincount(made["pool"].to_numpy(np.int64), weights=made["quantity"],
+                           minlength=len(pools))
+    pools["made"] = round_off(arriving)
+    pools["closing"] = round_off(pool)
+    pools["used"] = round_off(pools["opening"] + pools["made"] - pools["closing"],
+                              pools["opening"] + pools["made"])
+    pools["marginal_value"] = 0.0 - pool_duals
+    pools["period"] = periods[pools["period"]]
+    return (production[PRODUCTION_COLUMNS].reset_index(drop=True),
+            pools[POOL_COLUMNS].reset_index(drop=True))
 
 
 def _funding(model: AllocationModel, amount: np.ndarray, cap_duals: np.ndarray

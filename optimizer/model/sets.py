@@ -60,6 +60,17 @@ class ModelSets:
     funding      f(a,b,t) (SPEC §7.2): one per Funding row and period: giver a, ally b
                  (whose purchases a pays for), period, max_amount (NaN: no cap), pair
                  (the row's position in the Funding sheet), row
+    pools        q(k,t) (SPEC §7.3): one per component k (an item that BillOfMaterials
+                 names as a component) and period: component, period, on_hand (the
+                 IndustryStocks row's, 0 without one; the pool before the first period),
+                 row (IndustryStocks row, 0: none)
+    productions  z(ℓ,t): one per component line ℓ (a line whose item is a component;
+                 no ally orders from it, so ``orders`` leaves it out) and start period t
+                 whose delivery t + d(ℓ) is in the horizon: line, facility, host, item,
+                 period, arrival, unit_cost, integer, pool (the position of q(i(ℓ), t +
+                 d(ℓ)) in ``pools``)
+    uses         one per BillOfMaterials row: line ℓ' (the line that uses the
+                 component), facility, item, component, quantity, row
     """
 
     periods: tuple[str, ...]
@@ -79,6 +90,21 @@ class ModelSets:
     alliance: pd.DataFrame
     bands: pd.DataFrame
     funding: pd.DataFrame
+    pools: pd.DataFrame
+    productions: pd.DataFrame
+    uses: pd.DataFrame
+
+    def pool_position(self, component, period) -> np.ndarray:
+        """Position of q(k,t) in ``pools`` (ordered component, period)."""
+        codes = pd.Index(self.pools["component"].unique())
+        return codes.get_indexer(component) * len(self.periods) + np.asarray(period)
+
+
+def components_of(data: AllianceData) -> pd.Index:
+    """The components (SPEC §7.3): the items BillOfMaterials names as a component, in
+    Items order."""
+    named = set(data.bill_of_materials["component"])
+    return pd.Index([item for item in data.items["item"] if item in named], dtype=object)
 
 
 def route_costs(data: AllianceData, routes: pd.DataFrame) -> pd.DataFrame:
@@ -122,10 +148,13 @@ def build_sets(data: AllianceData, config: Config) -> ModelSets:
     capacity = capacity[["line", "facility", "item", "period", "capacity", "source", ROW]]
     capacity[ROW] = capacity[ROW].astype("int64")
 
-    # Orders x(ℓ,a,t): lines crossed with allies, minus restrictions, then periods.
+    # Orders x(ℓ,a,t): lines crossed with allies, minus restrictions, then periods. No
+    # ally orders from a component line (SPEC §7.3): it fills the industry pool.
+    components = components_of(data)
+    ordered = lines[~lines["item"].isin(components)]
     ally_codes = data.allies["ally"].to_numpy()
-    pairs = lines.loc[lines.index.repeat(len(ally_codes))].reset_index(drop=True)
-    pairs["ally"] = np.tile(ally_codes, len(lines))
+    pairs = ordered.loc[ordered.index.repeat(len(ally_codes))].reset_index(drop=True)
+    pairs["ally"] = np.tile(ally_codes, len(ordered))
     pairs = pairs[forbidding_rows(data.restrictions, pairs, transfers=False) == 0]
     pairs = route_costs(data, pairs.rename(columns={"host": "from", "ally": "to"})).rename(
         columns={"from": "host", "to": "ally"}
@@ -157,7 +186,7 @@ def build_sets(data: AllianceData, config: Config) -> ModelSets:
          "max_extra", "expansion_row"]
     ]
 
-    transfers = _transfer_set(data, horizon, items) if rules.allow_transfers else (
+    transfers = _transfer_set(data, horizon, items, components) if rules.allow_transfers else (
         pd.DataFrame(columns=["giver", "ally", "item", "period", "arrival", "route_cost",
                               "integer"])
     )
@@ -181,12 +210,14 @@ def build_sets(data: AllianceData, config: Config) -> ModelSets:
     budgets = _budget_set(data, horizon, period_of)
     capabilities, counts = _capability_sets(data, config, period_of)
     alliance, bands = _alliance_sets(data, config, items, period_of)
+    pools, productions, uses = _component_sets(data, lines, components, items, horizon)
     return ModelSets(
         periods=periods, lines=lines, capacity=capacity, orders=orders,
         expansions=expansions, transfers=transfers, stocks=stocks, on_hand=on_hand,
         shortfalls=shortfalls, budgets=budgets, allies=data.allies, items=data.items,
         capabilities=capabilities, counts=counts, alliance=alliance, bands=bands,
-        funding=_funding_set(data, horizon),
+        funding=_funding_set(data, horizon), pools=pools, productions=productions,
+        uses=uses,
     )
 
 
@@ -217,13 +248,16 @@ def _framework_pairs(data: AllianceData, pairs: pd.DataFrame) -> pd.DataFrame:
     return found[pairs.columns].reset_index(drop=True)
 
 
-def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame) -> pd.DataFrame:
-    """y(a,b,i,t) for every ordered pair of allies a ≠ b, item and period, in time."""
+def _transfer_set(data: AllianceData, horizon: int, items: pd.DataFrame,
+                  components: pd.Index) -> pd.DataFrame:
+    """y(a,b,i,t) for every ordered pair of allies a ≠ b, item other than a component
+    (allies hold none) and period, in time."""
     codes = data.allies["ally"].to_numpy()
     givers, takers = np.meshgrid(codes, codes, indexing="ij")
     keep = givers != takers
     pairs = pd.DataFrame({"from": givers[keep], "to": takers[keep]})
     item_codes = data.items["item"].to_numpy()
+    item_codes = item_codes[~np.isin(item_codes, components)]
     triples = pairs.loc[pairs.index.repeat(len(item_codes))].reset_index(drop=True)
     triples["item"] = np.tile(item_codes, len(pairs))
     check = triples.rename(columns={"from": "host", "to": "ally"}).assign(facility=None)
@@ -344,6 +378,38 @@ def _alliance_sets(data: AllianceData, config: Config, items: pd.DataFrame,
     bands["target"] = position
     return alliance, bands[["ally", "item", "period", "fair_share", "floor", "priority",
                             "penalty", "target"]]
+
+
+def _component_sets(data: AllianceData, lines: pd.DataFrame, components: pd.Index,
+                    items: pd.DataFrame, horizon: int
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """SPEC §7.3: q(k,t) for every component and period, opened by IndustryStocks;
+    z(ℓ,t) for every component line and start period whose delivery t + d(ℓ) ≤ T − 1
+    (production that would arrive after the horizon is worth nothing, so it is not
+    created); and the BillOfMaterials rows with the position of the line that uses
+    each component."""
+    stocks = data.industry_stocks.set_index("component")
+    pools = pd.DataFrame({
+        "component": np.repeat(components.to_numpy(dtype=object), horizon),
+        "period": np.tile(np.arange(horizon, dtype=np.int64), len(components))})
+    pools["on_hand"] = pools["component"].map(stocks["on_hand"]).fillna(0.0).astype(float)
+    pools[ROW] = pools["component"].map(stocks[ROW]).fillna(0).astype("int64")
+
+    made = lines[lines["item"].isin(components)]
+    count = np.clip(horizon - made["lead_time"].to_numpy(dtype=np.int64), 0, None)
+    productions = made.loc[made.index.repeat(count)].reset_index(drop=True)
+    productions["period"] = ranges(count)
+    productions["arrival"] = productions["period"] + productions["lead_time"]
+    productions["integer"] = productions["item"].map(items["integer"]).astype(bool)
+    productions["pool"] = (components.get_indexer(productions["item"]) * horizon
+                           + productions["arrival"].to_numpy())
+    productions = productions[["line", "facility", "host", "item", "period", "arrival",
+                               "unit_cost", "integer", "pool"]]
+
+    bill = data.bill_of_materials
+    uses = bill.merge(lines[["line", "facility", "item"]], on=["facility", "item"])
+    uses = uses[["line", "facility", "item", "component", "quantity", ROW]]
+    return pools, productions, uses.reset_index(drop=True)
 
 
 def _funding_set(data: AllianceData, horizon: int) -> pd.DataFrame:

@@ -665,6 +665,9 @@ SUMMARY_METRICS: dict[str, SummaryMetric] = {
                                     cost_term=True),
     "holding_cost": SummaryMetric(MONEY, "Cost term: holding cost of the stock at the end "
                                          "of every period (money).", cost_term=True),
+    "component_cost": SummaryMetric(MONEY, "Cost term: what industry pays its component "
+                                           "lines for the components they make (money; in "
+                                           "no ally's budget, SPEC §7.3).", cost_term=True),
     "shortfall_penalty": SummaryMetric(MONEY, "Weighted mode: Σ shortfall_penalty × "
                                               "shortfall, the penalty in the objective "
                                               "(money)."),

@@ -63,6 +63,7 @@ PHRASES: dict[str, tuple[str, str | None, str]] = {
     "alliance_target": ("alliance target of", "missed by", ""),
     "fair_share_band": ("fair-share band of", "missed by", ""),
     "funding_cap": ("funding cap of", "exceeded by", ""),
+    "component_pool": ("component pool of", "short by", ""),
     "delivery_in_horizon": ("delivery of", "off by", " period(s)"),
     "restriction": ("restriction on", "broken by", ""),
     "framework_membership": ("membership of", "broken by", ""),
@@ -83,6 +84,7 @@ COUNTED_COLUMNS = ["ally", "platform", "period", "item", "counted"]
 ALLIANCE_COLUMNS = ["item", "period", "shortfall"]
 FAIR_SHARE_COLUMNS = ["ally", "item", "period", "short_of_band"]
 FUNDING_COLUMNS = ["from", "to", "period", "amount"]
+PRODUCTION_COLUMNS = ["facility", "item", "period", "quantity"]
 
 
 @dataclass
@@ -182,6 +184,11 @@ class _Checker:
         self.allies = pd.Index(data.allies["ally"], dtype=object)
         self.items = pd.Index(data.items["item"], dtype=object)
         self.lines = data.production.reset_index(drop=True)
+        # SPEC §7.3: the items BillOfMaterials names as components, and their lines.
+        self.components = pd.Index(
+            [i for i in data.items["item"] if i in set(data.bill_of_materials["component"])],
+            dtype=object)
+        self.component_line = self.lines["item"].isin(self.components).to_numpy()
         self.T = len(self.periods)
         self.on_hand, self.consumption = self.starting_stock_and_use()
         self.found: list[Violation] = []
@@ -230,7 +237,9 @@ class _Checker:
         orders = self.orders()
         expansions = self.expansions()
         transfers = self.transfers()
-        self.capacity(orders, expansions)
+        production = self.component_production()
+        self.capacity(orders, expansions, production)
+        self.component_pools(orders, production)
         self.expansion_limit(expansions)
         stock = self.stock_balance(orders, transfers)
         shortfall = self.readiness(stock)
@@ -251,6 +260,9 @@ class _Checker:
             "holding_cost": float((stock * self.items_column("holding_cost")[None, :, None])
                                   .sum()),
         }
+        if len(self.components):
+            cost_terms["component_cost"] = float(
+                (production["unit_cost"] * production["quantity"]).sum())
         requirements = self.data.requirements
         priority = self.items_column("priority")[self.items.get_indexer(requirements["item"])]
         weighted_shortfall = (float((priority * shortfall).sum()) + capability_shortfall
@@ -293,6 +305,8 @@ class _Checker:
             (o["host"].to_numpy(dtype=object) != host,
              "the host is not the line's host in Production"),
             (stated < 0, "the delivery period is not in Periods"),
+            (_take(self.component_line, line, False).astype(bool),
+             "the line makes a component, which no ally orders (BillOfMaterials)"),
         ])
         known = (line >= 0) & (a >= 0) & (t >= 0)  # a wrong label alone does not stop checks
         o = o[known].reset_index(drop=True)
@@ -459,10 +473,77 @@ class _Checker:
                 f"{self.periods[last]}"
         return _described(frame, template, due=period)
 
+    def component_production(self) -> pd.DataFrame:
+        """z(ℓ,t) of SPEC §7.3: references (a component line, a period), arrival at t +
+        d(ℓ) inside the horizon, sign and whole units. Returns the rows that name a known
+        component line and period, with the line's unit_cost and the recomputed arrival
+        ``d``."""
+        z = _table(self.plan.component_production, PRODUCTION_COLUMNS,
+                   "component_production")
+        z["quantity"] = z["quantity"].astype(float)
+        name = "production of {item} at {facility} in {period}"
+        line = positions(self.lines, ["facility", "item"], z)
+        t = self.periods.get_indexer(z["period"])
+        self.reference_problems(z, name, [
+            (line < 0, "no such line in Production"),
+            (t < 0, "the period is not in Periods"),
+            (~_take(self.component_line, line, True).astype(bool),
+             "the line makes no component (BillOfMaterials)"),
+        ])
+        known = (line >= 0) & (t >= 0)
+        z = z[known].reset_index(drop=True)
+        z["line"], z["t"] = line[known], t[known]
+        z["unit_cost"] = self.lines["unit_cost"].to_numpy(dtype=float)[z["line"]]
+        z["d"] = z["t"] + self.lines["lead_time"].to_numpy(dtype="int64")[z["line"]]
+        late = z["d"].to_numpy() - (self.T - 1)
+        self.record("delivery_in_horizon", np.maximum(late, 0), 1.0,
+                    self.timing_cells(z, "d", name + " (due {due})"))
+        self.check_quantities(z, name, forbidding=np.zeros(len(z), dtype="int64"))
+        return z
+
+    def component_pools(self, orders: pd.DataFrame, production: pd.DataFrame) -> None:
+        """11. q(k,t) = on_hand(k) + Σ_{τ≤t} (made(k,τ) − drawn(k,τ)) ≥ 0 for every
+        component k and period t, where made(k,τ) is Σ z(ℓ,τ − d(ℓ)) over k's lines and
+        drawn(k,τ) Σ quantity(ℓ',k) · (Σ_a x(ℓ',a,τ) + z(ℓ',τ)) over the lines that use
+        it, both recomputed from the plan's orders and production."""
+        k_count = len(self.components)
+        if not k_count:
+            return
+        T = self.T
+        on_hand = np.zeros(k_count)
+        stocks = self.data.industry_stocks
+        known = self.components.get_indexer(stocks["component"])
+        on_hand[known[known >= 0]] = stocks["on_hand"].to_numpy(float)[known >= 0]
+        made = np.zeros((k_count, T + 1))  # column T: arriving after the horizon
+        arriving = production[production["d"] <= T]
+        np.add.at(made, (self.components.get_indexer(arriving["item"]),
+                         np.minimum(arriving["d"].to_numpy(), T)),
+                  arriving["quantity"].to_numpy())
+        bill = self.data.bill_of_materials.reset_index(drop=True)
+        bill_line = positions(self.lines, ["facility", "item"], bill)
+        drawn = np.zeros((k_count, T))
+        for started in (orders[["line", "t", "quantity"]], production[["line", "t", "quantity"]]):
+            per_line = np.zeros((len(self.lines), T))
+            np.add.at(per_line, (started["line"].to_numpy(), started["t"].to_numpy()),
+                      started["quantity"].to_numpy(dtype=float))
+            used = bill_line >= 0
+            np.add.at(drawn, self.components.get_indexer(bill.loc[used, "component"]),
+                      bill.loc[used, "quantity"].to_numpy(float)[:, None]
+                      * per_line[bill_line[used]])
+        pool = on_hand[:, None] + np.cumsum(made[:, :T] - drawn, axis=1)
+        cells = pd.DataFrame({
+            "component": np.repeat(self.components.to_numpy(dtype=object), T),
+            "period": np.tile(self.periods.to_numpy(dtype=object), k_count)})
+        scale = on_hand[:, None] + np.cumsum(made[:, :T], axis=1)
+        self.record("component_pool", -pool, scale,
+                    _described(cells, "{component} in {period}"))
+
     # -- constraints 1 and 2 -----------------------------------------------------------
 
-    def capacity(self, orders: pd.DataFrame, expansions: pd.DataFrame) -> None:
-        """1. Σ_a x(ℓ,a,t) ≤ cap(ℓ,t) + Σ_{τ + lead ≤ t} e(ℓ,τ)."""
+    def capacity(self, orders: pd.DataFrame, expansions: pd.DataFrame,
+                 production: pd.DataFrame) -> None:
+        """1. Σ_a x(ℓ,a,t) ≤ cap(ℓ,t) + Σ_{τ + lead ≤ t} e(ℓ,τ); for a component line
+        (SPEC §7.3, 12) z(ℓ,t) ≤ cap(ℓ,t) + Σ_{τ + lead ≤ t} e(ℓ,τ)."""
         lines, T = self.lines, self.T
         cap = np.repeat(lines["capacity"].to_numpy(dtype=float)[:, None], T, axis=1)
         override = self.data.capacity
@@ -477,8 +558,9 @@ class _Checker:
         extra = np.cumsum(built[:, :T], axis=1)
 
         used = np.zeros((len(lines), T))
-        np.add.at(used, (orders["line"].to_numpy(), orders["t"].to_numpy()),
-                  orders["quantity"].to_numpy(dtype=float))
+        for started in (orders, production):
+            np.add.at(used, (started["line"].to_numpy(), started["t"].to_numpy()),
+                      started["quantity"].to_numpy(dtype=float))
 
         limit = cap + extra
         cells = pd.DataFrame({
