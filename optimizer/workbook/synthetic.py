@@ -153,11 +153,16 @@ def _codes(prefix: str, count: int, width: int) -> np.ndarray:
 
 
 def _round_significant(values: np.ndarray, digits: int) -> np.ndarray:
-    """Round positive values to ``digits`` significant digits (prices, budgets)."""
+    """Round positive values to ``digits`` significant digits (prices, budgets). Below
+    10^(digits−1) the mantissa is divided by a power of ten, which is exact, rather than
+    multiplied by its inverse, which is not: 0.56 stays 0.56, not 0.5600000000000001."""
     values = np.asarray(values, dtype=float)
     safe = np.where(values > 0, values, 1.0)
-    scale = 10.0 ** (np.floor(np.log10(safe)) - digits + 1)
-    return np.where(values > 0, np.round(values / scale) * scale, 0.0)
+    exponent = np.floor(np.log10(safe)) - digits + 1
+    scale = 10.0 ** exponent
+    mantissa = np.round(values / scale)
+    rounded = np.where(exponent < 0, mantissa / 10.0 ** -exponent, mantissa * scale)
+    return np.where(values > 0, rounded, 0.0)
 
 
 def _log_uniform(rng: np.random.Generator, low, high, size=None) -> np.ndarray:
