@@ -462,16 +462,16 @@ def _components(rng: np.random.Generator, allies: _Allies, items: _Items,
     Every line of the other items uses 1 to min(``count``, 3) of them, drawn without
     repeats, and a component none of them drew is used by a line drawn at random besides
     (there are more components than the lines draw only with few lines): quantity
-    q(ℓ,k) 0.5-10 units of the component a unit (log-uniform, 2 significant digits). The need of component k a period at the lines' full capacity is
+    q(ℓ,k) 0.5-10 units of the component a unit (log-uniform, 2 significant digits).
+    The need of component k a period at the lines' full capacity is
     N(k) = Σ_ℓ q(ℓ,k) · cap(ℓ) (Production's capacity; the Capacity sheet's outages and
     ramp-ups not counted). Each component has 1 or 2 lines of its own (FC001 …), hosted
     as the other facilities are (80 % an ally drawn in proportion to the square root of
     its gdp, else a supplier outside the alliance), together making 60-120 % of N(k) a
     period (split in gamma(2, 1) shares, each line at least one unit, to 3 significant
-    digits), so that
-    the components sometimes bind; lead time 0-2; unit cost 5-20 % of the median over
-    the lines using k of unit_cost(ℓ) / q(ℓ,k), 70-130 % of that per line, to 3
-    significant digits.
+    digits), so that the components sometimes bind; lead time 0-2; unit cost 5-20 % of
+    the median over the lines using k of unit_cost(ℓ) / q(ℓ,k), 70-130 % of that per
+    line, to 3 significant digits.
 
     Industry holds 1-2 periods of N(k) at the start (3 significant digits), and never
     less than what the minimum gap closures can force the lines to use of k:
