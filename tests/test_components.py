@@ -176,3 +176,28 @@ def test_scenarios_scale_component_lines_and_the_n_1_sweep_loses_each(tmp_path):
     assert results["weighted_shortfall"].to_dict() == pytest.approx({
         "base": 40, "half the explosive": 70, "without BL": 80, "without CL": 70,
         "without EL": 100, "without FL": 50, "without LAP": 100}, abs=1e-6)
+
+
+def test_validate_sees_that_no_explosive_reaches_the_line_in_time(tmp_path, capsys):
+    """A uses 3 thousand SHELL in period 1, which only LAP can make, and LAP's explosive
+    first arrives at the end of period 2: validate says so before any solve (exit 3),
+    naming the cells; 70 in period 2 exceed the 60 the explosive allows."""
+    from optimizer.cli import main
+    from tests.conftest import write_workbook
+
+    early = shell_chain()
+    early["Consumption"] = [["ally", "item", "period", "quantity"], ["A", "SHELL", "1", 3]]
+    assert main(["validate", str(write_workbook(tmp_path / "early.xlsx", early))]) == 3
+    assert ("Consumption!D2: A uses 3 SHELL up to 1 but holds 0 and the lines making it "
+            "draw EXPL, and none can reach them by then: industry holds 0 "
+            "(IndustryStocks!B3) and the first from its lines arrives at the end of 2 "
+            "(Production!F4, lead time 1)") in capsys.readouterr().out
+    more = shell_chain()
+    more["Consumption"] = [["ally", "item", "period", "quantity"], ["A", "SHELL", "2", 70]]
+    assert main(["validate", str(write_workbook(tmp_path / "more.xlsx", more))]) == 3
+    assert ("A uses 70 SHELL up to 2 but holds 0 and at most 60 can be delivered by then "
+            "(the capacity of the lines making it, with every expansion built, and the EXPL "
+            "they draw from industry") in capsys.readouterr().out
+    enough = shell_chain()
+    enough["Consumption"] = [["ally", "item", "period", "quantity"], ["A", "SHELL", "2", 60]]
+    assert main(["validate", str(write_workbook(tmp_path / "enough.xlsx", enough))]) == 0
