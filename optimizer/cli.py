@@ -241,6 +241,7 @@ def _command_generate(args: argparse.Namespace) -> int:
             whole_units=not args.fractional, platforms=args.platforms,
             frameworks=args.frameworks,
             alliance_targets=args.alliance_targets, funding=args.funding,
+            components=args.components,
         )
     except ValueError as exc:
         raise InputError([Problem("generate", str(exc))]) from None
@@ -253,6 +254,7 @@ def _command_generate(args: argparse.Namespace) -> int:
         + (f"; {args.alliance_targets} alliance targets, fair shares by gdp"
            if args.alliance_targets else "")
         + (f"; {args.funding} funding pairs" if args.funding else "")
+        + (f"; {args.components} components" if args.components else "")
     )
     return ExitCode.SOLVED
 
@@ -510,6 +512,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="N pairs of allies, the one with more money for its own "
                                "gaps paying for the other's purchases, most within a cap "
                                "(Funding); 0, the default: none")
+    generate.add_argument("--components", type=int, default=0, metavar="N",
+                          help="N components (explosive, propellant, fuzes …) with lines "
+                               "of their own, each line of the other items using 1 to 3 "
+                               "of them, and industry's stocks of them (BillOfMaterials, "
+                               "IndustryStocks); 0, the default: none")
     generate.set_defaults(run=_command_generate)
 
     compare = commands.add_parser("compare", help="what changed between two reports of solve")

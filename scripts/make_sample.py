@@ -507,6 +507,10 @@ def tables() -> dict[str, list[tuple]]:
         # fill (e.g. an NSPA 155 mm framework on a line, led by one nation for others).
         "Frameworks": [],
         "FrameworkMembers": [],
+        # Components (SPEC §7.3): none stated, the sheets headed for an analyst to fill
+        # (e.g. the explosive and propellant that each shell line draws).
+        "BillOfMaterials": [],
+        "IndustryStocks": [],
     }
 
 

@@ -127,3 +127,77 @@ def test_the_verifier_recounts_the_pools_from_orders_and_production(tmp_path):
     assert ("unknown reference in order of A from line EL/EXPL in 2: the line makes a "
             "component, which no ally orders (BillOfMaterials)") in [
         v.sentence for v in wrong.violations]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_advice_prices_explosive_capacity_and_stock_as_a_re_solve_measures(tmp_path, solver):
+    """One more tonne of explosive capacity at EL in period 1, or held by industry at the
+    start, closes 0.1 thousand rounds of weighted shortfall (a thousand rounds take 10 t):
+    re-solving with 10 t more of either closes 1."""
+    result = solve(tmp_path, shell_chain(), f"solver.name={solver}")
+    advice = result.advice
+    capacity = row_of(advice, kind="capacity", set_by="Production!D4")
+    stock = row_of(advice, kind="industry stock", set_by="IndustryStocks!B3")
+    assert capacity["shortfall_closed"] == pytest.approx(0.1)
+    assert stock["shortfall_closed"] == pytest.approx(0.1)
+    assert stock["advice"].startswith("each more unit of EXPL industry holds at the start "
+                                      "would close 0.1 units of weighted shortfall")
+    more_capacity = shell_chain()
+    more_capacity["Capacity"] = [["facility", "item", "period", "capacity"],
+                                 ["EL", "EXPL", "1", 610]]
+    more_stock = shell_chain()
+    more_stock["IndustryStocks"][2] = ["EXPL", 10]
+    for moved in (more_capacity, more_stock):
+        again = solve(tmp_path, moved, f"solver.name={solver}")
+        assert again.verification.passed
+        assert result.plan.weighted_shortfall - again.plan.weighted_shortfall == pytest.approx(
+            10 * 0.1)
+
+
+def test_scenarios_scale_component_lines_and_the_n_1_sweep_loses_each(tmp_path):
+    """Explosive capacity × 0.5 (300 t): 30 thousand rounds, W = 70. N-1: without LAP,
+    EL, CL or FL nothing is assembled (W = 100; without bodies' BL the 20 in stock make
+    20, W = 80)."""
+    from optimizer.config import load_config
+    from optimizer.scenarios.edits import load_scenarios, outage_each_facility
+    from optimizer.sweep import run_sweep
+    from optimizer.workbook.validation import load_workbook
+    from tests.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "chain.xlsx", shell_chain())
+    config = load_config(None, [])
+    data, _ = load_workbook(path, config.rules)
+    file = tmp_path / "scenarios.toml"
+    file.write_text('[[scenario]]\nname = "half the explosive"\n[[scenario.edit]]\n'
+                    'kind = "scale_capacity"\nfacility = "EL"\nfactor = 0.5\n', encoding="utf-8")
+    scenarios = load_scenarios(file, data, config) + outage_each_facility(data)
+    results = run_sweep(data, config, scenarios, path).set_index("scenario")
+    assert results["status"].eq("optimal").all()
+    assert results["weighted_shortfall"].to_dict() == pytest.approx({
+        "base": 40, "half the explosive": 70, "without BL": 80, "without CL": 70,
+        "without EL": 100, "without FL": 50, "without LAP": 100}, abs=1e-6)
+
+
+def test_validate_sees_that_no_explosive_reaches_the_line_in_time(tmp_path, capsys):
+    """A uses 3 thousand SHELL in period 1, which only LAP can make, and LAP's explosive
+    first arrives at the end of period 2: validate says so before any solve (exit 3),
+    naming the cells; 70 in period 2 exceed the 60 the explosive allows."""
+    from optimizer.cli import main
+    from tests.conftest import write_workbook
+
+    early = shell_chain()
+    early["Consumption"] = [["ally", "item", "period", "quantity"], ["A", "SHELL", "1", 3]]
+    assert main(["validate", str(write_workbook(tmp_path / "early.xlsx", early))]) == 3
+    assert ("Consumption!D2: A uses 3 SHELL up to 1 but holds 0 and the lines making it "
+            "draw EXPL, and none can reach them by then: industry holds 0 "
+            "(IndustryStocks!B3) and the first from its lines arrives at the end of 2 "
+            "(Production!F4, lead time 1)") in capsys.readouterr().out
+    more = shell_chain()
+    more["Consumption"] = [["ally", "item", "period", "quantity"], ["A", "SHELL", "2", 70]]
+    assert main(["validate", str(write_workbook(tmp_path / "more.xlsx", more))]) == 3
+    assert ("A uses 70 SHELL up to 2 but holds 0 and at most 60 can be delivered by then "
+            "(the capacity of the lines making it, with every expansion built, and the EXPL "
+            "they draw from industry") in capsys.readouterr().out
+    enough = shell_chain()
+    enough["Consumption"] = [["ally", "item", "period", "quantity"], ["A", "SHELL", "2", 60]]
+    assert main(["validate", str(write_workbook(tmp_path / "enough.xlsx", enough))]) == 0

@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimizer.workbook.schema import SHEETS, Kind
+from optimizer.workbook.schema import SHEETS, SHEETS_BY_NAME, Kind
 from optimizer.workbook.synthetic import generate_tables, generate_workbook
 from optimizer.workbook.validation import load_workbook
 
@@ -55,8 +55,9 @@ def with_platforms() -> dict[str, pd.DataFrame]:
 ALLIANCE_SHEETS = ["AllianceTargets"]  # SPEC §7.2, with --alliance-targets
 FUNDING_SHEETS = ["Funding"]  # SPEC §7.2, only with --funding
 FRAMEWORK_SHEETS = ["Frameworks", "FrameworkMembers"]  # only with --frameworks
+COMPONENT_SHEETS = ["BillOfMaterials", "IndustryStocks"]  # SPEC §7.3, with --components
 GENERATED = [sheet for sheet in SHEETS
-             if sheet.name not in FUNDING_SHEETS + FRAMEWORK_SHEETS]
+             if sheet.name not in FUNDING_SHEETS + FRAMEWORK_SHEETS + COMPONENT_SHEETS]
 
 
 @pytest.fixture(scope="module")
@@ -584,3 +585,130 @@ def test_funding_must_fit_the_pairs_of_allies(tmp_path, capsys):
                  "--periods=2", "--funding=-1"]) == 2
     assert "funding must be a whole number of at least 0, got -1" in capsys.readouterr().err
     assert not path.exists()
+
+
+@pytest.fixture(scope="module")
+def with_components() -> dict[str, pd.DataFrame]:
+    return generate_tables(**SMALL, seed=7, components=4)
+
+
+def test_components_leave_the_other_sheets_as_they_were(tables, with_components):
+    """--components draws from a stream of its own, after the rest: every other sheet is
+    as without it, and Items and Production only gain the components and their lines at
+    the end."""
+    assert list(with_components) == [*tables, *COMPONENT_SHEETS]
+    for name in tables:
+        frame = with_components[name]
+        if name in ("Items", "Production"):
+            frame = frame.iloc[:len(tables[name])]
+        pd.testing.assert_frame_equal(frame, tables[name], obj=name)
+    items = with_components["Items"].iloc[len(tables["Items"]):]
+    assert items["item"].tolist() == ["CP01", "CP02", "CP03", "CP04"]
+    assert items["name"].tolist() == ["Explosive, type 1", "Propellant, type 1",
+                                      "Fuze, type 1", "Charge, type 1"]
+    assert not items["integer"].any() and (items["holding_cost"] == 0).all()
+    other = generate_tables(**SMALL, seed=8, components=4)["BillOfMaterials"]
+    assert not other.equals(with_components["BillOfMaterials"])
+    for name in COMPONENT_SHEETS:
+        assert list(with_components[name].columns) == SHEETS_BY_NAME[name].column_names
+
+
+def forced_component_need(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Per component: Σ over the allies with a minimum gap closure ρ and the items of
+    ⌈max_t ρ · gap(a,i,t)⌉ · the most of the component any line of the item uses, what
+    rule 6 can force the lines to draw (SPEC §4)."""
+    req = _stock_without_orders(tables).merge(
+        tables["Allies"][["ally", "min_gap_closure"]], on="ally")
+    req = req[req["min_gap_closure"].notna()]
+    req["forced"] = np.ceil(req["min_gap_closure"]
+                            * (req["target"] - req["without_orders"]).clip(lower=0))
+    forced = req.groupby("item")["forced"].max().rename("forced").reset_index()
+    heaviest = tables["BillOfMaterials"].groupby(["item", "component"])["quantity"].max()
+    need = heaviest.reset_index().merge(forced, on="item")
+    return (need["quantity"] * need["forced"]).groupby(need["component"]).sum()
+
+
+def test_every_final_line_draws_1_to_3_components_that_their_lines_sometimes_limit(
+        with_components):
+    tables = with_components
+    production, bill = tables["Production"], tables["BillOfMaterials"]
+    components = ["CP01", "CP02", "CP03", "CP04"]
+    final = production[~production["item"].isin(components)]
+    assert bill.merge(final, on=["facility", "item"]).shape[0] == len(bill)  # final lines
+    per_line = bill.groupby(["facility", "item"]).size()
+    assert len(per_line) == len(final) and per_line.between(1, 3).all()
+    assert not bill.duplicated(["facility", "item", "component"]).any()
+    assert set(bill["component"]) == set(components)
+    assert bill["quantity"].between(0.5, 10).all()
+    assert (bill["quantity"] == bill["quantity"].map(lambda q: float(f"{q:.2g}"))).all()
+
+    lines = production[production["item"].isin(components)]
+    assert lines["facility"].str.startswith("FC").all()
+    assert lines.groupby("item").size().between(1, 2).all()
+    assert lines["lead_time"].between(0, 2).all()
+    drawn = bill.merge(final[["facility", "item", "capacity"]], on=["facility", "item"])
+    need = (drawn["quantity"] * drawn["capacity"]).groupby(drawn["component"]).sum()
+    made = lines.groupby("item")["capacity"].sum()
+    assert (made / need).between(0.59, 1.21).all()
+    assert (made < need).any()  # some component cannot keep every line running
+
+    stocks = tables["IndustryStocks"].set_index("component")["on_hand"]
+    assert list(stocks.index) == components
+    assert (stocks / need).between(0.99, 2.01).all()  # 1-2 periods of need
+    forced = forced_component_need(tables)
+    assert len(forced) > 0 and (stocks.reindex(forced.index) >= forced).all()
+    for name in ("Requirements", "Stocks", "Consumption"):
+        assert not tables[name]["item"].isin(components).any(), name
+
+
+def test_a_workbook_with_components_validates_without_warnings(tmp_path, capsys):
+    from optimizer.cli import main
+
+    path = tmp_path / "components.xlsx"
+    arguments = [f"--{key}={value}" for key, value in SMALL.items()]
+    assert main(["generate", str(path), *arguments, "--seed=7", "--components=4"]) == 0
+    assert "; 4 components" in capsys.readouterr().out
+    data, warnings = load_workbook(path)
+    assert [str(w) for w in warnings] == []
+    assert len(data.bill_of_materials) == len(generate_tables(
+        **SMALL, seed=7, components=4)["BillOfMaterials"])
+    # More components than one line draws: each is used by the line all the same.
+    edge = generate_workbook(tmp_path / "edge.xlsx", 1, 1, 1, 1, seed=1, components=5)
+    data, warnings = load_workbook(edge)
+    assert warnings == []
+    assert data.bill_of_materials["component"].tolist() == ["CP01", "CP02", "CP03",
+                                                            "CP04", "CP05"]
+
+
+def test_components_must_be_a_whole_number_that_fits_a_sheet(tmp_path, capsys):
+    from optimizer.cli import main
+
+    with pytest.raises(ValueError, match="components must be a whole number of at least 0, "
+                                         "got 1.5"):
+        generate_tables(2, 2, 2, 2, components=1.5)
+    with pytest.raises(ValueError, match=r"lines x min\(components, 3\) = 1,200,000 "
+                                         "bill-of-materials rows at most, more than an "
+                                         "Excel sheet holds"):
+        generate_tables(1, 1, 400_000, 1, components=5)
+    path = tmp_path / "bad.xlsx"
+    assert main(["generate", str(path), "--allies=2", "--items=2", "--lines=2",
+                 "--periods=2", "--components=-1"]) == 2
+    assert "components must be a whole number of at least 0, got -1" in \
+        capsys.readouterr().err
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_workbook_with_components_solves_and_verifies(tmp_path, seed):
+    """The minimum gap closures stay feasible with every final line drawing components,
+    and the plan's pools are the verifier's."""
+    from optimizer.config import load_config
+    from optimizer.pipeline import solve_workbook
+
+    path = generate_workbook(tmp_path / "components.xlsx", 4, 5, 12, 6, seed=seed,
+                             whole_units=False, components=3)
+    result = solve_workbook(path, load_config(None, []))
+    assert result.status == "optimal" and result.verification.passed
+    pools = result.plan.pools
+    assert set(pools["component"]) == {"CP01", "CP02", "CP03"}
+    assert pools["used"].sum() > 0

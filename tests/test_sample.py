@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "inputs" / "sample_alliance.xlsx"
 SCRIPT = REPO / "scripts" / "make_sample.py"
 WHOLE_UNITS = {"GMLRS", "IRIST", "PAC3MSE"}
-# The sample sets no joint purchases (SPEC §7.2).
-UNSET_SHEETS = ("Frameworks", "FrameworkMembers")
+# The sample sets no joint purchases (SPEC §7.2) and no components (§7.3).
+UNSET_SHEETS = ("Frameworks", "FrameworkMembers", "BillOfMaterials", "IndustryStocks")
 OPTIONAL_SHEETS = [s.name for s in SHEETS if not s.required and s.name not in UNSET_SHEETS]
 SHELL_LINES = {"UNTERLUESS", "BOURGES", "GLASCOED", "RAUFOSS", "SNINA"}
 LABEL = re.compile(r"\[(src|inference|unverified|assumption|weak)|ILLUSTRATIVE")

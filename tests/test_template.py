@@ -98,6 +98,10 @@ def test_readme_explains_every_sheet_and_column(template):
     assert integer[5] == "FALSE"
     assert "Required columns have bold headers." in text
     assert "Row 2 of every sheet is an example, its codes starting EXAMPLE-" in text
+    assert ("(Funding: none, as it would need a second ally; BillOfMaterials, "
+            "IndustryStocks: none, as they would need a component: a second item, with a "
+            "line of its own)") in text
+    assert "the components lines use up (bills of materials)" in text
 
 
 def test_readme_rows_of_wrapped_text_are_as_tall_as_their_lines(template):
@@ -267,12 +271,14 @@ ROWS = {
         {"item": "155HE", "name": "155 mm HE shell", "unit": "rounds"},
         {"item": "PAC3", "name": "PAC-3 MSE", "unit": "missiles", "integer": True,
          "priority": 5, "shortfall_penalty": 1e8, "holding_cost": 100},
+        {"item": "TNT", "name": "TNT", "unit": "kg"},
     ],
     "Production": [
         {"facility": "F1", "host": "POL", "item": "155HE", "capacity": 1000,
          "unit_cost": 3000},
         {"facility": 101, "host": "USA", "item": "PAC3", "capacity": 10, "unit_cost": 4e6,
          "lead_time": 2},
+        {"facility": "T1", "host": "POL", "item": "TNT", "capacity": 5000, "unit_cost": 8},
     ],
     "Capacity": [{"facility": "F1", "item": "155HE", "period": "2027Q1", "capacity": 500}],
     "Expansion": [{"facility": "F1", "item": "155HE", "max_extra": 500,
@@ -297,6 +303,9 @@ ROWS = {
     "Frameworks": [{"framework": "NSPA-155", "facility": "F1", "item": "155HE",
                     "lead": "POL"}],
     "FrameworkMembers": [{"framework": "NSPA-155", "ally": "DEU"}],
+    "BillOfMaterials": [{"facility": "F1", "item": "155HE", "component": "TNT",
+                         "quantity": 1.8}],
+    "IndustryStocks": [{"component": "TNT"}],
 }
 
 
@@ -345,7 +354,7 @@ def test_filled_template_loads_with_typed_values_and_defaults(filled_path):
     assert items.loc["PAC3", "shortfall_penalty"] == 1e8
 
     production = data.production.set_index("facility")
-    assert list(production.index) == ["F1", "101"]  # a number in a code column is its text
+    assert list(production.index) == ["F1", "101", "T1"]  # a number in a code column: text
     assert all(isinstance(code, str) for code in production.index)
     assert production.loc["F1", "lead_time"] == 0  # default
     assert production.loc["101", "lead_time"] == 2
@@ -387,6 +396,10 @@ def test_filled_template_loads_with_typed_values_and_defaults(filled_path):
     assert framework["fee_per_unit"] == 0.0
     assert data.framework_members[["framework", "ally"]].values.tolist() == [
         ["NSPA-155", "DEU"]]
+    assert data.bill_of_materials[["facility", "item", "component", "quantity"]] \
+        .values.tolist() == [["F1", "155HE", "TNT", 1.8]]
+    assert data.industry_stocks[["component", "on_hand"]].values.tolist() == [
+        ["TNT", 0.0]]  # default 0
 
 
 def test_filled_template_keeps_its_validation_and_readme(filled_path):

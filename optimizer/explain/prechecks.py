@@ -35,20 +35,20 @@ def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
     (1 − σ)·Σ x ≤ 0; and 0 when its price is positive for an ally with a work share
     whose industry makes nothing it can sell (rule 8 then holds its spending at 0).
 
+    With components (SPEC §7.3) an order is also at most A(k,τ) / quantity(ℓ,k) for
+    every component k its line draws, A(k,τ) = on_hand(k) + Σ the bounds (1, 2) of k's
+    lines' production arriving by τ: what could reach the pool by then if nothing else
+    drew it (``_component_bound``).
+
     Returns the stock grid (ally, item, period) with ``arrivals``: the sum of these
     bounds over the orders delivered by the end of the period; ``earliest``: the first
     period an order can be delivered (NaN: none can); and the flags ``budgeted``,
-    ``one_host`` (that host, or "") and ``no_work_share`` of the limits that applied.
+    ``one_host`` (that host, or "") and ``no_work_share`` of the limits that applied,
+    and ``component``, the component that bounds the pair's orders (or "").
     """
     rules = config.rules
     orders = sets.orders
-    bound = sets.capacity.set_index(["line", "period"])["capacity"].reindex(
-        pd.MultiIndex.from_frame(orders[["line", "period"]])).to_numpy(float)
-    expansions = sets.expansions.groupby("line").agg(
-        online=("online_from", "min"), extra=("max_extra", "first"))
-    online = orders["line"].map(expansions["online"]).to_numpy(float)
-    bound = bound + np.where(orders["period"].to_numpy() >= online,
-                             orders["line"].map(expansions["extra"]).to_numpy(float), 0.0)
+    bound = _line_bound(sets, orders["line"], orders["period"])
     price = orders["price"].to_numpy(float)
     paid = price > 0
 
@@ -65,6 +65,10 @@ def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
     bound = np.where(budgeted, np.minimum(bound, np.divide(budget, price, where=paid,
                                                            out=np.full_like(price, np.inf))),
                      bound)
+
+    drawn, drawn_bound = _component_bound(sets, bound)
+    limited_by_components = drawn_bound < bound - GIVE * np.maximum(1.0, bound)
+    bound = np.minimum(bound, drawn_bound)
 
     work_share = sets.allies.set_index("ally")["work_share_min"].fillna(0.0)
     idle = set(work_share.index[work_share > 0]) - set(orders["host"])
@@ -88,6 +92,13 @@ def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
     np.minimum.at(earliest, pair, orders["delivery"].to_numpy(float))
     grid["earliest"] = np.repeat(np.where(np.isfinite(earliest), earliest, np.nan), horizon)
     grid["budgeted"] = per_pair(budgeted)
+    # The component that holds a pair's orders back most often (SPEC §7.3), "" for none.
+    held = pd.Series(np.where(limited_by_components, drawn, None), dtype=object)
+    component = held.groupby(pair).agg(lambda codes: codes.dropna().mode().iloc[0]
+                                       if codes.notna().any() else "")
+    by_pair = np.full(pairs, "", dtype=object)
+    by_pair[component.index.to_numpy(dtype=np.int64)] = component.to_numpy(dtype=object)
+    grid["component"] = np.repeat(by_pair, horizon)
     grid["no_work_share"] = per_pair(no_work_share)
     # Rule 7 with one host country g: (1 − σ)·Σ x ≤ 0, so nothing arrives at all.
     host_code, host_names = pd.factorize(orders["host"])
@@ -100,6 +111,46 @@ def most_deliverable(sets: ModelSets, config: Config) -> pd.DataFrame:
     grid["one_host"] = np.repeat(one_host, horizon)
     grid.loc[grid["one_host"] != "", "arrivals"] = 0.0
     return grid
+
+
+def _line_bound(sets: ModelSets, lines: pd.Series, periods: pd.Series) -> np.ndarray:
+    """cap(ℓ,τ) + max_extra(ℓ)·[τ ≥ the first period an expansion of ℓ is online] for
+    each (line, period) given: the most a line can make in a period (1, 2)."""
+    key = pd.MultiIndex.from_arrays([lines.to_numpy(), periods.to_numpy()])
+    bound = sets.capacity.set_index(["line", "period"])["capacity"].reindex(key).to_numpy(float)
+    expansions = sets.expansions.groupby("line").agg(
+        online=("online_from", "min"), extra=("max_extra", "first"))
+    online = lines.map(expansions["online"]).to_numpy(float)
+    return bound + np.where(periods.to_numpy() >= online,
+                            lines.map(expansions["extra"]).to_numpy(float), 0.0)
+
+
+def _component_bound(sets: ModelSets, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per order, the component that bounds it most and that bound: min over the
+    components k its line draws of A(k,τ) / quantity(ℓ,k), A(k,τ) = on_hand(k) + Σ
+    ``_line_bound`` of k's production arriving by τ (∞ and None for a line that draws
+    none). Sound: all the draws on k by τ together never exceed A(k,τ)."""
+    orders, uses, pools = sets.orders, sets.uses, sets.pools
+    none = np.full(len(orders), None, dtype=object), np.full(len(orders), np.inf)
+    if uses.empty or orders.empty:
+        return none
+    productions = sets.productions
+    horizon = len(sets.periods)
+    supply = np.where(pools["period"].to_numpy() == 0, pools["on_hand"].to_numpy(float), 0.0)
+    supply += np.bincount(productions["pool"].to_numpy(np.int64),
+                          weights=_line_bound(sets, productions["line"], productions["period"]),
+                          minlength=len(pools))
+    available = supply.reshape(-1, horizon).cumsum(axis=1).ravel()
+    drawing = orders[["line", "period"]].reset_index(names="order").merge(
+        uses[["line", "component", "quantity"]], on="line")
+    ratio = (available[sets.pool_position(drawing["component"], drawing["period"])]
+             / drawing["quantity"].to_numpy(float))
+    tightest = drawing.assign(ratio=ratio).sort_values(["order", "ratio"], kind="mergesort") \
+        .drop_duplicates("order")
+    component, limit = none[0].copy(), none[1].copy()
+    component[tightest["order"].to_numpy()] = tightest["component"].to_numpy(dtype=object)
+    limit[tightest["order"].to_numpy()] = tightest["ratio"].to_numpy(float)
+    return component, limit
 
 
 def evident_conflicts(sets: ModelSets, data: AllianceData, config: Config) -> list[Problem]:
@@ -158,6 +209,28 @@ def evident_conflicts(sets: ModelSets, data: AllianceData, config: Config) -> li
     return found
 
 
+def _component_supply(component: str, periods: np.ndarray, data: AllianceData) -> str:
+    """Where a component comes from, in words with its cells: what industry holds and
+    when the first of it arrives from its lines (SPEC §7.3)."""
+    stocks = data.industry_stocks
+    held = stocks[stocks["component"] == component]
+    if held.empty:
+        holds = f"industry holds no {component} (no IndustryStocks row)"
+    else:
+        record = held.iloc[0]
+        holds = (f"industry holds {figure(record['on_hand'])} "
+                 f"({data.cell('IndustryStocks', 'on_hand', int(record['row']))})")
+    lines = data.production[data.production["item"] == component]
+    if lines.empty:
+        return f"{holds} and no line makes it"
+    first = lines.loc[lines["lead_time"].astype(int).idxmin()]
+    lead = int(first["lead_time"])
+    if lead >= len(periods):
+        return f"{holds} and none of its lines delivers within the horizon"
+    return (f"{holds} and the first from its lines arrives at the end of {periods[lead]} "
+            f"({data.cell('Production', 'lead_time', int(first['row']))}, lead time {lead})")
+
+
 def _what_can_arrive(row, periods: np.ndarray, data: AllianceData, config: Config) -> str:
     """What can reach ``row.ally`` of ``row.item`` by the end of ``row.period``, and the
     limit that allows no more, as the end of a sentence."""
@@ -170,11 +243,16 @@ def _what_can_arrive(row, periods: np.ndarray, data: AllianceData, config: Confi
                       f"its work share "
                       f"({data.cell('Allies', 'work_share_min', int(allies.at[ally, 'row']))}) "
                       "lets it spend nothing")
+    drawn = (f", and the {row.component} they draw from industry (IndustryStocks and "
+             f"the lines making {row.component})" if row.component else "")
     if row.arrivals > GIVE:
         within = (f", within {ally}'s budgets" if row.budgeted else "") + (
             f"; and only free deliveries, as {work_share}" if row.no_work_share else "")
         return (f"at most {figure(row.arrivals)} can be delivered by then (the capacity "
-                f"of the lines making it, with every expansion built{within})")
+                f"of the lines making it, with every expansion built{within}{drawn})")
+    if row.component:
+        return (f"the lines making it draw {row.component}, and none can reach them by "
+                f"then: {_component_supply(row.component, periods, data)}")
     if row.earliest > row.period:
         return f"the earliest delivery arrives at the end of {periods[int(row.earliest)]}"
     if row.one_host:

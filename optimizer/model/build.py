@@ -36,6 +36,7 @@ MILLION = 1e6
 
 CAPACITY, EXPANSION, BUDGET = "capacity", "expansion limit", "budget"
 FUNDING_CAP = "funding cap"
+INDUSTRY_STOCK = "industry stock"
 GAP_CLOSURE, SUPPLIER_SHARE, WORK_SHARE = ("minimum gap closure", "supplier share",
                                            "work share")
 # What a limit's value is counted in: the item's unit, money, or percent.
@@ -594,6 +595,48 @@ def define_component_pools(model: AllocationModel) -> None:
         "component_pool", pools,
         lambda: [pools["component"], _period_codes(sets, pools["period"])],
         *_concat(parts), EQUAL, rhs)
+    model.limits.append(Limit(
+        INDUSTRY_STOCK, "unit of industry stock", 1.0, "unit", True, _read_industry_stock,
+        lambda r, step: f"each more {step} of {r['item']} industry holds at the start",
+        _relax_industry_stock, counted_in=ITEM, holds_back=True))
+
+
+def _read_industry_stock(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
+    """Industry stock: IndustryStocks!on_hand of each component, the right-hand side of
+    its pool row (11) in the first period, against the part of it drawn: on_hand −
+    min(on_hand, min_t q(k,t)). It binds when the pool runs dry in some period, for then
+    one more unit at the start could be drawn there."""
+    family, sets = model.linear.rows["component_pool"], model.sets
+    pools = sets.pools
+    first = np.flatnonzero(pools["period"].to_numpy() == 0)
+    horizon = len(sets.periods)
+    lowest = values[model.q].reshape(len(first), horizon).min(axis=1)
+    on_hand = pools["on_hand"].to_numpy(float)[first]
+    used = on_hand - np.minimum(on_hand, np.maximum(lowest, 0.0))
+    rows = pools[ROW].to_numpy()[first]
+    codes = pools["component"].to_numpy(dtype=object)[first]
+    return pd.DataFrame({
+        "item": codes, "period": _period_codes(sets, np.zeros(len(first), np.int64)),
+        "limit": on_hand, "used": used, "tight": _tight(used, on_hand), "cell_value": on_hand,
+        "set_by": [("IndustryStocks", "on_hand", int(row)) if row else
+                   f"IndustryStocks (no row for {code}: none)"
+                   for code, row in zip(codes, rows, strict=True)],
+        "position": family.start + np.searchsorted(family.positions, first),
+        "rhs_per_unit": 1.0})
+
+
+def _relax_industry_stock(data: AllianceData, record: dict, amount: float) -> AllianceData:
+    """IndustryStocks!on_hand of the component raised by ``amount`` (a row added where
+    the sheet has none)."""
+    stocks = data.industry_stocks
+    here = stocks["component"] == record["item"]
+    if here.any():
+        return dataclasses.replace(data, industry_stocks=stocks.assign(
+            on_hand=stocks["on_hand"].where(~here, stocks["on_hand"] + amount)))
+    row = int(stocks[ROW].max()) + 1 if len(stocks) else 2
+    added = pd.DataFrame([{"component": record["item"], "on_hand": float(amount), ROW: row}])
+    return dataclasses.replace(data, industry_stocks=pd.concat(
+        [stocks, added.astype(stocks.dtypes.to_dict())], ignore_index=True))
 
 
 def define_readiness_constraints(model: AllocationModel) -> None:

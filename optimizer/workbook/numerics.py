@@ -31,7 +31,7 @@ MONEY = (("Production", "unit_cost"), ("Transport", "cost_per_unit"),
          ("Items", "shortfall_penalty"), ("Items", "holding_cost"))
 QUANTITIES = (("Production", "capacity"), ("Capacity", "capacity"),
               ("Expansion", "max_extra"), ("Requirements", "target"), ("Stocks", "on_hand"),
-              ("Consumption", "quantity"))
+              ("Consumption", "quantity"), ("IndustryStocks", "on_hand"))
 
 
 def numeric_range_warnings(data: AllianceData) -> list[Problem]:

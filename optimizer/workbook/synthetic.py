@@ -1,11 +1,10 @@
 """Synthetic alliance workbooks for demonstrations, tests and benchmarks.
 
 ``generate_tables`` builds one frame per sheet of SPEC §2, every optional sheet included,
-and on request the platform sheets of §7.1 and the alliance targets and joint
-purchases of §7.2,
-reproducibly from a seed;
-``generate_workbook`` writes them with a README sheet. The data
-are made up but shaped like the real problem:
+and on request the platform sheets of §7.1, the alliance targets, joint purchases and
+funding of §7.2 and the components of §7.3, reproducibly from a seed;
+``generate_workbook`` writes them with a README sheet. The data are made up but shaped
+like the real problem:
 
 - allies whose economies differ by orders of magnitude; a few with a minimum gap closure,
   some line hosts with a work-share rule;
@@ -27,6 +26,10 @@ Every instance is feasible by construction (SPEC §4 lists the hard constraints)
 - frameworks only add ways to buy: a framework order is an order at a lower price, and
   the fees it pays add to the lead's budget;
 - funding only adds ways to pay: what one ally pays for another may be 0.
+- components (SPEC §7.3) limit what the lines can make, but industry holds at the start
+  at least what the minimum gap closures could make the lines use of each component (at
+  the line of each item that uses the most of it), so that the rules of 6 hold whatever
+  the component lines make; no ally holds, targets or orders a component.
 
 Everything is built with numpy over whole arrays; only the handful of allies, items
 and restriction rows are ever looped over.
@@ -86,13 +89,15 @@ def _is_whole(value: object, least: int) -> bool:
 
 def _check_arguments(allies: object, items: object, lines: object, periods: object,
                      seed: object, platforms: object = 0, frameworks: object = 0,
-                     alliance_targets: object = 0, funding: object = 0) -> None:
+                     alliance_targets: object = 0, funding: object = 0,
+                     components: object = 0) -> None:
     for name, value in (("allies", allies), ("items", items), ("lines", lines),
                         ("periods", periods)):
         if not _is_whole(value, 1):
             raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
     for name, value in (("seed", seed), ("platforms", platforms), ("frameworks", frameworks),
-                        ("alliance targets", alliance_targets), ("funding", funding)):
+                        ("alliance targets", alliance_targets), ("funding", funding),
+                        ("components", components)):
         if not _is_whole(value, 0):
             raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}.")
     pairs = int(allies) * (int(allies) - 1) // 2
@@ -125,6 +130,20 @@ def _check_arguments(allies: object, items: object, lines: object, periods: obje
             f"lines = {lines:,} is more rows than an Excel sheet holds "
             f"({EXCEL_MAX_DATA_ROWS:,}); choose a smaller count."
         )
+    bill = int(lines) * min(int(components), MOST_COMPONENTS_PER_LINE)
+    if bill > EXCEL_MAX_DATA_ROWS:
+        raise ValueError(
+            f"lines x min(components, {MOST_COMPONENTS_PER_LINE}) = {bill:,} bill-of-"
+            f"materials rows at most, more than an Excel sheet holds "
+            f"({EXCEL_MAX_DATA_ROWS:,}); choose fewer lines or components."
+        )
+    component_lines = int(lines) + MOST_LINES_PER_COMPONENT * int(components)
+    if components and component_lines > EXCEL_MAX_DATA_ROWS:
+        raise ValueError(
+            f"lines + {MOST_LINES_PER_COMPONENT} x components = {component_lines:,} "
+            f"production lines at most, more rows than an Excel sheet holds "
+            f"({EXCEL_MAX_DATA_ROWS:,}); choose fewer lines or components."
+        )
 
 
 def _codes(prefix: str, count: int, width: int) -> np.ndarray:
@@ -134,11 +153,16 @@ def _codes(prefix: str, count: int, width: int) -> np.ndarray:
 
 
 def _round_significant(values: np.ndarray, digits: int) -> np.ndarray:
-    """Round positive values to ``digits`` significant digits (prices, budgets)."""
+    """Round positive values to ``digits`` significant digits (prices, budgets). Below
+    10^(digits−1) the mantissa is divided by a power of ten, which is exact, rather than
+    multiplied by its inverse, which is not: 0.56 stays 0.56, not 0.5600000000000001."""
     values = np.asarray(values, dtype=float)
     safe = np.where(values > 0, values, 1.0)
-    scale = 10.0 ** (np.floor(np.log10(safe)) - digits + 1)
-    return np.where(values > 0, np.round(values / scale) * scale, 0.0)
+    exponent = np.floor(np.log10(safe)) - digits + 1
+    scale = 10.0 ** exponent
+    mantissa = np.round(values / scale)
+    rounded = np.where(exponent < 0, mantissa / 10.0 ** -exponent, mantissa * scale)
+    return np.where(values > 0, rounded, 0.0)
 
 
 def _log_uniform(rng: np.random.Generator, low, high, size=None) -> np.ndarray:
@@ -159,7 +183,7 @@ def period_codes(periods: int) -> list[str]:
 def generate_tables(
     allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
     whole_units: bool = True, platforms: int = 0, frameworks: int = 0,
-    alliance_targets: int = 0, funding: int = 0,
+    alliance_targets: int = 0, funding: int = 0, components: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """One frame per sheet of SPEC §2, columns as in ``optimizer.workbook.schema``, from ``seed``.
 
@@ -173,15 +197,19 @@ def generate_tables(
     N > 0, N AllianceTargets rows and every ally's fair share (SPEC §7.2, see
     ``_alliance_targets``); with 0 the sheet is left out and Allies.fair_share blank.
     With ``funding`` N > 0, N Funding rows (SPEC §7.2, see ``_funding``); with 0 the
-    sheet is left out.
+    sheet is left out. With ``components`` N > 0, N component items with lines of their
+    own, appended to Items and Production, and the BillOfMaterials and IndustryStocks
+    sheets (SPEC §7.3, see ``_components``); with 0 those sheets are left out.
 
     Each section draws from the one generator in turn, in the order below; a seed's
     workbook stays the same only while that order and every draw's arguments do. The
-    platforms, the frameworks, the alliance targets and the funding each draw from a
-    generator of their own, after the rest, so that the other sheets are the same whatever
-    ``platforms``, ``frameworks``, ``alliance_targets`` and ``funding`` are."""
+    platforms, the frameworks, the alliance targets, the funding and the components each
+    draw from a generator of their own, after the rest, so that the other sheets (and the
+    rows of Items and Production before the components') are the same whatever
+    ``platforms``, ``frameworks``, ``alliance_targets``, ``funding`` and ``components``
+    are."""
     _check_arguments(allies, items, lines, periods, seed, platforms, frameworks,
-                     alliance_targets, funding)
+                     alliance_targets, funding, components)
     na, ni, nl, nt = int(allies), int(items), int(lines), int(periods)  # the counts
     rng = np.random.default_rng(int(seed))
     period = np.array(period_codes(nt), dtype=object)
@@ -224,6 +252,14 @@ def generate_tables(
         funding_rng = np.random.default_rng([int(seed), FUNDING_STREAM])
         tables["Funding"] = _funding(funding_rng, alliance, catalogue, stockpiles, budgets,
                                     int(funding))
+    if components:
+        component_rng = np.random.default_rng([int(seed), COMPONENT_STREAM])
+        made = _components(component_rng, alliance, catalogue, stockpiles, production,
+                           capacity, target, int(components))
+        tables |= {
+            "Items": pd.concat([tables["Items"], made.items], ignore_index=True),
+            "Production": pd.concat([tables["Production"], made.lines], ignore_index=True),
+            "BillOfMaterials": made.bill, "IndustryStocks": made.stocks}
     return {sheet.name: _in_schema_order(sheet.name, tables[sheet.name]) for sheet in SHEETS
             if sheet.name in tables}
 
@@ -232,10 +268,12 @@ PLATFORM_STREAM = 1
 FRAMEWORK_STREAM = 2
 ALLIANCE_STREAM = 3
 FUNDING_STREAM = 4
+COMPONENT_STREAM = 5
 # The platforms' generator is seeded with (seed, PLATFORM_STREAM), the frameworks' with
 # (seed, FRAMEWORK_STREAM), the alliance targets' with (seed, ALLIANCE_STREAM), the
-# funding's with (seed, FUNDING_STREAM): streams apart from each other and from the one
-# of the other sheets, which seed alone seeds.
+# funding's with (seed, FUNDING_STREAM), the components' with (seed, COMPONENT_STREAM):
+# streams apart from each other and from the one of the other sheets, which seed alone
+# seeds.
 
 ALLIES_PER_PLATFORM = 4  # about how many allies share a platform
 
@@ -393,6 +431,112 @@ def _framework_tables(rng: np.random.Generator, allies: _Allies, items: _Items,
             "unit_price": price, "fee_per_unit": fee}),
         "FrameworkMembers": pd.DataFrame(members, columns=["framework", "ally"]),
     }
+
+
+# (name, unit) of the component kinds, drawn in turn: CP01 an explosive, CP02 a
+# propellant …
+_COMPONENTS = (("Explosive", "kg"), ("Propellant", "kg"), ("Fuze", "fuzes"),
+               ("Charge", "charges"))
+MOST_COMPONENTS_PER_LINE = 3
+MOST_LINES_PER_COMPONENT = 2
+
+
+@dataclass(frozen=True, eq=False)
+class _Components:
+    """The component items and their lines (rows to append to Items and Production), and
+    the BillOfMaterials and IndustryStocks sheets."""
+
+    items: pd.DataFrame
+    lines: pd.DataFrame
+    bill: pd.DataFrame
+    stocks: pd.DataFrame
+
+
+def _components(rng: np.random.Generator, allies: _Allies, items: _Items,
+                stockpiles: _Stockpiles, lines: _Lines, capacity: np.ndarray,
+                target: np.ndarray, count: int) -> _Components:
+    """Components (SPEC §7.3): ``count`` component items CP01 … (an explosive, a
+    propellant, a fuze, a charge, in turn), fractional, with no holding cost, no target
+    and no stock of any ally.
+
+    Every line of the other items uses 1 to min(``count``, 3) of them, drawn without
+    repeats, and a component none of them drew is used by a line drawn at random besides
+    (there are more components than the lines draw only with few lines): quantity
+    q(ℓ,k) 0.5-10 units of the component a unit (log-uniform, 2 significant digits).
+    The need of component k a period at the lines' full capacity is
+    N(k) = Σ_ℓ q(ℓ,k) · cap(ℓ) (Production's capacity; the Capacity sheet's outages and
+    ramp-ups not counted). Each component has 1 or 2 lines of its own (FC001 …), hosted
+    as the other facilities are (80 % an ally drawn in proportion to the square root of
+    its gdp, else a supplier outside the alliance), together making 60-120 % of N(k) a
+    period (split in gamma(2, 1) shares, each line at least one unit, to 3 significant
+    digits), so that the components sometimes bind; lead time 0-2; unit cost 5-20 % of
+    the median over the lines using k of unit_cost(ℓ) / q(ℓ,k), 70-130 % of that per
+    line, to 3 significant digits.
+
+    Industry holds 1-2 periods of N(k) at the start (3 significant digits), and never
+    less than what the minimum gap closures can force the lines to use of k:
+    Σ_i Σ_a ⌈max_t ρ_a · gap(a,i,t)⌉ · max_{ℓ of i} q(ℓ,k) over the allies with a rule
+    (SPEC §4, 6), so that the rules can be met whatever the component lines make."""
+    na, nl = len(allies.code), len(lines.item)
+    code = _codes("CP", count, 2)
+    kind = np.arange(count) % len(_COMPONENTS)
+    repeat = np.arange(count) // len(_COMPONENTS) + 1
+    component_items = pd.DataFrame({
+        "item": code,
+        "name": [f"{_COMPONENTS[k][0]}, type {r}" for k, r in zip(kind, repeat, strict=True)],
+        "unit": [_COMPONENTS[k][1] for k in kind],
+        "integer": False, "priority": 1.0, "shortfall_penalty": np.nan, "holding_cost": 0.0,
+    })
+
+    used = rng.integers(1, min(count, MOST_COMPONENTS_PER_LINE) + 1, nl)
+    order = rng.random((nl, count)).argsort(axis=1)
+    taken = np.arange(count)[None, :] < used[:, None]
+    bill_line, slot = np.nonzero(taken)
+    bill_component = order[bill_line, slot]
+    unused = np.setdiff1d(np.arange(count), bill_component)
+    bill_line = np.concatenate([bill_line, rng.permutation(nl)[np.arange(len(unused)) % nl]])
+    bill_component = np.concatenate([bill_component, unused])
+    quantity = _round_significant(_log_uniform(rng, 0.5, 10, len(bill_line)), 2)
+    sort = np.lexsort((bill_component, bill_line))
+    bill_line, bill_component, quantity = (bill_line[sort], bill_component[sort],
+                                           quantity[sort])
+    need = np.bincount(bill_component, quantity * capacity[bill_line], minlength=count)
+
+    n_lines = rng.integers(1, MOST_LINES_PER_COMPONENT + 1, count)
+    line_component = np.repeat(np.arange(count), n_lines)
+    total = len(line_component)
+    made = rng.uniform(0.6, 1.2, count) * need
+    spread = rng.gamma(2.0, 1.0, total)
+    share = spread / np.bincount(line_component, spread, minlength=count)[line_component]
+    line_capacity = np.maximum(1.0, _round_significant(made[line_component] * share, 3))
+    n_suppliers = max(1, round(na / 8))
+    size = np.sqrt(allies.gdp)
+    host = np.where(rng.random(total) < 0.8,
+                    allies.code[rng.choice(na, total, p=size / size.sum())],
+                    _codes("X", n_suppliers, 2)[rng.integers(0, n_suppliers, total)])
+    worth = pd.Series(lines.unit_cost[bill_line] / quantity).groupby(bill_component).median()
+    price = worth.reindex(range(count)).to_numpy() * rng.uniform(0.05, 0.2, count)
+    unit_cost = _round_significant(price[line_component] * rng.uniform(0.7, 1.3, total), 3)
+    component_lines = pd.DataFrame({
+        "facility": _codes("FC", total, 3), "host": host, "item": code[line_component],
+        "capacity": line_capacity, "unit_cost": unit_cost,
+        "lead_time": rng.integers(0, 3, total)})
+
+    rule = np.nan_to_num(allies.min_gap_closure)[:, None, None]
+    gap = np.maximum(0.0, target - stockpiles.no_orders_stock)
+    forced = np.ceil(rule * gap).max(axis=2).sum(axis=0)  # per item
+    heaviest = np.zeros((len(items.code), count))
+    np.maximum.at(heaviest, (lines.item[bill_line], bill_component), quantity)
+    forced_need = forced @ heaviest
+    held = _round_significant(rng.uniform(1.0, 2.0, count) * need, 3)
+    on_hand = np.maximum(held, np.ceil(forced_need))
+    return _Components(
+        items=component_items,
+        lines=component_lines,
+        bill=pd.DataFrame({"facility": lines.facility[bill_line],
+                           "item": items.code[lines.item[bill_line]],
+                           "component": code[bill_component], "quantity": quantity}),
+        stocks=pd.DataFrame({"component": code, "on_hand": on_hand}))
 
 
 # The sections' results hold numpy arrays, so they are compared by identity (eq=False):
@@ -952,20 +1096,24 @@ _NUMBER_FORMATS = {
     "AllianceTargets": {"target": "#,##0", "priority": "0"},
     "Frameworks": {"unit_price": "#,##0", "fee_per_unit": "#,##0.00"},
     "Funding": {"max_amount": "#,##0"},
+    "BillOfMaterials": {"quantity": "0.0#"},
+    "IndustryStocks": {"on_hand": "#,##0"},
 }
 
 
 def generate_workbook(
     path: str | Path, allies: int, items: int, lines: int, periods: int, seed: int = 0, *,
     whole_units: bool = True, platforms: int = 0, frameworks: int = 0,
-    alliance_targets: int = 0, funding: int = 0,
+    alliance_targets: int = 0, funding: int = 0, components: int = 0,
 ) -> Path:
     """Write a synthetic input workbook (every sheet of SPEC §2, with ``platforms`` those of
     §7.1 too, with ``frameworks`` the joint purchases of §7.2, with ``alliance_targets``
-    its alliance targets and with ``funding`` its Funding rows, and a README) to ``path``."""
+    its alliance targets, with ``funding`` its Funding rows, with ``components`` the
+    components of §7.3, and a README) to ``path``."""
     tables = generate_tables(allies, items, lines, periods, seed, whole_units=whole_units,
                              platforms=platforms, frameworks=frameworks,
-                             alliance_targets=alliance_targets, funding=funding)
+                             alliance_targets=alliance_targets, funding=funding,
+                             components=components)
     readme = [
         ("title", ("Synthetic alliance data",)),
         ("text", ("These data are synthetic: made up by `stockpile generate` for "
@@ -983,6 +1131,9 @@ def generate_workbook(
         *([("text", ("alliance targets", f"{alliance_targets}, fair shares by gdp"))]
           if alliance_targets else []),
         *([("text", ("funding", f"{funding} pairs of allies"))] if funding else []),
+        *([("text", ("components", f"{components} component items, each line using 1 to "
+                                   f"{min(components, MOST_COMPONENTS_PER_LINE)}"))]
+          if components else []),
         ("text", ("",)),
         ("text", ("The same parameters and seed always give the same workbook.",)),
     ]

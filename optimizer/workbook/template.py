@@ -75,8 +75,24 @@ EXAMPLE_ROWS: dict[str, dict[str, object]] = {
                    "unit_price": 3_800, "fee_per_unit": 40},
     "FrameworkMembers": {"framework": _FRAMEWORK, "ally": _ALLY},
 }
-WITHOUT_EXAMPLE = ("Funding", "BillOfMaterials", "IndustryStocks")
-"""Sheets whose example would need a second ally: headers only."""
+_A_COMPONENT = "they would need a component: a second item, with a line of its own"
+WITHOUT_EXAMPLE: dict[str, str] = {
+    "Funding": "it would need a second ally",
+    "BillOfMaterials": _A_COMPONENT,
+    "IndustryStocks": _A_COMPONENT,
+}
+"""Sheets whose example would take more than the one example row of each other sheet,
+with why: headers only."""
+
+
+def _without_example_text() -> str:
+    """'Funding: none, as it would need a second ally; BillOfMaterials, IndustryStocks:
+    none, as …', the sheets grouped by their reason."""
+    grouped: dict[str, list[str]] = {}
+    for name, reason in WITHOUT_EXAMPLE.items():
+        grouped.setdefault(reason, []).append(name)
+    return "; ".join(f"{', '.join(names)}: none, as {reason}"
+                     for reason, names in grouped.items())
 EXAMPLE_NOTE = ("Example row: replace it with your own data or delete it. 'stockpile "
                 "validate' warns while it is here.")
 
@@ -194,7 +210,9 @@ def readme_rows(*, example_rows: bool = True) -> list[ReadmeRow]:
                   "lines, readiness targets, and optionally stocks, consumption, capacity "
                   "changes, expansions, budgets, transport, export controls, and the "
                   "platforms (weapon systems) allies operate with the items each can fire "
-                  "and their capability targets. Fill in the "
+                  "and their capability targets, alliance targets, joint purchases, "
+                  "funding between allies, and the components lines use up (bills of "
+                  "materials) with industry's stocks of them. Fill in the "
                   "sheets, check them with 'stockpile validate FILE', then plan with "
                   "'stockpile solve FILE'. Policy knobs (objective, rules, solver) live in the "
                   "model configuration (models/*.toml), not here.")),
@@ -211,8 +229,7 @@ def readme_rows(*, example_rows: bool = True) -> list[ReadmeRow]:
         *([("text", ("Example rows", "",
                      f"Row 2 of every sheet is an example, its codes starting "
                      f"{EXAMPLE_PREFIX}: replace it with your own data or delete it "
-                     f"({', '.join(WITHOUT_EXAMPLE)}: none, as it would need a second "
-                     "ally). "
+                     f"({_without_example_text()}). "
                      "'stockpile validate' warns, naming the sheet and row, while an "
                      "example row is left."))] if example_rows else []),
         ("text", ("Blank rows", "", "Blank rows are skipped.")),

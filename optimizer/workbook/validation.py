@@ -134,7 +134,8 @@ def _warn_example_rows(table: RawTable, findings: Findings) -> None:
             "delete the row")
 
 
-LINE_SHEETS = ("Capacity", "Expansion", "Frameworks")  # whose rows name a Production line
+# whose rows name a Production line (facility, item)
+LINE_SHEETS = ("Capacity", "Expansion", "Frameworks", "BillOfMaterials")
 
 
 def _check_references(tables: dict[str, RawTable], findings: Findings) -> None:
@@ -243,6 +244,208 @@ def _check_platforms(tables: dict[str, RawTable], findings: Findings) -> None:
             platforms,
             empty_table("Compatibility") if compatibility is None else compatibility.frame,
             findings)
+
+
+def component_cells(bill: RawTable) -> dict[str, str]:
+    """The components (SPEC §7.3): each item a BillOfMaterials row names as a component
+    of another item, in row order, with the cell of its first such row (component
+    column). A row naming an item as its own component makes nothing a component: it is
+    an error of its own."""
+    frame = bill.frame.dropna(subset=["component"])
+    frame = frame[frame["component"] != frame["item"]]
+    first = frame.drop_duplicates("component")
+    return {component: _cell(bill, "component", row)
+            for component, row in first[["component", ROW]].itertuples(index=False)}
+
+
+def _check_bill_rows(bill: RawTable, findings: Findings) -> None:
+    """A BillOfMaterials row uses more than 0 of a component other than the line's own
+    item."""
+    frame = bill.frame
+    for row in frame.loc[frame["quantity"] == 0, ROW]:
+        findings.error(_cell(bill, "quantity", row),
+                       "a quantity of 0 uses none of the component; delete the row instead")
+    for item, row in frame.loc[frame["component"] == frame["item"], ["item", ROW]].itertuples(
+            index=False):
+        findings.error(_cell(bill, "component", row),
+                       f"'{item}' cannot be a component of itself; name what the line uses "
+                       "up, or delete the row")
+
+
+def _knots(needs: dict[str, dict[str, str]]) -> list[list[str]]:
+    """The strongly connected sets of more than one item in the graph item → the
+    components its lines need (``needs[item]``: component → cell), by Tarjan's algorithm
+    without recursion, in the order of ``needs``: each holds a cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in needs:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(needs.get(root, {})))]
+        while work:
+            node, successors = work[-1]
+            for successor in successors:
+                if successor not in index:
+                    index[successor] = low[successor] = len(index)
+                    stack.append(successor)
+                    on_stack.add(successor)
+                    work.append((successor, iter(needs.get(successor, {}))))
+                    break
+                if successor in on_stack:
+                    low[node] = min(low[node], index[successor])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    members = []
+                    while not members or members[-1] != node:
+                        members.append(stack.pop())
+                        on_stack.discard(members[-1])
+                    if len(members) > 1:
+                        found.append(members)
+    return found
+
+
+def _cycle_through(start: str, knot: set[str], needs: dict[str, dict[str, str]]) -> list[str]:
+    """A shortest cycle start → … → start within ``knot`` (breadth first)."""
+    came_from: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for successor in needs.get(node, {}):
+                if successor == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return [*reversed(path), start]
+                if successor in knot and successor not in came_from:
+                    came_from[successor] = node
+                    following.append(successor)
+        frontier = following
+    raise AssertionError("a strongly connected set holds a cycle through each member")
+
+
+def _check_component_cycles(bill: RawTable, findings: Findings) -> None:
+    """No item needs itself through a chain of components (A's line uses B, B's uses
+    A): none of them could be made first. One error for each set of items tied together
+    so, at the first cell of one of its cycles, naming the chain and every cell in it."""
+    frame = bill.frame.dropna(subset=["item", "component"])
+    frame = frame[frame["item"] != frame["component"]].drop_duplicates(["item", "component"])
+    needs: dict[str, dict[str, str]] = {}
+    for item, component, row in frame[["item", "component", ROW]].itertuples(index=False):
+        needs.setdefault(item, {})[component] = _cell(bill, "component", row)
+    position = {item: k for k, item in enumerate(needs)}
+    for knot in sorted(_knots(needs), key=lambda knot: min(position[i] for i in knot)):
+        start = min(knot, key=position.__getitem__)
+        cycle = _cycle_through(start, set(knot), needs)
+        cells = [needs[a][b] for a, b in zip(cycle, cycle[1:], strict=False)]
+        chain, shown = cycle, cells
+        if len(cells) > CYCLE_SHOWN:
+            chain = [*cycle[:CYCLE_SHOWN + 1], "…", start]
+            shown = [*cells[:CYCLE_SHOWN], f"and {len(cells) - CYCLE_SHOWN} more"]
+        findings.error(
+            cells[0],
+            f"a cycle of components: {' needs '.join(chain)} ({', '.join(shown)}), so none "
+            "of them can be made before the others; delete one of these rows")
+
+
+CYCLE_SHOWN = 8  # the steps of a cycle a message names; a longer one is cut short
+
+
+# The sheets whose rows would have allies hold a component, and what such a row means.
+HELD_BY_ALLIES = ("Requirements", "Stocks", "Consumption", "AllianceTargets",
+                  "Compatibility")
+NO_EFFECT_ON_COMPONENTS = ("Transport", "Restrictions")  # rows about deliveries to allies
+
+
+def _check_components(tables: dict[str, RawTable], findings: Findings) -> None:
+    """SPEC §7.3 beyond codes, keys and lines: quantities above 0; no cycle of
+    components; each component made by a line or held by industry; no ally holds,
+    targets, uses, fires or orders a component (its lines fill the industry pool);
+    a warning for an IndustryStocks row, a Transport or Restrictions row naming a
+    component, that has no effect."""
+    bill = tables.get("BillOfMaterials")
+    stocks = tables.get("IndustryStocks")
+    if bill is None and stocks is None:
+        return
+    components = {} if bill is None else component_cells(bill)
+    if bill is not None:
+        _check_bill_rows(bill, findings)
+        _check_component_cycles(bill, findings)
+    items = set(tables["Items"].frame["item"].dropna()) if "Items" in tables else set()
+    if stocks is not None:
+        for component, row in stocks.frame[["component", ROW]].itertuples(index=False):
+            if component in items and component not in components:
+                findings.warn(_cell(stocks, "component", row),
+                              f"'{component}' is not a component (no BillOfMaterials row "
+                              "uses it); the row has no effect")
+    components = {k: cell for k, cell in components.items() if k in items}
+    if not components:
+        return
+    _check_component_sources(components, tables, findings)
+    for name in HELD_BY_ALLIES + NO_EFFECT_ON_COMPONENTS:
+        if name not in tables:
+            continue
+        table = tables[name]
+        frame = table.frame
+        for item, row in frame.loc[frame["item"].isin(components), ["item", ROW]].itertuples(
+                index=False):
+            if name in HELD_BY_ALLIES:
+                findings.error(
+                    _cell(table, "item", row),
+                    f"{item} is a component ({components[item]}): allies do not hold it, "
+                    "industry's pool does; delete this row, or delete the BillOfMaterials "
+                    f"rows that name {item} as a component")
+            else:
+                findings.warn(
+                    _cell(table, "item", row),
+                    f"{item} is a component ({components[item]}): it is delivered to no "
+                    "ally, so the row has no effect")
+    if "Frameworks" in tables and "Production" in tables:
+        frameworks = tables["Frameworks"]
+        frame = frameworks.frame
+        lines = pd.MultiIndex.from_frame(
+            tables["Production"].frame[["facility", "item"]].dropna())
+        on_component_line = (frame["item"].isin(components) & pd.MultiIndex.from_frame(
+            frame[["facility", "item"]].fillna("")).isin(lines))
+        for facility, item, row in frame.loc[
+                on_component_line, ["facility", "item", ROW]].itertuples(index=False):
+            findings.error(
+                _cell(frameworks, "item", row),
+                f"line (facility '{facility}', item '{item}') makes a component "
+                f"({components[item]}), which no ally orders: a framework cannot buy from "
+                "it; name a line of an item allies hold, or delete the row")
+
+
+def _check_component_sources(components: dict[str, str], tables: dict[str, RawTable],
+                             findings: Findings) -> None:
+    """Each component is made by a Production line or held by industry (IndustryStocks
+    on_hand above 0): otherwise no line using it could make anything."""
+    if "Production" not in tables:
+        return
+    made = set(tables["Production"].frame["item"].dropna())
+    held: dict[str, tuple[float, int]] = {}
+    stocks = tables.get("IndustryStocks")
+    if stocks is not None:
+        held = {component: (on_hand, row) for component, on_hand, row in
+                stocks.frame[["component", "on_hand", ROW]].itertuples(index=False)}
+    for component, cell in components.items():
+        on_hand, row = held.get(component, (np.nan, 0))
+        if component in made or on_hand > 0:
+            continue
+        none = (f"industry holds none ({_cell(stocks, 'on_hand', row)} is 0)"
+                if row and on_hand == 0 else "industry holds none")
+        findings.error(cell, f"nothing makes {component} and {none}: add a Production line "
+                             f"for {component} or an IndustryStocks row with its on_hand")
 
 
 SHARE_SUM_TOLERANCE = 1e-6  # fair shares given must sum to 1 within this (SPEC §7.2)
@@ -369,6 +572,7 @@ def load_workbook(
         _warn_example_rows(table, findings)
     _check_references(tables, findings)
     _check_platforms(tables, findings)
+    _check_components(tables, findings)
     _check_fair_shares(tables, rules, findings)
     if "Periods" in tables:
         findings.errors += configuration_problems(
