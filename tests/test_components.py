@@ -140,8 +140,8 @@ def test_advice_prices_explosive_capacity_and_stock_as_a_re_solve_measures(tmp_p
     stock = row_of(advice, kind="industry stock", set_by="IndustryStocks!B3")
     assert capacity["shortfall_closed"] == pytest.approx(0.1)
     assert stock["shortfall_closed"] == pytest.approx(0.1)
-    assert stock["advice"].startswith("each more unit of EXPL industry holds at the start "
-                                      "would close 0.1 units of weighted shortfall")
+    assert stock["advice"].startswith("each more t of explosive (EXPL) industry holds at the "
+                                      "start would close 0.1 units of weighted shortfall")
     more_capacity = shell_chain()
     more_capacity["Capacity"] = [["facility", "item", "period", "capacity"],
                                  ["EL", "EXPL", "1", 610]]

@@ -130,13 +130,15 @@ def test_one_more_charge_set_closes_one_thousand_rounds_for_11(tmp_path):
 
 def test_advice_and_binding_speak_of_the_component(known):
     result, path = known
-    [advice] = result.advice["advice"].tolist()
-    assert advice.startswith("each more t of explosive (EXPL) capacity at EL (A) in 1 would "
-                             "close 0.1 units of weighted shortfall, at a cost of 0.1 EUR")
+    assert result.advice["advice"].tolist() == [
+        "each more t of explosive (EXPL) capacity at EL (A) in 1 would close 0.1 units of "
+        "weighted shortfall, at a cost of 0.1 EUR, at least until it reaches 800 t",
+        "each more t of explosive (EXPL) industry holds at the start would close 0.1 units "
+        "of weighted shortfall, at a cost of 0.1 EUR, at least until it reaches 200 t"]
     binding = openpyxl.load_workbook(path)["Binding"]
     rows = list(binding.iter_rows(min_row=2, values_only=True))
-    assert [(row[0], row[2], row[3], row[5]) for row in rows] == [("capacity", "EXPL", "EL",
-                                                                   "1")]
+    assert (rows[0][0], rows[0][2], rows[0][3], rows[0][5]) == ("capacity", "EXPL", "EL", "1")
+    assert ("industry stock", "EXPL") in [(row[0], row[2]) for row in rows]
 
 
 def test_a_final_line_reads_as_before(tmp_path):
@@ -145,7 +147,7 @@ def test_a_final_line_reads_as_before(tmp_path):
     workbook = shell_chain()
     workbook["Production"][1] = ["LAP", "A", "SHELL", 50, 1, 0]
     result = solve(tmp_path, workbook, QUIET)
-    [advice] = result.advice["advice"].tolist()
+    advice = row_of(result.advice, kind="capacity")["advice"]
     assert advice.startswith("each more unit of capacity at LAP (A) for SHELL in 2 would "
                              "close 1 unit of weighted shortfall")
     assert result.bottlenecks.iloc[0]["facility"] == "LAP"
@@ -282,10 +284,15 @@ def no_explosive_in_time(**optional) -> dict:
         **optional)
 
 
+def conflicts(result) -> list[dict]:
+    table = result.diagnosis.table
+    return table[table["kind"] == "conflict"].to_dict("records")
+
+
 def test_consumption_waiting_for_explosive_names_the_component(tmp_path):
     result = solve(tmp_path, no_explosive_in_time(Consumption=[["A", "SHELL", "1", 3]]))
     assert result.status == "infeasible"
-    [conflict] = result.diagnosis.table.to_dict("records")
+    [conflict] = conflicts(result)
     assert conflict["cell"] == "Consumption!D2"
     assert conflict["explanation"] == (
         "A uses 3 SHELL in 1, but Stocks holds none and no EXPL is on hand "
@@ -326,7 +333,7 @@ def test_without_an_industry_stock_row_the_sentence_says_so(tmp_path):
     workbook = no_explosive_in_time(Consumption=[["A", "SHELL", "1", 3]])
     workbook["IndustryStocks"] = workbook["IndustryStocks"][:1]
     result = solve(tmp_path, workbook)
-    [conflict] = result.diagnosis.table.to_dict("records")
+    [conflict] = conflicts(result)
     assert "no EXPL is on hand (no IndustryStocks row) and the first EXPL arrives" in (
         conflict["explanation"])
 
@@ -336,7 +343,7 @@ def test_a_gap_closure_waiting_for_explosive_names_the_component(tmp_path):
     workbook["Requirements"] = [workbook["Requirements"][0], ["A", "SHELL", "1", 10]]
     result = solve(tmp_path, workbook, "rules.min_gap_closure=1")
     assert result.status == "infeasible"
-    [conflict] = result.diagnosis.table.to_dict("records")
+    [conflict] = conflicts(result)
     assert conflict["rule"] == "minimum gap closure" and conflict["period"] == "1"
     assert conflict["explanation"] == (
         "A must close 100 % of its gap of 10 SHELL in 1, but can close only 0, as no EXPL "

@@ -45,10 +45,10 @@ COLUMNS = ("family", "ally", "item", "facility", "host", "period", "limit", "use
            "shortfall_closed", "cost_saved", "objective_improved", "how", "set_by")
 # Where each limit sits in the model and how a step moves it (for Advice and the
 # measured re-solves): the row or column, the right-hand side moved per step, and the
-# labels no sheet column shows (a funding cap's receiver, its giver being the ally; what
-# a unit of a component line's capacity makes, in words).
+# labels no sheet column shows (a funding cap's receiver, its giver being the ally; a unit
+# of the component a component line or industry stock counts, in words).
 POSITION = ("position", "on_rows", "rhs_per_step", "step", "step_words", "cell_value",
-            "counted_in", "holds_back", "declared", "receiver", "capacity_of")
+            "counted_in", "holds_back", "declared", "receiver", "component_unit")
 FIGURES = ("shortfall_closed", "cost_saved", "objective_improved")
 DUAL = "dual of the linear program"
 UNPROVEN = ("not valued: the plan is not proven optimal (a limit stopped the solver), so "

@@ -311,7 +311,7 @@ def _capacity_phrase(record: dict, step: str) -> str:
     for SHELL in 2"; for a component line (SPEC §7.3) in the component's own unit and
     name, "each more t of explosive (EXPL) capacity at EL (A) in 1"."""
     at = f"at {record['facility']} ({record['host']})"
-    made = record.get("capacity_of")
+    made = record.get("component_unit")
     if isinstance(made, str):
         return f"each more {made} capacity {at} in {record['period']}"
     return f"each more {step} {at} for {record['item']} in {record['period']}"
@@ -334,7 +334,7 @@ def component_words(sets: ModelSets) -> pd.Series:
 def _read_capacity(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
     """Capacity (1) as the Production or Capacity cell states it, plus the extra capacity
     online: the row's right-hand side is the cell, its negative terms the expansions.
-    ``capacity_of``: for a component line's row (12), what a unit of it makes in words
+    ``component_unit``: for a component line's row (12), what a unit of it makes in words
     (``component_words``); None for a final line."""
     family, sets = model.linear.rows["capacity"], model.sets
     labels = _built_labels(family)
@@ -348,7 +348,7 @@ def _read_capacity(model: AllocationModel, values: np.ndarray) -> pd.DataFrame:
         "tight": _tight(used, limit), "cell_value": family.rhs / family.scale,
         "set_by": _cells(labels["source"], "capacity", labels["row"]),
         "position": family.start + np.arange(len(labels)), "rhs_per_unit": 1.0,
-        "capacity_of": made.astype(object).where(made.notna(), None)})
+        "component_unit": made.astype(object).where(made.notna(), None)})
 
 
 def _relax_capacity(data: AllianceData, record: dict, amount: float) -> AllianceData:
@@ -597,7 +597,7 @@ def define_component_pools(model: AllocationModel) -> None:
         *_concat(parts), EQUAL, rhs)
     model.limits.append(Limit(
         INDUSTRY_STOCK, "unit of industry stock", 1.0, "unit", True, _read_industry_stock,
-        lambda r, step: f"each more {step} of {r['item']} industry holds at the start",
+        lambda r, step: f"each more {r['component_unit']} industry holds at the start",
         _relax_industry_stock, counted_in=ITEM, holds_back=True))
 
 
@@ -605,7 +605,8 @@ def _read_industry_stock(model: AllocationModel, values: np.ndarray) -> pd.DataF
     """Industry stock: IndustryStocks!on_hand of each component, the right-hand side of
     its pool row (11) in the first period, against the part of it drawn: on_hand −
     min(on_hand, min_t q(k,t)). It binds when the pool runs dry in some period, for then
-    one more unit at the start could be drawn there."""
+    one more unit at the start could be drawn there. ``component_unit``: a unit of the
+    component in words (``component_words``)."""
     family, sets = model.linear.rows["component_pool"], model.sets
     pools = sets.pools
     first = np.flatnonzero(pools["period"].to_numpy() == 0)
@@ -622,7 +623,8 @@ def _read_industry_stock(model: AllocationModel, values: np.ndarray) -> pd.DataF
                    f"IndustryStocks (no row for {code}: none)"
                    for code, row in zip(codes, rows, strict=True)],
         "position": family.start + np.searchsorted(family.positions, first),
-        "rhs_per_unit": 1.0})
+        "rhs_per_unit": 1.0,
+        "component_unit": pd.Series(codes).map(component_words(sets)).to_numpy(object)})
 
 
 def _relax_industry_stock(data: AllianceData, record: dict, amount: float) -> AllianceData:
