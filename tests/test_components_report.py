@@ -364,3 +364,18 @@ def test_solve_exits_3_with_the_component_in_the_diagnosis_sheet(tmp_path):
     explanation = rows[0][fields(diagnosis).index("explanation")]
     assert explanation.startswith("A uses 3 SHELL in 1, but Stocks holds none and no EXPL "
                                   "is on hand (IndustryStocks!B2)")
+
+
+def test_a_limit_not_measured_leaves_its_line_blank(tmp_path):
+    """Whole thousands of rounds (a MILP) and no limit measured: EL binds, but what one
+    more tonne is worth is not known, so its figures are blank, not 0; a line that binds
+    in no period is still worth 0."""
+    workbook = shell_chain()
+    workbook["Items"][1] = ["SHELL", "155 mm", "thousand rounds", True, 1]
+    result = solve(tmp_path, workbook, QUIET, "explain.measured_limits=0")
+    assert row_of(result.binding, family="capacity", facility="EL")["how"].startswith(
+        "not measured")
+    explosive = row_of(result.bottlenecks, facility="EL")
+    assert explosive["shortfall_closed"] != explosive["shortfall_closed"]  # NaN
+    assert explosive["period"] is None
+    assert row_of(result.bottlenecks, facility="FL")["shortfall_closed"] == 0

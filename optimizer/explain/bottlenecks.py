@@ -17,7 +17,9 @@ BillOfMaterials (role ``final``), over the horizon's periods t:
   better). The most valuable period is the one with the most weighted shortfall closed,
   then the most cost saved (lexicographic mode), or the most cost plus penalties saved
   (weighted mode). A line whose capacity binds in no period is worth 0 (the dual of a
-  row that does not bind is 0), or blank where the plan is not proven optimal;
+  row that does not bind is 0), or blank where the plan is not proven optimal; blank
+  too where Binding gives no figure for a period that may be worth more than the known
+  ones (a whole-unit model's limits not measured);
 - draws: the components one unit of the line's item uses (BillOfMaterials); feeds: for
   a component line, the final items its component goes into, through every level of the
   bill; limited_by: the component lines worth something (a positive figure) whose
@@ -112,8 +114,8 @@ def bottlenecks(model: AllocationModel, plan: Plan, binding: pd.DataFrame | None
 def _most_valuable_periods(sets: ModelSets, binding: pd.DataFrame | None,
                            order: tuple[str, ...]) -> pd.DataFrame:
     """Per line (indexed by its position in ``sets.lines``) whose capacity binds in some
-    period: that period's Binding record with the most of ``order``'s figures (NaN as 0):
-    period, the figures and set_by."""
+    period: that period's Binding record with the most of ``order``'s figures (NaN as 0,
+    and before a known figure of as much): period, the figures and set_by."""
     columns = ["period", *FIGURES, "set_by"]
     if binding is None or binding.empty:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="line"))
@@ -121,8 +123,11 @@ def _most_valuable_periods(sets: ModelSets, binding: pd.DataFrame | None,
     line_of = pd.MultiIndex.from_frame(sets.lines[["facility", "item"]])
     capacity = capacity.assign(line=sets.lines["line"].to_numpy()[
         line_of.get_indexer(pd.MultiIndex.from_frame(capacity[["facility", "item"]]))])
+    # Among periods worth as much (NaN counted as 0), one whose figure is not known comes
+    # first: a line is worth 0 only when every period is known to be worth nothing.
+    known = capacity[order[0]].notna().to_numpy()
     keys = [np.nan_to_num(-capacity[name].to_numpy(float)) for name in order]
-    first = capacity.iloc[np.lexsort((*reversed(keys),))] if keys else capacity
+    first = capacity.iloc[np.lexsort((known, *reversed(keys)))]
     return first.drop_duplicates("line").set_index("line")[columns]
 
 

@@ -388,7 +388,8 @@ BOTTLENECKS = (
                           "nothing).", header="peak period"),
     Column("shortfall_closed", "Weighted shortfall closed per unit of capacity more in the "
                                "most valuable period: that period's figure on the Binding "
-                               "sheet (0: the line's capacity binds in no period)."
+                               "sheet (0: the line's capacity binds in no period; "
+                               "blank: not known, the Binding sheet says why)."
            + SIGN_NOTE, QUANTITY, header="weighted shortfall closed per unit"),
     Column("cost_saved", "Money saved per unit of capacity more in the most valuable period "
                          "(lexicographic mode: at the new least weighted shortfall; "
