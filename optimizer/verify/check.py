@@ -185,9 +185,8 @@ class _Checker:
         self.items = pd.Index(data.items["item"], dtype=object)
         self.lines = data.production.reset_index(drop=True)
         # SPEC §7.3: the items BillOfMaterials names as components, and their lines.
-        self.components = pd.Index(
-            [i for i in data.items["item"] if i in set(data.bill_of_materials["component"])],
-            dtype=object)
+        named = set(data.bill_of_materials["component"])
+        self.components = pd.Index([i for i in data.items["item"] if i in named], dtype=object)
         self.component_line = self.lines["item"].isin(self.components).to_numpy()
         self.T = len(self.periods)
         self.on_hand, self.consumption = self.starting_stock_and_use()
